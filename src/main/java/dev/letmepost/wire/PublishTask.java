@@ -1,0 +1,44 @@
+package dev.letmepost.wire;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * One target of a batch to publish: the value the ledger writes to {@code publish.<platform>},
+ * keyed by account id. Publishers answer it with exactly one {@link TargetOutcome}.
+ *
+ * @param fingerprint the request fingerprint (hex), the key of the outcome
+ * @param recordedAt broker time of the first request, in epoch ms: locates the replay record
+ * @param targetIndex position of this target in the request's {@code targets}
+ * @param platformIdempotencyKey stable per target: the same on every delivery of this task
+ * @param deadline epoch ms after which the task must not be attempted
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PublishTask(
+    String taskId,
+    String batchId,
+    String fingerprint,
+    long recordedAt,
+    int targetIndex,
+    String accountId,
+    String platform,
+    String platformIdempotencyKey,
+    String text,
+    List<Media> media,
+    String firstComment,
+    long deadline) {
+
+  /** One media attachment, by URL. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Media(String url, String altText) {}
+
+  public PublishTask {
+    Account.requireText(taskId, "taskId");
+    Account.requireText(batchId, "batchId");
+    Account.requireText(fingerprint, "fingerprint");
+    Account.requireText(accountId, "accountId");
+    Account.requireText(platform, "platform");
+    Account.requireText(platformIdempotencyKey, "platformIdempotencyKey");
+    media = media == null ? List.of() : List.copyOf(media);
+  }
+}

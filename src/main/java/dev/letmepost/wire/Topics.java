@@ -1,0 +1,109 @@
+package dev.letmepost.wire;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The typed registry of every topic in the contract (DESIGN.md section 2). Call sites read names
+ * and serdes from here, never from string literals.
+ */
+public final class Topics {
+  /** The default name prefix. */
+  public static final String DEFAULT_PREFIX = "lmp.";
+
+  private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+
+  private final String prefix;
+  private final Topic<byte[], byte[]> commands;
+  private final Topic<String, byte[]> results;
+  private final Topic<String, TargetOutcome> outcomes;
+  private final Topic<String, Account> accounts;
+  private final Topic<String, byte[]> apiKeys;
+  private final Topic<byte[], byte[]> deadLetters;
+
+  public Topics(String prefix) {
+    if (prefix == null || !prefix.matches("[A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException(
+          "topic prefix may hold only letters, digits, '.', '_' and '-', got '" + prefix + "'");
+    }
+    this.prefix = prefix;
+    this.commands =
+        new Topic<>(
+            prefix + "post-commands",
+            Serdes.ByteArray(),
+            Serdes.ByteArray(),
+            Map.of("message.timestamp.type", "LogAppendTime"));
+    this.results = new Topic<>(prefix + "post-results", Serdes.String(), Serdes.ByteArray(), Map.of());
+    this.outcomes =
+        new Topic<>(
+            prefix + "target-outcomes", Serdes.String(), Json.serde(TargetOutcome.class), Map.of());
+    this.accounts =
+        new Topic<>(prefix + "accounts", Serdes.String(), Json.serde(Account.class), COMPACTED);
+    this.apiKeys = new Topic<>(prefix + "api-keys", Serdes.String(), Serdes.ByteArray(), COMPACTED);
+    this.deadLetters =
+        new Topic<>(prefix + "dead-letters", Serdes.ByteArray(), Serdes.ByteArray(), Map.of());
+  }
+
+  public static Topics defaults() {
+    return new Topics(DEFAULT_PREFIX);
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Post commands: key untrusted, value the exact request body bytes. */
+  public Topic<byte[], byte[]> commands() {
+    return commands;
+  }
+
+  /** Answers: key request id, value the exact response body bytes. */
+  public Topic<String, byte[]> results() {
+    return results;
+  }
+
+  /** The producer topic of one platform: key account id, value a publish task. */
+  public Topic<String, PublishTask> publish(Platform platform) {
+    return new Topic<>(
+        publishTopicName(platform.wireName()),
+        Serdes.String(),
+        Json.serde(PublishTask.class),
+        Map.of());
+  }
+
+  /** The name of a platform's producer topic, for a platform given by its wire name. */
+  public String publishTopicName(String platformWireName) {
+    return prefix + "publish." + platformWireName;
+  }
+
+  /** Per-target outcomes: key request fingerprint. */
+  public Topic<String, TargetOutcome> outcomes() {
+    return outcomes;
+  }
+
+  /** Accounts, compacted: key account id, null deletes. */
+  public Topic<String, Account> accounts() {
+    return accounts;
+  }
+
+  /** API keys, compacted: key SHA-256 of the key. */
+  public Topic<String, byte[]> apiKeys() {
+    return apiKeys;
+  }
+
+  /** Records nothing could parse: original key and value plus error headers. */
+  public Topic<byte[], byte[]> deadLetters() {
+    return deadLetters;
+  }
+
+  /** Every topic of the contract, one producer topic per platform included. */
+  public List<Topic<?, ?>> all() {
+    List<Topic<?, ?>> all =
+        new ArrayList<>(List.of(commands, results, outcomes, accounts, apiKeys, deadLetters));
+    Arrays.stream(Platform.values()).map(this::publish).forEach(all::add);
+    return List.copyOf(all);
+  }
+}
