@@ -41,4 +41,10 @@ public record PublishTask(
     Account.requireText(platformIdempotencyKey, "platformIdempotencyKey");
     media = media == null ? List.of() : List.copyOf(media);
   }
+
+  /** This task with its deadline set, for a scheduled batch released now. */
+  public PublishTask withDeadline(long newDeadline) {
+    return new PublishTask(taskId, batchId, fingerprint, recordedAt, targetIndex, accountId,
+        platform, platformIdempotencyKey, text, media, firstComment, newDeadline);
+  }
 }

@@ -1,0 +1,34 @@
+package dev.letmepost.command;
+
+import java.util.Objects;
+
+/**
+ * A post command after its headers were read: who asks, under which idempotency key, and the
+ * exact body bytes. The body is not parsed here; the ledger parses it once, and only for a
+ * request it has not seen.
+ *
+ * @param fingerprint hex SHA-256 of principal, method, path and idempotency key (the replay
+ *     record's key)
+ * @param idempotencyKey null when the command has none (no replay protection)
+ * @param bodySha256 hex SHA-256 of {@code body}
+ */
+public record Command(
+    String requestId,
+    String principal,
+    String method,
+    String path,
+    String idempotencyKey,
+    String fingerprint,
+    String bodySha256,
+    byte[] body) {
+
+  public Command {
+    Objects.requireNonNull(requestId, "requestId");
+    Objects.requireNonNull(principal, "principal");
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(fingerprint, "fingerprint");
+    Objects.requireNonNull(bodySha256, "bodySha256");
+    Objects.requireNonNull(body, "body");
+  }
+}

@@ -1,0 +1,99 @@
+package dev.letmepost.ledger;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.letmepost.command.FieldError;
+import dev.letmepost.wire.Json;
+import dev.letmepost.wire.TargetError;
+import dev.letmepost.wire.TargetOutcome;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/**
+ * The response bodies the ledger answers with: the batch envelope (DESIGN.md section 4) and
+ * the error bodies. Each is rendered to bytes once; a replay re-sends those bytes.
+ */
+final class Answers {
+  static final int PUBLISHED = 201;
+  static final int ACCEPTED = 202;
+  static final int MULTI_STATUS = 207;
+  static final int BAD_REQUEST = 400;
+  static final int NOT_FOUND = 404;
+  static final int CONFLICT = 409;
+
+  private static final DateTimeFormatter RFC3339 =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  private Answers() {}
+
+  @JsonPropertyOrder({"id", "object", "status", "createdAt", "scheduledAt", "completedAt", "results"})
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Envelope(
+      String id,
+      String object,
+      String status,
+      String createdAt,
+      String scheduledAt,
+      String completedAt,
+      List<Result> results) {}
+
+  @JsonPropertyOrder({"accountId", "platform", "status", "postId", "uri", "error"})
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Result(
+      String accountId, String platform, String status, String postId, String uri, TargetError error) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ErrorBody(Error error) {}
+
+  @JsonPropertyOrder({"code", "message", "errors"})
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Error(String code, String message, List<FieldError> errors) {}
+
+  /** The batch status a set of closed targets adds up to. */
+  static String batchStatus(List<LedgerRecord.TargetState> targets) {
+    long published = targets.stream().filter(t -> t.status() == TargetOutcome.Status.published).count();
+    if (published == targets.size()) {
+      return "published";
+    }
+    return published == 0 ? "failed" : "partial_failed";
+  }
+
+  /** 201 when every target published, 207 (look at each result) otherwise. */
+  static int httpStatus(String batchStatus) {
+    return batchStatus.equals("published") ? PUBLISHED : MULTI_STATUS;
+  }
+
+  /** The envelope of {@code record}; {@code status} "scheduled" renders open targets as such. */
+  static byte[] envelope(LedgerRecord record, String status) {
+    List<Result> results =
+        record.targets().stream()
+            .map(t -> new Result(
+                t.accountId(), t.platform(),
+                t.status() == null ? "scheduled" : t.status().name(),
+                t.postId(), t.uri(), t.error()))
+            .toList();
+    return Json.write(
+        new Envelope(
+            record.batchId(), "batch", status, time(record.firstSeen()),
+            record.scheduledAt() == null ? null : time(record.scheduledAt()),
+            record.completedAt() == null ? null : time(record.completedAt()),
+            results));
+  }
+
+  static byte[] error(String code, String message) {
+    return Json.write(new ErrorBody(new Error(code, message, null)));
+  }
+
+  static byte[] preflightFailed(List<FieldError> errors) {
+    return Json.write(
+        new ErrorBody(
+            new Error("preflight_failed", "the request body failed validation (" + errors.size()
+                + (errors.size() == 1 ? " error)" : " errors)"), errors)));
+  }
+
+  static String time(long epochMillis) {
+    return RFC3339.format(Instant.ofEpochMilli(epochMillis));
+  }
+}

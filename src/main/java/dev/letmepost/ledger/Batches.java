@@ -1,0 +1,135 @@
+package dev.letmepost.ledger;
+
+import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.PublishTask;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * The ledger's shared moves on a batch, used by every processor of the ledger task: save a
+ * replay record, release its tasks, complete it and answer, keep its timer. Each processor
+ * builds one over its own context; none of it blocks.
+ */
+final class Batches {
+  private final LedgerConfig config;
+  private final WindowStore<String, LedgerRecord> replay;
+  private final KeyValueStore<String, Long> timers;
+  private final Consumer<Record<String, Emission>> forward;
+
+  Batches(
+      LedgerConfig config,
+      WindowStore<String, LedgerRecord> replay,
+      KeyValueStore<String, Long> timers,
+      Consumer<Record<String, Emission>> forward) {
+    this.config = config;
+    this.replay = replay;
+    this.timers = timers;
+    this.forward = forward;
+  }
+
+  /** The timer-index key: due time first (fixed-width hex sorts by time), then fingerprint. */
+  static String timerKey(long due, String fingerprint) {
+    return String.format("%016x|%s", due, fingerprint);
+  }
+
+  static String fingerprintOf(String timerKey) {
+    return timerKey.substring(17);
+  }
+
+  LedgerRecord find(String fingerprint, long firstSeen) {
+    return replay.fetch(fingerprint, firstSeen);
+  }
+
+  /** Writes the record under its first request's time: updates never move its TTL. */
+  void save(String fingerprint, LedgerRecord record) {
+    replay.put(fingerprint, record, record.firstSeen());
+  }
+
+  void schedule(String fingerprint, LedgerRecord record) {
+    timers.put(timerKey(record.due(), fingerprint), record.firstSeen());
+  }
+
+  private void unschedule(String fingerprint, LedgerRecord record) {
+    if (record.released() || record.scheduledAt() != null) {
+      timers.delete(timerKey(record.due(), fingerprint));
+    }
+  }
+
+  /** Sends the tasks with their deadline, saves the record as running and sets its timer. */
+  LedgerRecord release(String fingerprint, LedgerRecord record, List<PublishTask> tasks, long now, long timestamp) {
+    long deadline = now + config.targetDeadline().toMillis();
+    for (PublishTask task : tasks) {
+      Headers headers = new RecordHeaders();
+      headers.add(LmpHeaders.BATCH_ID, utf8(task.batchId()));
+      forward.accept(new Record<>(task.accountId(), Emission.task(task.withDeadline(deadline)), timestamp, headers));
+    }
+    unschedule(fingerprint, record);
+    LedgerRecord running = record.released(deadline);
+    save(fingerprint, running);
+    schedule(fingerprint, running);
+    return running;
+  }
+
+  /**
+   * Closes the batch: renders and records the envelope if the request is not answered yet (a
+   * scheduled batch was answered with 202 already) and sends it to the request and its waiters.
+   */
+  LedgerRecord complete(String fingerprint, LedgerRecord record, long completedAt, long timestamp) {
+    unschedule(fingerprint, record);
+    LedgerRecord done = record.completed(Math.max(completedAt, record.firstSeen()));
+    if (!done.answered()) {
+      String status = Answers.batchStatus(done.targets());
+      int code = Answers.httpStatus(status);
+      byte[] body = Answers.envelope(done, status);
+      reply(done.requestId(), code, body, false, done, timestamp);
+      for (String waiter : done.waiters()) {
+        reply(waiter, code, body, true, done, timestamp);
+      }
+      done = done.answered(code, body);
+    }
+    save(fingerprint, done);
+    return done;
+  }
+
+  /** Answers a request about an existing batch record. */
+  void reply(String requestId, int status, byte[] body, boolean replayed, LedgerRecord about, long timestamp) {
+    Headers h = headers(requestId, status, replayed, about.idempotencyKey());
+    h.add(LmpHeaders.BATCH_ID, utf8(about.batchId()));
+    h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(expiry(about))));
+    forward.accept(new Record<>(requestId, Emission.reply(body), timestamp, h));
+  }
+
+  /** Answers a request that has no batch (an error); {@code expiresAt} null when no record. */
+  void replyError(String requestId, int status, byte[] body, String idempotencyKey, Long expiresAt, long timestamp) {
+    Headers h = headers(requestId, status, false, idempotencyKey);
+    if (expiresAt != null) {
+      h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(expiresAt)));
+    }
+    forward.accept(new Record<>(requestId, Emission.reply(body), timestamp, h));
+  }
+
+  long expiry(LedgerRecord record) {
+    return record.firstSeen() + config.replayTtl().toMillis();
+  }
+
+  private static Headers headers(String requestId, int status, boolean replayed, String idempotencyKey) {
+    Headers h = new RecordHeaders();
+    h.add(LmpHeaders.REQUEST_ID, utf8(requestId));
+    h.add(LmpHeaders.STATUS, utf8(Integer.toString(status)));
+    h.add(LmpHeaders.REPLAYED, utf8(Boolean.toString(replayed)));
+    if (idempotencyKey != null) {
+      h.add(LmpHeaders.IDEMPOTENCY_KEY, utf8(idempotencyKey));
+    }
+    return h;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

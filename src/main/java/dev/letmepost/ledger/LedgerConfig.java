@@ -1,0 +1,87 @@
+package dev.letmepost.ledger;
+
+import dev.letmepost.wire.Topics;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the ledger topology is built from.
+ *
+ * @param replayTtl how long a replay record answers retries, from the first request's broker
+ *     timestamp (24 h)
+ * @param skewAllowance how far a record's timestamp may stray from the ledger's clock before it
+ *     is clamped; the window store retains records for {@code replayTtl + skewAllowance}
+ * @param targetDeadline how long a fanned-out target may stay without an outcome before it ends
+ *     {@code unknown}
+ * @param maxWaiters how many retries may wait on one running batch before further ones get
+ *     {@code 409 idempotency_in_progress}
+ * @param timerInterval how often (wall clock) the ledger looks for due deadlines and schedules
+ * @param partitions partitions of the fingerprint repartition topic; must equal those of the
+ *     target-outcomes topic so outcomes meet their batch
+ */
+public record LedgerConfig(
+    Topics topics,
+    Duration replayTtl,
+    Duration skewAllowance,
+    Duration targetDeadline,
+    int maxWaiters,
+    Duration timerInterval,
+    int partitions) {
+
+  public static final Duration DEFAULT_TTL = Duration.ofHours(24);
+  public static final Duration DEFAULT_SKEW = Duration.ofHours(1);
+  public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(5);
+  public static final int DEFAULT_MAX_WAITERS = 16;
+  public static final Duration DEFAULT_TIMER_INTERVAL = Duration.ofSeconds(1);
+  public static final int DEFAULT_PARTITIONS = 6;
+
+  public LedgerConfig {
+    Objects.requireNonNull(topics, "topics");
+    positive(replayTtl, "replayTtl");
+    Objects.requireNonNull(skewAllowance, "skewAllowance");
+    if (skewAllowance.isNegative()) {
+      throw new IllegalArgumentException("skewAllowance must not be negative, got " + skewAllowance);
+    }
+    positive(targetDeadline, "targetDeadline");
+    positive(timerInterval, "timerInterval");
+    if (maxWaiters < 0) {
+      throw new IllegalArgumentException("maxWaiters must be >= 0, got " + maxWaiters);
+    }
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+    }
+    if (targetDeadline.compareTo(replayTtl) >= 0) {
+      throw new IllegalArgumentException(
+          "targetDeadline (" + targetDeadline + ") must be shorter than replayTtl (" + replayTtl + ")");
+    }
+  }
+
+  public static LedgerConfig defaults(Topics topics) {
+    return new LedgerConfig(
+        topics, DEFAULT_TTL, DEFAULT_SKEW, DEFAULT_DEADLINE, DEFAULT_MAX_WAITERS,
+        DEFAULT_TIMER_INTERVAL, DEFAULT_PARTITIONS);
+  }
+
+  public LedgerConfig withReplayTtl(Duration ttl) {
+    return new LedgerConfig(topics, ttl, skewAllowance, targetDeadline, maxWaiters, timerInterval, partitions);
+  }
+
+  public LedgerConfig withTargetDeadline(Duration deadline) {
+    return new LedgerConfig(topics, replayTtl, skewAllowance, deadline, maxWaiters, timerInterval, partitions);
+  }
+
+  public LedgerConfig withMaxWaiters(int waiters) {
+    return new LedgerConfig(topics, replayTtl, skewAllowance, targetDeadline, waiters, timerInterval, partitions);
+  }
+
+  public LedgerConfig withPartitions(int count) {
+    return new LedgerConfig(topics, replayTtl, skewAllowance, targetDeadline, maxWaiters, timerInterval, count);
+  }
+
+  private static void positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, got " + d);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package dev.letmepost.ledger;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.TargetError;
+import dev.letmepost.wire.TargetOutcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The replay record of one request fingerprint for one TTL period: the value of the ledger's
+ * window store, whose window start is {@link #firstSeen()}.
+ *
+ * <p>It holds what a retry is compared with (body hash), what it is answered with (the recorded
+ * status and body bytes, set once), the batch's per-target progress, and the retries waiting for
+ * a running batch.
+ *
+ * @param scheduledAt epoch ms the batch is due, or null for "now"
+ * @param deadline epoch ms (ledger clock) after which open targets end unknown; 0 while a
+ *     scheduled batch has not been released
+ * @param waiters request ids of retries waiting for the answer
+ * @param pending the tasks of a scheduled batch, kept until its release
+ * @param responseStatus the recorded answer's status, null until answered
+ * @param response the recorded answer's exact body bytes, null until answered
+ * @param completedAt epoch ms when every target had an outcome, null while running
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record LedgerRecord(
+    String batchId,
+    String requestId,
+    String principal,
+    String idempotencyKey,
+    String bodySha256,
+    long firstSeen,
+    Long scheduledAt,
+    long deadline,
+    List<TargetState> targets,
+    List<String> waiters,
+    List<PublishTask> pending,
+    Integer responseStatus,
+    byte[] response,
+    Long completedAt) {
+
+  /** One target's progress; {@code status} null while its outcome is open. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record TargetState(
+      String accountId,
+      String platform,
+      String taskId,
+      TargetOutcome.Status status,
+      String postId,
+      String uri,
+      TargetError error) {
+
+    @JsonIgnore
+    boolean open() {
+      return status == null;
+    }
+
+    TargetState withOutcome(TargetOutcome.Status s, String post, String link, TargetError e) {
+      return new TargetState(accountId, platform, taskId, s, post, link, e);
+    }
+  }
+
+  LedgerRecord {
+    Objects.requireNonNull(batchId, "batchId");
+    targets = List.copyOf(targets);
+    waiters = waiters == null ? List.of() : List.copyOf(waiters);
+    pending = pending == null ? List.of() : List.copyOf(pending);
+  }
+
+  @JsonIgnore
+  boolean answered() {
+    return response != null;
+  }
+
+  @JsonIgnore
+  boolean complete() {
+    return completedAt != null;
+  }
+
+  @JsonIgnore
+  boolean released() {
+    return deadline != 0;
+  }
+
+  /** When the punctuator must next look at this record: its deadline, or its schedule. */
+  @JsonIgnore
+  long due() {
+    return released() ? deadline : scheduledAt;
+  }
+
+  LedgerRecord withWaiter(String requestId) {
+    List<String> w = new ArrayList<>(waiters);
+    w.add(requestId);
+    return new LedgerRecord(batchId, this.requestId, principal, idempotencyKey, bodySha256, firstSeen,
+        scheduledAt, deadline, targets, w, pending, responseStatus, response, completedAt);
+  }
+
+  LedgerRecord withTarget(int index, TargetState target) {
+    List<TargetState> t = new ArrayList<>(targets);
+    t.set(index, target);
+    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
+        scheduledAt, deadline, t, waiters, pending, responseStatus, response, completedAt);
+  }
+
+  LedgerRecord withTargets(List<TargetState> t) {
+    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
+        scheduledAt, deadline, t, waiters, pending, responseStatus, response, completedAt);
+  }
+
+  LedgerRecord released(long newDeadline) {
+    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
+        scheduledAt, newDeadline, targets, waiters, List.of(), responseStatus, response, completedAt);
+  }
+
+  LedgerRecord answered(int status, byte[] body) {
+    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
+        scheduledAt, deadline, targets, List.of(), pending, status, body, completedAt);
+  }
+
+  LedgerRecord completed(long at) {
+    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
+        scheduledAt, deadline, targets, waiters, pending, responseStatus, response, at);
+  }
+
+  @JsonIgnore
+  boolean allTargetsClosed() {
+    return targets.stream().noneMatch(TargetState::open);
+  }
+}
