@@ -1,0 +1,253 @@
+package dev.letmepost.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Json;
+import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.TargetOutcome;
+import dev.letmepost.wire.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * A broker-less ledger: the real topology on a {@link TopologyTestDriver} with its wall clock
+ * and record timestamps under the test's control, plus helpers to send commands and outcomes and
+ * to read everything the ledger emitted.
+ */
+final class LedgerHarness implements AutoCloseable {
+  static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
+  static final String PRINCIPAL = "key_alice";
+
+  final Topics topics = Topics.defaults();
+  final LedgerConfig config;
+  final TopologyTestDriver driver;
+  private final Path stateDir;
+  private final TestInputTopic<byte[], byte[]> commands;
+  private final TestInputTopic<String, TargetOutcome> outcomes;
+  private final TestInputTopic<String, Account> accounts;
+  private final TestOutputTopic<String, byte[]> results;
+  private final TestOutputTopic<byte[], byte[]> deadLetters;
+  private final Map<Platform, TestOutputTopic<String, PublishTask>> publish = new EnumMap<>(Platform.class);
+
+  LedgerHarness() {
+    this(c -> c);
+  }
+
+  LedgerHarness(java.util.function.UnaryOperator<LedgerConfig> tweak) {
+    this.config = tweak.apply(LedgerConfig.defaults(topics));
+    try {
+      stateDir = Files.createTempDirectory("ledger-ttd");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "ledger-test");
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    driver = new TopologyTestDriver(LedgerTopology.topology(config), p, T0);
+    commands = driver.createInputTopic(topics.commands().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+    outcomes = driver.createInputTopic(topics.outcomes().name(), Serdes.String().serializer(), topics.outcomes().valueSerde().serializer());
+    accounts = driver.createInputTopic(topics.accounts().name(), Serdes.String().serializer(), topics.accounts().valueSerde().serializer());
+    results = driver.createOutputTopic(topics.results().name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+    deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+    for (Platform platform : Platform.values()) {
+      var t = topics.publish(platform);
+      publish.put(platform, driver.createOutputTopic(t.name(), Serdes.String().deserializer(), t.valueSerde().deserializer()));
+    }
+  }
+
+  /** A connected account of {@link #PRINCIPAL}. */
+  LedgerHarness account(String id, String platform) {
+    return account(new Account(id, PRINCIPAL, platform, "@" + id, Account.Status.connected, null, false));
+  }
+
+  LedgerHarness account(Account account) {
+    accounts.pipeInput(account.accountId(), account, T0);
+    return this;
+  }
+
+  void removeAccount(String id) {
+    accounts.pipeInput(id, null, T0);
+  }
+
+  /** A command builder; nothing is sent until {@link Cmd#send()}. */
+  Cmd command(String body) {
+    return new Cmd(body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  final class Cmd {
+    private final byte[] body;
+    private final Headers headers = new RecordHeaders();
+    private Instant at = T0;
+    private byte[] key = null;
+    private boolean principalSet;
+
+    Cmd(byte[] body) {
+      this.body = body;
+    }
+
+    Cmd key(String idempotencyKey) {
+      headers.add(LmpHeaders.IDEMPOTENCY_KEY, idempotencyKey.getBytes(StandardCharsets.UTF_8));
+      return this;
+    }
+
+    Cmd request(String requestId) {
+      headers.add(LmpHeaders.REQUEST_ID, requestId.getBytes(StandardCharsets.UTF_8));
+      return this;
+    }
+
+    Cmd principal(String principal) {
+      principalSet = true;
+      if (principal != null) {
+        headers.add(LmpHeaders.PRINCIPAL, principal.getBytes(StandardCharsets.UTF_8));
+      }
+      return this;
+    }
+
+    Cmd header(String name, byte[] value) {
+      headers.add(name, value);
+      return this;
+    }
+
+    Cmd at(Instant time) {
+      this.at = time;
+      return this;
+    }
+
+    Cmd recordKey(String producerKey) {
+      this.key = producerKey.getBytes(StandardCharsets.UTF_8);
+      return this;
+    }
+
+    void send() {
+      if (!principalSet) {
+        headers.add(LmpHeaders.PRINCIPAL, PRINCIPAL.getBytes(StandardCharsets.UTF_8));
+      }
+      commands.pipeInput(new TestRecord<>(key, body, headers, at));
+    }
+  }
+
+  void outcome(TargetOutcome outcome, Instant at) {
+    outcomes.pipeInput(new TestRecord<>(outcome.fingerprint(), outcome, at));
+  }
+
+  void publishedOutcome(PublishTask task, Instant at) {
+    outcome(TargetOutcome.published(task, "post-" + task.accountId(), "sandbox://" + task.accountId()), at);
+  }
+
+  void advanceWallClock(Duration d) {
+    driver.advanceWallClockTime(d);
+  }
+
+  List<TestRecord<String, byte[]>> results() {
+    return results.readRecordsToList();
+  }
+
+  TestRecord<String, byte[]> onlyResult() {
+    List<TestRecord<String, byte[]>> r = results();
+    assertThat(r).as("results emitted").hasSize(1);
+    return r.get(0);
+  }
+
+  List<PublishTask> tasks(Platform platform) {
+    return publish.get(platform).readValuesToList();
+  }
+
+  /** Every task on every platform topic, draining them. */
+  List<PublishTask> allTasks() {
+    List<PublishTask> all = new ArrayList<>();
+    for (var t : publish.values()) {
+      all.addAll(t.readValuesToList());
+    }
+    return all;
+  }
+
+  List<TestRecord<byte[], byte[]>> deadLetters() {
+    return deadLetters.readRecordsToList();
+  }
+
+  /** Asserts nothing at all is waiting on any output topic. */
+  void assertNothingElseEmitted() {
+    assertThat(results.isEmpty()).as("no further results").isTrue();
+    assertThat(deadLetters.isEmpty()).as("no further dead letters").isTrue();
+    for (var e : publish.entrySet()) {
+      assertThat(e.getValue().isEmpty()).as("no further tasks on " + e.getKey()).isTrue();
+    }
+  }
+
+  /** All replay records in the store, with their window start. */
+  List<KeyValue<Long, LedgerRecord>> replayRecords() {
+    WindowStore<String, LedgerRecord> store = driver.getWindowStore(LedgerTopology.REPLAY_STORE);
+    List<KeyValue<Long, LedgerRecord>> all = new ArrayList<>();
+    try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, LedgerRecord> it = store.all()) {
+      it.forEachRemaining(kv -> all.add(KeyValue.pair(kv.key.window().start(), kv.value)));
+    }
+    return all;
+  }
+
+  List<String> timers() {
+    List<String> keys = new ArrayList<>();
+    try (var it = driver.<String, Long>getKeyValueStore(LedgerTopology.TIMER_STORE).all()) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    return keys;
+  }
+
+  static String header(TestRecord<?, ?> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  static JsonNode json(byte[] bytes) {
+    try {
+      return Json.MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String body(String... accountIds) {
+    StringBuilder b = new StringBuilder("{\"targets\":[");
+    for (int i = 0; i < accountIds.length; i++) {
+      b.append(i == 0 ? "" : ",").append("{\"accountId\":\"").append(accountIds[i]).append("\"}");
+    }
+    return b.append("],\"text\":\"shipped\"}").toString();
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+    try (var files = Files.walk(stateDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort
+    }
+  }
+}
