@@ -143,9 +143,12 @@ class EmbeddedBrokerIT {
 
     Map<String, Object> config =
         Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers(),
-            ProducerConfig.TRANSACTIONAL_ID_CONFIG, topics.prefix() + "tx",
-            ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            TestBroker.bootstrapServers(),
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            topics.prefix() + "tx",
+            ProducerConfig.MAX_BLOCK_MS_CONFIG,
+            30_000);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       producer.initTransactions();
@@ -171,8 +174,7 @@ class EmbeddedBrokerIT {
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, 1);
     StreamsBuilder builder = new StreamsBuilder();
-    builder
-        .stream(topics.results().name(), Consumed.with(Serdes.String(), Serdes.String()))
+    builder.stream(topics.results().name(), Consumed.with(Serdes.String(), Serdes.String()))
         .mapValues(value -> value.toUpperCase(Locale.ROOT))
         .to(topics.deadLetters().name(), Produced.with(Serdes.String(), Serdes.String()));
     Properties config = new Properties();
@@ -189,7 +191,8 @@ class EmbeddedBrokerIT {
           new ProducerRecord<>(topics.results().name(), 0, null, bytes("k"), bytes("hello")));
 
       List<ConsumerRecord<byte[], byte[]>> read =
-          readAll(TestBroker.bootstrapServers(), new TopicPartition(topics.deadLetters().name(), 0), 1);
+          readAll(
+              TestBroker.bootstrapServers(), new TopicPartition(topics.deadLetters().name(), 0), 1);
       assertThat(read)
           .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
           .containsExactly("HELLO");
@@ -364,14 +367,19 @@ class EmbeddedBrokerIT {
     }
   }
 
-  /** Reads {@code partition} from its start until {@code expected} records arrived or time ran out. */
+  /**
+   * Reads {@code partition} from its start until {@code expected} records arrived or time ran out.
+   */
   private static List<ConsumerRecord<byte[], byte[]>> readAll(
       String bootstrapServers, TopicPartition partition, int expected) {
     Map<String, Object> config =
         Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false);
     List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

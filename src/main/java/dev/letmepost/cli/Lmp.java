@@ -1,0 +1,29 @@
+package dev.letmepost.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code lmp} command line: run the services, post, manage accounts. */
+@Command(
+    name = "lmp",
+    mixinStandardHelpOptions = true,
+    version = "letmepost-streams 0.1.0",
+    description = "Idempotent multi-platform publishing on Apache Kafka.",
+    subcommands = {ServeCommand.class, PostCommand.class, AccountsCommand.class})
+public final class Lmp implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured picocli command line (also used by tests). */
+  public static CommandLine commandLine() {
+    return new CommandLine(new Lmp()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}

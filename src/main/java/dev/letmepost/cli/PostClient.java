@@ -1,0 +1,115 @@
+package dev.letmepost.cli;
+
+import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * A Kafka client of the ledger: produces post commands and reads their answers from the results
+ * topic ({@code read_committed}), matched by request id. Answers are read from the moment the
+ * client was created, so create it before sending.
+ */
+public final class PostClient implements AutoCloseable {
+  /** One answer, as the results topic carries it. */
+  public record Answer(
+      String requestId, int status, boolean replayed, String idempotencyKey, String batchId,
+      String keyExpires, byte[] body) {
+    public String bodyText() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+  }
+
+  private final Topics topics;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final Map<String, Answer> unclaimed = new HashMap<>();
+
+  public PostClient(String bootstrapServers, Topics topics) {
+    this.topics = topics;
+    this.producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.ACKS_CONFIG, "all"),
+        new ByteArraySerializer(), new ByteArraySerializer());
+    this.consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+        new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name(), Duration.ofSeconds(30))
+        .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    if (partitions.isEmpty()) {
+      throw new IllegalStateException("topic " + topics.results().name() + " does not exist at " + bootstrapServers);
+    }
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position);
+  }
+
+  /** Produces one command with the contract's headers and the body's exact bytes. */
+  public void send(String principal, String idempotencyKey, String requestId, byte[] body) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(LmpHeaders.PRINCIPAL, utf8(principal));
+    headers.add(LmpHeaders.REQUEST_ID, utf8(requestId));
+    if (idempotencyKey != null) {
+      headers.add(LmpHeaders.IDEMPOTENCY_KEY, utf8(idempotencyKey));
+    }
+    producer.send(new ProducerRecord<>(topics.commands().name(), null, null, utf8(requestId), body, headers));
+    producer.flush();
+  }
+
+  /** The answer to {@code requestId}, or empty when none arrived within {@code timeout}. */
+  public Optional<Answer> await(String requestId, Duration timeout) {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (!unclaimed.containsKey(requestId) && System.nanoTime() < end) {
+      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        unclaimed.put(r.key(), answer(r));
+      }
+    }
+    return Optional.ofNullable(unclaimed.remove(requestId));
+  }
+
+  /** Sends and awaits. */
+  public Optional<Answer> post(String principal, String idempotencyKey, String requestId, byte[] body, Duration timeout) {
+    send(principal, idempotencyKey, requestId, body);
+    return await(requestId, timeout);
+  }
+
+  private static Answer answer(ConsumerRecord<String, byte[]> r) {
+    return new Answer(r.key(), Integer.parseInt(header(r, LmpHeaders.STATUS)),
+        Boolean.parseBoolean(header(r, LmpHeaders.REPLAYED)), header(r, LmpHeaders.IDEMPOTENCY_KEY),
+        header(r, LmpHeaders.BATCH_ID), header(r, LmpHeaders.KEY_EXPIRES), r.value());
+  }
+
+  private static String header(ConsumerRecord<?, ?> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+    consumer.close(Duration.ofSeconds(5));
+  }
+}
