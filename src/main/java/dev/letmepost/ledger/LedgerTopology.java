@@ -3,6 +3,7 @@ package dev.letmepost.ledger;
 import dev.letmepost.command.Command;
 import dev.letmepost.command.CommandSerde;
 import dev.letmepost.wire.Json;
+import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
@@ -96,8 +97,8 @@ public final class LedgerTopology {
         .split(Named.as("emit-"))
         .branch((key, e) -> e.isTask(), Branched.withConsumer(tasks -> tasks
             .mapValues(Emission::task, Named.as("unwrap-task"))
-            .to((key, task, ctx) -> topics.publishTopicName(task.platform()),
-                Produced.with(Serdes.String(), Json.serde(dev.letmepost.wire.PublishTask.class)).withName("publish-tasks")),
+            .to(new PublishTopic(topics),
+                Produced.with(Serdes.String(), Json.serde(PublishTask.class)).withName("publish-tasks")),
             "task"))
         .defaultBranch(Branched.withConsumer(replies -> replies
             .mapValues(Emission::reply, Named.as("unwrap-reply"))

@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.StreamsConfig;
@@ -50,9 +49,8 @@ public final class TopologyDocs {
    * waiters, partitions) come from the LedgerConfig, never literals.
    *
    * Determinism: everything is ordered explicitly (sub-topologies by id, nodes in data-flow
-   * order with ties by name, topics and stores by name). describe() prints a dynamic sink's
-   * extractor as "<class>@<identity hash>", which changes per run, so topology.txt normalises
-   * that one token; the rest of it is describe().toString() verbatim.
+   * order with ties by name, topics and stores by name). topology.txt is describe().toString()
+   * verbatim; the dynamic sink prints as its PublishTopic extractor's stable toString().
    */
 
   /** Regenerates topology-docs/ from the project root; works offline once dependencies are cached. */
@@ -68,7 +66,6 @@ public final class TopologyDocs {
   /** Every generated file, in the order they are written. */
   public static final List<String> FILES = List.of(DESCRIBE_FILE, MERMAID_FILE, README_FILE);
 
-  private static final Pattern EXTRACTOR = Pattern.compile("\\(extractor class: ([^)\\n]*)\\)");
   private static final Pattern AUTO_NAMED = Pattern.compile("^(KSTREAM|KTABLE)-.*-\\d{10}$");
 
   private TopologyDocs() {}
@@ -112,7 +109,7 @@ public final class TopologyDocs {
     Graph graph = new Graph(description, dynamicSinks);
     String mermaid = mermaid(graph);
     Map<String, String> files = new LinkedHashMap<>();
-    files.put(DESCRIBE_FILE, normaliseDescription(description.toString()));
+    files.put(DESCRIBE_FILE, description.toString());
     files.put(MERMAID_FILE, mermaid);
     files.put(README_FILE, readme(graph, config, nodeProse, storeProse, mermaid));
     return files;
@@ -299,22 +296,6 @@ public final class TopologyDocs {
     return nodes;
   }
 
-  // ---------------------------------------------------------------- describe()
-
-  /** describe().toString() with the per-run identity of dynamic sinks' extractors removed. */
-  static String normaliseDescription(String described) {
-    Matcher m = EXTRACTOR.matcher(described);
-    return m.replaceAll(r -> Matcher.quoteReplacement("(extractor class: " + stableClassName(r.group(1)) + ")"));
-  }
-
-  private static String stableClassName(String extractor) {
-    int lambda = extractor.indexOf("$$Lambda");
-    if (lambda >= 0) {
-      return extractor.substring(0, lambda + "$$Lambda".length());
-    }
-    return extractor.replaceFirst("@[0-9a-f]+$", "");
-  }
-
   // ---------------------------------------------------------------- the graph, ordered
 
   /** One group of nodes: a sub-topology, or the global store's source and processor. */
@@ -483,8 +464,7 @@ public final class TopologyDocs {
     out.append("```sh\n").append(REGENERATE_COMMAND).append("\n```\n\n");
     out.append("`dev.letmepost.ledger.TopologyDocs` writes, for\n");
     out.append("`LedgerTopology.topology(LedgerConfig.defaults(Topics.defaults()))`:\n\n");
-    out.append("- `topology.txt`: `Topology.describe()` as Kafka Streams prints it, except that the dynamic sink's\n");
-    out.append("  extractor is shown without its per-run lambda suffix and identity hash;\n");
+    out.append("- `topology.txt`: `Topology.describe()` as Kafka Streams prints it;\n");
     out.append("- `topology.mmd`: the Mermaid diagram below, walked from the same description;\n");
     out.append("- `README.md`: this page. The prose comes from `TopologyDocs.nodeProse` and `storeProse`;\n");
     out.append("  generation fails when a node or store has no prose or prose names one the topology lost.\n\n");
