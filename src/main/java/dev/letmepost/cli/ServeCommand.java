@@ -49,6 +49,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-waiters", defaultValue = "16", description = "retries that may wait on one running batch (default: ${DEFAULT-VALUE})")
   int maxWaiters;
 
+  @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
+      description = "any Kafka Streams setting for the ledger, e.g. num.stream.threads=2 (repeatable)")
+  Map<String, String> streamsConfig = Map.of();
+
   @Option(names = "--demo", negatable = true, description = "register the demo principal and accounts and run the sandbox publisher (default: on without --bootstrap-servers)")
   Boolean demo;
 
@@ -60,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
     LedgerConfig ledger = new LedgerConfig(new Topics(topicPrefix), replayTtl, skew, targetDeadline,
         maxWaiters, LedgerConfig.DEFAULT_TIMER_INTERVAL, partitions);
     Services services = Services.start(new Services.Options(
-        embedded ? null : bootstrapServers, kafkaPort, dataDir, rf, demoMode, ledger, Map.of()));
+        embedded ? null : bootstrapServers, kafkaPort, dataDir, rf, demoMode, ledger, streamsConfig));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       services.close();

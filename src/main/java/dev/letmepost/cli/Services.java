@@ -107,7 +107,7 @@ public final class Services implements AutoCloseable {
   }
 
   /** Writes the demo accounts (an upsert: the topic is compacted). */
-  static void registerDemoAccounts(String bootstrapServers, Topics topics) {
+  public static void registerDemoAccounts(String bootstrapServers, Topics topics) {
     try (KafkaProducer<String, Account> producer = new KafkaProducer<>(
         Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
         topics.accounts().keySerde().serializer(), topics.accounts().valueSerde().serializer())) {

@@ -32,6 +32,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
@@ -117,6 +118,8 @@ class LedgerProperties {
       }
       run.drain(actions.size());
       run.assertWholeRun();
+      for (String k : run.kindSet) net.jqwik.api.statistics.Statistics.label("has " + k).collect(true);
+      net.jqwik.api.statistics.Statistics.label("steps").collect(actions.size() / 10 * 10);
     } finally {
       ledger.close();
     }
@@ -137,15 +140,17 @@ class LedgerProperties {
             Arbitraries.of(0L, 1L, 1_000L, 30_000L, 60_000L, 180_000L, 300_000L, 599_999L, 600_000L),
             Arbitraries.of(0L, 1L, 30L, 60L, 120L, 180L, 600L))
         .as(Tick::new);
+    Arbitrary<Action> retry = Arbitraries.integers().between(0, 5).map(Retry::new);
     Arbitrary<Action> edge = Combinators.combine(principal, Arbitraries.integers().between(0, 2),
             Arbitraries.of(-1L, 0L, 1L))
         .as(TtlEdge::new);
-    return Arbitraries.frequencyOf(Tuple.of(8, send), Tuple.of(5, deliver), Tuple.of(3, tick), Tuple.of(1, edge))
-        .list().ofMinSize(1).ofMaxSize(40);
+    return Arbitraries.frequencyOf(
+            Tuple.of(6, send), Tuple.of(5, retry), Tuple.of(5, deliver), Tuple.of(3, tick), Tuple.of(2, edge))
+        .list().ofMinSize(1).ofMaxSize(40).withSizeDistribution(RandomDistribution.uniform());
   }
 
   /** One move of the scenario. */
-  sealed interface Action permits Send, Deliver, Tick, TtlEdge {}
+  sealed interface Action permits Send, Retry, Deliver, Tick, TtlEdge {}
 
   /** A post command by principal / key / body index (3 is the body that fails preflight). */
   record Send(int principal, int key, int body) implements Action {
@@ -153,6 +158,14 @@ class LedgerProperties {
     public String toString() {
       String k = KEYS.get(key) == null ? "no-key" : KEYS.get(key);
       return "send(" + PRINCIPAL_NAMES.get(principal) + ", " + k + ", " + (body == INVALID ? "INVALID" : "B" + body) + ")";
+    }
+  }
+
+  /** A client retry: sends the keyed command sent {@code back} keyed commands ago again. */
+  record Retry(int back) implements Action {
+    @Override
+    public String toString() {
+      return "retry(" + back + " back)";
     }
   }
 
@@ -258,7 +271,9 @@ class LedgerProperties {
     private final List<PublishTask> tasks = new ArrayList<>();
     private final Set<String> delivered = new HashSet<>();
     private final List<String> sent = new ArrayList<>();
+    private final List<Send> keyed = new ArrayList<>();
     private final List<Answer> answers = new ArrayList<>();
+    final java.util.TreeSet<String> kindSet = new java.util.TreeSet<>();
 
     Run(LedgerHarness ledger) {
       this.ledger = ledger;
@@ -269,12 +284,19 @@ class LedgerProperties {
       Batch started = null;
       Expected immediate = null;
       String label = action.toString();
+      if (action instanceof Retry r && !keyed.isEmpty()) {
+        action = keyed.get(keyed.size() - 1 - r.back() % keyed.size());
+        label += " = " + action;
+      }
       if (action instanceof Send s) {
         String requestId = "req-" + (++requests);
         sent.add(requestId);
         String principal = PRINCIPALS.get(s.principal());
         String key = KEYS.get(s.key());
         label += " as " + requestId;
+        if (key != null) {
+          keyed.add(s);
+        }
         Batch live = key == null ? null : latest.get(principal + "|" + key);
         if (live != null && ts >= live.first + TTL.toMillis()) {
           live = null;
@@ -298,6 +320,7 @@ class LedgerProperties {
           started = new Batch(period, requestId, s.body(), ts, TASKS.get(s.principal()).get(s.body()));
           batches.add(started);
           if (key != null) {
+            if (latest.containsKey(principal + "|" + key)) kindSet.add("NEW_PERIOD");
             latest.put(principal + "|" + key, started);
           }
           if (started.allClosed()) {
@@ -324,6 +347,7 @@ class LedgerProperties {
               : TargetOutcome.failed(task, new TargetError("rate_limited", "slow down", true)),
               Instant.ofEpochMilli(ts));
           Batch b = byBatchId.get(task.batchId());
+          if (b.complete || b.targets.get(task.targetIndex()) != null) kindSet.add("IGNORED_OUTCOME");
           if (!b.complete && b.targets.get(task.targetIndex()) == null) {
             b.targets.put(task.targetIndex(), d.published() ? "published" : "failed");
             if (b.allClosed()) {
@@ -337,6 +361,7 @@ class LedgerProperties {
         Batch b = latest.get(PRINCIPALS.get(e.principal()) + "|" + KEYS.get(e.key()));
         if (b != null && b.first + TTL.toMillis() + e.deltaMillis() >= ts) {
           moveTime(b.first + TTL.toMillis() + e.deltaMillis(), wall, expected);
+          kindSet.add("EDGE" + e.deltaMillis());
         }
       }
       check("step " + n + " " + label, started, immediate, expected);
@@ -366,6 +391,7 @@ class LedgerProperties {
         wall = newWall;
         for (Batch b : batches) {
           if (!b.complete && b.deadline != 0 && b.deadline <= wall) {
+            kindSet.add("DEADLINE");
             expected.addAll(b.complete());
           }
         }
@@ -404,6 +430,7 @@ class LedgerProperties {
         } else {
           assertThat(json(r.value()).get("status").asText()).as("%s: batch status", what).isEqualTo(e.about().batchStatus);
         }
+        kindSet.add(e.kind().toString());
         answers.add(new Answer(r, e.about() == null || e.code() != null ? null : e.about().period));
       }
 
