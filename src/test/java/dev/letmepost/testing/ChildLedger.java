@@ -1,0 +1,87 @@
+package dev.letmepost.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code lmp serve --no-demo} against a given cluster, in a child JVM, so that a test can kill
+ * it with SIGKILL mid-stream: the ledger role alone, as production runs it.
+ */
+public final class ChildLedger implements AutoCloseable {
+  private final Process process;
+  private final CountDownLatch running = new CountDownLatch(1);
+  private final StringBuilder output = new StringBuilder();
+
+  private ChildLedger(Process process) {
+    this.process = process;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          synchronized (output) {
+            output.append(line).append('\n');
+          }
+          if (line.startsWith("letmepost-streams is running")) {
+            running.countDown();
+          }
+        }
+      } catch (IOException ignored) {
+        // the process died; the test sees it through awaitRunning or exit
+      }
+    }, "child-ledger-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  public static ChildLedger start(String bootstrapServers, String topicPrefix, int partitions, Path dataDir, String... extra)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        "dev.letmepost.cli.Lmp", "serve", "--no-demo",
+        "--bootstrap-servers", bootstrapServers, "--topic-prefix", topicPrefix,
+        "--partitions", Integer.toString(partitions), "--replication-factor", "1",
+        "--data-dir", dataDir.toString(),
+        "--streams-config", "session.timeout.ms=6000",
+        "--streams-config", "heartbeat.interval.ms=500"));
+    cmd.addAll(List.of(extra));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    return new ChildLedger(p);
+  }
+
+  public void awaitRunning(Duration timeout) throws InterruptedException {
+    if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("child ledger not running after " + timeout + "; output:\n" + output());
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no commit, no transaction abort. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  public String output() {
+    synchronized (output) {
+      return output.toString();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+}
