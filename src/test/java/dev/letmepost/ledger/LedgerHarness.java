@@ -66,11 +66,7 @@ final class LedgerHarness implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "ledger-test");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    Properties p = LedgerApp.streamsProperties(config, "unused:9092", stateDir, java.util.Map.of());
     driver = new TopologyTestDriver(LedgerTopology.topology(config), p, T0);
     commands = driver.createInputTopic(topics.commands().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     outcomes = driver.createInputTopic(topics.outcomes().name(), Serdes.String().serializer(), topics.outcomes().valueSerde().serializer());
