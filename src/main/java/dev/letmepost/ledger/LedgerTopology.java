@@ -63,7 +63,7 @@ public final class LedgerTopology {
                 Stores.persistentKeyValueStore(ACCOUNTS_STORE), Serdes.String(), topics.accounts().valueSerde())
             .withLoggingDisabled(),
         topics.accounts().name(),
-        Consumed.with(topics.accounts().keySerde(), topics.accounts().valueSerde()).withName("accounts"),
+        Consumed.with(topics.accounts().keySerde(), Serdes.ByteArray()).withName("accounts"),
         IndexAccounts::new);
 
     var parsed =

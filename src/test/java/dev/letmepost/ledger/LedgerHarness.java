@@ -89,6 +89,12 @@ final class LedgerHarness implements AutoCloseable {
     return this;
   }
 
+  /** Pipes raw bytes to the accounts topic, as a careless operator might. */
+  void rawAccount(String id, String json) {
+    driver.createInputTopic(topics.accounts().name(), Serdes.String().serializer(), Serdes.String().serializer())
+        .pipeInput(id, json, T0);
+  }
+
   void removeAccount(String id) {
     accounts.pipeInput(id, null, T0);
   }

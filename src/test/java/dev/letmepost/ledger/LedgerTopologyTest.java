@@ -498,4 +498,17 @@ class LedgerTopologyTest {
     assertThat(json(answer.value()).at("/error/errors/0/code").asText()).isEqualTo("schedule_too_far");
     assertThat(ledger.replayRecords()).isEmpty();
   }
+
+  /**
+   * Regression: a malformed account used to fail deserialization on the global thread, where
+   * Kafka Streams 4.4's dead-letter handling throws a ClassCastException and stops the ledger.
+   */
+  @Test
+  void malformedAccountRecordIsSkippedAndTheEarlierValueStays() {
+    ledger.rawAccount("acc_tw", "{\"accountId\":\"acc_tw\",\"principal\":\"key_alice\",\"platform\":\"myspace\"}");
+    ledger.rawAccount("acc_new", "{not json");
+    ledger.command(body("acc_tw", "acc_new")).key("K1").request("req-1").send();
+    assertThat(single(ledger.tasks(Platform.TWITTER)).accountId()).isEqualTo("acc_tw");
+    ledger.assertNothingElseEmitted();
+  }
 }
