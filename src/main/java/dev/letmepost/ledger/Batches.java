@@ -33,13 +33,22 @@ final class Batches {
     this.forward = forward;
   }
 
-  /** The timer-index key: due time first (fixed-width hex sorts by time), then fingerprint. */
-  static String timerKey(long due, String fingerprint) {
-    return String.format("%016x|%s", due, fingerprint);
+  /**
+   * The timer-index key: due time first (fixed-width hex sorts by time), then the batch's
+   * first-request time and fingerprint, which together name one replay record. Two TTL periods
+   * of one fingerprint can fall due at the same millisecond; each keeps its own entry.
+   */
+  static String timerKey(long due, long firstSeen, String fingerprint) {
+    return String.format("%016x|%016x|%s", due, firstSeen, fingerprint);
+  }
+
+  /** The upper bound of every timer key due at or before {@code now}. */
+  static String lastKeyDueBy(long now) {
+    return String.format("%016x|~", now);
   }
 
   static String fingerprintOf(String timerKey) {
-    return timerKey.substring(17);
+    return timerKey.substring(34);
   }
 
   LedgerRecord find(String fingerprint, long firstSeen) {
@@ -52,12 +61,12 @@ final class Batches {
   }
 
   void schedule(String fingerprint, LedgerRecord record) {
-    timers.put(timerKey(record.due(), fingerprint), record.firstSeen());
+    timers.put(timerKey(record.due(), record.firstSeen(), fingerprint), record.firstSeen());
   }
 
   private void unschedule(String fingerprint, LedgerRecord record) {
     if (record.released() || record.scheduledAt() != null) {
-      timers.delete(timerKey(record.due(), fingerprint));
+      timers.delete(timerKey(record.due(), record.firstSeen(), fingerprint));
     }
   }
 

@@ -30,7 +30,7 @@ final class ExpireOverdue implements Punctuator {
   public void punctuate(long now) {
     List<KeyValue<String, Long>> due = new ArrayList<>();
     try (KeyValueIterator<String, Long> it =
-        timers.range(Batches.timerKey(0, ""), Batches.timerKey(now, "~"))) {
+        timers.range(Batches.timerKey(0, 0, ""), Batches.lastKeyDueBy(now))) {
       it.forEachRemaining(due::add);
     }
     for (KeyValue<String, Long> entry : due) {

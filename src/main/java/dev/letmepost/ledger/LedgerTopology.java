@@ -34,7 +34,7 @@ import org.apache.kafka.streams.state.Stores;
 public final class LedgerTopology {
   /** Replay records by fingerprint, windowed by first-request time; retention TTL + skew. */
   public static final String REPLAY_STORE = "replay-records";
-  /** The open-batch index: due time + fingerprint -> first-request time. */
+  /** The open-batch index: due time + first-request time + fingerprint -> first-request time. */
   public static final String TIMER_STORE = "open-batch-timers";
   /** Accounts by id, plus the per-principal, per-platform index (global). */
   public static final String ACCOUNTS_STORE = "accounts";

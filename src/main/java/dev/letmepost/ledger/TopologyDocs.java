@@ -211,7 +211,7 @@ public final class TopologyDocs {
         code(changelog(c, LedgerTopology.REPLAY_STORE))));
     s.put(LedgerTopology.TIMER_STORE, new StoreProse(
         "persistent key-value store",
-        code("<due time, 16 hex digits>|<fingerprint>") + " → first-request time (epoch ms); sorted by due time",
+        code("<due time>|<first-request time>|<fingerprint>") + " (times as 16 hex digits) → first-request time (epoch ms); sorted by due time",
         "until the batch is released or completed (entries are deleted)",
         code(changelog(c, LedgerTopology.TIMER_STORE))));
     s.put(LedgerTopology.ACCOUNTS_STORE, new StoreProse(

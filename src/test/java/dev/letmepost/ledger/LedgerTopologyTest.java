@@ -511,4 +511,29 @@ class LedgerTopologyTest {
     assertThat(single(ledger.tasks(Platform.TWITTER)).accountId()).isEqualTo("acc_tw");
     ledger.assertNothingElseEmitted();
   }
+
+  /**
+   * Regression found by LedgerProperties: two TTL periods of one key released at the same
+   * wall-clock millisecond (a ledger catching up on a backlog gives every record of a poll the
+   * same system time) shared one timer entry, so the first batch never timed out and its
+   * request was never answered. Interleaving: req-1 at T0 and req-2 at T0 + ttl, both processed
+   * with the wall clock at T0, then the deadline passes.
+   */
+  @Test
+  void twoPeriodsOfOneKeyFallingDueTogetherBothEndUnknown() {
+    ledger.close();
+    ledger = new LedgerHarness(c -> c.withReplayTtl(Duration.ofMinutes(10)).withTargetDeadline(Duration.ofMinutes(2)))
+        .account("acc_tw", "twitter");
+    ledger.command(body("acc_tw")).key("K0").request("req-1").at(T0).send();
+    ledger.command(body("acc_tw")).key("K0").request("req-2").at(T0.plus(Duration.ofMinutes(10))).send();
+    assertThat(ledger.tasks(Platform.TWITTER)).hasSize(2);
+    assertThat(ledger.timers()).hasSize(2);
+
+    ledger.advanceWallClock(Duration.ofMinutes(2));
+
+    List<TestRecord<String, byte[]>> answers = ledger.results();
+    assertThat(answers).extracting(TestRecord::key).containsExactlyInAnyOrder("req-1", "req-2");
+    assertThat(answers).allSatisfy(a -> assertThat(json(a.value()).at("/results/0/status").asText()).isEqualTo("unknown"));
+    assertThat(ledger.timers()).isEmpty();
+  }
 }
