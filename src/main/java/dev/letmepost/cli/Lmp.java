@@ -19,7 +19,12 @@ public final class Lmp implements Runnable {
 
   /** The configured picocli command line (also used by tests). */
   public static CommandLine commandLine() {
-    return new CommandLine(new Lmp()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Lmp())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((e, cli, parsed) -> {
+          cli.getErr().println("lmp " + cli.getCommandName() + ": " + e.getMessage());
+          return 1;
+        });
   }
 
   @Override

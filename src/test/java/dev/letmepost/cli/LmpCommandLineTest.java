@@ -1,0 +1,62 @@
+package dev.letmepost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The {@code lmp} command line's parsing and the bodies it builds; nothing reaches Kafka. */
+class LmpCommandLineTest {
+  @Test
+  void postBuildsTheContractBodyFromTargetsPlatformsAndText() {
+    PostCommand.Built b = new PostCommand.Built();
+    b.accounts = List.of("acc_1", "acc_2");
+    b.platforms = List.of("bluesky");
+    b.text = "hi \"there\"";
+    assertThat(new String(PostCommand.build(b), StandardCharsets.UTF_8)).isEqualTo(
+        "{\"targets\":[{\"accountId\":\"acc_1\"},{\"accountId\":\"acc_2\"},{\"platform\":\"bluesky\"}],\"text\":\"hi \\\"there\\\"\"}");
+  }
+
+  @Test
+  void postWithoutPrincipalIsAUsageErrorNamingTheOption() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Lmp.commandLine().setErr(new PrintWriter(err));
+    int code = cli.execute("post", "--target", "acc_1", "--text", "hi");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--principal");
+  }
+
+  @Test
+  void postRejectsABodyFileTogetherWithText() {
+    StringWriter err = new StringWriter();
+    int code = Lmp.commandLine().setErr(new PrintWriter(err))
+        .execute("post", "--principal", "p", "--body-file", "b.json", "--text", "hi");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("mutually exclusive");
+  }
+
+  @Test
+  void accountsAddRejectsAnUnknownPlatformNamingIt() {
+    StringWriter err = new StringWriter();
+    int code = Lmp.commandLine().setErr(new PrintWriter(err))
+        .execute("accounts", "add", "--id", "acc_1", "--principal", "p", "--platform", "myspace");
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).isEqualTo("lmp add: unknown platform 'myspace'" + System.lineSeparator());
+  }
+
+  @Test
+  void serveParsesDurationsAndRepeatableStreamsConfig() {
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs("--replay-ttl", "PT10M", "--streams-config", "num.stream.threads=2",
+        "--streams-config", "commit.interval.ms=50", "--no-demo");
+    assertThat(serve.replayTtl).hasMinutes(10);
+    assertThat(serve.streamsConfig).containsEntry("num.stream.threads", "2").containsEntry("commit.interval.ms", "50");
+    assertThat(serve.demo).isFalse();
+    assertThat(serve.partitions).isEqualTo(6);
+    assertThat(serve.kafkaPort).isEqualTo(9092);
+  }
+}
