@@ -27,12 +27,14 @@ final class AccountsCommand implements Runnable {
 
   @Override
   public void run() {
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   @Command(name = "add", mixinStandardHelpOptions = true, description = "Add or replace an account.")
   static final class Add implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--id", required = true, description = "account id, e.g. acc_123")
     String id;
@@ -60,7 +62,7 @@ final class AccountsCommand implements Runnable {
       Account account = new Account(id, principal, platform, handle,
           disconnected ? Account.Status.disconnected : Account.Status.connected, credentials, isDefault);
       send(kafka, account.accountId(), account);
-      System.out.println("added " + account.accountId() + " (" + account.platform() + ", principal "
+      spec.commandLine().getOut().println("added " + account.accountId() + " (" + account.platform() + ", principal "
           + account.principal() + ", " + account.status() + ")");
       return 0;
     }
@@ -70,13 +72,15 @@ final class AccountsCommand implements Runnable {
   static final class Remove implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
 
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--id", required = true, description = "account id")
     String id;
 
     @Override
     public Integer call() {
       send(kafka, id, null);
-      System.out.println("removed " + id);
+      spec.commandLine().getOut().println("removed " + id);
       return 0;
     }
   }
@@ -85,17 +89,21 @@ final class AccountsCommand implements Runnable {
   static final class ListAccounts implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
 
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--principal", description = "only this principal's accounts")
     String principal;
 
     @Override
     public Integer call() {
       Map<String, Account> accounts = readAll(kafka.bootstrapServers, kafka.topics());
-      System.out.printf("%-24s %-10s %-16s %-12s %s%n", "ID", "PLATFORM", "PRINCIPAL", "STATUS", "HANDLE");
+      java.io.PrintWriter out = spec.commandLine().getOut();
+      out.printf("%-24s %-10s %-16s %-12s %s%n", "ID", "PLATFORM", "PRINCIPAL", "STATUS", "HANDLE");
       accounts.values().stream()
           .filter(a -> principal == null || a.principal().equals(principal))
-          .forEach(a -> System.out.printf("%-24s %-10s %-16s %-12s %s%s%n", a.accountId(), a.platform(),
+          .forEach(a -> out.printf("%-24s %-10s %-16s %-12s %s%s%n", a.accountId(), a.platform(),
               a.principal(), a.status(), a.handle() == null ? "" : a.handle(), a.isDefault() ? " (default)" : ""));
+      out.flush();
       return 0;
     }
   }

@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
 final class PostCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--principal", required = true, description = "the API key id the command acts for")
   String principal;
 
@@ -67,24 +69,26 @@ final class PostCommand implements Callable<Integer> {
       answer = client.post(principal, idempotencyKey, id, bytes, timeout);
     }
     if (answer.isEmpty()) {
-      System.err.println("lmp: no answer to request " + id + " within " + timeout
+      spec.commandLine().getErr().println("lmp post: no answer to request " + id + " within " + timeout
           + "; the command was sent: retry with the same --idempotency-key to get its answer");
       return 2;
     }
     PostClient.Answer a = answer.get();
-    System.out.println("status: " + a.status());
-    System.out.println("replayed: " + a.replayed());
-    System.out.println("request-id: " + a.requestId());
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    out.println("status: " + a.status());
+    out.println("replayed: " + a.replayed());
+    out.println("request-id: " + a.requestId());
     if (a.idempotencyKey() != null) {
-      System.out.println("idempotency-key: " + a.idempotencyKey());
+      out.println("idempotency-key: " + a.idempotencyKey());
     }
     if (a.batchId() != null) {
-      System.out.println("batch: " + a.batchId());
+      out.println("batch: " + a.batchId());
     }
     if (a.keyExpires() != null) {
-      System.out.println("key-expires: " + a.keyExpires());
+      out.println("key-expires: " + a.keyExpires());
     }
-    System.out.println(a.bodyText());
+    out.println(a.bodyText());
+    out.flush();
     return a.status() / 100 == 2 ? 0 : 1;
   }
 

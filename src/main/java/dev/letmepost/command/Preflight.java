@@ -58,8 +58,10 @@ public final class Preflight {
     List<Target> targets = targets(root.get("targets"), errors);
     String text = optionalString(root, "text", errors);
     List<Media> media = media(root.get("media"), errors);
-    if (text == null && media.isEmpty() && !root.has("text")) {
-      errors.add(new FieldError("text", "required", "text is required unless media is given"));
+    JsonNode textNode = root.get("text");
+    boolean textUnusable = textNode == null || textNode.isNull() || (textNode.isTextual() && textNode.asText().isBlank());
+    if (textUnusable && media.isEmpty()) {
+      errors.add(new FieldError("text", "required", "text must be a non-blank string unless media is given, got " + textNode));
     }
     String firstComment = optionalString(root, "firstComment", errors);
     Instant scheduledAt = scheduledAt(root.get("scheduledAt"), errors);
