@@ -19,9 +19,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code lmp accounts add|list|remove}: manages the compacted accounts topic. */
-@Command(name = "accounts", mixinStandardHelpOptions = true,
+@Command(
+    name = "accounts",
+    mixinStandardHelpOptions = true,
     description = "Manage the accounts topic.",
-    subcommands = {AccountsCommand.Add.class, AccountsCommand.ListAccounts.class, AccountsCommand.Remove.class})
+    subcommands = {
+      AccountsCommand.Add.class,
+      AccountsCommand.ListAccounts.class,
+      AccountsCommand.Remove.class
+    })
 final class AccountsCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -30,7 +36,10 @@ final class AccountsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "add", mixinStandardHelpOptions = true, description = "Add or replace an account.")
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description = "Add or replace an account.")
   static final class Add implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
 
@@ -42,33 +51,62 @@ final class AccountsCommand implements Runnable {
     @Option(names = "--principal", required = true, description = "the API key id that owns it")
     String principal;
 
-    @Option(names = "--platform", required = true, description = "twitter, linkedin, bluesky, mastodon, threads, telegram, discord, slack or sandbox")
+    @Option(
+        names = "--platform",
+        required = true,
+        description =
+            "twitter, linkedin, bluesky, mastodon, threads, telegram, discord, slack or sandbox")
     String platform;
 
     @Option(names = "--handle", description = "display handle")
     String handle;
 
-    @Option(names = "--credentials", description = "name of the environment variable or file holding the secret (never the secret)")
+    @Option(
+        names = "--credentials",
+        description =
+            "name of the environment variable or file holding the secret (never the secret)")
     String credentials;
 
     @Option(names = "--disconnected", description = "mark the account disconnected")
     boolean disconnected;
 
-    @Option(names = "--default", description = "make it the principal's default account on its platform")
+    @Option(
+        names = "--default",
+        description = "make it the principal's default account on its platform")
     boolean isDefault;
 
     @Override
     public Integer call() {
-      Account account = new Account(id, principal, platform, handle,
-          disconnected ? Account.Status.disconnected : Account.Status.connected, credentials, isDefault);
+      Account account =
+          new Account(
+              id,
+              principal,
+              platform,
+              handle,
+              disconnected ? Account.Status.disconnected : Account.Status.connected,
+              credentials,
+              isDefault);
       send(kafka, account.accountId(), account);
-      spec.commandLine().getOut().println("added " + account.accountId() + " (" + account.platform() + ", principal "
-          + account.principal() + ", " + account.status() + ")");
+      spec.commandLine()
+          .getOut()
+          .println(
+              "added "
+                  + account.accountId()
+                  + " ("
+                  + account.platform()
+                  + ", principal "
+                  + account.principal()
+                  + ", "
+                  + account.status()
+                  + ")");
       return 0;
     }
   }
 
-  @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove an account (writes a tombstone).")
+  @Command(
+      name = "remove",
+      mixinStandardHelpOptions = true,
+      description = "Remove an account (writes a tombstone).")
   static final class Remove implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
 
@@ -85,7 +123,10 @@ final class AccountsCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the current accounts.")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List the current accounts.")
   static final class ListAccounts implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
 
@@ -101,8 +142,16 @@ final class AccountsCommand implements Runnable {
       out.printf("%-24s %-10s %-16s %-12s %s%n", "ID", "PLATFORM", "PRINCIPAL", "STATUS", "HANDLE");
       accounts.values().stream()
           .filter(a -> principal == null || a.principal().equals(principal))
-          .forEach(a -> out.printf("%-24s %-10s %-16s %-12s %s%s%n", a.accountId(), a.platform(),
-              a.principal(), a.status(), a.handle() == null ? "" : a.handle(), a.isDefault() ? " (default)" : ""));
+          .forEach(
+              a ->
+                  out.printf(
+                      "%-24s %-10s %-16s %-12s %s%s%n",
+                      a.accountId(),
+                      a.platform(),
+                      a.principal(),
+                      a.status(),
+                      a.handle() == null ? "" : a.handle(),
+                      a.isDefault() ? " (default)" : ""));
       out.flush();
       return 0;
     }
@@ -110,9 +159,15 @@ final class AccountsCommand implements Runnable {
 
   private static void send(KafkaOptions kafka, String id, Account account) {
     Topics topics = kafka.topics();
-    try (KafkaProducer<String, Account> producer = new KafkaProducer<>(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers, ProducerConfig.ACKS_CONFIG, "all"),
-        topics.accounts().keySerde().serializer(), topics.accounts().valueSerde().serializer())) {
+    try (KafkaProducer<String, Account> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers,
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            topics.accounts().keySerde().serializer(),
+            topics.accounts().valueSerde().serializer())) {
       producer.send(new ProducerRecord<>(topics.accounts().name(), id, account));
       producer.flush();
     }
@@ -121,11 +176,19 @@ final class AccountsCommand implements Runnable {
   /** The accounts topic read from the start to its current end: the latest value per id. */
   static Map<String, Account> readAll(String bootstrapServers, Topics topics) {
     Map<String, Account> accounts = new TreeMap<>();
-    try (KafkaConsumer<String, Account> consumer = new KafkaConsumer<>(
-        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-        topics.accounts().keySerde().deserializer(), topics.accounts().valueSerde().deserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topics.accounts().name(), Duration.ofSeconds(30))
-          .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    try (KafkaConsumer<String, Account> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            topics.accounts().keySerde().deserializer(),
+            topics.accounts().valueSerde().deserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topics.accounts().name(), Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);

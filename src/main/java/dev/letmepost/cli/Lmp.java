@@ -21,10 +21,11 @@ public final class Lmp implements Runnable {
   public static CommandLine commandLine() {
     return new CommandLine(new Lmp())
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .setExecutionExceptionHandler((e, cli, parsed) -> {
-          cli.getErr().println("lmp " + cli.getCommandName() + ": " + e.getMessage());
-          return 1;
-        });
+        .setExecutionExceptionHandler(
+            (e, cli, parsed) -> {
+              cli.getErr().println("lmp " + cli.getCommandName() + ": " + e.getMessage());
+              return 1;
+            });
   }
 
   @Override

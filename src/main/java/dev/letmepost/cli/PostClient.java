@@ -29,8 +29,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class PostClient implements AutoCloseable {
   /** One answer, as the results topic carries it. */
   public record Answer(
-      String requestId, int status, boolean replayed, String idempotencyKey, String batchId,
-      String keyExpires, byte[] body) {
+      String requestId,
+      int status,
+      boolean replayed,
+      String idempotencyKey,
+      String batchId,
+      String keyExpires,
+      byte[] body) {
     public String bodyText() {
       return new String(body, StandardCharsets.UTF_8);
     }
@@ -43,20 +48,35 @@ public final class PostClient implements AutoCloseable {
 
   public PostClient(String bootstrapServers, Topics topics) {
     this.topics = topics;
-    this.producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.ACKS_CONFIG, "all"),
-        new ByteArraySerializer(), new ByteArraySerializer());
-    this.consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-        new StringDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name(), Duration.ofSeconds(30))
-        .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    this.producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
+    this.consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topics.results().name(), Duration.ofSeconds(30)).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition()))
+            .toList();
     if (partitions.isEmpty()) {
-      throw new IllegalStateException("topic " + topics.results().name() + " does not exist at " + bootstrapServers);
+      throw new IllegalStateException(
+          "topic " + topics.results().name() + " does not exist at " + bootstrapServers);
     }
     consumer.assign(partitions);
     consumer.seekToEnd(partitions);
@@ -71,7 +91,8 @@ public final class PostClient implements AutoCloseable {
     if (idempotencyKey != null) {
       headers.add(LmpHeaders.IDEMPOTENCY_KEY, utf8(idempotencyKey));
     }
-    producer.send(new ProducerRecord<>(topics.commands().name(), null, null, utf8(requestId), body, headers));
+    producer.send(
+        new ProducerRecord<>(topics.commands().name(), null, null, utf8(requestId), body, headers));
     producer.flush();
   }
 
@@ -87,15 +108,21 @@ public final class PostClient implements AutoCloseable {
   }
 
   /** Sends and awaits. */
-  public Optional<Answer> post(String principal, String idempotencyKey, String requestId, byte[] body, Duration timeout) {
+  public Optional<Answer> post(
+      String principal, String idempotencyKey, String requestId, byte[] body, Duration timeout) {
     send(principal, idempotencyKey, requestId, body);
     return await(requestId, timeout);
   }
 
   private static Answer answer(ConsumerRecord<String, byte[]> r) {
-    return new Answer(r.key(), Integer.parseInt(header(r, LmpHeaders.STATUS)),
-        Boolean.parseBoolean(header(r, LmpHeaders.REPLAYED)), header(r, LmpHeaders.IDEMPOTENCY_KEY),
-        header(r, LmpHeaders.BATCH_ID), header(r, LmpHeaders.KEY_EXPIRES), r.value());
+    return new Answer(
+        r.key(),
+        Integer.parseInt(header(r, LmpHeaders.STATUS)),
+        Boolean.parseBoolean(header(r, LmpHeaders.REPLAYED)),
+        header(r, LmpHeaders.IDEMPOTENCY_KEY),
+        header(r, LmpHeaders.BATCH_ID),
+        header(r, LmpHeaders.KEY_EXPIRES),
+        r.value());
   }
 
   private static String header(ConsumerRecord<?, ?> r, String name) {

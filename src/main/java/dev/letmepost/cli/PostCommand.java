@@ -16,17 +16,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lmp post}: produces one post command and prints its answer from the results topic.
- * Exit code 0 for a 2xx answer, 1 for another answer, 2 when none arrived in time.
+ * {@code lmp post}: produces one post command and prints its answer from the results topic. Exit
+ * code 0 for a 2xx answer, 1 for another answer, 2 when none arrived in time.
  */
-@Command(name = "post", mixinStandardHelpOptions = true,
+@Command(
+    name = "post",
+    mixinStandardHelpOptions = true,
     description = "Send a post command and print the answer (status, replayed flag, body).")
 final class PostCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--principal", required = true, description = "the API key id the command acts for")
+  @Option(
+      names = "--principal",
+      required = true,
+      description = "the API key id the command acts for")
   String principal;
 
   @Option(names = "--idempotency-key", description = "replay protection for 24 h; absent = none")
@@ -35,7 +40,10 @@ final class PostCommand implements Callable<Integer> {
   @Option(names = "--request-id", description = "correlation id (default: a new req_<uuid>)")
   String requestId;
 
-  @Option(names = "--timeout", defaultValue = "PT30S", description = "how long to wait for the answer (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--timeout",
+      defaultValue = "PT30S",
+      description = "how long to wait for the answer (default: ${DEFAULT-VALUE})")
   Duration timeout;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -45,7 +53,9 @@ final class PostCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false)
     Built built;
 
-    @Option(names = "--body-file", description = "send this file's exact bytes as the body ('-' for stdin)")
+    @Option(
+        names = "--body-file",
+        description = "send this file's exact bytes as the body ('-' for stdin)")
     Path bodyFile;
   }
 
@@ -53,7 +63,9 @@ final class PostCommand implements Callable<Integer> {
     @Option(names = "--target", description = "an account id to publish to (repeatable)")
     List<String> accounts = List.of();
 
-    @Option(names = "--platform", description = "the principal's default account on this platform (repeatable)")
+    @Option(
+        names = "--platform",
+        description = "the principal's default account on this platform (repeatable)")
     List<String> platforms = List.of();
 
     @Option(names = "--text", required = true, description = "the post text")
@@ -69,8 +81,14 @@ final class PostCommand implements Callable<Integer> {
       answer = client.post(principal, idempotencyKey, id, bytes, timeout);
     }
     if (answer.isEmpty()) {
-      spec.commandLine().getErr().println("lmp post: no answer to request " + id + " within " + timeout
-          + "; the command was sent: retry with the same --idempotency-key to get its answer");
+      spec.commandLine()
+          .getErr()
+          .println(
+              "lmp post: no answer to request "
+                  + id
+                  + " within "
+                  + timeout
+                  + "; the command was sent: retry with the same --idempotency-key to get its answer");
       return 2;
     }
     PostClient.Answer a = answer.get();

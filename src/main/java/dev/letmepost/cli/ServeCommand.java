@@ -11,49 +11,91 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lmp serve}: every role in one process. Without {@code --bootstrap-servers} it starts
- * the embedded broker and runs in demo mode (demo principal, accounts and sandbox publisher).
+ * {@code lmp serve}: every role in one process. Without {@code --bootstrap-servers} it starts the
+ * embedded broker and runs in demo mode (demo principal, accounts and sandbox publisher).
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run the broker (when no cluster is given), the ledger and, in demo mode, the sandbox publisher.")
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the broker (when no cluster is given), the ledger and, in demo mode, the sandbox publisher.")
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap-servers", defaultValue = "${env:LMP_BOOTSTRAP_SERVERS}",
-      description = "use this Kafka cluster instead of the embedded broker (env LMP_BOOTSTRAP_SERVERS)")
+  @Option(
+      names = "--bootstrap-servers",
+      defaultValue = "${env:LMP_BOOTSTRAP_SERVERS}",
+      description =
+          "use this Kafka cluster instead of the embedded broker (env LMP_BOOTSTRAP_SERVERS)")
   String bootstrapServers;
 
-  @Option(names = "--kafka-port", defaultValue = "9092", description = "embedded broker port (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--kafka-port",
+      defaultValue = "9092",
+      description = "embedded broker port (default: ${DEFAULT-VALUE})")
   int kafkaPort;
 
-  @Option(names = "--data-dir", defaultValue = "${env:LMP_DATA_DIR:-./data}",
-      description = "broker data, ledger state and the sandbox's posts.jsonl (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--data-dir",
+      defaultValue = "${env:LMP_DATA_DIR:-./data}",
+      description =
+          "broker data, ledger state and the sandbox's posts.jsonl (default: ${DEFAULT-VALUE})")
   Path dataDir;
 
-  @Option(names = "--topic-prefix", defaultValue = "lmp.", description = "topic name prefix (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--topic-prefix",
+      defaultValue = "lmp.",
+      description = "topic name prefix (default: ${DEFAULT-VALUE})")
   String topicPrefix;
 
-  @Option(names = "--partitions", defaultValue = "6", description = "partitions of created topics and of the ledger's repartition topic (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--partitions",
+      defaultValue = "6",
+      description =
+          "partitions of created topics and of the ledger's repartition topic (default: ${DEFAULT-VALUE})")
   int partitions;
 
-  @Option(names = "--replication-factor", description = "replicas of created topics (default: 1 embedded, 3 on a cluster)")
+  @Option(
+      names = "--replication-factor",
+      description = "replicas of created topics (default: 1 embedded, 3 on a cluster)")
   Short replicationFactor;
 
-  @Option(names = "--replay-ttl", defaultValue = "PT24H", description = "how long a key replays its first answer, ISO-8601 (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--replay-ttl",
+      defaultValue = "PT24H",
+      description = "how long a key replays its first answer, ISO-8601 (default: ${DEFAULT-VALUE})")
   Duration replayTtl;
 
-  @Option(names = "--skew-allowance", defaultValue = "PT1H", description = "timestamp skew tolerated before clamping; added to the store's retention (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--skew-allowance",
+      defaultValue = "PT1H",
+      description =
+          "timestamp skew tolerated before clamping; added to the store's retention (default: ${DEFAULT-VALUE})")
   Duration skew;
 
-  @Option(names = "--target-deadline", defaultValue = "PT5M", description = "time a target may go without outcome before it ends unknown (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--target-deadline",
+      defaultValue = "PT5M",
+      description =
+          "time a target may go without outcome before it ends unknown (default: ${DEFAULT-VALUE})")
   Duration targetDeadline;
 
-  @Option(names = "--max-waiters", defaultValue = "16", description = "retries that may wait on one running batch (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--max-waiters",
+      defaultValue = "16",
+      description = "retries that may wait on one running batch (default: ${DEFAULT-VALUE})")
   int maxWaiters;
 
-  @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
-      description = "any Kafka Streams setting for the ledger, e.g. num.stream.threads=2 (repeatable)")
+  @Option(
+      names = "--streams-config",
+      paramLabel = "KEY=VALUE",
+      description =
+          "any Kafka Streams setting for the ledger, e.g. num.stream.threads=2 (repeatable)")
   Map<String, String> streamsConfig = Map.of();
 
-  @Option(names = "--demo", negatable = true, description = "register the demo principal and accounts and run the sandbox publisher (default: on without --bootstrap-servers)")
+  @Option(
+      names = "--demo",
+      negatable = true,
+      description =
+          "register the demo principal and accounts and run the sandbox publisher (default: on without --bootstrap-servers)")
   Boolean demo;
 
   @Override
@@ -61,26 +103,52 @@ final class ServeCommand implements Callable<Integer> {
     boolean embedded = bootstrapServers == null || bootstrapServers.isBlank();
     boolean demoMode = demo != null ? demo : embedded;
     short rf = replicationFactor != null ? replicationFactor : (short) (embedded ? 1 : 3);
-    LedgerConfig ledger = new LedgerConfig(new Topics(topicPrefix), replayTtl, skew, targetDeadline,
-        maxWaiters, LedgerConfig.DEFAULT_TIMER_INTERVAL, partitions);
-    Services services = Services.start(new Services.Options(
-        embedded ? null : bootstrapServers, kafkaPort, dataDir, rf, demoMode, ledger, streamsConfig));
+    LedgerConfig ledger =
+        new LedgerConfig(
+            new Topics(topicPrefix),
+            replayTtl,
+            skew,
+            targetDeadline,
+            maxWaiters,
+            LedgerConfig.DEFAULT_TIMER_INTERVAL,
+            partitions);
+    Services services =
+        Services.start(
+            new Services.Options(
+                embedded ? null : bootstrapServers,
+                kafkaPort,
+                dataDir,
+                rf,
+                demoMode,
+                ledger,
+                streamsConfig));
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      services.close();
-      stopped.countDown();
-    }, "lmp-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  services.close();
+                  stopped.countDown();
+                },
+                "lmp-shutdown"));
     if (!services.awaitRunning(Duration.ofMinutes(2))) {
-      System.err.println("lmp: the ledger did not reach RUNNING (state " + services.ledger().state() + ")");
+      System.err.println(
+          "lmp: the ledger did not reach RUNNING (state " + services.ledger().state() + ")");
       return 1;
     }
-    System.out.println("letmepost-streams is running against " + services.bootstrapServers()
-        + (embedded ? " (embedded broker, data in " + dataDir + ")" : ""));
+    System.out.println(
+        "letmepost-streams is running against "
+            + services.bootstrapServers()
+            + (embedded ? " (embedded broker, data in " + dataDir + ")" : ""));
     if (demoMode) {
-      System.out.println("demo principal " + Services.DEMO_PRINCIPAL
-          + " with accounts acc_demo_twitter, acc_demo_linkedin, acc_demo_bluesky (sandbox: "
-          + dataDir.resolve("sandbox").resolve("posts.jsonl") + ")");
-      System.out.println("try: ./lmp post --principal key_demo --idempotency-key K1 --target acc_demo_bluesky --text hi");
+      System.out.println(
+          "demo principal "
+              + Services.DEMO_PRINCIPAL
+              + " with accounts acc_demo_twitter, acc_demo_linkedin, acc_demo_bluesky (sandbox: "
+              + dataDir.resolve("sandbox").resolve("posts.jsonl")
+              + ")");
+      System.out.println(
+          "try: ./lmp post --principal key_demo --idempotency-key K1 --target acc_demo_bluesky --text hi");
     }
     System.out.flush();
     stopped.await();

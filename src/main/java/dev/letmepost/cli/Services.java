@@ -35,10 +35,32 @@ public final class Services implements AutoCloseable {
   /** The demo principal and its accounts, all served by the sandbox. */
   public static final String DEMO_PRINCIPAL = "key_demo";
 
-  public static final List<Account> DEMO_ACCOUNTS = List.of(
-      new Account("acc_demo_twitter", DEMO_PRINCIPAL, "twitter", "@demo", Account.Status.connected, null, false),
-      new Account("acc_demo_linkedin", DEMO_PRINCIPAL, "linkedin", "demo", Account.Status.connected, null, false),
-      new Account("acc_demo_bluesky", DEMO_PRINCIPAL, "bluesky", "demo.bsky.social", Account.Status.connected, null, false));
+  public static final List<Account> DEMO_ACCOUNTS =
+      List.of(
+          new Account(
+              "acc_demo_twitter",
+              DEMO_PRINCIPAL,
+              "twitter",
+              "@demo",
+              Account.Status.connected,
+              null,
+              false),
+          new Account(
+              "acc_demo_linkedin",
+              DEMO_PRINCIPAL,
+              "linkedin",
+              "demo",
+              Account.Status.connected,
+              null,
+              false),
+          new Account(
+              "acc_demo_bluesky",
+              DEMO_PRINCIPAL,
+              "bluesky",
+              "demo.bsky.social",
+              Account.Status.connected,
+              null,
+              false));
 
   /**
    * What to run.
@@ -80,25 +102,39 @@ public final class Services implements AutoCloseable {
   private void startAll() {
     Topics topics = options.ledger().topics();
     if (options.bootstrapServers() == null) {
-      EmbeddedBroker broker = EmbeddedBroker.start(options.dataDir().resolve("kafka"), options.kafkaPort());
+      EmbeddedBroker broker =
+          EmbeddedBroker.start(options.dataDir().resolve("kafka"), options.kafkaPort());
       started.add(broker);
       bootstrapServers = broker.bootstrapServers();
       LOG.info("embedded KRaft broker listening on {}", bootstrapServers);
     } else {
       bootstrapServers = options.bootstrapServers();
     }
-    TopicSetup.ensureTopics(bootstrapServers, topics, options.ledger().partitions(), options.replicationFactor());
+    TopicSetup.ensureTopics(
+        bootstrapServers, topics, options.ledger().partitions(), options.replicationFactor());
     LedgerApp.checkCopartitioning(options.ledger(), bootstrapServers);
     if (options.demo()) {
       registerDemoAccounts(bootstrapServers, topics);
     }
-    ledger = LedgerApp.start(options.ledger(), LedgerApp.streamsProperties(
-        options.ledger(), bootstrapServers, options.dataDir().resolve("streams"), options.streamsOverrides()));
+    ledger =
+        LedgerApp.start(
+            options.ledger(),
+            LedgerApp.streamsProperties(
+                options.ledger(),
+                bootstrapServers,
+                options.dataDir().resolve("streams"),
+                options.streamsOverrides()));
     started.add(() -> ledger.close(Duration.ofSeconds(30)));
     if (options.demo()) {
-      SandboxPlatform sandbox = new SandboxPlatform(options.dataDir().resolve("sandbox"), Clock.systemUTC());
-      publisher = new MinimalPublisher(bootstrapServers, topics,
-          Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY), sandbox, Clock.systemUTC());
+      SandboxPlatform sandbox =
+          new SandboxPlatform(options.dataDir().resolve("sandbox"), Clock.systemUTC());
+      publisher =
+          new MinimalPublisher(
+              bootstrapServers,
+              topics,
+              Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
+              sandbox,
+              Clock.systemUTC());
       Thread t = new Thread(publisher, "sandbox-publisher");
       t.setDaemon(true);
       t.start();
@@ -108,9 +144,11 @@ public final class Services implements AutoCloseable {
 
   /** Writes the demo accounts (an upsert: the topic is compacted). */
   public static void registerDemoAccounts(String bootstrapServers, Topics topics) {
-    try (KafkaProducer<String, Account> producer = new KafkaProducer<>(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-        topics.accounts().keySerde().serializer(), topics.accounts().valueSerde().serializer())) {
+    try (KafkaProducer<String, Account> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+            topics.accounts().keySerde().serializer(),
+            topics.accounts().valueSerde().serializer())) {
       for (Account a : DEMO_ACCOUNTS) {
         producer.send(new ProducerRecord<>(topics.accounts().name(), a.accountId(), a));
       }

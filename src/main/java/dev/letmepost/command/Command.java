@@ -3,9 +3,9 @@ package dev.letmepost.command;
 import java.util.Objects;
 
 /**
- * A post command after its headers were read: who asks, under which idempotency key, and the
- * exact body bytes. The body is not parsed here; the ledger parses it once, and only for a
- * request it has not seen.
+ * A post command after its headers were read: who asks, under which idempotency key, and the exact
+ * body bytes. The body is not parsed here; the ledger parses it once, and only for a request it has
+ * not seen.
  *
  * @param fingerprint hex SHA-256 of principal, method, path and idempotency key (the replay
  *     record's key)

@@ -13,8 +13,8 @@ import org.apache.kafka.common.header.Headers;
  * rejects it with {@link UnreadableCommandException} when no answer can even be addressed: no
  * principal, a repeated or non-UTF-8 identity header, an unusable request id.
  *
- * <p>Values that can be answered (an invalid idempotency key, an unknown route, a bad body) are
- * not judged here: the ledger answers them on the results topic.
+ * <p>Values that can be answered (an invalid idempotency key, an unknown route, a bad body) are not
+ * judged here: the ledger answers them on the results topic.
  */
 public final class CommandReader {
   static final int MAX_REQUEST_ID_LENGTH = 200;
@@ -37,12 +37,17 @@ public final class CommandReader {
     String key = single(headers, LmpHeaders.IDEMPOTENCY_KEY);
     String requestId = single(headers, LmpHeaders.REQUEST_ID);
     if (requestId == null) {
-      requestId = "req_" + Hashing.sha256Hex(sourceId.getBytes(StandardCharsets.UTF_8)).substring(0, 26);
+      requestId =
+          "req_" + Hashing.sha256Hex(sourceId.getBytes(StandardCharsets.UTF_8)).substring(0, 26);
     } else if (requestId.isBlank() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
       throw new UnreadableCommandException(
           "invalid_request_id",
-          LmpHeaders.REQUEST_ID + " must be 1-" + MAX_REQUEST_ID_LENGTH
-              + " non-blank characters, got '" + abbreviate(requestId) + "'");
+          LmpHeaders.REQUEST_ID
+              + " must be 1-"
+              + MAX_REQUEST_ID_LENGTH
+              + " non-blank characters, got '"
+              + abbreviate(requestId)
+              + "'");
     }
     byte[] body = value == null ? new byte[0] : value;
     byte[] fingerprint =
@@ -50,7 +55,14 @@ public final class CommandReader {
             ? Hashing.lengthPrefixed(principal, method, path, null, sourceId)
             : Hashing.lengthPrefixed(principal, method, path, key);
     return new Command(
-        requestId, principal, method, path, key, Hashing.hex(fingerprint), Hashing.sha256Hex(body), body);
+        requestId,
+        principal,
+        method,
+        path,
+        key,
+        Hashing.hex(fingerprint),
+        Hashing.sha256Hex(body),
+        body);
   }
 
   /** The value of a header that must appear at most once, decoded as strict UTF-8. */
@@ -64,8 +76,7 @@ public final class CommandReader {
             "repeated_header", "header " + name + " appears more than once");
       }
       if (h.value() == null) {
-        throw new UnreadableCommandException(
-            "invalid_header", "header " + name + " has no value");
+        throw new UnreadableCommandException("invalid_header", "header " + name + " has no value");
       }
       try {
         found =

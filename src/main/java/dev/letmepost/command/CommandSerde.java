@@ -8,8 +8,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * A compact binary serde for {@link Command} on the ledger's internal repartition topic: a
- * version byte, length-prefixed UTF-8 strings (length -1 for null), then the body bytes.
+ * A compact binary serde for {@link Command} on the ledger's internal repartition topic: a version
+ * byte, length-prefixed UTF-8 strings (length -1 for null), then the body bytes.
  */
 public final class CommandSerde implements Serde<Command> {
   private static final byte VERSION = 1;

@@ -27,8 +27,8 @@ public final class Hashing {
   }
 
   /**
-   * SHA-256 over the fields, each prefixed by its UTF-8 length as a 4-byte big-endian int, so
-   * that no two field lists share an encoding; a null field is encoded as length -1.
+   * SHA-256 over the fields, each prefixed by its UTF-8 length as a 4-byte big-endian int, so that
+   * no two field lists share an encoding; a null field is encoded as length -1.
    */
   public static byte[] lengthPrefixed(String... fields) {
     MessageDigest digest = sha256();
@@ -50,9 +50,9 @@ public final class Hashing {
   }
 
   /**
-   * A ULID-shaped id (26 Crockford base32 characters): 48 bits of {@code epochMillis} then 80
-   * bits taken from {@code entropy}. Derived, not random, so that reprocessing the same record
-   * yields the same id.
+   * A ULID-shaped id (26 Crockford base32 characters): 48 bits of {@code epochMillis} then 80 bits
+   * taken from {@code entropy}. Derived, not random, so that reprocessing the same record yields
+   * the same id.
    */
   public static String ulid(long epochMillis, byte[] entropy) {
     char[] out = new char[26];

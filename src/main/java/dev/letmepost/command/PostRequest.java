@@ -7,13 +7,17 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A validated {@code POST /v1/posts} body (DESIGN.md section 3). Only {@link Preflight} builds
- * one, from the exact body bytes.
+ * A validated {@code POST /v1/posts} body (DESIGN.md section 3). Only {@link Preflight} builds one,
+ * from the exact body bytes.
  *
  * @param scheduledAt null to publish now
  */
 public record PostRequest(
-    List<Target> targets, String text, List<Media> media, String firstComment, Instant scheduledAt) {
+    List<Target> targets,
+    String text,
+    List<Media> media,
+    String firstComment,
+    Instant scheduledAt) {
 
   /** One requested target: an account by id, or the principal's default account on a platform. */
   public record Target(String accountId, Platform platform) {

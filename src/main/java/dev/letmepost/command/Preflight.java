@@ -43,15 +43,22 @@ public final class Preflight {
     try {
       root = Json.MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
-      return fail(new FieldError("", "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage()));
+      return fail(
+          new FieldError(
+              "", "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage()));
     } catch (IOException e) {
-      return fail(new FieldError("", "malformed_json", "the body is not valid JSON: " + e.getMessage()));
+      return fail(
+          new FieldError("", "malformed_json", "the body is not valid JSON: " + e.getMessage()));
     }
     if (root == null || root.isMissingNode()) {
       return fail(new FieldError("", "empty_body", "the body is empty; expected a JSON object"));
     }
     if (!root.isObject()) {
-      return fail(new FieldError("", "not_an_object", "the body must be a JSON object, got " + root.getNodeType().name().toLowerCase()));
+      return fail(
+          new FieldError(
+              "",
+              "not_an_object",
+              "the body must be a JSON object, got " + root.getNodeType().name().toLowerCase()));
     }
     List<FieldError> errors = new ArrayList<>();
     unknownFields((ObjectNode) root, FIELDS, "", errors);
@@ -59,9 +66,16 @@ public final class Preflight {
     String text = optionalString(root, "text", errors);
     List<Media> media = media(root.get("media"), errors);
     JsonNode textNode = root.get("text");
-    boolean textUnusable = textNode == null || textNode.isNull() || (textNode.isTextual() && textNode.asText().isBlank());
+    boolean textUnusable =
+        textNode == null
+            || textNode.isNull()
+            || (textNode.isTextual() && textNode.asText().isBlank());
     if (textUnusable && media.isEmpty()) {
-      errors.add(new FieldError("text", "required", "text must be a non-blank string unless media is given, got " + textNode));
+      errors.add(
+          new FieldError(
+              "text",
+              "required",
+              "text must be a non-blank string unless media is given, got " + textNode));
     }
     String firstComment = optionalString(root, "firstComment", errors);
     Instant scheduledAt = scheduledAt(root.get("scheduledAt"), errors);
@@ -69,7 +83,8 @@ public final class Preflight {
       return new Result(null, List.copyOf(errors));
     }
     return new Result(
-        new PostRequest(targets, text == null ? "" : text, media, firstComment, scheduledAt), List.of());
+        new PostRequest(targets, text == null ? "" : text, media, firstComment, scheduledAt),
+        List.of());
   }
 
   private static Result fail(FieldError error) {
@@ -79,11 +94,16 @@ public final class Preflight {
   private static List<Target> targets(JsonNode node, List<FieldError> errors) {
     List<Target> targets = new ArrayList<>();
     if (node == null || node.isNull()) {
-      errors.add(new FieldError("targets", "required", "targets is required: a list of 1-" + MAX_TARGETS + " targets"));
+      errors.add(
+          new FieldError(
+              "targets",
+              "required",
+              "targets is required: a list of 1-" + MAX_TARGETS + " targets"));
       return targets;
     }
     if (!node.isArray()) {
-      errors.add(new FieldError("targets", "not_an_array", "targets must be an array, got " + node));
+      errors.add(
+          new FieldError("targets", "not_an_array", "targets must be an array, got " + node));
       return targets;
     }
     if (node.isEmpty()) {
@@ -91,7 +111,15 @@ public final class Preflight {
       return targets;
     }
     if (node.size() > MAX_TARGETS) {
-      errors.add(new FieldError("targets", "too_many_targets", "targets holds " + node.size() + " targets; at most " + MAX_TARGETS + " are allowed"));
+      errors.add(
+          new FieldError(
+              "targets",
+              "too_many_targets",
+              "targets holds "
+                  + node.size()
+                  + " targets; at most "
+                  + MAX_TARGETS
+                  + " are allowed"));
       return targets;
     }
     Set<String> seen = new HashSet<>();
@@ -106,27 +134,50 @@ public final class Preflight {
       JsonNode account = t.get("accountId");
       JsonNode platform = t.get("platform");
       if ((account == null) == (platform == null)) {
-        errors.add(new FieldError(field, "invalid_target", field + " must name exactly one of accountId and platform"));
+        errors.add(
+            new FieldError(
+                field,
+                "invalid_target",
+                field + " must name exactly one of accountId and platform"));
         continue;
       }
       Target target;
       if (account != null) {
         if (!account.isTextual() || account.asText().isBlank()) {
-          errors.add(new FieldError(field + ".accountId", "invalid_account_id", field + ".accountId must be a non-empty string, got " + account));
+          errors.add(
+              new FieldError(
+                  field + ".accountId",
+                  "invalid_account_id",
+                  field + ".accountId must be a non-empty string, got " + account));
           continue;
         }
         target = new Target(account.asText(), null);
       } else {
         Platform p = platform.isTextual() ? Platform.byName(platform.asText()).orElse(null) : null;
         if (p == null) {
-          errors.add(new FieldError(field + ".platform", "unknown_platform", field + ".platform " + platform + " is not a supported platform"));
+          errors.add(
+              new FieldError(
+                  field + ".platform",
+                  "unknown_platform",
+                  field + ".platform " + platform + " is not a supported platform"));
           continue;
         }
         target = new Target(null, p);
       }
-      String identity = target.accountId() != null ? "account:" + target.accountId() : "platform:" + target.platform().wireName();
+      String identity =
+          target.accountId() != null
+              ? "account:" + target.accountId()
+              : "platform:" + target.platform().wireName();
       if (!seen.add(identity)) {
-        errors.add(new FieldError(field, "duplicate_target", field + " repeats " + (target.accountId() != null ? "account " + target.accountId() : "platform " + target.platform().wireName())));
+        errors.add(
+            new FieldError(
+                field,
+                "duplicate_target",
+                field
+                    + " repeats "
+                    + (target.accountId() != null
+                        ? "account " + target.accountId()
+                        : "platform " + target.platform().wireName())));
         continue;
       }
       targets.add(target);
@@ -144,7 +195,11 @@ public final class Preflight {
       return media;
     }
     if (node.size() > MAX_MEDIA) {
-      errors.add(new FieldError("media", "too_many_media", "media holds " + node.size() + " items; at most " + MAX_MEDIA + " are allowed"));
+      errors.add(
+          new FieldError(
+              "media",
+              "too_many_media",
+              "media holds " + node.size() + " items; at most " + MAX_MEDIA + " are allowed"));
       return media;
     }
     for (int i = 0; i < node.size(); i++) {
@@ -157,12 +212,18 @@ public final class Preflight {
       unknownFields((ObjectNode) m, Set.of("url", "altText"), field + ".", errors);
       JsonNode url = m.get("url");
       if (url == null || !url.isTextual() || !isHttpUrl(url.asText())) {
-        errors.add(new FieldError(field + ".url", "invalid_url", field + ".url must be an http(s) URL, got " + url));
+        errors.add(
+            new FieldError(
+                field + ".url", "invalid_url", field + ".url must be an http(s) URL, got " + url));
         continue;
       }
       JsonNode alt = m.get("altText");
       if (alt != null && !alt.isNull() && !alt.isTextual()) {
-        errors.add(new FieldError(field + ".altText", "not_a_string", field + ".altText must be a string, got " + alt));
+        errors.add(
+            new FieldError(
+                field + ".altText",
+                "not_a_string",
+                field + ".altText must be a string, got " + alt));
         continue;
       }
       media.add(new Media(url.asText(), alt == null || alt.isNull() ? null : alt.asText()));
@@ -203,15 +264,22 @@ public final class Preflight {
         // fall through to the error below
       }
     }
-    errors.add(new FieldError("scheduledAt", "invalid_timestamp", "scheduledAt must be an RFC 3339 timestamp such as 2026-12-01T09:00:00Z, got " + node));
+    errors.add(
+        new FieldError(
+            "scheduledAt",
+            "invalid_timestamp",
+            "scheduledAt must be an RFC 3339 timestamp such as 2026-12-01T09:00:00Z, got " + node));
     return null;
   }
 
-  private static void unknownFields(ObjectNode node, Set<String> allowed, String prefix, List<FieldError> errors) {
+  private static void unknownFields(
+      ObjectNode node, Set<String> allowed, String prefix, List<FieldError> errors) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (!allowed.contains(name)) {
-        errors.add(new FieldError(prefix + name, "unknown_field", "unknown field '" + prefix + name + "'"));
+        errors.add(
+            new FieldError(
+                prefix + name, "unknown_field", "unknown field '" + prefix + name + "'"));
       }
     }
   }

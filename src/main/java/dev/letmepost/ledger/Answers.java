@@ -12,8 +12,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
- * The response bodies the ledger answers with: the batch envelope (DESIGN.md section 4) and
- * the error bodies. Each is rendered to bytes once; a replay re-sends those bytes.
+ * The response bodies the ledger answers with: the batch envelope (DESIGN.md section 4) and the
+ * error bodies. Each is rendered to bytes once; a replay re-sends those bytes.
  */
 final class Answers {
   static final int PUBLISHED = 201;
@@ -28,7 +28,15 @@ final class Answers {
 
   private Answers() {}
 
-  @JsonPropertyOrder({"id", "object", "status", "createdAt", "scheduledAt", "completedAt", "results"})
+  @JsonPropertyOrder({
+    "id",
+    "object",
+    "status",
+    "createdAt",
+    "scheduledAt",
+    "completedAt",
+    "results"
+  })
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Envelope(
       String id,
@@ -42,7 +50,12 @@ final class Answers {
   @JsonPropertyOrder({"accountId", "platform", "status", "postId", "uri", "error"})
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Result(
-      String accountId, String platform, String status, String postId, String uri, TargetError error) {}
+      String accountId,
+      String platform,
+      String status,
+      String postId,
+      String uri,
+      TargetError error) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record ErrorBody(Error error) {}
@@ -53,7 +66,8 @@ final class Answers {
 
   /** The batch status a set of closed targets adds up to. */
   static String batchStatus(List<LedgerRecord.TargetState> targets) {
-    long published = targets.stream().filter(t -> t.status() == TargetOutcome.Status.published).count();
+    long published =
+        targets.stream().filter(t -> t.status() == TargetOutcome.Status.published).count();
     if (published == targets.size()) {
       return "published";
     }
@@ -69,14 +83,22 @@ final class Answers {
   static byte[] envelope(LedgerRecord record, String status) {
     List<Result> results =
         record.targets().stream()
-            .map(t -> new Result(
-                t.accountId(), t.platform(),
-                t.status() == null ? "scheduled" : t.status().name(),
-                t.postId(), t.uri(), t.error()))
+            .map(
+                t ->
+                    new Result(
+                        t.accountId(),
+                        t.platform(),
+                        t.status() == null ? "scheduled" : t.status().name(),
+                        t.postId(),
+                        t.uri(),
+                        t.error()))
             .toList();
     return Json.write(
         new Envelope(
-            record.batchId(), "batch", status, time(record.firstSeen()),
+            record.batchId(),
+            "batch",
+            status,
+            time(record.firstSeen()),
             record.scheduledAt() == null ? null : time(record.scheduledAt()),
             record.completedAt() == null ? null : time(record.completedAt()),
             results));
@@ -89,8 +111,12 @@ final class Answers {
   static byte[] preflightFailed(List<FieldError> errors) {
     return Json.write(
         new ErrorBody(
-            new Error("preflight_failed", "the request body failed validation (" + errors.size()
-                + (errors.size() == 1 ? " error)" : " errors)"), errors)));
+            new Error(
+                "preflight_failed",
+                "the request body failed validation ("
+                    + errors.size()
+                    + (errors.size() == 1 ? " error)" : " errors)"),
+                errors)));
   }
 
   static String time(long epochMillis) {

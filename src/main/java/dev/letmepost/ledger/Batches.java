@@ -12,9 +12,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * The ledger's shared moves on a batch, used by every processor of the ledger task: save a
- * replay record, release its tasks, complete it and answer, keep its timer. Each processor
- * builds one over its own context; none of it blocks.
+ * The ledger's shared moves on a batch, used by every processor of the ledger task: save a replay
+ * record, release its tasks, complete it and answer, keep its timer. Each processor builds one over
+ * its own context; none of it blocks.
  */
 final class Batches {
   private final LedgerConfig config;
@@ -35,8 +35,8 @@ final class Batches {
 
   /**
    * The timer-index key: due time first (fixed-width hex sorts by time), then the batch's
-   * first-request time and fingerprint, which together name one replay record. Two TTL periods
-   * of one fingerprint can fall due at the same millisecond; each keeps its own entry.
+   * first-request time and fingerprint, which together name one replay record. Two TTL periods of
+   * one fingerprint can fall due at the same millisecond; each keeps its own entry.
    */
   static String timerKey(long due, long firstSeen, String fingerprint) {
     return String.format("%016x|%016x|%s", due, firstSeen, fingerprint);
@@ -71,12 +71,15 @@ final class Batches {
   }
 
   /** Sends the tasks with their deadline, saves the record as running and sets its timer. */
-  LedgerRecord release(String fingerprint, LedgerRecord record, List<PublishTask> tasks, long now, long timestamp) {
+  LedgerRecord release(
+      String fingerprint, LedgerRecord record, List<PublishTask> tasks, long now, long timestamp) {
     long deadline = now + config.targetDeadline().toMillis();
     for (PublishTask task : tasks) {
       Headers headers = new RecordHeaders();
       headers.add(LmpHeaders.BATCH_ID, utf8(task.batchId()));
-      forward.accept(new Record<>(task.accountId(), Emission.task(task.withDeadline(deadline)), timestamp, headers));
+      forward.accept(
+          new Record<>(
+              task.accountId(), Emission.task(task.withDeadline(deadline)), timestamp, headers));
     }
     unschedule(fingerprint, record);
     LedgerRecord running = record.released(deadline);
@@ -107,7 +110,13 @@ final class Batches {
   }
 
   /** Answers a request about an existing batch record. */
-  void reply(String requestId, int status, byte[] body, boolean replayed, LedgerRecord about, long timestamp) {
+  void reply(
+      String requestId,
+      int status,
+      byte[] body,
+      boolean replayed,
+      LedgerRecord about,
+      long timestamp) {
     Headers h = headers(requestId, status, replayed, about.idempotencyKey());
     h.add(LmpHeaders.BATCH_ID, utf8(about.batchId()));
     h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(expiry(about))));
@@ -115,7 +124,13 @@ final class Batches {
   }
 
   /** Answers a request that has no batch (an error); {@code expiresAt} null when no record. */
-  void replyError(String requestId, int status, byte[] body, String idempotencyKey, Long expiresAt, long timestamp) {
+  void replyError(
+      String requestId,
+      int status,
+      byte[] body,
+      String idempotencyKey,
+      Long expiresAt,
+      long timestamp) {
     Headers h = headers(requestId, status, false, idempotencyKey);
     if (expiresAt != null) {
       h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(expiresAt)));
@@ -127,7 +142,8 @@ final class Batches {
     return record.firstSeen() + config.replayTtl().toMillis();
   }
 
-  private static Headers headers(String requestId, int status, boolean replayed, String idempotencyKey) {
+  private static Headers headers(
+      String requestId, int status, boolean replayed, String idempotencyKey) {
     Headers h = new RecordHeaders();
     h.add(LmpHeaders.REQUEST_ID, utf8(requestId));
     h.add(LmpHeaders.STATUS, utf8(Integer.toString(status)));

@@ -17,16 +17,15 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * The dedup decision: what one post command, keyed by its fingerprint, gets (DESIGN.md section
- * 4). A live replay record with another body hash: {@code 409 idempotency_conflict}. With the
- * same body: the recorded answer, byte for byte, or a place among the waiters while the batch
- * runs ({@code 409 idempotency_in_progress} once they are full). No live record: preflight, then
- * a new batch recorded under the command's broker time.
+ * The dedup decision: what one post command, keyed by its fingerprint, gets (DESIGN.md section 4).
+ * A live replay record with another body hash: {@code 409 idempotency_conflict}. With the same
+ * body: the recorded answer, byte for byte, or a place among the waiters while the batch runs
+ * ({@code 409 idempotency_in_progress} once they are full). No live record: preflight, then a new
+ * batch recorded under the command's broker time.
  *
- * <p>A record is live for a command filed at {@code t} when its first request was filed in
- * {@code (t - ttl, ...)}: first + ttl - 1 ms still replays, first + ttl starts anew. The range
- * is open above so that a retry read before its first request (partitions interleave) still
- * meets it.
+ * <p>A record is live for a command filed at {@code t} when its first request was filed in {@code
+ * (t - ttl, ...)}: first + ttl - 1 ms still replays, first + ttl starts anew. The range is open
+ * above so that a retry read before its first request (partitions interleave) still meets it.
  */
 final class DecideRequest implements Processor<String, Command, String, Emission> {
   private final LedgerConfig config;
@@ -61,15 +60,25 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     if (c.idempotencyKey() != null) {
       Optional<String> problem = IdempotencyKeys.problem(c.idempotencyKey());
       if (problem.isPresent()) {
-        batches.replyError(c.requestId(), Answers.BAD_REQUEST,
-            Answers.error("invalid_idempotency_key", problem.get()), null, null, ts);
+        batches.replyError(
+            c.requestId(),
+            Answers.BAD_REQUEST,
+            Answers.error("invalid_idempotency_key", problem.get()),
+            null,
+            null,
+            ts);
         return;
       }
     }
-    if (!c.method().equals(LmpHeaders.DEFAULT_METHOD) || !c.path().equals(LmpHeaders.DEFAULT_PATH)) {
-      batches.replyError(c.requestId(), Answers.NOT_FOUND,
+    if (!c.method().equals(LmpHeaders.DEFAULT_METHOD)
+        || !c.path().equals(LmpHeaders.DEFAULT_PATH)) {
+      batches.replyError(
+          c.requestId(),
+          Answers.NOT_FOUND,
           Answers.error("route_not_found", "no route for " + c.method() + " " + c.path()),
-          c.idempotencyKey(), null, ts);
+          c.idempotencyKey(),
+          null,
+          ts);
       return;
     }
 
@@ -81,50 +90,115 @@ final class DecideRequest implements Processor<String, Command, String, Emission
 
     Preflight.Result preflight = Preflight.check(c.body());
     if (!preflight.ok()) {
-      batches.replyError(c.requestId(), Answers.BAD_REQUEST, Answers.preflightFailed(preflight.errors()),
-          c.idempotencyKey(), null, ts);
+      batches.replyError(
+          c.requestId(),
+          Answers.BAD_REQUEST,
+          Answers.preflightFailed(preflight.errors()),
+          c.idempotencyKey(),
+          null,
+          ts);
       return;
     }
     PostRequest request = preflight.request();
     Long scheduledAt = request.scheduledAt() == null ? null : request.scheduledAt().toEpochMilli();
     long latestSchedule = filedAt + config.replayTtl().minus(config.targetDeadline()).toMillis();
     if (scheduledAt != null && scheduledAt > latestSchedule) {
-      batches.replyError(c.requestId(), Answers.BAD_REQUEST, Answers.preflightFailed(List.of(
-          new FieldError("scheduledAt", "schedule_too_far", "scheduledAt " + request.scheduledAt()
-              + " is later than " + Answers.time(latestSchedule)
-              + ", the latest this request's replay record can cover"))),
-          c.idempotencyKey(), null, ts);
+      batches.replyError(
+          c.requestId(),
+          Answers.BAD_REQUEST,
+          Answers.preflightFailed(
+              List.of(
+                  new FieldError(
+                      "scheduledAt",
+                      "schedule_too_far",
+                      "scheduledAt "
+                          + request.scheduledAt()
+                          + " is later than "
+                          + Answers.time(latestSchedule)
+                          + ", the latest this request's replay record can cover"))),
+          c.idempotencyKey(),
+          null,
+          ts);
       return;
     }
-    start(c, fingerprint, request, filedAt, scheduledAt != null && scheduledAt > filedAt ? scheduledAt : null, now, ts);
+    start(
+        c,
+        fingerprint,
+        request,
+        filedAt,
+        scheduledAt != null && scheduledAt > filedAt ? scheduledAt : null,
+        now,
+        ts);
   }
 
   private void answerRetry(Command c, String fingerprint, LedgerRecord live, long ts) {
     if (!live.bodySha256().equals(c.bodySha256())) {
-      batches.replyError(c.requestId(), Answers.CONFLICT, Answers.error("idempotency_conflict",
-          "Idempotency-Key '" + c.idempotencyKey() + "' was first used with a different request body"
-              + " (sha256 " + live.bodySha256() + ", this one " + c.bodySha256()
-              + "); nothing was published for this request"),
-          c.idempotencyKey(), batches.expiry(live), ts);
+      batches.replyError(
+          c.requestId(),
+          Answers.CONFLICT,
+          Answers.error(
+              "idempotency_conflict",
+              "Idempotency-Key '"
+                  + c.idempotencyKey()
+                  + "' was first used with a different request body"
+                  + " (sha256 "
+                  + live.bodySha256()
+                  + ", this one "
+                  + c.bodySha256()
+                  + "); nothing was published for this request"),
+          c.idempotencyKey(),
+          batches.expiry(live),
+          ts);
     } else if (live.answered()) {
       batches.reply(c.requestId(), live.responseStatus(), live.response(), true, live, ts);
     } else if (live.waiters().size() >= config.maxWaiters()) {
-      batches.replyError(c.requestId(), Answers.CONFLICT, Answers.error("idempotency_in_progress",
-          "the request with Idempotency-Key '" + c.idempotencyKey() + "' is still running and already has "
-              + live.waiters().size() + " retries waiting; retry later"),
-          c.idempotencyKey(), batches.expiry(live), ts);
+      batches.replyError(
+          c.requestId(),
+          Answers.CONFLICT,
+          Answers.error(
+              "idempotency_in_progress",
+              "the request with Idempotency-Key '"
+                  + c.idempotencyKey()
+                  + "' is still running and already has "
+                  + live.waiters().size()
+                  + " retries waiting; retry later"),
+          c.idempotencyKey(),
+          batches.expiry(live),
+          ts);
     } else {
       batches.save(fingerprint, live.withWaiter(c.requestId()));
     }
   }
 
-  private void start(Command c, String fingerprint, PostRequest request, long filedAt, Long scheduledAt, long now, long ts) {
-    String batchId = "batch_" + Hashing.ulid(filedAt, Hashing.lengthPrefixed(fingerprint, Long.toString(filedAt)));
+  private void start(
+      Command c,
+      String fingerprint,
+      PostRequest request,
+      long filedAt,
+      Long scheduledAt,
+      long now,
+      long ts) {
+    String batchId =
+        "batch_"
+            + Hashing.ulid(filedAt, Hashing.lengthPrefixed(fingerprint, Long.toString(filedAt)));
     ResolveTargets.Resolution resolution =
         ResolveTargets.resolve(accounts, c.principal(), request, fingerprint, batchId, filedAt);
-    LedgerRecord record = new LedgerRecord(batchId, c.requestId(), c.principal(), c.idempotencyKey(),
-        c.bodySha256(), filedAt, scheduledAt, 0, resolution.states(), List.of(),
-        scheduledAt == null ? List.of() : resolution.tasks(), null, null, null);
+    LedgerRecord record =
+        new LedgerRecord(
+            batchId,
+            c.requestId(),
+            c.principal(),
+            c.idempotencyKey(),
+            c.bodySha256(),
+            filedAt,
+            scheduledAt,
+            0,
+            resolution.states(),
+            List.of(),
+            scheduledAt == null ? List.of() : resolution.tasks(),
+            null,
+            null,
+            null);
     if (resolution.tasks().isEmpty()) {
       batches.complete(fingerprint, record, filedAt, ts);
     } else if (scheduledAt != null) {

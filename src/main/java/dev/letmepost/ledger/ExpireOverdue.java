@@ -11,11 +11,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The deadline decision, on the ledger's wall clock: a scheduled batch whose time has come is
- * released to the publishers; a running batch past its deadline has its open targets closed
- * {@code unknown / outcome_unknown} and is completed.
+ * released to the publishers; a running batch past its deadline has its open targets closed {@code
+ * unknown / outcome_unknown} and is completed.
  *
- * <p>It reads only the small open-batch index (keys sorted by due time), never the window store
- * at large: one range scan up to now, then one point look-up per due batch.
+ * <p>It reads only the small open-batch index (keys sorted by due time), never the window store at
+ * large: one range scan up to now, then one point look-up per due batch.
  */
 final class ExpireOverdue implements Punctuator {
   private final Batches batches;
@@ -49,13 +49,20 @@ final class ExpireOverdue implements Punctuator {
   }
 
   private static LedgerRecord closeOpenTargets(LedgerRecord batch) {
-    String message = "no outcome arrived by the deadline " + Answers.time(batch.deadline())
-        + "; the post may or may not exist on the platform: check before posting again";
+    String message =
+        "no outcome arrived by the deadline "
+            + Answers.time(batch.deadline())
+            + "; the post may or may not exist on the platform: check before posting again";
     List<LedgerRecord.TargetState> targets = new ArrayList<>();
     for (LedgerRecord.TargetState t : batch.targets()) {
-      targets.add(t.open()
-          ? t.withOutcome(TargetOutcome.Status.unknown, null, null, new TargetError("outcome_unknown", message, null))
-          : t);
+      targets.add(
+          t.open()
+              ? t.withOutcome(
+                  TargetOutcome.Status.unknown,
+                  null,
+                  null,
+                  new TargetError("outcome_unknown", message, null))
+              : t);
     }
     return batch.withTargets(targets);
   }

@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Folds one target's outcome into its batch's replay record; the outcome that closes the last
- * open target completes the batch and answers the request and every waiter. The first outcome of
- * a target wins; late, duplicate or foreign outcomes change nothing.
+ * Folds one target's outcome into its batch's replay record; the outcome that closes the last open
+ * target completes the batch and answers the request and every waiter. The first outcome of a
+ * target wins; late, duplicate or foreign outcomes change nothing.
  *
  * <p>It also owns the wall-clock timer that runs {@link ExpireOverdue} over the open-batch index.
  */
@@ -41,23 +41,38 @@ final class FoldOutcome implements Processor<String, TargetOutcome, String, Emis
     TargetOutcome o = record.value();
     String fingerprint = record.key();
     if (o == null || !o.fingerprint().equals(fingerprint)) {
-      LOG.warn("ignoring outcome keyed '{}' for fingerprint '{}'", fingerprint, o == null ? null : o.fingerprint());
+      LOG.warn(
+          "ignoring outcome keyed '{}' for fingerprint '{}'",
+          fingerprint,
+          o == null ? null : o.fingerprint());
       return;
     }
     LedgerRecord batch = batches.find(fingerprint, o.recordedAt());
     if (batch == null || !batch.batchId().equals(o.batchId())) {
-      LOG.warn("ignoring outcome of task {}: batch {} has no replay record (expired or never started)",
-          o.taskId(), o.batchId());
+      LOG.warn(
+          "ignoring outcome of task {}: batch {} has no replay record (expired or never started)",
+          o.taskId(),
+          o.batchId());
       return;
     }
     int i = o.targetIndex();
-    if (i < 0 || i >= batch.targets().size() || !o.taskId().equals(batch.targets().get(i).taskId())) {
-      LOG.warn("ignoring outcome of task {}: batch {} has no such task at targets[{}]", o.taskId(), o.batchId(), i);
+    if (i < 0
+        || i >= batch.targets().size()
+        || !o.taskId().equals(batch.targets().get(i).taskId())) {
+      LOG.warn(
+          "ignoring outcome of task {}: batch {} has no such task at targets[{}]",
+          o.taskId(),
+          o.batchId(),
+          i);
       return;
     }
     LedgerRecord.TargetState target = batch.targets().get(i);
     if (!target.open()) {
-      LOG.info("ignoring second outcome of task {} ({}), already {}", o.taskId(), o.status(), target.status());
+      LOG.info(
+          "ignoring second outcome of task {} ({}), already {}",
+          o.taskId(),
+          o.status(),
+          target.status());
       return;
     }
     batch = batch.withTarget(i, target.withOutcome(o.status(), o.postId(), o.uri(), o.error()));

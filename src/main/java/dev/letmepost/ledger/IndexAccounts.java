@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the global accounts store: each account under its id, and again under an index key
- * {@code \0principal\0platform\0accountId} so that a principal's default account on a platform
- * is one prefix scan away. Runs on restore too, so the index is rebuilt from the topic.
+ * Keeps the global accounts store: each account under its id, and again under an index key {@code
+ * \0principal\0platform\0accountId} so that a principal's default account on a platform is one
+ * prefix scan away. Runs on restore too, so the index is rebuilt from the topic.
  *
  * <p>It reads raw bytes and parses them itself: a malformed account is logged and skipped (the
  * previous value, if any, stays). Letting the source deserializer fail instead would hand the
@@ -44,7 +44,8 @@ final class IndexAccounts implements Processor<String, byte[], Void, Void> {
       return;
     }
     if (account != null && !id.equals(account.accountId())) {
-      LOG.warn("ignoring accounts record keyed '{}' whose accountId is '{}'", id, account.accountId());
+      LOG.warn(
+          "ignoring accounts record keyed '{}' whose accountId is '{}'", id, account.accountId());
       return;
     }
     Account previous = store.get(id);

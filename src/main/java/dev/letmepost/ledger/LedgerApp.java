@@ -16,8 +16,8 @@ public final class LedgerApp {
   private LedgerApp() {}
 
   /**
-   * The Streams configuration of the ledger. A record that cannot be deserialized or processed
-   * is logged and sent to the dead-letters topic; it never stops a stream thread.
+   * The Streams configuration of the ledger. A record that cannot be deserialized or processed is
+   * logged and sent to the dead-letters topic; it never stops a stream thread.
    *
    * @param overrides any further Streams settings (they win)
    */
@@ -28,10 +28,16 @@ public final class LedgerApp {
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
-    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class.getName());
+    p.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class.getName());
+    p.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueProcessingExceptionHandler.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters().name());
+    p.put(
+        StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+        config.topics().deadLetters().name());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
     p.putAll(overrides);
     return p;
@@ -42,20 +48,34 @@ public final class LedgerApp {
    * will: otherwise outcomes would not meet their batch's replay record.
    */
   public static void checkCopartitioning(LedgerConfig config, String bootstrapServers) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       String outcomes = config.topics().outcomes().name();
-      TopicDescription d = admin.describeTopics(java.util.List.of(outcomes)).allTopicNames().get().get(outcomes);
+      TopicDescription d =
+          admin.describeTopics(java.util.List.of(outcomes)).allTopicNames().get().get(outcomes);
       if (d.partitions().size() != config.partitions()) {
-        throw new IllegalStateException("topic " + outcomes + " has " + d.partitions().size()
-            + " partitions but the ledger repartitions commands into " + config.partitions()
-            + "; set --partitions to " + d.partitions().size());
+        throw new IllegalStateException(
+            "topic "
+                + outcomes
+                + " has "
+                + d.partitions().size()
+                + " partitions but the ledger repartitions commands into "
+                + config.partitions()
+                + "; set --partitions to "
+                + d.partitions().size());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while describing topics", e);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("cannot describe topic " + config.topics().outcomes().name()
-          + " at " + bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "cannot describe topic "
+              + config.topics().outcomes().name()
+              + " at "
+              + bootstrapServers
+              + ": "
+              + e.getCause().getMessage(),
+          e.getCause());
     }
   }
 

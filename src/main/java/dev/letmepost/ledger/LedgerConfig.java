@@ -9,12 +9,12 @@ import java.util.Objects;
  *
  * @param replayTtl how long a replay record answers retries, from the first request's broker
  *     timestamp (24 h)
- * @param skewAllowance how far a record's timestamp may stray from the ledger's clock before it
- *     is clamped; the window store retains records for {@code replayTtl + skewAllowance}
+ * @param skewAllowance how far a record's timestamp may stray from the ledger's clock before it is
+ *     clamped; the window store retains records for {@code replayTtl + skewAllowance}
  * @param targetDeadline how long a fanned-out target may stay without an outcome before it ends
  *     {@code unknown}
- * @param maxWaiters how many retries may wait on one running batch before further ones get
- *     {@code 409 idempotency_in_progress}
+ * @param maxWaiters how many retries may wait on one running batch before further ones get {@code
+ *     409 idempotency_in_progress}
  * @param timerInterval how often (wall clock) the ledger looks for due deadlines and schedules
  * @param partitions partitions of the fingerprint repartition topic; must equal those of the
  *     target-outcomes topic so outcomes meet their batch
@@ -40,7 +40,8 @@ public record LedgerConfig(
     positive(replayTtl, "replayTtl");
     Objects.requireNonNull(skewAllowance, "skewAllowance");
     if (skewAllowance.isNegative()) {
-      throw new IllegalArgumentException("skewAllowance must not be negative, got " + skewAllowance);
+      throw new IllegalArgumentException(
+          "skewAllowance must not be negative, got " + skewAllowance);
     }
     positive(targetDeadline, "targetDeadline");
     positive(timerInterval, "timerInterval");
@@ -52,30 +53,43 @@ public record LedgerConfig(
     }
     if (targetDeadline.compareTo(replayTtl) >= 0) {
       throw new IllegalArgumentException(
-          "targetDeadline (" + targetDeadline + ") must be shorter than replayTtl (" + replayTtl + ")");
+          "targetDeadline ("
+              + targetDeadline
+              + ") must be shorter than replayTtl ("
+              + replayTtl
+              + ")");
     }
   }
 
   public static LedgerConfig defaults(Topics topics) {
     return new LedgerConfig(
-        topics, DEFAULT_TTL, DEFAULT_SKEW, DEFAULT_DEADLINE, DEFAULT_MAX_WAITERS,
-        DEFAULT_TIMER_INTERVAL, DEFAULT_PARTITIONS);
+        topics,
+        DEFAULT_TTL,
+        DEFAULT_SKEW,
+        DEFAULT_DEADLINE,
+        DEFAULT_MAX_WAITERS,
+        DEFAULT_TIMER_INTERVAL,
+        DEFAULT_PARTITIONS);
   }
 
   public LedgerConfig withReplayTtl(Duration ttl) {
-    return new LedgerConfig(topics, ttl, skewAllowance, targetDeadline, maxWaiters, timerInterval, partitions);
+    return new LedgerConfig(
+        topics, ttl, skewAllowance, targetDeadline, maxWaiters, timerInterval, partitions);
   }
 
   public LedgerConfig withTargetDeadline(Duration deadline) {
-    return new LedgerConfig(topics, replayTtl, skewAllowance, deadline, maxWaiters, timerInterval, partitions);
+    return new LedgerConfig(
+        topics, replayTtl, skewAllowance, deadline, maxWaiters, timerInterval, partitions);
   }
 
   public LedgerConfig withMaxWaiters(int waiters) {
-    return new LedgerConfig(topics, replayTtl, skewAllowance, targetDeadline, waiters, timerInterval, partitions);
+    return new LedgerConfig(
+        topics, replayTtl, skewAllowance, targetDeadline, waiters, timerInterval, partitions);
   }
 
   public LedgerConfig withPartitions(int count) {
-    return new LedgerConfig(topics, replayTtl, skewAllowance, targetDeadline, maxWaiters, timerInterval, count);
+    return new LedgerConfig(
+        topics, replayTtl, skewAllowance, targetDeadline, maxWaiters, timerInterval, count);
   }
 
   private static void positive(Duration d, String name) {

@@ -10,16 +10,16 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The replay record of one request fingerprint for one TTL period: the value of the ledger's
- * window store, whose window start is {@link #firstSeen()}.
+ * The replay record of one request fingerprint for one TTL period: the value of the ledger's window
+ * store, whose window start is {@link #firstSeen()}.
  *
  * <p>It holds what a retry is compared with (body hash), what it is answered with (the recorded
- * status and body bytes, set once), the batch's per-target progress, and the retries waiting for
- * a running batch.
+ * status and body bytes, set once), the batch's per-target progress, and the retries waiting for a
+ * running batch.
  *
  * @param scheduledAt epoch ms the batch is due, or null for "now"
- * @param deadline epoch ms (ledger clock) after which open targets end unknown; 0 while a
- *     scheduled batch has not been released
+ * @param deadline epoch ms (ledger clock) after which open targets end unknown; 0 while a scheduled
+ *     batch has not been released
  * @param waiters request ids of retries waiting for the answer
  * @param pending the tasks of a scheduled batch, kept until its release
  * @param responseStatus the recorded answer's status, null until answered
@@ -95,35 +95,113 @@ record LedgerRecord(
   LedgerRecord withWaiter(String requestId) {
     List<String> w = new ArrayList<>(waiters);
     w.add(requestId);
-    return new LedgerRecord(batchId, this.requestId, principal, idempotencyKey, bodySha256, firstSeen,
-        scheduledAt, deadline, targets, w, pending, responseStatus, response, completedAt);
+    return new LedgerRecord(
+        batchId,
+        this.requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        scheduledAt,
+        deadline,
+        targets,
+        w,
+        pending,
+        responseStatus,
+        response,
+        completedAt);
   }
 
   LedgerRecord withTarget(int index, TargetState target) {
     List<TargetState> t = new ArrayList<>(targets);
     t.set(index, target);
-    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
-        scheduledAt, deadline, t, waiters, pending, responseStatus, response, completedAt);
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        scheduledAt,
+        deadline,
+        t,
+        waiters,
+        pending,
+        responseStatus,
+        response,
+        completedAt);
   }
 
   LedgerRecord withTargets(List<TargetState> t) {
-    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
-        scheduledAt, deadline, t, waiters, pending, responseStatus, response, completedAt);
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        scheduledAt,
+        deadline,
+        t,
+        waiters,
+        pending,
+        responseStatus,
+        response,
+        completedAt);
   }
 
   LedgerRecord released(long newDeadline) {
-    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
-        scheduledAt, newDeadline, targets, waiters, List.of(), responseStatus, response, completedAt);
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        scheduledAt,
+        newDeadline,
+        targets,
+        waiters,
+        List.of(),
+        responseStatus,
+        response,
+        completedAt);
   }
 
   LedgerRecord answered(int status, byte[] body) {
-    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
-        scheduledAt, deadline, targets, List.of(), pending, status, body, completedAt);
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        scheduledAt,
+        deadline,
+        targets,
+        List.of(),
+        pending,
+        status,
+        body,
+        completedAt);
   }
 
   LedgerRecord completed(long at) {
-    return new LedgerRecord(batchId, requestId, principal, idempotencyKey, bodySha256, firstSeen,
-        scheduledAt, deadline, targets, waiters, pending, responseStatus, response, at);
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        scheduledAt,
+        deadline,
+        targets,
+        waiters,
+        pending,
+        responseStatus,
+        response,
+        at);
   }
 
   @JsonIgnore

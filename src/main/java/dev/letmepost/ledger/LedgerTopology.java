@@ -19,9 +19,9 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The ledger: a pure builder of the Kafka Streams topology that deduplicates post commands,
- * fans new batches out to the platform topics, folds outcomes into batch envelopes and answers
- * every request on the results topic (DESIGN.md sections 2-4).
+ * The ledger: a pure builder of the Kafka Streams topology that deduplicates post commands, fans
+ * new batches out to the platform topics, folds outcomes into batch envelopes and answers every
+ * request on the results topic (DESIGN.md sections 2-4).
  *
  * <pre>
  * post-commands -> parse-command -+-> dead-letters
@@ -34,8 +34,10 @@ import org.apache.kafka.streams.state.Stores;
 public final class LedgerTopology {
   /** Replay records by fingerprint, windowed by first-request time; retention TTL + skew. */
   public static final String REPLAY_STORE = "replay-records";
+
   /** The open-batch index: due time + first-request time + fingerprint -> first-request time. */
   public static final String TIMER_STORE = "open-batch-timers";
+
   /** Accounts by id, plus the per-principal, per-platform index (global). */
   public static final String ACCOUNTS_STORE = "accounts";
 
@@ -57,53 +59,85 @@ public final class LedgerTopology {
                 Json.serde(LedgerRecord.class))
             .withCachingEnabled());
     builder.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMER_STORE), Serdes.String(), Serdes.Long()));
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(TIMER_STORE), Serdes.String(), Serdes.Long()));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ACCOUNTS_STORE), Serdes.String(), topics.accounts().valueSerde())
+                Stores.persistentKeyValueStore(ACCOUNTS_STORE),
+                Serdes.String(),
+                topics.accounts().valueSerde())
             .withLoggingDisabled(),
         topics.accounts().name(),
         Consumed.with(topics.accounts().keySerde(), Serdes.ByteArray()).withName("accounts"),
         IndexAccounts::new);
 
     var parsed =
-        builder.stream(topics.commands().name(),
-                Consumed.with(topics.commands().keySerde(), topics.commands().valueSerde()).withName("post-commands"))
+        builder.stream(
+                topics.commands().name(),
+                Consumed.with(topics.commands().keySerde(), topics.commands().valueSerde())
+                    .withName("post-commands"))
             .process(ParseCommand::new, Named.as("parse-command"))
             .split(Named.as("parsed-"))
             .branch((fingerprint, p) -> p.isDeadLetter(), Branched.as("dead-letter"))
             .defaultBranch(Branched.as("command"));
 
-    parsed.get("parsed-dead-letter")
-        .map((k, p) -> KeyValue.pair(p.originalKey(), p.originalValue()), Named.as("unwrap-dead-letter"))
-        .to(topics.deadLetters().name(),
-            Produced.with(topics.deadLetters().keySerde(), topics.deadLetters().valueSerde()).withName("dead-letters"));
+    parsed
+        .get("parsed-dead-letter")
+        .map(
+            (k, p) -> KeyValue.pair(p.originalKey(), p.originalValue()),
+            Named.as("unwrap-dead-letter"))
+        .to(
+            topics.deadLetters().name(),
+            Produced.with(topics.deadLetters().keySerde(), topics.deadLetters().valueSerde())
+                .withName("dead-letters"));
 
     KStream<String, Emission> decided =
-        parsed.get("parsed-command")
+        parsed
+            .get("parsed-command")
             .mapValues(Parsed::command, Named.as("unwrap-command"))
-            .repartition(Repartitioned.<String, Command>as("by-fingerprint")
-                .withKeySerde(Serdes.String())
-                .withValueSerde(new CommandSerde())
-                .withNumberOfPartitions(config.partitions()))
-            .process(() -> new DecideRequest(config), Named.as("decide-request"), REPLAY_STORE, TIMER_STORE);
+            .repartition(
+                Repartitioned.<String, Command>as("by-fingerprint")
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(new CommandSerde())
+                    .withNumberOfPartitions(config.partitions()))
+            .process(
+                () -> new DecideRequest(config),
+                Named.as("decide-request"),
+                REPLAY_STORE,
+                TIMER_STORE);
 
     KStream<String, Emission> folded =
-        builder.stream(topics.outcomes().name(),
-                Consumed.with(topics.outcomes().keySerde(), topics.outcomes().valueSerde()).withName("target-outcomes"))
-            .process(() -> new FoldOutcome(config), Named.as("fold-outcome"), REPLAY_STORE, TIMER_STORE);
+        builder.stream(
+                topics.outcomes().name(),
+                Consumed.with(topics.outcomes().keySerde(), topics.outcomes().valueSerde())
+                    .withName("target-outcomes"))
+            .process(
+                () -> new FoldOutcome(config), Named.as("fold-outcome"), REPLAY_STORE, TIMER_STORE);
 
-    decided.merge(folded, Named.as("emissions"))
+    decided
+        .merge(folded, Named.as("emissions"))
         .split(Named.as("emit-"))
-        .branch((key, e) -> e.isTask(), Branched.withConsumer(tasks -> tasks
-            .mapValues(Emission::task, Named.as("unwrap-task"))
-            .to(new PublishTopic(topics),
-                Produced.with(Serdes.String(), Json.serde(PublishTask.class)).withName("publish-tasks")),
-            "task"))
-        .defaultBranch(Branched.withConsumer(replies -> replies
-            .mapValues(Emission::reply, Named.as("unwrap-reply"))
-            .to(topics.results().name(),
-                Produced.with(topics.results().keySerde(), topics.results().valueSerde()).withName("post-results")),
-            "reply"));
+        .branch(
+            (key, e) -> e.isTask(),
+            Branched.withConsumer(
+                tasks ->
+                    tasks
+                        .mapValues(Emission::task, Named.as("unwrap-task"))
+                        .to(
+                            new PublishTopic(topics),
+                            Produced.with(Serdes.String(), Json.serde(PublishTask.class))
+                                .withName("publish-tasks")),
+                "task"))
+        .defaultBranch(
+            Branched.withConsumer(
+                replies ->
+                    replies
+                        .mapValues(Emission::reply, Named.as("unwrap-reply"))
+                        .to(
+                            topics.results().name(),
+                            Produced.with(
+                                    topics.results().keySerde(), topics.results().valueSerde())
+                                .withName("post-results")),
+                "reply"));
   }
 }

@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides whether a raw post command can be addressed at all. A readable one goes on keyed by
- * its fingerprint, so that every retry of it meets the same replay record whatever key the
- * producer chose; an unreadable one becomes a dead letter with error headers.
+ * Decides whether a raw post command can be addressed at all. A readable one goes on keyed by its
+ * fingerprint, so that every retry of it meets the same replay record whatever key the producer
+ * chose; an unreadable one becomes a dead letter with error headers.
  */
 final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
   private static final Logger LOG = LoggerFactory.getLogger(ParseCommand.class);
@@ -33,19 +33,27 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
     try {
       var command = CommandReader.read(record.headers(), record.value(), source);
       context.forward(
-          new Record<>(command.fingerprint(), Parsed.command(command), record.timestamp(), new RecordHeaders()));
+          new Record<>(
+              command.fingerprint(),
+              Parsed.command(command),
+              record.timestamp(),
+              new RecordHeaders()));
     } catch (UnreadableCommandException e) {
       LOG.warn("dead-lettering command at {}: {}", source, e.getMessage());
       Headers headers = new RecordHeaders(record.headers().toArray());
       headers.add(LmpHeaders.ERROR_CODE, utf8(e.code()));
       headers.add(LmpHeaders.ERROR_MESSAGE, utf8(e.getMessage()));
-      context.recordMetadata().ifPresent(m -> {
-        headers.add(LmpHeaders.ERROR_TOPIC, utf8(m.topic()));
-        headers.add(LmpHeaders.ERROR_PARTITION, utf8(Integer.toString(m.partition())));
-        headers.add(LmpHeaders.ERROR_OFFSET, utf8(Long.toString(m.offset())));
-      });
+      context
+          .recordMetadata()
+          .ifPresent(
+              m -> {
+                headers.add(LmpHeaders.ERROR_TOPIC, utf8(m.topic()));
+                headers.add(LmpHeaders.ERROR_PARTITION, utf8(Integer.toString(m.partition())));
+                headers.add(LmpHeaders.ERROR_OFFSET, utf8(Long.toString(m.offset())));
+              });
       context.forward(
-          new Record<>("", Parsed.deadLetter(record.key(), record.value()), record.timestamp(), headers));
+          new Record<>(
+              "", Parsed.deadLetter(record.key(), record.value()), record.timestamp(), headers));
     }
   }
 

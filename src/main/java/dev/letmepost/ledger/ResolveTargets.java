@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decides, per requested target, whether it can be published: the account must exist and belong
- * to the principal (another principal's account reads exactly like a missing one), be
- * connected, appear once, and take the text at its platform's length. A target that passes gets
- * a publish task with a stable platform idempotency key; one that fails is closed {@code failed}.
+ * Decides, per requested target, whether it can be published: the account must exist and belong to
+ * the principal (another principal's account reads exactly like a missing one), be connected,
+ * appear once, and take the text at its platform's length. A target that passes gets a publish task
+ * with a stable platform idempotency key; one that fails is closed {@code failed}.
  */
 final class ResolveTargets {
   /** The per-target states in request order, and the tasks of those that passed. */
@@ -26,7 +26,12 @@ final class ResolveTargets {
   private ResolveTargets() {}
 
   static Resolution resolve(
-      AccountDirectory accounts, String principal, PostRequest request, String fingerprint, String batchId, long firstSeen) {
+      AccountDirectory accounts,
+      String principal,
+      PostRequest request,
+      String fingerprint,
+      String batchId,
+      long firstSeen) {
     List<TargetState> states = new ArrayList<>();
     List<PublishTask> tasks = new ArrayList<>();
     Map<String, Integer> seen = new HashMap<>();
@@ -36,48 +41,111 @@ final class ResolveTargets {
       if (target.accountId() != null) {
         account = accounts.owned(principal, target.accountId());
         if (account == null) {
-          states.add(failed(target.accountId(), null, "account_not_found",
-              "account '" + target.accountId() + "' not found"));
+          states.add(
+              failed(
+                  target.accountId(),
+                  null,
+                  "account_not_found",
+                  "account '" + target.accountId() + "' not found"));
           continue;
         }
       } else {
         account = accounts.defaultAccount(principal, target.platform());
         if (account == null) {
-          states.add(failed(null, target.platform().wireName(), "no_default_account",
-              "no " + target.platform().wireName() + " account is connected for this principal"));
+          states.add(
+              failed(
+                  null,
+                  target.platform().wireName(),
+                  "no_default_account",
+                  "no "
+                      + target.platform().wireName()
+                      + " account is connected for this principal"));
           continue;
         }
       }
       Integer earlier = seen.putIfAbsent(account.accountId(), i);
       if (earlier != null) {
-        states.add(failed(account.accountId(), account.platform(), "duplicate_target",
-            "targets[" + i + "] resolves to account '" + account.accountId() + "', already targets[" + earlier + "]"));
+        states.add(
+            failed(
+                account.accountId(),
+                account.platform(),
+                "duplicate_target",
+                "targets["
+                    + i
+                    + "] resolves to account '"
+                    + account.accountId()
+                    + "', already targets["
+                    + earlier
+                    + "]"));
         continue;
       }
       if (account.status() == Account.Status.disconnected) {
-        states.add(failed(account.accountId(), account.platform(), "account_disconnected",
-            "account '" + account.accountId() + "' is disconnected; reconnect it and retry with a new key"));
+        states.add(
+            failed(
+                account.accountId(),
+                account.platform(),
+                "account_disconnected",
+                "account '"
+                    + account.accountId()
+                    + "' is disconnected; reconnect it and retry with a new key"));
         continue;
       }
       Platform platform = account.platformEnum();
       int length = platform.length(request.text());
       if (length > platform.textLimit()) {
-        states.add(failed(account.accountId(), account.platform(), "text_too_long",
-            "text is " + length + " characters as " + platform.wireName() + " counts them; it allows at most " + platform.textLimit()));
+        states.add(
+            failed(
+                account.accountId(),
+                account.platform(),
+                "text_too_long",
+                "text is "
+                    + length
+                    + " characters as "
+                    + platform.wireName()
+                    + " counts them; it allows at most "
+                    + platform.textLimit()));
         continue;
       }
       String seed = Integer.toString(i);
       String taskId = "task_" + Hashing.ulid(firstSeen, Hashing.lengthPrefixed(batchId, seed));
-      String platformKey = Hashing.hex(Hashing.lengthPrefixed("lmp-target", fingerprint, Long.toString(firstSeen), seed, account.accountId())).substring(0, 32);
-      tasks.add(new PublishTask(taskId, batchId, fingerprint, firstSeen, i, account.accountId(), account.platform(),
-          platformKey, request.text(), request.media(), request.firstComment(), 0));
-      states.add(new TargetState(account.accountId(), account.platform(), taskId, null, null, null, null));
+      String platformKey =
+          Hashing.hex(
+                  Hashing.lengthPrefixed(
+                      "lmp-target",
+                      fingerprint,
+                      Long.toString(firstSeen),
+                      seed,
+                      account.accountId()))
+              .substring(0, 32);
+      tasks.add(
+          new PublishTask(
+              taskId,
+              batchId,
+              fingerprint,
+              firstSeen,
+              i,
+              account.accountId(),
+              account.platform(),
+              platformKey,
+              request.text(),
+              request.media(),
+              request.firstComment(),
+              0));
+      states.add(
+          new TargetState(account.accountId(), account.platform(), taskId, null, null, null, null));
     }
     return new Resolution(states, tasks);
   }
 
-  private static TargetState failed(String accountId, String platform, String code, String message) {
-    return new TargetState(accountId, platform, null, TargetOutcome.Status.failed, null, null,
+  private static TargetState failed(
+      String accountId, String platform, String code, String message) {
+    return new TargetState(
+        accountId,
+        platform,
+        null,
+        TargetOutcome.Status.failed,
+        null,
+        null,
         new TargetError(code, message, false));
   }
 }

@@ -33,9 +33,9 @@ import org.apache.kafka.streams.TopologyDescription.Source;
 import org.apache.kafka.streams.TopologyDescription.Subtopology;
 
 /**
- * The generator of {@code topology-docs/}: the ledger topology's {@code describe()} text, a
- * Mermaid diagram walked from its {@link TopologyDescription}, and a README saying what each node
- * decides. {@code TopologyDocsTest} fails while the committed files differ from what this writes.
+ * The generator of {@code topology-docs/}: the ledger topology's {@code describe()} text, a Mermaid
+ * diagram walked from its {@link TopologyDescription}, and a README saying what each node decides.
+ * {@code TopologyDocsTest} fails while the committed files differ from what this writes.
  *
  * <p>Run it with {@link #REGENERATE_COMMAND} from the project root; {@code args[0]} overrides the
  * output directory.
@@ -53,7 +53,9 @@ public final class TopologyDocs {
    * verbatim; the dynamic sink prints as its PublishTopic extractor's stable toString().
    */
 
-  /** Regenerates topology-docs/ from the project root; works offline once dependencies are cached. */
+  /**
+   * Regenerates topology-docs/ from the project root; works offline once dependencies are cached.
+   */
   public static final String REGENERATE_COMMAND =
       "./mvnw -q compile dependency:build-classpath -Dmdep.includeScope=runtime"
           + " -Dmdep.outputFile=target/cp.txt"
@@ -63,6 +65,7 @@ public final class TopologyDocs {
   public static final String DESCRIBE_FILE = "topology.txt";
   public static final String MERMAID_FILE = "topology.mmd";
   public static final String README_FILE = "README.md";
+
   /** Every generated file, in the order they are written. */
   public static final List<String> FILES = List.of(DESCRIBE_FILE, MERMAID_FILE, README_FILE);
 
@@ -81,7 +84,8 @@ public final class TopologyDocs {
   public static List<Path> write(Path dir) throws IOException {
     Files.createDirectories(dir);
     List<Path> written = new ArrayList<>();
-    for (Map.Entry<String, String> file : render(LedgerConfig.defaults(Topics.defaults())).entrySet()) {
+    for (Map.Entry<String, String> file :
+        render(LedgerConfig.defaults(Topics.defaults())).entrySet()) {
       Path path = dir.resolve(file.getKey());
       Files.writeString(path, file.getValue(), StandardCharsets.UTF_8);
       written.add(path);
@@ -98,11 +102,14 @@ public final class TopologyDocs {
    * The contents of every file in {@link #FILES} for {@code topology}, described with the given
    * prose.
    *
-   * @throws IllegalStateException when a node or store has no prose, or prose names a node or
-   *     store the topology does not have
+   * @throws IllegalStateException when a node or store has no prose, or prose names a node or store
+   *     the topology does not have
    */
   static Map<String, String> render(
-      Topology topology, LedgerConfig config, Map<String, String> nodeProse, Map<String, StoreProse> storeProse) {
+      Topology topology,
+      LedgerConfig config,
+      Map<String, String> nodeProse,
+      Map<String, StoreProse> storeProse) {
     TopologyDescription description = topology.describe();
     Map<String, String> dynamicSinks = dynamicSinkTopics(config);
     checkCoverage(description, nodeProse, storeProse, dynamicSinks);
@@ -122,69 +129,155 @@ public final class TopologyDocs {
     Topics t = c.topics();
     Map<String, String> p = new HashMap<>();
     // Global store.
-    p.put("accounts-source", "Reads the compacted " + code(t.accounts().name())
-        + " topic (key account id, null value deletes) into the global store on every instance, on restore too.");
-    p.put("accounts", code("IndexAccounts") + ": keeps each account under its id and again under the index key "
-        + code("\\0principal\\0platform\\0accountId") + ", so a principal's default account on a platform is one"
-        + " prefix scan away. Ignores records whose key is empty, starts with " + code("\\0")
-        + " or differs from the value's " + code("accountId") + "; a null value deletes the account and its index"
-        + " entry. " + code("decide-request") + " resolves targets through this store.");
+    p.put(
+        "accounts-source",
+        "Reads the compacted "
+            + code(t.accounts().name())
+            + " topic (key account id, null value deletes) into the global store on every instance, on restore too.");
+    p.put(
+        "accounts",
+        code("IndexAccounts")
+            + ": keeps each account under its id and again under the index key "
+            + code("\\0principal\\0platform\\0accountId")
+            + ", so a principal's default account on a platform is one"
+            + " prefix scan away. Ignores records whose key is empty, starts with "
+            + code("\\0")
+            + " or differs from the value's "
+            + code("accountId")
+            + "; a null value deletes the account and its index"
+            + " entry. "
+            + code("decide-request")
+            + " resolves targets through this store.");
     // Sub-topology: parse and repartition.
-    p.put("post-commands", "Reads raw post commands as bytes from " + code(t.commands().name())
-        + ": key untrusted, value the exact request body, timestamp set by the broker (LogAppendTime).");
-    p.put("parse-command", code("ParseCommand") + ": can the command be addressed at all? A readable one goes on"
-        + " keyed by its fingerprint, so every retry meets the same replay record whatever key the producer chose;"
-        + " an unreadable one becomes a dead letter with error code, message and source topic/partition/offset"
-        + " headers.");
-    p.put("parsed-", "Splits parse results: dead letters to " + code("parsed-dead-letter")
-        + ", everything else to " + code("parsed-command") + ".");
-    p.put("parsed-dead-letter", "Branch of " + code("parsed-") + ": records " + code("parse-command")
-        + " could not read.");
+    p.put(
+        "post-commands",
+        "Reads raw post commands as bytes from "
+            + code(t.commands().name())
+            + ": key untrusted, value the exact request body, timestamp set by the broker (LogAppendTime).");
+    p.put(
+        "parse-command",
+        code("ParseCommand")
+            + ": can the command be addressed at all? A readable one goes on"
+            + " keyed by its fingerprint, so every retry meets the same replay record whatever key the producer chose;"
+            + " an unreadable one becomes a dead letter with error code, message and source topic/partition/offset"
+            + " headers.");
+    p.put(
+        "parsed-",
+        "Splits parse results: dead letters to "
+            + code("parsed-dead-letter")
+            + ", everything else to "
+            + code("parsed-command")
+            + ".");
+    p.put(
+        "parsed-dead-letter",
+        "Branch of " + code("parsed-") + ": records " + code("parse-command") + " could not read.");
     p.put("parsed-command", "Default branch of " + code("parsed-") + ": readable commands.");
     p.put("unwrap-dead-letter", "Restores the unreadable record's original key and value bytes.");
-    p.put("dead-letters", "Writes unreadable commands to " + code(t.deadLetters().name())
-        + ": original key and value plus the error headers.");
-    p.put("unwrap-command", "Takes the " + code("Command") + " out of the parse result; the key is already"
-        + " its fingerprint.");
-    p.put("by-fingerprint-repartition-filter", "First half of the " + code("by-fingerprint")
-        + " repartition: drops records with a null key.");
-    p.put("by-fingerprint-repartition-sink", "Writes commands keyed by fingerprint to the internal topic "
-        + code(applicationId(c) + "-by-fingerprint-repartition") + " with " + c.partitions()
-        + " partitions, so every retry of a request and every outcome of its batch meet in one task. "
-        + code(t.outcomes().name()) + " must have as many partitions ("
-        + code("LedgerApp.checkCopartitioning") + " checks at start-up).");
+    p.put(
+        "dead-letters",
+        "Writes unreadable commands to "
+            + code(t.deadLetters().name())
+            + ": original key and value plus the error headers.");
+    p.put(
+        "unwrap-command",
+        "Takes the "
+            + code("Command")
+            + " out of the parse result; the key is already"
+            + " its fingerprint.");
+    p.put(
+        "by-fingerprint-repartition-filter",
+        "First half of the "
+            + code("by-fingerprint")
+            + " repartition: drops records with a null key.");
+    p.put(
+        "by-fingerprint-repartition-sink",
+        "Writes commands keyed by fingerprint to the internal topic "
+            + code(applicationId(c) + "-by-fingerprint-repartition")
+            + " with "
+            + c.partitions()
+            + " partitions, so every retry of a request and every outcome of its batch meet in one task. "
+            + code(t.outcomes().name())
+            + " must have as many partitions ("
+            + code("LedgerApp.checkCopartitioning")
+            + " checks at start-up).");
     // Sub-topology: the ledger task.
-    p.put("by-fingerprint-repartition-source", "Reads the repartitioned commands back, co-partitioned with "
-        + code(t.outcomes().name()) + ".");
-    p.put("target-outcomes", "Reads per-target outcomes from the publishers, keyed by request fingerprint.");
-    p.put("decide-request", code("DecideRequest") + ", the dedup decision. A live replay record with another"
-        + " body hash: " + code("409 idempotency_conflict") + ". With the same body: the recorded answer byte for"
-        + " byte, or a place among the waiters while the batch runs (" + code("409 idempotency_in_progress")
-        + " once " + c.maxWaiters() + " wait). No live record: an invalid idempotency key or unknown route gets"
-        + " 400/404, then preflight (400), then a new batch recorded under the command's broker time, its targets"
-        + " resolved through the global " + code(LedgerTopology.ACCOUNTS_STORE) + " store and fanned out as"
-        + " publish tasks with a " + human(c.targetDeadline()) + " deadline; a future " + code("scheduledAt")
-        + " (at most " + human(c.replayTtl().minus(c.targetDeadline())) + " ahead) is answered 202 and held"
-        + " until due.");
-    p.put("fold-outcome", code("FoldOutcome") + ": folds a target's outcome into its batch's replay record. The"
-        + " first outcome of a target wins; late, duplicate or foreign outcomes change nothing; the one that"
-        + " closes the last open target completes the batch and answers the request and every waiter. Its"
-        + " wall-clock punctuator " + code("ExpireOverdue") + " (every " + human(c.timerInterval()) + ") scans "
-        + code(LedgerTopology.TIMER_STORE) + " up to now: a scheduled batch whose time has come is released to the"
-        + " publishers; a running batch past its deadline has its open targets closed "
-        + code("unknown / outcome_unknown") + " and is completed.");
-    p.put("emissions", "Merges what " + code("decide-request") + " and " + code("fold-outcome") + " emit.");
-    p.put("emit-", "Splits emissions: publish tasks to " + code("emit-task") + ", replies to "
-        + code("emit-reply") + ".");
+    p.put(
+        "by-fingerprint-repartition-source",
+        "Reads the repartitioned commands back, co-partitioned with "
+            + code(t.outcomes().name())
+            + ".");
+    p.put(
+        "target-outcomes",
+        "Reads per-target outcomes from the publishers, keyed by request fingerprint.");
+    p.put(
+        "decide-request",
+        code("DecideRequest")
+            + ", the dedup decision. A live replay record with another"
+            + " body hash: "
+            + code("409 idempotency_conflict")
+            + ". With the same body: the recorded answer byte for"
+            + " byte, or a place among the waiters while the batch runs ("
+            + code("409 idempotency_in_progress")
+            + " once "
+            + c.maxWaiters()
+            + " wait). No live record: an invalid idempotency key or unknown route gets"
+            + " 400/404, then preflight (400), then a new batch recorded under the command's broker time, its targets"
+            + " resolved through the global "
+            + code(LedgerTopology.ACCOUNTS_STORE)
+            + " store and fanned out as"
+            + " publish tasks with a "
+            + human(c.targetDeadline())
+            + " deadline; a future "
+            + code("scheduledAt")
+            + " (at most "
+            + human(c.replayTtl().minus(c.targetDeadline()))
+            + " ahead) is answered 202 and held"
+            + " until due.");
+    p.put(
+        "fold-outcome",
+        code("FoldOutcome")
+            + ": folds a target's outcome into its batch's replay record. The"
+            + " first outcome of a target wins; late, duplicate or foreign outcomes change nothing; the one that"
+            + " closes the last open target completes the batch and answers the request and every waiter. Its"
+            + " wall-clock punctuator "
+            + code("ExpireOverdue")
+            + " (every "
+            + human(c.timerInterval())
+            + ") scans "
+            + code(LedgerTopology.TIMER_STORE)
+            + " up to now: a scheduled batch whose time has come is released to the"
+            + " publishers; a running batch past its deadline has its open targets closed "
+            + code("unknown / outcome_unknown")
+            + " and is completed.");
+    p.put(
+        "emissions",
+        "Merges what " + code("decide-request") + " and " + code("fold-outcome") + " emit.");
+    p.put(
+        "emit-",
+        "Splits emissions: publish tasks to "
+            + code("emit-task")
+            + ", replies to "
+            + code("emit-reply")
+            + ".");
     p.put("emit-task", "Branch of " + code("emit-") + ": publish tasks.");
     p.put("emit-reply", "Default branch of " + code("emit-") + ": replies.");
-    p.put("unwrap-task", "Takes the " + code("PublishTask") + " out of the emission; key account id.");
-    p.put("unwrap-reply", "Takes the response body out of the emission; key request id, status and replay"
-        + " flags ride in headers.");
-    p.put("publish-tasks", "Writes each task to its platform's producer topic "
-        + code(t.publishTopicName("<platform>")) + ", chosen per record from the task's platform.");
-    p.put("post-results", "Writes every answer to " + code(t.results().name())
-        + ": key request id, value the exact response body bytes.");
+    p.put(
+        "unwrap-task",
+        "Takes the " + code("PublishTask") + " out of the emission; key account id.");
+    p.put(
+        "unwrap-reply",
+        "Takes the response body out of the emission; key request id, status and replay"
+            + " flags ride in headers.");
+    p.put(
+        "publish-tasks",
+        "Writes each task to its platform's producer topic "
+            + code(t.publishTopicName("<platform>"))
+            + ", chosen per record from the task's platform.");
+    p.put(
+        "post-results",
+        "Writes every answer to "
+            + code(t.results().name())
+            + ": key request id, value the exact response body bytes.");
     return p;
   }
 
@@ -201,25 +294,43 @@ public final class TopologyDocs {
   /** What each store of the ledger topology holds, keyed by store name. */
   static Map<String, StoreProse> storeProse(LedgerConfig c) {
     Map<String, StoreProse> s = new HashMap<>();
-    s.put(LedgerTopology.REPLAY_STORE, new StoreProse(
-        "persistent window store, cached",
-        "request fingerprint, windowed by first-request time → " + code("LedgerRecord")
-            + " (body hash, recorded answer, per-target progress, waiters)",
-        human(c.replayTtl().plus(c.skewAllowance())) + " (replay TTL " + human(c.replayTtl()) + " + skew allowance "
-            + human(c.skewAllowance()) + "); a record answers retries for " + human(c.replayTtl())
-            + " from its first request",
-        code(changelog(c, LedgerTopology.REPLAY_STORE))));
-    s.put(LedgerTopology.TIMER_STORE, new StoreProse(
-        "persistent key-value store",
-        code("<due time>|<first-request time>|<fingerprint>") + " (times as 16 hex digits) → first-request time (epoch ms); sorted by due time",
-        "until the batch is released or completed (entries are deleted)",
-        code(changelog(c, LedgerTopology.TIMER_STORE))));
-    s.put(LedgerTopology.ACCOUNTS_STORE, new StoreProse(
-        "global persistent key-value store",
-        "account id → " + code("Account") + ", and " + code("\\0principal\\0platform\\0accountId") + " → "
-            + code("Account") + " (index)",
-        "as long as the account is on the compacted topic",
-        "none: restored from " + code(c.topics().accounts().name())));
+    s.put(
+        LedgerTopology.REPLAY_STORE,
+        new StoreProse(
+            "persistent window store, cached",
+            "request fingerprint, windowed by first-request time → "
+                + code("LedgerRecord")
+                + " (body hash, recorded answer, per-target progress, waiters)",
+            human(c.replayTtl().plus(c.skewAllowance()))
+                + " (replay TTL "
+                + human(c.replayTtl())
+                + " + skew allowance "
+                + human(c.skewAllowance())
+                + "); a record answers retries for "
+                + human(c.replayTtl())
+                + " from its first request",
+            code(changelog(c, LedgerTopology.REPLAY_STORE))));
+    s.put(
+        LedgerTopology.TIMER_STORE,
+        new StoreProse(
+            "persistent key-value store",
+            code("<due time>|<first-request time>|<fingerprint>")
+                + " (times as 16 hex digits) → first-request time (epoch ms); sorted by due time",
+            "until the batch is released or completed (entries are deleted)",
+            code(changelog(c, LedgerTopology.TIMER_STORE))));
+    s.put(
+        LedgerTopology.ACCOUNTS_STORE,
+        new StoreProse(
+            "global persistent key-value store",
+            "account id → "
+                + code("Account")
+                + ", and "
+                + code("\\0principal\\0platform\\0accountId")
+                + " → "
+                + code("Account")
+                + " (index)",
+            "as long as the account is on the compacted topic",
+            "none: restored from " + code(c.topics().accounts().name())));
     return s;
   }
 
@@ -259,19 +370,27 @@ public final class TopologyDocs {
     List<String> problems = new ArrayList<>();
     mismatch(problems, "node", "TopologyDocs.nodeProse", nodes, nodeProse.keySet());
     mismatch(problems, "store", "TopologyDocs.storeProse", stores, storeProse.keySet());
-    mismatch(problems, "dynamic sink", "TopologyDocs.dynamicSinkTopics", dynamic, dynamicSinks.keySet());
+    mismatch(
+        problems, "dynamic sink", "TopologyDocs.dynamicSinkTopics", dynamic, dynamicSinks.keySet());
     List<String> autoNamed = nodes.stream().filter(n -> AUTO_NAMED.matcher(n).matches()).toList();
     if (!autoNamed.isEmpty()) {
-      problems.add("nodes with generated names " + autoNamed
-          + " (name them with Named.as / withName in LedgerTopology so the docs stay stable)");
+      problems.add(
+          "nodes with generated names "
+              + autoNamed
+              + " (name them with Named.as / withName in LedgerTopology so the docs stay stable)");
     }
     if (!problems.isEmpty()) {
-      throw new IllegalStateException("topology docs are out of step with LedgerTopology: "
-          + String.join("; ", problems));
+      throw new IllegalStateException(
+          "topology docs are out of step with LedgerTopology: " + String.join("; ", problems));
     }
   }
 
-  private static void mismatch(List<String> problems, String what, String where, Set<String> actual, Set<String> documented) {
+  private static void mismatch(
+      List<String> problems,
+      String what,
+      String where,
+      Set<String> actual,
+      Set<String> documented) {
     Set<String> undocumented = new TreeSet<>(actual);
     undocumented.removeAll(documented);
     Set<String> gone = new TreeSet<>(documented);
@@ -312,12 +431,22 @@ public final class TopologyDocs {
       this.dynamicSinks = dynamicSinks;
       description.globalStores().stream()
           .sorted(Comparator.comparingInt(GlobalStore::id))
-          .forEach(g -> groups.add(new Group("global_" + g.id(),
-              "Sub-topology " + g.id() + ": global store " + String.join(", ", new TreeSet<>(g.processor().stores())),
-              List.of(g.source(), g.processor()))));
+          .forEach(
+              g ->
+                  groups.add(
+                      new Group(
+                          "global_" + g.id(),
+                          "Sub-topology "
+                              + g.id()
+                              + ": global store "
+                              + String.join(", ", new TreeSet<>(g.processor().stores())),
+                          List.of(g.source(), g.processor()))));
       description.subtopologies().stream()
           .sorted(Comparator.comparingInt(Subtopology::id))
-          .forEach(s -> groups.add(new Group("sub_" + s.id(), "Sub-topology " + s.id(), flowOrder(s.nodes()))));
+          .forEach(
+              s ->
+                  groups.add(
+                      new Group("sub_" + s.id(), "Sub-topology " + s.id(), flowOrder(s.nodes()))));
     }
 
     List<Node> nodes() {
@@ -356,15 +485,23 @@ public final class TopologyDocs {
     }
 
     String id(String kind, String name) {
-      return ids.computeIfAbsent(kind + ":" + name, k -> {
-        String id = kind + "_" + name.replaceAll("[^A-Za-z0-9]", "_");
-        String previous = idOwners.putIfAbsent(id, k);
-        if (previous != null) {
-          throw new IllegalStateException("Mermaid id " + id + " would stand for both '" + previous + "' and '" + k
-              + "'; rename one of them");
-        }
-        return id;
-      });
+      return ids.computeIfAbsent(
+          kind + ":" + name,
+          k -> {
+            String id = kind + "_" + name.replaceAll("[^A-Za-z0-9]", "_");
+            String previous = idOwners.putIfAbsent(id, k);
+            if (previous != null) {
+              throw new IllegalStateException(
+                  "Mermaid id "
+                      + id
+                      + " would stand for both '"
+                      + previous
+                      + "' and '"
+                      + k
+                      + "'; rename one of them");
+            }
+            return id;
+          });
     }
   }
 
@@ -407,28 +544,48 @@ public final class TopologyDocs {
   private static String mermaid(Graph g) {
     StringBuilder out = new StringBuilder();
     out.append("flowchart LR\n");
-    out.append("  %% Generated by dev.letmepost.ledger.TopologyDocs from LedgerTopology.describe(); do not edit.\n");
-    out.append("  %% Topics are stadiums, processors (sources and sinks too) rectangles, state stores cylinders.\n");
+    out.append(
+        "  %% Generated by dev.letmepost.ledger.TopologyDocs from LedgerTopology.describe(); do not edit.\n");
+    out.append(
+        "  %% Topics are stadiums, processors (sources and sinks too) rectangles, state stores cylinders.\n");
     out.append("  classDef topic fill:#fff4d6,stroke:#b7791f,color:#000\n");
     out.append("  classDef source fill:#e8f0fe,stroke:#3c6fd1,stroke-width:2px,color:#000\n");
     out.append("  classDef processor fill:#e8f0fe,stroke:#3c6fd1,color:#000\n");
-    out.append("  classDef sink fill:#e8f0fe,stroke:#3c6fd1,stroke-width:2px,stroke-dasharray:4 2,color:#000\n");
+    out.append(
+        "  classDef sink fill:#e8f0fe,stroke:#3c6fd1,stroke-width:2px,stroke-dasharray:4 2,color:#000\n");
     out.append("  classDef store fill:#e6f4ea,stroke:#2f855a,color:#000\n");
     out.append("\n");
     for (String topic : g.topics()) {
-      out.append("  ").append(g.id("t", topic)).append("([\"").append(label(topic)).append("\"]):::topic\n");
+      out.append("  ")
+          .append(g.id("t", topic))
+          .append("([\"")
+          .append(label(topic))
+          .append("\"]):::topic\n");
     }
     for (Group group : g.groups) {
-      out.append("\n  subgraph ").append(group.id()).append("[\"").append(label(group.title())).append("\"]\n");
+      out.append("\n  subgraph ")
+          .append(group.id())
+          .append("[\"")
+          .append(label(group.title()))
+          .append("\"]\n");
       out.append("    direction LR\n");
       Set<String> stores = new TreeSet<>();
       for (Node n : group.nodes()) {
-        out.append("    ").append(g.id("n", n.name())).append("[\"").append(label(n.name())).append("\"]:::")
-            .append(kind(n)).append('\n');
+        out.append("    ")
+            .append(g.id("n", n.name()))
+            .append("[\"")
+            .append(label(n.name()))
+            .append("\"]:::")
+            .append(kind(n))
+            .append('\n');
         stores.addAll(g.stores(n));
       }
       for (String store : stores) {
-        out.append("    ").append(g.id("s", store)).append("[(\"").append(label(store)).append("\")]:::store\n");
+        out.append("    ")
+            .append(g.id("s", store))
+            .append("[(\"")
+            .append(label(store))
+            .append("\")]:::store\n");
       }
       out.append("  end\n");
     }
@@ -438,9 +595,20 @@ public final class TopologyDocs {
       for (String topic : g.sourceTopics(n)) {
         out.append("  ").append(g.id("t", topic)).append(" --> ").append(id).append('\n');
       }
-      n.successors().stream().map(Node::name).sorted()
-          .forEach(next -> out.append("  ").append(id).append(" --> ").append(g.id("n", next)).append('\n'));
-      g.sinkTopic(n).ifPresent(topic -> out.append("  ").append(id).append(" --> ").append(g.id("t", topic)).append('\n'));
+      n.successors().stream()
+          .map(Node::name)
+          .sorted()
+          .forEach(
+              next ->
+                  out.append("  ").append(id).append(" --> ").append(g.id("n", next)).append('\n'));
+      g.sinkTopic(n)
+          .ifPresent(
+              topic ->
+                  out.append("  ")
+                      .append(id)
+                      .append(" --> ")
+                      .append(g.id("t", topic))
+                      .append('\n'));
       for (String store : g.stores(n)) {
         out.append("  ").append(id).append(" -.- ").append(g.id("s", store)).append('\n');
       }
@@ -448,32 +616,47 @@ public final class TopologyDocs {
     return out.toString();
   }
 
-  /** A Mermaid label: characters that Mermaid or its HTML rendering would eat become entity codes. */
+  /**
+   * A Mermaid label: characters that Mermaid or its HTML rendering would eat become entity codes.
+   */
   private static String label(String text) {
-    return text.replace("#", "#35;").replace("\"", "#quot;").replace("<", "#lt;").replace(">", "#gt;");
+    return text.replace("#", "#35;")
+        .replace("\"", "#quot;")
+        .replace("<", "#lt;")
+        .replace(">", "#gt;");
   }
 
   // ---------------------------------------------------------------- README
 
   private static String readme(
-      Graph g, LedgerConfig config, Map<String, String> nodeProse, Map<String, StoreProse> storeProse, String mermaid) {
+      Graph g,
+      LedgerConfig config,
+      Map<String, String> nodeProse,
+      Map<String, StoreProse> storeProse,
+      String mermaid) {
     StringBuilder out = new StringBuilder();
     out.append("# Ledger topology\n\n");
-    out.append("Generated from the code; do not edit by hand. After changing the topology, regenerate from the\n");
+    out.append(
+        "Generated from the code; do not edit by hand. After changing the topology, regenerate from the\n");
     out.append("project root (`TopologyDocsTest` fails until you do):\n\n");
     out.append("```sh\n").append(REGENERATE_COMMAND).append("\n```\n\n");
     out.append("`dev.letmepost.ledger.TopologyDocs` writes, for\n");
     out.append("`LedgerTopology.topology(LedgerConfig.defaults(Topics.defaults()))`:\n\n");
     out.append("- `topology.txt`: `Topology.describe()` as Kafka Streams prints it;\n");
     out.append("- `topology.mmd`: the Mermaid diagram below, walked from the same description;\n");
-    out.append("- `README.md`: this page. The prose comes from `TopologyDocs.nodeProse` and `storeProse`;\n");
-    out.append("  generation fails when a node or store has no prose or prose names one the topology lost.\n\n");
-    out.append("Topic names use the default prefix `").append(config.topics().prefix())
-        .append("`; internal topics are named after the application id `").append(applicationId(config))
+    out.append(
+        "- `README.md`: this page. The prose comes from `TopologyDocs.nodeProse` and `storeProse`;\n");
+    out.append(
+        "  generation fails when a node or store has no prose or prose names one the topology lost.\n\n");
+    out.append("Topic names use the default prefix `")
+        .append(config.topics().prefix())
+        .append("`; internal topics are named after the application id `")
+        .append(applicationId(config))
         .append("`.\n\n");
 
     out.append("## Nodes: what each decides\n\n");
-    out.append("Per sub-topology, in data-flow order. Sources read the topics shown, sinks write them, processors\n");
+    out.append(
+        "Per sub-topology, in data-flow order. Sources read the topics shown, sinks write them, processors\n");
     out.append("use the stores shown.\n");
     for (Group group : g.groups) {
       out.append("\n### ").append(group.title()).append("\n\n");
@@ -483,10 +666,14 @@ public final class TopologyDocs {
         List<String> uses = new ArrayList<>(g.sourceTopics(n));
         g.sinkTopic(n).ifPresent(uses::add);
         uses.addAll(g.stores(n));
-        out.append("| ").append(code(n.name()))
-            .append(" | ").append(kind(n))
-            .append(" | ").append(uses.stream().map(TopologyDocs::code).collect(Collectors.joining(", ")))
-            .append(" | ").append(cell(nodeProse.get(n.name())))
+        out.append("| ")
+            .append(code(n.name()))
+            .append(" | ")
+            .append(kind(n))
+            .append(" | ")
+            .append(uses.stream().map(TopologyDocs::code).collect(Collectors.joining(", ")))
+            .append(" | ")
+            .append(cell(nodeProse.get(n.name())))
             .append(" |\n");
       }
     }
@@ -502,12 +689,19 @@ public final class TopologyDocs {
     }
     for (Map.Entry<String, Set<String>> store : users.entrySet()) {
       StoreProse p = storeProse.get(store.getKey());
-      out.append("| ").append(code(store.getKey()))
-          .append(" | ").append(cell(p.type()))
-          .append(" | ").append(cell(p.contents()))
-          .append(" | ").append(cell(p.retention()))
-          .append(" | ").append(cell(p.changelog()))
-          .append(" | ").append(store.getValue().stream().map(TopologyDocs::code).collect(Collectors.joining(", ")))
+      out.append("| ")
+          .append(code(store.getKey()))
+          .append(" | ")
+          .append(cell(p.type()))
+          .append(" | ")
+          .append(cell(p.contents()))
+          .append(" | ")
+          .append(cell(p.retention()))
+          .append(" | ")
+          .append(cell(p.changelog()))
+          .append(" | ")
+          .append(
+              store.getValue().stream().map(TopologyDocs::code).collect(Collectors.joining(", ")))
           .append(" |\n");
     }
 

@@ -51,13 +51,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A publisher worker for the demo: consumes the publish tasks of a set of platforms, publishes
- * each to the {@link SandboxPlatform} and writes one {@link TargetOutcome} per task to the
+ * A publisher worker for the demo: consumes the publish tasks of a set of platforms, publishes each
+ * to the {@link SandboxPlatform} and writes one {@link TargetOutcome} per task to the
  * target-outcomes topic.
  *
  * <p>One consumer group for the whole platform set, {@code <prefix>publisher-<platforms>} (wire
- * names, sorted, joined by '-'). {@link #run()} polls until {@link #close()} is called from
- * another thread.
+ * names, sorted, joined by '-'). {@link #run()} polls until {@link #close()} is called from another
+ * thread.
  */
 public final class MinimalPublisher implements Runnable, AutoCloseable {
   /*
@@ -139,8 +139,7 @@ public final class MinimalPublisher implements Runnable, AutoCloseable {
     this.consumer = Objects.requireNonNull(consumer, "consumer");
     this.producer = Objects.requireNonNull(producer, "producer");
     this.outcomeSerializer = topics.outcomes().valueSerde().serializer();
-    consumer.subscribe(
-        platforms.stream().map(p -> topics.publish(p).name()).sorted().toList());
+    consumer.subscribe(platforms.stream().map(p -> topics.publish(p).name()).sorted().toList());
   }
 
   /** {@code <prefix>publisher-<wire names of the platforms, sorted, joined by '-'>}. */
@@ -161,23 +160,35 @@ public final class MinimalPublisher implements Runnable, AutoCloseable {
   static Map<String, Object> consumerConfig(String bootstrapServers, String groupId) {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     return Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.GROUP_ID_CONFIG, groupId,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrapServers,
+        ConsumerConfig.GROUP_ID_CONFIG,
+        groupId,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        "earliest",
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+        StringDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+        ByteArrayDeserializer.class);
   }
 
   static Map<String, Object> producerConfig(String bootstrapServers) {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     return Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrapServers,
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        true,
+        ProducerConfig.ACKS_CONFIG,
+        "all",
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+        StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+        ByteArraySerializer.class);
   }
 
   /** Polls and publishes until {@link #close()}; then closes both clients. Runs once. */
@@ -249,7 +260,9 @@ public final class MinimalPublisher implements Runnable, AutoCloseable {
     } catch (ExecutionException | RuntimeException e) {
       log.error(
           "publisher {} could not send the answers to {} record(s); rewinding to handle them again",
-          groupId, records.count(), e instanceof ExecutionException ? e.getCause() : e);
+          groupId,
+          records.count(),
+          e instanceof ExecutionException ? e.getCause() : e);
       rewind(records);
       return 0;
     } catch (InterruptedException e) {
@@ -277,7 +290,10 @@ public final class MinimalPublisher implements Runnable, AutoCloseable {
     } catch (SerializationException e) {
       log.warn(
           "dead-lettering malformed task at {}-{}@{}: {}",
-          record.topic(), record.partition(), record.offset(), e.getMessage());
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          e.getMessage());
       return deadLetter(record, e.getMessage());
     }
     String topic = topics.outcomes().name();
@@ -314,7 +330,9 @@ public final class MinimalPublisher implements Runnable, AutoCloseable {
     }
     log.info(
         "task {} for account {} {} as {}",
-        task.taskId(), task.accountId(), post.duplicate() ? "was already published" : "published",
+        task.taskId(),
+        task.accountId(),
+        post.duplicate() ? "was already published" : "published",
         post.postId());
     return TargetOutcome.published(task, post.postId(), post.uri());
   }

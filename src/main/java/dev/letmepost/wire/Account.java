@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /**
- * A social account a principal may publish to: the value of the compacted accounts topic, keyed
- * by {@link #accountId()}.
+ * A social account a principal may publish to: the value of the compacted accounts topic, keyed by
+ * {@link #accountId()}.
  *
  * @param credentials the name of an environment variable or file holding the secret, never the
  *     secret itself
@@ -45,7 +45,8 @@ public record Account(
 
   static void requireText(String value, String field) {
     if (value == null || value.isBlank()) {
-      throw new IllegalArgumentException(field + " must be a non-empty string, got '" + value + "'");
+      throw new IllegalArgumentException(
+          field + " must be a non-empty string, got '" + value + "'");
     }
   }
 }

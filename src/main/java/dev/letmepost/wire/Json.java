@@ -37,7 +37,9 @@ public final class Json {
     }
   }
 
-  /** Reads {@code bytes} as a {@code type}; a malformed value throws {@link SerializationException}. */
+  /**
+   * Reads {@code bytes} as a {@code type}; a malformed value throws {@link SerializationException}.
+   */
   public static <T> T read(byte[] bytes, Class<T> type) {
     try {
       return MAPPER.readValue(bytes, type);

@@ -4,30 +4,40 @@ package dev.letmepost.wire;
 public final class LmpHeaders {
   /** Command: id of the API key the command acts for. Required. */
   public static final String PRINCIPAL = "lmp-principal";
+
   /** Command and result: the client's idempotency key. */
   public static final String IDEMPOTENCY_KEY = "idempotency-key";
+
   /** Command and result: correlation id, derived when the command has none. */
   public static final String REQUEST_ID = "lmp-request-id";
+
   /** Command: HTTP-style method, default POST. */
   public static final String METHOD = "lmp-method";
+
   /** Command: HTTP-style path, default /v1/posts. */
   public static final String PATH = "lmp-path";
 
   /** Result: HTTP-style status code. */
   public static final String STATUS = "lmp-status";
+
   /** Result: {@code true} when the answer is a stored one. */
   public static final String REPLAYED = "idempotent-replayed";
+
   /** Result: the batch the answer is about. */
   public static final String BATCH_ID = "lmp-batch-id";
+
   /** Result: when the replay record expires, RFC 3339. */
   public static final String KEY_EXPIRES = "lmp-key-expires";
 
   /** Dead letter: a stable error code. */
   public static final String ERROR_CODE = "lmp-error-code";
+
   /** Dead letter: what was wrong, naming the offending value. */
   public static final String ERROR_MESSAGE = "lmp-error-message";
+
   /** Dead letter: where the record came from. */
   public static final String ERROR_TOPIC = "lmp-error-topic";
+
   public static final String ERROR_PARTITION = "lmp-error-partition";
   public static final String ERROR_OFFSET = "lmp-error-offset";
 

@@ -6,8 +6,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A social platform the product publishes to, with the text limit the ledger checks before
- * fanning a target out.
+ * A social platform the product publishes to, with the text limit the ledger checks before fanning
+ * a target out.
  *
  * <p>Each platform has its own producer topic {@code <prefix>publish.<name>}. Text length is
  * measured the way the platform measures it: code points for most, graphemes for Bluesky, the
@@ -80,8 +80,8 @@ public enum Platform {
       }
     },
     /**
-     * twitter-text v3 weighting: code points in the Latin and general punctuation ranges weigh
-     * 1, everything else (CJK, emoji) weighs 2; each URL counts as 23.
+     * twitter-text v3 weighting: code points in the Latin and general punctuation ranges weigh 1,
+     * everything else (CJK, emoji) weighs 2; each URL counts as 23.
      */
     TWITTER_WEIGHTED {
       @Override

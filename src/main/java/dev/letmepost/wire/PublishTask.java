@@ -44,7 +44,18 @@ public record PublishTask(
 
   /** This task with its deadline set, for a scheduled batch released now. */
   public PublishTask withDeadline(long newDeadline) {
-    return new PublishTask(taskId, batchId, fingerprint, recordedAt, targetIndex, accountId,
-        platform, platformIdempotencyKey, text, media, firstComment, newDeadline);
+    return new PublishTask(
+        taskId,
+        batchId,
+        fingerprint,
+        recordedAt,
+        targetIndex,
+        accountId,
+        platform,
+        platformIdempotencyKey,
+        text,
+        media,
+        firstComment,
+        newDeadline);
   }
 }

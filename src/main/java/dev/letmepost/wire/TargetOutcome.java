@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /**
- * What became of one {@link PublishTask}: the value publishers write to the target-outcomes
- * topic, keyed by the task's fingerprint so that it meets the batch's replay record.
+ * What became of one {@link PublishTask}: the value publishers write to the target-outcomes topic,
+ * keyed by the task's fingerprint so that it meets the batch's replay record.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TargetOutcome(
@@ -38,19 +38,40 @@ public record TargetOutcome(
 
   public static TargetOutcome published(PublishTask task, String postId, String uri) {
     return new TargetOutcome(
-        task.taskId(), task.batchId(), task.fingerprint(), task.recordedAt(), task.targetIndex(),
-        Status.published, postId, uri, null);
+        task.taskId(),
+        task.batchId(),
+        task.fingerprint(),
+        task.recordedAt(),
+        task.targetIndex(),
+        Status.published,
+        postId,
+        uri,
+        null);
   }
 
   public static TargetOutcome failed(PublishTask task, TargetError error) {
     return new TargetOutcome(
-        task.taskId(), task.batchId(), task.fingerprint(), task.recordedAt(), task.targetIndex(),
-        Status.failed, null, null, error);
+        task.taskId(),
+        task.batchId(),
+        task.fingerprint(),
+        task.recordedAt(),
+        task.targetIndex(),
+        Status.failed,
+        null,
+        null,
+        error);
   }
 
   public static TargetOutcome unknown(PublishTask task, String message) {
     return new TargetOutcome(
-        task.taskId(), task.batchId(), task.fingerprint(), task.recordedAt(), task.targetIndex(),
-        Status.unknown, null, null, new TargetError("outcome_unknown", message, null));
+        task.taskId(),
+        task.batchId(),
+        task.fingerprint(),
+        task.recordedAt(),
+        task.targetIndex(),
+        Status.unknown,
+        null,
+        null,
+        new TargetError("outcome_unknown", message, null));
   }
 }

@@ -8,7 +8,8 @@ import org.apache.kafka.common.serialization.Serde;
  * One Kafka topic of the contract: its name, its key and value serdes, and the topic-level
  * configuration it must be created with.
  */
-public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, Map<String, String> configs) {
+public record Topic<K, V>(
+    String name, Serde<K> keySerde, Serde<V> valueSerde, Map<String, String> configs) {
   public Topic {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(keySerde, "keySerde");

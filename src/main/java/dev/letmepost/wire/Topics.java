@@ -36,7 +36,8 @@ public final class Topics {
             Serdes.ByteArray(),
             Serdes.ByteArray(),
             Map.of("message.timestamp.type", "LogAppendTime"));
-    this.results = new Topic<>(prefix + "post-results", Serdes.String(), Serdes.ByteArray(), Map.of());
+    this.results =
+        new Topic<>(prefix + "post-results", Serdes.String(), Serdes.ByteArray(), Map.of());
     this.outcomes =
         new Topic<>(
             prefix + "target-outcomes", Serdes.String(), Json.serde(TargetOutcome.class), Map.of());

@@ -17,8 +17,9 @@ class LmpCommandLineTest {
     b.accounts = List.of("acc_1", "acc_2");
     b.platforms = List.of("bluesky");
     b.text = "hi \"there\"";
-    assertThat(new String(PostCommand.build(b), StandardCharsets.UTF_8)).isEqualTo(
-        "{\"targets\":[{\"accountId\":\"acc_1\"},{\"accountId\":\"acc_2\"},{\"platform\":\"bluesky\"}],\"text\":\"hi \\\"there\\\"\"}");
+    assertThat(new String(PostCommand.build(b), StandardCharsets.UTF_8))
+        .isEqualTo(
+            "{\"targets\":[{\"accountId\":\"acc_1\"},{\"accountId\":\"acc_2\"},{\"platform\":\"bluesky\"}],\"text\":\"hi \\\"there\\\"\"}");
   }
 
   @Test
@@ -33,8 +34,10 @@ class LmpCommandLineTest {
   @Test
   void postRejectsABodyFileTogetherWithText() {
     StringWriter err = new StringWriter();
-    int code = Lmp.commandLine().setErr(new PrintWriter(err))
-        .execute("post", "--principal", "p", "--body-file", "b.json", "--text", "hi");
+    int code =
+        Lmp.commandLine()
+            .setErr(new PrintWriter(err))
+            .execute("post", "--principal", "p", "--body-file", "b.json", "--text", "hi");
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("mutually exclusive");
   }
@@ -42,19 +45,32 @@ class LmpCommandLineTest {
   @Test
   void accountsAddRejectsAnUnknownPlatformNamingIt() {
     StringWriter err = new StringWriter();
-    int code = Lmp.commandLine().setErr(new PrintWriter(err))
-        .execute("accounts", "add", "--id", "acc_1", "--principal", "p", "--platform", "myspace");
+    int code =
+        Lmp.commandLine()
+            .setErr(new PrintWriter(err))
+            .execute(
+                "accounts", "add", "--id", "acc_1", "--principal", "p", "--platform", "myspace");
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString()).isEqualTo("lmp add: unknown platform 'myspace'" + System.lineSeparator());
+    assertThat(err.toString())
+        .isEqualTo("lmp add: unknown platform 'myspace'" + System.lineSeparator());
   }
 
   @Test
   void serveParsesDurationsAndRepeatableStreamsConfig() {
     ServeCommand serve = new ServeCommand();
-    new CommandLine(serve).parseArgs("--replay-ttl", "PT10M", "--streams-config", "num.stream.threads=2",
-        "--streams-config", "commit.interval.ms=50", "--no-demo");
+    new CommandLine(serve)
+        .parseArgs(
+            "--replay-ttl",
+            "PT10M",
+            "--streams-config",
+            "num.stream.threads=2",
+            "--streams-config",
+            "commit.interval.ms=50",
+            "--no-demo");
     assertThat(serve.replayTtl).hasMinutes(10);
-    assertThat(serve.streamsConfig).containsEntry("num.stream.threads", "2").containsEntry("commit.interval.ms", "50");
+    assertThat(serve.streamsConfig)
+        .containsEntry("num.stream.threads", "2")
+        .containsEntry("commit.interval.ms", "50");
     assertThat(serve.demo).isFalse();
     assertThat(serve.partitions).isEqualTo(6);
     assertThat(serve.kafkaPort).isEqualTo(9092);

@@ -27,7 +27,8 @@ class CommandLineIT {
   private static Run lmp(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = Lmp.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
+    CommandLine cli =
+        Lmp.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
     return new Run(code, out.toString(), err.toString());
   }
@@ -41,25 +42,96 @@ class CommandLineIT {
     TestBroker.createTopics(topics, 2);
     String[] kafka = {"--bootstrap-servers", bootstrap, "--topic-prefix", prefix};
 
-    assertThat(lmp(concat(new String[] {"accounts", "add", "--id", "acc_1", "--principal", "key_cli", "--platform", "bluesky", "--handle", "me.bsky.social"}, kafka)).code()).isZero();
-    assertThat(lmp(concat(new String[] {"accounts", "add", "--id", "acc_2", "--principal", "key_cli", "--platform", "x", "--disconnected"}, kafka)).code()).isZero();
+    assertThat(
+            lmp(concat(
+                    new String[] {
+                      "accounts",
+                      "add",
+                      "--id",
+                      "acc_1",
+                      "--principal",
+                      "key_cli",
+                      "--platform",
+                      "bluesky",
+                      "--handle",
+                      "me.bsky.social"
+                    },
+                    kafka))
+                .code())
+        .isZero();
+    assertThat(
+            lmp(concat(
+                    new String[] {
+                      "accounts",
+                      "add",
+                      "--id",
+                      "acc_2",
+                      "--principal",
+                      "key_cli",
+                      "--platform",
+                      "x",
+                      "--disconnected"
+                    },
+                    kafka))
+                .code())
+        .isZero();
     Run list = lmp(concat(new String[] {"accounts", "list"}, kafka));
-    assertThat(list.out()).contains("acc_1", "bluesky", "me.bsky.social", "acc_2", "twitter", "disconnected");
-    assertThat(lmp(concat(new String[] {"accounts", "remove", "--id", "acc_1"}, kafka)).out()).isEqualTo("removed acc_1\n");
-    assertThat(lmp(concat(new String[] {"accounts", "list"}, kafka)).out()).doesNotContain("acc_1").contains("acc_2");
+    assertThat(list.out())
+        .contains("acc_1", "bluesky", "me.bsky.social", "acc_2", "twitter", "disconnected");
+    assertThat(lmp(concat(new String[] {"accounts", "remove", "--id", "acc_1"}, kafka)).out())
+        .isEqualTo("removed acc_1\n");
+    assertThat(lmp(concat(new String[] {"accounts", "list"}, kafka)).out())
+        .doesNotContain("acc_1")
+        .contains("acc_2");
 
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(2);
-    try (KafkaStreams ledger = LedgerApp.start(config, LedgerApp.streamsProperties(config, bootstrap, dir, Map.of()))) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> ledger.state() == KafkaStreams.State.RUNNING);
-      Run post = lmp(concat(new String[] {"post", "--principal", "key_cli", "--idempotency-key", "K1",
-          "--request-id", "req-cli-1", "--target", "acc_2", "--text", "hi"}, kafka));
-      assertThat(post.out()).startsWith("status: 207\nreplayed: false\nrequest-id: req-cli-1\nidempotency-key: K1\nbatch: batch_");
+    try (KafkaStreams ledger =
+        LedgerApp.start(config, LedgerApp.streamsProperties(config, bootstrap, dir, Map.of()))) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> ledger.state() == KafkaStreams.State.RUNNING);
+      Run post =
+          lmp(
+              concat(
+                  new String[] {
+                    "post",
+                    "--principal",
+                    "key_cli",
+                    "--idempotency-key",
+                    "K1",
+                    "--request-id",
+                    "req-cli-1",
+                    "--target",
+                    "acc_2",
+                    "--text",
+                    "hi"
+                  },
+                  kafka));
+      assertThat(post.out())
+          .startsWith(
+              "status: 207\nreplayed: false\nrequest-id: req-cli-1\nidempotency-key: K1\nbatch: batch_");
       assertThat(post.out()).contains("\"code\":\"account_disconnected\"");
       assertThat(post.code()).isZero();
 
-      Run invalid = lmp(concat(new String[] {"post", "--principal", "key_cli", "--request-id", "req-cli-2", "--target", "acc_2", "--text", ""}, kafka));
+      Run invalid =
+          lmp(
+              concat(
+                  new String[] {
+                    "post",
+                    "--principal",
+                    "key_cli",
+                    "--request-id",
+                    "req-cli-2",
+                    "--target",
+                    "acc_2",
+                    "--text",
+                    ""
+                  },
+                  kafka));
       assertThat(invalid.code()).as("a non-2xx answer exits 1").isEqualTo(1);
-      assertThat(invalid.out()).startsWith("status: 400\n").contains("preflight_failed", "text must be a non-blank string");
+      assertThat(invalid.out())
+          .startsWith("status: 400\n")
+          .contains("preflight_failed", "text must be a non-blank string");
     }
   }
 

@@ -19,42 +19,61 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The demo path of {@code lmp serve} on its own embedded KRaft broker: command, sandbox,
- * envelope, replay, conflict; the sandbox's posts.jsonl is the ground truth.
+ * The demo path of {@code lmp serve} on its own embedded KRaft broker: command, sandbox, envelope,
+ * replay, conflict; the sandbox's posts.jsonl is the ground truth.
  */
 class DemoEndToEndIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
-  void firstCallPublishesEachTargetOnceRetryReplaysAndChangedBodyConflicts(@TempDir Path data) throws Exception {
+  void firstCallPublishesEachTargetOnceRetryReplaysAndChangedBodyConflicts(@TempDir Path data)
+      throws Exception {
     Topics topics = Topics.defaults();
     LedgerConfig ledger = LedgerConfig.defaults(topics).withPartitions(3);
-    try (Services services = Services.start(new Services.Options(null, 0, data, (short) 1, true, ledger, Map.of()))) {
+    try (Services services =
+        Services.start(new Services.Options(null, 0, data, (short) 1, true, ledger, Map.of()))) {
       assertThat(services.awaitRunning(WAIT)).as("ledger RUNNING").isTrue();
-      byte[] body = ("{\"targets\":[{\"accountId\":\"acc_demo_twitter\"},{\"accountId\":\"acc_demo_linkedin\"},"
-          + "{\"accountId\":\"acc_demo_bluesky\"}],\"text\":\"shipped\"}").getBytes(StandardCharsets.UTF_8);
+      byte[] body =
+          ("{\"targets\":[{\"accountId\":\"acc_demo_twitter\"},{\"accountId\":\"acc_demo_linkedin\"},"
+                  + "{\"accountId\":\"acc_demo_bluesky\"}],\"text\":\"shipped\"}")
+              .getBytes(StandardCharsets.UTF_8);
       try (PostClient client = new PostClient(services.bootstrapServers(), topics)) {
-        PostClient.Answer first = client.post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-1", body, WAIT).orElseThrow();
+        PostClient.Answer first =
+            client
+                .post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-1", body, WAIT)
+                .orElseThrow();
         assertThat(first.status()).isEqualTo(201);
         assertThat(first.replayed()).isFalse();
         JsonNode envelope = Json.MAPPER.readTree(first.body());
         assertThat(envelope.get("status").asText()).isEqualTo("published");
-        assertThat(envelope.get("results")).hasSize(3).allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("published"));
+        assertThat(envelope.get("results"))
+            .hasSize(3)
+            .allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("published"));
 
-        PostClient.Answer retry = client.post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-2", body, WAIT).orElseThrow();
+        PostClient.Answer retry =
+            client
+                .post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-2", body, WAIT)
+                .orElseThrow();
         assertThat(retry.replayed()).isTrue();
         assertThat(retry.status()).isEqualTo(201);
         assertThat(retry.body()).isEqualTo(first.body());
         assertThat(retry.keyExpires()).isEqualTo(first.keyExpires());
 
-        byte[] changed = new String(body, StandardCharsets.UTF_8).replace("shipped", "shipped!").getBytes(StandardCharsets.UTF_8);
-        PostClient.Answer conflict = client.post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-3", changed, WAIT).orElseThrow();
+        byte[] changed =
+            new String(body, StandardCharsets.UTF_8)
+                .replace("shipped", "shipped!")
+                .getBytes(StandardCharsets.UTF_8);
+        PostClient.Answer conflict =
+            client
+                .post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-3", changed, WAIT)
+                .orElseThrow();
         assertThat(conflict.status()).isEqualTo(409);
         assertThat(conflict.bodyText()).contains("idempotency_conflict");
 
         var posts = SandboxPlatform.readPosts(data.resolve("sandbox"));
-        assertThat(posts).extracting(SandboxPlatform.AcceptedPost::accountId)
+        assertThat(posts)
+            .extracting(SandboxPlatform.AcceptedPost::accountId)
             .containsExactlyInAnyOrder("acc_demo_twitter", "acc_demo_linkedin", "acc_demo_bluesky");
         assertThat(posts).allSatisfy(p -> assertThat(p.text()).isEqualTo("shipped"));
       }

@@ -1,6 +1,5 @@
 package dev.letmepost.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.letmepost.cli.PostClient;
@@ -27,29 +26,41 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two ledger instances share the work: the second joins mid-stream, then the first leaves, each
- * time a rebalance moves tasks and their stores. No publish task is emitted twice and every
- * request is answered exactly once.
+ * time a rebalance moves tasks and their stores. No publish task is emitted twice and every request
+ * is answered exactly once.
  */
 class LedgerRebalanceIT {
   private static final int PARTITIONS = 4;
 
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
-  void twoInstancesShareTheWorkAcrossRebalancesWithoutDuplicateTasks(@TempDir Path dir) throws Exception {
+  void twoInstancesShareTheWorkAcrossRebalancesWithoutDuplicateTasks(@TempDir Path dir)
+      throws Exception {
     String bootstrap = TestBroker.bootstrapServers();
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, PARTITIONS);
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
     Services.registerDemoAccounts(bootstrap, topics);
-    Map<String, Object> fast = Map.of(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000,
-        StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 500);
+    Map<String, Object> fast =
+        Map.of(
+            StreamsConfig.consumerPrefix("session.timeout.ms"),
+            6000,
+            StreamsConfig.consumerPrefix("heartbeat.interval.ms"),
+            500);
 
     SandboxPlatform sandbox = new SandboxPlatform(dir.resolve("sandbox"), Clock.systemUTC());
-    try (MinimalPublisher publisher = new MinimalPublisher(bootstrap, topics,
-            Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY), sandbox, Clock.systemUTC());
+    try (MinimalPublisher publisher =
+            new MinimalPublisher(
+                bootstrap,
+                topics,
+                Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
+                sandbox,
+                Clock.systemUTC());
         PostClient client = new PostClient(bootstrap, topics)) {
       new Thread(publisher, "publisher").start();
-      KafkaStreams a = LedgerApp.start(config, LedgerApp.streamsProperties(config, bootstrap, dir.resolve("a"), fast));
+      KafkaStreams a =
+          LedgerApp.start(
+              config, LedgerApp.streamsProperties(config, bootstrap, dir.resolve("a"), fast));
       KafkaStreams b = null;
       try {
         awaitRunning(a);
@@ -57,12 +68,20 @@ class LedgerRebalanceIT {
         work.sendNew(40);
         work.sendRetries(20);
 
-        b = LedgerApp.start(config, LedgerApp.streamsProperties(config, bootstrap, dir.resolve("b"), fast));
+        b =
+            LedgerApp.start(
+                config, LedgerApp.streamsProperties(config, bootstrap, dir.resolve("b"), fast));
         work.sendNew(40);
         work.sendRetries(30);
         KafkaStreams second = b;
-        await().atMost(Duration.ofSeconds(90)).until(() -> second.state() == KafkaStreams.State.RUNNING
-            && a.state() == KafkaStreams.State.RUNNING && activeTasks(second) > 0 && activeTasks(a) > 0);
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(
+                () ->
+                    second.state() == KafkaStreams.State.RUNNING
+                        && a.state() == KafkaStreams.State.RUNNING
+                        && activeTasks(second) > 0
+                        && activeTasks(a) > 0);
         work.sendNew(40);
         work.sendRetries(30);
 
@@ -71,7 +90,8 @@ class LedgerRebalanceIT {
         work.sendRetries(40);
 
         var answers = work.awaitAnswers(Duration.ofSeconds(90));
-        work.assertNothingTwiceAndEveryRequestAnsweredOnce(bootstrap, topics, answers, dir.resolve("sandbox"));
+        work.assertNothingTwiceAndEveryRequestAnsweredOnce(
+            bootstrap, topics, answers, dir.resolve("sandbox"));
       } finally {
         a.close(Duration.ofSeconds(30));
         if (b != null) {
@@ -86,6 +106,8 @@ class LedgerRebalanceIT {
   }
 
   private static void awaitRunning(KafkaStreams streams) {
-    await().atMost(Duration.ofSeconds(60)).until(() -> streams.state() == KafkaStreams.State.RUNNING);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> streams.state() == KafkaStreams.State.RUNNING);
   }
 }

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ledger is killed with SIGKILL right after a burst of commands and retries (its first
- * answers seen, the rest in flight), then restarted on the
- * same state directory: exactly_once_v2 aborts the open transaction and restores the stores, so
- * nothing is published twice (the sandbox's posts.jsonl and the publish topics say so) and
- * every request, retries included, is answered exactly once.
+ * The ledger is killed with SIGKILL right after a burst of commands and retries (its first answers
+ * seen, the rest in flight), then restarted on the same state directory: exactly_once_v2 aborts the
+ * open transaction and restores the stores, so nothing is published twice (the sandbox's
+ * posts.jsonl and the publish topics say so) and every request, retries included, is answered
+ * exactly once.
  */
 class LedgerRestartIT {
   private static final int PARTITIONS = 3;
@@ -38,8 +38,13 @@ class LedgerRestartIT {
     Services.registerDemoAccounts(bootstrap, topics);
     SandboxPlatform sandbox = new SandboxPlatform(dir.resolve("sandbox"), Clock.systemUTC());
 
-    try (MinimalPublisher publisher = new MinimalPublisher(bootstrap, topics,
-            Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY), sandbox, Clock.systemUTC());
+    try (MinimalPublisher publisher =
+            new MinimalPublisher(
+                bootstrap,
+                topics,
+                Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
+                sandbox,
+                Clock.systemUTC());
         PostClient client = new PostClient(bootstrap, topics)) {
       new Thread(publisher, "publisher").start();
       Workload work = new Workload(client, 7);
@@ -60,7 +65,8 @@ class LedgerRestartIT {
         work.sendRetries(40);
 
         var answers = work.awaitAnswers(Duration.ofSeconds(90));
-        work.assertNothingTwiceAndEveryRequestAnsweredOnce(bootstrap, topics, answers, dir.resolve("sandbox"));
+        work.assertNothingTwiceAndEveryRequestAnsweredOnce(
+            bootstrap, topics, answers, dir.resolve("sandbox"));
       } finally {
         ledger.close();
       }

@@ -27,7 +27,6 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -36,9 +35,9 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
- * A broker-less ledger: the real topology on a {@link TopologyTestDriver} with its wall clock
- * and record timestamps under the test's control, plus helpers to send commands and outcomes and
- * to read everything the ledger emitted.
+ * A broker-less ledger: the real topology on a {@link TopologyTestDriver} with its wall clock and
+ * record timestamps under the test's control, plus helpers to send commands and outcomes and to
+ * read everything the ledger emitted.
  */
 final class LedgerHarness implements AutoCloseable {
   static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
@@ -53,7 +52,8 @@ final class LedgerHarness implements AutoCloseable {
   private final TestInputTopic<String, Account> accounts;
   private final TestOutputTopic<String, byte[]> results;
   private final TestOutputTopic<byte[], byte[]> deadLetters;
-  private final Map<Platform, TestOutputTopic<String, PublishTask>> publish = new EnumMap<>(Platform.class);
+  private final Map<Platform, TestOutputTopic<String, PublishTask>> publish =
+      new EnumMap<>(Platform.class);
 
   LedgerHarness() {
     this(c -> c);
@@ -68,20 +68,44 @@ final class LedgerHarness implements AutoCloseable {
     }
     Properties p = LedgerApp.streamsProperties(config, "unused:9092", stateDir, java.util.Map.of());
     driver = new TopologyTestDriver(LedgerTopology.topology(config), p, T0);
-    commands = driver.createInputTopic(topics.commands().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
-    outcomes = driver.createInputTopic(topics.outcomes().name(), Serdes.String().serializer(), topics.outcomes().valueSerde().serializer());
-    accounts = driver.createInputTopic(topics.accounts().name(), Serdes.String().serializer(), topics.accounts().valueSerde().serializer());
-    results = driver.createOutputTopic(topics.results().name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
-    deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+    commands =
+        driver.createInputTopic(
+            topics.commands().name(),
+            Serdes.ByteArray().serializer(),
+            Serdes.ByteArray().serializer());
+    outcomes =
+        driver.createInputTopic(
+            topics.outcomes().name(),
+            Serdes.String().serializer(),
+            topics.outcomes().valueSerde().serializer());
+    accounts =
+        driver.createInputTopic(
+            topics.accounts().name(),
+            Serdes.String().serializer(),
+            topics.accounts().valueSerde().serializer());
+    results =
+        driver.createOutputTopic(
+            topics.results().name(),
+            Serdes.String().deserializer(),
+            Serdes.ByteArray().deserializer());
+    deadLetters =
+        driver.createOutputTopic(
+            topics.deadLetters().name(),
+            Serdes.ByteArray().deserializer(),
+            Serdes.ByteArray().deserializer());
     for (Platform platform : Platform.values()) {
       var t = topics.publish(platform);
-      publish.put(platform, driver.createOutputTopic(t.name(), Serdes.String().deserializer(), t.valueSerde().deserializer()));
+      publish.put(
+          platform,
+          driver.createOutputTopic(
+              t.name(), Serdes.String().deserializer(), t.valueSerde().deserializer()));
     }
   }
 
   /** A connected account of {@link #PRINCIPAL}. */
   LedgerHarness account(String id, String platform) {
-    return account(new Account(id, PRINCIPAL, platform, "@" + id, Account.Status.connected, null, false));
+    return account(
+        new Account(id, PRINCIPAL, platform, "@" + id, Account.Status.connected, null, false));
   }
 
   LedgerHarness account(Account account) {
@@ -91,7 +115,9 @@ final class LedgerHarness implements AutoCloseable {
 
   /** Pipes raw bytes to the accounts topic, as a careless operator might. */
   void rawAccount(String id, String json) {
-    driver.createInputTopic(topics.accounts().name(), Serdes.String().serializer(), Serdes.String().serializer())
+    driver
+        .createInputTopic(
+            topics.accounts().name(), Serdes.String().serializer(), Serdes.String().serializer())
         .pipeInput(id, json, T0);
   }
 
@@ -161,7 +187,9 @@ final class LedgerHarness implements AutoCloseable {
   }
 
   void publishedOutcome(PublishTask task, Instant at) {
-    outcome(TargetOutcome.published(task, "post-" + task.accountId(), "sandbox://" + task.accountId()), at);
+    outcome(
+        TargetOutcome.published(task, "post-" + task.accountId(), "sandbox://" + task.accountId()),
+        at);
   }
 
   void advanceWallClock(Duration d) {
@@ -208,7 +236,8 @@ final class LedgerHarness implements AutoCloseable {
   List<KeyValue<Long, LedgerRecord>> replayRecords() {
     WindowStore<String, LedgerRecord> store = driver.getWindowStore(LedgerTopology.REPLAY_STORE);
     List<KeyValue<Long, LedgerRecord>> all = new ArrayList<>();
-    try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, LedgerRecord> it = store.all()) {
+    try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, LedgerRecord> it =
+        store.all()) {
       it.forEachRemaining(kv -> all.add(KeyValue.pair(kv.key.window().start(), kv.value)));
     }
     return all;

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * Model-based properties of the ledger's idempotency table (DESIGN.md section 4): random
  * interleavings of commands (few keys, a few bodies, two principals, retries), outcomes (in any
  * order, duplicated, late or never) and time (record timestamps and the wall clock, crossing a
- * short TTL and the target deadline), run on a fresh {@link LedgerHarness} and checked step by
- * step against a small model of the replay records.
+ * short TTL and the target deadline), run on a fresh {@link LedgerHarness} and checked step by step
+ * against a small model of the replay records.
  *
  * <p>150 tries take about 8 s: {@code mvn -B -q test -Dtest=LedgerProperties}.
  */
@@ -75,22 +75,27 @@ class LedgerProperties {
   private static final String BOB = "key_bob";
   private static final List<String> PRINCIPALS = List.of(PRINCIPAL, BOB);
   private static final List<String> PRINCIPAL_NAMES = List.of("alice", "bob");
+
   /** Idempotency keys; the last entry stands for "no key". */
   private static final List<String> KEYS = Arrays.asList("K0", "K1", "K2", null);
+
   private static final int INVALID = 3;
-  private static final List<String> BODIES = List.of(
-      body("acc_tw"),
-      body("acc_tw", "acc_li", "acc_bs"),
-      "{\"targets\":[{\"platform\":\"bluesky\"},{\"accountId\":\"acc_li\"}],\"text\":\"shipped\"}",
-      "{\"targets\":[],\"text\":\"shipped\"}");
+  private static final List<String> BODIES =
+      List.of(
+          body("acc_tw"),
+          body("acc_tw", "acc_li", "acc_bs"),
+          "{\"targets\":[{\"platform\":\"bluesky\"},{\"accountId\":\"acc_li\"}],\"text\":\"shipped\"}",
+          "{\"targets\":[],\"text\":\"shipped\"}");
   private static final int[] TARGETS = {1, 3, 2};
+
   /**
    * The target indexes that get a publish task, by principal then valid body; the others fail
    * before publishing (bob owns only acc_bob, his bluesky default, and acc_li is not his).
    */
-  private static final List<List<List<Integer>>> TASKS = List.of(
-      List.of(List.of(0), List.of(0, 1, 2), List.of(0, 1)),
-      List.of(List.of(), List.of(), List.of(0)));
+  private static final List<List<List<Integer>>> TASKS =
+      List.of(
+          List.of(List.of(0), List.of(0, 1, 2), List.of(0, 1)),
+          List.of(List.of(), List.of(), List.of(0)));
 
   private static Level savedLevel;
 
@@ -108,12 +113,19 @@ class LedgerProperties {
   }
 
   @Property(tries = 150, edgeCases = EdgeCasesMode.NONE)
-  void everyRequestIsAnsweredOnceAsTheIdempotencyTableSays(@ForAll("scenarios") List<Action> actions) {
-    LedgerHarness ledger = new LedgerHarness(
-        c -> c.withReplayTtl(TTL).withTargetDeadline(DEADLINE).withMaxWaiters(MAX_WAITERS));
+  void everyRequestIsAnsweredOnceAsTheIdempotencyTableSays(
+      @ForAll("scenarios") List<Action> actions) {
+    LedgerHarness ledger =
+        new LedgerHarness(
+            c -> c.withReplayTtl(TTL).withTargetDeadline(DEADLINE).withMaxWaiters(MAX_WAITERS));
     try {
-      ledger.account("acc_tw", "twitter").account("acc_li", "linkedin").account("acc_bs", "bluesky")
-          .account(new Account("acc_bob", BOB, "bluesky", "@bob", Account.Status.connected, null, false));
+      ledger
+          .account("acc_tw", "twitter")
+          .account("acc_li", "linkedin")
+          .account("acc_bs", "bluesky")
+          .account(
+              new Account(
+                  "acc_bob", BOB, "bluesky", "@bob", Account.Status.connected, null, false));
       Run run = new Run(ledger);
       for (int i = 0; i < actions.size(); i++) {
         run.step(i, actions.get(i));
@@ -128,25 +140,40 @@ class LedgerProperties {
   @Provide
   Arbitrary<List<Action>> scenarios() {
     Arbitrary<Integer> principal = Arbitraries.frequency(Tuple.of(3, 0), Tuple.of(1, 1));
-    Arbitrary<Integer> key = Arbitraries.frequency(Tuple.of(4, 0), Tuple.of(3, 1), Tuple.of(2, 2), Tuple.of(1, 3));
-    Arbitrary<Integer> bodyIndex = Arbitraries.frequency(Tuple.of(4, 0), Tuple.of(3, 1), Tuple.of(3, 2), Tuple.of(1, INVALID));
+    Arbitrary<Integer> key =
+        Arbitraries.frequency(Tuple.of(4, 0), Tuple.of(3, 1), Tuple.of(2, 2), Tuple.of(1, 3));
+    Arbitrary<Integer> bodyIndex =
+        Arbitraries.frequency(Tuple.of(4, 0), Tuple.of(3, 1), Tuple.of(3, 2), Tuple.of(1, INVALID));
     Arbitrary<Action> send = Combinators.combine(principal, key, bodyIndex).as(Send::new);
-    Arbitrary<Action> deliver = Combinators.combine(
-            Arbitraries.integers().between(0, 20),
-            Arbitraries.frequency(Tuple.of(3, true), Tuple.of(1, false)),
-            Arbitraries.frequency(Tuple.of(4, false), Tuple.of(1, true)))
-        .as(Deliver::new);
-    Arbitrary<Action> tick = Combinators.combine(
-            Arbitraries.of(0L, 1L, 1_000L, 30_000L, 60_000L, 180_000L, 300_000L, 599_999L, 600_000L),
-            Arbitraries.of(0L, 1L, 30L, 60L, 120L, 180L, 600L))
-        .as(Tick::new);
-    Arbitrary<Action> retry = Arbitraries.frequency(Tuple.of(5, 0), Tuple.of(2, 1), Tuple.of(1, 2), Tuple.of(1, 3)).map(Retry::new);
-    Arbitrary<Action> edge = Combinators.combine(principal, Arbitraries.integers().between(0, 2),
-            Arbitraries.of(-1L, 0L, 1L))
-        .as(TtlEdge::new);
+    Arbitrary<Action> deliver =
+        Combinators.combine(
+                Arbitraries.integers().between(0, 20),
+                Arbitraries.frequency(Tuple.of(3, true), Tuple.of(1, false)),
+                Arbitraries.frequency(Tuple.of(4, false), Tuple.of(1, true)))
+            .as(Deliver::new);
+    Arbitrary<Action> tick =
+        Combinators.combine(
+                Arbitraries.of(
+                    0L, 1L, 1_000L, 30_000L, 60_000L, 180_000L, 300_000L, 599_999L, 600_000L),
+                Arbitraries.of(0L, 1L, 30L, 60L, 120L, 180L, 600L))
+            .as(Tick::new);
+    Arbitrary<Action> retry =
+        Arbitraries.frequency(Tuple.of(5, 0), Tuple.of(2, 1), Tuple.of(1, 2), Tuple.of(1, 3))
+            .map(Retry::new);
+    Arbitrary<Action> edge =
+        Combinators.combine(
+                principal, Arbitraries.integers().between(0, 2), Arbitraries.of(-1L, 0L, 1L))
+            .as(TtlEdge::new);
     return Arbitraries.frequencyOf(
-            Tuple.of(6, send), Tuple.of(5, retry), Tuple.of(5, deliver), Tuple.of(3, tick), Tuple.of(2, edge))
-        .list().ofMinSize(5).ofMaxSize(40).withSizeDistribution(RandomDistribution.uniform());
+            Tuple.of(6, send),
+            Tuple.of(5, retry),
+            Tuple.of(5, deliver),
+            Tuple.of(3, tick),
+            Tuple.of(2, edge))
+        .list()
+        .ofMinSize(5)
+        .ofMaxSize(40)
+        .withSizeDistribution(RandomDistribution.uniform());
   }
 
   /** One move of the scenario. */
@@ -157,7 +184,13 @@ class LedgerProperties {
     @Override
     public String toString() {
       String k = KEYS.get(key) == null ? "no-key" : KEYS.get(key);
-      return "send(" + PRINCIPAL_NAMES.get(principal) + ", " + k + ", " + (body == INVALID ? "INVALID" : "B" + body) + ")";
+      return "send("
+          + PRINCIPAL_NAMES.get(principal)
+          + ", "
+          + k
+          + ", "
+          + (body == INVALID ? "INVALID" : "B" + body)
+          + ")";
     }
   }
 
@@ -176,7 +209,11 @@ class LedgerProperties {
   record Deliver(int pick, boolean published, boolean again) implements Action {
     @Override
     public String toString() {
-      return (again ? "redeliver(" : "deliver(") + pick + ", " + (published ? "published" : "failed") + ")";
+      return (again ? "redeliver(" : "deliver(")
+          + pick
+          + ", "
+          + (published ? "published" : "failed")
+          + ")";
     }
   }
 
@@ -192,7 +229,14 @@ class LedgerProperties {
   record TtlEdge(int principal, int key, long deltaMillis) implements Action {
     @Override
     public String toString() {
-      return "toTtlEdge(" + PRINCIPAL_NAMES.get(principal) + ", " + KEYS.get(key) + ", " + (deltaMillis >= 0 ? "+" : "") + deltaMillis + "ms)";
+      return "toTtlEdge("
+          + PRINCIPAL_NAMES.get(principal)
+          + ", "
+          + KEYS.get(key)
+          + ", "
+          + (deltaMillis >= 0 ? "+" : "")
+          + deltaMillis
+          + "ms)";
     }
   }
 
@@ -202,8 +246,10 @@ class LedgerProperties {
     final String requestId;
     final int body;
     final long first;
+
     /** Target index -> status name; null while the target is open. */
     final Map<Integer, String> targets = new TreeMap<>();
+
     final List<String> waiters = new ArrayList<>();
     long deadline;
     boolean complete;
@@ -228,7 +274,8 @@ class LedgerProperties {
     List<Expected> complete() {
       targets.replaceAll((i, s) -> s == null ? "unknown" : s);
       long published = targets.values().stream().filter("published"::equals).count();
-      batchStatus = published == targets.size() ? "published" : published == 0 ? "failed" : "partial_failed";
+      batchStatus =
+          published == targets.size() ? "published" : published == 0 ? "failed" : "partial_failed";
       status = published == targets.size() ? 201 : 207;
       complete = true;
       List<Expected> answers = new ArrayList<>();
@@ -242,10 +289,18 @@ class LedgerProperties {
   }
 
   /** The answer kinds of the idempotency table. */
-  enum Kind { NEW, REPLAY, WAIT, IN_PROGRESS, CONFLICT, PREFLIGHT }
+  enum Kind {
+    NEW,
+    REPLAY,
+    WAIT,
+    IN_PROGRESS,
+    CONFLICT,
+    PREFLIGHT
+  }
 
   /** What the model expects one answer to be; {@code about} null for a preflight 400. */
-  private record Expected(String requestId, Kind kind, int status, boolean replayed, String code, Batch about) {
+  private record Expected(
+      String requestId, Kind kind, int status, boolean replayed, String code, Batch about) {
     static Expected batch(String requestId, Kind kind, boolean replayed, Batch b) {
       return new Expected(requestId, kind, b.status, replayed, null, b);
     }
@@ -306,17 +361,20 @@ class LedgerProperties {
           } else if (live.complete) {
             immediate = Expected.batch(requestId, Kind.REPLAY, true, live);
           } else if (live.waiters.size() >= MAX_WAITERS) {
-            immediate = Expected.error(requestId, Kind.IN_PROGRESS, 409, "idempotency_in_progress", live);
+            immediate =
+                Expected.error(requestId, Kind.IN_PROGRESS, 409, "idempotency_in_progress", live);
           } else {
             live.waiters.add(requestId);
           }
         } else if (s.body() == INVALID) {
           immediate = Expected.error(requestId, Kind.PREFLIGHT, 400, "preflight_failed", null);
         } else {
-          String period = key == null
-              ? "no-key#" + (++keyless)
-              : PRINCIPAL_NAMES.get(s.principal()) + "/" + key + "@+" + (ts - T0_MS) + "ms";
-          started = new Batch(period, requestId, s.body(), ts, TASKS.get(s.principal()).get(s.body()));
+          String period =
+              key == null
+                  ? "no-key#" + (++keyless)
+                  : PRINCIPAL_NAMES.get(s.principal()) + "/" + key + "@+" + (ts - T0_MS) + "ms";
+          started =
+              new Batch(period, requestId, s.body(), ts, TASKS.get(s.principal()).get(s.body()));
           batches.add(started);
           if (key != null) {
             latest.put(principal + "|" + key, started);
@@ -328,21 +386,35 @@ class LedgerProperties {
         if (immediate != null) {
           expected.add(immediate);
         }
-        LedgerHarness.Cmd cmd = ledger.command(BODIES.get(s.body())).principal(principal).request(requestId)
-            .at(Instant.ofEpochMilli(ts));
+        LedgerHarness.Cmd cmd =
+            ledger
+                .command(BODIES.get(s.body()))
+                .principal(principal)
+                .request(requestId)
+                .at(Instant.ofEpochMilli(ts));
         if (key != null) {
           cmd.key(key);
         }
         cmd.send();
       } else if (action instanceof Deliver d) {
-        List<PublishTask> pool = tasks.stream().filter(t -> delivered.contains(t.taskId()) == d.again()).toList();
+        List<PublishTask> pool =
+            tasks.stream().filter(t -> delivered.contains(t.taskId()) == d.again()).toList();
         if (!pool.isEmpty()) {
           PublishTask task = pool.get(d.pick() % pool.size());
-          label += " of " + task.taskId() + " (" + byBatchId.get(task.batchId()).period + " targets[" + task.targetIndex() + "])";
+          label +=
+              " of "
+                  + task.taskId()
+                  + " ("
+                  + byBatchId.get(task.batchId()).period
+                  + " targets["
+                  + task.targetIndex()
+                  + "])";
           delivered.add(task.taskId());
-          ledger.outcome(d.published()
-              ? TargetOutcome.published(task, "post-" + task.taskId(), "sandbox://" + task.taskId())
-              : TargetOutcome.failed(task, new TargetError("rate_limited", "slow down", true)),
+          ledger.outcome(
+              d.published()
+                  ? TargetOutcome.published(
+                      task, "post-" + task.taskId(), "sandbox://" + task.taskId())
+                  : TargetOutcome.failed(task, new TargetError("rate_limited", "slow down", true)),
               Instant.ofEpochMilli(ts));
           Batch b = byBatchId.get(task.batchId());
           if (!b.complete && b.targets.get(task.targetIndex()) == null) {
@@ -369,7 +441,8 @@ class LedgerProperties {
       moveTime(ts + DEADLINE.toMillis() + 1000, wall + DEADLINE.toMillis() + 1000, expected);
       check("step " + n + " final drain past every deadline", null, null, expected);
       assertThat(batches.stream().filter(b -> !b.complete).map(b -> b.period).toList())
-          .as("model: every batch complete after the drain").isEmpty();
+          .as("model: every batch complete after the drain")
+          .isEmpty();
     }
 
     /** Moves both clocks forward, keeping them within LEAD and the wall clock on whole seconds. */
@@ -405,25 +478,40 @@ class LedgerProperties {
 
       // Property 4: a conflicting body publishes nothing.
       if (immediate != null && immediate.kind() == Kind.CONFLICT) {
-        assertThat(emitted).as("property 4, %s: a conflicting command publishes nothing", at).isEmpty();
+        assertThat(emitted)
+            .as("property 4, %s: a conflicting command publishes nothing", at)
+            .isEmpty();
       }
 
-      // Property 5 (and 2, step by step): exactly the predicted requests are answered, as predicted.
+      // Property 5 (and 2, step by step): exactly the predicted requests are answered, as
+      // predicted.
       assertThat(results.stream().map(TestRecord::key).toList())
-          .as("property 5, %s: requests answered at this step (expected %s)", at, describe(expected))
+          .as(
+              "property 5, %s: requests answered at this step (expected %s)",
+              at, describe(expected))
           .containsExactlyInAnyOrderElementsOf(expected.stream().map(Expected::requestId).toList());
-      Map<String, Expected> byRequest = expected.stream().collect(Collectors.toMap(Expected::requestId, e -> e));
+      Map<String, Expected> byRequest =
+          expected.stream().collect(Collectors.toMap(Expected::requestId, e -> e));
       for (TestRecord<String, byte[]> r : results) {
         Expected e = byRequest.get(r.key());
         String what = at + ": answer to " + r.key() + " (expected " + e.kind() + ")";
-        assertThat(header(r, LmpHeaders.STATUS)).as("property 5, %s: status", what).isEqualTo(Integer.toString(e.status()));
-        assertThat(header(r, LmpHeaders.REPLAYED)).as("%s: idempotent-replayed", what).isEqualTo(Boolean.toString(e.replayed()));
-        assertThat(header(r, LmpHeaders.KEY_EXPIRES)).as("%s: key expiry", what)
+        assertThat(header(r, LmpHeaders.STATUS))
+            .as("property 5, %s: status", what)
+            .isEqualTo(Integer.toString(e.status()));
+        assertThat(header(r, LmpHeaders.REPLAYED))
+            .as("%s: idempotent-replayed", what)
+            .isEqualTo(Boolean.toString(e.replayed()));
+        assertThat(header(r, LmpHeaders.KEY_EXPIRES))
+            .as("%s: key expiry", what)
             .isEqualTo(e.about() == null ? null : Answers.time(e.about().first + TTL.toMillis()));
         if (e.code() != null) {
-          assertThat(json(r.value()).at("/error/code").asText()).as("property 5, %s: error code", what).isEqualTo(e.code());
+          assertThat(json(r.value()).at("/error/code").asText())
+              .as("property 5, %s: error code", what)
+              .isEqualTo(e.code());
         } else {
-          assertThat(json(r.value()).get("status").asText()).as("%s: batch status", what).isEqualTo(e.about().batchStatus);
+          assertThat(json(r.value()).get("status").asText())
+              .as("%s: batch status", what)
+              .isEqualTo(e.about().batchStatus);
         }
         answers.add(new Answer(r, e.about() == null || e.code() != null ? null : e.about().period));
       }
@@ -435,13 +523,24 @@ class LedgerProperties {
       }
       assertThat(emitted.stream().map(PublishTask::targetIndex).toList())
           .as("property 5, %s: new batch %s fans out these target indexes", at, started.period)
-          .containsExactlyInAnyOrderElementsOf(started.targets.entrySet().stream()
-              .filter(t -> t.getValue() == null).map(Map.Entry::getKey).toList());
+          .containsExactlyInAnyOrderElementsOf(
+              started.targets.entrySet().stream()
+                  .filter(t -> t.getValue() == null)
+                  .map(Map.Entry::getKey)
+                  .toList());
       for (PublishTask t : emitted) {
-        assertThat(t.recordedAt()).as("%s: task %s filed under the command's timestamp", at, t.taskId()).isEqualTo(started.first);
-        assertThat(t.deadline()).as("%s: task %s deadline", at, t.taskId()).isEqualTo(wall + DEADLINE.toMillis());
-        assertThat(t.batchId()).as("%s: one batch id per new batch", at).isEqualTo(emitted.get(0).batchId());
-        assertThat(byBatchId).as("%s: batch id %s is new", at, t.batchId()).doesNotContainKey(t.batchId());
+        assertThat(t.recordedAt())
+            .as("%s: task %s filed under the command's timestamp", at, t.taskId())
+            .isEqualTo(started.first);
+        assertThat(t.deadline())
+            .as("%s: task %s deadline", at, t.taskId())
+            .isEqualTo(wall + DEADLINE.toMillis());
+        assertThat(t.batchId())
+            .as("%s: one batch id per new batch", at)
+            .isEqualTo(emitted.get(0).batchId());
+        assertThat(byBatchId)
+            .as("%s: batch id %s is new", at, t.batchId())
+            .doesNotContainKey(t.batchId());
       }
       if (!emitted.isEmpty()) {
         byBatchId.put(emitted.get(0).batchId(), started);
@@ -454,35 +553,53 @@ class LedgerProperties {
       // Property 1: tasks per (fingerprint, TTL period) are emitted once.
       Map<String, List<Integer>> indexesByPeriod = new LinkedHashMap<>();
       for (PublishTask t : tasks) {
-        indexesByPeriod.computeIfAbsent(t.fingerprint() + "@" + t.recordedAt(), k -> new ArrayList<>()).add(t.targetIndex());
+        indexesByPeriod
+            .computeIfAbsent(t.fingerprint() + "@" + t.recordedAt(), k -> new ArrayList<>())
+            .add(t.targetIndex());
       }
-      indexesByPeriod.forEach((period, indexes) -> assertThat(indexes)
-          .as("property 1: each target index of %s is published once", period).doesNotHaveDuplicates());
+      indexesByPeriod.forEach(
+          (period, indexes) ->
+              assertThat(indexes)
+                  .as("property 1: each target index of %s is published once", period)
+                  .doesNotHaveDuplicates());
       assertThat(tasks.stream().map(PublishTask::taskId).toList())
-          .as("property 1: each task id is emitted once").doesNotHaveDuplicates();
+          .as("property 1: each task id is emitted once")
+          .doesNotHaveDuplicates();
 
       // Property 2: every request is answered exactly once, 409 idempotency_in_progress included.
-      Map<String, Long> answerCount = answers.stream()
-          .collect(Collectors.groupingBy(a -> a.record().key(), TreeMap::new, Collectors.counting()));
-      Map<String, Long> once = sent.stream().collect(Collectors.toMap(r -> r, r -> 1L, (a, b) -> a, TreeMap::new));
+      Map<String, Long> answerCount =
+          answers.stream()
+              .collect(
+                  Collectors.groupingBy(
+                      a -> a.record().key(), TreeMap::new, Collectors.counting()));
+      Map<String, Long> once =
+          sent.stream().collect(Collectors.toMap(r -> r, r -> 1L, (a, b) -> a, TreeMap::new));
       assertThat(answerCount).as("property 2: answers per request id").isEqualTo(once);
 
       // Property 3: one fingerprint, one body, one TTL period: one answer, byte for byte.
-      Map<String, List<Answer>> byPeriod = answers.stream().filter(a -> a.period() != null)
-          .collect(Collectors.groupingBy(Answer::period, LinkedHashMap::new, Collectors.toList()));
-      byPeriod.forEach((period, same) -> {
-        Answer first = same.get(0);
-        for (Answer a : same) {
-          int status = Integer.parseInt(header(a.record(), LmpHeaders.STATUS));
-          assertThat(status).as("property 3: %s answers no 400/409", period).isNotIn(400, 409);
-          assertThat(header(a.record(), LmpHeaders.STATUS))
-              .as("property 3: status answered to %s equals that to %s (period %s)", a.record().key(), first.record().key(), period)
-              .isEqualTo(header(first.record(), LmpHeaders.STATUS));
-          assertThat(a.record().value())
-              .as("property 3: body answered to %s equals that to %s (period %s)", a.record().key(), first.record().key(), period)
-              .isEqualTo(first.record().value());
-        }
-      });
+      Map<String, List<Answer>> byPeriod =
+          answers.stream()
+              .filter(a -> a.period() != null)
+              .collect(
+                  Collectors.groupingBy(Answer::period, LinkedHashMap::new, Collectors.toList()));
+      byPeriod.forEach(
+          (period, same) -> {
+            Answer first = same.get(0);
+            for (Answer a : same) {
+              int status = Integer.parseInt(header(a.record(), LmpHeaders.STATUS));
+              assertThat(status).as("property 3: %s answers no 400/409", period).isNotIn(400, 409);
+              assertThat(header(a.record(), LmpHeaders.STATUS))
+                  .as(
+                      "property 3: status answered to %s equals that to %s (period %s)",
+                      a.record().key(), first.record().key(), period)
+                  .isEqualTo(header(first.record(), LmpHeaders.STATUS));
+              assertThat(a.record().value())
+                  .as(
+                      "property 3: body answered to %s equals that to %s (period %s)",
+                      a.record().key(), first.record().key(), period)
+                  .isEqualTo(first.record().value());
+            }
+          });
     }
 
     private static String describe(List<Expected> expected) {

@@ -34,7 +34,9 @@ class TopologyDocsTest {
   void committedDocsMatchWhatTheGeneratorWrites() throws IOException {
     List<Path> written = TopologyDocs.write(dir);
 
-    assertThat(written).extracting(p -> p.getFileName().toString()).containsExactlyElementsOf(TopologyDocs.FILES);
+    assertThat(written)
+        .extracting(p -> p.getFileName().toString())
+        .containsExactlyElementsOf(TopologyDocs.FILES);
     List<String> stale = new ArrayList<>();
     for (String file : TopologyDocs.FILES) {
       Path committed = COMMITTED.resolve(file);
@@ -49,8 +51,11 @@ class TopologyDocsTest {
       }
     }
     if (!stale.isEmpty()) {
-      fail("topology-docs/ is stale: run " + TopologyDocs.REGENERATE_COMMAND + " (from the project root): "
-          + String.join("; ", stale));
+      fail(
+          "topology-docs/ is stale: run "
+              + TopologyDocs.REGENERATE_COMMAND
+              + " (from the project root): "
+              + String.join("; ", stale));
     }
   }
 
@@ -72,15 +77,19 @@ class TopologyDocsTest {
     TreeSet<String> stores = new TreeSet<>();
     List<Node> nodes = new ArrayList<>();
     description.subtopologies().forEach(s -> nodes.addAll(s.nodes()));
-    description.globalStores().forEach(g -> {
-      nodes.add(g.source());
-      nodes.add(g.processor());
-    });
+    description
+        .globalStores()
+        .forEach(
+            g -> {
+              nodes.add(g.source());
+              nodes.add(g.processor());
+            });
     for (Node node : nodes) {
       if (node instanceof TopologyDescription.Source source) {
         topics.addAll(source.topicSet());
       } else if (node instanceof TopologyDescription.Sink sink) {
-        topics.add(sink.topic() != null ? sink.topic() : Topics.defaults().publishTopicName("<platform>"));
+        topics.add(
+            sink.topic() != null ? sink.topic() : Topics.defaults().publishTopicName("<platform>"));
       } else if (node instanceof TopologyDescription.Processor processor) {
         stores.addAll(processor.stores());
       }
@@ -89,19 +98,32 @@ class TopologyDocsTest {
     String mermaid = TopologyDocs.render(CONFIG).get(TopologyDocs.MERMAID_FILE);
     String rendered = mermaid.replace("#lt;", "<").replace("#gt;", ">");
 
-    assertThat(topics).contains(
-        "lmp.post-commands", "lmp.dead-letters", "lmp.target-outcomes", "lmp.post-results", "lmp.accounts",
-        "lmp.publish.<platform>", "by-fingerprint-repartition");
-    assertThat(stores).containsExactly(
-        LedgerTopology.ACCOUNTS_STORE, LedgerTopology.TIMER_STORE, LedgerTopology.REPLAY_STORE);
+    assertThat(topics)
+        .contains(
+            "lmp.post-commands",
+            "lmp.dead-letters",
+            "lmp.target-outcomes",
+            "lmp.post-results",
+            "lmp.accounts",
+            "lmp.publish.<platform>",
+            "by-fingerprint-repartition");
+    assertThat(stores)
+        .containsExactly(
+            LedgerTopology.ACCOUNTS_STORE, LedgerTopology.TIMER_STORE, LedgerTopology.REPLAY_STORE);
     assertThat(mermaid).startsWith("flowchart LR\n");
     for (String topic : topics) {
-      assertThat(rendered).as("topic %s drawn as a stadium", topic).contains("([\"" + topic + "\"]):::topic");
+      assertThat(rendered)
+          .as("topic %s drawn as a stadium", topic)
+          .contains("([\"" + topic + "\"]):::topic");
     }
     for (String store : stores) {
-      assertThat(rendered).as("store %s drawn as a cylinder", store).contains("[(\"" + store + "\")]:::store");
+      assertThat(rendered)
+          .as("store %s drawn as a cylinder", store)
+          .contains("[(\"" + store + "\")]:::store");
     }
-    assertThat(mermaid).as("no raw angle brackets: Mermaid's HTML labels would drop them").doesNotContain("<");
+    assertThat(mermaid)
+        .as("no raw angle brackets: Mermaid's HTML labels would drop them")
+        .doesNotContain("<");
   }
 
   @Test
@@ -111,9 +133,13 @@ class TopologyDocsTest {
 
     assertThat(readme.lines().limit(8).toList()).contains(TopologyDocs.REGENERATE_COMMAND);
     assertThat(readme).contains("```mermaid\n" + files.get(TopologyDocs.MERMAID_FILE) + "```\n");
-    assertThat(readme).contains("| `decide-request` | processor | `open-batch-timers`, `replay-records` | `DecideRequest`");
+    assertThat(readme)
+        .contains(
+            "| `decide-request` | processor | `open-batch-timers`, `replay-records` | `DecideRequest`");
     assertThat(readme).contains("`ExpireOverdue` (every 1 s)");
-    assertThat(readme).contains("| `replay-records` | persistent window store, cached |", "| 25 h (replay TTL 24 h");
+    assertThat(readme)
+        .contains(
+            "| `replay-records` | persistent window store, cached |", "| 25 h (replay TTL 24 h");
   }
 
   @Test
@@ -133,7 +159,8 @@ class TopologyDocsTest {
 
     assertThatThrownBy(() -> render(LedgerTopology.topology(CONFIG), prose))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("TopologyDocs.nodeProse names nodes the topology no longer has: [ghost-node]");
+        .hasMessageContaining(
+            "TopologyDocs.nodeProse names nodes the topology no longer has: [ghost-node]");
   }
 
   @Test
@@ -142,11 +169,18 @@ class TopologyDocsTest {
     TopologyDocs.StoreProse timers = stores.remove(LedgerTopology.TIMER_STORE);
     stores.put("old-timers", timers);
 
-    assertThatThrownBy(() -> TopologyDocs.render(
-            LedgerTopology.topology(CONFIG), CONFIG, TopologyDocs.nodeProse(CONFIG), stores))
+    assertThatThrownBy(
+            () ->
+                TopologyDocs.render(
+                    LedgerTopology.topology(CONFIG),
+                    CONFIG,
+                    TopologyDocs.nodeProse(CONFIG),
+                    stores))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("stores without an entry in TopologyDocs.storeProse: [open-batch-timers]")
-        .hasMessageContaining("TopologyDocs.storeProse names stores the topology no longer has: [old-timers]");
+        .hasMessageContaining(
+            "stores without an entry in TopologyDocs.storeProse: [open-batch-timers]")
+        .hasMessageContaining(
+            "TopologyDocs.storeProse names stores the topology no longer has: [old-timers]");
   }
 
   @Test
@@ -174,7 +208,13 @@ class TopologyDocsTest {
       String committedLine = i < a.length ? a[i] : "<end of file>";
       String generatedLine = i < b.length ? b[i] : "<end of file>";
       if (!committedLine.equals(generatedLine)) {
-        return "at line " + (i + 1) + ": committed '" + committedLine + "', generated '" + generatedLine + "'";
+        return "at line "
+            + (i + 1)
+            + ": committed '"
+            + committedLine
+            + "', generated '"
+            + generatedLine
+            + "'";
       }
     }
     return "(line endings)";

@@ -92,16 +92,25 @@ class MinimalPublisherTest {
     List<AcceptedPost> posts = SandboxPlatform.readPosts(sandboxDir);
     assertThat(posts).singleElement().extracting(AcceptedPost::taskId).isEqualTo("t_1");
     String postId = posts.get(0).postId();
-    assertThat(producer.history()).singleElement().satisfies(outcome -> {
-      assertThat(outcome.topic()).isEqualTo("t.target-outcomes");
-      assertThat(outcome.key()).isEqualTo("fp_1");
-      assertThat(utf8(outcome.value()))
-          .isEqualTo(
-              "{\"taskId\":\"t_1\",\"batchId\":\"batch_1\",\"fingerprint\":\"fp_1\","
-                  + "\"recordedAt\":" + NOW.toEpochMilli() + ",\"targetIndex\":2,"
-                  + "\"status\":\"published\",\"postId\":\"" + postId + "\","
-                  + "\"uri\":\"sandbox://acc_1/" + postId + "\"}");
-    });
+    assertThat(producer.history())
+        .singleElement()
+        .satisfies(
+            outcome -> {
+              assertThat(outcome.topic()).isEqualTo("t.target-outcomes");
+              assertThat(outcome.key()).isEqualTo("fp_1");
+              assertThat(utf8(outcome.value()))
+                  .isEqualTo(
+                      "{\"taskId\":\"t_1\",\"batchId\":\"batch_1\",\"fingerprint\":\"fp_1\","
+                          + "\"recordedAt\":"
+                          + NOW.toEpochMilli()
+                          + ",\"targetIndex\":2,"
+                          + "\"status\":\"published\",\"postId\":\""
+                          + postId
+                          + "\","
+                          + "\"uri\":\"sandbox://acc_1/"
+                          + postId
+                          + "\"}");
+            });
     assertThat(commits).containsExactly(Map.of(TASKS, new OffsetAndMetadata(1)));
   }
 
@@ -113,23 +122,28 @@ class MinimalPublisherTest {
     publisher.pollOnce(Duration.ZERO);
 
     assertThat(SandboxPlatform.readPosts(sandboxDir)).isEmpty();
-    assertThat(producer.history()).singleElement().satisfies(outcome -> {
-      assertThat(outcome.topic()).isEqualTo("t.target-outcomes");
-      assertThat(outcome.key()).isEqualTo("fp_1");
-      assertThat(utf8(outcome.value()))
-          .isEqualTo(
-              "{\"taskId\":\"t_1\",\"batchId\":\"batch_1\",\"fingerprint\":\"fp_1\","
-                  + "\"recordedAt\":" + NOW.toEpochMilli() + ",\"targetIndex\":2,"
-                  + "\"status\":\"failed\",\"error\":{\"code\":\"deadline_exceeded\","
-                  + "\"message\":\"task t_1 passed its deadline 2026-03-01T11:59:59.999Z"
-                  + " (now 2026-03-01T12:00:00Z); not attempted\",\"retryable\":false}}");
-    });
+    assertThat(producer.history())
+        .singleElement()
+        .satisfies(
+            outcome -> {
+              assertThat(outcome.topic()).isEqualTo("t.target-outcomes");
+              assertThat(outcome.key()).isEqualTo("fp_1");
+              assertThat(utf8(outcome.value()))
+                  .isEqualTo(
+                      "{\"taskId\":\"t_1\",\"batchId\":\"batch_1\",\"fingerprint\":\"fp_1\","
+                          + "\"recordedAt\":"
+                          + NOW.toEpochMilli()
+                          + ",\"targetIndex\":2,"
+                          + "\"status\":\"failed\",\"error\":{\"code\":\"deadline_exceeded\","
+                          + "\"message\":\"task t_1 passed its deadline 2026-03-01T11:59:59.999Z"
+                          + " (now 2026-03-01T12:00:00Z); not attempted\",\"retryable\":false}}");
+            });
     assertThat(commits).containsExactly(Map.of(TASKS, new OffsetAndMetadata(1)));
   }
 
   /**
-   * A task published just before its deadline, whose outcome was lost (crash before the commit),
-   * is redelivered after the deadline: it must report the post that exists, not a failure.
+   * A task published just before its deadline, whose outcome was lost (crash before the commit), is
+   * redelivered after the deadline: it must report the post that exists, not a failure.
    */
   @Test
   void redeliveredTaskPastItsDeadlineReportsThePostTheSandboxAlreadyAccepted() {
@@ -140,10 +154,13 @@ class MinimalPublisherTest {
     publisher.pollOnce(Duration.ZERO);
 
     assertThat(SandboxPlatform.readPosts(sandboxDir)).hasSize(1);
-    assertThat(producer.history()).singleElement().satisfies(outcome ->
-        assertThat(utf8(outcome.value()))
-            .contains("\"status\":\"published\"", "\"postId\":\"" + postId + "\"")
-            .doesNotContain("error"));
+    assertThat(producer.history())
+        .singleElement()
+        .satisfies(
+            outcome ->
+                assertThat(utf8(outcome.value()))
+                    .contains("\"status\":\"published\"", "\"postId\":\"" + postId + "\"")
+                    .doesNotContain("error"));
   }
 
   @Test
@@ -163,7 +180,16 @@ class MinimalPublisherTest {
     headers.add("trace", utf8Bytes("abc"));
     consumer.addRecord(
         new ConsumerRecord<>(
-            TASKS.topic(), 0, 0, 0L, TimestampType.CREATE_TIME, 0, 0, "acc_1", garbage, headers,
+            TASKS.topic(),
+            0,
+            0,
+            0L,
+            TimestampType.CREATE_TIME,
+            0,
+            0,
+            "acc_1",
+            garbage,
+            headers,
             Optional.empty()));
     consumer.addRecord(record(1, "acc_2", Json.write(task("t_2", NOW.plusSeconds(60)))));
 
@@ -224,8 +250,8 @@ class MinimalPublisherTest {
   }
 
   /**
-   * The outcome of a task the sandbox accepted could not be sent: nothing may be committed, and
-   * the redelivered task must answer the same post rather than publish a second one.
+   * The outcome of a task the sandbox accepted could not be sent: nothing may be committed, and the
+   * redelivered task must answer the same post rather than publish a second one.
    */
   @Test
   void outcomeThatCannotBeSentIsNotCommittedAndTheRetryPublishesNothingNew() {
@@ -245,8 +271,12 @@ class MinimalPublisherTest {
 
     List<AcceptedPost> posts = SandboxPlatform.readPosts(sandboxDir);
     assertThat(posts).hasSize(1);
-    assertThat(producer.history()).singleElement().satisfies(outcome ->
-        assertThat(utf8(outcome.value())).contains("\"postId\":\"" + posts.get(0).postId() + "\""));
+    assertThat(producer.history())
+        .singleElement()
+        .satisfies(
+            outcome ->
+                assertThat(utf8(outcome.value()))
+                    .contains("\"postId\":\"" + posts.get(0).postId() + "\""));
     assertThat(commits).containsExactly(Map.of(TASKS, new OffsetAndMetadata(1)));
   }
 

@@ -12,8 +12,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code lmp serve --no-demo} against a given cluster, in a child JVM, so that a test can kill
- * it with SIGKILL mid-stream: the ledger role alone, as production runs it.
+ * {@code lmp serve --no-demo} against a given cluster, in a child JVM, so that a test can kill it
+ * with SIGKILL mid-stream: the ledger role alone, as production runs it.
  */
 public final class ChildLedger implements AutoCloseable {
   private final Process process;
@@ -22,36 +22,57 @@ public final class ChildLedger implements AutoCloseable {
 
   private ChildLedger(Process process) {
     this.process = process;
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          synchronized (output) {
-            output.append(line).append('\n');
-          }
-          if (line.startsWith("letmepost-streams is running")) {
-            running.countDown();
-          }
-        }
-      } catch (IOException ignored) {
-        // the process died; the test sees it through awaitRunning or exit
-      }
-    }, "child-ledger-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  synchronized (output) {
+                    output.append(line).append('\n');
+                  }
+                  if (line.startsWith("letmepost-streams is running")) {
+                    running.countDown();
+                  }
+                }
+              } catch (IOException ignored) {
+                // the process died; the test sees it through awaitRunning or exit
+              }
+            },
+            "child-ledger-output");
     reader.setDaemon(true);
     reader.start();
   }
 
-  public static ChildLedger start(String bootstrapServers, String topicPrefix, int partitions, Path dataDir, String... extra)
+  public static ChildLedger start(
+      String bootstrapServers, String topicPrefix, int partitions, Path dataDir, String... extra)
       throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        "dev.letmepost.cli.Lmp", "serve", "--no-demo",
-        "--bootstrap-servers", bootstrapServers, "--topic-prefix", topicPrefix,
-        "--partitions", Integer.toString(partitions), "--replication-factor", "1",
-        "--data-dir", dataDir.toString(),
-        "--streams-config", "session.timeout.ms=6000",
-        "--streams-config", "heartbeat.interval.ms=500"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.letmepost.cli.Lmp",
+                "serve",
+                "--no-demo",
+                "--bootstrap-servers",
+                bootstrapServers,
+                "--topic-prefix",
+                topicPrefix,
+                "--partitions",
+                Integer.toString(partitions),
+                "--replication-factor",
+                "1",
+                "--data-dir",
+                dataDir.toString(),
+                "--streams-config",
+                "session.timeout.ms=6000",
+                "--streams-config",
+                "heartbeat.interval.ms=500"));
     cmd.addAll(List.of(extra));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     return new ChildLedger(p);
@@ -59,7 +80,8 @@ public final class ChildLedger implements AutoCloseable {
 
   public void awaitRunning(Duration timeout) throws InterruptedException {
     if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new IllegalStateException("child ledger not running after " + timeout + "; output:\n" + output());
+      throw new IllegalStateException(
+          "child ledger not running after " + timeout + "; output:\n" + output());
     }
   }
 

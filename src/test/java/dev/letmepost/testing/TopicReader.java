@@ -17,13 +17,21 @@ public final class TopicReader {
   public static <K, V> List<ConsumerRecord<K, V>> readAll(
       String bootstrapServers, String topic, Deserializer<K> keys, Deserializer<V> values) {
     List<ConsumerRecord<K, V>> out = new ArrayList<>();
-    try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(
-        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-        keys, values)) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    try (KafkaConsumer<K, V> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            keys,
+            values)) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);

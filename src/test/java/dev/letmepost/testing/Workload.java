@@ -21,13 +21,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Client traffic for the integration tests: new keyed requests over the demo accounts and
- * retries of earlier ones, then the checks that nothing was published twice and every request
- * was answered exactly once, with byte-identical answers per key.
+ * Client traffic for the integration tests: new keyed requests over the demo accounts and retries
+ * of earlier ones, then the checks that nothing was published twice and every request was answered
+ * exactly once, with byte-identical answers per key.
  */
 public final class Workload {
   public static final String PRINCIPAL = "key_demo";
-  private static final List<String> ACCOUNTS = List.of("acc_demo_twitter", "acc_demo_linkedin", "acc_demo_bluesky");
+  private static final List<String> ACCOUNTS =
+      List.of("acc_demo_twitter", "acc_demo_linkedin", "acc_demo_bluesky");
 
   private record Sent(String requestId, String key, byte[] body) {}
 
@@ -54,7 +55,10 @@ public final class Workload {
       targets = targets.subList(0, 1 + random.nextInt(targets.size()));
       StringBuilder b = new StringBuilder("{\"targets\":[");
       for (int t = 0; t < targets.size(); t++) {
-        b.append(t == 0 ? "" : ",").append("{\"accountId\":\"").append(targets.get(t)).append("\"}");
+        b.append(t == 0 ? "" : ",")
+            .append("{\"accountId\":\"")
+            .append(targets.get(t))
+            .append("\"}");
       }
       b.append("],\"text\":\"post ").append(key).append("\"}");
       byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
@@ -86,8 +90,17 @@ public final class Workload {
   /** Awaits the answer to the first request sent: the ledger is processing. */
   public void awaitFirstAnswer(Duration timeout) {
     Sent first = sent.get(0);
-    early.put(first.requestId(), client.await(first.requestId(), timeout).orElseThrow(
-        () -> new AssertionError("no answer to the first request " + first.requestId() + " within " + timeout)));
+    early.put(
+        first.requestId(),
+        client
+            .await(first.requestId(), timeout)
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "no answer to the first request "
+                            + first.requestId()
+                            + " within "
+                            + timeout)));
   }
 
   /** Awaits every answer; fails naming the first request without one. */
@@ -106,43 +119,72 @@ public final class Workload {
 
   /** The invariants of the product, checked from the topics and the sandbox's ground truth. */
   public void assertNothingTwiceAndEveryRequestAnsweredOnce(
-      String bootstrapServers, Topics topics, Map<String, PostClient.Answer> answers, Path sandboxDir) {
-    var results = TopicReader.readAll(bootstrapServers, topics.results().name(), new StringDeserializer(), new ByteArrayDeserializer());
-    Map<String, Long> answersPerRequest = results.stream()
-        .filter(r -> r.key().startsWith("req-" + runId + "-"))
-        .collect(Collectors.groupingBy(r -> r.key(), Collectors.counting()));
-    assertThat(answersPerRequest).as("answers per request id on the results topic")
+      String bootstrapServers,
+      Topics topics,
+      Map<String, PostClient.Answer> answers,
+      Path sandboxDir) {
+    var results =
+        TopicReader.readAll(
+            bootstrapServers,
+            topics.results().name(),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    Map<String, Long> answersPerRequest =
+        results.stream()
+            .filter(r -> r.key().startsWith("req-" + runId + "-"))
+            .collect(Collectors.groupingBy(r -> r.key(), Collectors.counting()));
+    assertThat(answersPerRequest)
+        .as("answers per request id on the results topic")
         .hasSize(sent.size())
         .allSatisfy((id, n) -> assertThat(n).as("answers to " + id).isEqualTo(1L));
 
     Map<String, List<Sent>> byKey = sent.stream().collect(Collectors.groupingBy(Sent::key));
-    byKey.forEach((key, requests) -> {
-      PostClient.Answer first = answers.get(requests.get(0).requestId());
-      assertThat(first.status()).as("status of " + key).isIn(201, 207);
-      for (Sent s : requests) {
-        PostClient.Answer a = answers.get(s.requestId());
-        assertThat(a.body()).as("answer bytes of " + s.requestId() + " for key " + key).isEqualTo(first.body());
-        assertThat(a.status()).isEqualTo(first.status());
-      }
-      assertThat(requests.stream().filter(s -> !answers.get(s.requestId()).replayed()).count())
-          .as("exactly one first-time answer for key " + key).isEqualTo(1L);
-    });
+    byKey.forEach(
+        (key, requests) -> {
+          PostClient.Answer first = answers.get(requests.get(0).requestId());
+          assertThat(first.status()).as("status of " + key).isIn(201, 207);
+          for (Sent s : requests) {
+            PostClient.Answer a = answers.get(s.requestId());
+            assertThat(a.body())
+                .as("answer bytes of " + s.requestId() + " for key " + key)
+                .isEqualTo(first.body());
+            assertThat(a.status()).isEqualTo(first.status());
+          }
+          assertThat(requests.stream().filter(s -> !answers.get(s.requestId()).replayed()).count())
+              .as("exactly one first-time answer for key " + key)
+              .isEqualTo(1L);
+        });
 
     List<PublishTask> tasks = new ArrayList<>();
     for (Platform p : List.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY)) {
-      TopicReader.readAll(bootstrapServers, topics.publish(p).name(), new StringDeserializer(), new ByteArrayDeserializer())
+      TopicReader.readAll(
+              bootstrapServers,
+              topics.publish(p).name(),
+              new StringDeserializer(),
+              new ByteArrayDeserializer())
           .forEach(r -> tasks.add(Json.read(r.value(), PublishTask.class)));
     }
-    assertThat(tasks.stream().collect(Collectors.groupingBy(t -> t.fingerprint() + "/" + t.recordedAt() + "/" + t.targetIndex(), Collectors.counting())))
+    assertThat(
+            tasks.stream()
+                .collect(
+                    Collectors.groupingBy(
+                        t -> t.fingerprint() + "/" + t.recordedAt() + "/" + t.targetIndex(),
+                        Collectors.counting())))
         .as("publish tasks per (fingerprint, TTL period, target)")
         .allSatisfy((target, n) -> assertThat(n).as(target).isEqualTo(1L));
     assertThat(tasks).extracting(PublishTask::taskId).doesNotHaveDuplicates();
-    long expectedTargets = byKey.keySet().stream().mapToLong(k -> countTargets(bodies.get(k))).sum();
+    long expectedTargets =
+        byKey.keySet().stream().mapToLong(k -> countTargets(bodies.get(k))).sum();
     assertThat(tasks).as("one task per target of every key").hasSize((int) expectedTargets);
 
     var posts = SandboxPlatform.readPosts(sandboxDir);
-    assertThat(posts.stream().collect(Collectors.groupingBy(SandboxPlatform.AcceptedPost::taskId, Collectors.counting())))
-        .as("sandbox posts per task").allSatisfy((task, n) -> assertThat(n).as(task).isEqualTo(1L));
+    assertThat(
+            posts.stream()
+                .collect(
+                    Collectors.groupingBy(
+                        SandboxPlatform.AcceptedPost::taskId, Collectors.counting())))
+        .as("sandbox posts per task")
+        .allSatisfy((task, n) -> assertThat(n).as(task).isEqualTo(1L));
     assertThat(posts.stream().map(SandboxPlatform.AcceptedPost::taskId).collect(Collectors.toSet()))
         .containsExactlyInAnyOrderElementsOf(tasks.stream().map(PublishTask::taskId).toList());
   }

@@ -31,8 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A fake social platform that sends nothing off the machine: every post it accepts is one JSON
- * line of {@code <sandboxDir>/posts.jsonl}, the ground truth of what was "published".
+ * A fake social platform that sends nothing off the machine: every post it accepts is one JSON line
+ * of {@code <sandboxDir>/posts.jsonl}, the ground truth of what was "published".
  *
  * <p>Like Mastodon's {@code Idempotency-Key}, a second post with an already accepted platform
  * idempotency key publishes nothing and answers the first post; unlike Mastodon, the sandbox
@@ -144,8 +144,8 @@ public final class SandboxPlatform {
   }
 
   /**
-   * Publishes {@code task}, or answers the post already accepted under its platform idempotency
-   * key (with {@code duplicate=true}, writing nothing).
+   * Publishes {@code task}, or answers the post already accepted under its platform idempotency key
+   * (with {@code duplicate=true}, writing nothing).
    *
    * @throws UncheckedIOException if the post could not be written; it was then not accepted
    */
@@ -309,7 +309,10 @@ public final class SandboxPlatform {
       } catch (IllegalArgumentException e) {
         log.warn(
             "skipping the torn last line {} of {} ({} byte(s), no newline): {}",
-            lineNumber + 1, file, tailLength, e.getMessage());
+            lineNumber + 1,
+            file,
+            tailLength,
+            e.getMessage());
       }
     }
     return new Loaded(List.copyOf(posts), lineStart, tailLength, tailIsPost);
