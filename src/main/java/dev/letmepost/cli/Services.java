@@ -82,7 +82,6 @@ public final class Services implements AutoCloseable {
   private final Options options;
   private String bootstrapServers;
   private KafkaStreams ledger;
-  private MinimalPublisher publisher;
 
   private Services(Options options) {
     this.options = options;
@@ -126,20 +125,29 @@ public final class Services implements AutoCloseable {
                 options.streamsOverrides()));
     started.add(() -> ledger.close(Duration.ofSeconds(30)));
     if (options.demo()) {
-      SandboxPlatform sandbox =
-          new SandboxPlatform(options.dataDir().resolve("sandbox"), Clock.systemUTC());
-      publisher =
-          new MinimalPublisher(
-              bootstrapServers,
-              topics,
-              Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
-              sandbox,
-              Clock.systemUTC());
-      Thread t = new Thread(publisher, "sandbox-publisher");
-      t.setDaemon(true);
-      t.start();
-      started.add(publisher);
+      started.add(
+          startSandboxPublisher(bootstrapServers, topics, options.dataDir().resolve("sandbox")));
     }
+  }
+
+  /**
+   * Starts the demo publisher on its own thread: the demo platforms (twitter, linkedin, bluesky)
+   * all served by the sandbox whose ground truth is {@code sandboxDir/posts.jsonl}.
+   */
+  public static MinimalPublisher startSandboxPublisher(
+      String bootstrapServers, Topics topics, Path sandboxDir) {
+    SandboxPlatform sandbox = new SandboxPlatform(sandboxDir, Clock.systemUTC());
+    MinimalPublisher publisher =
+        new MinimalPublisher(
+            bootstrapServers,
+            topics,
+            Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
+            sandbox,
+            Clock.systemUTC());
+    Thread t = new Thread(publisher, "sandbox-publisher");
+    t.setDaemon(true);
+    t.start();
+    return publisher;
   }
 
   /** Writes the demo accounts (an upsert: the topic is compacted). */

@@ -115,21 +115,7 @@ record LedgerRecord(
   LedgerRecord withTarget(int index, TargetState target) {
     List<TargetState> t = new ArrayList<>(targets);
     t.set(index, target);
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        scheduledAt,
-        deadline,
-        t,
-        waiters,
-        pending,
-        responseStatus,
-        response,
-        completedAt);
+    return withTargets(t);
   }
 
   LedgerRecord withTargets(List<TargetState> t) {

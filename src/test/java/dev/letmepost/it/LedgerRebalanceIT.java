@@ -6,17 +6,13 @@ import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
-import dev.letmepost.platform.sandbox.SandboxPlatform;
 import dev.letmepost.publish.MinimalPublisher;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
-import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -48,16 +44,9 @@ class LedgerRebalanceIT {
             StreamsConfig.consumerPrefix("heartbeat.interval.ms"),
             500);
 
-    SandboxPlatform sandbox = new SandboxPlatform(dir.resolve("sandbox"), Clock.systemUTC());
     try (MinimalPublisher publisher =
-            new MinimalPublisher(
-                bootstrap,
-                topics,
-                Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
-                sandbox,
-                Clock.systemUTC());
+            Services.startSandboxPublisher(bootstrap, topics, dir.resolve("sandbox"));
         PostClient client = new PostClient(bootstrap, topics)) {
-      new Thread(publisher, "publisher").start();
       KafkaStreams a =
           LedgerApp.start(
               config, LedgerApp.streamsProperties(config, bootstrap, dir.resolve("a"), fast));

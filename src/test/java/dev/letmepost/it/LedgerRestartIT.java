@@ -2,17 +2,13 @@ package dev.letmepost.it;
 
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
-import dev.letmepost.platform.sandbox.SandboxPlatform;
 import dev.letmepost.publish.MinimalPublisher;
 import dev.letmepost.testing.ChildLedger;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
-import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,17 +32,9 @@ class LedgerRestartIT {
     Topics topics = new Topics(prefix);
     TestBroker.createTopics(topics, PARTITIONS);
     Services.registerDemoAccounts(bootstrap, topics);
-    SandboxPlatform sandbox = new SandboxPlatform(dir.resolve("sandbox"), Clock.systemUTC());
-
     try (MinimalPublisher publisher =
-            new MinimalPublisher(
-                bootstrap,
-                topics,
-                Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
-                sandbox,
-                Clock.systemUTC());
+            Services.startSandboxPublisher(bootstrap, topics, dir.resolve("sandbox"));
         PostClient client = new PostClient(bootstrap, topics)) {
-      new Thread(publisher, "publisher").start();
       Workload work = new Workload(client, 7);
       ChildLedger ledger = ChildLedger.start(bootstrap, prefix, PARTITIONS, dir.resolve("ledger"));
       try {
