@@ -1,6 +1,7 @@
 package dev.letmepost.cli;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -137,8 +139,9 @@ final class AccountsCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Map<String, Account> accounts = readAll(kafka.bootstrapServers, kafka.topics());
       java.io.PrintWriter out = spec.commandLine().getOut();
+      Map<String, Account> accounts =
+          readAll(kafka.bootstrapServers, kafka.topics(), spec.commandLine().getErr());
       out.printf("%-24s %-10s %-16s %-12s %s%n", "ID", "PLATFORM", "PRINCIPAL", "STATUS", "HANDLE");
       accounts.values().stream()
           .filter(a -> principal == null || a.principal().equals(principal))
@@ -174,9 +177,14 @@ final class AccountsCommand implements Runnable {
   }
 
   /** The accounts topic read from the start to its current end: the latest value per id. */
-  static Map<String, Account> readAll(String bootstrapServers, Topics topics) {
+  /**
+   * The accounts topic read from the start to its current end: the latest value per id. A record
+   * that is not a valid account is reported on {@code err} and skipped, as the ledger skips it.
+   */
+  static Map<String, Account> readAll(
+      String bootstrapServers, Topics topics, java.io.PrintWriter err) {
     Map<String, Account> accounts = new TreeMap<>();
-    try (KafkaConsumer<String, Account> consumer =
+    try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(
             Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -184,7 +192,7 @@ final class AccountsCommand implements Runnable {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
                 false),
             topics.accounts().keySerde().deserializer(),
-            topics.accounts().valueSerde().deserializer())) {
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
       List<TopicPartition> partitions =
           consumer.partitionsFor(topics.accounts().name(), Duration.ofSeconds(30)).stream()
               .map(p -> new TopicPartition(p.topic(), p.partition()))
@@ -193,11 +201,21 @@ final class AccountsCommand implements Runnable {
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<String, Account> r : consumer.poll(Duration.ofMillis(200))) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           if (r.value() == null) {
             accounts.remove(r.key());
-          } else {
-            accounts.put(r.key(), r.value());
+            continue;
+          }
+          try {
+            accounts.put(r.key(), Json.read(r.value(), Account.class));
+          } catch (SerializationException e) {
+            err.println(
+                "lmp accounts: skipping record '"
+                    + r.key()
+                    + "' at offset "
+                    + r.offset()
+                    + ": "
+                    + e.getMessage());
           }
         }
       }

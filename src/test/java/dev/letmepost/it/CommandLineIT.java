@@ -75,7 +75,18 @@ class CommandLineIT {
                     kafka))
                 .code())
         .isZero();
+    try (var producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<String, String>(
+            Map.of("bootstrap.servers", bootstrap),
+            new org.apache.kafka.common.serialization.StringSerializer(),
+            new org.apache.kafka.common.serialization.StringSerializer())) {
+      producer.send(
+          new org.apache.kafka.clients.producer.ProducerRecord<>(
+              topics.accounts().name(), "acc_bad", "{not json"));
+    }
     Run list = lmp(concat(new String[] {"accounts", "list"}, kafka));
+    assertThat(list.code()).isZero();
+    assertThat(list.err()).contains("skipping record 'acc_bad'");
     assertThat(list.out())
         .contains("acc_1", "bluesky", "me.bsky.social", "acc_2", "twitter", "disconnected");
     assertThat(lmp(concat(new String[] {"accounts", "remove", "--id", "acc_1"}, kafka)).out())
