@@ -3,19 +3,15 @@ package dev.letmepost.cli;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -184,40 +180,26 @@ final class AccountsCommand implements Runnable {
   static Map<String, Account> readAll(
       String bootstrapServers, Topics topics, java.io.PrintWriter err) {
     Map<String, Account> accounts = new TreeMap<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
+    for (ConsumerRecord<String, byte[]> r :
+        TopicReader.readAll(
+            bootstrapServers,
+            topics.accounts().name(),
             topics.accounts().keySerde().deserializer(),
-            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topics.accounts().name(), Duration.ofSeconds(30)).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() == null) {
-            accounts.remove(r.key());
-            continue;
-          }
-          try {
-            accounts.put(r.key(), Json.read(r.value(), Account.class));
-          } catch (SerializationException e) {
-            err.println(
-                "lmp accounts: skipping record '"
-                    + r.key()
-                    + "' at offset "
-                    + r.offset()
-                    + ": "
-                    + e.getMessage());
-          }
-        }
+            new ByteArrayDeserializer())) {
+      if (r.value() == null) {
+        accounts.remove(r.key());
+        continue;
+      }
+      try {
+        accounts.put(r.key(), Json.read(r.value(), Account.class));
+      } catch (SerializationException e) {
+        err.println(
+            "lmp accounts: skipping record '"
+                + r.key()
+                + "' at offset "
+                + r.offset()
+                + ": "
+                + e.getMessage());
       }
     }
     return accounts;

@@ -70,15 +70,7 @@ public final class PostClient implements AutoCloseable {
                 false),
             new StringDeserializer(),
             new ByteArrayDeserializer());
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topics.results().name(), Duration.ofSeconds(30)).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    if (partitions.isEmpty()) {
-      throw new IllegalStateException(
-          "topic " + topics.results().name() + " does not exist at " + bootstrapServers);
-    }
-    consumer.assign(partitions);
+    List<TopicPartition> partitions = TopicReader.assignAll(consumer, topics.results().name());
     consumer.seekToEnd(partitions);
     partitions.forEach(consumer::position);
   }

@@ -3,10 +3,10 @@ package dev.letmepost.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.letmepost.cli.TopicReader;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.testing.TestBroker;
-import dev.letmepost.testing.TopicReader;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,7 @@ package dev.letmepost.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.cli.PostClient;
+import dev.letmepost.cli.TopicReader;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Platform;

@@ -1,16 +1,17 @@
-package dev.letmepost.testing;
+package dev.letmepost.cli;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 
-/** Reads a whole topic, from the beginning to its current end, as a read_committed consumer. */
+/** Reads topics directly: a whole topic from its beginning to its current end, read_committed. */
 public final class TopicReader {
   private TopicReader() {}
 
@@ -28,11 +29,7 @@ public final class TopicReader {
                 false),
             keys,
             values)) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
+      List<TopicPartition> partitions = assignAll(consumer, topic);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -44,5 +41,20 @@ public final class TopicReader {
       }
     }
     return out;
+  }
+
+  /**
+   * Assigns every partition of {@code topic} to {@code consumer}; fails when the topic is missing.
+   */
+  static List<TopicPartition> assignAll(Consumer<?, ?> consumer, String topic) {
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition()))
+            .toList();
+    if (partitions.isEmpty()) {
+      throw new IllegalStateException("topic " + topic + " does not exist");
+    }
+    consumer.assign(partitions);
+    return partitions;
   }
 }
