@@ -11,6 +11,8 @@ import java.util.Objects;
  *     secret itself
  * @param isDefault whether this is the principal's default account on its platform (the one a
  *     {@code {"platform": ...}} target means); without one, the smallest account id is the default
+ * @param endpoint the base URL of the platform's API for this account (a Mastodon instance, a
+ *     Bluesky PDS), or null for the platform's public API
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Account(
@@ -20,7 +22,8 @@ public record Account(
     String handle,
     Status status,
     String credentials,
-    boolean isDefault) {
+    boolean isDefault,
+    String endpoint) {
 
   /** Whether the platform connection is usable. */
   public enum Status {
@@ -37,6 +40,21 @@ public record Account(
     }
     platform = Platform.byName(platform).orElseThrow().wireName();
     status = Objects.requireNonNullElse(status, Status.connected);
+    if (endpoint != null && !endpoint.matches("https?://[^\\s]+")) {
+      throw new IllegalArgumentException("endpoint must be an http(s) URL, got '" + endpoint + "'");
+    }
+  }
+
+  /** An account on the platform's public API ({@code endpoint} null). */
+  public Account(
+      String accountId,
+      String principal,
+      String platform,
+      String handle,
+      Status status,
+      String credentials,
+      boolean isDefault) {
+    this(accountId, principal, platform, handle, status, credentials, isDefault, null);
   }
 
   public Platform platformEnum() {

@@ -1,0 +1,47 @@
+package dev.letmepost.publish;
+
+import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.PublishTask;
+
+/**
+ * One platform's publishing API, as a publisher worker uses it: the connector SPI. A new platform
+ * is one implementation of this interface plus its test against a fake server.
+ *
+ * <p>Implementations make HTTP calls and classify what came back into a {@link CallResult}; they
+ * never retry, sleep or decide deadlines (the worker does). They may throw {@link CallFailure} for
+ * transport errors ({@link PlatformHttp} does), never any other exception for a platform's answer.
+ * They must be thread-safe: the worker calls them from several threads, never twice at once for one
+ * task. No message they produce may contain the account's secret.
+ */
+public interface Connector {
+
+  /** The platform this connector speaks to. */
+  Platform platform();
+
+  /**
+   * Makes the call that publishes {@code task} on {@code account}: exactly one attempt at posting
+   * (a connector whose API takes several requests, like Bluesky's session or Threads' container,
+   * makes them all, but posts at most once).
+   */
+  CallResult publish(PublishTask task, AccountAccess account);
+
+  /**
+   * Finds out, without risking a second post, what became of an earlier {@link #publish} of {@code
+   * task} whose fate is unknown (the worker crashed mid-call, the answer was lost, a 5xx came after
+   * the request was sent). Answers {@link CallResult.Published} when the post exists, {@link
+   * CallResult.Absent} when the platform proves it does not (the worker may then publish), {@link
+   * CallResult.NotSent} when the lookup itself did not happen (the worker retries the lookup), or
+   * {@link CallResult.Unknown} when the platform gives no way to know.
+   *
+   * <p>The default is for platforms without a lookup or idempotency key: {@code unknown}.
+   */
+  default CallResult reconcile(PublishTask task, AccountAccess account) {
+    return new CallResult.Unknown(
+        platform().wireName()
+            + " offers no way to look up task "
+            + task.taskId()
+            + " after an interrupted call; check account "
+            + account.account().accountId()
+            + " before posting again");
+  }
+}
