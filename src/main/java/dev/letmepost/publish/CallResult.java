@@ -1,7 +1,6 @@
 package dev.letmepost.publish;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * What one platform call proved: the connector's classification, which the worker turns into
@@ -9,12 +8,14 @@ import java.util.Objects;
  */
 public sealed interface CallResult {
 
-  /** The post exists on the platform (made now, or found by reconciliation). */
-  record Published(String postId, String uri) implements CallResult {
-    public Published {
-      Objects.requireNonNull(postId, "postId");
-    }
-  }
+  /**
+   * The post exists on the platform (made now, or found by reconciliation).
+   *
+   * @param postId the platform's id for the post, or null where the platform returns none (Slack's
+   *     incoming webhooks)
+   * @param uri a link to the post, or null where none can be built
+   */
+  record Published(String postId, String uri) implements CallResult {}
 
   /**
    * The platform did nothing and retrying will not help (invalid content, auth refused, account

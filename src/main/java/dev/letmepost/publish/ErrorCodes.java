@@ -29,6 +29,12 @@ public final class ErrorCodes {
   /** The platform refused the content (4xx validation): retrying will not help. */
   public static final String REJECTED_BY_PLATFORM = "rejected_by_platform";
 
+  /**
+   * The task has content this connector cannot send (media a platform only takes as an upload, a
+   * first comment it cannot post as a reply): nothing was posted.
+   */
+  public static final String UNSUPPORTED_CONTENT = "unsupported_content";
+
   /** The platform counts the text as too long. */
   public static final String TEXT_TOO_LONG = "text_too_long";
 
