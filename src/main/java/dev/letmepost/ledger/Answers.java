@@ -23,6 +23,15 @@ final class Answers {
   static final int NOT_FOUND = 404;
   static final int CONFLICT = 409;
 
+  /** Batch state of a released batch that still has open targets (reads only). */
+  static final String RUNNING = "running";
+
+  /** Batch state of a batch held until its {@code scheduledAt}; also its open targets' status. */
+  static final String SCHEDULED = "scheduled";
+
+  /** Status of an open target of a running batch (reads only). */
+  static final String PENDING = "pending";
+
   private static final DateTimeFormatter RFC3339 =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -79,8 +88,13 @@ final class Answers {
     return batchStatus.equals("published") ? PUBLISHED : MULTI_STATUS;
   }
 
-  /** The envelope of {@code record}; {@code status} "scheduled" renders open targets as such. */
+  /** The envelope of {@code record}; open targets render as "scheduled". */
   static byte[] envelope(LedgerRecord record, String status) {
+    return envelope(record, status, SCHEDULED);
+  }
+
+  /** The envelope of {@code record}, open targets rendered with {@code openTargetStatus}. */
+  static byte[] envelope(LedgerRecord record, String status, String openTargetStatus) {
     List<Result> results =
         record.targets().stream()
             .map(
@@ -88,7 +102,7 @@ final class Answers {
                     new Result(
                         t.accountId(),
                         t.platform(),
-                        t.status() == null ? "scheduled" : t.status().name(),
+                        t.status() == null ? openTargetStatus : t.status().name(),
                         t.postId(),
                         t.uri(),
                         t.error()))

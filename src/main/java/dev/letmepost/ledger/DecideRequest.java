@@ -34,6 +34,8 @@ final class DecideRequest implements Processor<String, Command, String, Emission
   private Batches batches;
   private AccountDirectory accounts;
   private LedgerClock clock;
+  private WindowStore<String, RequestEntry> requests;
+  private WindowStore<String, String> batchIndex;
 
   DecideRequest(LedgerConfig config) {
     this.config = config;
@@ -47,6 +49,8 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     this.batches = new Batches(config, replay, timers, context::forward);
     this.accounts = new AccountDirectory(context.getStateStore(LedgerTopology.ACCOUNTS_STORE));
     this.clock = new LedgerClock(config.skewAllowance().toMillis());
+    this.requests = context.getStateStore(LedgerTopology.REQUEST_INDEX);
+    this.batchIndex = context.getStateStore(LedgerTopology.BATCH_INDEX);
   }
 
   @Override
@@ -60,8 +64,9 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     if (c.idempotencyKey() != null) {
       Optional<String> problem = IdempotencyKeys.problem(c.idempotencyKey());
       if (problem.isPresent()) {
-        batches.replyError(
-            c.requestId(),
+        answerError(
+            c,
+            filedAt,
             Answers.BAD_REQUEST,
             Answers.error("invalid_idempotency_key", problem.get()),
             null,
@@ -72,8 +77,9 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     }
     if (!c.method().equals(LmpHeaders.DEFAULT_METHOD)
         || !c.path().equals(LmpHeaders.DEFAULT_PATH)) {
-      batches.replyError(
-          c.requestId(),
+      answerError(
+          c,
+          filedAt,
           Answers.NOT_FOUND,
           Answers.error("route_not_found", "no route for " + c.method() + " " + c.path()),
           c.idempotencyKey(),
@@ -84,14 +90,15 @@ final class DecideRequest implements Processor<String, Command, String, Emission
 
     LedgerRecord live = live(fingerprint, filedAt);
     if (live != null) {
-      answerRetry(c, fingerprint, live, ts);
+      answerRetry(c, fingerprint, live, filedAt, ts);
       return;
     }
 
     Preflight.Result preflight = Preflight.check(c.body());
     if (!preflight.ok()) {
-      batches.replyError(
-          c.requestId(),
+      answerError(
+          c,
+          filedAt,
           Answers.BAD_REQUEST,
           Answers.preflightFailed(preflight.errors()),
           c.idempotencyKey(),
@@ -103,8 +110,9 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     Long scheduledAt = request.scheduledAt() == null ? null : request.scheduledAt().toEpochMilli();
     long latestSchedule = filedAt + config.replayTtl().minus(config.targetDeadline()).toMillis();
     if (scheduledAt != null && scheduledAt > latestSchedule) {
-      batches.replyError(
-          c.requestId(),
+      answerError(
+          c,
+          filedAt,
           Answers.BAD_REQUEST,
           Answers.preflightFailed(
               List.of(
@@ -131,10 +139,12 @@ final class DecideRequest implements Processor<String, Command, String, Emission
         ts);
   }
 
-  private void answerRetry(Command c, String fingerprint, LedgerRecord live, long ts) {
+  private void answerRetry(
+      Command c, String fingerprint, LedgerRecord live, long filedAt, long ts) {
     if (!live.bodySha256().equals(c.bodySha256())) {
-      batches.replyError(
-          c.requestId(),
+      answerError(
+          c,
+          filedAt,
           Answers.CONFLICT,
           Answers.error(
               "idempotency_conflict",
@@ -150,10 +160,12 @@ final class DecideRequest implements Processor<String, Command, String, Emission
           batches.expiry(live),
           ts);
     } else if (live.answered()) {
+      indexPointer(c, fingerprint, live, filedAt);
       batches.reply(c.requestId(), live.responseStatus(), live.response(), true, live, ts);
     } else if (live.waiters().size() >= config.maxWaiters()) {
-      batches.replyError(
-          c.requestId(),
+      answerError(
+          c,
+          filedAt,
           Answers.CONFLICT,
           Answers.error(
               "idempotency_in_progress",
@@ -166,8 +178,33 @@ final class DecideRequest implements Processor<String, Command, String, Emission
           batches.expiry(live),
           ts);
     } else {
+      indexPointer(c, fingerprint, live, filedAt);
       batches.save(fingerprint, live.withWaiter(c.requestId()));
     }
+  }
+
+  /** Answers an error that no replay record holds, and indexes the answer under the request id. */
+  private void answerError(
+      Command c,
+      long filedAt,
+      int status,
+      byte[] body,
+      String idempotencyKey,
+      Long expiresAt,
+      long ts) {
+    requests.put(
+        c.requestId(),
+        RequestEntry.answer(c.principal(), c.idempotencyKey(), status, body, expiresAt),
+        filedAt);
+    batches.replyError(c.requestId(), status, body, idempotencyKey, expiresAt, ts);
+  }
+
+  /** Indexes the request as answered from (now or later) the replay record {@code about}. */
+  private void indexPointer(Command c, String fingerprint, LedgerRecord about, long filedAt) {
+    requests.put(
+        c.requestId(),
+        RequestEntry.pointer(c.principal(), c.idempotencyKey(), fingerprint, about.firstSeen()),
+        filedAt);
   }
 
   private void start(
@@ -199,6 +236,8 @@ final class DecideRequest implements Processor<String, Command, String, Emission
             null,
             null,
             null);
+    batchIndex.put(batchId, fingerprint, filedAt);
+    indexPointer(c, fingerprint, record, filedAt);
     if (resolution.tasks().isEmpty()) {
       batches.complete(fingerprint, record, filedAt, ts);
     } else if (scheduledAt != null) {

@@ -30,6 +30,9 @@ import org.apache.kafka.streams.state.Stores;
  *                                                                                      +-> publish.&lt;platform&gt;
  * accounts -> index-accounts (global store)
  * </pre>
+ *
+ * <p>{@code decide-request} also keeps two indexes for the gateway's reads ({@link LedgerReads}):
+ * request id to what became of it, batch id to its fingerprint.
  */
 public final class LedgerTopology {
   /** Replay records by fingerprint, windowed by first-request time; retention TTL + skew. */
@@ -37,6 +40,15 @@ public final class LedgerTopology {
 
   /** The open-batch index: due time + first-request time + fingerprint -> first-request time. */
   public static final String TIMER_STORE = "open-batch-timers";
+
+  /**
+   * The request index: request id, windowed by the time the request was filed, to a pointer at its
+   * replay record or the error it was answered with; retention TTL + skew, as the replay records.
+   */
+  public static final String REQUEST_INDEX = "request-index";
+
+  /** The batch index: batch id, windowed by first-request time, to its fingerprint. */
+  public static final String BATCH_INDEX = "batch-index";
 
   /** Accounts by id, plus the per-principal, per-platform index (global). */
   public static final String ACCOUNTS_STORE = "accounts";
@@ -61,6 +73,16 @@ public final class LedgerTopology {
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(TIMER_STORE), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(REQUEST_INDEX, retention, Duration.ofMillis(1), false),
+            Serdes.String(),
+            Json.serde(RequestEntry.class)));
+    builder.addStateStore(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(BATCH_INDEX, retention, Duration.ofMillis(1), false),
+            Serdes.String(),
+            Serdes.String()));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(ACCOUNTS_STORE),
@@ -104,7 +126,9 @@ public final class LedgerTopology {
                 () -> new DecideRequest(config),
                 Named.as("decide-request"),
                 REPLAY_STORE,
-                TIMER_STORE);
+                TIMER_STORE,
+                REQUEST_INDEX,
+                BATCH_INDEX);
 
     KStream<String, Emission> folded =
         builder.stream(

@@ -232,7 +232,11 @@ public final class TopologyDocs {
             + " (at most "
             + human(c.replayTtl().minus(c.targetDeadline()))
             + " ahead) is answered 202 and held"
-            + " until due.");
+            + " until due. Every request's fate is indexed by request id in "
+            + code(LedgerTopology.REQUEST_INDEX)
+            + ", every new batch by batch id in "
+            + code(LedgerTopology.BATCH_INDEX)
+            + ", for the gateway's reads.");
     p.put(
         "fold-outcome",
         code("FoldOutcome")
@@ -318,6 +322,27 @@ public final class TopologyDocs {
                 + " (times as 16 hex digits) → first-request time (epoch ms); sorted by due time",
             "until the batch is released or completed (entries are deleted)",
             code(changelog(c, LedgerTopology.TIMER_STORE))));
+    String retention =
+        human(c.replayTtl().plus(c.skewAllowance())) + ", as " + code(LedgerTopology.REPLAY_STORE);
+    s.put(
+        LedgerTopology.REQUEST_INDEX,
+        new StoreProse(
+            "persistent window store",
+            "request id, windowed by the time the request was filed → "
+                + code("RequestEntry")
+                + ": a pointer (fingerprint, first-request time) at the replay record that answers it,"
+                + " or the error it was answered with; read by the gateway's "
+                + code("GET /v1/requests/{id}"),
+            retention,
+            code(changelog(c, LedgerTopology.REQUEST_INDEX))));
+    s.put(
+        LedgerTopology.BATCH_INDEX,
+        new StoreProse(
+            "persistent window store",
+            "batch id, windowed by first-request time → request fingerprint; read by the gateway's "
+                + code("GET /v1/batches/{id}"),
+            retention,
+            code(changelog(c, LedgerTopology.BATCH_INDEX))));
     s.put(
         LedgerTopology.ACCOUNTS_STORE,
         new StoreProse(

@@ -109,7 +109,11 @@ class TopologyDocsTest {
             "by-fingerprint-repartition");
     assertThat(stores)
         .containsExactly(
-            LedgerTopology.ACCOUNTS_STORE, LedgerTopology.TIMER_STORE, LedgerTopology.REPLAY_STORE);
+            LedgerTopology.ACCOUNTS_STORE,
+            LedgerTopology.BATCH_INDEX,
+            LedgerTopology.TIMER_STORE,
+            LedgerTopology.REPLAY_STORE,
+            LedgerTopology.REQUEST_INDEX);
     assertThat(mermaid).startsWith("flowchart LR\n");
     for (String topic : topics) {
       assertThat(rendered)
@@ -135,7 +139,8 @@ class TopologyDocsTest {
     assertThat(readme).contains("```mermaid\n" + files.get(TopologyDocs.MERMAID_FILE) + "```\n");
     assertThat(readme)
         .contains(
-            "| `decide-request` | processor | `open-batch-timers`, `replay-records` | `DecideRequest`");
+            "| `decide-request` | processor | `batch-index`, `open-batch-timers`, `replay-records`,"
+                + " `request-index` | `DecideRequest`");
     assertThat(readme).contains("`ExpireOverdue` (every 1 s)");
     assertThat(readme)
         .contains(

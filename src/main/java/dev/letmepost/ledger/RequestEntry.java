@@ -1,0 +1,57 @@
+package dev.letmepost.ledger;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Objects;
+
+/**
+ * One entry of the request index: what the ledger did with one request id. Either a pointer to the
+ * replay record the request is answered from ({@code fingerprint} and {@code firstSeen}: a new
+ * batch, a replay, a waiter) or the answer itself when no record holds it (an error: {@code status}
+ * and {@code body}).
+ *
+ * @param keyExpires epoch ms the key's replay record expires, for an error answered about a live
+ *     record (409); null otherwise
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record RequestEntry(
+    String principal,
+    String idempotencyKey,
+    String fingerprint,
+    Long firstSeen,
+    Integer status,
+    Long keyExpires,
+    byte[] body) {
+
+  RequestEntry {
+    Objects.requireNonNull(principal, "principal");
+    if ((fingerprint == null) == (body == null)) {
+      throw new IllegalArgumentException(
+          "a request entry holds either a record pointer or an answer body, got fingerprint "
+              + fingerprint
+              + " and "
+              + (body == null ? "no body" : "a body"));
+    }
+    if (fingerprint != null && firstSeen == null) {
+      throw new IllegalArgumentException("pointer to " + fingerprint + " has no firstSeen");
+    }
+    if (body != null && status == null) {
+      throw new IllegalArgumentException("answer entry has no status");
+    }
+  }
+
+  static RequestEntry pointer(
+      String principal, String idempotencyKey, String fingerprint, long firstSeen) {
+    return new RequestEntry(principal, idempotencyKey, fingerprint, firstSeen, null, null, null);
+  }
+
+  static RequestEntry answer(
+      String principal, String idempotencyKey, int status, byte[] body, Long keyExpires) {
+    return new RequestEntry(principal, idempotencyKey, null, null, status, keyExpires, body);
+  }
+
+  @JsonIgnore
+  boolean isPointer() {
+    return fingerprint != null;
+  }
+}
