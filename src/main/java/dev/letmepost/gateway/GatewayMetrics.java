@@ -1,0 +1,124 @@
+package dev.letmepost.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.wire.Json;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The gateway's Prometheus metrics: HTTP requests by route and status (with latency histograms),
+ * replays by where they were answered, conflicts, waiting requests, the target outcomes of the
+ * batches this instance submitted, the end-to-end latency of a post, and the ledger's Kafka
+ * Streams metrics.
+ */
+public final class GatewayMetrics implements AutoCloseable {
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private KafkaStreamsMetrics streamsMetrics;
+
+  public GatewayMetrics() {}
+
+  void waiters(Supplier<Number> waiting) {
+    Gauge.builder("lmp.gateway.waiters", waiting)
+        .description("POST /v1/posts requests waiting for the ledger's answer")
+        .register(registry);
+  }
+
+  /** One HTTP request answered; {@code route} is the matched route template. */
+  void request(String method, String route, int status, Duration took) {
+    Timer.builder("lmp.gateway.http.requests")
+        .description("HTTP requests by route and status")
+        .tag("method", method)
+        .tag("route", route)
+        .tag("status", Integer.toString(status))
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(took);
+  }
+
+  /** A post answered from the ledger; {@code source} is {@code store} (fast path) or {@code kafka}. */
+  void postAnswered(LedgerAnswer answer, String source, Duration took) {
+    Timer.builder("lmp.gateway.post.latency")
+        .description("end-to-end latency of POST /v1/posts, from request to answer")
+        .tag("source", source)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(took);
+    if (answer.replayed()) {
+      Counter.builder("lmp.gateway.replays")
+          .description("answers that replayed a recorded answer")
+          .tag("source", source)
+          .register(registry)
+          .increment();
+    }
+    if (answer.status() == 409) {
+      Counter.builder("lmp.gateway.conflicts")
+          .description("409 answers by code")
+          .tag("code", errorCode(answer.body()))
+          .register(registry)
+          .increment();
+    }
+    if (!answer.replayed() && answer.batchId() != null && source.equals("kafka")) {
+      countOutcomes(answer.body());
+    }
+  }
+
+  void timedOut() {
+    Counter.builder("lmp.gateway.answer.timeouts")
+        .description("posts answered 202 because the ledger's answer did not come in time")
+        .register(registry)
+        .increment();
+  }
+
+  /** Binds the ledger's Kafka Streams metrics (once). */
+  synchronized void bind(KafkaStreams streams) {
+    if (streamsMetrics == null) {
+      streamsMetrics = new KafkaStreamsMetrics(streams);
+      streamsMetrics.bindTo(registry);
+    }
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  private void countOutcomes(byte[] envelope) {
+    JsonNode results = tree(envelope).path("results");
+    for (JsonNode r : results) {
+      Counter.builder("lmp.gateway.target.outcomes")
+          .description("per-target outcomes of the batches this instance submitted")
+          .tag("platform", r.path("platform").asText("unknown"))
+          .tag("status", r.path("status").asText("unknown"))
+          .register(registry)
+          .increment();
+    }
+  }
+
+  private static String errorCode(byte[] body) {
+    return tree(body).path("error").path("code").asText("unknown");
+  }
+
+  private static JsonNode tree(byte[] body) {
+    try {
+      return Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      return Json.MAPPER.missingNode();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
+    registry.close();
+  }
+}

@@ -1,0 +1,182 @@
+package dev.letmepost.gateway;
+
+import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's Kafka side: one idempotent producer for commands and one results consumer per
+ * gateway instance, which reads every partition of the results topic ({@code read_committed}, from
+ * its end at start-up) and completes the waiter registered under each answer's request id.
+ *
+ * <p>Answers for request ids nobody here waits for (other instances', other clients') are dropped;
+ * a waiter is registered before its command is produced, so its answer cannot pass unseen.
+ */
+public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaLedgerClient.class);
+  private final Topics topics;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final Map<String, CompletableFuture<LedgerAnswer>> waiters = new ConcurrentHashMap<>();
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final Thread thread;
+
+  public KafkaLedgerClient(String bootstrapServers, Topics topics) {
+    this.topics = topics;
+    this.producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.LINGER_MS_CONFIG,
+                0),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
+    this.consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    String topic = topics.results().name();
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition()))
+            .toList();
+    if (partitions.isEmpty()) {
+      producer.close();
+      consumer.close();
+      throw new IllegalStateException("topic " + topic + " does not exist");
+    }
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position);
+    this.thread = new Thread(this::run, "gateway-results");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public CompletableFuture<LedgerAnswer> submit(
+      String requestId, String principal, String idempotencyKey, byte[] body) {
+    CompletableFuture<LedgerAnswer> answer = new CompletableFuture<>();
+    if (waiters.putIfAbsent(requestId, answer) != null) {
+      throw new IllegalStateException("request id " + requestId + " is already waiting");
+    }
+    answer.whenComplete((a, e) -> waiters.remove(requestId, answer));
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(LmpHeaders.PRINCIPAL, utf8(principal));
+    headers.add(LmpHeaders.REQUEST_ID, utf8(requestId));
+    headers.add(LmpHeaders.METHOD, utf8(LmpHeaders.DEFAULT_METHOD));
+    headers.add(LmpHeaders.PATH, utf8(LmpHeaders.DEFAULT_PATH));
+    if (idempotencyKey != null) {
+      headers.add(LmpHeaders.IDEMPOTENCY_KEY, utf8(idempotencyKey));
+    }
+    producer.send(
+        new ProducerRecord<>(topics.commands().name(), null, null, utf8(requestId), body, headers),
+        (metadata, e) -> {
+          if (e != null) {
+            answer.completeExceptionally(e);
+          }
+        });
+    return answer;
+  }
+
+  @Override
+  public int waiting() {
+    return waiters.size();
+  }
+
+  private void run() {
+    try {
+      while (running.get()) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.key() == null) {
+            continue;
+          }
+          CompletableFuture<LedgerAnswer> waiter = waiters.get(r.key());
+          if (waiter != null) {
+            try {
+              waiter.complete(answer(r));
+            } catch (RuntimeException e) {
+              waiter.completeExceptionally(e);
+            }
+          }
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      LOG.error("results consumer stopped: {}", e.toString(), e);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  static LedgerAnswer answer(ConsumerRecord<String, byte[]> r) {
+    String status = header(r, LmpHeaders.STATUS);
+    if (status == null) {
+      throw new IllegalStateException("answer to " + r.key() + " has no " + LmpHeaders.STATUS);
+    }
+    return new LedgerAnswer(
+        r.key(),
+        Integer.parseInt(status),
+        Boolean.parseBoolean(header(r, LmpHeaders.REPLAYED)),
+        header(r, LmpHeaders.IDEMPOTENCY_KEY),
+        header(r, LmpHeaders.BATCH_ID),
+        header(r, LmpHeaders.KEY_EXPIRES),
+        r.value() == null ? new byte[0] : r.value());
+  }
+
+  private static String header(ConsumerRecord<?, ?> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    consumer.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    producer.close(Duration.ofSeconds(5));
+    waiters.values().forEach(f -> f.cancel(false));
+  }
+}

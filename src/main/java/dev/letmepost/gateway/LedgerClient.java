@@ -1,0 +1,17 @@
+package dev.letmepost.gateway;
+
+import java.util.concurrent.CompletableFuture;
+
+/** How the gateway hands a post command to the ledger and gets its answer. */
+public interface LedgerClient {
+  /**
+   * Produces the command (DESIGN.md section 2 headers, the body bytes unchanged) and returns the
+   * answer to {@code requestId} when it arrives on the results topic. The caller cancels the
+   * future when it stops waiting.
+   */
+  CompletableFuture<LedgerAnswer> submit(
+      String requestId, String principal, String idempotencyKey, byte[] body);
+
+  /** Requests waiting for their answer right now. */
+  int waiting();
+}

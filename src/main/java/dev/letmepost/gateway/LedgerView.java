@@ -1,0 +1,32 @@
+package dev.letmepost.gateway;
+
+import dev.letmepost.ledger.BatchView;
+import dev.letmepost.ledger.RequestView;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the gateway reads from the ledger: whether it runs, the stores this instance hosts, and
+ * where the other instances are. The lookups answer only for local partitions.
+ */
+public interface LedgerView {
+  /** True while the ledger instance is RUNNING. */
+  boolean running();
+
+  Optional<BatchView> liveRecord(String fingerprint, Instant now);
+
+  Optional<BatchView> batch(String batchId);
+
+  Optional<RequestView> request(String requestId);
+
+  /**
+   * The base URL of the instance that hosts this fingerprint's replay record, or empty when it is
+   * this instance (or the owner is not known, in which case the local answer is the best there is).
+   */
+  Optional<URI> ownerOf(String fingerprint);
+
+  /** The base URLs of every other instance of the ledger. */
+  List<URI> peers();
+}
