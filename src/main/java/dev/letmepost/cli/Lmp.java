@@ -3,13 +3,21 @@ package dev.letmepost.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code lmp} command line: run the services, post, manage accounts. */
+/**
+ * The {@code lmp} command line: run the services or the gateway, post, manage accounts and keys.
+ */
 @Command(
     name = "lmp",
     mixinStandardHelpOptions = true,
     version = "letmepost-streams 0.1.0",
     description = "Idempotent multi-platform publishing on Apache Kafka.",
-    subcommands = {ServeCommand.class, PostCommand.class, AccountsCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      PostCommand.class,
+      AccountsCommand.class,
+      GatewayCommand.class,
+      KeysCommand.class
+    })
 public final class Lmp implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

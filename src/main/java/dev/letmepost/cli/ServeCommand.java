@@ -1,13 +1,22 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.gateway.ApiKeyRecord;
+import dev.letmepost.gateway.ApiKeyWriter;
+import dev.letmepost.gateway.ApiKeys;
+import dev.letmepost.gateway.DemoKey;
+import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.wire.Topics;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -98,6 +107,9 @@ final class ServeCommand implements Callable<Integer> {
           "register the demo principal and accounts and run the sandbox publisher (default: on without --bootstrap-servers)")
   Boolean demo;
 
+  // HTTP gateway (issue 4): --http-host, --http-port, --advertised-host, --answer-timeout, ...
+  @Mixin GatewayCommand.HttpOptions http;
+
   @Override
   public Integer call() throws Exception {
     boolean embedded = bootstrapServers == null || bootstrapServers.isBlank();
@@ -112,21 +124,42 @@ final class ServeCommand implements Callable<Integer> {
             maxWaiters,
             LedgerConfig.DEFAULT_TIMER_INTERVAL,
             partitions);
-    Services services =
-        Services.start(
-            new Services.Options(
-                embedded ? null : bootstrapServers,
-                kafkaPort,
-                dataDir,
-                rf,
-                demoMode,
-                ledger,
-                streamsConfig));
+    // HTTP gateway: bound first so that its address is the ledger's application.server.
+    GatewayService gateway = GatewayService.bind(http.options());
+    Map<String, String> streamsOverrides = new HashMap<>(gateway.streamsOverrides());
+    streamsOverrides.putAll(streamsConfig);
+    Services services;
+    String demoKey = null;
+    try {
+      services =
+          Services.start(
+              new Services.Options(
+                  embedded ? null : bootstrapServers,
+                  kafkaPort,
+                  dataDir,
+                  rf,
+                  demoMode,
+                  ledger,
+                  streamsOverrides));
+      if (demoMode) {
+        demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
+        ApiKeyWriter.write(
+            services.bootstrapServers(),
+            ledger.topics(),
+            ApiKeys.hash(demoKey),
+            ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
+      }
+      gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
+    } catch (RuntimeException e) {
+      gateway.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  gateway.close();
                   services.close();
                   stopped.countDown();
                 },
@@ -149,6 +182,11 @@ final class ServeCommand implements Callable<Integer> {
               + ")");
       System.out.println(
           "try: ./lmp post --principal key_demo --idempotency-key K1 --target acc_demo_bluesky --text hi");
+    }
+    System.out.println("HTTP API on http://" + http.host + ":" + gateway.port());
+    if (demoKey != null) {
+      System.out.println("demo API key (principal " + Services.DEMO_PRINCIPAL + "): " + demoKey);
+      System.out.println("try: export LMP_KEY=" + demoKey);
     }
     System.out.flush();
     stopped.await();

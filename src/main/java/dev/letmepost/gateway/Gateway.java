@@ -42,9 +42,9 @@ import org.slf4j.LoggerFactory;
  * ledger's recorded bytes, the reads ({@code /v1/batches}, {@code /v1/requests}, {@code
  * /v1/idempotency-keys}) served from the ledger's stores, and health, readiness and metrics.
  *
- * <p>The HTTP server starts before its backend exists ({@link #attach}): until then every API
- * route answers 503 and {@code /readyz} says not ready, so the port can be bound (and advertised
- * as the ledger's {@code application.server}) before the ledger starts.
+ * <p>The HTTP server starts before its backend exists ({@link #attach}): until then every API route
+ * answers 503 and {@code /readyz} says not ready, so the port can be bound (and advertised as the
+ * ledger's {@code application.server}) before the ledger starts.
  */
 public final class Gateway implements AutoCloseable {
   /*
@@ -80,8 +80,7 @@ public final class Gateway implements AutoCloseable {
           "Location",
           "Retry-After");
   private static final byte[] UNAUTHORIZED =
-      ErrorBody.of(
-          "unauthorized", "a valid API key is required: Authorization: Bearer <api key>");
+      ErrorBody.of("unauthorized", "a valid API key is required: Authorization: Bearer <api key>");
 
   /** What the gateway talks to once attached. */
   public record Backend(
@@ -533,8 +532,7 @@ public final class Gateway implements AutoCloseable {
   private boolean forward(Context ctx, URI peer) throws InterruptedException {
     String query = ctx.queryString();
     URI target = peer.resolve(ctx.path() + (query == null ? "" : "?" + query));
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(target).timeout(config.forwardTimeout()).GET();
+    HttpRequest.Builder req = HttpRequest.newBuilder(target).timeout(config.forwardTimeout()).GET();
     String auth = ctx.header("Authorization");
     if (auth != null) {
       req.header("Authorization", auth);
@@ -612,7 +610,7 @@ public final class Gateway implements AutoCloseable {
       route = "unmatched";
     }
     metrics.request(
-        ctx.method().toString(),
+        ctx.method().name(),
         route,
         ctx.statusCode(),
         Duration.ofNanos((long) (millis * 1_000_000)));

@@ -14,10 +14,7 @@ import java.util.Objects;
  * @param forwardTimeout how long a read forwarded to another instance may take
  */
 public record GatewayConfig(
-    Duration answerTimeout,
-    int maxBodyBytes,
-    Duration fastPathMargin,
-    Duration forwardTimeout) {
+    Duration answerTimeout, int maxBodyBytes, Duration fastPathMargin, Duration forwardTimeout) {
   public static final Duration DEFAULT_ANSWER_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
   public static final Duration DEFAULT_FAST_PATH_MARGIN = Duration.ofMinutes(5);

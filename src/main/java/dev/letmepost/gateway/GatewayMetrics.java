@@ -16,8 +16,8 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * The gateway's Prometheus metrics: HTTP requests by route and status (with latency histograms),
  * replays by where they were answered, conflicts, waiting requests, the target outcomes of the
- * batches this instance submitted, the end-to-end latency of a post, and the ledger's Kafka
- * Streams metrics.
+ * batches this instance submitted, the end-to-end latency of a post, and the ledger's Kafka Streams
+ * metrics.
  */
 public final class GatewayMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
@@ -44,7 +44,9 @@ public final class GatewayMetrics implements AutoCloseable {
         .record(took);
   }
 
-  /** A post answered from the ledger; {@code source} is {@code store} (fast path) or {@code kafka}. */
+  /**
+   * A post answered from the ledger; {@code source} is {@code store} (fast path) or {@code kafka}.
+   */
   void postAnswered(LedgerAnswer answer, String source, Duration took) {
     Timer.builder("lmp.gateway.post.latency")
         .description("end-to-end latency of POST /v1/posts, from request to answer")

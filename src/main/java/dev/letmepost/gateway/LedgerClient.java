@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
 public interface LedgerClient {
   /**
    * Produces the command (DESIGN.md section 2 headers, the body bytes unchanged) and returns the
-   * answer to {@code requestId} when it arrives on the results topic. The caller cancels the
-   * future when it stops waiting.
+   * answer to {@code requestId} when it arrives on the results topic. The caller cancels the future
+   * when it stops waiting.
    */
   CompletableFuture<LedgerAnswer> submit(
       String requestId, String principal, String idempotencyKey, byte[] body);

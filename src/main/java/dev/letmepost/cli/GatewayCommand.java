@@ -1,0 +1,181 @@
+package dev.letmepost.cli;
+
+import dev.letmepost.gateway.GatewayConfig;
+import dev.letmepost.gateway.GatewayService;
+import dev.letmepost.ledger.LedgerConfig;
+import dev.letmepost.wire.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lmp gateway}: the HTTP gateway against a Kafka cluster, together with the ledger instance
+ * whose stores it reads. Any number of them may run with the same topic prefix: writes go through
+ * Kafka from any instance, reads are answered by (or forwarded to) the instance hosting the data.
+ */
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the HTTP gateway and a ledger instance (for its interactive queries) against a Kafka cluster.")
+final class GatewayCommand implements Callable<Integer> {
+  /** The HTTP options {@code serve} and {@code gateway} share. */
+  static final class HttpOptions {
+    @Option(
+        names = "--http-host",
+        defaultValue = "127.0.0.1",
+        description = "address the HTTP API listens on (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(
+        names = "--http-port",
+        defaultValue = "8080",
+        description = "HTTP API port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(
+        names = "--advertised-host",
+        description =
+            "host other instances reach this one at for forwarded reads (default: --http-host)")
+    String advertisedHost;
+
+    @Option(
+        names = "--answer-timeout",
+        defaultValue = "PT30S",
+        description =
+            "how long POST /v1/posts waits for the answer before 202 + Location (default: ${DEFAULT-VALUE})")
+    Duration answerTimeout;
+
+    @Option(
+        names = "--max-body-bytes",
+        defaultValue = "1048576",
+        description = "largest accepted request body; larger gets 413 (default: ${DEFAULT-VALUE})")
+    int maxBodyBytes;
+
+    GatewayService.Options options() {
+      return new GatewayService.Options(
+          host,
+          port,
+          advertisedHost,
+          GatewayConfig.defaults().withAnswerTimeout(answerTimeout).withMaxBodyBytes(maxBodyBytes));
+    }
+  }
+
+  @Mixin HttpOptions http;
+
+  @Option(
+      names = "--bootstrap-servers",
+      required = true,
+      defaultValue = "${env:LMP_BOOTSTRAP_SERVERS}",
+      description = "the Kafka cluster (env LMP_BOOTSTRAP_SERVERS)")
+  String bootstrapServers;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "${env:LMP_DATA_DIR:-./data}",
+      description =
+          "the ledger's local state (a cache of its changelogs) (default: ${DEFAULT-VALUE})")
+  Path dataDir;
+
+  @Option(
+      names = "--topic-prefix",
+      defaultValue = "lmp.",
+      description = "topic name prefix (default: ${DEFAULT-VALUE})")
+  String topicPrefix;
+
+  @Option(
+      names = "--partitions",
+      defaultValue = "6",
+      description = "as for serve: partitions of the ledger's topics (default: ${DEFAULT-VALUE})")
+  int partitions;
+
+  @Option(
+      names = "--replication-factor",
+      defaultValue = "3",
+      description = "replicas of topics created if missing (default: ${DEFAULT-VALUE})")
+  short replicationFactor;
+
+  @Option(
+      names = "--replay-ttl",
+      defaultValue = "PT24H",
+      description = "as for serve (default: ${DEFAULT-VALUE})")
+  Duration replayTtl;
+
+  @Option(
+      names = "--skew-allowance",
+      defaultValue = "PT1H",
+      description = "as for serve (default: ${DEFAULT-VALUE})")
+  Duration skew;
+
+  @Option(
+      names = "--target-deadline",
+      defaultValue = "PT5M",
+      description = "as for serve (default: ${DEFAULT-VALUE})")
+  Duration targetDeadline;
+
+  @Option(
+      names = "--max-waiters",
+      defaultValue = "16",
+      description = "as for serve (default: ${DEFAULT-VALUE})")
+  int maxWaiters;
+
+  @Option(
+      names = "--streams-config",
+      paramLabel = "KEY=VALUE",
+      description = "any Kafka Streams setting for the ledger (repeatable)")
+  Map<String, String> streamsConfig = Map.of();
+
+  @Override
+  public Integer call() throws Exception {
+    LedgerConfig ledger =
+        new LedgerConfig(
+            new Topics(topicPrefix),
+            replayTtl,
+            skew,
+            targetDeadline,
+            maxWaiters,
+            LedgerConfig.DEFAULT_TIMER_INTERVAL,
+            partitions);
+    GatewayService gateway = GatewayService.bind(http.options());
+    Services services;
+    try {
+      Map<String, String> overrides = new HashMap<>(gateway.streamsOverrides());
+      overrides.putAll(streamsConfig);
+      services =
+          Services.start(
+              new Services.Options(
+                  bootstrapServers, 0, dataDir, replicationFactor, false, ledger, overrides));
+      gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
+    } catch (RuntimeException e) {
+      gateway.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  gateway.close();
+                  services.close();
+                  stopped.countDown();
+                },
+                "lmp-shutdown"));
+    System.out.println(
+        "HTTP API on http://"
+            + http.host
+            + ":"
+            + gateway.port()
+            + " (ledger against "
+            + services.bootstrapServers()
+            + "; ready when GET /readyz answers 200)");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}
