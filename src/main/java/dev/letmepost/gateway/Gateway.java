@@ -8,6 +8,7 @@ import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -139,15 +140,17 @@ public final class Gateway implements AutoCloseable {
                     LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), e.toString(), e);
                     error(ctx, 500, "internal_error", "the gateway failed: " + e.getClass());
                   });
-              cfg.routes.error(
-                  404,
-                  ctx -> {
-                    if (ctx.resultInputStream() == null) {
+              cfg.routes.exception(
+                  HttpResponseException.class,
+                  (e, ctx) -> {
+                    if (e.getStatus() == 404) {
                       error(
                           ctx,
                           404,
                           "route_not_found",
-                          "no route for " + ctx.method() + " " + ctx.path());
+                          "no route for " + ctx.method().name() + " " + ctx.path());
+                    } else {
+                      error(ctx, e.getStatus(), "http_error", e.getMessage());
                     }
                   });
             });
@@ -290,7 +293,7 @@ public final class Gateway implements AutoCloseable {
       LedgerAnswer a =
           flight.answer().get(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
       if (!leader) {
-        a = a.forFollower(requestId);
+        a = a.forFollower();
       }
       metrics.postAnswered(a, "kafka", elapsed(started));
       answer(ctx, a, key);

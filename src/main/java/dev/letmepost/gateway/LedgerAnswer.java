@@ -27,15 +27,12 @@ public record LedgerAnswer(
     }
   }
 
-  /** The same answer for a coalesced retry: a batch answer reads as a replay, an error as is. */
-  LedgerAnswer forFollower(String followerRequestId) {
+  /**
+   * The same answer for a coalesced retry: a batch answer reads as a replay, an error as is; the
+   * request id stays the one the ledger knows, so that it can be looked up.
+   */
+  LedgerAnswer forFollower() {
     return new LedgerAnswer(
-        followerRequestId,
-        status,
-        replayed || batchId != null,
-        idempotencyKey,
-        batchId,
-        keyExpires,
-        body);
+        requestId, status, replayed || batchId != null, idempotencyKey, batchId, keyExpires, body);
   }
 }

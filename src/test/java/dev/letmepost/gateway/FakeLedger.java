@@ -1,0 +1,84 @@
+package dev.letmepost.gateway;
+
+import dev.letmepost.ledger.BatchView;
+import dev.letmepost.ledger.RequestView;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * A hand-written ledger for the gateway's HTTP tests: records every submitted command and answers
+ * it as the test says; serves reads from maps the test fills.
+ */
+final class FakeLedger implements LedgerClient, LedgerView {
+  /** One command as the gateway handed it over. */
+  record Submitted(String requestId, String principal, String idempotencyKey, byte[] body) {}
+
+  final List<Submitted> submitted = new CopyOnWriteArrayList<>();
+  final Map<String, CompletableFuture<LedgerAnswer>> pending = new ConcurrentHashMap<>();
+  volatile Function<Submitted, LedgerAnswer> answers = s -> null;
+  volatile boolean running = true;
+  final Map<String, BatchView> liveByFingerprint = new ConcurrentHashMap<>();
+  final Map<String, BatchView> batches = new ConcurrentHashMap<>();
+  final Map<String, RequestView> requests = new ConcurrentHashMap<>();
+  final Map<String, URI> owners = new ConcurrentHashMap<>();
+  final List<URI> peers = new CopyOnWriteArrayList<>();
+
+  @Override
+  public CompletableFuture<LedgerAnswer> submit(
+      String requestId, String principal, String idempotencyKey, byte[] body) {
+    Submitted s = new Submitted(requestId, principal, idempotencyKey, body);
+    submitted.add(s);
+    CompletableFuture<LedgerAnswer> f = new CompletableFuture<>();
+    LedgerAnswer a = answers.apply(s);
+    if (a != null) {
+      f.complete(a);
+    } else {
+      pending.put(requestId, f);
+      f.whenComplete((x, e) -> pending.remove(requestId));
+    }
+    return f;
+  }
+
+  @Override
+  public int waiting() {
+    return pending.size();
+  }
+
+  @Override
+  public boolean running() {
+    return running;
+  }
+
+  @Override
+  public Optional<BatchView> liveRecord(String fingerprint, Instant now) {
+    return Optional.ofNullable(liveByFingerprint.get(fingerprint));
+  }
+
+  @Override
+  public Optional<BatchView> batch(String batchId) {
+    return Optional.ofNullable(batches.get(batchId));
+  }
+
+  @Override
+  public Optional<RequestView> request(String requestId) {
+    return Optional.ofNullable(requests.get(requestId));
+  }
+
+  @Override
+  public Optional<URI> ownerOf(String fingerprint) {
+    return Optional.ofNullable(owners.get(fingerprint));
+  }
+
+  @Override
+  public List<URI> peers() {
+    return new ArrayList<>(peers);
+  }
+}

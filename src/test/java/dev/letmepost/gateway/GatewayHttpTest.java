@@ -1,0 +1,650 @@
+package dev.letmepost.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.letmepost.ledger.BatchView;
+import dev.letmepost.ledger.RequestView;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every route and error of the gateway over real HTTP (Javalin on a free port, {@link
+ * java.net.http.HttpClient}), against a {@link FakeLedger}: status, headers and exact bodies.
+ */
+class GatewayHttpTest {
+  static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
+  static final String ALICE_KEY = "lmp_live_aliceAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  static final String BOB_KEY = "lmp_live_bobBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+  static final String REVOKED_KEY = "lmp_live_revokedRRRRRRRRRRRRRRRRRRRRRRRRRR";
+  static final String BODY =
+      "{ \"targets\": [ {\"accountId\": \"acc_1\"} ],\n  \"text\": \"shipped\" }";
+  static final String ENVELOPE =
+      "{\"id\":\"batch_1\",\"object\":\"batch\",\"status\":\"published\",\"results\":[]}";
+  static final String UNAUTHORIZED =
+      "{\"error\":{\"code\":\"unauthorized\",\"message\":\"a valid API key is required:"
+          + " Authorization: Bearer <api key>\"}}";
+
+  final HttpClient client = HttpClient.newHttpClient();
+  final List<Gateway> gateways = new ArrayList<>();
+  FakeLedger ledger;
+  Gateway gateway;
+  URI base;
+
+  @BeforeEach
+  void setUp() {
+    ledger = new FakeLedger();
+    gateway = start(ledger, GatewayConfig.defaults().withAnswerTimeout(Duration.ofSeconds(5)));
+    base = URI.create("http://127.0.0.1:" + gateway.port());
+  }
+
+  @AfterEach
+  void tearDown() {
+    gateways.forEach(Gateway::close);
+  }
+
+  Gateway start(FakeLedger fake, GatewayConfig config) {
+    Gateway g =
+        new Gateway(config, Clock.fixed(T0, ZoneOffset.UTC), new GatewayMetrics())
+            .start("127.0.0.1", 0);
+    gateways.add(g);
+    g.attach(new Gateway.Backend(registry(), () -> true, fake, fake));
+    return g;
+  }
+
+  static ApiKeyRegistry registry() {
+    ApiKeyRegistry keys = new ApiKeyRegistry();
+    keys.put(ApiKeys.hash(ALICE_KEY), ApiKeyRecord.active("key_alice", T0));
+    keys.put(ApiKeys.hash(BOB_KEY), ApiKeyRecord.active("key_bob", T0));
+    keys.put(
+        ApiKeys.hash(REVOKED_KEY), ApiKeyRecord.active("key_alice", T0).revoked(T0.plusSeconds(1)));
+    return keys;
+  }
+
+  static LedgerAnswer answer(
+      FakeLedger.Submitted s, int status, boolean replayed, String batchId, String body) {
+    return new LedgerAnswer(
+        s.requestId(),
+        status,
+        replayed,
+        s.idempotencyKey(),
+        batchId,
+        "2026-11-30T12:00:00.000Z",
+        body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  HttpRequest.Builder post(String key, String body) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(base.resolve("/v1/posts"))
+            .header("Authorization", "Bearer " + ALICE_KEY)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (key != null) {
+      b.header("Idempotency-Key", key);
+    }
+    return b;
+  }
+
+  HttpRequest.Builder get(String path, String apiKey) {
+    return HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + apiKey);
+  }
+
+  HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String header(HttpResponse<?> r, String name) {
+    return r.headers().firstValue(name).orElse(null);
+  }
+
+  static BatchView view(String principal, String key, boolean answered) {
+    return new BatchView(
+        "batch_1",
+        "req_first",
+        principal,
+        key,
+        Gateway.fingerprint(principal, key == null ? "none" : key),
+        dev.letmepost.command.Hashing.sha256Hex(BODY.getBytes(StandardCharsets.UTF_8)),
+        T0.minusSeconds(60),
+        T0.minusSeconds(60).plus(Duration.ofHours(24)),
+        answered ? "published" : "running",
+        answered ? 201 : null,
+        answered ? ENVELOPE.getBytes(StandardCharsets.UTF_8) : null,
+        ENVELOPE.getBytes(StandardCharsets.UTF_8));
+  }
+
+  // ---- health ----
+
+  @Test
+  void healthzIsAlwaysOk() throws Exception {
+    HttpResponse<String> r = send(HttpRequest.newBuilder(base.resolve("/healthz")));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"status\":\"ok\"}");
+  }
+
+  @Test
+  void readyzIsReadyOnlyWhileTheLedgerRuns() throws Exception {
+    HttpResponse<String> ready = send(HttpRequest.newBuilder(base.resolve("/readyz")));
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.body()).isEqualTo("{\"status\":\"ready\"}");
+
+    ledger.running = false;
+    HttpResponse<String> notReady = send(HttpRequest.newBuilder(base.resolve("/readyz")));
+    assertThat(notReady.statusCode()).isEqualTo(503);
+    assertThat(notReady.body())
+        .isEqualTo("{\"status\":\"not_ready\",\"reason\":\"the ledger is not RUNNING\"}");
+  }
+
+  @Test
+  void unattachedGatewayIsNotReadyAndAnswers503() throws Exception {
+    Gateway bare =
+        new Gateway(GatewayConfig.defaults(), Clock.fixed(T0, ZoneOffset.UTC), new GatewayMetrics())
+            .start("127.0.0.1", 0);
+    gateways.add(bare);
+    URI b = URI.create("http://127.0.0.1:" + bare.port());
+    HttpResponse<String> ready = send(HttpRequest.newBuilder(b.resolve("/readyz")));
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.body())
+        .isEqualTo("{\"status\":\"not_ready\",\"reason\":\"the gateway is starting\"}");
+    HttpResponse<String> post =
+        send(
+            HttpRequest.newBuilder(b.resolve("/v1/posts"))
+                .POST(HttpRequest.BodyPublishers.ofString(BODY)));
+    assertThat(post.statusCode()).isEqualTo(503);
+    assertThat(header(post, "Retry-After")).isEqualTo("1");
+    assertThat(post.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"ledger_unavailable\",\"message\":\"the gateway is starting\"}}");
+  }
+
+  @Test
+  void metricsCountRequestsByStatusReplaysConflictsOutcomesAndWaiters() throws Exception {
+    ledger.answers =
+        s ->
+            s.idempotencyKey().equals("K-conflict")
+                ? answer(
+                    s,
+                    409,
+                    false,
+                    null,
+                    "{\"error\":{\"code\":\"idempotency_conflict\",\"message\":\"m\"}}")
+                : answer(
+                    s,
+                    201,
+                    s.idempotencyKey().equals("K-replay"),
+                    "batch_1",
+                    "{\"id\":\"batch_1\",\"results\":[{\"platform\":\"bluesky\",\"status\":\"published\"}]}");
+    send(post("K-new", BODY));
+    send(post("K-replay", BODY));
+    send(post("K-conflict", BODY));
+    send(post("K-new", BODY).setHeader("Content-Type", "text/plain"));
+
+    HttpResponse<String> r = send(HttpRequest.newBuilder(base.resolve("/metrics")));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(header(r, "Content-Type")).startsWith("text/plain");
+    assertThat(r.body())
+        .contains(
+            "lmp_gateway_http_requests_seconds_count{method=\"POST\",route=\"/v1/posts\",status=\"201\"} 2",
+            "lmp_gateway_http_requests_seconds_count{method=\"POST\",route=\"/v1/posts\",status=\"409\"} 1",
+            "lmp_gateway_http_requests_seconds_count{method=\"POST\",route=\"/v1/posts\",status=\"415\"} 1",
+            "lmp_gateway_replays_total{source=\"kafka\"} 1.0",
+            "lmp_gateway_conflicts_total{code=\"idempotency_conflict\"} 1.0",
+            "lmp_gateway_target_outcomes_total{platform=\"bluesky\",status=\"published\"} 1.0",
+            "lmp_gateway_waiters 0.0",
+            "lmp_gateway_post_latency_seconds_bucket{source=\"kafka\",le=");
+  }
+
+  // ---- POST /v1/posts ----
+
+  @Test
+  void postProducesTheCommandAndAnswersWithTheLedgersStatusBytesAndHeaders() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = send(post("01HY6X4AWBJM2K9F2PTQMRD9JQ", BODY));
+
+    assertThat(ledger.submitted).hasSize(1);
+    FakeLedger.Submitted s = ledger.submitted.get(0);
+    assertThat(s.principal()).isEqualTo("key_alice");
+    assertThat(s.idempotencyKey()).isEqualTo("01HY6X4AWBJM2K9F2PTQMRD9JQ");
+    assertThat(new String(s.body(), StandardCharsets.UTF_8)).isEqualTo(BODY);
+    assertThat(s.requestId()).matches("req_[0-9a-f-]{36}");
+    assertThat(r.statusCode()).isEqualTo(201);
+    assertThat(r.body()).isEqualTo(ENVELOPE);
+    assertThat(header(r, "Content-Type")).isEqualTo("application/json");
+    assertThat(header(r, "Idempotent-Replayed")).isEqualTo("false");
+    assertThat(header(r, "Idempotency-Key")).isEqualTo("01HY6X4AWBJM2K9F2PTQMRD9JQ");
+    assertThat(header(r, "Idempotency-Key-Expires")).isEqualTo("2026-11-30T12:00:00.000Z");
+    assertThat(header(r, "Lmp-Request-Id")).isEqualTo(s.requestId());
+    assertThat(header(r, "Lmp-Batch-Id")).isEqualTo("batch_1");
+  }
+
+  @Test
+  void postWithoutKeyHasNoKeyHeaderAndIsNeverCoalesced() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+    HttpResponse<String> r = send(post(null, BODY));
+    send(post(null, BODY));
+    assertThat(r.statusCode()).isEqualTo(201);
+    assertThat(header(r, "Idempotency-Key")).isNull();
+    assertThat(ledger.submitted).hasSize(2);
+    assertThat(ledger.submitted).allSatisfy(s -> assertThat(s.idempotencyKey()).isNull());
+  }
+
+  @Test
+  void ledgerErrorsArePassedThroughUnchanged() throws Exception {
+    String conflict =
+        "{\"error\":{\"code\":\"idempotency_conflict\",\"message\":\"Idempotency-Key 'K' was first used"
+            + " with a different request body\"}}";
+    String preflight =
+        "{\"error\":{\"code\":\"preflight_failed\",\"message\":\"the request body failed validation (1 error)\","
+            + "\"errors\":[{\"field\":\"targets\",\"code\":\"empty_batch\",\"message\":\"m\"}]}}";
+    ledger.answers =
+        s ->
+            s.idempotencyKey().equals("K")
+                ? answer(s, 409, false, null, conflict)
+                : answer(s, 400, false, null, preflight);
+
+    HttpResponse<String> c = send(post("K", BODY));
+    HttpResponse<String> p = send(post("K2", "{\"targets\":[]}"));
+
+    assertThat(c.statusCode()).isEqualTo(409);
+    assertThat(c.body()).isEqualTo(conflict);
+    assertThat(header(c, "Idempotent-Replayed")).isEqualTo("false");
+    assertThat(header(c, "Lmp-Batch-Id")).isNull();
+    assertThat(p.statusCode()).isEqualTo(400);
+    assertThat(p.body()).isEqualTo(preflight);
+  }
+
+  @Test
+  void missingMalformedUnknownAndRevokedKeysAllGetTheSame401() throws Exception {
+    List<HttpRequest.Builder> attempts =
+        List.of(
+            HttpRequest.newBuilder(base.resolve("/v1/posts"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(BODY)),
+            post("K", BODY).setHeader("Authorization", "Basic " + ALICE_KEY),
+            post("K", BODY).setHeader("Authorization", "Bearer lmp_live_nobodyNNNNNNNNNNNNNNNNNNN"),
+            post("K", BODY).setHeader("Authorization", "Bearer " + REVOKED_KEY),
+            get("/v1/batches/batch_1", "lmp_live_nobodyNNNNNNNNNNNNNNNNNNN"),
+            get("/v1/requests/req_1", REVOKED_KEY),
+            get("/v1/idempotency-keys/K", "nope"));
+    for (HttpRequest.Builder a : attempts) {
+      HttpResponse<String> r = send(a);
+      assertThat(r.statusCode()).isEqualTo(401);
+      assertThat(r.body()).isEqualTo(UNAUTHORIZED);
+      assertThat(header(r, "WWW-Authenticate")).isEqualTo("Bearer");
+      assertThat(header(r, "Content-Type")).isEqualTo("application/json");
+    }
+    assertThat(ledger.submitted).isEmpty();
+  }
+
+  @Test
+  void invalidIdempotencyKeysAre400NamingTheProblem() throws Exception {
+    HttpResponse<String> empty = send(post("", BODY));
+    HttpResponse<String> tooLong = send(post("k".repeat(129), BODY));
+    HttpResponse<String> nonPrintable = raw(ALICE_KEY, "Idempotency-Key: ab\tc\r\n", BODY);
+    HttpResponse<String> twice = send(post("K1", BODY).header("Idempotency-Key", "K2"));
+
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(empty.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"invalid_idempotency_key\",\"message\":\"Idempotency-Key must not be empty\"}}");
+    assertThat(tooLong.statusCode()).isEqualTo(400);
+    assertThat(tooLong.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"invalid_idempotency_key\",\"message\":\"Idempotency-Key must be at most"
+                + " 128 characters, got 129\"}}");
+    assertThat(nonPrintable.statusCode()).isEqualTo(400);
+    assertThat(nonPrintable.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"invalid_idempotency_key\",\"message\":\"Idempotency-Key must be printable"
+                + " ASCII; character 2 is U+0009\"}}");
+    assertThat(twice.statusCode()).isEqualTo(400);
+    assertThat(twice.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"invalid_idempotency_key\",\"message\":\"Idempotency-Key must be sent once,"
+                + " got 2 values\"}}");
+    assertThat(ledger.submitted).isEmpty();
+  }
+
+  @Test
+  void maxLengthPrintableKeyIsAccepted() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+    String key = "~".repeat(64) + " ".repeat(0) + "!".repeat(64);
+    assertThat(send(post(key, BODY)).statusCode()).isEqualTo(201);
+    assertThat(ledger.submitted.get(0).idempotencyKey()).isEqualTo(key);
+  }
+
+  @Test
+  void nonJsonContentTypeIs415() throws Exception {
+    HttpResponse<String> text = send(post("K", BODY).setHeader("Content-Type", "text/plain"));
+    HttpResponse<String> none =
+        send(
+            HttpRequest.newBuilder(base.resolve("/v1/posts"))
+                .header("Authorization", "Bearer " + ALICE_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(BODY)));
+    HttpResponse<String> withCharset =
+        send(post("K", BODY).setHeader("Content-Type", "Application/JSON; charset=utf-8"));
+
+    assertThat(text.statusCode()).isEqualTo(415);
+    assertThat(text.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"unsupported_media_type\",\"message\":\"Content-Type must be"
+                + " application/json, got 'text/plain'\"}}");
+    assertThat(none.statusCode()).isEqualTo(415);
+    assertThat(none.body()).contains("got none");
+    assertThat(withCharset.statusCode()).as("parameters and case do not matter").isNotEqualTo(415);
+  }
+
+  @Test
+  void bodyOverTheLimitIs413AndNothingIsProduced() throws Exception {
+    FakeLedger small = new FakeLedger();
+    small.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+    Gateway g = start(small, GatewayConfig.defaults().withMaxBodyBytes(100));
+    base = URI.create("http://127.0.0.1:" + g.port());
+
+    HttpResponse<String> over = send(post("K", "{\"text\":\"" + "x".repeat(100) + "\"}"));
+    HttpResponse<String> at = send(post("K", " ".repeat(100)));
+
+    assertThat(over.statusCode()).isEqualTo(413);
+    assertThat(over.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"body_too_large\",\"message\":\"the request body is larger than the"
+                + " limit of 100 bytes\"}}");
+    assertThat(at.statusCode()).isEqualTo(201);
+    assertThat(small.submitted).hasSize(1);
+  }
+
+  @Test
+  void answerThatDoesNotComeInTimeIs202WithALocationToPoll() throws Exception {
+    FakeLedger slow = new FakeLedger();
+    Gateway g = start(slow, GatewayConfig.defaults().withAnswerTimeout(Duration.ofMillis(300)));
+    base = URI.create("http://127.0.0.1:" + g.port());
+
+    HttpResponse<String> r = send(post("K", BODY));
+
+    String requestId = slow.submitted.get(0).requestId();
+    assertThat(r.statusCode()).isEqualTo(202);
+    assertThat(header(r, "Location")).isEqualTo("/v1/requests/" + requestId);
+    assertThat(header(r, "Idempotency-Key")).isEqualTo("K");
+    assertThat(r.body())
+        .isEqualTo("{\"object\":\"request\",\"id\":\"" + requestId + "\",\"status\":\"pending\"}");
+    assertThat(slow.pending).as("the waiter is gone after the timeout").isEmpty();
+  }
+
+  @Test
+  void retryOfAnAnsweredBatchIsReplayedFromTheStoreWithoutProducing() throws Exception {
+    ledger.liveByFingerprint.put(
+        Gateway.fingerprint("key_alice", "K"), view("key_alice", "K", true));
+
+    HttpResponse<String> r = send(post("K", BODY));
+
+    assertThat(ledger.submitted).as("no Kafka round trip").isEmpty();
+    assertThat(r.statusCode()).isEqualTo(201);
+    assertThat(r.body()).isEqualTo(ENVELOPE);
+    assertThat(header(r, "Idempotent-Replayed")).isEqualTo("true");
+    assertThat(header(r, "Idempotency-Key")).isEqualTo("K");
+    assertThat(header(r, "Idempotency-Key-Expires")).isEqualTo("2026-11-30T11:59:00.000Z");
+    assertThat(header(r, "Lmp-Batch-Id")).isEqualTo("batch_1");
+  }
+
+  @Test
+  void fastPathLeavesRunningChangedNearlyExpiredAndRemoteRecordsToTheLedger() throws Exception {
+    ledger.answers = s -> answer(s, 409, false, null, "{}");
+    String fp = Gateway.fingerprint("key_alice", "K");
+
+    ledger.liveByFingerprint.put(fp, view("key_alice", "K", false));
+    send(post("K", BODY));
+    ledger.liveByFingerprint.put(fp, view("key_alice", "K", true));
+    send(post("K", BODY + " "));
+    BatchView v = view("key_alice", "K", true);
+    ledger.liveByFingerprint.put(
+        fp,
+        new BatchView(
+            v.batchId(),
+            v.requestId(),
+            v.principal(),
+            v.idempotencyKey(),
+            v.fingerprint(),
+            v.bodySha256(),
+            T0.minus(Duration.ofHours(24)).plusSeconds(60),
+            T0.plusSeconds(60),
+            v.state(),
+            v.responseStatus(),
+            v.response(),
+            v.envelope()));
+    send(post("K", BODY));
+    ledger.liveByFingerprint.put(fp, view("key_alice", "K", true));
+    ledger.owners.put(fp, URI.create("http://10.0.0.9:8080"));
+    send(post("K", BODY));
+
+    assertThat(ledger.submitted).hasSize(4);
+  }
+
+  @Test
+  void concurrentIdenticalRetriesShareOneCommandAndOneAnswer() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(10);
+    try {
+      List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        calls.add(pool.submit((Callable<HttpResponse<String>>) () -> send(post("K", BODY))));
+      }
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> ledger.pending.size() == 1);
+      Thread.sleep(300); // let the remaining requests join the flight
+      FakeLedger.Submitted only = ledger.submitted.get(0);
+      ledger.pending.get(only.requestId()).complete(answer(only, 201, false, "batch_1", ENVELOPE));
+
+      List<HttpResponse<String>> responses = new ArrayList<>();
+      for (Future<HttpResponse<String>> f : calls) {
+        responses.add(f.get());
+      }
+      assertThat(ledger.submitted).hasSize(1);
+      assertThat(responses)
+          .allSatisfy(
+              r -> {
+                assertThat(r.statusCode()).isEqualTo(201);
+                assertThat(r.body()).isEqualTo(ENVELOPE);
+                assertThat(header(r, "Lmp-Request-Id")).isEqualTo(only.requestId());
+              });
+      assertThat(responses)
+          .extracting(r -> header(r, "Idempotent-Replayed"))
+          .containsOnlyOnce("false")
+          .contains("true");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ---- reads ----
+
+  @Test
+  void batchIsReadForItsOwnerOnly() throws Exception {
+    ledger.batches.put("batch_1", view("key_alice", "K", true));
+
+    HttpResponse<String> own = send(get("/v1/batches/batch_1", ALICE_KEY));
+    HttpResponse<String> other = send(get("/v1/batches/batch_1", BOB_KEY));
+    HttpResponse<String> unknown = send(get("/v1/batches/batch_2", ALICE_KEY));
+
+    assertThat(own.statusCode()).isEqualTo(200);
+    assertThat(own.body()).isEqualTo(ENVELOPE);
+    assertThat(header(own, "Content-Type")).isEqualTo("application/json");
+    assertThat(header(own, "Lmp-Request-Id")).isEqualTo("req_first");
+    assertThat(header(own, "Idempotency-Key")).isEqualTo("K");
+    assertThat(header(own, "Idempotency-Key-Expires")).isEqualTo("2026-11-30T11:59:00.000Z");
+    assertThat(other.statusCode()).isEqualTo(404);
+    assertThat(other.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"batch_not_found\",\"message\":\"no batch 'batch_1' for this API key\"}}");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).isEqualTo(other.body().replace("batch_1", "batch_2"));
+  }
+
+  @Test
+  void requestReadsAsItsAnswerWhilePendingAs202AndForOthersAs404() throws Exception {
+    byte[] env = ENVELOPE.getBytes(StandardCharsets.UTF_8);
+    ledger.requests.put(
+        "req_done",
+        new RequestView(
+            "req_done", "key_alice", "K", 201, true, "batch_1", T0.plusSeconds(5), env));
+    ledger.requests.put(
+        "req_wait",
+        new RequestView("req_wait", "key_alice", null, null, false, "batch_2", null, null));
+
+    HttpResponse<String> done = send(get("/v1/requests/req_done", ALICE_KEY));
+    HttpResponse<String> wait = send(get("/v1/requests/req_wait", ALICE_KEY));
+    HttpResponse<String> other = send(get("/v1/requests/req_done", BOB_KEY));
+
+    assertThat(done.statusCode()).isEqualTo(201);
+    assertThat(done.body()).isEqualTo(ENVELOPE);
+    assertThat(header(done, "Idempotent-Replayed")).isEqualTo("true");
+    assertThat(header(done, "Idempotency-Key")).isEqualTo("K");
+    assertThat(header(done, "Idempotency-Key-Expires")).isEqualTo("2026-11-29T12:00:05.000Z");
+    assertThat(header(done, "Lmp-Batch-Id")).isEqualTo("batch_1");
+    assertThat(wait.statusCode()).isEqualTo(202);
+    assertThat(wait.body())
+        .isEqualTo(
+            "{\"object\":\"request\",\"id\":\"req_wait\",\"status\":\"pending\",\"batchId\":\"batch_2\"}");
+    assertThat(header(wait, "Retry-After")).isEqualTo("1");
+    assertThat(other.statusCode()).isEqualTo(404);
+    assertThat(other.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"request_not_found\",\"message\":\"no request 'req_done' for this API key\"}}");
+  }
+
+  @Test
+  void idempotencyKeyReadsTheCallersOwnRecordOnly() throws Exception {
+    ledger.liveByFingerprint.put(
+        Gateway.fingerprint("key_alice", "K"), view("key_alice", "K", true));
+
+    HttpResponse<String> own = send(get("/v1/idempotency-keys/K", ALICE_KEY));
+    HttpResponse<String> other = send(get("/v1/idempotency-keys/K", BOB_KEY));
+    HttpResponse<String> bad = send(get("/v1/idempotency-keys/" + "k".repeat(129), ALICE_KEY));
+
+    assertThat(own.statusCode()).isEqualTo(200);
+    assertThat(own.body())
+        .isEqualTo(
+            "{\"object\":\"idempotency_key\",\"key\":\"K\",\"method\":\"POST\",\"path\":\"/v1/posts\","
+                + "\"state\":\"completed\",\"requestId\":\"req_first\",\"bodySha256\":\""
+                + dev.letmepost.command.Hashing.sha256Hex(BODY.getBytes(StandardCharsets.UTF_8))
+                + "\",\"createdAt\":\"2026-11-29T11:59:00.000Z\",\"expiresAt\":\"2026-11-30T11:59:00.000Z\","
+                + "\"responseStatus\":201,\"batch\":"
+                + ENVELOPE
+                + "}");
+    assertThat(other.statusCode()).isEqualTo(404);
+    assertThat(other.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"idempotency_key_not_found\",\"message\":\"no replay record for"
+                + " Idempotency-Key 'K' of this API key\"}}");
+    assertThat(bad.statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void readsAreForwardedToTheInstanceThatHoldsTheData() throws Exception {
+    FakeLedger remote = new FakeLedger();
+    Gateway g = start(remote, GatewayConfig.defaults());
+    URI remoteUrl = URI.create("http://127.0.0.1:" + g.port());
+    remote.batches.put("batch_1", view("key_alice", "K", true));
+    remote.liveByFingerprint.put(
+        Gateway.fingerprint("key_alice", "K"), view("key_alice", "K", false));
+    ledger.peers.add(remoteUrl);
+    ledger.owners.put(Gateway.fingerprint("key_alice", "K"), remoteUrl);
+    remote.peers.add(base);
+
+    HttpResponse<String> batch = send(get("/v1/batches/batch_1", ALICE_KEY));
+    HttpResponse<String> key = send(get("/v1/idempotency-keys/K", ALICE_KEY));
+    HttpResponse<String> missing = send(get("/v1/requests/req_x", ALICE_KEY));
+
+    assertThat(batch.statusCode()).isEqualTo(200);
+    assertThat(batch.body()).isEqualTo(ENVELOPE);
+    assertThat(header(batch, "Lmp-Request-Id")).isEqualTo("req_first");
+    assertThat(key.statusCode()).isEqualTo(200);
+    assertThat(key.body()).contains("\"state\":\"in_progress\"");
+    assertThat(missing.statusCode()).as("asked everywhere once, no forwarding loop").isEqualTo(404);
+  }
+
+  @Test
+  void unknownRouteIsAJson404() throws Exception {
+    HttpResponse<String> r = send(get("/v2/nothing", ALICE_KEY));
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"route_not_found\",\"message\":\"no route for GET /v2/nothing\"}}");
+  }
+
+  /** Sends a POST over a raw socket, for header bytes java.net.http refuses to send. */
+  HttpResponse<String> raw(String apiKey, String extraHeaders, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    try (Socket s = new Socket("127.0.0.1", base.getPort())) {
+      OutputStream out = s.getOutputStream();
+      out.write(
+          ("POST /v1/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                  + "Authorization: Bearer "
+                  + apiKey
+                  + "\r\nContent-Type: application/json\r\n"
+                  + extraHeaders
+                  + "Content-Length: "
+                  + b.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+      out.write(b);
+      out.flush();
+      InputStream in = s.getInputStream();
+      String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      int status = Integer.parseInt(response.substring(9, 12));
+      String responseBody = response.substring(response.indexOf("\r\n\r\n") + 4);
+      return new RawResponse(status, responseBody);
+    }
+  }
+
+  private record RawResponse(int statusCode, String body) implements HttpResponse<String> {
+    @Override
+    public HttpRequest request() {
+      return null;
+    }
+
+    @Override
+    public java.util.Optional<HttpResponse<String>> previousResponse() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.net.http.HttpHeaders headers() {
+      return java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true);
+    }
+
+    @Override
+    public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public URI uri() {
+      return null;
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return HttpClient.Version.HTTP_1_1;
+    }
+  }
+}
