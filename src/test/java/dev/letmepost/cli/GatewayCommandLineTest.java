@@ -1,0 +1,64 @@
+package dev.letmepost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Parsing of {@code lmp gateway}, {@code lmp keys} and {@code serve}'s HTTP options. */
+class GatewayCommandLineTest {
+  @Test
+  void serveListensOnLoopback8080AndWaitsThirtySecondsByDefault() {
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs();
+    assertThat(serve.http.host).isEqualTo("127.0.0.1");
+    assertThat(serve.http.port).isEqualTo(8080);
+    assertThat(serve.http.answerTimeout).hasSeconds(30);
+    assertThat(serve.http.maxBodyBytes).isEqualTo(1024 * 1024);
+    assertThat(serve.http.options().config().answerTimeout()).hasSeconds(30);
+  }
+
+  @Test
+  void gatewayTakesHttpAndLedgerOptions() {
+    GatewayCommand gateway = new GatewayCommand();
+    new CommandLine(gateway)
+        .parseArgs(
+            "--bootstrap-servers",
+            "k1:9092",
+            "--http-host",
+            "0.0.0.0",
+            "--http-port",
+            "9000",
+            "--advertised-host",
+            "gw-1.internal",
+            "--answer-timeout",
+            "PT5S",
+            "--max-body-bytes",
+            "4096");
+    var options = gateway.http.options();
+    assertThat(options.host()).isEqualTo("0.0.0.0");
+    assertThat(options.port()).isEqualTo(9000);
+    assertThat(options.advertisedHost()).isEqualTo("gw-1.internal");
+    assertThat(options.config().answerTimeout()).hasSeconds(5);
+    assertThat(options.config().maxBodyBytes()).isEqualTo(4096);
+    assertThat(gateway.bootstrapServers).isEqualTo("k1:9092");
+  }
+
+  @Test
+  void keysCreateWithoutPrincipalIsAUsageErrorNamingTheOption() {
+    StringWriter err = new StringWriter();
+    int code = Lmp.commandLine().setErr(new PrintWriter(err)).execute("keys", "create");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--principal");
+  }
+
+  @Test
+  void keysRevokeNeedsTheKeyOrItsHash() {
+    StringWriter err = new StringWriter();
+    int code = Lmp.commandLine().setErr(new PrintWriter(err)).execute("keys", "revoke");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("KEY_OR_SHA256");
+  }
+}
