@@ -305,6 +305,48 @@ class GatewayIT {
         .containsExactlyInAnyOrder("acc_demo_twitter", "acc_demo_linkedin", "acc_demo_bluesky");
   }
 
+  /** {@code lmp keys create} prints a key that authenticates; {@code keys revoke} ends that. */
+  @Test
+  void keysCreatedAndRevokedWithTheCliTakeEffectOnTheRunningGateway() throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    int created =
+        dev.letmepost.cli.Lmp.commandLine()
+            .setOut(new java.io.PrintWriter(out))
+            .execute(
+                "keys",
+                "create",
+                "--principal",
+                Services.DEMO_PRINCIPAL,
+                "--bootstrap-servers",
+                services.bootstrapServers(),
+                "--topic-prefix",
+                topics.prefix());
+    assertThat(created).isEqualTo(0);
+    String key = out.toString().lines().findFirst().orElseThrow();
+    assertThat(key).matches("lmp_live_[0-9A-Za-z]{32}");
+    assertThat(out.toString()).contains("sha256: " + ApiKeys.hash(key));
+    String body = DOC_BODY.replace("shipped", "cli key");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> curl(key, "cli-" + System.nanoTime(), body).statusCode() != 401);
+
+    int revoked =
+        dev.letmepost.cli.Lmp.commandLine()
+            .setOut(new java.io.PrintWriter(new java.io.StringWriter()))
+            .execute(
+                "keys",
+                "revoke",
+                ApiKeys.hash(key),
+                "--bootstrap-servers",
+                services.bootstrapServers(),
+                "--topic-prefix",
+                topics.prefix());
+    assertThat(revoked).isEqualTo(0);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> curl(key, "cli-after", body).statusCode() == 401);
+  }
+
   private static String headerValue(ConsumerRecord<?, ?> r, String name) {
     Header h = r.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
