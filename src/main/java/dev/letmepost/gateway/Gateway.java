@@ -544,8 +544,10 @@ public final class Gateway implements AutoCloseable {
     try {
       HttpResponse<byte[]> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
       if (resp.statusCode() == 404 || resp.statusCode() == 503) {
+        metrics.forwarded("not_found");
         return false;
       }
+      metrics.forwarded("found");
       ctx.status(resp.statusCode());
       for (String h : FORWARDED_RESPONSE_HEADERS) {
         resp.headers().firstValue(h).ifPresent(v -> ctx.header(h, v));
@@ -554,6 +556,7 @@ public final class Gateway implements AutoCloseable {
       return true;
     } catch (IOException e) {
       LOG.warn("forwarding {} to {} failed: {}", ctx.path(), peer, e.toString());
+      metrics.forwarded("failed");
       return false;
     }
   }

@@ -80,6 +80,15 @@ public final class GatewayMetrics implements AutoCloseable {
         .increment();
   }
 
+  /** A read sent to another instance; {@code outcome} is found, not_found or failed. */
+  void forwarded(String outcome) {
+    Counter.builder("lmp.gateway.forwarded.reads")
+        .description("reads forwarded to the instance holding the data")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
   /** Binds the ledger's Kafka Streams metrics (once). */
   synchronized void bind(KafkaStreams streams) {
     if (streamsMetrics == null) {
