@@ -72,7 +72,10 @@ public final class ChildLedger implements AutoCloseable {
                 "--streams-config",
                 "session.timeout.ms=6000",
                 "--streams-config",
-                "heartbeat.interval.ms=500"));
+                "heartbeat.interval.ms=500",
+                // serve also runs the HTTP gateway: any free port, never a fixed one.
+                "--http-port",
+                "0"));
     cmd.addAll(List.of(extra));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     return new ChildLedger(p);
