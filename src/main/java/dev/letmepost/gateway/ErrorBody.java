@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.letmepost.wire.Json;
 import java.util.Objects;
 
-/** The gateway's own error body, {@code {"error":{"code","message"}}}, as the ledger writes its. */
+/**
+ * The gateway's own error body, {@code {"error":{"code","message"}}}, the shape of the ledger's own
+ * errors.
+ */
 record ErrorBody(Error error) {
   @JsonPropertyOrder({"code", "message"})
   record Error(String code, String message) {

@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -103,6 +104,7 @@ public final class Gateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final AtomicReference<Backend> backend = new AtomicReference<>();
   private final Map<String, Flight> inFlight = new ConcurrentHashMap<>();
+  private final AtomicInteger waiting = new AtomicInteger();
   private final HttpClient http;
   private final Javalin app;
 
@@ -111,7 +113,7 @@ public final class Gateway implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.http = HttpClient.newBuilder().connectTimeout(config.forwardTimeout()).build();
-    metrics.waiters(() -> inFlight.size() + waitingInClient());
+    metrics.waiters(waiting::get);
     this.app =
         Javalin.create(
             cfg -> {
@@ -180,11 +182,6 @@ public final class Gateway implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
-  }
-
-  private int waitingInClient() {
-    Backend b = backend.get();
-    return b == null ? 0 : b.client().waiting();
   }
 
   // ---- health ----
@@ -289,6 +286,7 @@ public final class Gateway implements AutoCloseable {
                 });
       }
     }
+    waiting.incrementAndGet();
     try {
       LedgerAnswer a =
           flight.answer().get(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -313,6 +311,8 @@ public final class Gateway implements AutoCloseable {
       }
     } catch (CancellationException e) {
       error(ctx, 503, "ledger_unavailable", "the gateway is shutting down");
+    } finally {
+      waiting.decrementAndGet();
     }
   }
 

@@ -112,11 +112,6 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
     return answer;
   }
 
-  @Override
-  public int waiting() {
-    return waiters.size();
-  }
-
   private void run() {
     try {
       while (running.get()) {

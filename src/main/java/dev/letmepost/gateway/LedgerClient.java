@@ -11,7 +11,4 @@ public interface LedgerClient {
    */
   CompletableFuture<LedgerAnswer> submit(
       String requestId, String principal, String idempotencyKey, byte[] body);
-
-  /** Requests waiting for their answer right now. */
-  int waiting();
 }

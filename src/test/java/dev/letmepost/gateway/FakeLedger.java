@@ -17,7 +17,7 @@ import java.util.function.Function;
  * A hand-written ledger for the gateway's HTTP tests: records every submitted command and answers
  * it as the test says; serves reads from maps the test fills.
  */
-final class FakeLedger implements LedgerClient, LedgerView {
+class FakeLedger implements LedgerClient, LedgerView {
   /** One command as the gateway handed it over. */
   record Submitted(String requestId, String principal, String idempotencyKey, byte[] body) {}
 
@@ -45,11 +45,6 @@ final class FakeLedger implements LedgerClient, LedgerView {
       f.whenComplete((x, e) -> pending.remove(requestId));
     }
     return f;
-  }
-
-  @Override
-  public int waiting() {
-    return pending.size();
   }
 
   @Override

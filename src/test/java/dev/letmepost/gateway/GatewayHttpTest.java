@@ -583,6 +583,50 @@ class GatewayHttpTest {
   }
 
   @Test
+  void readWhileTheLedgersStoresAreNotQueryableIs503() throws Exception {
+    FakeLedger rebalancing =
+        new FakeLedger() {
+          @Override
+          public java.util.Optional<BatchView> batch(String batchId) {
+            throw new org.apache.kafka.streams.errors.InvalidStateStoreException(
+                "store batch-index is rebalancing");
+          }
+        };
+    Gateway g = start(rebalancing, GatewayConfig.defaults());
+    base = URI.create("http://127.0.0.1:" + g.port());
+
+    HttpResponse<String> r = send(get("/v1/batches/batch_1", ALICE_KEY));
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(header(r, "Retry-After")).isEqualTo("1");
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"ledger_unavailable\",\"message\":\"the ledger's stores are not"
+                + " queryable right now\"}}");
+  }
+
+  @Test
+  void waitersGaugeCountsRequestsWaitingForTheirAnswer() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<HttpResponse<String>> call = pool.submit(() -> send(post("K", BODY)));
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> metrics().contains("lmp_gateway_waiters 1.0"));
+      FakeLedger.Submitted s = ledger.submitted.get(0);
+      ledger.pending.get(s.requestId()).complete(answer(s, 201, false, "batch_1", ENVELOPE));
+      assertThat(call.get().statusCode()).isEqualTo(201);
+      assertThat(metrics()).contains("lmp_gateway_waiters 0.0");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  String metrics() throws Exception {
+    return send(HttpRequest.newBuilder(base.resolve("/metrics"))).body();
+  }
+
+  @Test
   void unknownRouteIsAJson404() throws Exception {
     HttpResponse<String> r = send(get("/v2/nothing", ALICE_KEY));
     assertThat(r.statusCode()).isEqualTo(404);
