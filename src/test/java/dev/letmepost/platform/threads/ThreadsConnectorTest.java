@@ -78,7 +78,7 @@ class ThreadsConnectorTest {
   }
 
   @Test
-  void handleMeAndAbsentHandleBothPostAsTheTokensUser() throws Exception {
+  void absentHandlePostsAsTheTokensUserThroughMe() throws Exception {
     server.enqueue(json(200, "{\"id\": \"" + CONTAINER + "\"}"));
     server.enqueue(json(200, "{\"id\": \"" + MEDIA + "\"}"));
 
