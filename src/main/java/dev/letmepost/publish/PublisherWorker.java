@@ -146,7 +146,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       Supplier<Consumer<String, byte[]>> journalReaders) {
     this.config = Objects.requireNonNull(config, "config");
     this.connector = Objects.requireNonNull(connector, "connector");
-    if (connector.platform() != config.platform() && !(connector instanceof ServesAnyPlatform)) {
+    if (connector.platform() != config.platform()) {
       throw new IllegalArgumentException(
           "connector for "
               + connector.platform().wireName()
@@ -165,9 +165,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     this.executor.setRemoveOnCancelPolicy(true);
     this.lanes = new AccountLanes(executor, clock);
   }
-
-  /** Marks a connector that serves every platform (the sandbox in demo mode). */
-  public interface ServesAnyPlatform {}
 
   static Map<String, Object> consumerConfig(String bootstrapServers, String groupId) {
     return Map.of(
