@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "letmepost-streams 0.1.0",
     description = "Idempotent multi-platform publishing on Apache Kafka.",
-    subcommands = {ServeCommand.class, PostCommand.class, AccountsCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      PostCommand.class,
+      AccountsCommand.class,
+      SandboxCommand.class
+    })
 public final class Lmp implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
