@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       PostCommand.class,
       AccountsCommand.class,
-      PublisherCommand.class
+      PublisherCommand.class,
+      SandboxCommand.class
     })
 public final class Lmp implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
