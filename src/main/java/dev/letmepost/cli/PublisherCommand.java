@@ -22,8 +22,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lmp publisher}: runs the publisher workers of one or more platforms against a cluster,
- * one consumer group per platform.
+ * {@code lmp publisher}: runs the publisher workers of one or more platforms against a cluster, one
+ * consumer group per platform.
  */
 @Command(
     name = "publisher",
@@ -52,7 +52,8 @@ final class PublisherCommand implements Callable<Integer> {
   @Option(
       names = "--threads",
       defaultValue = "16",
-      description = "most platform calls in progress at once, per platform (default: ${DEFAULT-VALUE})")
+      description =
+          "most platform calls in progress at once, per platform (default: ${DEFAULT-VALUE})")
   int threads;
 
   @Option(
@@ -127,9 +128,7 @@ final class PublisherCommand implements Callable<Integer> {
                             "unknown platform '"
                                 + n
                                 + "'; expected one of "
-                                + Arrays.stream(Platform.values())
-                                    .map(Platform::wireName)
-                                    .toList()
+                                + Arrays.stream(Platform.values()).map(Platform::wireName).toList()
                                 + " or all")));
       }
     }

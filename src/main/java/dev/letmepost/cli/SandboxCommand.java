@@ -88,6 +88,13 @@ final class SandboxCommand implements Callable<Integer> {
   double hangupRate;
 
   @Option(
+      names = "--no-dedup",
+      description =
+          "post again on a repeated Idempotency-Key, like a platform without idempotency (X,"
+              + " Telegram): shows in posts.jsonl what a naive retry does")
+  boolean noDedup;
+
+  @Option(
       names = "--no-lookup",
       description = "answer the lookup by idempotency key with 501, like a platform without one")
   boolean noLookup;
@@ -149,7 +156,8 @@ final class SandboxCommand implements Callable<Integer> {
               + " + "
               + hangupRate);
     }
-    return new Faults(duration(latency), errorRate, rateLimitRate, hangupRate, !noLookup, seed);
+    return new Faults(
+        duration(latency), errorRate, rateLimitRate, hangupRate, !noLookup, seed, !noDedup);
   }
 
   /** {@code 250ms}, {@code 2s}, {@code 1m} or an ISO-8601 duration such as {@code PT0.5S}. */

@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param lookup whether {@code GET /v1/posts/by-key/{key}} answers; false models a platform without
  *     a lookup (501 {@code lookup_disabled})
  * @param seed the seed of the random draws, for reproducible runs
+ * @param dedup whether a repeated platform idempotency key answers the first post (Mastodon's
+ *     behaviour, the default); false models a platform without idempotency (X, Telegram, Discord):
+ *     a repeated key posts again, so a naive retry double-posts and {@code posts.jsonl} shows it
  */
 public record Faults(
     Duration latency,
@@ -25,10 +28,22 @@ public record Faults(
     double rateLimitRate,
     double hangupRate,
     boolean lookup,
-    long seed) {
+    long seed,
+    boolean dedup) {
 
   /** No fault: answers at once, always, with the lookup on. */
-  public static final Faults NONE = new Faults(Duration.ZERO, 0, 0, 0, true, 0);
+  public static final Faults NONE = new Faults(Duration.ZERO, 0, 0, 0, true, 0, true);
+
+  /** Faults on a platform that deduplicates on the idempotency key. */
+  public Faults(
+      Duration latency,
+      double errorRate,
+      double rateLimitRate,
+      double hangupRate,
+      boolean lookup,
+      long seed) {
+    this(latency, errorRate, rateLimitRate, hangupRate, lookup, seed, true);
+  }
 
   public Faults {
     Objects.requireNonNull(latency, "latency");
@@ -54,32 +69,37 @@ public record Faults(
 
   /** These faults with {@code latency}. */
   public Faults withLatency(Duration latency) {
-    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed);
+    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed, dedup);
   }
 
   /** These faults with {@code errorRate}. */
   public Faults withErrorRate(double errorRate) {
-    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed);
+    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed, dedup);
   }
 
   /** These faults with {@code rateLimitRate}. */
   public Faults withRateLimitRate(double rateLimitRate) {
-    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed);
+    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed, dedup);
   }
 
   /** These faults with {@code hangupRate}. */
   public Faults withHangupRate(double hangupRate) {
-    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed);
+    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed, dedup);
   }
 
   /** These faults with the lookup on or off. */
   public Faults withLookup(boolean lookup) {
-    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed);
+    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed, dedup);
+  }
+
+  /** These faults with the platform's dedup on the idempotency key on or off. */
+  public Faults withDedup(boolean dedup) {
+    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed, dedup);
   }
 
   /** These faults with {@code seed}. */
   public Faults withSeed(long seed) {
-    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed);
+    return new Faults(latency, errorRate, rateLimitRate, hangupRate, lookup, seed, dedup);
   }
 
   /** The fault a post gets for the random draw {@code u} in [0, 1). */

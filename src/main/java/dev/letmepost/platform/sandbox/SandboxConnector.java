@@ -64,6 +64,11 @@ public final class SandboxConnector implements Connector {
   }
 
   @Override
+  public boolean needsCredentials() {
+    return false;
+  }
+
+  @Override
   public Platform platform() {
     return platform;
   }

@@ -238,10 +238,19 @@ public final class SandboxPlatform {
    *
    * @throws UncheckedIOException if the post could not be written; it was then not accepted
    */
-  public synchronized SandboxPost publish(Submission submission) {
+  public SandboxPost publish(Submission submission) {
+    return publish(submission, true);
+  }
+
+  /**
+   * Publishes {@code submission}; with {@code dedup} false a known platform idempotency key posts
+   * again (a second line, a new post id), as a platform without idempotency would. The lookup by
+   * key keeps answering the first post.
+   */
+  public synchronized SandboxPost publish(Submission submission, boolean dedup) {
     Objects.requireNonNull(submission, "submission");
     AcceptedPost first = byIdempotencyKey.get(submission.platformIdempotencyKey());
-    if (first != null) {
+    if (first != null && dedup) {
       return first.answer(true);
     }
     AcceptedPost post =
@@ -257,7 +266,7 @@ public final class SandboxPlatform {
             newPostId(),
             clock.instant());
     append(line(post));
-    byIdempotencyKey.put(post.platformIdempotencyKey(), post);
+    byIdempotencyKey.putIfAbsent(post.platformIdempotencyKey(), post);
     postIds.add(post.postId());
     return post.answer(false);
   }

@@ -318,7 +318,7 @@ public final class SandboxServer implements AutoCloseable {
     }
     SandboxPost post;
     try {
-      post = platform.publish(submission);
+      post = platform.publish(submission, state.faults().dedup());
     } catch (UncheckedIOException e) {
       error(exchange, 500, "storage_error", "the post was not saved: " + e.getMessage());
       return;

@@ -104,6 +104,23 @@ class SandboxServerTest {
   }
 
   @Test
+  void withoutDedupARepeatedKeyPostsAgainAndTheLookupAnswersTheFirst() throws Exception {
+    server.faults(Faults.NONE.withDedup(false));
+    String first = Json.MAPPER.readTree(post("acc_1", "pik_1", BODY).body()).get("id").asText();
+
+    HttpResponse<String> again = post("acc_1", "pik_1", BODY);
+
+    assertThat(again.statusCode()).isEqualTo(201);
+    String second = Json.MAPPER.readTree(again.body()).get("id").asText();
+    assertThat(second).isNotEqualTo(first);
+    assertThat(SandboxPlatform.readPosts(dir))
+        .extracting(SandboxPlatform.AcceptedPost::postId)
+        .containsExactly(first, second);
+    assertThat(Json.MAPPER.readTree(get("/v1/posts/by-key/pik_1").body()).get("id").asText())
+        .isEqualTo(first);
+  }
+
+  @Test
   void postWithoutIdempotencyKeyIs400NamingTheHeader() throws Exception {
     HttpResponse<String> response =
         send(
