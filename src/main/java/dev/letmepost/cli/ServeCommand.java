@@ -2,6 +2,7 @@ package dev.letmepost.cli;
 
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.wire.Topics;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -12,13 +13,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lmp serve}: every role in one process. Without {@code --bootstrap-servers} it starts the
- * embedded broker and runs in demo mode (demo principal, accounts and sandbox publisher).
+ * embedded broker and runs in demo mode (demo principal and accounts, the sandbox platform).
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     description =
-        "Run the broker (when no cluster is given), the ledger and, in demo mode, the sandbox publisher.")
+        "Run the broker (when no cluster is given), the ledger, the publishers and, in demo mode,"
+            + " the sandbox platform.")
 final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap-servers",
@@ -95,8 +97,38 @@ final class ServeCommand implements Callable<Integer> {
       names = "--demo",
       negatable = true,
       description =
-          "register the demo principal and accounts and run the sandbox publisher (default: on without --bootstrap-servers)")
+          "register the demo principal and accounts and publish every platform to the sandbox platform (default: on without --bootstrap-servers)")
   Boolean demo;
+
+  @Option(
+      names = "--publishers",
+      negatable = true,
+      defaultValue = "true",
+      description =
+          "run the publisher workers, one consumer group per platform (default: on; --no-publishers"
+              + " runs the ledger alone)")
+  boolean publishers;
+
+  @Option(
+      names = "--sandbox-port",
+      defaultValue = "8090",
+      description = "demo mode: the sandbox platform's port (default: ${DEFAULT-VALUE})")
+  int sandboxPort;
+
+  @Option(
+      names = "--sandbox-url",
+      paramLabel = "URL",
+      description =
+          "outside demo mode: publish every platform to the sandbox platform at this URL (see lmp"
+              + " sandbox) instead of the real APIs")
+  URI sandboxUrl;
+
+  @Option(
+      names = "--instance-id",
+      description =
+          "this process's stable id, unique among running publishers; part of the publishers'"
+              + " transactional ids (default: the host name)")
+  String instanceId;
 
   @Override
   public Integer call() throws Exception {
@@ -121,7 +153,11 @@ final class ServeCommand implements Callable<Integer> {
                 rf,
                 demoMode,
                 ledger,
-                streamsConfig));
+                streamsConfig,
+                publishers,
+                sandboxPort,
+                sandboxUrl,
+                instanceId != null ? instanceId : PublisherCommand.defaultInstanceId()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -144,9 +180,13 @@ final class ServeCommand implements Callable<Integer> {
       System.out.println(
           "demo principal "
               + Services.DEMO_PRINCIPAL
-              + " with accounts acc_demo_twitter, acc_demo_linkedin, acc_demo_bluesky (sandbox: "
-              + dataDir.resolve("sandbox").resolve("posts.jsonl")
-              + ")");
+              + " with accounts acc_demo_twitter, acc_demo_linkedin, acc_demo_bluesky"
+              + (services.sandboxPublishing() == null
+                  ? ""
+                  : "; sandbox platform at "
+                      + services.sandboxPublishing().sandbox().uri()
+                      + ", posts in "
+                      + dataDir.resolve("sandbox").resolve("posts.jsonl")));
       System.out.println(
           "try: ./lmp post --principal key_demo --idempotency-key K1 --target acc_demo_bluesky --text hi");
     }

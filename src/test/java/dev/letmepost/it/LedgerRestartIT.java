@@ -2,7 +2,7 @@ package dev.letmepost.it;
 
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
-import dev.letmepost.publish.MinimalPublisher;
+import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
@@ -32,8 +32,9 @@ class LedgerRestartIT {
     Topics topics = new Topics(prefix);
     TestBroker.createTopics(topics, PARTITIONS);
     Services.registerDemoAccounts(bootstrap, topics);
-    try (MinimalPublisher publisher =
-            Services.startSandboxPublisher(bootstrap, topics, dir.resolve("sandbox"));
+    try (Services.SandboxPublishing publishing =
+            Services.startSandboxPublishing(
+                bootstrap, topics, dir.resolve("sandbox"), 0, Faults.NONE, "it");
         PostClient client = new PostClient(bootstrap, topics)) {
       Workload work = new Workload(client, 7);
       ChildLmp ledger = ChildLmp.ledger(bootstrap, prefix, PARTITIONS, dir.resolve("ledger"));

@@ -57,6 +57,7 @@ public final class ChildLmp implements AutoCloseable {
             List.of(
                 "serve",
                 "--no-demo",
+                "--no-publishers",
                 "--bootstrap-servers",
                 bootstrapServers,
                 "--topic-prefix",
