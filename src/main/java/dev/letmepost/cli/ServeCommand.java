@@ -101,13 +101,11 @@ final class ServeCommand implements Callable<Integer> {
   Boolean demo;
 
   @Option(
-      names = "--publishers",
-      negatable = true,
-      defaultValue = "true",
+      names = "--no-publishers",
       description =
-          "run the publisher workers, one consumer group per platform (default: on; --no-publishers"
-              + " runs the ledger alone)")
-  boolean publishers;
+          "run the ledger without the publisher workers (by default serve runs one consumer group"
+              + " per platform)")
+  boolean noPublishers;
 
   @Option(
       names = "--sandbox-port",
@@ -154,7 +152,7 @@ final class ServeCommand implements Callable<Integer> {
                 demoMode,
                 ledger,
                 streamsConfig,
-                publishers,
+                !noPublishers,
                 sandboxPort,
                 sandboxUrl,
                 instanceId != null ? instanceId : PublisherCommand.defaultInstanceId()));
