@@ -18,16 +18,20 @@ import org.slf4j.LoggerFactory;
  */
 final class AccountLanes {
   /*
-   * A lane is the FIFO of one account's jobs. Its head job runs; when the job asks to run again
-   * at time T (a retry after a 429, a backoff, a wait before reconciling) the whole lane waits
-   * until T, which is what a per-account rate limit requires. The wait holds no thread: the lane
-   * is rescheduled on the executor. Only calls in progress hold threads, so the number of
-   * executor threads bounds concurrent platform calls, not waiting accounts.
+   * A lane is the FIFO of one account's jobs, run one at a time. When the head job asks to run
+   * again at time T it says whether the wait is the account's (the platform's rate limit with a
+   * wait hint: the whole lane waits until T) or its own (a backoff, a wait before reconciling: the
+   * job leaves the lane and rejoins its tail at T, and the account's other jobs go on). No wait
+   * holds a thread: lanes and jobs are rescheduled on the executor. Only calls in progress hold
+   * threads, so the executor's size bounds concurrent platform calls, not waiting accounts.
    */
+
+  /** When a job runs again: at {@code at}, holding its account's lane until then or not. */
+  record Again(Instant at, boolean holdAccount) {}
 
   /** One unit of work: runs a step and says when to run again, or null when finished. */
   interface Job {
-    Instant runOnce();
+    Again runOnce();
   }
 
   private static final Logger log = LoggerFactory.getLogger(AccountLanes.class);
@@ -39,6 +43,16 @@ final class AccountLanes {
   AccountLanes(ScheduledExecutorService executor, Clock clock) {
     this.executor = Objects.requireNonNull(executor, "executor");
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  private void rejoin(String accountId, Job job) {
+    synchronized (this) {
+      Lane lane = lanes.get(accountId);
+      if (lane != null) {
+        lane.waiting--;
+      }
+    }
+    submit(accountId, job);
   }
 
   /** Queues {@code job} behind the account's other jobs. */
@@ -56,11 +70,6 @@ final class AccountLanes {
     }
   }
 
-  /** The number of jobs queued or running, over all accounts. */
-  synchronized int size() {
-    return lanes.values().stream().mapToInt(l -> l.jobs.size()).sum();
-  }
-
   private void schedule(Lane lane, Duration delay) {
     executor.schedule(() -> drive(lane), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
   }
@@ -71,37 +80,51 @@ final class AccountLanes {
       head = lane.jobs.peekFirst();
       if (head == null) {
         lane.scheduled = false;
-        lanes.remove(lane.accountId);
+        removeIfIdle(lane);
         return;
       }
     }
-    Instant next;
+    Again again;
     try {
-      next = head.runOnce();
+      again = head.runOnce();
     } catch (RuntimeException e) {
       log.error("a job of account {} failed and was dropped", lane.accountId, e);
-      next = null;
+      again = null;
     }
     Duration delay = Duration.ZERO;
     synchronized (this) {
-      if (next == null) {
+      if (again == null) {
         lane.jobs.pollFirst();
+      } else if (again.holdAccount()) {
+        delay = Duration.between(clock.instant(), again.at());
       } else {
-        delay = Duration.between(clock.instant(), next);
+        lane.jobs.pollFirst();
+        lane.waiting++;
+        Duration own = Duration.between(clock.instant(), again.at());
+        executor.schedule(
+            () -> rejoin(lane.accountId, head), Math.max(0, own.toMillis()), TimeUnit.MILLISECONDS);
       }
       if (lane.jobs.isEmpty()) {
         lane.scheduled = false;
-        lanes.remove(lane.accountId);
+        removeIfIdle(lane);
         return;
       }
     }
     schedule(lane, delay);
   }
 
+  /** Forgets a lane with no job queued and none waiting to rejoin. Call holding the lock. */
+  private void removeIfIdle(Lane lane) {
+    if (lane.jobs.isEmpty() && lane.waiting == 0 && !lane.scheduled) {
+      lanes.remove(lane.accountId);
+    }
+  }
+
   private static final class Lane {
     final String accountId;
     final ArrayDeque<Job> jobs = new ArrayDeque<>();
     boolean scheduled;
+    int waiting;
 
     Lane(String accountId) {
       this.accountId = accountId;

@@ -9,7 +9,6 @@ import dev.letmepost.wire.TargetOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -655,7 +654,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
 
     @Override
-    public synchronized Instant runOnce() {
+    public synchronized AccountLanes.Again runOnce() {
       if (handedOver || outcome != null) {
         return null;
       }
@@ -680,7 +679,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         finish(next.outcome());
         return null;
       }
-      return next.next();
+      return new AccountLanes.Again(next.next(), next.holdAccount());
     }
 
     /** Stops this run unless it has finished; true when it was stopped unfinished. */

@@ -51,14 +51,18 @@ final class TaskRun {
     }
   }
 
-  /** What to do after a step: call again at {@code next}, or finish with {@code outcome}. */
-  record Next(Instant next, TargetOutcome outcome) {
+  /**
+   * What to do after a step: call again at {@code next}, or finish with {@code outcome}. {@code
+   * holdAccount} says the platform asked the whole account to wait (a rate limit with a wait hint):
+   * the account's other tasks wait too; any other wait is this task's own.
+   */
+  record Next(Instant next, TargetOutcome outcome, boolean holdAccount) {
     static Next at(Instant when) {
-      return new Next(when, null);
+      return new Next(when, null, false);
     }
 
     static Next done(TargetOutcome outcome) {
-      return new Next(null, outcome);
+      return new Next(null, outcome, false);
     }
 
     boolean isDone() {
@@ -178,7 +182,8 @@ final class TaskRun {
       if (n.retryAfter() != null && n.retryAfter().compareTo(wait) > 0) {
         wait = n.retryAfter();
       }
-      return retryOrGiveUp(now.plus(wait), n.code(), n.message());
+      Next next = retryOrGiveUp(now.plus(wait), n.code(), n.message());
+      return next.isDone() || n.retryAfter() == null ? next : new Next(next.next(), null, true);
     }
     if (result instanceof CallResult.Unclear u) {
       mayHaveReachedPlatform = true;

@@ -104,6 +104,7 @@ class TaskRunTest {
 
     TaskRun.Next first = run.step(at(T0), s);
     assertThat(first.next()).isEqualTo(T0.plusMillis(250)); // half of 500 ms, jitter 0
+    assertThat(first.holdAccount()).as("a backoff is the task's own wait").isFalse();
     TaskRun.Next second = run.step(at(first.next()), s);
     assertThat(second.next()).isEqualTo(first.next().plusMillis(500)); // half of 1 s
     assertThat(run.step(at(second.next()), s).outcome().status())
@@ -122,6 +123,7 @@ class TaskRunTest {
                 .then(new CallResult.NotSent("rate_limited", "429", Duration.ofSeconds(42))));
 
     assertThat(next.next()).isEqualTo(T0.plusSeconds(42));
+    assertThat(next.holdAccount()).as("the platform asked the account to wait").isTrue();
     assertThat(run.mode()).isEqualTo(Mode.PUBLISH);
     assertThat(run.mayHaveReachedPlatform())
         .as("a 429 proves nothing was posted: a handover may publish it afresh")
