@@ -320,6 +320,49 @@ class PublisherWorkerTest {
     assertThat(connector.calls).containsExactly("publish:limited", "publish:free");
   }
 
+  @Test
+  void theSecretAppearsInNoTopicRecordAndNoLogLine() {
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.classic.Logger ours =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.letmepost");
+    ch.qos.logback.classic.Level before = ours.getLevel();
+    ours.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    root.addAppender(logs);
+    try {
+      addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+      connector.publishAnswer = new CallResult.Unclear("platform_timeout", "no answer");
+      connector.reconcileAnswer = new CallResult.Unknown("cannot look it up");
+      start();
+      deliver(0, 0, task("t1", "acc_1"));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+      assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.unknown);
+      assertThat(producer.history())
+          .allSatisfy(
+              r ->
+                  assertThat(
+                          r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8))
+                      .doesNotContain(SECRET));
+      assertThat(logs.list).isNotEmpty();
+      assertThat(logs.list)
+          .allSatisfy(
+              e -> {
+                assertThat(e.getFormattedMessage()).doesNotContain(SECRET);
+                if (e.getThrowableProxy() != null) {
+                  assertThat(e.getThrowableProxy().getMessage()).doesNotContain(SECRET);
+                }
+              });
+    } finally {
+      root.detachAppender(logs);
+      ours.setLevel(before);
+    }
+  }
+
   /** A journal partition reader over a fixed list of journal records. */
   static final class JournalReader extends MockConsumer<String, byte[]> {
     private final List<ConsumerRecord<String, byte[]>> records;
