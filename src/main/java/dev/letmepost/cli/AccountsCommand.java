@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.publish.Credentials;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
@@ -61,9 +62,19 @@ final class AccountsCommand implements Runnable {
 
     @Option(
         names = "--credentials",
+        paramLabel = "REF",
         description =
-            "name of the environment variable or file holding the secret (never the secret)")
+            "where the publisher finds the secret: env:NAME (an environment variable) or"
+                + " file:PATH; never the secret itself, which would travel in a topic")
     String credentials;
+
+    @Option(
+        names = "--endpoint",
+        paramLabel = "URL",
+        description =
+            "the platform API base URL for this account (a Mastodon instance, a Bluesky PDS);"
+                + " default: the platform's public API")
+    String endpoint;
 
     @Option(names = "--disconnected", description = "mark the account disconnected")
     boolean disconnected;
@@ -75,6 +86,9 @@ final class AccountsCommand implements Runnable {
 
     @Override
     public Integer call() {
+      if (credentials != null) {
+        Credentials.checkReference(credentials);
+      }
       Account account =
           new Account(
               id,
@@ -83,7 +97,8 @@ final class AccountsCommand implements Runnable {
               handle,
               disconnected ? Account.Status.disconnected : Account.Status.connected,
               credentials,
-              isDefault);
+              isDefault,
+              endpoint);
       send(kafka, account.accountId(), account);
       spec.commandLine()
           .getOut()

@@ -150,7 +150,17 @@ final class GatewayCommand implements Callable<Integer> {
       services =
           Services.start(
               new Services.Options(
-                  bootstrapServers, 0, dataDir, replicationFactor, false, ledger, overrides));
+                  bootstrapServers,
+                  0,
+                  dataDir,
+                  replicationFactor,
+                  false,
+                  ledger,
+                  overrides,
+                  false,
+                  0,
+                  null,
+                  PublisherCommand.defaultInstanceId()));
       gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
     } catch (RuntimeException e) {
       gateway.close();

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       PostCommand.class,
       AccountsCommand.class,
+      PublisherCommand.class,
+      SandboxCommand.class,
       GatewayCommand.class,
       KeysCommand.class
     })

@@ -7,6 +7,7 @@ import dev.letmepost.gateway.DemoKey;
 import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.wire.Topics;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -21,13 +22,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lmp serve}: every role in one process. Without {@code --bootstrap-servers} it starts the
- * embedded broker and runs in demo mode (demo principal, accounts and sandbox publisher).
+ * embedded broker and runs in demo mode (demo principal and accounts, the sandbox platform).
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     description =
-        "Run the broker (when no cluster is given), the ledger and, in demo mode, the sandbox publisher.")
+        "Run the broker (when no cluster is given), the ledger, the publishers and, in demo mode,"
+            + " the sandbox platform.")
 final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap-servers",
@@ -104,11 +106,39 @@ final class ServeCommand implements Callable<Integer> {
       names = "--demo",
       negatable = true,
       description =
-          "register the demo principal and accounts and run the sandbox publisher (default: on without --bootstrap-servers)")
+          "register the demo principal and accounts and publish every platform to the sandbox platform (default: on without --bootstrap-servers)")
   Boolean demo;
 
-  // HTTP gateway (issue 4): --http-host, --http-port, --advertised-host, --answer-timeout, ...
+  // HTTP gateway: --http-host, --http-port, --advertised-host, --answer-timeout, ...
   @Mixin GatewayCommand.HttpOptions http;
+
+  @Option(
+      names = "--no-publishers",
+      description =
+          "run the ledger without the publisher workers (by default serve runs one consumer group"
+              + " per platform)")
+  boolean noPublishers;
+
+  @Option(
+      names = "--sandbox-port",
+      defaultValue = "8090",
+      description = "demo mode: the sandbox platform's port (default: ${DEFAULT-VALUE})")
+  int sandboxPort;
+
+  @Option(
+      names = "--sandbox-url",
+      paramLabel = "URL",
+      description =
+          "outside demo mode: publish every platform to the sandbox platform at this URL (see lmp"
+              + " sandbox) instead of the real APIs")
+  URI sandboxUrl;
+
+  @Option(
+      names = "--instance-id",
+      description =
+          "this process's stable id, unique among running publishers; part of the publishers'"
+              + " transactional ids (default: the host name)")
+  String instanceId;
 
   @Override
   public Integer call() throws Exception {
@@ -140,7 +170,11 @@ final class ServeCommand implements Callable<Integer> {
                   rf,
                   demoMode,
                   ledger,
-                  streamsOverrides));
+                  streamsOverrides,
+                  !noPublishers,
+                  sandboxPort,
+                  sandboxUrl,
+                  instanceId != null ? instanceId : PublisherCommand.defaultInstanceId()));
       if (demoMode) {
         demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
         ApiKeyWriter.write(
@@ -177,9 +211,13 @@ final class ServeCommand implements Callable<Integer> {
       System.out.println(
           "demo principal "
               + Services.DEMO_PRINCIPAL
-              + " with accounts acc_demo_twitter, acc_demo_linkedin, acc_demo_bluesky (sandbox: "
-              + dataDir.resolve("sandbox").resolve("posts.jsonl")
-              + ")");
+              + " with accounts acc_demo_twitter, acc_demo_linkedin, acc_demo_bluesky"
+              + (services.sandboxPublishing() == null
+                  ? ""
+                  : "; sandbox platform at "
+                      + services.sandboxPublishing().sandbox().uri()
+                      + ", posts in "
+                      + dataDir.resolve("sandbox").resolve("posts.jsonl")));
       System.out.println(
           "try: ./lmp post --principal key_demo --idempotency-key K1 --target acc_demo_bluesky --text hi");
     }

@@ -4,15 +4,22 @@ import dev.letmepost.broker.EmbeddedBroker;
 import dev.letmepost.broker.TopicSetup;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
+import dev.letmepost.platform.Connectors;
+import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
-import dev.letmepost.publish.MinimalPublisher;
+import dev.letmepost.platform.sandbox.SandboxServer;
+import dev.letmepost.publish.Credentials;
+import dev.letmepost.publish.PublisherConfig;
+import dev.letmepost.publish.Publishers;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The roles {@code lmp serve} runs in one process: the embedded broker when no cluster is
- * configured, the topics, the ledger, and in demo mode the demo accounts and a sandbox publisher.
- * Closing stops them in reverse order.
+ * configured, the topics, the ledger, the publisher workers, and in demo mode the demo accounts and
+ * the sandbox platform every publisher sends to. Closing stops them in reverse order.
  */
 public final class Services implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Services.class);
@@ -68,6 +75,10 @@ public final class Services implements AutoCloseable {
    * @param bootstrapServers a cluster to use, or null to start the embedded broker
    * @param kafkaPort the embedded broker's port (0 picks a free one)
    * @param streamsOverrides extra Kafka Streams settings for the ledger
+   * @param publishers whether to run the publisher workers (one per platform)
+   * @param sandboxPort the demo sandbox platform's port (0 picks a free one)
+   * @param sandboxUrl outside demo mode, a sandbox platform to publish every platform to instead of
+   *     the real APIs; null for the real APIs
    */
   public record Options(
       String bootstrapServers,
@@ -76,12 +87,52 @@ public final class Services implements AutoCloseable {
       short replicationFactor,
       boolean demo,
       LedgerConfig ledger,
-      Map<String, ?> streamsOverrides) {}
+      Map<String, ?> streamsOverrides,
+      boolean publishers,
+      int sandboxPort,
+      URI sandboxUrl,
+      String instanceId) {
+
+    /** Everything in one process, the demo sandbox on a free port when {@code demo}. */
+    public static Options allInOne(
+        String bootstrapServers,
+        Path dataDir,
+        boolean demo,
+        LedgerConfig ledger,
+        Map<String, ?> streamsOverrides) {
+      return new Options(
+          bootstrapServers,
+          0,
+          dataDir,
+          (short) 1,
+          demo,
+          ledger,
+          streamsOverrides,
+          true,
+          0,
+          null,
+          "serve");
+    }
+  }
+
+  /**
+   * The sandbox platform serving every platform, and the publisher workers sending to it: the
+   * publishing side of demo mode. Closing stops the workers, then the sandbox.
+   */
+  public record SandboxPublishing(SandboxServer sandbox, Publishers publishers)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      publishers.close();
+      sandbox.close();
+    }
+  }
 
   private final List<AutoCloseable> started = new ArrayList<>();
   private final Options options;
   private String bootstrapServers;
   private KafkaStreams ledger;
+  private SandboxPublishing sandboxPublishing;
 
   private Services(Options options) {
     this.options = options;
@@ -124,30 +175,77 @@ public final class Services implements AutoCloseable {
                 options.dataDir().resolve("streams"),
                 options.streamsOverrides()));
     started.add(() -> ledger.close(Duration.ofSeconds(30)));
+    if (!options.publishers()) {
+      return;
+    }
     if (options.demo()) {
+      sandboxPublishing =
+          startSandboxPublishing(
+              bootstrapServers,
+              topics,
+              options.dataDir().resolve("sandbox"),
+              options.sandboxPort(),
+              Faults.NONE,
+              options.instanceId());
+      started.add(sandboxPublishing);
+    } else {
       started.add(
-          startSandboxPublisher(bootstrapServers, topics, options.dataDir().resolve("sandbox")));
+          startPublishers(
+              bootstrapServers,
+              topics,
+              EnumSet.allOf(Platform.class),
+              options.instanceId(),
+              options.sandboxUrl()));
     }
   }
 
   /**
-   * Starts the demo publisher on its own thread: the demo platforms (twitter, linkedin, bluesky)
-   * all served by the sandbox whose ground truth is {@code sandboxDir/posts.jsonl}.
+   * Starts one publisher worker per platform in {@code platforms}, on the real APIs or, with {@code
+   * sandboxUrl}, all on the sandbox platform there.
    */
-  public static MinimalPublisher startSandboxPublisher(
-      String bootstrapServers, Topics topics, Path sandboxDir) {
-    SandboxPlatform sandbox = new SandboxPlatform(sandboxDir, Clock.systemUTC());
-    MinimalPublisher publisher =
-        new MinimalPublisher(
-            bootstrapServers,
-            topics,
-            Set.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
-            sandbox,
-            Clock.systemUTC());
-    Thread t = new Thread(publisher, "sandbox-publisher");
-    t.setDaemon(true);
-    t.start();
-    return publisher;
+  public static Publishers startPublishers(
+      String bootstrapServers,
+      Topics topics,
+      Set<Platform> platforms,
+      String instanceId,
+      URI sandboxUrl) {
+    return Publishers.start(
+        bootstrapServers,
+        platforms.stream().map(p -> PublisherConfig.defaults(topics, p, instanceId)).toList(),
+        http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
+        Credentials.fromEnvironment(),
+        Clock.systemUTC());
+  }
+
+  /**
+   * Starts the sandbox platform on 127.0.0.1:{@code port} (0 picks a free one) over {@code
+   * sandboxDir/posts.jsonl} with {@code faults}, and a publisher worker for every platform sending
+   * to it.
+   */
+  public static SandboxPublishing startSandboxPublishing(
+      String bootstrapServers,
+      Topics topics,
+      Path sandboxDir,
+      int port,
+      Faults faults,
+      String instanceId) {
+    SandboxServer sandbox =
+        SandboxServer.start(
+            new SandboxPlatform(sandboxDir, Clock.systemUTC()), "127.0.0.1", port, faults);
+    try {
+      return new SandboxPublishing(
+          sandbox,
+          startPublishers(
+              bootstrapServers, topics, EnumSet.allOf(Platform.class), instanceId, sandbox.uri()));
+    } catch (RuntimeException e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
+  /** The demo sandbox and its publishers, or null outside demo mode. */
+  public SandboxPublishing sandboxPublishing() {
+    return sandboxPublishing;
   }
 
   /** Writes the demo accounts (an upsert: the topic is compacted). */

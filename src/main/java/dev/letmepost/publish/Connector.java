@@ -19,6 +19,14 @@ public interface Connector {
   Platform platform();
 
   /**
+   * Whether this connector needs the account's secret; when true (the default) an account without
+   * usable credentials fails with {@code account_disconnected} before any call.
+   */
+  default boolean needsCredentials() {
+    return true;
+  }
+
+  /**
    * Makes the call that publishes {@code task} on {@code account}: exactly one attempt at posting
    * (a connector whose API takes several requests, like Bluesky's session or Threads' container,
    * makes them all, but posts at most once).

@@ -80,6 +80,27 @@ public final class Topics {
     return prefix + "publish." + platformWireName;
   }
 
+  /**
+   * A platform's publisher journal, compacted: key task id, value the attempt in progress (JSON),
+   * null once its outcome is written. Partitioned like the platform's publish topic: the entry for
+   * a task of publish partition p lives in journal partition p.
+   */
+  public Topic<String, byte[]> journal(Platform platform) {
+    return new Topic<>(
+        prefix + "publisher-journal." + platform.wireName(),
+        Serdes.String(),
+        Serdes.ByteArray(),
+        Map.of(
+            "cleanup.policy",
+            "compact",
+            "min.cleanable.dirty.ratio",
+            "0.1",
+            "segment.ms",
+            "3600000",
+            "delete.retention.ms",
+            "86400000"));
+  }
+
   /** Per-target outcomes: key request fingerprint. */
   public Topic<String, TargetOutcome> outcomes() {
     return outcomes;
@@ -100,11 +121,12 @@ public final class Topics {
     return deadLetters;
   }
 
-  /** Every topic of the contract, one producer topic per platform included. */
+  /** Every topic: the contract's, one producer topic and one publisher journal per platform. */
   public List<Topic<?, ?>> all() {
     List<Topic<?, ?>> all =
         new ArrayList<>(List.of(commands, results, outcomes, accounts, apiKeys, deadLetters));
     Arrays.stream(Platform.values()).map(this::publish).forEach(all::add);
+    Arrays.stream(Platform.values()).map(this::journal).forEach(all::add);
     return List.copyOf(all);
   }
 }

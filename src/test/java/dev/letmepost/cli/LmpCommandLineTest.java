@@ -75,4 +75,68 @@ class LmpCommandLineTest {
     assertThat(serve.partitions).isEqualTo(6);
     assertThat(serve.kafkaPort).isEqualTo(9092);
   }
+
+  /**
+   * Regression: {@code --publishers} was a picocli negatable option defaulting to true, for which
+   * picocli makes {@code --no-publishers} keep true; a "ledger only" child then ran publishers too.
+   */
+  @Test
+  void serveRunsThePublishersUnlessNoPublishersIsGiven() {
+    ServeCommand byDefault = new ServeCommand();
+    new CommandLine(byDefault).parseArgs();
+    ServeCommand ledgerOnly = new ServeCommand();
+    new CommandLine(ledgerOnly).parseArgs("--no-publishers");
+
+    assertThat(byDefault.noPublishers).isFalse();
+    assertThat(ledgerOnly.noPublishers).isTrue();
+    assertThat(byDefault.sandboxPort).isEqualTo(8090);
+  }
+
+  @Test
+  void publisherTakesPlatformsByNameCommaListOrAll() {
+    assertThat(PublisherCommand.parsePlatforms(java.util.List.of("x", "bluesky,mastodon")))
+        .containsExactly(
+            dev.letmepost.wire.Platform.TWITTER,
+            dev.letmepost.wire.Platform.BLUESKY,
+            dev.letmepost.wire.Platform.MASTODON);
+    assertThat(PublisherCommand.parsePlatforms(java.util.List.of("all")))
+        .hasSize(dev.letmepost.wire.Platform.values().length);
+  }
+
+  @Test
+  void publisherRejectsAnUnknownPlatformNamingIt() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = Lmp.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+
+    int code = cli.execute("publisher", "--platform", "myspace");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains("unknown platform 'myspace'");
+  }
+
+  @Test
+  void accountsAddRefusesASecretPassedAsCredentialsWithoutEchoingIt() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = Lmp.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+
+    int code =
+        cli.execute(
+            "accounts",
+            "add",
+            "--id",
+            "acc_1",
+            "--principal",
+            "key_a",
+            "--platform",
+            "mastodon",
+            "--credentials",
+            "tok-PASTED-SECRET");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("env:NAME or file:PATH")
+        .doesNotContain("tok-PASTED-SECRET");
+  }
 }

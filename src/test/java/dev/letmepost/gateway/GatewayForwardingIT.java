@@ -129,7 +129,17 @@ class GatewayForwardingIT {
     Services services =
         Services.start(
             new Services.Options(
-                TestBroker.bootstrapServers(), 0, dir, (short) 1, demo, config, overrides));
+                TestBroker.bootstrapServers(),
+                0,
+                dir,
+                (short) 1,
+                demo,
+                config,
+                overrides,
+                demo,
+                0,
+                null,
+                "fwd-" + dir.getFileName()));
     gateway.attach(services.bootstrapServers(), config.topics(), config, services.ledger());
     return new Instance(gateway, services, URI.create("http://127.0.0.1:" + gateway.port()));
   }

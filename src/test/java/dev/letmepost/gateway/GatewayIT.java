@@ -79,14 +79,8 @@ class GatewayIT {
             new GatewayService.Options("127.0.0.1", 0, null, GatewayConfig.defaults()));
     services =
         Services.start(
-            new Services.Options(
-                TestBroker.bootstrapServers(),
-                0,
-                data,
-                (short) 1,
-                true,
-                ledger,
-                gateway.streamsOverrides()));
+            Services.Options.allInOne(
+                TestBroker.bootstrapServers(), data, true, ledger, gateway.streamsOverrides()));
     demoKey = DemoKey.choose(null, new SecureRandom());
     secondKey = ApiKeys.generate(new SecureRandom());
     ApiKeyWriter.write(

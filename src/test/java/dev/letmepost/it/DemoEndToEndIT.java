@@ -32,7 +32,7 @@ class DemoEndToEndIT {
     Topics topics = Topics.defaults();
     LedgerConfig ledger = LedgerConfig.defaults(topics).withPartitions(3);
     try (Services services =
-        Services.start(new Services.Options(null, 0, data, (short) 1, true, ledger, Map.of()))) {
+        Services.start(Services.Options.allInOne(null, data, true, ledger, Map.of()))) {
       assertThat(services.awaitRunning(WAIT)).as("ledger RUNNING").isTrue();
       byte[] body =
           ("{\"targets\":[{\"accountId\":\"acc_demo_twitter\"},{\"accountId\":\"acc_demo_linkedin\"},"

@@ -6,7 +6,7 @@ import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
-import dev.letmepost.publish.MinimalPublisher;
+import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
 import dev.letmepost.wire.Topics;
@@ -44,8 +44,9 @@ class LedgerRebalanceIT {
             StreamsConfig.consumerPrefix("heartbeat.interval.ms"),
             500);
 
-    try (MinimalPublisher publisher =
-            Services.startSandboxPublisher(bootstrap, topics, dir.resolve("sandbox"));
+    try (Services.SandboxPublishing publishing =
+            Services.startSandboxPublishing(
+                bootstrap, topics, dir.resolve("sandbox"), 0, Faults.NONE, "it");
         PostClient client = new PostClient(bootstrap, topics)) {
       KafkaStreams a =
           LedgerApp.start(

@@ -2,8 +2,8 @@ package dev.letmepost.it;
 
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
-import dev.letmepost.publish.MinimalPublisher;
-import dev.letmepost.testing.ChildLedger;
+import dev.letmepost.platform.sandbox.Faults;
+import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
 import dev.letmepost.wire.Topics;
@@ -32,11 +32,12 @@ class LedgerRestartIT {
     Topics topics = new Topics(prefix);
     TestBroker.createTopics(topics, PARTITIONS);
     Services.registerDemoAccounts(bootstrap, topics);
-    try (MinimalPublisher publisher =
-            Services.startSandboxPublisher(bootstrap, topics, dir.resolve("sandbox"));
+    try (Services.SandboxPublishing publishing =
+            Services.startSandboxPublishing(
+                bootstrap, topics, dir.resolve("sandbox"), 0, Faults.NONE, "it");
         PostClient client = new PostClient(bootstrap, topics)) {
       Workload work = new Workload(client, 7);
-      ChildLedger ledger = ChildLedger.start(bootstrap, prefix, PARTITIONS, dir.resolve("ledger"));
+      ChildLmp ledger = ChildLmp.ledger(bootstrap, prefix, PARTITIONS, dir.resolve("ledger"));
       try {
         ledger.awaitRunning(Duration.ofSeconds(90));
         work.sendNew(60);
@@ -47,7 +48,7 @@ class LedgerRestartIT {
         ledger.kill();
         work.sendNew(30);
         work.sendRetries(30);
-        ledger = ChildLedger.start(bootstrap, prefix, PARTITIONS, dir.resolve("ledger"));
+        ledger = ChildLmp.ledger(bootstrap, prefix, PARTITIONS, dir.resolve("ledger"));
         ledger.awaitRunning(Duration.ofSeconds(90));
         work.sendNew(20);
         work.sendRetries(40);

@@ -118,12 +118,36 @@ public final class Workload {
     return answers;
   }
 
-  /** The invariants of the product, checked from the topics and the sandbox's ground truth. */
+  /**
+   * The invariants of the product, checked from the topics and the sandbox's ground truth, for a
+   * run in which every target publishes.
+   */
   public void assertNothingTwiceAndEveryRequestAnsweredOnce(
       String bootstrapServers,
       Topics topics,
       Map<String, PostClient.Answer> answers,
       Path sandboxDir) {
+    List<PublishTask> tasks =
+        assertEveryRequestAnsweredOnceAndEachTargetTaskedOnce(bootstrapServers, topics, answers);
+    var posts = SandboxPlatform.readPosts(sandboxDir);
+    assertThat(
+            posts.stream()
+                .collect(
+                    Collectors.groupingBy(
+                        SandboxPlatform.AcceptedPost::taskId, Collectors.counting())))
+        .as("sandbox posts per task")
+        .allSatisfy((task, n) -> assertThat(n).as(task).isEqualTo(1L));
+    assertThat(posts.stream().map(SandboxPlatform.AcceptedPost::taskId).collect(Collectors.toSet()))
+        .as("tasks with a post; target results in the answers: " + targetResults(answers))
+        .containsExactlyInAnyOrderElementsOf(tasks.stream().map(PublishTask::taskId).toList());
+  }
+
+  /**
+   * The ledger's side of the invariants: every request answered exactly once, byte-identical
+   * answers per key, one publish task per target of every key. Returns the tasks.
+   */
+  public List<PublishTask> assertEveryRequestAnsweredOnceAndEachTargetTaskedOnce(
+      String bootstrapServers, Topics topics, Map<String, PostClient.Answer> answers) {
     var results =
         TopicReader.readAll(
             bootstrapServers,
@@ -177,17 +201,30 @@ public final class Workload {
     long expectedTargets =
         byKey.keySet().stream().mapToLong(k -> countTargets(bodies.get(k))).sum();
     assertThat(tasks).as("one task per target of every key").hasSize((int) expectedTargets);
+    return tasks;
+  }
 
-    var posts = SandboxPlatform.readPosts(sandboxDir);
-    assertThat(
-            posts.stream()
-                .collect(
-                    Collectors.groupingBy(
-                        SandboxPlatform.AcceptedPost::taskId, Collectors.counting())))
-        .as("sandbox posts per task")
-        .allSatisfy((task, n) -> assertThat(n).as(task).isEqualTo(1L));
-    assertThat(posts.stream().map(SandboxPlatform.AcceptedPost::taskId).collect(Collectors.toSet()))
-        .containsExactlyInAnyOrderElementsOf(tasks.stream().map(PublishTask::taskId).toList());
+  /** How many target results of the first answers have each status and error code. */
+  private static Map<String, Long> targetResults(Map<String, PostClient.Answer> answers) {
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    for (PostClient.Answer a : answers.values()) {
+      if (a.replayed()) {
+        continue;
+      }
+      com.fasterxml.jackson.databind.JsonNode body;
+      try {
+        body = Json.MAPPER.readTree(a.body());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      for (var r : body.path("results")) {
+        counts.merge(
+            r.path("status").asText() + "/" + r.path("error").path("code").asText(""),
+            1L,
+            Long::sum);
+      }
+    }
+    return counts;
   }
 
   private static long countTargets(byte[] body) {

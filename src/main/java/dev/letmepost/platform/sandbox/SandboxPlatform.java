@@ -2,9 +2,11 @@ package dev.letmepost.platform.sandbox;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.PublishTask.Media;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -74,7 +76,10 @@ public final class SandboxPlatform {
     }
   }
 
-  /** One line of the ground-truth file: a post the sandbox accepted. {@code text} may be null. */
+  /**
+   * One line of the ground-truth file: a post the sandbox accepted. {@code text} and {@code
+   * firstComment} may be null; {@code media} is never null.
+   */
   public record AcceptedPost(
       String taskId,
       String platformIdempotencyKey,
@@ -82,6 +87,8 @@ public final class SandboxPlatform {
       String platform,
       String batchId,
       String text,
+      List<Media> media,
+      String firstComment,
       String postId,
       Instant publishedAt) {
     public AcceptedPost {
@@ -90,8 +97,32 @@ public final class SandboxPlatform {
       Objects.requireNonNull(accountId, "accountId");
       Objects.requireNonNull(platform, "platform");
       Objects.requireNonNull(batchId, "batchId");
+      media = media == null ? List.of() : List.copyOf(media);
       Objects.requireNonNull(postId, "postId");
       Objects.requireNonNull(publishedAt, "publishedAt");
+    }
+
+    /** A post with text only: no media, no first comment. */
+    public AcceptedPost(
+        String taskId,
+        String platformIdempotencyKey,
+        String accountId,
+        String platform,
+        String batchId,
+        String text,
+        String postId,
+        Instant publishedAt) {
+      this(
+          taskId,
+          platformIdempotencyKey,
+          accountId,
+          platform,
+          batchId,
+          text,
+          List.of(),
+          null,
+          postId,
+          publishedAt);
     }
 
     /** {@code sandbox://<accountId>/<postId>}. */
@@ -101,6 +132,53 @@ public final class SandboxPlatform {
 
     SandboxPost answer(boolean duplicate) {
       return new SandboxPost(postId, uri(), publishedAt, duplicate);
+    }
+  }
+
+  /**
+   * What a client asks the sandbox to publish: a {@link PublishTask}'s content, from a task in
+   * process or from the body of an HTTP call. {@code text} and {@code firstComment} may be null.
+   */
+  public record Submission(
+      String platformIdempotencyKey,
+      String accountId,
+      String platform,
+      String taskId,
+      String batchId,
+      String text,
+      List<Media> media,
+      String firstComment) {
+    public Submission {
+      requireNonBlank(platformIdempotencyKey, "platformIdempotencyKey");
+      requireNonBlank(accountId, "accountId");
+      requireNonBlank(platform, "platform");
+      requireNonBlank(taskId, "taskId");
+      requireNonBlank(batchId, "batchId");
+      media = media == null ? List.of() : List.copyOf(media);
+      for (Media m : media) {
+        Objects.requireNonNull(m, "media element");
+        requireNonBlank(m.url(), "media url");
+      }
+    }
+
+    /** The content of {@code task}. */
+    public static Submission of(PublishTask task) {
+      return new Submission(
+          task.platformIdempotencyKey(),
+          task.accountId(),
+          task.platform(),
+          task.taskId(),
+          task.batchId(),
+          task.text(),
+          task.media(),
+          task.firstComment());
+    }
+
+    private static void requireNonBlank(String value, String field) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(
+            field + " must be a non-empty string, got '" + value + "'");
+      }
     }
   }
 
@@ -149,24 +227,46 @@ public final class SandboxPlatform {
    *
    * @throws UncheckedIOException if the post could not be written; it was then not accepted
    */
-  public synchronized SandboxPost publish(PublishTask task) {
+  public SandboxPost publish(PublishTask task) {
     Objects.requireNonNull(task, "task");
-    AcceptedPost first = byIdempotencyKey.get(task.platformIdempotencyKey());
-    if (first != null) {
+    return publish(Submission.of(task));
+  }
+
+  /**
+   * Publishes {@code submission}, or answers the post already accepted under its platform
+   * idempotency key (with {@code duplicate=true}, writing nothing, whatever the content).
+   *
+   * @throws UncheckedIOException if the post could not be written; it was then not accepted
+   */
+  public SandboxPost publish(Submission submission) {
+    return publish(submission, true);
+  }
+
+  /**
+   * Publishes {@code submission}; with {@code dedup} false a known platform idempotency key posts
+   * again (a second line, a new post id), as a platform without idempotency would. The lookup by
+   * key keeps answering the first post.
+   */
+  public synchronized SandboxPost publish(Submission submission, boolean dedup) {
+    Objects.requireNonNull(submission, "submission");
+    AcceptedPost first = byIdempotencyKey.get(submission.platformIdempotencyKey());
+    if (first != null && dedup) {
       return first.answer(true);
     }
     AcceptedPost post =
         new AcceptedPost(
-            task.taskId(),
-            task.platformIdempotencyKey(),
-            task.accountId(),
-            task.platform(),
-            task.batchId(),
-            task.text(),
+            submission.taskId(),
+            submission.platformIdempotencyKey(),
+            submission.accountId(),
+            submission.platform(),
+            submission.batchId(),
+            submission.text(),
+            submission.media(),
+            submission.firstComment(),
             newPostId(),
             clock.instant());
     append(line(post));
-    byIdempotencyKey.put(post.platformIdempotencyKey(), post);
+    byIdempotencyKey.putIfAbsent(post.platformIdempotencyKey(), post);
     postIds.add(post.postId());
     return post.answer(false);
   }
@@ -178,6 +278,11 @@ public final class SandboxPlatform {
   public synchronized Optional<SandboxPost> find(String platformIdempotencyKey) {
     return Optional.ofNullable(byIdempotencyKey.get(platformIdempotencyKey))
         .map(post -> post.answer(true));
+  }
+
+  /** The whole post accepted under {@code platformIdempotencyKey}, or empty. */
+  public synchronized Optional<AcceptedPost> accepted(String platformIdempotencyKey) {
+    return Optional.ofNullable(byIdempotencyKey.get(platformIdempotencyKey));
   }
 
   /**
@@ -255,6 +360,18 @@ public final class SandboxPlatform {
     node.put("batchId", post.batchId());
     if (post.text() != null) {
       node.put("text", post.text());
+    }
+    if (!post.media().isEmpty()) {
+      ArrayNode media = node.putArray("media");
+      for (Media m : post.media()) {
+        ObjectNode item = media.addObject().put("url", m.url());
+        if (m.altText() != null) {
+          item.put("altText", m.altText());
+        }
+      }
+    }
+    if (post.firstComment() != null) {
+      node.put("firstComment", post.firstComment());
     }
     node.put("postId", post.postId());
     node.put("publishedAt", DateTimeFormatter.ISO_INSTANT.format(post.publishedAt()));
@@ -336,12 +453,43 @@ public final class SandboxPlatform {
           requiredText(node, "accountId"),
           requiredText(node, "platform"),
           requiredText(node, "batchId"),
-          node.hasNonNull("text") ? node.get("text").asText() : null,
+          optionalText(node, "text"),
+          media(node),
+          optionalText(node, "firstComment"),
           requiredText(node, "postId"),
           Instant.parse(publishedAt));
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("publishedAt is not RFC 3339: '" + publishedAt + "'", e);
     }
+  }
+
+  private static List<Media> media(JsonNode node) {
+    JsonNode media = node.get("media");
+    if (media == null || media.isNull()) {
+      return List.of();
+    }
+    if (!media.isArray()) {
+      throw new IllegalArgumentException("media must be an array, got " + media);
+    }
+    List<Media> list = new ArrayList<>();
+    for (JsonNode item : media) {
+      if (!item.isObject()) {
+        throw new IllegalArgumentException("media element must be an object, got " + item);
+      }
+      list.add(new Media(requiredText(item, "url"), optionalText(item, "altText")));
+    }
+    return list;
+  }
+
+  private static String optionalText(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw new IllegalArgumentException(field + " must be a string, got " + value);
+    }
+    return value.asText();
   }
 
   private static String requiredText(JsonNode node, String field) {

@@ -8,6 +8,7 @@ import dev.letmepost.platform.sandbox.SandboxPlatform.AcceptedPost;
 import dev.letmepost.platform.sandbox.SandboxPlatform.SandboxPost;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.PublishTask.Media;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,6 +80,60 @@ class SandboxPlatformTest {
 
     assertThat(again).isEqualTo(new SandboxPost(first.postId(), first.uri(), NOW, true));
     assertThat(Files.readAllBytes(dir.resolve("posts.jsonl"))).isEqualTo(before);
+  }
+
+  @Test
+  void mediaAndFirstCommentAreSavedAndReadBackAfterARestart() throws IOException {
+    SandboxPlatform sandbox = new SandboxPlatform(dir, CLOCK);
+    SandboxPost post =
+        sandbox.publish(
+            new SandboxPlatform.Submission(
+                "pik_1",
+                "acc_1",
+                "bluesky",
+                "t_1",
+                "batch_1",
+                null,
+                List.of(
+                    new Media("https://example.com/a.png", "a cat"),
+                    new Media("https://example.com/b.png", null)),
+                "first!"));
+
+    assertThat(Files.readAllLines(dir.resolve("posts.jsonl")))
+        .containsExactly(
+            "{\"taskId\":\"t_1\",\"platformIdempotencyKey\":\"pik_1\",\"accountId\":\"acc_1\","
+                + "\"platform\":\"bluesky\",\"batchId\":\"batch_1\","
+                + "\"media\":[{\"url\":\"https://example.com/a.png\",\"altText\":\"a cat\"},"
+                + "{\"url\":\"https://example.com/b.png\"}],\"firstComment\":\"first!\","
+                + "\"postId\":\""
+                + post.postId()
+                + "\",\"publishedAt\":\"2026-03-01T12:00:00Z\"}");
+    AcceptedPost expected =
+        new AcceptedPost(
+            "t_1",
+            "pik_1",
+            "acc_1",
+            "bluesky",
+            "batch_1",
+            null,
+            List.of(
+                new Media("https://example.com/a.png", "a cat"),
+                new Media("https://example.com/b.png", null)),
+            "first!",
+            post.postId(),
+            NOW);
+    assertThat(SandboxPlatform.readPosts(dir)).containsExactly(expected);
+    assertThat(new SandboxPlatform(dir, CLOCK).accepted("pik_1")).contains(expected);
+  }
+
+  @Test
+  void submissionRejectsABlankKeyNamingIt() {
+    assertThatThrownBy(
+            () ->
+                new SandboxPlatform.Submission(
+                    " ", "acc_1", "sandbox", "t_1", "batch_1", "x", null, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("platformIdempotencyKey must be a non-empty string, got ' '");
   }
 
   @Test

@@ -12,16 +12,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code lmp serve --no-demo} against a given cluster, in a child JVM, so that a test can kill it
- * with SIGKILL mid-stream: the ledger role alone, as production runs it.
+ * An {@code lmp} command in a child JVM, so that a test can kill it with SIGKILL mid-stream: the
+ * ledger ({@code serve --no-demo}) or a publisher, as production runs them.
  */
-public final class ChildLedger implements AutoCloseable {
+public final class ChildLmp implements AutoCloseable {
   private final Process process;
+  private final String readyLine;
   private final CountDownLatch running = new CountDownLatch(1);
   private final StringBuilder output = new StringBuilder();
 
-  private ChildLedger(Process process) {
+  private ChildLmp(Process process, String readyLine) {
     this.process = process;
+    this.readyLine = readyLine;
     Thread reader =
         new Thread(
             () -> {
@@ -33,7 +35,7 @@ public final class ChildLedger implements AutoCloseable {
                   synchronized (output) {
                     output.append(line).append('\n');
                   }
-                  if (line.startsWith("letmepost-streams is running")) {
+                  if (line.startsWith(readyLine)) {
                     running.countDown();
                   }
                 }
@@ -41,24 +43,21 @@ public final class ChildLedger implements AutoCloseable {
                 // the process died; the test sees it through awaitRunning or exit
               }
             },
-            "child-ledger-output");
+            "child-lmp-output");
     reader.setDaemon(true);
     reader.start();
   }
 
-  public static ChildLedger start(
+  /** The ledger role alone: {@code lmp serve --no-demo} against {@code bootstrapServers}. */
+  public static ChildLmp ledger(
       String bootstrapServers, String topicPrefix, int partitions, Path dataDir, String... extra)
       throws IOException {
-    List<String> cmd =
+    List<String> args =
         new ArrayList<>(
             List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.letmepost.cli.Lmp",
                 "serve",
                 "--no-demo",
+                "--no-publishers",
                 "--bootstrap-servers",
                 bootstrapServers,
                 "--topic-prefix",
@@ -76,15 +75,35 @@ public final class ChildLedger implements AutoCloseable {
                 // serve also runs the HTTP gateway: any free port, never a fixed one.
                 "--http-port",
                 "0"));
-    cmd.addAll(List.of(extra));
+    args.addAll(List.of(extra));
+    return start("letmepost-streams is running", args);
+  }
+
+  /** {@code lmp publisher} with {@code args}; ready once it prints its "publishing" line. */
+  public static ChildLmp publisher(List<String> args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("publisher"));
+    all.addAll(args);
+    return start("publishing ", all);
+  }
+
+  private static ChildLmp start(String readyLine, List<String> args) throws IOException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.letmepost.cli.Lmp"));
+    cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    return new ChildLedger(p);
+    return new ChildLmp(p, readyLine);
   }
 
   public void awaitRunning(Duration timeout) throws InterruptedException {
     if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException(
-          "child ledger not running after " + timeout + "; output:\n" + output());
+          "child lmp not running after " + timeout + "; output:\n" + output());
     }
   }
 

@@ -1,0 +1,145 @@
+package dev.letmepost.cli;
+
+import dev.letmepost.platform.Connectors;
+import dev.letmepost.publish.Credentials;
+import dev.letmepost.publish.PublisherConfig;
+import dev.letmepost.publish.Publishers;
+import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.Topics;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lmp publisher}: runs the publisher workers of one or more platforms against a cluster, one
+ * consumer group per platform.
+ */
+@Command(
+    name = "publisher",
+    mixinStandardHelpOptions = true,
+    description =
+        "Publish the tasks of the given platforms (one consumer group each), at most once per target.")
+final class PublisherCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+
+  @Option(
+      names = "--platform",
+      required = true,
+      paramLabel = "NAME",
+      description =
+          "platform to publish to (repeatable), or 'all': mastodon, bluesky, linkedin, twitter (x),"
+              + " threads, telegram, discord, slack, sandbox")
+  List<String> platforms;
+
+  @Option(
+      names = "--instance-id",
+      description =
+          "this worker's stable id, unique among running workers; a restart with the same id takes"
+              + " over its transactions at once (default: the host name)")
+  String instanceId;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "16",
+      description =
+          "most platform calls in progress at once, per platform (default: ${DEFAULT-VALUE})")
+  int threads;
+
+  @Option(
+      names = "--request-timeout",
+      defaultValue = "PT20S",
+      description = "platform call timeout, ISO-8601 (default: ${DEFAULT-VALUE})")
+  Duration requestTimeout;
+
+  @Option(
+      names = "--sandbox-url",
+      paramLabel = "URL",
+      description =
+          "send every task to the sandbox platform at this URL instead of the real API (demo, tests)")
+  URI sandboxUrl;
+
+  @Override
+  public Integer call() throws Exception {
+    Topics topics = kafka.topics();
+    Set<Platform> selected = parsePlatforms(platforms);
+    String id = instanceId != null ? instanceId : defaultInstanceId();
+    List<PublisherConfig> configs =
+        selected.stream()
+            .map(
+                p ->
+                    PublisherConfig.defaults(topics, p, id)
+                        .withThreads(threads)
+                        .withTimeouts(Duration.ofSeconds(5), requestTimeout))
+            .toList();
+    Publishers publishers =
+        Publishers.start(
+            kafka.bootstrapServers,
+            configs,
+            http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
+            Credentials.fromEnvironment(),
+            Clock.systemUTC());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  publishers.close();
+                  stopped.countDown();
+                },
+                "lmp-publisher-shutdown"));
+    System.out.println(
+        "publishing "
+            + selected.stream().map(Platform::wireName).toList()
+            + " as instance "
+            + id
+            + " against "
+            + kafka.bootstrapServers
+            + (sandboxUrl != null ? " through the sandbox at " + sandboxUrl : ""));
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  /** The platforms named, 'all' meaning every one; an unknown name is an error naming it. */
+  static Set<Platform> parsePlatforms(List<String> names) {
+    Set<Platform> out = new LinkedHashSet<>();
+    for (String name : names) {
+      for (String n : name.split(",")) {
+        if (n.equalsIgnoreCase("all")) {
+          out.addAll(Arrays.asList(Platform.values()));
+          continue;
+        }
+        out.add(
+            Platform.byName(n.trim().toLowerCase())
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "unknown platform '"
+                                + n
+                                + "'; expected one of "
+                                + Arrays.stream(Platform.values()).map(Platform::wireName).toList()
+                                + " or all")));
+      }
+    }
+    return out;
+  }
+
+  static String defaultInstanceId() {
+    try {
+      return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

@@ -1,0 +1,335 @@
+package dev.letmepost.platform.linkedin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.publish.AccountAccess;
+import dev.letmepost.publish.CallResult;
+import dev.letmepost.publish.Connector;
+import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.PlatformHttp;
+import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.PublishTask;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The LinkedIn connector: publishes a text post as a member or an organization through the
+ * versioned Posts API ({@code POST /rest/posts}), and reconciles by sending the same post again.
+ */
+public final class LinkedInConnector implements Connector {
+  /*
+   * The request. One POST to {endpoint}/rest/posts with the versioned-API headers LinkedIn requires
+   * on every call (LinkedIn-Version: YYYYMM, X-Restli-Protocol-Version: 2.0.0). The author is the
+   * account's handle, which must be a person or organization URN: anything else is refused before a
+   * request, since LinkedIn would only answer 4xx. The commentary is in LinkedIn's "little" text
+   * format, where \ | { } @ [ ] ( ) < > # * _ ~ are reserved (mentions, hashtags, templates); an
+   * unescaped one makes LinkedIn cut the post at that character while still answering 201. Our text
+   * is plain text, so every reserved character is backslash-escaped: a "#tag" is posted as the
+   * literal text, not a hashtag element. Media and first comments need an upload and a second call
+   * (comments API), which this connector does not make: such tasks are refused before any request.
+   *
+   * The answer. 201 carries the new post's URN in x-restli-id (the body is empty): published. A 201
+   * without the header means the post almost certainly exists but we cannot name it: unclear, so
+   * the worker reconciles. 401 and 403 (token expired or revoked, w_member_social or
+   * w_organization_social missing, member not an admin of the organization) mean the account must
+   * be reconnected. 429 is LinkedIn's throttle (per member and application per day): nothing was
+   * posted. 5xx came after the request was sent: unclear.
+   *
+   * Duplicates, and why reconcile re-sends. LinkedIn refuses a post whose content repeats a recent
+   * post of the same author with 422 and an inputErrors code DUPLICATE_POST, and its message names
+   * the earlier post: "Content is a duplicate of urn:li:share:7141138937766391808". So the same
+   * request is an idempotent lookup: if the first attempt landed, the repeat answers 422 naming it
+   * (published, with the original's URN); if it never landed, the repeat makes it now (201,
+   * published, once). Either way exactly one post exists afterwards. That is what reconcile does,
+   * and why publish treats a duplicate answer as published too: a redelivered task whose first
+   * attempt was lost finds its post instead of failing. A duplicate whose URN we cannot read is
+   * unknown: the post exists but may not be ours, and we cannot name it.
+   *
+   * Limits of that reasoning, stated rather than hidden: LinkedIn does not document how long it
+   * remembers content for duplicate detection, so a reconcile long after the first attempt could
+   * post a second time; the worker reconciles promptly, within the task's deadline. A duplicate may
+   * also be of a post the user made by hand with the same text (reported as published: the content
+   * is on the account), or of a post since deleted (LinkedIn has been seen naming such URNs).
+   *
+   * In reconcile, an answer that would fail the target (401, 403, 400) proves nothing about the
+   * first attempt, so it becomes unknown; a refusal made before any request (media, non-URN author)
+   * proves no earlier attempt sent anything either, so it is absent and publish will refuse it.
+   */
+
+  /** LinkedIn's public API. */
+  public static final String DEFAULT_ENDPOINT = "https://api.linkedin.com";
+
+  /**
+   * The Posts API version sent in {@code LinkedIn-Version}: July 2026. LinkedIn supports each
+   * monthly version for at least a year and answers 426 once it is sunset; bump it then.
+   */
+  public static final String LINKEDIN_VERSION = "202607";
+
+  static final String FEED_URL = "https://www.linkedin.com/feed/update/";
+
+  private static final Pattern AUTHOR =
+      Pattern.compile("urn:li:person:[A-Za-z0-9_-]+|urn:li:organization:[0-9]+");
+  private static final Pattern POST_URN = Pattern.compile("urn:li:(?:share|ugcPost):[0-9]+");
+  private static final Pattern DUPLICATE_OF =
+      Pattern.compile("duplicate of (urn:li:(?:share|ugcPost):[0-9]+)");
+  private static final Pattern TEXT_LENGTH =
+      Pattern.compile("(?i)text length \\(\\d+ characters\\) exceeded");
+  private static final String RESERVED = "\\|{}@[]()<>#*_~";
+
+  private final PlatformHttp http;
+
+  public LinkedInConnector(PlatformHttp http) {
+    this.http = Objects.requireNonNull(http, "http");
+  }
+
+  @Override
+  public Platform platform() {
+    return Platform.LINKEDIN;
+  }
+
+  @Override
+  public CallResult publish(PublishTask task, AccountAccess account) {
+    Optional<CallResult.Failed> refused = refuseBeforeSending(task, account);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    return scrub(send(task, account), account);
+  }
+
+  @Override
+  public CallResult reconcile(PublishTask task, AccountAccess account) {
+    Optional<CallResult.Failed> refused = refuseBeforeSending(task, account);
+    if (refused.isPresent()) {
+      return new CallResult.Absent(
+          "linkedin never receives task "
+              + task.taskId()
+              + ", which this connector refuses before any request ("
+              + refused.get().message()
+              + ")");
+    }
+    CallResult again = send(task, account);
+    if (again instanceof CallResult.Failed failed) {
+      again =
+          new CallResult.Unknown(
+              "re-sending task "
+                  + task.taskId()
+                  + " to find an earlier attempt was refused, so whether that attempt posted is"
+                  + " unknown: "
+                  + failed.code()
+                  + ": "
+                  + failed.message());
+    }
+    return scrub(again, account);
+  }
+
+  /** The request body the Posts API takes for a text-only post by {@code author}. */
+  static String body(String author, String text) {
+    Map<String, Object> distribution = new LinkedHashMap<>();
+    distribution.put("feedDistribution", "MAIN_FEED");
+    distribution.put("targetEntities", List.of());
+    distribution.put("thirdPartyDistributionChannels", List.of());
+    Map<String, Object> post = new LinkedHashMap<>();
+    post.put("author", author);
+    post.put("commentary", escapeLittleText(text));
+    post.put("visibility", "PUBLIC");
+    post.put("distribution", distribution);
+    post.put("lifecycleState", "PUBLISHED");
+    post.put("isReshareDisabledByAuthor", false);
+    return PlatformHttp.toJson(post);
+  }
+
+  /** {@code text} with each of little's reserved characters backslash-escaped, as plain text. */
+  static String escapeLittleText(String text) {
+    StringBuilder escaped = new StringBuilder(text.length() + 16);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (RESERVED.indexOf(c) >= 0) {
+        escaped.append('\\');
+      }
+      escaped.append(c);
+    }
+    return escaped.toString();
+  }
+
+  private Optional<CallResult.Failed> refuseBeforeSending(PublishTask task, AccountAccess account) {
+    if (!task.media().isEmpty()) {
+      return Optional.of(
+          new CallResult.Failed(
+              ErrorCodes.UNSUPPORTED_CONTENT,
+              "task "
+                  + task.taskId()
+                  + " has "
+                  + task.media().size()
+                  + " media item(s); the linkedin connector posts text only (media needs an"
+                  + " upload through the Images API first)"));
+    }
+    if (task.firstComment() != null && !task.firstComment().isBlank()) {
+      return Optional.of(
+          new CallResult.Failed(
+              ErrorCodes.UNSUPPORTED_CONTENT,
+              "task "
+                  + task.taskId()
+                  + " has a firstComment; the linkedin connector does not post comments"));
+    }
+    String author = account.account().handle();
+    if (author == null || !AUTHOR.matcher(author).matches()) {
+      return Optional.of(
+          new CallResult.Failed(
+              ErrorCodes.REJECTED_BY_PLATFORM,
+              "account "
+                  + account.account().accountId()
+                  + " has handle '"
+                  + author
+                  + "', which is not a LinkedIn author URN (urn:li:person:… or"
+                  + " urn:li:organization:…)"));
+    }
+    return Optional.empty();
+  }
+
+  private CallResult send(PublishTask task, AccountAccess account) {
+    URI uri = URI.create(account.endpoint(DEFAULT_ENDPOINT) + "/rest/posts");
+    String text = task.text() == null ? "" : task.text();
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .header("Authorization", "Bearer " + account.secretValue())
+            .header("LinkedIn-Version", LINKEDIN_VERSION)
+            .header("X-Restli-Protocol-Version", "2.0.0")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body(account.account().handle(), text)))
+            .build();
+    String what = "linkedin " + PlatformHttp.describe(request) + "/rest/posts";
+    return classify(http.send(request), what);
+  }
+
+  private CallResult classify(HttpResponse<String> response, String what) {
+    int status = response.statusCode();
+    String body = response.body();
+    if (status == 201) {
+      Optional<String> id = response.headers().firstValue("x-restli-id");
+      if (id.isEmpty() || id.get().isBlank()) {
+        return new CallResult.Unclear(
+            ErrorCodes.MALFORMED_RESPONSE,
+            what + " answered 201 without an x-restli-id header" + PlatformHttp.excerpt(body));
+      }
+      String urn = id.get().trim();
+      if (!POST_URN.matcher(urn).matches()) {
+        return new CallResult.Unclear(
+            ErrorCodes.MALFORMED_RESPONSE,
+            what + " answered 201 with x-restli-id '" + urn + "', which is not a post URN");
+      }
+      return published(urn);
+    }
+    if (status >= 200 && status < 300) {
+      return new CallResult.Unclear(
+          ErrorCodes.MALFORMED_RESPONSE,
+          what + " answered " + status + " instead of 201 Created" + PlatformHttp.excerpt(body));
+    }
+    JsonNode json = PlatformHttp.json(body);
+    if ((status == 400 || status == 409 || status == 422) && isDuplicate(json)) {
+      String message = text(json, "message");
+      Matcher original = DUPLICATE_OF.matcher(message);
+      if (original.find()) {
+        return published(original.group(1));
+      }
+      return new CallResult.Unknown(
+          what
+              + " answered "
+              + status
+              + " DUPLICATE_POST without naming the original post, so it cannot be told whether"
+              + " this task's post exists"
+              + PlatformHttp.excerpt(body));
+    }
+    Optional<CallResult> common = http.commonFailure(response, what);
+    if (common.isPresent()) {
+      return common.get();
+    }
+    if (status == 403) {
+      return new CallResult.Failed(
+          ErrorCodes.ACCOUNT_DISCONNECTED,
+          what
+              + " answered 403: the token lacks w_member_social/w_organization_social or may not"
+              + " post as this author; reconnect the account"
+              + PlatformHttp.excerpt(body));
+    }
+    if ((status == 400 || status == 422) && TEXT_LENGTH.matcher(text(json, "message")).find()) {
+      return new CallResult.Failed(
+          ErrorCodes.TEXT_TOO_LONG,
+          what + " answered " + status + ": commentary too long" + PlatformHttp.excerpt(body));
+    }
+    if (status == 426) {
+      return new CallResult.Failed(
+          ErrorCodes.REJECTED_BY_PLATFORM,
+          what
+              + " answered 426: LinkedIn-Version "
+              + LINKEDIN_VERSION
+              + " is no longer supported"
+              + PlatformHttp.excerpt(body));
+    }
+    if (status >= 400 && status < 500) {
+      return new CallResult.Failed(
+          ErrorCodes.REJECTED_BY_PLATFORM,
+          what + " refused the post (" + status + ")" + PlatformHttp.excerpt(body));
+    }
+    return new CallResult.Unclear(
+        ErrorCodes.PLATFORM_ERROR,
+        what + " answered unexpected status " + status + PlatformHttp.excerpt(body));
+  }
+
+  private static boolean isDuplicate(JsonNode json) {
+    if (json == null) {
+      return false;
+    }
+    if ("DUPLICATE_POST".equals(text(json, "code"))) {
+      return true;
+    }
+    for (JsonNode error : json.path("errorDetails").path("inputErrors")) {
+      if ("DUPLICATE_POST".equals(error.path("code").asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String text(JsonNode json, String field) {
+    return json == null ? "" : json.path(field).asText("");
+  }
+
+  private static CallResult.Published published(String urn) {
+    return new CallResult.Published(urn, FEED_URL + urn);
+  }
+
+  /** {@code result} with the account's secret masked in its message, should a body echo it. */
+  private static CallResult scrub(CallResult result, AccountAccess account) {
+    String secret = account.secret() == null ? null : account.secret().reveal();
+    if (secret == null || secret.isEmpty()) {
+      return result;
+    }
+    if (result instanceof CallResult.Failed r) {
+      return new CallResult.Failed(r.code(), mask(r.message(), secret));
+    }
+    if (result instanceof CallResult.NotSent r) {
+      return new CallResult.NotSent(r.code(), mask(r.message(), secret), r.retryAfter());
+    }
+    if (result instanceof CallResult.Unclear r) {
+      return new CallResult.Unclear(r.code(), mask(r.message(), secret));
+    }
+    if (result instanceof CallResult.Unknown r) {
+      return new CallResult.Unknown(mask(r.message(), secret));
+    }
+    if (result instanceof CallResult.Absent r) {
+      return new CallResult.Absent(mask(r.message(), secret));
+    }
+    return result;
+  }
+
+  private static String mask(String message, String secret) {
+    return message.replace(secret, "***");
+  }
+}

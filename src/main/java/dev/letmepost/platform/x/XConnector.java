@@ -1,0 +1,262 @@
+package dev.letmepost.platform.x;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.publish.AccountAccess;
+import dev.letmepost.publish.CallResult;
+import dev.letmepost.publish.Connector;
+import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.PlatformHttp;
+import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.PublishTask;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The X (Twitter) connector: publishes a text post through the X API v2 ({@code POST /2/tweets})
+ * with the account's OAuth 2.0 user-context token. It has no reconciliation: X offers none.
+ */
+public final class XConnector implements Connector {
+  /*
+   * The request. One POST to {endpoint}/2/tweets with {"text": ...}; X answers 201 with
+   * {"data": {"id", "text", "edit_history_tweet_ids"}}. The token must be a user-context token
+   * (OAuth 2.0 PKCE with tweet.write): an app-only bearer token is refused with 403
+   * unsupported-authentication. Media needs the upload endpoint first and a first comment needs a
+   * second post in reply; this connector makes neither, so such tasks are refused before any
+   * request.
+   *
+   * Why there is no reconcile. X has no idempotency key and no lookup by anything we control: the
+   * only way to find an earlier attempt would be to search the user's timeline by text, which the
+   * lower API tiers cannot do and which cannot tell our post from one the user made by hand.
+   * Re-sending is no lookup either: X refuses repeated text with 403 "You are not allowed to create
+   * a Tweet with duplicate content." without naming the existing post. So reconcile stays the SPI
+   * default (unknown), and a duplicate answer to publish is unknown too: the text is on the account,
+   * but whether this task put it there cannot be told, and reporting it published would be a guess.
+   *
+   * The answers. 401: the token expired or was revoked. 403 comes in kinds told apart by the
+   * problem's type and detail: duplicate content (unknown), the app or token not allowed to post
+   * (client-forbidden/client-not-enrolled, unsupported-authentication, oauth1-permissions: the
+   * account must be reconnected), anything else the platform refusing this post. 400 is an invalid
+   * request. 429 comes with x-rate-limit-* headers and, for posting, the 24-hour app and user
+   * windows x-app-limit-24hour-* and x-user-limit-24hour-*; the wait is until the latest reset of an
+   * exhausted window (epoch seconds, read against the injected clock), else until
+   * x-rate-limit-reset, else Retry-After. 5xx, a timeout, or a 2xx whose id cannot be read leave the
+   * post possibly made: unclear.
+   */
+
+  /** X's public API. */
+  public static final String DEFAULT_ENDPOINT = "https://api.x.com";
+
+  static final String STATUS_URL = "https://x.com/i/web/status/";
+
+  private static final Pattern POST_ID = Pattern.compile("[0-9]{1,19}");
+  private static final Pattern TOO_LONG = Pattern.compile("(?i)too long|bit shorter|\\blength\\b");
+  private static final Pattern DUPLICATE = Pattern.compile("(?i)duplicate content");
+  private static final Pattern NOT_PERMITTED_TO_POST =
+      Pattern.compile(
+          "/problems/(client-forbidden|unsupported-authentication|oauth1-permissions)$");
+
+  /** Rate-limit windows: remaining header → reset header (epoch seconds). */
+  private static final Map<String, String> WINDOWS =
+      Map.of(
+          "x-rate-limit-remaining", "x-rate-limit-reset",
+          "x-app-limit-24hour-remaining", "x-app-limit-24hour-reset",
+          "x-user-limit-24hour-remaining", "x-user-limit-24hour-reset");
+
+  private final PlatformHttp http;
+
+  public XConnector(PlatformHttp http) {
+    this.http = Objects.requireNonNull(http, "http");
+  }
+
+  @Override
+  public Platform platform() {
+    return Platform.TWITTER;
+  }
+
+  @Override
+  public CallResult publish(PublishTask task, AccountAccess account) {
+    if (!task.media().isEmpty()) {
+      return new CallResult.Failed(
+          ErrorCodes.UNSUPPORTED_CONTENT,
+          "task "
+              + task.taskId()
+              + " has "
+              + task.media().size()
+              + " media item(s); the x connector posts text only (media needs the upload"
+              + " endpoint first)");
+    }
+    if (task.firstComment() != null && !task.firstComment().isBlank()) {
+      return new CallResult.Failed(
+          ErrorCodes.UNSUPPORTED_CONTENT,
+          "task " + task.taskId() + " has a firstComment; the x connector does not post replies");
+    }
+    URI uri = URI.create(account.endpoint(DEFAULT_ENDPOINT) + "/2/tweets");
+    String text = task.text() == null ? "" : task.text();
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .header("Authorization", "Bearer " + account.secretValue())
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(PlatformHttp.toJson(Map.of("text", text))))
+            .build();
+    String what = "x " + PlatformHttp.describe(request) + "/2/tweets";
+    return scrub(classify(http.send(request), what), account);
+  }
+
+  private CallResult classify(HttpResponse<String> response, String what) {
+    int status = response.statusCode();
+    String body = response.body();
+    JsonNode json = PlatformHttp.json(body);
+    if (status >= 200 && status < 300) {
+      String id = json == null ? "" : json.path("data").path("id").asText("");
+      if (!POST_ID.matcher(id).matches()) {
+        return new CallResult.Unclear(
+            ErrorCodes.MALFORMED_RESPONSE,
+            what + " answered " + status + " without a post id" + PlatformHttp.excerpt(body));
+      }
+      return new CallResult.Published(id, STATUS_URL + id);
+    }
+    if (status == 429) {
+      return rateLimited(response, what);
+    }
+    Optional<CallResult> common = http.commonFailure(response, what);
+    if (common.isPresent()) {
+      return common.get();
+    }
+    String problem = problem(json, body);
+    if (status == 403) {
+      if (DUPLICATE.matcher(text(json, "detail")).find()) {
+        return new CallResult.Unknown(
+            what
+                + " refused the text as duplicate content without naming the existing post;"
+                + " whether this task posted it cannot be told"
+                + problem);
+      }
+      if (NOT_PERMITTED_TO_POST.matcher(text(json, "type")).find()) {
+        return new CallResult.Failed(
+            ErrorCodes.ACCOUNT_DISCONNECTED,
+            what
+                + " answered 403: the app or token may not post for this user; reconnect the"
+                + " account with a user-context token"
+                + problem);
+      }
+    }
+    if ((status == 400 || status == 403) && TOO_LONG.matcher(problem).find()) {
+      return new CallResult.Failed(
+          ErrorCodes.TEXT_TOO_LONG, what + " answered " + status + ": text too long" + problem);
+    }
+    if (status >= 400 && status < 500) {
+      return new CallResult.Failed(
+          ErrorCodes.REJECTED_BY_PLATFORM, what + " refused the post (" + status + ")" + problem);
+    }
+    return new CallResult.Unclear(
+        ErrorCodes.PLATFORM_ERROR,
+        what + " answered unexpected status " + status + PlatformHttp.excerpt(body));
+  }
+
+  private CallResult rateLimited(HttpResponse<String> response, String what) {
+    Instant now = http.clock().instant();
+    Instant until = null;
+    String window = null;
+    for (Map.Entry<String, String> w : WINDOWS.entrySet()) {
+      Instant reset = epochSeconds(response, w.getValue());
+      if (reset != null
+          && "0".equals(response.headers().firstValue(w.getKey()).orElse("").trim())
+          && (until == null || reset.isAfter(until))) {
+        until = reset;
+        window = w.getValue();
+      }
+    }
+    if (until == null) {
+      until = epochSeconds(response, "x-rate-limit-reset");
+      window = until == null ? null : "x-rate-limit-reset";
+    }
+    Duration wait;
+    String hint;
+    if (until != null) {
+      wait = Duration.between(now, until);
+      wait = wait.isNegative() ? Duration.ZERO : wait;
+      hint = " (" + window + " " + until.getEpochSecond() + ", in " + wait.toSeconds() + " s)";
+    } else {
+      wait = http.retryAfter(response);
+      hint = wait == null ? "" : " (Retry-After " + wait.toSeconds() + " s)";
+    }
+    return new CallResult.NotSent(
+        ErrorCodes.RATE_LIMITED,
+        what + " answered 429 Too Many Requests" + hint + PlatformHttp.excerpt(response.body()),
+        wait);
+  }
+
+  private static Instant epochSeconds(HttpResponse<?> response, String header) {
+    Optional<String> value = response.headers().firstValue(header);
+    if (value.isEmpty()) {
+      return null;
+    }
+    try {
+      return Instant.ofEpochSecond(Long.parseLong(value.get().trim()));
+    } catch (NumberFormatException | java.time.DateTimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * {@code ": title: detail (reason) [first error message]"} from X's problem body, or the body's
+   * excerpt when it is not one.
+   */
+  private static String problem(JsonNode json, String body) {
+    if (json == null || !json.isObject()) {
+      return PlatformHttp.excerpt(body);
+    }
+    StringBuilder out = new StringBuilder();
+    append(out, text(json, "title"));
+    append(out, text(json, "detail"));
+    if (!text(json, "reason").isEmpty()) {
+      out.append(" (").append(text(json, "reason")).append(")");
+    }
+    for (JsonNode error : json.path("errors")) {
+      append(out, error.path("message").asText(""));
+    }
+    return out.length() == 0 ? PlatformHttp.excerpt(body) : out.toString();
+  }
+
+  private static void append(StringBuilder out, String part) {
+    if (!part.isBlank()) {
+      out.append(": ").append(part.strip());
+    }
+  }
+
+  private static String text(JsonNode json, String field) {
+    return json == null ? "" : json.path(field).asText("");
+  }
+
+  /** {@code result} with the account's secret masked in its message, should a body echo it. */
+  private static CallResult scrub(CallResult result, AccountAccess account) {
+    String secret = account.secret() == null ? null : account.secret().reveal();
+    if (secret == null || secret.isEmpty()) {
+      return result;
+    }
+    if (result instanceof CallResult.Failed r) {
+      return new CallResult.Failed(r.code(), mask(r.message(), secret));
+    }
+    if (result instanceof CallResult.NotSent r) {
+      return new CallResult.NotSent(r.code(), mask(r.message(), secret), r.retryAfter());
+    }
+    if (result instanceof CallResult.Unclear r) {
+      return new CallResult.Unclear(r.code(), mask(r.message(), secret));
+    }
+    if (result instanceof CallResult.Unknown r) {
+      return new CallResult.Unknown(mask(r.message(), secret));
+    }
+    return result;
+  }
+
+  private static String mask(String message, String secret) {
+    return message.replace(secret, "***");
+  }
+}

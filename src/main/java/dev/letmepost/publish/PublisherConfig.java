@@ -1,0 +1,122 @@
+package dev.letmepost.publish;
+
+import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.Topics;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How one platform's publisher worker runs.
+ *
+ * @param instanceId stable per worker instance: part of its transactional id, so that a restarted
+ *     instance fences its predecessor's unfinished transactions at once
+ * @param threads the most platform calls in progress at once (accounts in parallel, one call per
+ *     account at a time)
+ * @param maxInFlight tasks held (running or waiting to retry) before the worker stops polling
+ */
+public record PublisherConfig(
+    Topics topics,
+    Platform platform,
+    String instanceId,
+    int threads,
+    Duration connectTimeout,
+    Duration requestTimeout,
+    Duration backoffBase,
+    Duration backoffMax,
+    Duration minReconcileWait,
+    int maxInFlight) {
+
+  public PublisherConfig {
+    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(platform, "platform");
+    if (instanceId == null || !instanceId.matches("[A-Za-z0-9._-]+")) {
+      throw new IllegalArgumentException(
+          "instance id may hold only letters, digits, '.', '_' and '-', got '" + instanceId + "'");
+    }
+    if (threads < 1 || threads > 1024) {
+      throw new IllegalArgumentException("threads must be in 1..1024, got " + threads);
+    }
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("max in flight must be positive, got " + maxInFlight);
+    }
+    for (Duration d :
+        new Duration[] {
+          connectTimeout, requestTimeout, backoffBase, backoffMax, minReconcileWait
+        }) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("durations must be positive, got " + d);
+      }
+    }
+  }
+
+  /** Defaults: 16 threads, 5 s connect, 20 s request timeout, backoff 500 ms..30 s. */
+  public static PublisherConfig defaults(Topics topics, Platform platform, String instanceId) {
+    return new PublisherConfig(
+        topics,
+        platform,
+        instanceId,
+        16,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(20),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(1),
+        10_000);
+  }
+
+  public PublisherConfig withThreads(int n) {
+    return new PublisherConfig(
+        topics,
+        platform,
+        instanceId,
+        n,
+        connectTimeout,
+        requestTimeout,
+        backoffBase,
+        backoffMax,
+        minReconcileWait,
+        maxInFlight);
+  }
+
+  public PublisherConfig withTimeouts(Duration connect, Duration request) {
+    return new PublisherConfig(
+        topics,
+        platform,
+        instanceId,
+        threads,
+        connect,
+        request,
+        backoffBase,
+        backoffMax,
+        minReconcileWait,
+        maxInFlight);
+  }
+
+  public PublisherConfig withBackoff(Duration base, Duration max, Duration reconcileWait) {
+    return new PublisherConfig(
+        topics,
+        platform,
+        instanceId,
+        threads,
+        connectTimeout,
+        requestTimeout,
+        base,
+        max,
+        reconcileWait,
+        maxInFlight);
+  }
+
+  /** The consumer group of this platform's workers: {@code <prefix>publisher-<platform>}. */
+  public String groupId() {
+    return topics.prefix() + "publisher-" + platform.wireName();
+  }
+
+  /** The transactional id of this instance: {@code <group>-<instanceId>}. */
+  public String transactionalId() {
+    return groupId() + "-" + instanceId;
+  }
+
+  TaskRun.Backoff backoff() {
+    return new TaskRun.Backoff(backoffBase, backoffMax, minReconcileWait);
+  }
+}

@@ -1,0 +1,774 @@
+package dev.letmepost.publish;
+
+import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Json;
+import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.TargetError;
+import dev.letmepost.wire.TargetOutcome;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One platform's publisher worker: consumes {@code publish.<platform>} in the platform's consumer
+ * group, journals each task as attempting before any platform call, drives the call through its
+ * {@link Connector} with retries and reconciliation, and writes exactly one {@link TargetOutcome}
+ * per task to the target-outcomes topic.
+ */
+public final class PublisherWorker implements Runnable, AutoCloseable {
+  /*
+   * At most once (DESIGN.md section 5). The journal is a compacted topic partitioned like the
+   * publish topic. For each poll, ONE Kafka transaction writes an "attempting" entry per task
+   * (key task id, same partition number as the task) AND commits the consumed offsets
+   * (sendOffsetsToTransaction with the consumer's group metadata, so a worker that lost its
+   * partitions is fenced). Only after that commit does any platform call start. Hence:
+   *  - a task is either still unconsumed (it will be delivered again, nothing was called), or
+   *    consumed AND journaled; never consumed without a journal entry;
+   *  - the outcome and the entry's tombstone are written in one transaction, so a task is either
+   *    journaled without outcome, or has its outcome and no entry.
+   * After a crash the new owner of partition p reads journal partition p (read_committed) to its
+   * end and resumes every entry without tombstone in RECONCILE mode: the connector looks the post
+   * up, or repeats the same platform idempotency key, or answers `unknown`. It never publishes
+   * blindly. Restarting with the same instance id (transactional id) aborts the dead instance's
+   * open transaction at once; another instance waits for transaction.timeout.ms (15 s).
+   *
+   * Rebalance. On revocation, calls in progress finish (bounded by the request timeout), finished
+   * tasks get their outcomes, and every other task of the revoked partitions is re-journaled with
+   * what is known (whether any call may have reached the platform) for the next owner. On lost
+   * partitions (another member may already own them) nothing is re-journaled: the conservative
+   * "attempting" entry stands.
+   *
+   * Threads. The poll thread owns the consumer, the producer and every transaction; platform
+   * calls run on the lanes' executor (one lane per account) and hand their outcomes back through
+   * a queue that the poll thread flushes.
+   */
+
+  static final String MALFORMED_TASK = "malformed_task";
+
+  private static final Logger log = LoggerFactory.getLogger(PublisherWorker.class);
+  private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+  private static final Duration ERROR_PAUSE = Duration.ofSeconds(1);
+  private static final Duration JOURNAL_READ_TIMEOUT = Duration.ofSeconds(60);
+
+  private final PublisherConfig config;
+  private final Connector connector;
+  private final Function<String, Optional<Account>> accounts;
+  private final Credentials credentials;
+  private final Clock clock;
+  private final Consumer<String, byte[]> consumer;
+  private final Producer<String, byte[]> producer;
+  private final Supplier<Consumer<String, byte[]>> journalReaders;
+  private final String taskTopic;
+  private final String journalTopic;
+  private final ScheduledThreadPoolExecutor executor;
+  private final AccountLanes lanes;
+  private final Map<String, Running> active = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Running> finished = new ConcurrentLinkedQueue<>();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicInteger outcomesWritten = new AtomicInteger();
+  private volatile boolean closing;
+  private volatile boolean running;
+
+  /** A worker with its own Kafka clients against {@code bootstrapServers}. */
+  public static PublisherWorker create(
+      String bootstrapServers,
+      PublisherConfig config,
+      Connector connector,
+      Function<String, Optional<Account>> accounts,
+      Credentials credentials,
+      Clock clock) {
+    return new PublisherWorker(
+        config,
+        connector,
+        accounts,
+        credentials,
+        clock,
+        new KafkaConsumer<>(consumerConfig(bootstrapServers, config.groupId())),
+        new KafkaProducer<>(producerConfig(bootstrapServers, config.transactionalId())),
+        () -> new KafkaConsumer<>(journalReaderConfig(bootstrapServers)));
+  }
+
+  PublisherWorker(
+      PublisherConfig config,
+      Connector connector,
+      Function<String, Optional<Account>> accounts,
+      Credentials credentials,
+      Clock clock,
+      Consumer<String, byte[]> consumer,
+      Producer<String, byte[]> producer,
+      Supplier<Consumer<String, byte[]>> journalReaders) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.connector = Objects.requireNonNull(connector, "connector");
+    if (connector.platform() != config.platform()) {
+      throw new IllegalArgumentException(
+          "connector for "
+              + connector.platform().wireName()
+              + " cannot serve platform "
+              + config.platform().wireName());
+    }
+    this.accounts = Objects.requireNonNull(accounts, "accounts");
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.consumer = consumer;
+    this.producer = producer;
+    this.journalReaders = journalReaders;
+    this.taskTopic = config.topics().publish(config.platform()).name();
+    this.journalTopic = config.topics().journal(config.platform()).name();
+    this.executor = new ScheduledThreadPoolExecutor(config.threads(), daemonThreads());
+    this.executor.setRemoveOnCancelPolicy(true);
+    this.lanes = new AccountLanes(executor, clock);
+  }
+
+  static Map<String, Object> consumerConfig(String bootstrapServers, String groupId) {
+    return Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrapServers,
+        ConsumerConfig.GROUP_ID_CONFIG,
+        groupId,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        "earliest",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+        200,
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName(),
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+        StringDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+        ByteArrayDeserializer.class);
+  }
+
+  static Map<String, Object> journalReaderConfig(String bootstrapServers) {
+    return Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrapServers,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false,
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+        StringDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+        ByteArrayDeserializer.class);
+  }
+
+  static Map<String, Object> producerConfig(String bootstrapServers, String transactionalId) {
+    return Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrapServers,
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+        transactionalId,
+        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        15_000,
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        true,
+        ProducerConfig.ACKS_CONFIG,
+        "all",
+        ProducerConfig.LINGER_MS_CONFIG,
+        5,
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+        StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+        ByteArraySerializer.class);
+  }
+
+  /** The number of outcomes this worker has written. */
+  public int outcomesWritten() {
+    return outcomesWritten.get();
+  }
+
+  /** Polls, journals, publishes and answers until {@link #close()}. Runs once. */
+  @Override
+  public void run() {
+    running = true;
+    log.info(
+        "publisher {} ({}) starting on {} with connector {}",
+        config.groupId(),
+        config.transactionalId(),
+        taskTopic,
+        connector.getClass().getSimpleName());
+    try {
+      producer.initTransactions();
+      consumer.subscribe(List.of(taskTopic), new Rebalance());
+      while (!closing) {
+        try {
+          pollOnce();
+          flushFinished();
+          applyBackpressure();
+        } catch (WakeupException e) {
+          // close() woke the consumer; the loop condition ends the loop.
+        } catch (ProducerFencedException
+            | InvalidProducerEpochException
+            | OutOfOrderSequenceException
+            | AuthorizationException e) {
+          log.error(
+              "publisher {} was fenced or refused by the broker; stopping (its journaled tasks"
+                  + " will be reconciled by the next owner)",
+              config.transactionalId(),
+              e);
+          return;
+        } catch (RuntimeException e) {
+          log.error("publisher {} failed a loop; going on in {}", config.groupId(), ERROR_PAUSE, e);
+          pause();
+        }
+      }
+      handOver(Set.copyOf(consumer.assignment()), true);
+    } catch (RuntimeException e) {
+      log.error("publisher {} stopped on an error", config.groupId(), e);
+    } finally {
+      executor.shutdownNow();
+      closeQuietly(consumer::close, "consumer");
+      closeQuietly(() -> producer.close(Duration.ofSeconds(10)), "producer");
+      stopped.countDown();
+      log.info("publisher {} stopped", config.transactionalId());
+    }
+  }
+
+  /** Stops polling, hands over unfinished tasks through the journal, and closes the clients. */
+  @Override
+  public void close() {
+    closing = true;
+    if (!running) {
+      executor.shutdownNow();
+      closeQuietly(consumer::close, "consumer");
+      closeQuietly(() -> producer.close(Duration.ZERO), "producer");
+      return;
+    }
+    consumer.wakeup();
+    try {
+      if (!stopped.await(60, TimeUnit.SECONDS)) {
+        log.warn("publisher {} did not stop within 60 s", config.transactionalId());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void pollOnce() {
+    ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+    if (records.isEmpty()) {
+      return;
+    }
+    List<Running> accepted = new ArrayList<>();
+    long now = clock.millis();
+    producer.beginTransaction();
+    try {
+      for (ConsumerRecord<String, byte[]> r : records) {
+        PublishTask task = parse(r);
+        if (task == null) {
+          continue;
+        }
+        // Conservative on purpose: once this commits, a crash at any later point must reconcile.
+        producer.send(journalRecord(r.partition(), new JournalEntry(task, true, holder(), now)));
+        accepted.add(new Running(newRun(task, r.partition(), false)));
+      }
+      producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
+      producer.commitTransaction();
+    } catch (ProducerFencedException
+        | InvalidProducerEpochException
+        | OutOfOrderSequenceException
+        | AuthorizationException e) {
+      throw e;
+    } catch (KafkaException e) {
+      log.warn(
+          "publisher {} could not journal {} task(s); they will be polled again: {}",
+          config.groupId(),
+          records.count(),
+          e.toString());
+      producer.abortTransaction();
+      rewind(records);
+      return;
+    }
+    for (Running r : accepted) {
+      start(r);
+    }
+  }
+
+  private void start(Running r) {
+    if (active.putIfAbsent(r.run.task().taskId(), r) != null) {
+      log.warn("task {} is already in progress here; not started twice", r.run.task().taskId());
+      return;
+    }
+    lanes.submit(r.run.task().accountId(), r);
+  }
+
+  private TaskRun newRun(PublishTask task, int partition, boolean mayHaveReachedPlatform) {
+    return new TaskRun(
+        task,
+        partition,
+        mayHaveReachedPlatform,
+        config.backoff(),
+        bound -> ThreadLocalRandom.current().nextLong(Math.max(1, bound)));
+  }
+
+  /** The task in {@code r}, or null after dead-lettering a record that holds none. */
+  private PublishTask parse(ConsumerRecord<String, byte[]> r) {
+    String problem;
+    try {
+      if (r.value() == null) {
+        problem = "value is null, expected a PublishTask JSON object";
+      } else {
+        PublishTask task = Json.read(r.value(), PublishTask.class);
+        if (task.platform().equals(config.platform().wireName())) {
+          return task;
+        }
+        problem =
+            "task "
+                + task.taskId()
+                + " is for platform '"
+                + task.platform()
+                + "', not "
+                + config.platform().wireName();
+      }
+    } catch (RuntimeException e) {
+      problem = e.getMessage();
+    }
+    log.warn(
+        "dead-lettering malformed task at {}-{}@{}: {}",
+        r.topic(),
+        r.partition(),
+        r.offset(),
+        problem);
+    producer.send(deadLetter(r, problem));
+    return null;
+  }
+
+  /** Writes the outcomes of finished tasks with their journal tombstones, in one transaction. */
+  private void flushFinished() {
+    List<Running> done = new ArrayList<>();
+    for (Running r; (r = finished.poll()) != null; ) {
+      done.add(r);
+    }
+    if (done.isEmpty()) {
+      return;
+    }
+    producer.beginTransaction();
+    try {
+      String outcomes = config.topics().outcomes().name();
+      var serializer = config.topics().outcomes().valueSerde().serializer();
+      for (Running r : done) {
+        TargetOutcome o = r.outcome;
+        producer.send(
+            new ProducerRecord<>(outcomes, o.fingerprint(), serializer.serialize(outcomes, o)));
+        producer.send(
+            new ProducerRecord<>(journalTopic, r.run.partition(), o.taskId(), (byte[]) null));
+      }
+      producer.commitTransaction();
+    } catch (ProducerFencedException
+        | InvalidProducerEpochException
+        | OutOfOrderSequenceException
+        | AuthorizationException e) {
+      throw e;
+    } catch (KafkaException e) {
+      log.warn(
+          "publisher {} could not write {} outcome(s); retrying", config.groupId(), done.size());
+      producer.abortTransaction();
+      finished.addAll(done);
+      return;
+    }
+    for (Running r : done) {
+      active.remove(r.run.task().taskId(), r);
+      outcomesWritten.incrementAndGet();
+    }
+  }
+
+  /**
+   * Stops the tasks of {@code partitions}: waits for calls in progress, flushes what finished and,
+   * when {@code rejournal}, journals the rest with what is known for the partitions' next owner.
+   */
+  private void handOver(Set<TopicPartition> partitions, boolean rejournal) {
+    Set<Integer> numbers =
+        partitions.stream()
+            .filter(tp -> tp.topic().equals(taskTopic))
+            .map(TopicPartition::partition)
+            .collect(Collectors.toSet());
+    if (numbers.isEmpty()) {
+      return;
+    }
+    List<Running> moving =
+        active.values().stream().filter(r -> numbers.contains(r.run.partition())).toList();
+    List<Running> unfinished = new ArrayList<>();
+    for (Running r : moving) {
+      if (r.handOver()) {
+        unfinished.add(r);
+      }
+    }
+    flushFinished();
+    if (rejournal && !unfinished.isEmpty()) {
+      long now = clock.millis();
+      producer.beginTransaction();
+      try {
+        for (Running r : unfinished) {
+          producer.send(
+              journalRecord(
+                  r.run.partition(),
+                  new JournalEntry(r.run.task(), r.run.mayHaveReachedPlatform(), holder(), now)));
+        }
+        producer.commitTransaction();
+      } catch (KafkaException e) {
+        log.warn(
+            "publisher {} could not re-journal {} task(s); their first journal entries stand",
+            config.groupId(),
+            unfinished.size());
+        producer.abortTransaction();
+      }
+    }
+    unfinished.forEach(r -> active.remove(r.run.task().taskId(), r));
+    if (!moving.isEmpty()) {
+      log.info(
+          "publisher {} handed over {} unfinished task(s) of partitions {}",
+          config.transactionalId(),
+          unfinished.size(),
+          numbers);
+    }
+  }
+
+  /** Resumes the journaled attempts of newly assigned partitions, in RECONCILE mode. */
+  private void recover(Collection<TopicPartition> assigned) {
+    List<TopicPartition> journalPartitions = new ArrayList<>();
+    for (TopicPartition tp : assigned) {
+      if (tp.topic().equals(taskTopic)) {
+        // Fetches the committed offset with require_stable: waits out a pending transaction
+        // that journals and commits offsets for this partition.
+        consumer.position(tp);
+        journalPartitions.add(new TopicPartition(journalTopic, tp.partition()));
+      }
+    }
+    if (journalPartitions.isEmpty()) {
+      return;
+    }
+    Map<String, ConsumerRecord<String, byte[]>> open = new HashMap<>();
+    try (Consumer<String, byte[]> reader = journalReaders.get()) {
+      reader.assign(journalPartitions);
+      reader.seekToBeginning(journalPartitions);
+      Map<TopicPartition, Long> end = reader.endOffsets(journalPartitions);
+      long deadline = System.nanoTime() + JOURNAL_READ_TIMEOUT.toNanos();
+      while (journalPartitions.stream().anyMatch(p -> reader.position(p) < end.get(p))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "could not read journal partitions " + journalPartitions + " to their end");
+        }
+        for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
+          if (r.value() == null) {
+            open.remove(r.key());
+          } else {
+            open.put(r.key(), r);
+          }
+        }
+      }
+    }
+    int resumed = 0;
+    for (ConsumerRecord<String, byte[]> r : open.values()) {
+      JournalEntry entry;
+      try {
+        entry = Json.read(r.value(), JournalEntry.class);
+      } catch (RuntimeException e) {
+        log.error(
+            "journal entry {} at {}-{}@{} is unreadable and is skipped: {}",
+            r.key(),
+            r.topic(),
+            r.partition(),
+            r.offset(),
+            e.getMessage());
+        continue;
+      }
+      if (active.containsKey(entry.task().taskId())) {
+        continue;
+      }
+      start(new Running(newRun(entry.task(), r.partition(), entry.mayHaveReachedPlatform())));
+      resumed++;
+    }
+    if (resumed > 0) {
+      log.info(
+          "publisher {} resumed {} journaled attempt(s) from {}",
+          config.transactionalId(),
+          resumed,
+          journalPartitions);
+    }
+  }
+
+  private void applyBackpressure() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (active.size() >= config.maxInFlight()) {
+      consumer.pause(assigned);
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+  }
+
+  private ProducerRecord<String, byte[]> journalRecord(int partition, JournalEntry entry) {
+    return new ProducerRecord<>(journalTopic, partition, entry.task().taskId(), Json.write(entry));
+  }
+
+  private String holder() {
+    return config.transactionalId();
+  }
+
+  private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
+      ConsumerRecords<String, byte[]> records) {
+    Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+    for (TopicPartition partition : records.partitions()) {
+      List<ConsumerRecord<String, byte[]>> polled = records.records(partition);
+      next.put(partition, new OffsetAndMetadata(polled.get(polled.size() - 1).offset() + 1));
+    }
+    return next;
+  }
+
+  private void rewind(ConsumerRecords<String, byte[]> records) {
+    for (TopicPartition partition : records.partitions()) {
+      try {
+        consumer.seek(partition, records.records(partition).get(0).offset());
+      } catch (RuntimeException e) {
+        log.warn("publisher {} could not rewind {}: {}", config.groupId(), partition, e.toString());
+      }
+    }
+  }
+
+  private ProducerRecord<String, byte[]> deadLetter(
+      ConsumerRecord<String, byte[]> record, String message) {
+    Headers headers = new RecordHeaders(record.headers().toArray());
+    for (String h :
+        List.of(
+            LmpHeaders.ERROR_CODE,
+            LmpHeaders.ERROR_MESSAGE,
+            LmpHeaders.ERROR_TOPIC,
+            LmpHeaders.ERROR_PARTITION,
+            LmpHeaders.ERROR_OFFSET)) {
+      headers.remove(h);
+    }
+    headers.add(LmpHeaders.ERROR_CODE, utf8(MALFORMED_TASK));
+    headers.add(LmpHeaders.ERROR_MESSAGE, utf8(String.valueOf(message)));
+    headers.add(LmpHeaders.ERROR_TOPIC, utf8(record.topic()));
+    headers.add(LmpHeaders.ERROR_PARTITION, utf8(Integer.toString(record.partition())));
+    headers.add(LmpHeaders.ERROR_OFFSET, utf8(Long.toString(record.offset())));
+    return new ProducerRecord<>(
+        config.topics().deadLetters().name(), null, record.key(), record.value(), headers);
+  }
+
+  private void pause() {
+    try {
+      TimeUnit.MILLISECONDS.sleep(ERROR_PAUSE.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closing = true;
+    }
+  }
+
+  private static void closeQuietly(Runnable close, String what) {
+    try {
+      close.run();
+    } catch (RuntimeException e) {
+      log.warn("could not close the publisher's {}: {}", what, e.toString());
+    }
+  }
+
+  private static byte[] utf8(String value) {
+    return value.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "publisher-call-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Hands over revoked partitions and resumes the journal of assigned ones. */
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      handOver(Set.copyOf(partitions), true);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      // Another member may own them already: stop, but leave the journal as it is.
+      handOver(Set.copyOf(partitions), false);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      recover(partitions);
+    }
+  }
+
+  /** One task in progress: its run, and the lane job that drives it. */
+  private final class Running implements AccountLanes.Job {
+    final TaskRun run;
+    private boolean handedOver;
+    private TargetOutcome outcome;
+
+    Running(TaskRun run) {
+      this.run = run;
+    }
+
+    @Override
+    public synchronized AccountLanes.Again runOnce() {
+      if (handedOver || outcome != null) {
+        return null;
+      }
+      PublishTask task = run.task();
+      AccountAccess access;
+      try {
+        access = access(task);
+      } catch (NoAccess e) {
+        finish(
+            run.mayHaveReachedPlatform()
+                ? TargetOutcome.unknown(
+                    task,
+                    "cannot reconcile task "
+                        + task.taskId()
+                        + " after an interrupted call: "
+                        + e.getMessage())
+                : TargetOutcome.failed(task, new TargetError(e.code, e.getMessage(), false)));
+        return null;
+      }
+      TaskRun.Next next = run.step(clock, mode -> call(mode, task, access));
+      if (next.isDone()) {
+        finish(next.outcome());
+        return null;
+      }
+      return new AccountLanes.Again(next.next(), next.holdAccount());
+    }
+
+    /** Stops this run unless it has finished; true when it was stopped unfinished. */
+    synchronized boolean handOver() {
+      if (outcome != null) {
+        return false;
+      }
+      handedOver = true;
+      return true;
+    }
+
+    private void finish(TargetOutcome o) {
+      outcome = o;
+      log.info(
+          "task {} of batch {} for account {}: {}{}",
+          o.taskId(),
+          o.batchId(),
+          run.task().accountId(),
+          o.status(),
+          o.error() == null
+              ? " " + o.postId()
+              : " " + o.error().code() + " (" + o.error().message() + ")");
+      finished.add(this);
+    }
+  }
+
+  /** Why a task's account cannot be acted for now; the message names the account or reference. */
+  private static final class NoAccess extends Exception {
+    final String code;
+
+    NoAccess(String code, String message) {
+      super(message, null, false, false);
+      this.code = code;
+    }
+  }
+
+  /** The account of {@code task} with its secret, as of now. */
+  private AccountAccess access(PublishTask task) throws NoAccess {
+    Account account = accounts.apply(task.accountId()).orElse(null);
+    if (account == null || !account.platform().equals(config.platform().wireName())) {
+      throw new NoAccess(
+          ErrorCodes.ACCOUNT_NOT_FOUND,
+          "account "
+              + task.accountId()
+              + " is not a "
+              + config.platform().wireName()
+              + " account any more (removed or changed since the task was made)");
+    }
+    if (account.status() == Account.Status.disconnected) {
+      throw new NoAccess(
+          ErrorCodes.ACCOUNT_DISCONNECTED, "account " + task.accountId() + " is disconnected");
+    }
+    if (!connector.needsCredentials()) {
+      return new AccountAccess(account, null);
+    }
+    if (account.credentials() == null) {
+      throw new NoAccess(
+          ErrorCodes.ACCOUNT_DISCONNECTED,
+          "account " + task.accountId() + " has no credentials reference");
+    }
+    try {
+      return new AccountAccess(account, credentials.resolve(account.credentials()));
+    } catch (Credentials.UnavailableException e) {
+      throw new NoAccess(
+          ErrorCodes.ACCOUNT_DISCONNECTED, "account " + task.accountId() + ": " + e.getMessage());
+    }
+  }
+
+  private CallResult call(TaskRun.Mode mode, PublishTask task, AccountAccess access) {
+    try {
+      return mode == TaskRun.Mode.PUBLISH
+          ? connector.publish(task, access)
+          : connector.reconcile(task, access);
+    } catch (CallFailure e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.error(
+          "connector {} failed on task {} ({}); treating the call's fate as unclear",
+          connector.getClass().getSimpleName(),
+          task.taskId(),
+          mode,
+          e);
+      return new CallResult.Unclear(
+          ErrorCodes.PLATFORM_ERROR,
+          "connector error during "
+              + mode.name().toLowerCase()
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
+    }
+  }
+}
