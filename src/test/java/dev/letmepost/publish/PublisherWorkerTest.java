@@ -345,8 +345,7 @@ class PublisherWorkerTest {
       assertThat(producer.history())
           .allSatisfy(
               r ->
-                  assertThat(
-                          r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8))
+                  assertThat(r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8))
                       .doesNotContain(SECRET));
       assertThat(logs.list).isNotEmpty();
       assertThat(logs.list)
