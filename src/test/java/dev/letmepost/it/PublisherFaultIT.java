@@ -157,21 +157,27 @@ class PublisherFaultIT {
       ChildLmp publisher = ChildLmp.publisher(world.publisherArgs());
       try {
         publisher.awaitRunning(Duration.ofSeconds(60));
+        phase("started");
         work.sendNew(40);
         work.sendRetries(15);
         awaitPosts(world, 8);
+        phase("8 posts");
         publisher.kill();
         work.sendNew(20);
         work.sendRetries(15);
         publisher = ChildLmp.publisher(world.publisherArgs());
         publisher.awaitRunning(Duration.ofSeconds(60));
+        phase("restarted");
         awaitPosts(world, 40);
+        phase("40 posts");
         publisher.kill();
         work.sendRetries(10);
         publisher = ChildLmp.publisher(world.publisherArgs());
         publisher.awaitRunning(Duration.ofSeconds(60));
 
+        phase("restarted again");
         var answers = work.awaitAnswers(ANSWER_WAIT);
+        phase("answered");
         var tasks =
             work.assertEveryRequestAnsweredOnceAndEachTargetTaskedOnce(
                 world.bootstrap(), world.topics(), answers);
@@ -208,6 +214,10 @@ class PublisherFaultIT {
         publisher.close();
       }
     }
+  }
+
+  private static void phase(String what) {
+    System.err.println("PHASE " + java.time.Instant.now() + " " + what);
   }
 
   private static void awaitPosts(World world, int atLeast) {
