@@ -1,12 +1,36 @@
 package dev.letmepost.publish;
 
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * What one platform call proved: the connector's classification, which the worker turns into
  * retries and finally one target outcome. Codes are the stable error codes of {@link ErrorCodes}.
  */
 public sealed interface CallResult {
+
+  /**
+   * This result with {@code edit} applied to its message; a result without message is returned as
+   * is. Connectors use it to mask a secret a platform's answer may echo.
+   */
+  default CallResult withMessage(UnaryOperator<String> edit) {
+    if (this instanceof Failed r) {
+      return new Failed(r.code(), edit.apply(r.message()));
+    }
+    if (this instanceof NotSent r) {
+      return new NotSent(r.code(), edit.apply(r.message()), r.retryAfter());
+    }
+    if (this instanceof Unclear r) {
+      return new Unclear(r.code(), edit.apply(r.message()));
+    }
+    if (this instanceof Absent r) {
+      return new Absent(edit.apply(r.message()));
+    }
+    if (this instanceof Unknown r) {
+      return new Unknown(edit.apply(r.message()));
+    }
+    return this;
+  }
 
   /**
    * The post exists on the platform (made now, or found by reconciliation).

@@ -38,8 +38,10 @@ public interface Connector {
    * task} whose fate is unknown (the worker crashed mid-call, the answer was lost, a 5xx came after
    * the request was sent). Answers {@link CallResult.Published} when the post exists, {@link
    * CallResult.Absent} when the platform proves it does not (the worker may then publish), {@link
-   * CallResult.NotSent} when the lookup itself did not happen (the worker retries the lookup), or
-   * {@link CallResult.Unknown} when the platform gives no way to know.
+   * CallResult.NotSent} or {@link CallResult.Unclear} when the lookup itself gave no answer (the
+   * worker asks again later, never publishes), {@link CallResult.Failed} when a repeated request
+   * with the same idempotency key was refused for good, or {@link CallResult.Unknown} when the
+   * platform gives no way to know.
    *
    * <p>The default is for platforms without a lookup or idempotency key: {@code unknown}.
    */

@@ -620,22 +620,7 @@ public final class BlueskyConnector implements Connector {
     }
 
     CallResult scrub(CallResult result) {
-      if (result instanceof CallResult.Failed r) {
-        return new CallResult.Failed(r.code(), clean(r.message()));
-      }
-      if (result instanceof CallResult.NotSent r) {
-        return new CallResult.NotSent(r.code(), clean(r.message()), r.retryAfter());
-      }
-      if (result instanceof CallResult.Unclear r) {
-        return new CallResult.Unclear(r.code(), clean(r.message()));
-      }
-      if (result instanceof CallResult.Unknown r) {
-        return new CallResult.Unknown(clean(r.message()));
-      }
-      if (result instanceof CallResult.Absent r) {
-        return new CallResult.Absent(clean(r.message()));
-      }
-      return result;
+      return result.withMessage(this::clean);
     }
   }
 }

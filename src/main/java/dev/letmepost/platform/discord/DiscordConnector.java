@@ -1,6 +1,7 @@
 package dev.letmepost.platform.discord;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.platform.WebhookUrl;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.Connector;
@@ -9,16 +10,12 @@ import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,7 +32,7 @@ public final class DiscordConnector implements Connector {
    * the address and the secret: whoever has it can post. So the whole URL is the account's
    * secret, account.endpoint() is ignored, and no message of ours may hold the URL or a part of
    * its path. PlatformHttp already names requests by method and host only; answers we quote
-   * (Discord's error JSON, a proxy's HTML page that echoes the path) go through Webhook.redact,
+   * (Discord's error JSON, a proxy's HTML page that echoes the path) go through WebhookUrl.redact,
    * which cuts out the URL, its path, its query and each path segment that could be the id or
    * the token.
    *
@@ -67,6 +64,9 @@ public final class DiscordConnector implements Connector {
   static final int MAX_EMBEDS = 10;
 
   private static final String FORM_ERROR_TOO_LONG = "BASE_TYPE_MAX_LENGTH";
+
+  /** The webhook URL's path words that are not secret. */
+  private static final Set<String> PUBLIC_SEGMENTS = Set.of("api", "webhooks");
 
   private final PlatformHttp http;
 
@@ -109,7 +109,7 @@ public final class DiscordConnector implements Connector {
               + account.account().credentials()
               + "); it needs a Discord webhook URL");
     }
-    Webhook hook = Webhook.parse(account.secretValue());
+    WebhookUrl hook = WebhookUrl.parse(account.secretValue(), PUBLIC_SEGMENTS);
     if (hook == null) {
       return new CallResult.Failed(
           ErrorCodes.ACCOUNT_DISCONNECTED,
@@ -120,7 +120,7 @@ public final class DiscordConnector implements Connector {
               + " is not an http(s) Discord webhook URL");
     }
     HttpRequest request =
-        HttpRequest.newBuilder(hook.executeUri())
+        HttpRequest.newBuilder(executeUri(hook.uri()))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body(task), StandardCharsets.UTF_8))
             .build();
@@ -259,91 +259,24 @@ public final class DiscordConnector implements Connector {
   }
 
   /** A webhook URL taken apart: where to post, and which strings must never be printed. */
-  private record Webhook(URI uri, List<String> secretParts) {
-    private static final Set<String> PUBLIC_SEGMENTS = Set.of("api", "webhooks");
-    private static final String REDACTED = "<redacted>";
 
-    /**
-     * Path segments shorter than this are not cut out of messages (a real webhook id has 17 to 20
-     * digits, a token about 68 characters; cutting "v10" or "123" would garble status codes).
-     */
-    private static final int MIN_SECRET_SEGMENT = 6;
-
-    /** The secret as a webhook URL, or null when it is not an http(s) URL with a path. */
-    static Webhook parse(String value) {
-      URI uri;
-      try {
-        uri = new URI(value.strip());
-      } catch (URISyntaxException e) {
-        return null; // its message quotes the input: never print it
-      }
-      String scheme = uri.getScheme();
-      if (scheme == null
-          || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
-          || uri.getHost() == null
-          || uri.getRawPath() == null
-          || uri.getRawPath().length() <= 1) {
-        return null;
-      }
-      Set<String> parts = new LinkedHashSet<>();
-      parts.add(value.strip());
-      parts.add(uri.getRawPath());
-      parts.add(uri.getPath());
-      if (uri.getRawQuery() != null) {
-        parts.add(uri.getRawQuery());
-      }
-      for (String segment : uri.getRawPath().split("/")) {
-        if (segment.length() >= MIN_SECRET_SEGMENT && !PUBLIC_SEGMENTS.contains(segment)) {
-          parts.add(segment);
-          parts.add(URLDecoder.decode(segment, StandardCharsets.UTF_8));
+  /** The webhook with {@code wait=true} as its only wait parameter. */
+  static URI executeUri(URI uri) {
+    List<String> params = new ArrayList<>();
+    if (uri.getRawQuery() != null) {
+      for (String param : uri.getRawQuery().split("&")) {
+        if (!param.isEmpty() && !param.equals("wait") && !param.startsWith("wait=")) {
+          params.add(param);
         }
       }
-      List<String> longestFirst = new ArrayList<>(parts);
-      longestFirst.removeIf(String::isEmpty);
-      longestFirst.sort(Comparator.comparingInt(String::length).reversed());
-      return new Webhook(uri, List.copyOf(longestFirst));
     }
-
-    /** The webhook with {@code wait=true} as its only wait parameter, without a fragment. */
-    URI executeUri() {
-      List<String> params = new ArrayList<>();
-      if (uri.getRawQuery() != null) {
-        for (String param : uri.getRawQuery().split("&")) {
-          if (!param.isEmpty() && !param.equals("wait") && !param.startsWith("wait=")) {
-            params.add(param);
-          }
-        }
-      }
-      params.add("wait=true");
-      return URI.create(
-          uri.getScheme()
-              + "://"
-              + uri.getRawAuthority()
-              + uri.getRawPath()
-              + "?"
-              + String.join("&", params));
-    }
-
-    /** {@code result} with every secret part of the URL cut out of its message. */
-    CallResult redact(CallResult result) {
-      if (result instanceof CallResult.Failed r) {
-        return new CallResult.Failed(r.code(), redact(r.message()));
-      }
-      if (result instanceof CallResult.NotSent r) {
-        return new CallResult.NotSent(r.code(), redact(r.message()), r.retryAfter());
-      }
-      if (result instanceof CallResult.Unclear r) {
-        return new CallResult.Unclear(r.code(), redact(r.message()));
-      }
-      return result;
-    }
-
-    private String redact(String message) {
-      String out = message;
-      for (String part : secretParts) {
-        out = out.replace(part, REDACTED);
-      }
-      return out;
-    }
+    params.add("wait=true");
+    return URI.create(
+        uri.getScheme()
+            + "://"
+            + uri.getRawAuthority()
+            + uri.getRawPath()
+            + "?"
+            + String.join("&", params));
   }
 }

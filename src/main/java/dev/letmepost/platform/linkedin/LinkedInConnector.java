@@ -311,22 +311,7 @@ public final class LinkedInConnector implements Connector {
     if (secret == null || secret.isEmpty()) {
       return result;
     }
-    if (result instanceof CallResult.Failed r) {
-      return new CallResult.Failed(r.code(), mask(r.message(), secret));
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return new CallResult.NotSent(r.code(), mask(r.message(), secret), r.retryAfter());
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return new CallResult.Unclear(r.code(), mask(r.message(), secret));
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return new CallResult.Unknown(mask(r.message(), secret));
-    }
-    if (result instanceof CallResult.Absent r) {
-      return new CallResult.Absent(mask(r.message(), secret));
-    }
-    return result;
+    return result.withMessage(m -> mask(m, secret));
   }
 
   private static String mask(String message, String secret) {

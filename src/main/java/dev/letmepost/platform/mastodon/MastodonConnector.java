@@ -277,19 +277,6 @@ public final class MastodonConnector implements Connector {
     if (token == null || token.isEmpty()) {
       return result;
     }
-    if (result instanceof CallResult.Failed r && r.message().contains(token)) {
-      return new CallResult.Failed(r.code(), r.message().replace(token, "[redacted]"));
-    }
-    if (result instanceof CallResult.NotSent r && r.message().contains(token)) {
-      return new CallResult.NotSent(
-          r.code(), r.message().replace(token, "[redacted]"), r.retryAfter());
-    }
-    if (result instanceof CallResult.Unclear r && r.message().contains(token)) {
-      return new CallResult.Unclear(r.code(), r.message().replace(token, "[redacted]"));
-    }
-    if (result instanceof CallResult.Unknown r && r.message().contains(token)) {
-      return new CallResult.Unknown(r.message().replace(token, "[redacted]"));
-    }
-    return result;
+    return result.withMessage(m -> m.replace(token, "[redacted]"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.letmepost.platform.slack;
 
+import dev.letmepost.platform.WebhookUrl;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.Connector;
@@ -7,16 +8,11 @@ import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,7 +28,7 @@ public final class SlackConnector implements Connector {
    * The credential. An incoming-webhook URL is both the address and the secret, so the whole URL
    * is the account's secret, account.endpoint() is ignored, and no message of ours may hold the
    * URL or a part of its path. PlatformHttp names requests by method and host only; what we
-   * quote from an answer goes through Webhook.redact, which cuts out the URL, its path and each
+   * quote from an answer goes through WebhookUrl.redact, which cuts out the URL, its path and each
    * path segment long enough to be a team, hook or token id.
    *
    * The request. POST <webhook> with {"text": text}. With media, image blocks carry the URLs
@@ -72,6 +68,9 @@ public final class SlackConnector implements Connector {
           "no_active_hooks",
           "channel_not_found",
           "action_prohibited");
+
+  /** The webhook URL's path words that are not secret. */
+  private static final Set<String> PUBLIC_SEGMENTS = Set.of("services");
 
   private final PlatformHttp http;
 
@@ -114,7 +113,7 @@ public final class SlackConnector implements Connector {
               + account.account().credentials()
               + "); it needs a Slack incoming-webhook URL");
     }
-    Webhook hook = Webhook.parse(account.secretValue());
+    WebhookUrl hook = WebhookUrl.parse(account.secretValue(), PUBLIC_SEGMENTS);
     if (hook == null) {
       return new CallResult.Failed(
           ErrorCodes.ACCOUNT_DISCONNECTED,
@@ -234,78 +233,4 @@ public final class SlackConnector implements Connector {
   }
 
   /** A webhook URL taken apart: where to post, and which strings must never be printed. */
-  private record Webhook(URI uri, List<String> secretParts) {
-    private static final Set<String> PUBLIC_SEGMENTS = Set.of("services");
-    private static final String REDACTED = "<redacted>";
-
-    /**
-     * Path segments shorter than this are not cut out of messages (Slack's team and hook ids have 9
-     * or more characters, the token 24; cutting short strings would garble status codes).
-     */
-    private static final int MIN_SECRET_SEGMENT = 6;
-
-    /** The secret as a webhook URL, or null when it is not an http(s) URL with a path. */
-    static Webhook parse(String value) {
-      URI uri;
-      try {
-        uri = new URI(value.strip());
-      } catch (URISyntaxException e) {
-        return null; // its message quotes the input: never print it
-      }
-      String scheme = uri.getScheme();
-      if (scheme == null
-          || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
-          || uri.getHost() == null
-          || uri.getRawPath() == null
-          || uri.getRawPath().length() <= 1) {
-        return null;
-      }
-      Set<String> parts = new LinkedHashSet<>();
-      parts.add(value.strip());
-      parts.add(uri.getRawPath());
-      parts.add(uri.getPath());
-      if (uri.getRawQuery() != null) {
-        parts.add(uri.getRawQuery());
-      }
-      for (String segment : uri.getRawPath().split("/")) {
-        if (segment.length() >= MIN_SECRET_SEGMENT && !PUBLIC_SEGMENTS.contains(segment)) {
-          parts.add(segment);
-          parts.add(URLDecoder.decode(segment, StandardCharsets.UTF_8));
-        }
-      }
-      List<String> longestFirst = new ArrayList<>(parts);
-      longestFirst.removeIf(String::isEmpty);
-      longestFirst.sort(Comparator.comparingInt(String::length).reversed());
-      URI withoutFragment =
-          URI.create(
-              uri.getScheme()
-                  + "://"
-                  + uri.getRawAuthority()
-                  + uri.getRawPath()
-                  + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : ""));
-      return new Webhook(withoutFragment, List.copyOf(longestFirst));
-    }
-
-    /** {@code result} with every secret part of the URL cut out of its message. */
-    CallResult redact(CallResult result) {
-      if (result instanceof CallResult.Failed r) {
-        return new CallResult.Failed(r.code(), redact(r.message()));
-      }
-      if (result instanceof CallResult.NotSent r) {
-        return new CallResult.NotSent(r.code(), redact(r.message()), r.retryAfter());
-      }
-      if (result instanceof CallResult.Unclear r) {
-        return new CallResult.Unclear(r.code(), redact(r.message()));
-      }
-      return result;
-    }
-
-    private String redact(String message) {
-      String out = message;
-      for (String part : secretParts) {
-        out = out.replace(part, REDACTED);
-      }
-      return out;
-    }
-  }
 }

@@ -235,15 +235,6 @@ public final class TelegramConnector implements Connector {
   }
 
   private static CallResult scrub(CallResult result, String token) {
-    if (result instanceof CallResult.Failed r) {
-      return new CallResult.Failed(r.code(), scrub(r.message(), token));
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return new CallResult.NotSent(r.code(), scrub(r.message(), token), r.retryAfter());
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return new CallResult.Unclear(r.code(), scrub(r.message(), token));
-    }
-    return result;
+    return result.withMessage(m -> scrub(m, token));
   }
 }

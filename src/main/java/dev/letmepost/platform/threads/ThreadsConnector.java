@@ -376,16 +376,7 @@ public final class ThreadsConnector implements Connector {
   }
 
   private static CallResult scrub(CallResult result, String token) {
-    if (result instanceof CallResult.Failed r) {
-      return new CallResult.Failed(r.code(), scrub(r.message(), token));
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return new CallResult.NotSent(r.code(), scrub(r.message(), token), r.retryAfter());
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return new CallResult.Unclear(r.code(), scrub(r.message(), token));
-    }
-    return result;
+    return result.withMessage(m -> scrub(m, token));
   }
 
   /** The fields of a Graph API error body that classification reads. */
