@@ -3,7 +3,6 @@ package dev.letmepost.cli;
 import dev.letmepost.gateway.GatewayConfig;
 import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerConfig;
-import dev.letmepost.wire.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -69,6 +68,8 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Mixin HttpOptions http;
 
+  @Mixin LedgerOptions ledgerOptions;
+
   @Option(
       names = "--bootstrap-servers",
       required = true,
@@ -84,69 +85,19 @@ final class GatewayCommand implements Callable<Integer> {
   Path dataDir;
 
   @Option(
-      names = "--topic-prefix",
-      defaultValue = "lmp.",
-      description = "topic name prefix (default: ${DEFAULT-VALUE})")
-  String topicPrefix;
-
-  @Option(
-      names = "--partitions",
-      defaultValue = "6",
-      description = "as for serve: partitions of the ledger's topics (default: ${DEFAULT-VALUE})")
-  int partitions;
-
-  @Option(
       names = "--replication-factor",
       defaultValue = "3",
       description = "replicas of topics created if missing (default: ${DEFAULT-VALUE})")
   short replicationFactor;
 
-  @Option(
-      names = "--replay-ttl",
-      defaultValue = "PT24H",
-      description = "as for serve (default: ${DEFAULT-VALUE})")
-  Duration replayTtl;
-
-  @Option(
-      names = "--skew-allowance",
-      defaultValue = "PT1H",
-      description = "as for serve (default: ${DEFAULT-VALUE})")
-  Duration skew;
-
-  @Option(
-      names = "--target-deadline",
-      defaultValue = "PT5M",
-      description = "as for serve (default: ${DEFAULT-VALUE})")
-  Duration targetDeadline;
-
-  @Option(
-      names = "--max-waiters",
-      defaultValue = "16",
-      description = "as for serve (default: ${DEFAULT-VALUE})")
-  int maxWaiters;
-
-  @Option(
-      names = "--streams-config",
-      paramLabel = "KEY=VALUE",
-      description = "any Kafka Streams setting for the ledger (repeatable)")
-  Map<String, String> streamsConfig = Map.of();
-
   @Override
   public Integer call() throws Exception {
-    LedgerConfig ledger =
-        new LedgerConfig(
-            new Topics(topicPrefix),
-            replayTtl,
-            skew,
-            targetDeadline,
-            maxWaiters,
-            LedgerConfig.DEFAULT_TIMER_INTERVAL,
-            partitions);
+    LedgerConfig ledger = ledgerOptions.config();
     GatewayService gateway = GatewayService.bind(http.options());
     Services services;
     try {
       Map<String, String> overrides = new HashMap<>(gateway.streamsOverrides());
-      overrides.putAll(streamsConfig);
+      overrides.putAll(ledgerOptions.streamsConfig);
       services =
           Services.start(
               new Services.Options(

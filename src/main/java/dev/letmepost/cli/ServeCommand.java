@@ -6,7 +6,6 @@ import dev.letmepost.gateway.ApiKeys;
 import dev.letmepost.gateway.DemoKey;
 import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerConfig;
-import dev.letmepost.wire.Topics;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -52,55 +51,9 @@ final class ServeCommand implements Callable<Integer> {
   Path dataDir;
 
   @Option(
-      names = "--topic-prefix",
-      defaultValue = "lmp.",
-      description = "topic name prefix (default: ${DEFAULT-VALUE})")
-  String topicPrefix;
-
-  @Option(
-      names = "--partitions",
-      defaultValue = "6",
-      description =
-          "partitions of created topics and of the ledger's repartition topic (default: ${DEFAULT-VALUE})")
-  int partitions;
-
-  @Option(
       names = "--replication-factor",
       description = "replicas of created topics (default: 1 embedded, 3 on a cluster)")
   Short replicationFactor;
-
-  @Option(
-      names = "--replay-ttl",
-      defaultValue = "PT24H",
-      description = "how long a key replays its first answer, ISO-8601 (default: ${DEFAULT-VALUE})")
-  Duration replayTtl;
-
-  @Option(
-      names = "--skew-allowance",
-      defaultValue = "PT1H",
-      description =
-          "timestamp skew tolerated before clamping; added to the store's retention (default: ${DEFAULT-VALUE})")
-  Duration skew;
-
-  @Option(
-      names = "--target-deadline",
-      defaultValue = "PT5M",
-      description =
-          "time a target may go without outcome before it ends unknown (default: ${DEFAULT-VALUE})")
-  Duration targetDeadline;
-
-  @Option(
-      names = "--max-waiters",
-      defaultValue = "16",
-      description = "retries that may wait on one running batch (default: ${DEFAULT-VALUE})")
-  int maxWaiters;
-
-  @Option(
-      names = "--streams-config",
-      paramLabel = "KEY=VALUE",
-      description =
-          "any Kafka Streams setting for the ledger, e.g. num.stream.threads=2 (repeatable)")
-  Map<String, String> streamsConfig = Map.of();
 
   @Option(
       names = "--demo",
@@ -111,6 +64,8 @@ final class ServeCommand implements Callable<Integer> {
 
   // HTTP gateway: --http-host, --http-port, --advertised-host, --answer-timeout, ...
   @Mixin GatewayCommand.HttpOptions http;
+
+  @Mixin LedgerOptions ledgerOptions;
 
   @Option(
       names = "--no-publishers",
@@ -145,19 +100,11 @@ final class ServeCommand implements Callable<Integer> {
     boolean embedded = bootstrapServers == null || bootstrapServers.isBlank();
     boolean demoMode = demo != null ? demo : embedded;
     short rf = replicationFactor != null ? replicationFactor : (short) (embedded ? 1 : 3);
-    LedgerConfig ledger =
-        new LedgerConfig(
-            new Topics(topicPrefix),
-            replayTtl,
-            skew,
-            targetDeadline,
-            maxWaiters,
-            LedgerConfig.DEFAULT_TIMER_INTERVAL,
-            partitions);
+    LedgerConfig ledger = ledgerOptions.config();
     // HTTP gateway: bound first so that its address is the ledger's application.server.
     GatewayService gateway = GatewayService.bind(http.options());
     Map<String, String> streamsOverrides = new HashMap<>(gateway.streamsOverrides());
-    streamsOverrides.putAll(streamsConfig);
+    streamsOverrides.putAll(ledgerOptions.streamsConfig);
     Services services;
     String demoKey = null;
     try {

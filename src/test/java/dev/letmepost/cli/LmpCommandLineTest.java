@@ -67,12 +67,12 @@ class LmpCommandLineTest {
             "--streams-config",
             "commit.interval.ms=50",
             "--no-demo");
-    assertThat(serve.replayTtl).hasMinutes(10);
-    assertThat(serve.streamsConfig)
+    assertThat(serve.ledgerOptions.replayTtl).hasMinutes(10);
+    assertThat(serve.ledgerOptions.streamsConfig)
         .containsEntry("num.stream.threads", "2")
         .containsEntry("commit.interval.ms", "50");
     assertThat(serve.demo).isFalse();
-    assertThat(serve.partitions).isEqualTo(6);
+    assertThat(serve.ledgerOptions.partitions).isEqualTo(6);
     assertThat(serve.kafkaPort).isEqualTo(9092);
   }
 

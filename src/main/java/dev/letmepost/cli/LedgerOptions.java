@@ -1,0 +1,67 @@
+package dev.letmepost.cli;
+
+import dev.letmepost.ledger.LedgerConfig;
+import dev.letmepost.wire.Topics;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The ledger options {@code serve} and {@code gateway} share: topics, TTL, deadlines, Streams. */
+final class LedgerOptions {
+  @Option(
+      names = "--topic-prefix",
+      defaultValue = "lmp.",
+      description = "topic name prefix (default: ${DEFAULT-VALUE})")
+  String topicPrefix;
+
+  @Option(
+      names = "--partitions",
+      defaultValue = "6",
+      description =
+          "partitions of created topics and of the ledger's repartition topic (default: ${DEFAULT-VALUE})")
+  int partitions;
+
+  @Option(
+      names = "--replay-ttl",
+      defaultValue = "PT24H",
+      description = "how long a key replays its first answer, ISO-8601 (default: ${DEFAULT-VALUE})")
+  Duration replayTtl;
+
+  @Option(
+      names = "--skew-allowance",
+      defaultValue = "PT1H",
+      description =
+          "timestamp skew tolerated before clamping; added to the store's retention (default: ${DEFAULT-VALUE})")
+  Duration skew;
+
+  @Option(
+      names = "--target-deadline",
+      defaultValue = "PT5M",
+      description =
+          "time a target may go without outcome before it ends unknown (default: ${DEFAULT-VALUE})")
+  Duration targetDeadline;
+
+  @Option(
+      names = "--max-waiters",
+      defaultValue = "16",
+      description = "retries that may wait on one running batch (default: ${DEFAULT-VALUE})")
+  int maxWaiters;
+
+  @Option(
+      names = "--streams-config",
+      paramLabel = "KEY=VALUE",
+      description =
+          "any Kafka Streams setting for the ledger, e.g. num.stream.threads=2 (repeatable)")
+  Map<String, String> streamsConfig = Map.of();
+
+  LedgerConfig config() {
+    return new LedgerConfig(
+        new Topics(topicPrefix),
+        replayTtl,
+        skew,
+        targetDeadline,
+        maxWaiters,
+        LedgerConfig.DEFAULT_TIMER_INTERVAL,
+        partitions);
+  }
+}
