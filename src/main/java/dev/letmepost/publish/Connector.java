@@ -2,6 +2,7 @@ package dev.letmepost.publish;
 
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
+import java.time.Instant;
 
 /**
  * One platform's publishing API, as a publisher worker uses it: the connector SPI. A new platform
@@ -53,5 +54,14 @@ public interface Connector {
             + " after an interrupted call; check account "
             + account.account().accountId()
             + " before posting again");
+  }
+
+  /**
+   * {@link #reconcile(PublishTask, AccountAccess)} for a task whose first call was made no earlier
+   * than {@code firstAttemptAt}: for a platform that remembers an idempotency key for a limited
+   * time after the call. The default ignores it.
+   */
+  default CallResult reconcile(PublishTask task, AccountAccess account, Instant firstAttemptAt) {
+    return reconcile(task, account);
   }
 }

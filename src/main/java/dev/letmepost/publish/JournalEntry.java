@@ -12,9 +12,15 @@ import java.util.Objects;
  *     handed over on a rebalance before its first call, or after NotSent answers only): the next
  *     owner may then publish it; true means the next owner must reconcile
  * @param journaledAt epoch ms
+ * @param firstAttemptAt epoch ms no later than the task's first platform call, or null when none
+ *     was made
  */
 public record JournalEntry(
-    PublishTask task, boolean mayHaveReachedPlatform, String holder, long journaledAt) {
+    PublishTask task,
+    boolean mayHaveReachedPlatform,
+    String holder,
+    long journaledAt,
+    Long firstAttemptAt) {
   public JournalEntry {
     Objects.requireNonNull(task, "task");
     Objects.requireNonNull(holder, "holder");

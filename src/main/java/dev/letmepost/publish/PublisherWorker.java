@@ -9,6 +9,7 @@ import dev.letmepost.wire.TargetOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -312,8 +313,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           continue;
         }
         // Conservative on purpose: once this commits, a crash at any later point must reconcile.
-        producer.send(journalRecord(r.partition(), new JournalEntry(task, true, holder(), now)));
-        accepted.add(new Running(newRun(task, r.partition(), false)));
+        producer.send(
+            journalRecord(r.partition(), new JournalEntry(task, true, holder(), now, now)));
+        accepted.add(new Running(newRun(task, r.partition(), false, null)));
       }
       producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
       producer.commitTransaction();
@@ -345,11 +347,13 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     lanes.submit(r.run.task().accountId(), r);
   }
 
-  private TaskRun newRun(PublishTask task, int partition, boolean mayHaveReachedPlatform) {
+  private TaskRun newRun(
+      PublishTask task, int partition, boolean mayHaveReachedPlatform, Instant firstAttemptAt) {
     return new TaskRun(
         task,
         partition,
         mayHaveReachedPlatform,
+        firstAttemptAt,
         config.backoff(),
         bound -> ThreadLocalRandom.current().nextLong(Math.max(1, bound)));
   }
@@ -455,7 +459,14 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           producer.send(
               journalRecord(
                   r.run.partition(),
-                  new JournalEntry(r.run.task(), r.run.mayHaveReachedPlatform(), holder(), now)));
+                  new JournalEntry(
+                      r.run.task(),
+                      r.run.mayHaveReachedPlatform(),
+                      holder(),
+                      now,
+                      r.run.firstAttemptAt() == null
+                          ? null
+                          : r.run.firstAttemptAt().toEpochMilli())));
         }
         producer.commitTransaction();
       } catch (KafkaException e) {
@@ -528,7 +539,17 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       if (active.containsKey(entry.task().taskId())) {
         continue;
       }
-      start(new Running(newRun(entry.task(), r.partition(), entry.mayHaveReachedPlatform())));
+      Long first = entry.firstAttemptAt();
+      if (first == null && entry.mayHaveReachedPlatform()) {
+        first = entry.journaledAt();
+      }
+      start(
+          new Running(
+              newRun(
+                  entry.task(),
+                  r.partition(),
+                  entry.mayHaveReachedPlatform(),
+                  first == null ? null : Instant.ofEpochMilli(first))));
       resumed++;
     }
     if (resumed > 0) {
@@ -678,7 +699,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
                 : TargetOutcome.failed(task, new TargetError(e.code, e.getMessage(), false)));
         return null;
       }
-      TaskRun.Next next = run.step(clock, mode -> call(mode, task, access));
+      TaskRun.Next next = run.step(clock, mode -> call(mode, run, access));
       if (next.isDone()) {
         finish(next.outcome());
         return null;
@@ -752,11 +773,15 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
   }
 
-  private CallResult call(TaskRun.Mode mode, PublishTask task, AccountAccess access) {
+  private CallResult call(TaskRun.Mode mode, TaskRun run, AccountAccess access) {
+    PublishTask task = run.task();
     try {
-      return mode == TaskRun.Mode.PUBLISH
-          ? connector.publish(task, access)
-          : connector.reconcile(task, access);
+      if (mode == TaskRun.Mode.PUBLISH) {
+        return connector.publish(task, access);
+      }
+      Instant first = run.firstAttemptAt();
+      return connector.reconcile(
+          task, access, first != null ? first : Instant.ofEpochMilli(task.recordedAt()));
     } catch (CallFailure e) {
       throw e;
     } catch (RuntimeException e) {

@@ -76,18 +76,22 @@ final class TaskRun {
   private final LongUnaryOperator jitter;
   private Mode mode;
   private boolean mayHaveReachedPlatform;
+  private Instant firstAttemptAt;
   private int failures;
 
   /**
    * A run for {@code task} from publish partition {@code partition}; {@code jitter} draws a number
-   * in {@code [0, bound)}.
+   * in {@code [0, bound)}; {@code firstAttemptAt} is no later than the first call already made, or
+   * null.
    */
   TaskRun(
       PublishTask task,
       int partition,
       boolean mayHaveReachedPlatform,
+      Instant firstAttemptAt,
       Backoff backoff,
       LongUnaryOperator jitter) {
+    this.firstAttemptAt = firstAttemptAt;
     this.task = Objects.requireNonNull(task, "task");
     this.partition = partition;
     this.backoff = Objects.requireNonNull(backoff, "backoff");
@@ -106,6 +110,14 @@ final class TaskRun {
 
   Mode mode() {
     return mode;
+  }
+
+  /**
+   * No later than the first platform call for this task: for a recovered task, when its attempt was
+   * journaled; null while no call was made.
+   */
+  Instant firstAttemptAt() {
+    return firstAttemptAt;
   }
 
   boolean mayHaveReachedPlatform() {
@@ -152,6 +164,9 @@ final class TaskRun {
     if (mode == Mode.PUBLISH) {
       // From here on, a crash leaves a journaled attempt that may have reached the platform.
       mayHaveReachedPlatform = true;
+      if (firstAttemptAt == null) {
+        firstAttemptAt = clock.instant();
+      }
     }
     CallResult result;
     try {

@@ -202,11 +202,15 @@ class PublisherWorkerTest {
     PublishTask orphan = task("t-orphan", "acc_1");
     journal.add(
         new ConsumerRecord<>(
-            JOURNAL, 0, 0, orphan.taskId(), Json.write(new JournalEntry(orphan, true, "w0", 1L))));
+            JOURNAL,
+            0,
+            0,
+            orphan.taskId(),
+            Json.write(new JournalEntry(orphan, true, "w0", 1L, 1L))));
     PublishTask done = task("t-done", "acc_1");
     journal.add(
         new ConsumerRecord<>(
-            JOURNAL, 0, 1, done.taskId(), Json.write(new JournalEntry(done, true, "w0", 1L))));
+            JOURNAL, 0, 1, done.taskId(), Json.write(new JournalEntry(done, true, "w0", 1L, 1L))));
     journal.add(new ConsumerRecord<>(JOURNAL, 0, 2, done.taskId(), null));
     connector.reconcileAnswer = new CallResult.Published("post-0", "https://m/0");
 
@@ -223,7 +227,11 @@ class PublisherWorkerTest {
     PublishTask handed = task("t-handed", "acc_1");
     journal.add(
         new ConsumerRecord<>(
-            JOURNAL, 1, 0, handed.taskId(), Json.write(new JournalEntry(handed, false, "w0", 1L))));
+            JOURNAL,
+            1,
+            0,
+            handed.taskId(),
+            Json.write(new JournalEntry(handed, false, "w0", 1L, null))));
 
     start();
 

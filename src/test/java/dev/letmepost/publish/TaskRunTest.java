@@ -42,7 +42,7 @@ class TaskRunTest {
 
   /** A run whose jitter always draws 0, so each wait is exactly half the backoff ceiling. */
   static TaskRun run(boolean recovered) {
-    return new TaskRun(task(), 3, recovered, BACKOFF, bound -> 0);
+    return new TaskRun(task(), 3, recovered, recovered ? T0 : null, BACKOFF, bound -> 0);
   }
 
   /** Answers scripted results in order and records the mode of every call. */
@@ -80,6 +80,7 @@ class TaskRunTest {
     assertThat(next.outcome())
         .isEqualTo(TargetOutcome.published(task(), "109", "https://m.example/@a/109"));
     assertThat(s.calls).containsExactly(Mode.PUBLISH);
+    assertThat(run.firstAttemptAt()).as("recorded before the first call").isEqualTo(T0);
   }
 
   @Test

@@ -39,11 +39,11 @@ public final class MastodonConnector implements Connector {
    * reconciles an Unclear call.
    *
    * Caveat 2, retention. Keys live 3,600 s. Past that, a repeated POST posts again. A key is
-   * written no earlier than the task's recordedAt (the first request), so while now < recordedAt
-   * + RECONCILE_WINDOW the key, if it was ever written, is certainly still held. Later than that
-   * reconcile answers Unknown instead of gambling on a double post. The bound is conservative: a
-   * scheduled batch released long after recordedAt cannot be reconciled at all (the task does not
-   * carry the time of its first attempt).
+   * written no earlier than the task's first call, which the worker journals before calling and
+   * passes as firstAttemptAt, nor earlier than the task's recordedAt; so while now <
+   * max(firstAttemptAt, recordedAt) + RECONCILE_WINDOW the key, if it was ever written, is
+   * certainly still held. Later than that reconcile answers Unknown instead of gambling on a
+   * double post.
    *
    * Classification. 2xx with a status id → Published (id, url). 422 is validation (Mastodon's
    * `{"error":"Validation failed: Text character limit of 500 exceeded"}`) → Failed. 401 (token
@@ -94,6 +94,11 @@ public final class MastodonConnector implements Connector {
 
   @Override
   public CallResult reconcile(PublishTask task, AccountAccess account) {
+    return reconcile(task, account, Instant.ofEpochMilli(task.recordedAt()));
+  }
+
+  @Override
+  public CallResult reconcile(PublishTask task, AccountAccess account, Instant firstAttemptAt) {
     if (unsendable(task).isPresent()) {
       return new CallResult.Absent(
           "task "
@@ -101,13 +106,15 @@ public final class MastodonConnector implements Connector {
               + " has content this connector never sends, so nothing was posted");
     }
     Instant now = http.clock().instant();
-    Instant keySurelyHeldUntil = Instant.ofEpochMilli(task.recordedAt()).plus(RECONCILE_WINDOW);
+    Instant recorded = Instant.ofEpochMilli(task.recordedAt());
+    Instant firstCall = firstAttemptAt.isAfter(recorded) ? firstAttemptAt : recorded;
+    Instant keySurelyHeldUntil = firstCall.plus(RECONCILE_WINDOW);
     if (now.isAfter(keySurelyHeldUntil)) {
       return new CallResult.Unknown(
           "Mastodon keeps an Idempotency-Key about 1 h; task "
               + task.taskId()
-              + " was recorded at "
-              + Instant.ofEpochMilli(task.recordedAt())
+              + " was first attempted no earlier than "
+              + firstCall
               + ", so a repeated POST at "
               + now
               + " could post twice; check account "

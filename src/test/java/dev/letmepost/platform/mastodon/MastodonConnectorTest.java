@@ -403,6 +403,20 @@ class MastodonConnectorTest {
   }
 
   @Test
+  void reconcileOfAScheduledTaskCountsFromItsFirstAttemptNotItsRequest() throws Exception {
+    server.enqueue(json(200, STATUS));
+    PublishTask scheduled = task(KEY, NOW.minus(Duration.ofHours(6)), List.of(), null);
+
+    CallResult late = connector.reconcile(scheduled, access, NOW.minus(Duration.ofMinutes(51)));
+    CallResult inTime = connector.reconcile(scheduled, access, NOW.minus(Duration.ofMinutes(10)));
+
+    assertThat(late).isInstanceOf(CallResult.Unknown.class);
+    assertThat(inTime).isInstanceOf(CallResult.Published.class);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertStatusPost(server.takeRequest());
+  }
+
+  @Test
   void reconcileJustInsideKeyRetentionRepeatsThePost() throws Exception {
     server.enqueue(json(200, STATUS));
     PublishTask recent = task(KEY, NOW.minus(Duration.ofMinutes(50)), List.of(), null);
