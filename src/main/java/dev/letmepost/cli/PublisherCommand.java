@@ -46,7 +46,7 @@ final class PublisherCommand implements Callable<Integer> {
       names = "--instance-id",
       description =
           "this worker's stable id, unique among running workers; a restart with the same id takes"
-              + " over its transactions at once (default: the host name)")
+              + " over its partitions and transactions at once (default: <host name>-publisher)")
   String instanceId;
 
   @Option(
@@ -73,7 +73,7 @@ final class PublisherCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Topics topics = kafka.topics();
     Set<Platform> selected = parsePlatforms(platforms);
-    String id = instanceId != null ? instanceId : defaultInstanceId();
+    String id = instanceId != null ? instanceId : defaultInstanceId() + "-publisher";
     List<PublisherConfig> configs =
         selected.stream()
             .map(

@@ -92,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--instance-id",
       description =
           "this process's stable id, unique among running publishers; part of the publishers'"
-              + " transactional ids (default: the host name)")
+              + " transactional ids (default: <host name>-serve)")
   String instanceId;
 
   @Override
@@ -121,7 +121,9 @@ final class ServeCommand implements Callable<Integer> {
                   !noPublishers,
                   sandboxPort,
                   sandboxUrl,
-                  instanceId != null ? instanceId : PublisherCommand.defaultInstanceId()));
+                  instanceId != null
+                      ? instanceId
+                      : PublisherCommand.defaultInstanceId() + "-serve"));
       if (demoMode) {
         demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
         ApiKeyWriter.write(

@@ -43,6 +43,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -260,6 +261,13 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
                   + " will be reconciled by the next owner)",
               config.transactionalId(),
               e);
+          return;
+        } catch (FencedInstanceIdException e) {
+          log.error(
+              "publisher {} stopped: another worker joined {} with the same instance id; give each"
+                  + " running worker its own --instance-id",
+              config.transactionalId(),
+              config.groupId());
           return;
         } catch (RuntimeException e) {
           log.error("publisher {} failed a loop; going on in {}", config.groupId(), ERROR_PAUSE, e);
