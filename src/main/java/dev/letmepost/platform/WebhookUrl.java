@@ -1,6 +1,8 @@
 package dev.letmepost.platform;
 
+import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallResult;
+import dev.letmepost.publish.ErrorCodes;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -78,6 +80,44 @@ public final class WebhookUrl {
                 + uri.getRawPath()
                 + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : ""));
     return new WebhookUrl(withoutFragment, List.copyOf(longestFirst));
+  }
+
+  /**
+   * The webhook URL an account's secret holds, or the {@code account_disconnected} failure that
+   * says why there is none; {@code kind} names it in messages, e.g. "Discord webhook URL".
+   */
+  public record FromAccount(WebhookUrl url, CallResult.Failed problem) {}
+
+  /** Reads {@code account}'s secret as a {@code kind}; messages name its reference, never it. */
+  public static FromAccount fromAccount(
+      AccountAccess account, Set<String> publicSegments, String kind) {
+    String accountId = account.account().accountId();
+    if (account.secret() == null) {
+      return new FromAccount(
+          null,
+          new CallResult.Failed(
+              ErrorCodes.ACCOUNT_DISCONNECTED,
+              "account "
+                  + accountId
+                  + " has no credentials ("
+                  + account.account().credentials()
+                  + "); it needs a "
+                  + kind));
+    }
+    WebhookUrl url = parse(account.secretValue(), publicSegments);
+    if (url == null) {
+      return new FromAccount(
+          null,
+          new CallResult.Failed(
+              ErrorCodes.ACCOUNT_DISCONNECTED,
+              "credential "
+                  + account.secret().reference()
+                  + " of account "
+                  + accountId
+                  + " is not an http(s) "
+                  + kind));
+    }
+    return new FromAccount(url, null);
   }
 
   /** The URL to call (without fragment). */

@@ -81,7 +81,6 @@ public final class DiscordConnector implements Connector {
 
   @Override
   public CallResult publish(PublishTask task, AccountAccess account) {
-    String accountId = account.account().accountId();
     if (task.firstComment() != null && !task.firstComment().isBlank()) {
       return new CallResult.Failed(
           ErrorCodes.UNSUPPORTED_CONTENT,
@@ -100,25 +99,12 @@ public final class DiscordConnector implements Connector {
               + MAX_EMBEDS
               + " image embeds");
     }
-    if (account.secret() == null) {
-      return new CallResult.Failed(
-          ErrorCodes.ACCOUNT_DISCONNECTED,
-          "account "
-              + accountId
-              + " has no credentials ("
-              + account.account().credentials()
-              + "); it needs a Discord webhook URL");
+    WebhookUrl.FromAccount fromAccount =
+        WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Discord webhook URL");
+    if (fromAccount.problem() != null) {
+      return fromAccount.problem();
     }
-    WebhookUrl hook = WebhookUrl.parse(account.secretValue(), PUBLIC_SEGMENTS);
-    if (hook == null) {
-      return new CallResult.Failed(
-          ErrorCodes.ACCOUNT_DISCONNECTED,
-          "credential "
-              + account.secret().reference()
-              + " of account "
-              + accountId
-              + " is not an http(s) Discord webhook URL");
-    }
+    WebhookUrl hook = fromAccount.url();
     HttpRequest request =
         HttpRequest.newBuilder(executeUri(hook.uri()))
             .header("Content-Type", "application/json")

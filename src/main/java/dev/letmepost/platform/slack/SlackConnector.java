@@ -85,7 +85,6 @@ public final class SlackConnector implements Connector {
 
   @Override
   public CallResult publish(PublishTask task, AccountAccess account) {
-    String accountId = account.account().accountId();
     if (task.firstComment() != null && !task.firstComment().isBlank()) {
       return new CallResult.Failed(
           ErrorCodes.UNSUPPORTED_CONTENT,
@@ -104,25 +103,12 @@ public final class SlackConnector implements Connector {
               + MAX_IMAGES
               + " image blocks besides its text");
     }
-    if (account.secret() == null) {
-      return new CallResult.Failed(
-          ErrorCodes.ACCOUNT_DISCONNECTED,
-          "account "
-              + accountId
-              + " has no credentials ("
-              + account.account().credentials()
-              + "); it needs a Slack incoming-webhook URL");
+    WebhookUrl.FromAccount fromAccount =
+        WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Slack incoming-webhook URL");
+    if (fromAccount.problem() != null) {
+      return fromAccount.problem();
     }
-    WebhookUrl hook = WebhookUrl.parse(account.secretValue(), PUBLIC_SEGMENTS);
-    if (hook == null) {
-      return new CallResult.Failed(
-          ErrorCodes.ACCOUNT_DISCONNECTED,
-          "credential "
-              + account.secret().reference()
-              + " of account "
-              + accountId
-              + " is not an http(s) Slack incoming-webhook URL");
-    }
+    WebhookUrl hook = fromAccount.url();
     HttpRequest request =
         HttpRequest.newBuilder(hook.uri())
             .header("Content-Type", "application/json")
