@@ -32,7 +32,8 @@ public final class Limits {
   public static final int MAX_REQUEST_SIZE = 1024 * 1024;
 
   /** {@code max.message.bytes} of the commands topic as the product creates it. */
-  public static final int COMMANDS_TOPIC_MAX_MESSAGE_BYTES = MAX_BODY_BYTES + 64 * 1024;
+  public static final int COMMANDS_TOPIC_MAX_MESSAGE_BYTES =
+      dev.letmepost.wire.Topics.COMMANDS_MAX_MESSAGE_BYTES;
 
   public static final int MAX_TEXT_CODE_POINTS = 40_000;
   public static final int MAX_FIRST_COMMENT_CODE_POINTS = 10_000;

@@ -33,53 +33,77 @@ final class Batches {
     this.forward = forward;
   }
 
+  /** Timer kind of a scheduled batch waiting for its release (wall clock). */
+  static final char RELEASE = 'r';
+
   /**
-   * The timer-index key: due time first (fixed-width hex sorts by time), then the batch's
-   * first-request time and fingerprint, which together name one replay record. Two TTL periods of
+   * Timer kind of a running batch's deadline (closed on a ledger tick, see {@link FoldOutcome}).
+   */
+  static final char DEADLINE = 'd';
+
+  /**
+   * The timer-index key: its kind, then the due time (fixed-width hex sorts by time), then the
+   * batch's window time and fingerprint, which together name one replay record. Two TTL periods of
    * one fingerprint can fall due at the same millisecond; each keeps its own entry.
    */
-  static String timerKey(long due, long firstSeen, String fingerprint) {
-    return String.format("%016x|%016x|%s", due, firstSeen, fingerprint);
+  static String timerKey(char kind, long due, long windowTime, String fingerprint) {
+    return String.format("%c|%016x|%016x|%s", kind, due, windowTime, fingerprint);
   }
 
-  /** The upper bound of every timer key due at or before {@code now}. */
-  static String lastKeyDueBy(long now) {
-    return String.format("%016x|~", now);
+  /** The lower bound of every timer key of {@code kind}. */
+  static String firstKey(char kind) {
+    return kind + "|";
+  }
+
+  /** The upper bound of every timer key of {@code kind} due at or before {@code time}. */
+  static String lastKeyDueBy(char kind, long time) {
+    return String.format("%c|%016x|~", kind, time);
   }
 
   static String fingerprintOf(String timerKey) {
-    return timerKey.substring(34);
+    return timerKey.substring(36);
   }
 
-  LedgerRecord find(String fingerprint, long firstSeen) {
-    return replay.fetch(fingerprint, firstSeen);
+  LedgerRecord find(String fingerprint, long windowTime) {
+    return replay.fetch(fingerprint, windowTime);
   }
 
-  /** Writes the record under its first request's time: updates never move its TTL. */
+  /** Writes the record under its window time: updates never move its retention. */
   void save(String fingerprint, LedgerRecord record) {
-    replay.put(fingerprint, record, record.firstSeen());
+    replay.put(fingerprint, record, record.windowTime());
   }
 
   void schedule(String fingerprint, LedgerRecord record) {
-    timers.put(timerKey(record.due(), record.firstSeen(), fingerprint), record.firstSeen());
+    timers.put(
+        timerKey(kind(record), record.due(), record.windowTime(), fingerprint),
+        record.windowTime());
   }
 
   private void unschedule(String fingerprint, LedgerRecord record) {
     if (record.released() || record.scheduledAt() != null) {
-      timers.delete(timerKey(record.due(), record.firstSeen(), fingerprint));
+      timers.delete(timerKey(kind(record), record.due(), record.windowTime(), fingerprint));
     }
+  }
+
+  private static char kind(LedgerRecord record) {
+    return record.released() ? DEADLINE : RELEASE;
   }
 
   /** Sends the tasks with their deadline, saves the record as running and sets its timer. */
   LedgerRecord release(
       String fingerprint, LedgerRecord record, List<PublishTask> tasks, long now, long timestamp) {
     long deadline = now + config.targetDeadline().toMillis();
+    LedgerRecord.PostContent content = record.content();
     for (PublishTask task : tasks) {
       Headers headers = new RecordHeaders();
       headers.add(LmpHeaders.BATCH_ID, utf8(task.batchId()));
+      PublishTask full =
+          content == null
+              ? task
+              : task.withContent(content.text(), content.media(), content.firstComment());
       forward.accept(
           new Record<>(
-              task.accountId(), Emission.task(task.withDeadline(deadline)), timestamp, headers));
+              task.accountId(), Emission.task(full.withDeadline(deadline)), timestamp, headers));
     }
     unschedule(fingerprint, record);
     LedgerRecord running = record.released(deadline);
@@ -142,8 +166,7 @@ final class Batches {
     return record.firstSeen() + config.replayTtl().toMillis();
   }
 
-  private static Headers headers(
-      String requestId, int status, boolean replayed, String idempotencyKey) {
+  static Headers headers(String requestId, int status, boolean replayed, String idempotencyKey) {
     Headers h = new RecordHeaders();
     h.add(LmpHeaders.REQUEST_ID, utf8(requestId));
     h.add(LmpHeaders.STATUS, utf8(Integer.toString(status)));

@@ -4,9 +4,11 @@ import dev.letmepost.command.Command;
 import dev.letmepost.command.FieldError;
 import dev.letmepost.command.Hashing;
 import dev.letmepost.command.IdempotencyKeys;
+import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
 import dev.letmepost.command.Preflight;
 import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.PublishTask;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,6 +17,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The dedup decision: what one post command, keyed by its fingerprint, gets (DESIGN.md section 4).
@@ -23,11 +27,15 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * ({@code 409 idempotency_in_progress} once they are full). No live record: preflight, then a new
  * batch recorded under the command's broker time.
  *
- * <p>A record is live for a command filed at {@code t} when its first request was filed in {@code
- * (t - ttl, ...)}: first + ttl - 1 ms still replays, first + ttl starts anew. The range is open
- * above so that a retry read before its first request (partitions interleave) still meets it.
+ * <p>Which record is live is {@link LiveRecord}'s rule, on broker times; where entries are filed is
+ * {@link LedgerClock}'s. A command read later than the store can vouch for is answered {@code 503
+ * ledger_behind}; any exception while deciding is answered {@code 500 internal_error} (not
+ * recorded) and logged, so no command is ever left unanswered.
  */
 final class DecideRequest implements Processor<String, Command, String, Emission> {
+  private static final Logger LOG = LoggerFactory.getLogger(DecideRequest.class);
+  static final int INTERNAL_ERROR = 500;
+  static final int UNAVAILABLE = 503;
   private final LedgerConfig config;
   private ProcessorContext<String, Emission> context;
   private WindowStore<String, LedgerRecord> replay;
@@ -48,7 +56,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
     this.batches = new Batches(config, replay, timers, context::forward);
     this.accounts = new AccountDirectory(context.getStateStore(LedgerTopology.ACCOUNTS_STORE));
-    this.clock = new LedgerClock(config.skewAllowance().toMillis());
+    this.clock = new LedgerClock(config);
     this.requests = context.getStateStore(LedgerTopology.REQUEST_INDEX);
     this.batchIndex = context.getStateStore(LedgerTopology.BATCH_INDEX);
   }
@@ -56,11 +64,35 @@ final class DecideRequest implements Processor<String, Command, String, Emission
   @Override
   public void process(Record<String, Command> record) {
     Command c = record.value();
-    String fingerprint = record.key();
     long ts = record.timestamp();
     long now = context.currentSystemTimeMs();
-    long filedAt = clock.file(ts, now);
+    long brokerTime = clock.brokerTime(ts, now);
+    long filedAt = LedgerClock.fileTime(brokerTime, now);
+    try {
+      decide(c, record.key(), brokerTime, filedAt, now, ts);
+    } catch (RuntimeException e) {
+      LOG.error(
+          "internal error deciding request {} (fingerprint {}); answering 500",
+          c.requestId(),
+          record.key(),
+          e);
+      answerError(
+          c,
+          filedAt,
+          INTERNAL_ERROR,
+          Answers.error(
+              "internal_error",
+              "the ledger failed to decide this request ("
+                  + Limits.echo(e.getClass().getSimpleName() + ": " + e.getMessage())
+                  + "); nothing was recorded or published; retry with the same key"),
+          c.idempotencyKey(),
+          null,
+          ts);
+    }
+  }
 
+  private void decide(
+      Command c, String fingerprint, long brokerTime, long filedAt, long now, long ts) {
     if (c.idempotencyKey() != null) {
       Optional<String> problem = IdempotencyKeys.problem(c.idempotencyKey());
       if (problem.isPresent()) {
@@ -81,14 +113,36 @@ final class DecideRequest implements Processor<String, Command, String, Emission
           c,
           filedAt,
           Answers.NOT_FOUND,
-          Answers.error("route_not_found", "no route for " + c.method() + " " + c.path()),
+          Answers.error(
+              "route_not_found",
+              "no route for " + Limits.echo(c.method()) + " " + Limits.echo(c.path())),
+          c.idempotencyKey(),
+          null,
+          ts);
+      return;
+    }
+    if (clock.tooLate(brokerTime, now)) {
+      answerError(
+          c,
+          filedAt,
+          UNAVAILABLE,
+          Answers.error(
+              "ledger_behind",
+              "the ledger read this request "
+                  + java.time.Duration.ofMillis(now - brokerTime).toSeconds()
+                  + " s after the broker accepted it ("
+                  + Answers.time(brokerTime)
+                  + "), later than its max command lag of "
+                  + config.maxCommandLag()
+                  + ": its replay record may be gone, so it was not decided; nothing was"
+                  + " recorded or published; retry with the same key"),
           c.idempotencyKey(),
           null,
           ts);
       return;
     }
 
-    LedgerRecord live = live(fingerprint, filedAt);
+    LedgerRecord live = live(fingerprint, brokerTime);
     if (live != null) {
       answerRetry(c, fingerprint, live, filedAt, ts);
       return;
@@ -108,7 +162,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     }
     PostRequest request = preflight.request();
     Long scheduledAt = request.scheduledAt() == null ? null : request.scheduledAt().toEpochMilli();
-    long latestSchedule = filedAt + config.replayTtl().minus(config.targetDeadline()).toMillis();
+    long latestSchedule = brokerTime + config.replayTtl().minus(config.targetDeadline()).toMillis();
     if (scheduledAt != null && scheduledAt > latestSchedule) {
       answerError(
           c,
@@ -133,10 +187,24 @@ final class DecideRequest implements Processor<String, Command, String, Emission
         c,
         fingerprint,
         request,
-        filedAt,
-        scheduledAt != null && scheduledAt > filedAt ? scheduledAt : null,
+        brokerTime,
+        freeWindowTime(fingerprint, filedAt),
+        scheduledAt != null && scheduledAt > brokerTime ? scheduledAt : null,
         now,
         ts);
+  }
+
+  /**
+   * {@code filedAt}, or the next millisecond no record of this fingerprint is filed under: two TTL
+   * periods of a key read in one poll share a wall-clock millisecond, and a window store keeps one
+   * value per key and time.
+   */
+  private long freeWindowTime(String fingerprint, long filedAt) {
+    long t = filedAt;
+    while (replay.fetch(fingerprint, t) != null) {
+      t++;
+    }
+    return t;
   }
 
   private void answerRetry(
@@ -203,7 +271,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
   private void indexPointer(Command c, String fingerprint, LedgerRecord about, long filedAt) {
     requests.put(
         c.requestId(),
-        RequestEntry.pointer(c.principal(), c.idempotencyKey(), fingerprint, about.firstSeen()),
+        RequestEntry.pointer(c.principal(), c.idempotencyKey(), fingerprint, about.windowTime()),
         filedAt);
   }
 
@@ -211,15 +279,18 @@ final class DecideRequest implements Processor<String, Command, String, Emission
       Command c,
       String fingerprint,
       PostRequest request,
+      long firstSeen,
       long filedAt,
       Long scheduledAt,
       long now,
       long ts) {
     String batchId =
         "batch_"
-            + Hashing.ulid(filedAt, Hashing.lengthPrefixed(fingerprint, Long.toString(filedAt)));
+            + Hashing.ulid(
+                firstSeen, Hashing.lengthPrefixed(fingerprint, Long.toString(firstSeen)));
     ResolveTargets.Resolution resolution =
-        ResolveTargets.resolve(accounts, c.principal(), request, fingerprint, batchId, filedAt);
+        ResolveTargets.resolve(
+            accounts, c.principal(), request, fingerprint, batchId, firstSeen, filedAt);
     LedgerRecord record =
         new LedgerRecord(
             batchId,
@@ -227,19 +298,24 @@ final class DecideRequest implements Processor<String, Command, String, Emission
             c.principal(),
             c.idempotencyKey(),
             c.bodySha256(),
+            firstSeen,
             filedAt,
             scheduledAt,
             0,
             resolution.states(),
             List.of(),
-            scheduledAt == null ? List.of() : resolution.tasks(),
+            scheduledAt == null ? List.of() : withoutContent(resolution.tasks()),
+            scheduledAt == null
+                ? null
+                : new LedgerRecord.PostContent(
+                    request.text(), request.media(), request.firstComment()),
             null,
             null,
             null);
     batchIndex.put(batchId, fingerprint, filedAt);
     indexPointer(c, fingerprint, record, filedAt);
     if (resolution.tasks().isEmpty()) {
-      batches.complete(fingerprint, record, filedAt, ts);
+      batches.complete(fingerprint, record, firstSeen, ts);
     } else if (scheduledAt != null) {
       byte[] body = Answers.envelope(record, "scheduled");
       record = record.answered(Answers.ACCEPTED, body);
@@ -251,21 +327,17 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     }
   }
 
-  /** The replay record covering {@code filedAt}, or null when the request is new. */
-  private LedgerRecord live(String fingerprint, long filedAt) {
-    long from = filedAt - config.replayTtl().toMillis() + 1;
-    LedgerRecord before = null;
-    LedgerRecord after = null;
-    try (WindowStoreIterator<LedgerRecord> it = replay.fetch(fingerprint, from, Long.MAX_VALUE)) {
-      while (it.hasNext()) {
-        var kv = it.next();
-        if (kv.key <= filedAt) {
-          before = kv.value;
-        } else if (after == null) {
-          after = kv.value;
-        }
-      }
+  /** A scheduled batch keeps its content once ({@link LedgerRecord#content()}), not per task. */
+  private static List<PublishTask> withoutContent(List<PublishTask> tasks) {
+    return tasks.stream().map(t -> t.withContent(null, List.of(), null)).toList();
+  }
+
+  /** The replay record a command with this broker time meets, or null when it is new. */
+  private LedgerRecord live(String fingerprint, long brokerTime) {
+    long ttl = config.replayTtl().toMillis();
+    try (WindowStoreIterator<LedgerRecord> it =
+        replay.fetch(fingerprint, LiveRecord.scanFrom(brokerTime, ttl), Long.MAX_VALUE)) {
+      return LiveRecord.choose(it, brokerTime, ttl);
     }
-    return before != null ? before : after;
   }
 }

@@ -5,47 +5,79 @@ import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.Punctuator;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The deadline decision, on the ledger's wall clock: a scheduled batch whose time has come is
- * released to the publishers; a running batch past its deadline has its open targets closed {@code
- * unknown / outcome_unknown} and is completed.
+ * The time decisions on batches: a scheduled batch whose time has come (wall clock) is released to
+ * the publishers; a running batch whose deadline plus the outcome grace has passed, as far as the
+ * ledger has read its outcomes ({@link Inbound} ticks), has its open targets closed {@code unknown
+ * / outcome_unknown} and is completed.
  *
- * <p>It reads only the small open-batch index (keys sorted by due time), never the window store at
- * large: one range scan up to now, then one point look-up per due batch.
+ * <p>It reads only the small open-batch index (keys sorted by kind and due time), never the window
+ * store at large: one range scan, then one point look-up per due batch.
  */
-final class ExpireOverdue implements Punctuator {
+final class ExpireOverdue {
   private final Batches batches;
   private final KeyValueStore<String, Long> timers;
+  private final long grace;
 
-  ExpireOverdue(Batches batches, KeyValueStore<String, Long> timers) {
+  ExpireOverdue(Batches batches, KeyValueStore<String, Long> timers, LedgerConfig config) {
     this.batches = batches;
     this.timers = timers;
+    this.grace = config.outcomeGrace().toMillis();
   }
 
-  @Override
-  public void punctuate(long now) {
-    List<KeyValue<String, Long>> due = new ArrayList<>();
-    try (KeyValueIterator<String, Long> it =
-        timers.range(Batches.timerKey(0, 0, ""), Batches.lastKeyDueBy(now))) {
-      it.forEachRemaining(due::add);
-    }
-    for (KeyValue<String, Long> entry : due) {
+  /** Releases every scheduled batch due by {@code now} (wall clock). */
+  void releaseDue(long now) {
+    for (KeyValue<String, Long> entry : due(Batches.RELEASE, now)) {
       timers.delete(entry.key);
       String fingerprint = Batches.fingerprintOf(entry.key);
       LedgerRecord batch = batches.find(fingerprint, entry.value);
-      if (batch == null || batch.complete()) {
-        continue;
-      }
-      if (!batch.released()) {
+      if (batch != null && !batch.complete() && !batch.released()) {
         batches.release(fingerprint, batch, batch.pending(), now, now);
-      } else {
-        batches.complete(fingerprint, closeOpenTargets(batch), now, now);
       }
     }
+  }
+
+  /** True when some deadline plus grace has passed by {@code now}: a tick would close it. */
+  boolean tickNeeded(long now) {
+    if (now - grace < 0) {
+      return false;
+    }
+    try (KeyValueIterator<String, Long> it =
+        timers.range(
+            Batches.firstKey(Batches.DEADLINE),
+            Batches.lastKeyDueBy(Batches.DEADLINE, now - grace))) {
+      return it.hasNext();
+    }
+  }
+
+  /**
+   * Closes every batch whose deadline plus grace is at or before {@code tickAt}: the ledger has
+   * read every outcome written before that time.
+   */
+  void closeOverdue(long tickAt) {
+    for (KeyValue<String, Long> entry : due(Batches.DEADLINE, tickAt - grace)) {
+      timers.delete(entry.key);
+      String fingerprint = Batches.fingerprintOf(entry.key);
+      LedgerRecord batch = batches.find(fingerprint, entry.value);
+      if (batch != null && !batch.complete() && batch.released()) {
+        batches.complete(fingerprint, closeOpenTargets(batch), tickAt, tickAt);
+      }
+    }
+  }
+
+  private List<KeyValue<String, Long>> due(char kind, long by) {
+    List<KeyValue<String, Long>> due = new ArrayList<>();
+    if (by < 0) {
+      return due;
+    }
+    try (KeyValueIterator<String, Long> it =
+        timers.range(Batches.firstKey(kind), Batches.lastKeyDueBy(kind, by))) {
+      it.forEachRemaining(due::add);
+    }
+    return due;
   }
 
   private static LedgerRecord closeOpenTargets(LedgerRecord batch) {

@@ -1,7 +1,10 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.command.Limits;
+import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.time.Duration;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -14,14 +17,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Folds one target's outcome into its batch's replay record; the outcome that closes the last open
  * target completes the batch and answers the request and every waiter. The first outcome of a
- * target wins; late, duplicate or foreign outcomes change nothing.
+ * target wins; late, duplicate or foreign outcomes change nothing. The outcome's fields are kept
+ * cut to {@link Limits}, so no outcome can grow a replay record past the record ceiling.
  *
- * <p>It also owns the wall-clock timer that runs {@link ExpireOverdue} over the open-batch index.
+ * <p>It also owns the time decisions ({@link ExpireOverdue}): a wall-clock timer releases scheduled
+ * batches and, when some deadline has passed, writes a tick to this task's outcomes partition; the
+ * tick read back closes the overdue batches.
  */
-final class FoldOutcome implements Processor<String, TargetOutcome, String, Emission> {
+final class FoldOutcome implements Processor<String, Inbound, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(FoldOutcome.class);
   private final LedgerConfig config;
   private Batches batches;
+  private ExpireOverdue expire;
 
   FoldOutcome(LedgerConfig config) {
     this.config = config;
@@ -32,27 +39,45 @@ final class FoldOutcome implements Processor<String, TargetOutcome, String, Emis
     WindowStore<String, LedgerRecord> replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
     this.batches = new Batches(config, replay, timers, context::forward);
+    this.expire = new ExpireOverdue(batches, timers, config);
+    int partition = context.taskId().partition();
     Duration interval = config.timerInterval();
-    context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, new ExpireOverdue(batches, timers));
+    context.schedule(
+        interval,
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> {
+          expire.releaseDue(now);
+          if (expire.tickNeeded(now)) {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(Inbound.TICK_HEADER, new byte[] {1});
+            context.forward(
+                new Record<>(Inbound.tickKey(partition), Emission.tick(now), now, headers));
+          }
+        });
   }
 
   @Override
-  public void process(Record<String, TargetOutcome> record) {
-    TargetOutcome o = record.value();
+  public void process(Record<String, Inbound> record) {
+    Inbound in = record.value();
+    if (in != null && in.isTick()) {
+      expire.closeOverdue(in.tickAt());
+      return;
+    }
+    TargetOutcome o = in == null ? null : in.outcome();
     String fingerprint = record.key();
     if (o == null || !o.fingerprint().equals(fingerprint)) {
       LOG.warn(
           "ignoring outcome keyed '{}' for fingerprint '{}'",
-          fingerprint,
-          o == null ? null : o.fingerprint());
+          Limits.echo(fingerprint),
+          o == null ? null : Limits.echo(o.fingerprint()));
       return;
     }
     LedgerRecord batch = batches.find(fingerprint, o.recordedAt());
     if (batch == null || !batch.batchId().equals(o.batchId())) {
       LOG.warn(
           "ignoring outcome of task {}: batch {} has no replay record (expired or never started)",
-          o.taskId(),
-          o.batchId());
+          Limits.echo(o.taskId()),
+          Limits.echo(o.batchId()));
       return;
     }
     int i = o.targetIndex();
@@ -61,7 +86,7 @@ final class FoldOutcome implements Processor<String, TargetOutcome, String, Emis
         || !o.taskId().equals(batch.targets().get(i).taskId())) {
       LOG.warn(
           "ignoring outcome of task {}: batch {} has no such task at targets[{}]",
-          o.taskId(),
+          Limits.echo(o.taskId()),
           o.batchId(),
           i);
       return;
@@ -75,11 +100,28 @@ final class FoldOutcome implements Processor<String, TargetOutcome, String, Emis
           target.status());
       return;
     }
-    batch = batch.withTarget(i, target.withOutcome(o.status(), o.postId(), o.uri(), o.error()));
+    batch =
+        batch.withTarget(
+            i,
+            target.withOutcome(
+                o.status(),
+                Limits.cut(o.postId(), Limits.MAX_POST_ID_CHARS),
+                Limits.cut(o.uri(), Limits.MAX_URI_CHARS),
+                capped(o.error())));
     if (batch.allTargetsClosed()) {
       batches.complete(fingerprint, batch, record.timestamp(), record.timestamp());
     } else {
       batches.save(fingerprint, batch);
     }
+  }
+
+  private static TargetError capped(TargetError e) {
+    if (e == null) {
+      return null;
+    }
+    return new TargetError(
+        Limits.cut(e.code(), Limits.MAX_ERROR_CODE_CHARS),
+        Limits.cut(e.message(), Limits.MAX_ERROR_MESSAGE_CHARS),
+        e.retryable());
   }
 }

@@ -18,6 +18,13 @@ import java.util.Objects;
  * @param timerInterval how often (wall clock) the ledger looks for due deadlines and schedules
  * @param partitions partitions of the fingerprint repartition topic; must equal those of the
  *     target-outcomes topic so outcomes meet their batch
+ * @param maxCommandLag how long after the broker accepted a command the ledger may still decide it:
+ *     the stores keep every record {@code replayTtl + 2 * skewAllowance + maxCommandLag} after it
+ *     was filed, so a command read within this lag always meets every record it could replay; a
+ *     later one is answered {@code 503 ledger_behind} and nothing is recorded or published
+ * @param outcomeGrace how long after a target's deadline an outcome may still arrive and be taken
+ *     (the publisher's call timeout plus its commit): open targets end {@code unknown} only once
+ *     the ledger has read its outcomes partition past {@code deadline + outcomeGrace}
  */
 public record LedgerConfig(
     Topics topics,
@@ -26,7 +33,9 @@ public record LedgerConfig(
     Duration targetDeadline,
     int maxWaiters,
     Duration timerInterval,
-    int partitions) {
+    int partitions,
+    Duration maxCommandLag,
+    Duration outcomeGrace) {
 
   public static final Duration DEFAULT_TTL = Duration.ofHours(24);
   public static final Duration DEFAULT_SKEW = Duration.ofHours(1);
@@ -34,6 +43,8 @@ public record LedgerConfig(
   public static final int DEFAULT_MAX_WAITERS = 16;
   public static final Duration DEFAULT_TIMER_INTERVAL = Duration.ofSeconds(1);
   public static final int DEFAULT_PARTITIONS = 6;
+  public static final Duration DEFAULT_MAX_COMMAND_LAG = Duration.ofHours(6);
+  public static final Duration DEFAULT_OUTCOME_GRACE = Duration.ofSeconds(60);
 
   public LedgerConfig {
     Objects.requireNonNull(topics, "topics");
@@ -51,6 +62,11 @@ public record LedgerConfig(
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     }
+    positive(maxCommandLag, "maxCommandLag");
+    Objects.requireNonNull(outcomeGrace, "outcomeGrace");
+    if (outcomeGrace.isNegative()) {
+      throw new IllegalArgumentException("outcomeGrace must not be negative, got " + outcomeGrace);
+    }
     if (targetDeadline.compareTo(replayTtl) >= 0) {
       throw new IllegalArgumentException(
           "targetDeadline ("
@@ -59,6 +75,36 @@ public record LedgerConfig(
               + replayTtl
               + ")");
     }
+  }
+
+  /** A configuration with the default command lag and outcome grace. */
+  public LedgerConfig(
+      Topics topics,
+      Duration replayTtl,
+      Duration skewAllowance,
+      Duration targetDeadline,
+      int maxWaiters,
+      Duration timerInterval,
+      int partitions) {
+    this(
+        topics,
+        replayTtl,
+        skewAllowance,
+        targetDeadline,
+        maxWaiters,
+        timerInterval,
+        partitions,
+        DEFAULT_MAX_COMMAND_LAG,
+        DEFAULT_OUTCOME_GRACE);
+  }
+
+  /**
+   * How long the ledger's window stores keep a record after the time it was filed under: long
+   * enough that any command read within {@link #maxCommandLag()} of its broker time still meets it
+   * (see {@link LedgerClock}).
+   */
+  public Duration retention() {
+    return replayTtl.plus(skewAllowance.multipliedBy(2)).plus(maxCommandLag);
   }
 
   public static LedgerConfig defaults(Topics topics) {
@@ -74,22 +120,93 @@ public record LedgerConfig(
 
   public LedgerConfig withReplayTtl(Duration ttl) {
     return new LedgerConfig(
-        topics, ttl, skewAllowance, targetDeadline, maxWaiters, timerInterval, partitions);
+        topics,
+        ttl,
+        skewAllowance,
+        targetDeadline,
+        maxWaiters,
+        timerInterval,
+        partitions,
+        maxCommandLag,
+        outcomeGrace);
   }
 
   public LedgerConfig withTargetDeadline(Duration deadline) {
     return new LedgerConfig(
-        topics, replayTtl, skewAllowance, deadline, maxWaiters, timerInterval, partitions);
+        topics,
+        replayTtl,
+        skewAllowance,
+        deadline,
+        maxWaiters,
+        timerInterval,
+        partitions,
+        maxCommandLag,
+        outcomeGrace);
   }
 
   public LedgerConfig withMaxWaiters(int waiters) {
     return new LedgerConfig(
-        topics, replayTtl, skewAllowance, targetDeadline, waiters, timerInterval, partitions);
+        topics,
+        replayTtl,
+        skewAllowance,
+        targetDeadline,
+        waiters,
+        timerInterval,
+        partitions,
+        maxCommandLag,
+        outcomeGrace);
   }
 
   public LedgerConfig withPartitions(int count) {
     return new LedgerConfig(
-        topics, replayTtl, skewAllowance, targetDeadline, maxWaiters, timerInterval, count);
+        topics,
+        replayTtl,
+        skewAllowance,
+        targetDeadline,
+        maxWaiters,
+        timerInterval,
+        count,
+        maxCommandLag,
+        outcomeGrace);
+  }
+
+  public LedgerConfig withMaxCommandLag(Duration lag) {
+    return new LedgerConfig(
+        topics,
+        replayTtl,
+        skewAllowance,
+        targetDeadline,
+        maxWaiters,
+        timerInterval,
+        partitions,
+        lag,
+        outcomeGrace);
+  }
+
+  public LedgerConfig withOutcomeGrace(Duration grace) {
+    return new LedgerConfig(
+        topics,
+        replayTtl,
+        skewAllowance,
+        targetDeadline,
+        maxWaiters,
+        timerInterval,
+        partitions,
+        maxCommandLag,
+        grace);
+  }
+
+  public LedgerConfig withSkewAllowance(Duration skew) {
+    return new LedgerConfig(
+        topics,
+        replayTtl,
+        skew,
+        targetDeadline,
+        maxWaiters,
+        timerInterval,
+        partitions,
+        maxCommandLag,
+        outcomeGrace);
   }
 
   private static void positive(Duration d, String name) {

@@ -62,29 +62,22 @@ public final class LedgerReads {
   }
 
   /**
-   * The replay record a request with this fingerprint filed at {@code now} would meet, as {@link
-   * DecideRequest} chooses it: the latest one that started in {@code (now - ttl, now]}, else the
-   * earliest one after {@code now}.
+   * The replay record a request with this fingerprint would meet if the broker accepted it at
+   * {@code now}, by the rule {@link DecideRequest} decides with ({@link LiveRecord}).
    */
   public Optional<BatchView> liveRecord(String fingerprint, Instant now) {
-    long filedAt = now.toEpochMilli();
-    long from = filedAt - config.replayTtl().toMillis() + 1;
-    LedgerRecord before = null;
-    LedgerRecord after = null;
+    long t = now.toEpochMilli();
+    long ttl = config.replayTtl().toMillis();
+    LedgerRecord live;
     try (WindowStoreIterator<LedgerRecord> it =
         stores
             .replay()
-            .fetch(fingerprint, Instant.ofEpochMilli(from), Instant.ofEpochMilli(Long.MAX_VALUE))) {
-      while (it.hasNext()) {
-        var kv = it.next();
-        if (kv.key <= filedAt) {
-          before = kv.value;
-        } else if (after == null) {
-          after = kv.value;
-        }
-      }
+            .fetch(
+                fingerprint,
+                Instant.ofEpochMilli(LiveRecord.scanFrom(t, ttl)),
+                Instant.ofEpochMilli(Long.MAX_VALUE))) {
+      live = LiveRecord.choose(it, t, ttl);
     }
-    LedgerRecord live = before != null ? before : after;
     return Optional.ofNullable(live).map(r -> view(fingerprint, r));
   }
 

@@ -11,17 +11,22 @@ import java.util.Objects;
 
 /**
  * The replay record of one request fingerprint for one TTL period: the value of the ledger's window
- * store, whose window start is {@link #firstSeen()}.
+ * store, filed under {@link #windowTime()}.
  *
  * <p>It holds what a retry is compared with (body hash), what it is answered with (the recorded
  * status and body bytes, set once), the batch's per-target progress, and the retries waiting for a
  * running batch.
  *
+ * @param firstSeen broker time of the first request (see {@link LedgerClock#brokerTime}): the TTL
+ *     counts from it
+ * @param filedAt the window-store time the record is filed under ({@link LedgerClock#fileTime});
+ *     publish tasks carry it as their {@code recordedAt} to find the record again
  * @param scheduledAt epoch ms the batch is due, or null for "now"
  * @param deadline epoch ms (ledger clock) after which open targets end unknown; 0 while a scheduled
  *     batch has not been released
  * @param waiters request ids of retries waiting for the answer
- * @param pending the tasks of a scheduled batch, kept until its release
+ * @param pending the tasks of a scheduled batch, kept until its release, without their content
+ * @param content the post content of a scheduled batch, kept once for all its pending tasks
  * @param responseStatus the recorded answer's status, null until answered
  * @param response the recorded answer's exact body bytes, null until answered
  * @param completedAt epoch ms when every target had an outcome, null while running
@@ -34,11 +39,13 @@ record LedgerRecord(
     String idempotencyKey,
     String bodySha256,
     long firstSeen,
+    long filedAt,
     Long scheduledAt,
     long deadline,
     List<TargetState> targets,
     List<String> waiters,
     List<PublishTask> pending,
+    PostContent content,
     Integer responseStatus,
     byte[] response,
     Long completedAt) {
@@ -69,6 +76,16 @@ record LedgerRecord(
     targets = List.copyOf(targets);
     waiters = waiters == null ? List.of() : List.copyOf(waiters);
     pending = pending == null ? List.of() : List.copyOf(pending);
+  }
+
+  /** The post content of a scheduled batch, kept once rather than in each pending task. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record PostContent(String text, List<PublishTask.Media> media, String firstComment) {}
+
+  /** The window-store time of this record; records written before filedAt existed use firstSeen. */
+  @JsonIgnore
+  long windowTime() {
+    return filedAt != 0 ? filedAt : firstSeen;
   }
 
   @JsonIgnore
@@ -102,11 +119,13 @@ record LedgerRecord(
         idempotencyKey,
         bodySha256,
         firstSeen,
+        filedAt,
         scheduledAt,
         deadline,
         targets,
         w,
         pending,
+        content,
         responseStatus,
         response,
         completedAt);
@@ -126,11 +145,13 @@ record LedgerRecord(
         idempotencyKey,
         bodySha256,
         firstSeen,
+        filedAt,
         scheduledAt,
         deadline,
         t,
         waiters,
         pending,
+        content,
         responseStatus,
         response,
         completedAt);
@@ -144,11 +165,13 @@ record LedgerRecord(
         idempotencyKey,
         bodySha256,
         firstSeen,
+        filedAt,
         scheduledAt,
         newDeadline,
         targets,
         waiters,
         List.of(),
+        null,
         responseStatus,
         response,
         completedAt);
@@ -162,11 +185,13 @@ record LedgerRecord(
         idempotencyKey,
         bodySha256,
         firstSeen,
+        filedAt,
         scheduledAt,
         deadline,
         targets,
         List.of(),
         pending,
+        content,
         status,
         body,
         completedAt);
@@ -180,11 +205,13 @@ record LedgerRecord(
         idempotencyKey,
         bodySha256,
         firstSeen,
+        filedAt,
         scheduledAt,
         deadline,
         targets,
         waiters,
         pending,
+        content,
         responseStatus,
         response,
         at);

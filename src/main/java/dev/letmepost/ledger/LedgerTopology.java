@@ -27,7 +27,8 @@ import org.apache.kafka.streams.state.Stores;
  * post-commands -> parse-command -+-> dead-letters
  *                                 +-> by-fingerprint (repartition) -> decide-request --+
  * target-outcomes -> fold-outcome (+ expire-overdue timer) ---------------------------+-> post-results
- *                                                                                      +-> publish.&lt;platform&gt;
+ *        ^                                                                             +-> publish.&lt;platform&gt;
+ *        +----------------------------------------------------------------------------+-> outcome-ticks
  * accounts -> index-accounts (global store)
  * </pre>
  *
@@ -63,7 +64,7 @@ public final class LedgerTopology {
 
   public static void build(StreamsBuilder builder, LedgerConfig config) {
     Topics topics = config.topics();
-    Duration retention = config.replayTtl().plus(config.skewAllowance());
+    Duration retention = config.retention();
     builder.addStateStore(
         Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(REPLAY_STORE, retention, Duration.ofMillis(1), false),
@@ -101,7 +102,16 @@ public final class LedgerTopology {
             .process(ParseCommand::new, Named.as("parse-command"))
             .split(Named.as("parsed-"))
             .branch((fingerprint, p) -> p.isDeadLetter(), Branched.as("dead-letter"))
+            .branch((requestId, p) -> p.isReply(), Branched.as("reply"))
             .defaultBranch(Branched.as("command"));
+
+    parsed
+        .get("parsed-reply")
+        .mapValues(Parsed::reply, Named.as("unwrap-parse-reply"))
+        .to(
+            topics.results().name(),
+            Produced.with(topics.results().keySerde(), topics.results().valueSerde())
+                .withName("parse-results"));
 
     parsed
         .get("parsed-dead-letter")
@@ -133,7 +143,7 @@ public final class LedgerTopology {
     KStream<String, Emission> folded =
         builder.stream(
                 topics.outcomes().name(),
-                Consumed.with(topics.outcomes().keySerde(), topics.outcomes().valueSerde())
+                Consumed.with(topics.outcomes().keySerde(), Inbound.serde())
                     .withName("target-outcomes"))
             .process(
                 () -> new FoldOutcome(config), Named.as("fold-outcome"), REPLAY_STORE, TIMER_STORE);
@@ -152,6 +162,18 @@ public final class LedgerTopology {
                             Produced.with(Serdes.String(), Json.serde(PublishTask.class))
                                 .withName("publish-tasks")),
                 "task"))
+        .branch(
+            (key, e) -> e.isTick(),
+            Branched.withConsumer(
+                ticks ->
+                    ticks
+                        .mapValues(Emission::tick, Named.as("unwrap-tick"))
+                        .to(
+                            topics.outcomes().name(),
+                            Produced.with(Serdes.String(), Serdes.ByteArray())
+                                .withStreamPartitioner(Inbound.tickPartitioner())
+                                .withName("outcome-ticks")),
+                "tick"))
         .defaultBranch(
             Branched.withConsumer(
                 replies ->

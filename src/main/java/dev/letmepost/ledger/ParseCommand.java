@@ -1,6 +1,7 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.command.CommandReader;
+import dev.letmepost.command.Limits;
 import dev.letmepost.command.UnreadableCommandException;
 import dev.letmepost.wire.LmpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +17,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides whether a raw post command can be addressed at all. A readable one goes on keyed by its
  * fingerprint, so that every retry of it meets the same replay record whatever key the producer
- * chose; an unreadable one becomes a dead letter with error headers.
+ * chose; an unreadable one becomes a dead letter with error headers. A readable one whose body is
+ * over {@link Limits#MAX_BODY_BYTES} is answered {@code 413 payload_too_large} here, before it is
+ * repartitioned: nothing the ledger derives from it could fit under the record ceiling.
+ *
+ * <p>A dead letter keeps the original value unless value and headers together would pass {@link
+ * Limits#MAX_RECORD_BYTES} (a record near the broker's limit): then it keeps the first bytes and
+ * says so in {@value #TRUNCATED_HEADER}, so that no dead letter can fail to be written.
  */
 final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
   private static final Logger LOG = LoggerFactory.getLogger(ParseCommand.class);
+  static final int PAYLOAD_TOO_LARGE = 413;
+
+  /** Dead letter: the original value's length when the dead letter holds only its first bytes. */
+  static final String TRUNCATED_HEADER = "lmp-error-truncated-from";
+
   private ProcessorContext<String, Parsed> context;
 
   @Override
@@ -32,6 +44,10 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
     String source = context.recordMetadata().map(ParseCommand::source).orElse("unknown");
     try {
       var command = CommandReader.read(record.headers(), record.value(), source);
+      if (command.body().length > Limits.MAX_BODY_BYTES) {
+        answerTooLarge(command, record.timestamp());
+        return;
+      }
       context.forward(
           new Record<>(
               command.fingerprint(),
@@ -41,6 +57,7 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
     } catch (UnreadableCommandException e) {
       LOG.warn("dead-lettering command at {}: {}", source, e.getMessage());
       Headers headers = new RecordHeaders(record.headers().toArray());
+      byte[] value = record.value();
       headers.add(LmpHeaders.ERROR_CODE, utf8(e.code()));
       headers.add(LmpHeaders.ERROR_MESSAGE, utf8(e.getMessage()));
       context
@@ -51,10 +68,45 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
                 headers.add(LmpHeaders.ERROR_PARTITION, utf8(Integer.toString(m.partition())));
                 headers.add(LmpHeaders.ERROR_OFFSET, utf8(Long.toString(m.offset())));
               });
+      value = fitted(record.key(), value, headers);
       context.forward(
-          new Record<>(
-              "", Parsed.deadLetter(record.key(), record.value()), record.timestamp(), headers));
+          new Record<>("", Parsed.deadLetter(record.key(), value), record.timestamp(), headers));
     }
+  }
+
+  private void answerTooLarge(dev.letmepost.command.Command c, long timestamp) {
+    LOG.warn(
+        "answering 413 to request {}: body of {} bytes is over the limit of {}",
+        c.requestId(),
+        c.body().length,
+        Limits.MAX_BODY_BYTES);
+    byte[] body =
+        Answers.error(
+            "payload_too_large",
+            "the request body is "
+                + c.body().length
+                + " bytes, larger than the limit of "
+                + Limits.MAX_BODY_BYTES
+                + " bytes; nothing was recorded or published");
+    Headers h = Batches.headers(c.requestId(), PAYLOAD_TOO_LARGE, false, c.idempotencyKey());
+    context.forward(new Record<>(c.requestId(), Parsed.reply(body), timestamp, h));
+  }
+
+  /** The value a dead letter can carry: all of it, or its first bytes when it would not fit. */
+  private static byte[] fitted(byte[] key, byte[] value, Headers headers) {
+    if (value == null) {
+      return null;
+    }
+    int overhead = key == null ? 0 : key.length;
+    for (var h : headers) {
+      overhead += h.key().length() + (h.value() == null ? 0 : h.value().length) + 16;
+    }
+    int room = Limits.MAX_RECORD_BYTES - overhead;
+    if (value.length <= room) {
+      return value;
+    }
+    headers.add(TRUNCATED_HEADER, utf8(Integer.toString(value.length)));
+    return java.util.Arrays.copyOf(value, Math.max(0, room - 64));
   }
 
   private static String source(RecordMetadata m) {

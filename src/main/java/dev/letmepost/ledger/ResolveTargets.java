@@ -31,7 +31,8 @@ final class ResolveTargets {
       PostRequest request,
       String fingerprint,
       String batchId,
-      long firstSeen) {
+      long firstSeen,
+      long filedAt) {
     List<TargetState> states = new ArrayList<>();
     List<PublishTask> tasks = new ArrayList<>();
     Map<String, Integer> seen = new HashMap<>();
@@ -122,7 +123,7 @@ final class ResolveTargets {
               taskId,
               batchId,
               fingerprint,
-              firstSeen,
+              filedAt,
               i,
               account.accountId(),
               account.platform(),

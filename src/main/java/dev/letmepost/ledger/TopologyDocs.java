@@ -1,5 +1,6 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.command.Limits;
 import dev.letmepost.wire.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -160,11 +161,19 @@ public final class TopologyDocs {
             + ": can the command be addressed at all? A readable one goes on"
             + " keyed by its fingerprint, so every retry meets the same replay record whatever key the producer chose;"
             + " an unreadable one becomes a dead letter with error code, message and source topic/partition/offset"
-            + " headers.");
+            + " headers (its value cut to fit the record ceiling, "
+            + code("lmp-error-truncated-from")
+            + " naming the original length); a readable one whose body is over "
+            + Limits.MAX_BODY_BYTES
+            + " bytes is answered "
+            + code("413 payload_too_large")
+            + " at once, before it is repartitioned.");
     p.put(
         "parsed-",
         "Splits parse results: dead letters to "
             + code("parsed-dead-letter")
+            + ", answers given at once to "
+            + code("parsed-reply")
             + ", everything else to "
             + code("parsed-command")
             + ".");
@@ -172,6 +181,19 @@ public final class TopologyDocs {
         "parsed-dead-letter",
         "Branch of " + code("parsed-") + ": records " + code("parse-command") + " could not read.");
     p.put("parsed-command", "Default branch of " + code("parsed-") + ": readable commands.");
+    p.put(
+        "parsed-reply",
+        "Branch of "
+            + code("parsed-")
+            + ": commands answered without a decision (body too large).");
+    p.put(
+        "unwrap-parse-reply",
+        "Takes the response body out of the parse result; key request id, status in headers.");
+    p.put(
+        "parse-results",
+        "Writes the answers given at once to "
+            + code(t.results().name())
+            + ": nothing is recorded for them.");
     p.put("unwrap-dead-letter", "Restores the unreadable record's original key and value bytes.");
     p.put(
         "dead-letters",
@@ -208,7 +230,10 @@ public final class TopologyDocs {
             + ".");
     p.put(
         "target-outcomes",
-        "Reads per-target outcomes from the publishers, keyed by request fingerprint.");
+        "Reads per-target outcomes from the publishers, keyed by request fingerprint, and the"
+            + " ledger's own ticks (header "
+            + code(Inbound.TICK_HEADER)
+            + ").");
     p.put(
         "decide-request",
         code("DecideRequest")
@@ -232,7 +257,13 @@ public final class TopologyDocs {
             + " (at most "
             + human(c.replayTtl().minus(c.targetDeadline()))
             + " ahead) is answered 202 and held"
-            + " until due. Every request's fate is indexed by request id in "
+            + " until due. A command read more than "
+            + human(c.maxCommandLag())
+            + " after its broker time is answered "
+            + code("503 ledger_behind")
+            + "; an exception while deciding is answered "
+            + code("500 internal_error")
+            + "; neither is recorded. Every request's fate is indexed by request id in "
             + code(LedgerTopology.REQUEST_INDEX)
             + ", every new batch by batch id in "
             + code(LedgerTopology.BATCH_INDEX)
@@ -250,9 +281,14 @@ public final class TopologyDocs {
             + ") scans "
             + code(LedgerTopology.TIMER_STORE)
             + " up to now: a scheduled batch whose time has come is released to the"
-            + " publishers; a running batch past its deadline has its open targets closed "
+            + " publishers; when a running batch is past its deadline plus the "
+            + human(c.outcomeGrace())
+            + " outcome grace it writes a tick to this task's "
+            + code(t.outcomes().name())
+            + " partition. The tick read back (every outcome appended before it has been read)"
+            + " closes the open targets of every batch due by then "
             + code("unknown / outcome_unknown")
-            + " and is completed.");
+            + " and completes it.");
     p.put(
         "emissions",
         "Merges what " + code("decide-request") + " and " + code("fold-outcome") + " emit.");
@@ -260,11 +296,20 @@ public final class TopologyDocs {
         "emit-",
         "Splits emissions: publish tasks to "
             + code("emit-task")
+            + ", ticks to "
+            + code("emit-tick")
             + ", replies to "
             + code("emit-reply")
             + ".");
     p.put("emit-task", "Branch of " + code("emit-") + ": publish tasks.");
     p.put("emit-reply", "Default branch of " + code("emit-") + ": replies.");
+    p.put("emit-tick", "Branch of " + code("emit-") + ": the ledger's ticks.");
+    p.put("unwrap-tick", "Takes the tick's bytes out of the emission.");
+    p.put(
+        "outcome-ticks",
+        "Writes each tick to "
+            + code(t.outcomes().name())
+            + ", to the partition of the task that wrote it (named in its key).");
     p.put(
         "unwrap-task",
         "Takes the " + code("PublishTask") + " out of the emission; key account id.");
@@ -302,35 +347,40 @@ public final class TopologyDocs {
         LedgerTopology.REPLAY_STORE,
         new StoreProse(
             "persistent window store, cached",
-            "request fingerprint, windowed by first-request time → "
+            "request fingerprint, windowed by the time the first request was filed (the later of"
+                + " its broker time and the ledger's wall clock) → "
                 + code("LedgerRecord")
-                + " (body hash, recorded answer, per-target progress, waiters)",
-            human(c.replayTtl().plus(c.skewAllowance()))
+                + " (first-request broker time, body hash, recorded answer, per-target progress,"
+                + " waiters; a scheduled batch's content, once)",
+            human(c.retention())
                 + " (replay TTL "
                 + human(c.replayTtl())
-                + " + skew allowance "
+                + " + 2 × skew allowance "
                 + human(c.skewAllowance())
-                + "); a record answers retries for "
+                + " + max command lag "
+                + human(c.maxCommandLag())
+                + "); a record answers retries whose broker time is within "
                 + human(c.replayTtl())
-                + " from its first request",
+                + " of its first request's",
             code(changelog(c, LedgerTopology.REPLAY_STORE))));
     s.put(
         LedgerTopology.TIMER_STORE,
         new StoreProse(
             "persistent key-value store",
-            code("<due time>|<first-request time>|<fingerprint>")
-                + " (times as 16 hex digits) → first-request time (epoch ms); sorted by due time",
+            code("<kind>|<due time>|<window time>|<fingerprint>")
+                + " (kind r: release of a scheduled batch, d: deadline of a running one; times as 16"
+                + " hex digits) → the replay record's window time (epoch ms); sorted by kind and due"
+                + " time",
             "until the batch is released or completed (entries are deleted)",
             code(changelog(c, LedgerTopology.TIMER_STORE))));
-    String retention =
-        human(c.replayTtl().plus(c.skewAllowance())) + ", as " + code(LedgerTopology.REPLAY_STORE);
+    String retention = human(c.retention()) + ", as " + code(LedgerTopology.REPLAY_STORE);
     s.put(
         LedgerTopology.REQUEST_INDEX,
         new StoreProse(
             "persistent window store",
             "request id, windowed by the time the request was filed → "
                 + code("RequestEntry")
-                + ": a pointer (fingerprint, first-request time) at the replay record that answers it,"
+                + ": a pointer (fingerprint, window time) at the replay record that answers it,"
                 + " or the error it was answered with; read by the gateway's "
                 + code("GET /v1/requests/{id}"),
             retention,
@@ -339,7 +389,8 @@ public final class TopologyDocs {
         LedgerTopology.BATCH_INDEX,
         new StoreProse(
             "persistent window store",
-            "batch id, windowed by first-request time → request fingerprint; read by the gateway's "
+            "batch id, windowed by its replay record's window time → request fingerprint; read by the"
+                + " gateway's "
                 + code("GET /v1/batches/{id}"),
             retention,
             code(changelog(c, LedgerTopology.BATCH_INDEX))));

@@ -42,6 +42,23 @@ public record PublishTask(
     media = media == null ? List.of() : List.copyOf(media);
   }
 
+  /** This task with the post content, for a scheduled batch that kept its content once. */
+  public PublishTask withContent(String newText, List<Media> newMedia, String newFirstComment) {
+    return new PublishTask(
+        taskId,
+        batchId,
+        fingerprint,
+        recordedAt,
+        targetIndex,
+        accountId,
+        platform,
+        platformIdempotencyKey,
+        newText,
+        newMedia,
+        newFirstComment,
+        deadline);
+  }
+
   /** This task with its deadline set, for a scheduled batch released now. */
   public PublishTask withDeadline(long newDeadline) {
     return new PublishTask(

@@ -24,6 +24,13 @@ public final class Topics {
   private final Topic<String, byte[]> apiKeys;
   private final Topic<byte[], byte[]> deadLetters;
 
+  /**
+   * {@code max.message.bytes} of the commands topic as the product creates it: the largest body the
+   * ledger decides (512 KiB) plus room for headers and batch overhead; a larger record is refused
+   * by the broker at produce time.
+   */
+  public static final int COMMANDS_MAX_MESSAGE_BYTES = 576 * 1024;
+
   public Topics(String prefix) {
     if (prefix == null || !prefix.matches("[A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException(
@@ -35,7 +42,11 @@ public final class Topics {
             prefix + "post-commands",
             Serdes.ByteArray(),
             Serdes.ByteArray(),
-            Map.of("message.timestamp.type", "LogAppendTime"));
+            Map.of(
+                "message.timestamp.type",
+                "LogAppendTime",
+                "max.message.bytes",
+                Integer.toString(COMMANDS_MAX_MESSAGE_BYTES)));
     this.results =
         new Topic<>(prefix + "post-results", Serdes.String(), Serdes.ByteArray(), Map.of());
     this.outcomes =

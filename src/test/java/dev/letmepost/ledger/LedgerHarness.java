@@ -130,6 +130,10 @@ final class LedgerHarness implements AutoCloseable {
     return new Cmd(body.getBytes(StandardCharsets.UTF_8));
   }
 
+  Cmd command(byte[] body) {
+    return new Cmd(body);
+  }
+
   final class Cmd {
     private final byte[] body;
     private final Headers headers = new RecordHeaders();
@@ -237,6 +241,27 @@ final class LedgerHarness implements AutoCloseable {
     WindowStore<String, LedgerRecord> store = driver.getWindowStore(LedgerTopology.REPLAY_STORE);
     List<KeyValue<Long, LedgerRecord>> all = new ArrayList<>();
     try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, LedgerRecord> it =
+        store.all()) {
+      it.forEachRemaining(kv -> all.add(KeyValue.pair(kv.key.window().start(), kv.value)));
+    }
+    return all;
+  }
+
+  /** Every record the ledger wrote to the outcomes topic (its ticks). */
+  List<TestRecord<String, byte[]>> ticks() {
+    return driver
+        .createOutputTopic(
+            topics.outcomes().name(),
+            Serdes.String().deserializer(),
+            Serdes.ByteArray().deserializer())
+        .readRecordsToList();
+  }
+
+  /** All request-index entries, with their window start. */
+  List<KeyValue<Long, RequestEntry>> requestEntries() {
+    WindowStore<String, RequestEntry> store = driver.getWindowStore(LedgerTopology.REQUEST_INDEX);
+    List<KeyValue<Long, RequestEntry>> all = new ArrayList<>();
+    try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, RequestEntry> it =
         store.all()) {
       it.forEachRemaining(kv -> all.add(KeyValue.pair(kv.key.window().start(), kv.value)));
     }

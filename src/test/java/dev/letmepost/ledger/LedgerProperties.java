@@ -56,7 +56,8 @@ class LedgerProperties {
    * command filed at t meets that batch when t < first + ttl; otherwise (and always without a
    * key) it starts a new one, unless its body fails preflight, which records nothing. A batch
    * completes when its last open target gets its first outcome, or when the wall clock reaches
-   * its deadline (open targets end unknown), or at once when no target got a task.
+   * its deadline plus the outcome grace (open targets end unknown, on the ledger's tick), or at once
+   * when no target got a task.
    *
    * Time: record timestamps never decrease and stay within LEAD of the wall clock, half the
    * default skew allowance, so a command is filed under its own timestamp (clamping is tested in
@@ -68,6 +69,7 @@ class LedgerProperties {
    */
   private static final Duration TTL = Duration.ofMinutes(10);
   private static final Duration DEADLINE = Duration.ofMinutes(2);
+  private static final long GRACE_MS = LedgerConfig.DEFAULT_OUTCOME_GRACE.toMillis();
   private static final int MAX_WAITERS = 2;
   private static final long LEAD_MS = Duration.ofMinutes(30).toMillis();
   private static final long T0_MS = T0.toEpochMilli();
@@ -438,7 +440,10 @@ class LedgerProperties {
     /** Completes every batch: the wall clock passes every deadline. */
     void drain(int n) {
       List<Expected> expected = new ArrayList<>();
-      moveTime(ts + DEADLINE.toMillis() + 1000, wall + DEADLINE.toMillis() + 1000, expected);
+      moveTime(
+          ts + DEADLINE.toMillis() + GRACE_MS + 1000,
+          wall + DEADLINE.toMillis() + GRACE_MS + 1000,
+          expected);
       check("step " + n + " final drain past every deadline", null, null, expected);
       assertThat(batches.stream().filter(b -> !b.complete).map(b -> b.period).toList())
           .as("model: every batch complete after the drain")
@@ -459,7 +464,7 @@ class LedgerProperties {
         ledger.advanceWallClock(Duration.ofMillis(newWall - wall));
         wall = newWall;
         for (Batch b : batches) {
-          if (!b.complete && b.deadline != 0 && b.deadline <= wall) {
+          if (!b.complete && b.deadline != 0 && b.deadline + GRACE_MS <= wall) {
             expected.addAll(b.complete());
           }
         }
@@ -530,8 +535,11 @@ class LedgerProperties {
                   .toList());
       for (PublishTask t : emitted) {
         assertThat(t.recordedAt())
-            .as("%s: task %s filed under the command's timestamp", at, t.taskId())
-            .isEqualTo(started.first);
+            .as(
+                "%s: task %s filed under the later of the command's timestamp and the wall clock"
+                    + " (the next free millisecond of its key)",
+                at, t.taskId())
+            .isBetween(Math.max(started.first, wall), Math.max(started.first, wall) + 10);
         assertThat(t.deadline())
             .as("%s: task %s deadline", at, t.taskId())
             .isEqualTo(wall + DEADLINE.toMillis());

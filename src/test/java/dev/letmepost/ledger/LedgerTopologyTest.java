@@ -327,35 +327,49 @@ class LedgerTopologyTest {
   }
 
   @Test
-  void oldProducerTimestampIsFiledWithinRetentionAndStillDeduplicates() {
+  void oldProducerTimestampWithinTheMaxLagIsFiledAtTheWallClockAndStillDeduplicates() {
     ledger.advanceWallClock(Duration.ofHours(30));
     Instant now = T0.plus(Duration.ofHours(30));
     ledger.command(body("acc_tw")).key("K-now").request("req-n").at(now).send();
     ledger.tasks(Platform.TWITTER);
 
+    Instant old = now.minus(LedgerConfig.DEFAULT_MAX_COMMAND_LAG).plusSeconds(1);
+    ledger.command(body("acc_li")).key("K-old").request("req-o1").at(old).send();
+    PublishTask task = single(ledger.tasks(Platform.LINKEDIN));
+    assertThat(task.recordedAt()).as("filed at the wall clock").isEqualTo(now.toEpochMilli());
+    ledger.command(body("acc_li")).key("K-old").request("req-o2").at(old).send();
+    ledger.assertNothingElseEmitted();
+    LedgerRecord record =
+        ledger.replayRecords().stream()
+            .filter(kv -> kv.value.requestId().equals("req-o1"))
+            .findFirst()
+            .orElseThrow()
+            .value;
+    assertThat(record.firstSeen())
+        .as("the TTL counts from broker time")
+        .isEqualTo(old.toEpochMilli());
+    assertThat(record.waiters()).containsExactly("req-o2");
+  }
+
+  /**
+   * A command read later than the max lag after the broker accepted it may have outlived the replay
+   * record it should meet: it is answered 503 ledger_behind, and nothing is recorded or published.
+   */
+  @Test
+  void commandReadLaterThanTheMaxLagIsAnsweredLedgerBehindAndPublishesNothing() {
+    ledger.advanceWallClock(Duration.ofHours(30));
     ledger
         .command(body("acc_li"))
         .key("K-old")
         .request("req-o1")
         .at(T0.minus(Duration.ofDays(3)))
         .send();
-    PublishTask old = single(ledger.tasks(Platform.LINKEDIN));
-    assertThat(old.recordedAt()).isEqualTo(now.minus(LedgerConfig.DEFAULT_SKEW).toEpochMilli());
-    ledger
-        .command(body("acc_li"))
-        .key("K-old")
-        .request("req-o2")
-        .at(T0.minus(Duration.ofDays(3)))
-        .send();
+    TestRecord<String, byte[]> answer = ledger.onlyResult();
+    assertThat(header(answer, LmpHeaders.STATUS)).isEqualTo("503");
+    assertThat(json(answer.value()).at("/error/code").asText()).isEqualTo("ledger_behind");
+    assertThat(json(answer.value()).at("/error/message").asText()).contains("PT6H");
     ledger.assertNothingElseEmitted();
-    assertThat(
-            ledger.replayRecords().stream()
-                .filter(kv -> kv.value.requestId().equals("req-o1"))
-                .findFirst()
-                .orElseThrow()
-                .value
-                .waiters())
-        .containsExactly("req-o2");
+    assertThat(ledger.replayRecords()).isEmpty();
   }
 
   @Test
@@ -477,7 +491,8 @@ class LedgerTopologyTest {
         .isEqualTo("acc_bs2");
     assertThat(single(ledger.tasks(Platform.TWITTER)).accountId()).isEqualTo("acc_tw");
     ledger.assertNothingElseEmitted();
-    ledger.advanceWallClock(LedgerConfig.DEFAULT_DEADLINE.plusSeconds(1));
+    ledger.advanceWallClock(
+        LedgerConfig.DEFAULT_DEADLINE.plus(LedgerConfig.DEFAULT_OUTCOME_GRACE).plusSeconds(1));
     JsonNode threads = json(ledger.onlyResult().value()).get("results").get(2);
     assertThat(threads.get("platform").asText()).isEqualTo("threads");
     assertThat(threads.at("/error/code").asText()).isEqualTo("no_default_account");
@@ -499,7 +514,8 @@ class LedgerTopologyTest {
   void targetsWithoutOutcomeByTheDeadlineEndUnknown() {
     List<PublishTask> tasks = startBatch("K1", "req-1", T0);
     ledger.publishedOutcome(tasks.get(0), T0.plusSeconds(1));
-    ledger.advanceWallClock(LedgerConfig.DEFAULT_DEADLINE.minusSeconds(1));
+    ledger.advanceWallClock(
+        LedgerConfig.DEFAULT_DEADLINE.plus(LedgerConfig.DEFAULT_OUTCOME_GRACE).minusSeconds(1));
     assertThat(ledger.results()).isEmpty();
     assertThat(ledger.timers()).hasSize(1);
 
@@ -702,7 +718,7 @@ class LedgerTopologyTest {
     assertThat(ledger.tasks(Platform.TWITTER)).hasSize(2);
     assertThat(ledger.timers()).hasSize(2);
 
-    ledger.advanceWallClock(Duration.ofMinutes(2));
+    ledger.advanceWallClock(Duration.ofMinutes(2).plus(LedgerConfig.DEFAULT_OUTCOME_GRACE));
 
     List<TestRecord<String, byte[]>> answers = ledger.results();
     assertThat(answers).extracting(TestRecord::key).containsExactlyInAnyOrder("req-1", "req-2");

@@ -144,7 +144,7 @@ class TopologyDocsTest {
     assertThat(readme).contains("`ExpireOverdue` (every 1 s)");
     assertThat(readme)
         .contains(
-            "| `replay-records` | persistent window store, cached |", "| 25 h (replay TTL 24 h");
+            "| `replay-records` | persistent window store, cached |", "| 32 h (replay TTL 24 h");
   }
 
   @Test
