@@ -41,6 +41,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,9 +70,15 @@ class LedgerHardeningIT {
       await().atMost(WAIT).until(() -> streams.state() == KafkaStreams.State.RUNNING);
     }
 
+    /**
+     * Leaves the group, so that the next instance is assigned at once rather than after the
+     * session.
+     */
     @Override
     public void close() {
-      streams.close(Duration.ofSeconds(30));
+      streams.close(
+          CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+              .withTimeout(Duration.ofSeconds(30)));
     }
   }
 
@@ -151,17 +158,6 @@ class LedgerHardeningIT {
             + "\",\"media\":["
             + media
             + "]";
-    String scheduledAt = Instant.now().plusSeconds(5).toString();
-    byte[] scheduled =
-        padded(
-            "{\"targets\":["
-                + targets(25)
-                + "],"
-                + content
-                + ",\"scheduledAt\":\""
-                + scheduledAt
-                + "\"}",
-            Limits.MAX_BODY_BYTES);
     byte[] now =
         padded("{\"targets\":[" + targets(25) + "]," + content + "}", Limits.MAX_BODY_BYTES);
 
@@ -175,6 +171,17 @@ class LedgerHardeningIT {
                 "it");
         Ledger ledger = new Ledger(config, dir.resolve("streams"));
         PostClient client = new PostClient(TestBroker.bootstrapServers(), topics)) {
+      String scheduledAt = Instant.now().plusSeconds(20).toString();
+      byte[] scheduled =
+          padded(
+              "{\"targets\":["
+                  + targets(25)
+                  + "],"
+                  + content
+                  + ",\"scheduledAt\":\""
+                  + scheduledAt
+                  + "\"}",
+              Limits.MAX_BODY_BYTES);
       PostClient.Answer accepted =
           client.post(PRINCIPAL, "K-scheduled", "req-s", scheduled, WAIT).orElseThrow();
       assertThat(accepted.status()).isEqualTo(202);
