@@ -42,6 +42,23 @@ final class LedgerOptions {
   Duration targetDeadline;
 
   @Option(
+      names = "--max-command-lag",
+      defaultValue = "PT6H",
+      description =
+          "how long after the broker accepted a command the ledger still decides it; a later one is"
+              + " answered 503 ledger_behind, nothing recorded or published; added to the stores'"
+              + " retention (default: ${DEFAULT-VALUE})")
+  Duration maxCommandLag;
+
+  @Option(
+      names = "--outcome-grace",
+      defaultValue = "PT60S",
+      description =
+          "how long after a target's deadline its outcome is still taken (at least the publishers'"
+              + " call timeout) before it ends unknown (default: ${DEFAULT-VALUE})")
+  Duration outcomeGrace;
+
+  @Option(
       names = "--max-waiters",
       defaultValue = "16",
       description = "retries that may wait on one running batch (default: ${DEFAULT-VALUE})")
@@ -62,6 +79,8 @@ final class LedgerOptions {
         targetDeadline,
         maxWaiters,
         LedgerConfig.DEFAULT_TIMER_INTERVAL,
-        partitions);
+        partitions,
+        maxCommandLag,
+        outcomeGrace);
   }
 }
