@@ -113,7 +113,7 @@ public final class LedgerReads {
               e.keyExpires() == null ? null : Instant.ofEpochMilli(e.keyExpires()),
               e.body()));
     }
-    LedgerRecord record = stores.replay().fetch(e.fingerprint(), e.firstSeen());
+    LedgerRecord record = stores.replay().fetch(e.fingerprint(), e.windowTime());
     if (record == null) {
       return Optional.empty();
     }

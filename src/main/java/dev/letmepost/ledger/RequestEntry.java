@@ -6,9 +6,9 @@ import java.util.Objects;
 
 /**
  * One entry of the request index: what the ledger did with one request id. Either a pointer to the
- * replay record the request is answered from ({@code fingerprint} and {@code firstSeen}: a new
- * batch, a replay, a waiter) or the answer itself when no record holds it (an error: {@code status}
- * and {@code body}).
+ * replay record the request is answered from ({@code fingerprint} and {@code windowTime}, where it
+ * is filed: a new batch, a replay, a waiter) or the answer itself when no record holds it (an
+ * error: {@code status} and {@code body}).
  *
  * @param keyExpires epoch ms the key's replay record expires, for an error answered about a live
  *     record (409); null otherwise
@@ -18,7 +18,7 @@ record RequestEntry(
     String principal,
     String idempotencyKey,
     String fingerprint,
-    Long firstSeen,
+    Long windowTime,
     Integer status,
     Long keyExpires,
     byte[] body) {
@@ -32,8 +32,8 @@ record RequestEntry(
               + " and "
               + (body == null ? "no body" : "a body"));
     }
-    if (fingerprint != null && firstSeen == null) {
-      throw new IllegalArgumentException("pointer to " + fingerprint + " has no firstSeen");
+    if (fingerprint != null && windowTime == null) {
+      throw new IllegalArgumentException("pointer to " + fingerprint + " has no windowTime");
     }
     if (body != null && status == null) {
       throw new IllegalArgumentException("answer entry has no status");
@@ -41,8 +41,8 @@ record RequestEntry(
   }
 
   static RequestEntry pointer(
-      String principal, String idempotencyKey, String fingerprint, long firstSeen) {
-    return new RequestEntry(principal, idempotencyKey, fingerprint, firstSeen, null, null, null);
+      String principal, String idempotencyKey, String fingerprint, long windowTime) {
+    return new RequestEntry(principal, idempotencyKey, fingerprint, windowTime, null, null, null);
   }
 
   static RequestEntry answer(
