@@ -1,7 +1,9 @@
 package dev.letmepost.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.letmepost.command.Limits;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.ledger.RequestView;
 import java.io.IOException;
@@ -373,6 +375,125 @@ class GatewayHttpTest {
                 + " limit of 100 bytes\"}}");
     assertThat(at.statusCode()).isEqualTo(201);
     assertThat(small.submitted).hasSize(1);
+  }
+
+  /** A JSON body of exactly {@code bytes} bytes. */
+  static String bodyOf(int bytes) {
+    String head = "{\"targets\":[{\"accountId\":\"acc_1\"}],\"text\":\"";
+    String tail = "\"}";
+    return head + "x".repeat(bytes - head.length() - tail.length()) + tail;
+  }
+
+  /**
+   * A body of exactly 1,048,576 bytes used to pass the default limit (1 MiB) and was produced;
+   * Kafka refused the record as too large and the gateway answered {@code 503 Retry-After: 1}, so
+   * the client retried forever. The default limit is now {@link Limits#MAX_BODY_BYTES}.
+   */
+  @Test
+  void oneMebibyteBodyIs413UnderTheDefaultLimitNotA503ToRetry() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = send(post("K", bodyOf(1_048_576)));
+
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(header(r, "Retry-After")).isNull();
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"body_too_large\",\"message\":\"the request body is larger than the"
+                + " limit of "
+                + Limits.MAX_BODY_BYTES
+                + " bytes\"}}");
+    assertThat(ledger.submitted).as("nothing produced").isEmpty();
+  }
+
+  @Test
+  void bodyOfExactlyTheDefaultLimitIsAccepted() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = send(post("K", bodyOf(Limits.MAX_BODY_BYTES)));
+
+    assertThat(r.statusCode()).isEqualTo(201);
+    assertThat(ledger.submitted).hasSize(1);
+    assertThat(ledger.submitted.get(0).body()).hasSize(Limits.MAX_BODY_BYTES);
+  }
+
+  @Test
+  void configuredLimitAboveTheCeilingIsRefusedNamingValueAndCeiling() {
+    assertThatThrownBy(() -> GatewayConfig.defaults().withMaxBodyBytes(1_048_576))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1048576")
+        .hasMessageContaining(Integer.toString(Limits.MAX_BODY_BYTES));
+  }
+
+  /** The post waiting for its answer fails with {@code failure} from the producer. */
+  HttpResponse<String> postFailingWith(Throwable failure) throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<HttpResponse<String>> call = pool.submit(() -> send(post(null, BODY)));
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !ledger.pending.isEmpty());
+      ledger.pending.values().iterator().next().completeExceptionally(failure);
+      return call.get();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * RecordTooLargeException was mapped to {@code 503 Retry-After: 1}: the same request fails the
+   * same way on every retry. It is a {@code 413} naming the problem.
+   */
+  @Test
+  void recordTooLargeFromTheProducerIs413NotA503ToRetry() throws Exception {
+    HttpResponse<String> r =
+        postFailingWith(
+            new org.apache.kafka.common.errors.RecordTooLargeException(
+                "The message is 1048700 bytes when serialized which is larger than 1048576"));
+
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(header(r, "Retry-After")).isNull();
+    assertThat(r.body())
+        .startsWith(
+            "{\"error\":{\"code\":\"record_too_large\",\"message\":\"Kafka refused the command")
+        .contains("The message is 1048700 bytes");
+  }
+
+  @Test
+  void nonRetriableProducerErrorIs500AndOnlyARetriableOneIs503() throws Exception {
+    HttpResponse<String> denied =
+        postFailingWith(
+            new org.apache.kafka.common.errors.TopicAuthorizationException("lmp.commands denied"));
+    HttpResponse<String> transient_ =
+        postFailingWith(
+            new org.apache.kafka.common.errors.NotEnoughReplicasException("1 of 3 in sync"));
+
+    assertThat(denied.statusCode()).isEqualTo(500);
+    assertThat(header(denied, "Retry-After")).isNull();
+    assertThat(denied.body())
+        .startsWith("{\"error\":{\"code\":\"internal_error\"")
+        .contains("TopicAuthorizationException: lmp.commands denied");
+    assertThat(transient_.statusCode()).isEqualTo(503);
+    assertThat(header(transient_, "Retry-After")).isEqualTo("1");
+    assertThat(transient_.body()).contains("ledger_unavailable", "NotEnoughReplicasException");
+  }
+
+  /**
+   * A client whose submit throws (a closed producer) left the leader's flight registered: every
+   * identical retry joined it and waited for an answer that never came.
+   */
+  @Test
+  void submitThatThrowsFailsThePostAndLeavesNoFlightBehind() throws Exception {
+    ledger.throwing =
+        s -> new IllegalStateException("Cannot perform operation after producer has been closed");
+
+    HttpResponse<String> first = send(post("K", BODY));
+    HttpResponse<String> retry = send(post("K", BODY));
+
+    assertThat(first.statusCode()).isEqualTo(500);
+    assertThat(first.body()).contains("producer has been closed");
+    assertThat(retry.statusCode()).isEqualTo(500);
+    assertThat(ledger.submitted).as("the retry led its own flight").hasSize(2);
   }
 
   @Test
