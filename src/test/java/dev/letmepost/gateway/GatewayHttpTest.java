@@ -654,6 +654,112 @@ class GatewayHttpTest {
             "{\"error\":{\"code\":\"request_not_found\",\"message\":\"no request 'req_done' for this API key\"}}");
   }
 
+  /**
+   * A post answered {@code 202} + {@code Location} because its answer took too long read as {@code
+   * 404 request_not_found} at that Location until the ledger had processed it: a client polling the
+   * URL it was given was told the request does not exist.
+   */
+  @Test
+  void requestAnswered202ReadsAsPendingUntilTheLedgerHasItThenAsItsAnswer() throws Exception {
+    FakeLedger slow = new FakeLedger();
+    Gateway g = start(slow, GatewayConfig.defaults().withAnswerTimeout(Duration.ofMillis(50)));
+    base = URI.create("http://127.0.0.1:" + g.port());
+    HttpResponse<String> accepted = send(post("K", BODY));
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    String location = header(accepted, "Location");
+    String requestId = header(accepted, "Lmp-Request-Id");
+
+    HttpResponse<String> pending = send(get(location, ALICE_KEY));
+    HttpResponse<String> other = send(get(location, BOB_KEY));
+    slow.requests.put(
+        requestId,
+        new RequestView(
+            requestId,
+            "key_alice",
+            "K",
+            201,
+            false,
+            "batch_1",
+            T0.plusSeconds(5),
+            ENVELOPE.getBytes(StandardCharsets.UTF_8)));
+    HttpResponse<String> done = send(get(location, ALICE_KEY));
+
+    assertThat(pending.statusCode()).isEqualTo(202);
+    assertThat(pending.body()).isEqualTo(accepted.body());
+    assertThat(header(pending, "Retry-After")).isEqualTo("1");
+    assertThat(header(pending, "Lmp-Request-Id")).isEqualTo(requestId);
+    assertThat(header(pending, "Idempotency-Key")).isEqualTo("K");
+    assertThat(other.statusCode()).as("another principal's id").isEqualTo(404);
+    assertThat(other.body()).contains("request_not_found");
+    assertThat(done.statusCode()).isEqualTo(201);
+    assertThat(done.body()).isEqualTo(ENVELOPE);
+    assertThat(header(done, "Lmp-Batch-Id")).isEqualTo("batch_1");
+  }
+
+  /**
+   * A retry answered from the store by the fast path carries a fresh {@code Lmp-Request-Id} that no
+   * command ever carried, so the ledger's index never has it: reading it was a 404.
+   */
+  @Test
+  void fastPathReplayIsReadableAtItsRequestId() throws Exception {
+    ledger.liveByFingerprint.put(
+        Gateway.fingerprint("key_alice", "K"), view("key_alice", "K", true));
+    HttpResponse<String> replay = send(post("K", BODY));
+    assertThat(ledger.submitted).isEmpty();
+    String requestId = header(replay, "Lmp-Request-Id");
+
+    HttpResponse<String> read = send(get("/v1/requests/" + requestId, ALICE_KEY));
+    HttpResponse<String> other = send(get("/v1/requests/" + requestId, BOB_KEY));
+
+    assertThat(read.statusCode()).isEqualTo(201);
+    assertThat(read.body()).isEqualTo(ENVELOPE);
+    assertThat(header(read, "Idempotent-Replayed")).isEqualTo("true");
+    assertThat(header(read, "Lmp-Request-Id")).isEqualTo(requestId);
+    assertThat(header(read, "Idempotency-Key")).isEqualTo("K");
+    assertThat(header(read, "Lmp-Batch-Id")).isEqualTo("batch_1");
+    assertThat(header(read, "Idempotency-Key-Expires")).isEqualTo("2026-11-30T11:59:00.000Z");
+    assertThat(other.statusCode()).isEqualTo(404);
+  }
+
+  /**
+   * Polled through another instance, the accepting instance's own {@code 202} is an answer, but one
+   * that waits while a third instance may hold the ledger's final answer.
+   */
+  @Test
+  void requestPendingOnOneInstanceIsReadThroughAnotherWhichPrefersAFinalAnswer() throws Exception {
+    FakeLedger slow = new FakeLedger();
+    Gateway accepting =
+        start(slow, GatewayConfig.defaults().withAnswerTimeout(Duration.ofMillis(50)));
+    URI acceptingUrl = URI.create("http://127.0.0.1:" + accepting.port());
+    FakeLedger third = new FakeLedger();
+    URI thirdUrl = URI.create("http://127.0.0.1:" + start(third, GatewayConfig.defaults()).port());
+    URI polled = base;
+    base = acceptingUrl;
+    String requestId = header(send(post("K", BODY)), "Lmp-Request-Id");
+    base = polled;
+    ledger.peers.add(acceptingUrl);
+    ledger.peers.add(thirdUrl);
+
+    HttpResponse<String> pending = send(get("/v1/requests/" + requestId, ALICE_KEY));
+    third.requests.put(
+        requestId,
+        new RequestView(
+            requestId,
+            "key_alice",
+            "K",
+            201,
+            false,
+            "batch_1",
+            T0.plusSeconds(5),
+            ENVELOPE.getBytes(StandardCharsets.UTF_8)));
+    HttpResponse<String> done = send(get("/v1/requests/" + requestId, ALICE_KEY));
+
+    assertThat(pending.statusCode()).isEqualTo(202);
+    assertThat(pending.body()).contains("\"id\":\"" + requestId + "\",\"status\":\"pending\"");
+    assertThat(done.statusCode()).isEqualTo(201);
+    assertThat(done.body()).isEqualTo(ENVELOPE);
+  }
+
   @Test
   void idempotencyKeyReadsTheCallersOwnRecordOnly() throws Exception {
     ledger.liveByFingerprint.put(
