@@ -855,6 +855,125 @@ class GatewayHttpTest {
     return send(HttpRequest.newBuilder(base.resolve("/metrics"))).body();
   }
 
+  static String rawGet(String target, String... headers) {
+    return "GET "
+        + target
+        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer "
+        + ALICE_KEY
+        + "\r\n"
+        + String.join("", headers)
+        + "\r\n";
+  }
+
+  static void assertJsonError(HttpResponse<String> r, int status, String code) {
+    assertThat(r.statusCode()).isEqualTo(status);
+    assertThat(header(r, "Content-Type")).isEqualTo("application/json");
+    assertThat(r.body()).startsWith("{\"error\":{\"code\":\"" + code + "\",\"message\":\"");
+  }
+
+  /**
+   * An 8 KB {@code Idempotency-Key} got Jetty's own {@code 431} HTML page: Jetty answers it before
+   * any route runs, so the gateway's handlers never saw it. Jetty's error handlers now write the
+   * gateway's JSON error body.
+   */
+  @Test
+  void headersOverTheLimitAreAJson431() throws Exception {
+    HttpResponse<String> r =
+        rawRequest(rawGet("/v1/batches/b", "Idempotency-Key: " + "k".repeat(8192) + "\r\n"));
+
+    assertJsonError(r, 431, "headers_too_large");
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"headers_too_large\",\"message\":\"the request headers are larger"
+                + " than the limit of 8192 bytes\"}}");
+  }
+
+  /** A key far over 128 characters, but inside the header limit, is the gateway's 400. */
+  @Test
+  void longIdempotencyKeyUnderTheHeaderLimitIs400InvalidIdempotencyKey() throws Exception {
+    HttpResponse<String> r = send(post("k".repeat(4000), BODY));
+
+    assertJsonError(r, 400, "invalid_idempotency_key");
+    assertThat(r.body()).contains("at most 128 characters, got 4000");
+  }
+
+  /** A request line over the limit got Jetty's {@code 414} HTML page. */
+  @Test
+  void uriOverTheLimitIsAJson414() throws Exception {
+    HttpResponse<String> r = rawRequest(rawGet("/v1/batches/" + "b".repeat(9000)));
+
+    assertJsonError(r, 414, "uri_too_long");
+    assertThat(r.body()).contains("the request line is longer than the limit of 8192 bytes");
+  }
+
+  /**
+   * A path Jetty cannot decode, or that climbs above the root, got Jetty's {@code 400} HTML page.
+   */
+  @Test
+  void badPathsAndMalformedHeadersAreAJson400() throws Exception {
+    for (String request :
+        List.of(
+            rawGet("/v1/batches/%zz"),
+            rawGet("/v1/../../etc/passwd"),
+            rawGet("/v1/batches/a%00b"),
+            rawGet("/v1/batches/b", "Bad Header\r\n"))) {
+      HttpResponse<String> r = rawRequest(request);
+      assertJsonError(r, 400, "bad_request");
+      assertThat(r.body()).as(request).contains("not valid HTTP");
+    }
+  }
+
+  /** Two {@code Content-Type} headers were read as the first one and accepted. */
+  @Test
+  void twoContentTypeHeadersAre415() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = raw(ALICE_KEY, "Content-Type: text/plain\r\n", BODY);
+
+    assertThat(r.statusCode()).isEqualTo(415);
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"unsupported_media_type\",\"message\":\"Content-Type must be sent"
+                + " once, got 2 values: application/json, text/plain\"}}");
+    assertThat(ledger.submitted).isEmpty();
+  }
+
+  /**
+   * A request id read with control characters or over {@link Limits#MAX_REQUEST_ID_CHARS} cannot be
+   * one the gateway handed out: {@code 400} naming the problem (the value cut), not a look-up.
+   */
+  @Test
+  void requestIdOverTheLimitOrWithControlCharactersIs400() throws Exception {
+    String tooLong = "r".repeat(Limits.MAX_REQUEST_ID_CHARS + 1);
+    HttpResponse<String> longer = send(get("/v1/requests/" + tooLong, ALICE_KEY));
+    HttpResponse<String> control = send(get("/v1/requests/req_%01x", ALICE_KEY));
+    HttpResponse<String> atLimit =
+        send(get("/v1/requests/" + "r".repeat(Limits.MAX_REQUEST_ID_CHARS), ALICE_KEY));
+
+    assertJsonError(longer, 400, "invalid_request_id");
+    assertThat(longer.body())
+        .contains(
+            "at most " + Limits.MAX_REQUEST_ID_CHARS + " characters, got 201",
+            "(" + (Limits.MAX_REQUEST_ID_CHARS + 1) + " chars)");
+    assertJsonError(control, 400, "invalid_request_id");
+    assertThat(control.body()).contains("character 5 of", "is U+0001");
+    assertThat(atLimit.statusCode()).isEqualTo(404);
+  }
+
+  /**
+   * The gateway does not take a request id from the client: a {@code Lmp-Request-Id} it sends is
+   * not the command's, which is always the gateway's own {@code req_<uuid>}.
+   */
+  @Test
+  void clientSuppliedRequestIdIsNotUsed() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = send(post("K", BODY).header("Lmp-Request-Id", "req_mine"));
+
+    assertThat(ledger.submitted.get(0).requestId()).matches("req_[0-9a-f-]{36}");
+    assertThat(header(r, "Lmp-Request-Id")).isEqualTo(ledger.submitted.get(0).requestId());
+  }
+
   @Test
   void unknownRouteIsAJson404() throws Exception {
     HttpResponse<String> r = send(get("/v2/nothing", ALICE_KEY));
@@ -867,29 +986,46 @@ class GatewayHttpTest {
   /** Sends a POST over a raw socket, for header bytes java.net.http refuses to send. */
   HttpResponse<String> raw(String apiKey, String extraHeaders, String body) throws IOException {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    return rawRequest(
+        "POST /v1/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "Authorization: Bearer "
+            + apiKey
+            + "\r\nContent-Type: application/json\r\n"
+            + extraHeaders
+            + "Content-Length: "
+            + b.length
+            + "\r\n\r\n"
+            + body);
+  }
+
+  /** Sends {@code request} as is (ISO-8859-1) over a raw socket and reads the response to EOF. */
+  HttpResponse<String> rawRequest(String request) throws IOException {
     try (Socket s = new Socket("127.0.0.1", base.getPort())) {
+      s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
-      out.write(
-          ("POST /v1/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                  + "Authorization: Bearer "
-                  + apiKey
-                  + "\r\nContent-Type: application/json\r\n"
-                  + extraHeaders
-                  + "Content-Length: "
-                  + b.length
-                  + "\r\n\r\n")
-              .getBytes(StandardCharsets.ISO_8859_1));
-      out.write(b);
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       InputStream in = s.getInputStream();
       String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       int status = Integer.parseInt(response.substring(9, 12));
-      String responseBody = response.substring(response.indexOf("\r\n\r\n") + 4);
-      return new RawResponse(status, responseBody);
+      int end = response.indexOf("\r\n\r\n");
+      java.util.Map<String, List<String>> headers =
+          new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      for (String line : response.substring(0, end).split("\r\n")) {
+        int colon = line.indexOf(':');
+        if (colon > 0) {
+          headers
+              .computeIfAbsent(line.substring(0, colon).trim(), k -> new ArrayList<>())
+              .add(line.substring(colon + 1).trim());
+        }
+      }
+      return new RawResponse(status, headers, response.substring(end + 4));
     }
   }
 
-  private record RawResponse(int statusCode, String body) implements HttpResponse<String> {
+  private record RawResponse(
+      int statusCode, java.util.Map<String, List<String>> fields, String body)
+      implements HttpResponse<String> {
     @Override
     public HttpRequest request() {
       return null;
@@ -902,7 +1038,7 @@ class GatewayHttpTest {
 
     @Override
     public java.net.http.HttpHeaders headers() {
-      return java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true);
+      return java.net.http.HttpHeaders.of(fields, (a, b) -> true);
     }
 
     @Override
