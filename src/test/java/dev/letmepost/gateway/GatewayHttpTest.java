@@ -25,6 +25,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -570,10 +572,11 @@ class GatewayHttpTest {
       for (int i = 0; i < 10; i++) {
         calls.add(pool.submit((Callable<HttpResponse<String>>) () -> send(post("K", BODY))));
       }
+      // every request waits: one leads the flight, nine joined it
       org.awaitility.Awaitility.await()
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> ledger.pending.size() == 1);
-      Thread.sleep(300); // let the remaining requests join the flight
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> metrics().contains("lmp_gateway_waiters 10.0"));
+      assertThat(ledger.pending).hasSize(1);
       FakeLedger.Submitted only = ledger.submitted.get(0);
       ledger.pending.get(only.requestId()).complete(answer(only, 201, false, "batch_1", ENVELOPE));
 
@@ -809,6 +812,92 @@ class GatewayHttpTest {
     assertThat(key.statusCode()).isEqualTo(200);
     assertThat(key.body()).contains("\"state\":\"in_progress\"");
     assertThat(missing.statusCode()).as("asked everywhere once, no forwarding loop").isEqualTo(404);
+  }
+
+  static final String NOT_LOADED_401 =
+      "{\"error\":{\"code\":\"unauthorized\",\"message\":\"a valid API key is required\"}}";
+
+  /**
+   * A read forwarded to a peer whose API keys were not loaded yet copied that peer's {@code 401} to
+   * a caller this instance had authenticated; a {@code 503} or an unreachable peer read as {@code
+   * 404}, though the data may be there. Each is now {@code 503} with {@code Retry-After}.
+   */
+  @Test
+  void readForwardedToAPeerThatIsNotReadyIs503NeverItsUnauthorized() throws Exception {
+    try (MockWebServer peer = new MockWebServer()) {
+      peer.enqueue(new MockResponse().setResponseCode(401).setBody(NOT_LOADED_401));
+      peer.enqueue(new MockResponse().setResponseCode(503).setHeader("Retry-After", "1"));
+      peer.enqueue(new MockResponse().setResponseCode(401).setBody(NOT_LOADED_401));
+      peer.start();
+      URI peerUrl = URI.create(peer.url("/").toString());
+      ledger.peers.add(peerUrl);
+      ledger.owners.put(Gateway.fingerprint("key_alice", "K"), peerUrl);
+
+      HttpResponse<String> unauthorized = send(get("/v1/batches/batch_9", ALICE_KEY));
+      HttpResponse<String> unavailable = send(get("/v1/requests/req_9", ALICE_KEY));
+      HttpResponse<String> key = send(get("/v1/idempotency-keys/K", ALICE_KEY));
+
+      for (HttpResponse<String> r : List.of(unauthorized, unavailable, key)) {
+        assertJsonError(r, 503, "ledger_unavailable");
+        assertThat(header(r, "Retry-After")).isEqualTo("1");
+        assertThat(r.body()).contains(peerUrl.toString());
+      }
+      assertThat(unauthorized.body()).contains("answered 401");
+      assertThat(unavailable.body()).contains("answered 503");
+      assertThat(peer.takeRequest().getHeader("Lmp-Forwarded")).isEqualTo("1");
+    }
+  }
+
+  @Test
+  void readForwardedToAnUnreachablePeerIs503() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      closedPort = free.getLocalPort();
+    }
+    ledger.peers.add(URI.create("http://127.0.0.1:" + closedPort));
+
+    HttpResponse<String> r = send(get("/v1/batches/batch_9", ALICE_KEY));
+
+    assertJsonError(r, 503, "ledger_unavailable");
+    assertThat(header(r, "Retry-After")).isEqualTo("1");
+  }
+
+  /** The peer side: while its keys load, a key it does not know yet may be valid: 503, not 401. */
+  @Test
+  void gatewayWhoseKeysAreStillLoadingAnswers503ToAKeyItDoesNotKnowYet() throws Exception {
+    FakeLedger starting = new FakeLedger();
+    Gateway peer =
+        new Gateway(GatewayConfig.defaults(), Clock.fixed(T0, ZoneOffset.UTC), new GatewayMetrics())
+            .start("127.0.0.1", 0);
+    gateways.add(peer);
+    peer.attach(new Gateway.Backend(new ApiKeyRegistry(), () -> false, starting, starting));
+    URI peerUrl = URI.create("http://127.0.0.1:" + peer.port());
+    ledger.peers.add(peerUrl);
+
+    HttpResponse<String> direct =
+        send(
+            HttpRequest.newBuilder(peerUrl.resolve("/v1/batches/batch_9"))
+                .header("Authorization", "Bearer " + ALICE_KEY));
+    HttpResponse<String> throughUs = send(get("/v1/batches/batch_9", ALICE_KEY));
+
+    assertJsonError(direct, 503, "ledger_unavailable");
+    assertThat(direct.body()).contains("the API keys are still loading");
+    assertThat(header(direct, "Retry-After")).isEqualTo("1");
+    assertJsonError(throughUs, 503, "ledger_unavailable");
+    assertThat(header(throughUs, "Retry-After")).isEqualTo("1");
+  }
+
+  /** The key's owner saying it has no record for it read as 503 (the owner "did not answer"). */
+  @Test
+  void keyOwnersNotFoundIsPassedOnAs404() throws Exception {
+    FakeLedger remote = new FakeLedger();
+    URI remoteUrl =
+        URI.create("http://127.0.0.1:" + start(remote, GatewayConfig.defaults()).port());
+    ledger.owners.put(Gateway.fingerprint("key_alice", "K"), remoteUrl);
+
+    HttpResponse<String> r = send(get("/v1/idempotency-keys/K", ALICE_KEY));
+
+    assertJsonError(r, 404, "idempotency_key_not_found");
   }
 
   @Test
