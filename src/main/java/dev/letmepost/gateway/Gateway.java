@@ -164,7 +164,7 @@ public final class Gateway implements AutoCloseable {
                           "route_not_found",
                           "no route for " + ctx.method().name() + " " + ctx.path());
                     } else {
-                      error(ctx, e.getStatus(), "http_error", e.getMessage());
+                      error(ctx, e.getStatus(), JsonErrors.code(e.getStatus()), e.getMessage());
                     }
                   });
             });
