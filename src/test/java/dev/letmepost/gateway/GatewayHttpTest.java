@@ -408,6 +408,23 @@ class GatewayHttpTest {
     assertThat(ledger.submitted).as("nothing produced").isEmpty();
   }
 
+  /** A chunked body declares no length: it is cut off at the limit all the same. */
+  @Test
+  void chunkedBodyOverTheLimitIs413() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+    byte[] big = bodyOf(Limits.MAX_BODY_BYTES + 1).getBytes(StandardCharsets.UTF_8);
+
+    HttpResponse<String> r =
+        send(
+            post("K", BODY)
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(big))));
+
+    assertJsonError(r, 413, "body_too_large");
+    assertThat(ledger.submitted).isEmpty();
+  }
+
   @Test
   void bodyOfExactlyTheDefaultLimitIsAccepted() throws Exception {
     ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
