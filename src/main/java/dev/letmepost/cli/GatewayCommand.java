@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.command.Limits;
 import dev.letmepost.gateway.GatewayConfig;
 import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerConfig;
@@ -7,11 +8,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code lmp gateway}: the HTTP gateway against a Kafka cluster, together with the ledger instance
@@ -51,11 +56,29 @@ final class GatewayCommand implements Callable<Integer> {
             "how long POST /v1/posts waits for the answer before 202 + Location (default: ${DEFAULT-VALUE})")
     Duration answerTimeout;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    int maxBodyBytes;
+
+    /**
+     * Refused at start-up above {@link Limits#MAX_BODY_BYTES}: such a body could never be decided.
+     */
     @Option(
         names = "--max-body-bytes",
-        defaultValue = "1048576",
-        description = "largest accepted request body; larger gets 413 (default: ${DEFAULT-VALUE})")
-    int maxBodyBytes;
+        defaultValue = "" + Limits.MAX_BODY_BYTES,
+        description =
+            "largest accepted request body, at most "
+                + Limits.MAX_BODY_BYTES
+                + "; larger gets 413 (default: ${DEFAULT-VALUE})")
+    void maxBodyBytes(int bytes) {
+      Optional<String> problem = GatewayConfig.maxBodyBytesProblem(bytes);
+      if (problem.isPresent()) {
+        throw new ParameterException(
+            spec.commandLine(), "Invalid value for option '--max-body-bytes': " + problem.get());
+      }
+      maxBodyBytes = bytes;
+    }
 
     GatewayService.Options options() {
       return new GatewayService.Options(

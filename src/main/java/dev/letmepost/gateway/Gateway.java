@@ -2,6 +2,7 @@ package dev.letmepost.gateway;
 
 import dev.letmepost.command.Hashing;
 import dev.letmepost.command.IdempotencyKeys;
+import dev.letmepost.command.Limits;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.ledger.RequestView;
 import dev.letmepost.wire.Json;
@@ -35,6 +36,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,6 +108,7 @@ public final class Gateway implements AutoCloseable {
   private final AtomicReference<Backend> backend = new AtomicReference<>();
   private final Map<String, Flight> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger waiting = new AtomicInteger();
+  private final RecentRequests recent;
   private final HttpClient http;
   private final Javalin app;
 
@@ -113,6 +117,8 @@ public final class Gateway implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.http = HttpClient.newBuilder().connectTimeout(config.forwardTimeout()).build();
+    this.recent =
+        new RecentRequests(clock, RecentRequests.DEFAULT_CAPACITY, RecentRequests.DEFAULT_TTL);
     metrics.waiters(waiting::get);
     this.app =
         Javalin.create(
@@ -122,6 +128,12 @@ public final class Gateway implements AutoCloseable {
               // The body limit is checked by the POST handler, which answers with our JSON.
               cfg.http.maxRequestSize = Math.max(config.maxBodyBytes() + 1L, 1024 * 1024);
               cfg.requestLogger.http(this::record);
+              // Errors Jetty answers itself (431, 414, 400 before any route) are JSON too.
+              cfg.jetty.modifyHttpConfiguration(
+                  h -> h.setRequestHeaderSize(JsonErrors.REQUEST_HEADER_BYTES));
+              cfg.jetty.modifyServer(s -> s.setErrorHandler(new JsonErrors.ServerHandler()));
+              cfg.jetty.modifyServletContextHandler(
+                  h -> h.setErrorHandler(new JsonErrors.ContextHandler()));
               cfg.routes.get("/healthz", ctx -> json(ctx, 200, "{\"status\":\"ok\"}"));
               cfg.routes.get("/readyz", this::ready);
               cfg.routes.get(
@@ -152,7 +164,7 @@ public final class Gateway implements AutoCloseable {
                           "route_not_found",
                           "no route for " + ctx.method().name() + " " + ctx.path());
                     } else {
-                      error(ctx, e.getStatus(), "http_error", e.getMessage());
+                      error(ctx, e.getStatus(), JsonErrors.code(e.getStatus()), e.getMessage());
                     }
                   });
             });
@@ -230,14 +242,26 @@ public final class Gateway implements AutoCloseable {
         return;
       }
     }
-    String contentType = ctx.req().getContentType();
+    List<String> contentTypes = Collections.list(ctx.req().getHeaders("Content-Type"));
+    if (contentTypes.size() > 1) {
+      error(
+          ctx,
+          415,
+          "unsupported_media_type",
+          "Content-Type must be sent once, got "
+              + contentTypes.size()
+              + " values: "
+              + Limits.echo(String.join(", ", contentTypes)));
+      return;
+    }
+    String contentType = contentTypes.isEmpty() ? null : contentTypes.get(0);
     if (!isJson(contentType)) {
       error(
           ctx,
           415,
           "unsupported_media_type",
           "Content-Type must be application/json, got "
-              + (contentType == null ? "none" : "'" + contentType + "'"));
+              + (contentType == null ? "none" : "'" + Limits.echo(contentType) + "'"));
       return;
     }
     byte[] body = readBody(ctx);
@@ -256,6 +280,7 @@ public final class Gateway implements AutoCloseable {
     if (fingerprint != null) {
       Optional<LedgerAnswer> stored = fastPath(b, fingerprint, bodyHash, requestId, key);
       if (stored.isPresent()) {
+        recent.answered(principal, stored.get());
         metrics.postAnswered(stored.get(), "store", elapsed(started));
         answer(ctx, stored.get(), key);
         return;
@@ -296,18 +321,12 @@ public final class Gateway implements AutoCloseable {
       metrics.postAnswered(a, "kafka", elapsed(started));
       answer(ctx, a, key);
     } catch (TimeoutException e) {
-      pending(ctx, flight.requestId(), key);
+      pending(ctx, flight.requestId(), principal, key);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TimeoutException) {
-        pending(ctx, flight.requestId(), key);
+        pending(ctx, flight.requestId(), principal, key);
       } else {
-        LOG.warn("post {} could not reach the ledger: {}", flight.requestId(), e.getCause());
-        ctx.header("Retry-After", "1");
-        error(
-            ctx,
-            503,
-            "ledger_unavailable",
-            "the command could not be written to Kafka: " + e.getCause().getMessage());
+        produceFailed(ctx, flight.requestId(), body.length, e.getCause());
       }
     } catch (CancellationException e) {
       error(ctx, 503, "ledger_unavailable", "the gateway is shutting down");
@@ -316,11 +335,48 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
+  /** The answer's future; a client that throws fails it (so no flight is left without end). */
   private CompletableFuture<LedgerAnswer> submit(
       Backend b, String requestId, String principal, String key, byte[] body) {
-    return b.client()
-        .submit(requestId, principal, key, body)
-        .orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture<LedgerAnswer> answer;
+    try {
+      answer = b.client().submit(requestId, principal, key, body);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    return answer.orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The command could not be produced. Only a transient Kafka error ({@link RetriableException}) is
+   * {@code 503} with {@code Retry-After}: a retry can succeed. A record Kafka refuses as too large
+   * is {@code 413} and any other error {@code 500}, since retrying the same request would fail the
+   * same way.
+   */
+  private static void produceFailed(Context ctx, String requestId, int bodyBytes, Throwable e) {
+    String what = e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (e instanceof RetriableException) {
+      LOG.warn("post {} could not reach Kafka: {}", requestId, what);
+      ctx.header("Retry-After", "1");
+      error(ctx, 503, "ledger_unavailable", "the command could not be written to Kafka: " + what);
+    } else if (e instanceof RecordTooLargeException) {
+      LOG.warn("post {}: Kafka refused the command as too large: {}", requestId, what);
+      error(
+          ctx,
+          413,
+          "record_too_large",
+          "Kafka refused the command of this "
+              + bodyBytes
+              + "-byte body as too large: "
+              + e.getMessage());
+    } else {
+      LOG.error("post {}: the command could not be written to Kafka: {}", requestId, what, e);
+      error(
+          ctx,
+          500,
+          "internal_error",
+          "the command could not be written to Kafka (not retriable): " + what);
+    }
   }
 
   /**
@@ -372,16 +428,22 @@ public final class Gateway implements AutoCloseable {
     ctx.contentType(JSON).result(a.body());
   }
 
-  private void pending(Context ctx, String requestId, String key) {
+  private void pending(Context ctx, String requestId, String principal, String key) {
     metrics.timedOut();
-    ctx.status(202);
+    recent.pending(requestId, principal, key);
     ctx.header("Location", "/v1/requests/" + requestId);
+    pendingRead(ctx, requestId, key, null);
+  }
+
+  /** {@code 202} with the pending body: the answer to {@code requestId} is not known yet. */
+  private static void pendingRead(Context ctx, String requestId, String key, String batchId) {
+    ctx.status(202);
     ctx.header("Retry-After", "1");
     ctx.header(HEADER_REQUEST_ID, requestId);
     if (key != null) {
       ctx.header(HEADER_KEY, key);
     }
-    ctx.contentType(JSON).result(pendingBody(requestId, null));
+    ctx.contentType(JSON).result(pendingBody(requestId, batchId));
   }
 
   private static byte[] pendingBody(String requestId, String batchId) {
@@ -436,8 +498,17 @@ public final class Gateway implements AutoCloseable {
     String fingerprint = fingerprint(principal, key);
     Optional<URI> owner = b.ledger().ownerOf(fingerprint);
     if (owner.isPresent() && !forwarded(ctx)) {
-      if (!forward(ctx, owner.get())) {
-        unavailable(ctx, "the instance holding this key (" + owner.get() + ") did not answer");
+      PeerAnswer a = ask(ctx, owner.get());
+      if (a.outcome() == Outcome.UNAVAILABLE) {
+        unavailable(
+            ctx,
+            "the instance holding this key ("
+                + owner.get()
+                + ") is not ready: "
+                + a.why()
+                + "; retry");
+      } else {
+        copy(ctx, a.response());
       }
       return;
     }
@@ -472,12 +543,17 @@ public final class Gateway implements AutoCloseable {
       ctx.contentType(JSON).result(v.envelope());
       return;
     }
-    if (!forwarded(ctx) && scatter(ctx, b)) {
+    if (!forwarded(ctx) && scatter(ctx, b, null)) {
       return;
     }
-    error(ctx, 404, "batch_not_found", "no batch '" + id + "' for this API key");
+    error(ctx, 404, "batch_not_found", "no batch '" + Limits.echo(id) + "' for this API key");
   }
 
+  /**
+   * What became of a request: the ledger's index here, else an answer this instance gave without
+   * the ledger (the replay fast path), else the other instances' indexes, else the {@code 202} this
+   * instance answered while the ledger has not decided it yet.
+   */
   private void getRequest(Context ctx) throws InterruptedException {
     Backend b = backend(ctx);
     String principal = b == null ? null : authenticate(ctx, b);
@@ -485,18 +561,17 @@ public final class Gateway implements AutoCloseable {
       return;
     }
     String id = ctx.pathParam("id");
+    Optional<String> problem = requestIdProblem(id);
+    if (problem.isPresent()) {
+      error(ctx, 400, "invalid_request_id", problem.get());
+      return;
+    }
     Optional<RequestView> request =
         b.ledger().request(id).filter(v -> v.principal().equals(principal));
     if (request.isPresent()) {
       RequestView r = request.get();
       if (r.pending()) {
-        ctx.status(202);
-        ctx.header("Retry-After", "1");
-        ctx.header(HEADER_REQUEST_ID, id);
-        if (r.idempotencyKey() != null) {
-          ctx.header(HEADER_KEY, r.idempotencyKey());
-        }
-        ctx.contentType(JSON).result(pendingBody(id, r.batchId()));
+        pendingRead(ctx, id, r.idempotencyKey(), r.batchId());
       } else {
         answer(
             ctx,
@@ -512,27 +587,121 @@ public final class Gateway implements AutoCloseable {
       }
       return;
     }
-    if (!forwarded(ctx) && scatter(ctx, b)) {
+    Optional<RecentRequests.Entry> mine = recent.get(id, principal);
+    if (mine.isPresent() && !mine.get().pending()) {
+      answer(ctx, mine.get().answer(), mine.get().idempotencyKey());
       return;
     }
-    error(ctx, 404, "request_not_found", "no request '" + id + "' for this API key");
+    Runnable fallback =
+        mine.<Runnable>map(e -> () -> pendingRead(ctx, id, e.idempotencyKey(), null)).orElse(null);
+    if (forwarded(ctx)) {
+      if (fallback != null) {
+        fallback.run();
+        return;
+      }
+    } else if (scatter(ctx, b, fallback)) {
+      return;
+    }
+    error(ctx, 404, "request_not_found", "no request '" + Limits.echo(id) + "' for this API key");
   }
 
-  /** Asks every other instance; the first that has the answer (not 404) answers. */
-  private boolean scatter(Context ctx, Backend b) throws InterruptedException {
-    for (URI peer : b.ledger().peers()) {
-      if (forward(ctx, peer)) {
-        return true;
+  /**
+   * Why {@code id} cannot be a request id: longer than {@link Limits#MAX_REQUEST_ID_CHARS} or
+   * holding a character outside printable ASCII.
+   */
+  static Optional<String> requestIdProblem(String id) {
+    if (id.length() > Limits.MAX_REQUEST_ID_CHARS) {
+      return Optional.of(
+          "a request id is at most "
+              + Limits.MAX_REQUEST_ID_CHARS
+              + " characters, got "
+              + id.length()
+              + ": '"
+              + Limits.echo(id)
+              + "'");
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return Optional.of(
+            String.format(
+                "a request id is printable ASCII; character %d of '%s' is U+%04X",
+                i + 1, Limits.echo(id), (int) c));
       }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Asks every other instance and answers when one has the data. A pending answer ({@code 202} with
+   * {@code Retry-After}) is kept while another instance may have the final one; {@code
+   * localPending} (this instance's own {@code 202}) comes before a peer's. Nothing found: false,
+   * unless an instance could not be asked (unreachable, or not ready: {@code 503}, or {@code 401}
+   * for a caller this instance authenticated), which is {@code 503} with {@code Retry-After}, as
+   * the data may be there.
+   */
+  private boolean scatter(Context ctx, Backend b, Runnable localPending)
+      throws InterruptedException {
+    HttpResponse<byte[]> pending = null;
+    PeerAnswer unavailable = null;
+    URI unavailablePeer = null;
+    for (URI peer : b.ledger().peers()) {
+      PeerAnswer a = ask(ctx, peer);
+      switch (a.outcome()) {
+        case FOUND -> {
+          copy(ctx, a.response());
+          return true;
+        }
+        case PENDING -> pending = pending == null ? a.response() : pending;
+        case UNAVAILABLE -> {
+          unavailable = a;
+          unavailablePeer = peer;
+        }
+        case NOT_FOUND -> {}
+      }
+    }
+    if (localPending != null) {
+      localPending.run();
+      return true;
+    }
+    if (pending != null) {
+      copy(ctx, pending);
+      return true;
+    }
+    if (unavailable != null) {
+      unavailable(
+          ctx,
+          "the instance at "
+              + unavailablePeer
+              + " could not be asked ("
+              + unavailable.why()
+              + "); it may hold the answer, retry");
+      return true;
     }
     return false;
   }
 
+  private enum Outcome {
+    FOUND,
+    PENDING,
+    NOT_FOUND,
+    UNAVAILABLE
+  }
+
   /**
-   * Sends this GET to {@code peer} with the caller's credentials and copies a found answer back.
-   * False when the peer has nothing (404) or did not answer.
+   * A peer's answer to a forwarded read.
+   *
+   * @param response null when UNAVAILABLE
+   * @param why what made it UNAVAILABLE
    */
-  private boolean forward(Context ctx, URI peer) throws InterruptedException {
+  private record PeerAnswer(Outcome outcome, HttpResponse<byte[]> response, String why) {}
+
+  /**
+   * Sends this GET to {@code peer} with the caller's credentials. The caller was authenticated
+   * here, so a peer answering {@code 401}/{@code 403} has not loaded the keys yet: like a {@code
+   * 503}, another 5xx, or no answer at all, that peer is UNAVAILABLE, never an answer to copy.
+   */
+  private PeerAnswer ask(Context ctx, URI peer) throws InterruptedException {
     String query = ctx.queryString();
     URI target = peer.resolve(ctx.path() + (query == null ? "" : "?" + query));
     HttpRequest.Builder req = HttpRequest.newBuilder(target).timeout(config.forwardTimeout()).GET();
@@ -541,24 +710,36 @@ public final class Gateway implements AutoCloseable {
       req.header("Authorization", auth);
     }
     req.header(HEADER_FORWARDED, "1");
+    HttpResponse<byte[]> resp;
     try {
-      HttpResponse<byte[]> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-      if (resp.statusCode() == 404 || resp.statusCode() == 503) {
-        metrics.forwarded("not_found");
-        return false;
-      }
-      metrics.forwarded("found");
-      ctx.status(resp.statusCode());
-      for (String h : FORWARDED_RESPONSE_HEADERS) {
-        resp.headers().firstValue(h).ifPresent(v -> ctx.header(h, v));
-      }
-      ctx.result(resp.body());
-      return true;
+      resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       LOG.warn("forwarding {} to {} failed: {}", ctx.path(), peer, e.toString());
       metrics.forwarded("failed");
-      return false;
+      return new PeerAnswer(Outcome.UNAVAILABLE, null, "no answer: " + e);
     }
+    int status = resp.statusCode();
+    if (status == 404) {
+      metrics.forwarded("not_found");
+      return new PeerAnswer(Outcome.NOT_FOUND, resp, null);
+    }
+    if (status == 401 || status == 403 || status >= 500) {
+      LOG.warn("forwarding {} to {}: the peer answered {}", ctx.path(), peer, status);
+      metrics.forwarded("unavailable");
+      return new PeerAnswer(Outcome.UNAVAILABLE, null, "it answered " + status);
+    }
+    metrics.forwarded("found");
+    boolean pending = status == 202 && resp.headers().firstValue("Retry-After").isPresent();
+    return new PeerAnswer(pending ? Outcome.PENDING : Outcome.FOUND, resp, null);
+  }
+
+  /** Copies a peer's answer to the caller. */
+  private static void copy(Context ctx, HttpResponse<byte[]> resp) {
+    ctx.status(resp.statusCode());
+    for (String h : FORWARDED_RESPONSE_HEADERS) {
+      resp.headers().firstValue(h).ifPresent(v -> ctx.header(h, v));
+    }
+    ctx.result(resp.body());
   }
 
   private static boolean forwarded(Context ctx) {
@@ -577,7 +758,8 @@ public final class Gateway implements AutoCloseable {
 
   /**
    * The principal of the request's bearer key, or null after answering 401: a missing, malformed,
-   * unknown or revoked key all get the same answer.
+   * unknown or revoked key all get the same answer. While the keys are still loading, a key not
+   * (yet) known is {@code 503} with {@code Retry-After} instead: it may be valid.
    */
   private String authenticate(Context ctx, Backend b) {
     List<String> values = Collections.list(ctx.req().getHeaders("Authorization"));
@@ -587,6 +769,11 @@ public final class Gateway implements AutoCloseable {
       if (v.length() > 7 && v.regionMatches(true, 0, "Bearer ", 0, 7)) {
         principal = b.keys().principalFor(v.substring(7).trim());
       }
+    }
+    if (principal.isEmpty() && !b.keysReady().getAsBoolean()) {
+      // A valid key may just not be loaded yet: not ready, rather than 401.
+      unavailable(ctx, "the API keys are still loading");
+      return null;
     }
     if (principal.isEmpty()) {
       ctx.status(401).header("WWW-Authenticate", "Bearer").contentType(JSON).result(UNAUTHORIZED);

@@ -1,14 +1,17 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.command.Limits;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How the gateway answers.
  *
  * @param answerTimeout how long {@code POST /v1/posts} waits for the ledger's answer before it
  *     returns 202 with a {@code Location} to poll
- * @param maxBodyBytes the largest request body accepted; larger ones get 413
+ * @param maxBodyBytes the largest request body accepted, at most {@link Limits#MAX_BODY_BYTES} (the
+ *     largest body the ledger decides); larger ones get 413
  * @param fastPathMargin a stored answer is replayed without Kafka only while its record has at
  *     least this long to live; closer to expiry the ledger decides
  * @param forwardTimeout how long a read forwarded to another instance may take
@@ -16,7 +19,7 @@ import java.util.Objects;
 public record GatewayConfig(
     Duration answerTimeout, int maxBodyBytes, Duration fastPathMargin, Duration forwardTimeout) {
   public static final Duration DEFAULT_ANSWER_TIMEOUT = Duration.ofSeconds(30);
-  public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+  public static final int DEFAULT_MAX_BODY_BYTES = Limits.MAX_BODY_BYTES;
   public static final Duration DEFAULT_FAST_PATH_MARGIN = Duration.ofMinutes(5);
   public static final Duration DEFAULT_FORWARD_TIMEOUT = Duration.ofSeconds(5);
 
@@ -28,9 +31,29 @@ public record GatewayConfig(
       throw new IllegalArgumentException(
           "fastPathMargin must not be negative, got " + fastPathMargin);
     }
-    if (maxBodyBytes < 1) {
-      throw new IllegalArgumentException("maxBodyBytes must be >= 1, got " + maxBodyBytes);
+    Optional<String> bodyLimit = maxBodyBytesProblem(maxBodyBytes);
+    if (bodyLimit.isPresent()) {
+      throw new IllegalArgumentException(bodyLimit.get());
     }
+  }
+
+  /**
+   * Why {@code bytes} cannot be the body limit: below 1, or above {@link Limits#MAX_BODY_BYTES} (a
+   * larger body could not be produced as a command the ledger decides, see {@link Limits}).
+   */
+  public static Optional<String> maxBodyBytesProblem(long bytes) {
+    if (bytes < 1) {
+      return Optional.of("the body limit must be at least 1 byte, got " + bytes);
+    }
+    if (bytes > Limits.MAX_BODY_BYTES) {
+      return Optional.of(
+          "the body limit "
+              + bytes
+              + " is above the ceiling of "
+              + Limits.MAX_BODY_BYTES
+              + " bytes, the largest command body the ledger decides");
+    }
+    return Optional.empty();
   }
 
   public static GatewayConfig defaults() {

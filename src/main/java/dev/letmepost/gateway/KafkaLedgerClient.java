@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.command.Limits;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
@@ -46,17 +47,7 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
     this.topics = topics;
     this.producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.LINGER_MS_CONFIG,
-                0),
-            new ByteArraySerializer(),
-            new ByteArraySerializer());
+            producerConfig(bootstrapServers), new ByteArraySerializer(), new ByteArraySerializer());
     this.consumer =
         new KafkaConsumer<>(
             Map.of(
@@ -86,6 +77,31 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
     thread.start();
   }
 
+  /**
+   * The command producer's settings: idempotent, {@code acks=all}, no linger, and {@code
+   * max.request.size} {@link Limits#MAX_REQUEST_SIZE}, the size the ledger's limits are worked out
+   * against (a command of the largest accepted body and its headers fits).
+   */
+  static Map<String, Object> producerConfig(String bootstrapServers) {
+    return Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrapServers,
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        true,
+        ProducerConfig.ACKS_CONFIG,
+        "all",
+        ProducerConfig.LINGER_MS_CONFIG,
+        0,
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Limits.MAX_REQUEST_SIZE);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A send that fails, whether the producer reports it to the callback or throws it (closed,
+   * record too large), fails the returned future; the waiter does not stay registered.
+   */
   @Override
   public CompletableFuture<LedgerAnswer> submit(
       String requestId, String principal, String idempotencyKey, byte[] body) {
@@ -102,13 +118,18 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
     if (idempotencyKey != null) {
       headers.add(LmpHeaders.IDEMPOTENCY_KEY, utf8(idempotencyKey));
     }
-    producer.send(
-        new ProducerRecord<>(topics.commands().name(), null, null, utf8(requestId), body, headers),
-        (metadata, e) -> {
-          if (e != null) {
-            answer.completeExceptionally(e);
-          }
-        });
+    try {
+      producer.send(
+          new ProducerRecord<>(
+              topics.commands().name(), null, null, utf8(requestId), body, headers),
+          (metadata, e) -> {
+            if (e != null) {
+              answer.completeExceptionally(e);
+            }
+          });
+    } catch (RuntimeException e) {
+      answer.completeExceptionally(e);
+    }
     return answer;
   }
 

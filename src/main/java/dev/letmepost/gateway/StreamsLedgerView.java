@@ -85,6 +85,7 @@ public final class StreamsLedgerView implements LedgerView {
   }
 
   private static URI url(HostInfo h) {
-    return URI.create("http://" + h.host() + ":" + h.port());
+    String host = h.host().contains(":") ? "[" + h.host() + "]" : h.host();
+    return URI.create("http://" + host + ":" + h.port());
   }
 }

@@ -2,6 +2,7 @@ package dev.letmepost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.letmepost.command.Limits;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class GatewayCommandLineTest {
     assertThat(serve.http.host).isEqualTo("127.0.0.1");
     assertThat(serve.http.port).isEqualTo(8080);
     assertThat(serve.http.answerTimeout).hasSeconds(30);
-    assertThat(serve.http.maxBodyBytes).isEqualTo(1024 * 1024);
+    assertThat(serve.http.maxBodyBytes).isEqualTo(Limits.MAX_BODY_BYTES);
     assertThat(serve.http.options().config().answerTimeout()).hasSeconds(30);
   }
 
@@ -44,6 +45,34 @@ class GatewayCommandLineTest {
     assertThat(options.config().answerTimeout()).hasSeconds(5);
     assertThat(options.config().maxBodyBytes()).isEqualTo(4096);
     assertThat(gateway.bootstrapServers).isEqualTo("k1:9092");
+  }
+
+  /**
+   * The default was 1,048,576, above what the ledger decides: such bodies were produced, refused by
+   * Kafka and answered 503 forever. A value above {@link Limits#MAX_BODY_BYTES} is now refused at
+   * start-up, naming the value and the ceiling.
+   */
+  @Test
+  void maxBodyBytesAboveTheCeilingIsRefusedAtStartUp() {
+    for (String command : new String[] {"gateway", "serve"}) {
+      StringWriter err = new StringWriter();
+      int code =
+          Lmp.commandLine()
+              .setErr(new PrintWriter(err))
+              .execute(command, "--bootstrap-servers", "k1:9092", "--max-body-bytes", "1048576");
+      assertThat(code).as(command).isEqualTo(2);
+      assertThat(err.toString())
+          .contains("--max-body-bytes", "1048576", Integer.toString(Limits.MAX_BODY_BYTES));
+    }
+  }
+
+  @Test
+  void maxBodyBytesAtTheCeilingIsAccepted() {
+    GatewayCommand gateway = new GatewayCommand();
+    new CommandLine(gateway)
+        .parseArgs(
+            "--bootstrap-servers", "k1:9092", "--max-body-bytes", "" + Limits.MAX_BODY_BYTES);
+    assertThat(gateway.http.options().config().maxBodyBytes()).isEqualTo(Limits.MAX_BODY_BYTES);
   }
 
   @Test

@@ -24,6 +24,10 @@ class FakeLedger implements LedgerClient, LedgerView {
   final List<Submitted> submitted = new CopyOnWriteArrayList<>();
   final Map<String, CompletableFuture<LedgerAnswer>> pending = new ConcurrentHashMap<>();
   volatile Function<Submitted, LedgerAnswer> answers = s -> null;
+
+  /** When it gives an exception, {@link #submit} throws it, as a closed producer does. */
+  volatile Function<Submitted, RuntimeException> throwing = s -> null;
+
   volatile boolean running = true;
   final Map<String, BatchView> liveByFingerprint = new ConcurrentHashMap<>();
   final Map<String, BatchView> batches = new ConcurrentHashMap<>();
@@ -36,6 +40,10 @@ class FakeLedger implements LedgerClient, LedgerView {
       String requestId, String principal, String idempotencyKey, byte[] body) {
     Submitted s = new Submitted(requestId, principal, idempotencyKey, body);
     submitted.add(s);
+    RuntimeException thrown = throwing.apply(s);
+    if (thrown != null) {
+      throw thrown;
+    }
     CompletableFuture<LedgerAnswer> f = new CompletableFuture<>();
     LedgerAnswer a = answers.apply(s);
     if (a != null) {

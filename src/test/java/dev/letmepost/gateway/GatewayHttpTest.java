@@ -1,7 +1,9 @@
 package dev.letmepost.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.letmepost.command.Limits;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.ledger.RequestView;
 import java.io.IOException;
@@ -23,6 +25,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -375,6 +379,142 @@ class GatewayHttpTest {
     assertThat(small.submitted).hasSize(1);
   }
 
+  /** A JSON body of exactly {@code bytes} bytes. */
+  static String bodyOf(int bytes) {
+    String head = "{\"targets\":[{\"accountId\":\"acc_1\"}],\"text\":\"";
+    String tail = "\"}";
+    return head + "x".repeat(bytes - head.length() - tail.length()) + tail;
+  }
+
+  /**
+   * A body of exactly 1,048,576 bytes used to pass the default limit (1 MiB) and was produced;
+   * Kafka refused the record as too large and the gateway answered {@code 503 Retry-After: 1}, so
+   * the client retried forever. The default limit is now {@link Limits#MAX_BODY_BYTES}.
+   */
+  @Test
+  void oneMebibyteBodyIs413UnderTheDefaultLimitNotA503ToRetry() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = send(post("K", bodyOf(1_048_576)));
+
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(header(r, "Retry-After")).isNull();
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"body_too_large\",\"message\":\"the request body is larger than the"
+                + " limit of "
+                + Limits.MAX_BODY_BYTES
+                + " bytes\"}}");
+    assertThat(ledger.submitted).as("nothing produced").isEmpty();
+  }
+
+  /** A chunked body declares no length: it is cut off at the limit all the same. */
+  @Test
+  void chunkedBodyOverTheLimitIs413() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+    byte[] big = bodyOf(Limits.MAX_BODY_BYTES + 1).getBytes(StandardCharsets.UTF_8);
+
+    HttpResponse<String> r =
+        send(
+            post("K", BODY)
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(big))));
+
+    assertJsonError(r, 413, "body_too_large");
+    assertThat(ledger.submitted).isEmpty();
+  }
+
+  @Test
+  void bodyOfExactlyTheDefaultLimitIsAccepted() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = send(post("K", bodyOf(Limits.MAX_BODY_BYTES)));
+
+    assertThat(r.statusCode()).isEqualTo(201);
+    assertThat(ledger.submitted).hasSize(1);
+    assertThat(ledger.submitted.get(0).body()).hasSize(Limits.MAX_BODY_BYTES);
+  }
+
+  @Test
+  void configuredLimitAboveTheCeilingIsRefusedNamingValueAndCeiling() {
+    assertThatThrownBy(() -> GatewayConfig.defaults().withMaxBodyBytes(1_048_576))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1048576")
+        .hasMessageContaining(Integer.toString(Limits.MAX_BODY_BYTES));
+  }
+
+  /** The post waiting for its answer fails with {@code failure} from the producer. */
+  HttpResponse<String> postFailingWith(Throwable failure) throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<HttpResponse<String>> call = pool.submit(() -> send(post(null, BODY)));
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !ledger.pending.isEmpty());
+      ledger.pending.values().iterator().next().completeExceptionally(failure);
+      return call.get();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * RecordTooLargeException was mapped to {@code 503 Retry-After: 1}: the same request fails the
+   * same way on every retry. It is a {@code 413} naming the problem.
+   */
+  @Test
+  void recordTooLargeFromTheProducerIs413NotA503ToRetry() throws Exception {
+    HttpResponse<String> r =
+        postFailingWith(
+            new org.apache.kafka.common.errors.RecordTooLargeException(
+                "The message is 1048700 bytes when serialized which is larger than 1048576"));
+
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(header(r, "Retry-After")).isNull();
+    assertThat(r.body())
+        .startsWith(
+            "{\"error\":{\"code\":\"record_too_large\",\"message\":\"Kafka refused the command")
+        .contains("The message is 1048700 bytes");
+  }
+
+  @Test
+  void nonRetriableProducerErrorIs500AndOnlyARetriableOneIs503() throws Exception {
+    HttpResponse<String> denied =
+        postFailingWith(
+            new org.apache.kafka.common.errors.TopicAuthorizationException("lmp.commands denied"));
+    HttpResponse<String> transient_ =
+        postFailingWith(
+            new org.apache.kafka.common.errors.NotEnoughReplicasException("1 of 3 in sync"));
+
+    assertThat(denied.statusCode()).isEqualTo(500);
+    assertThat(header(denied, "Retry-After")).isNull();
+    assertThat(denied.body())
+        .startsWith("{\"error\":{\"code\":\"internal_error\"")
+        .contains("TopicAuthorizationException: lmp.commands denied");
+    assertThat(transient_.statusCode()).isEqualTo(503);
+    assertThat(header(transient_, "Retry-After")).isEqualTo("1");
+    assertThat(transient_.body()).contains("ledger_unavailable", "NotEnoughReplicasException");
+  }
+
+  /**
+   * A client whose submit throws (a closed producer) left the leader's flight registered: every
+   * identical retry joined it and waited for an answer that never came.
+   */
+  @Test
+  void submitThatThrowsFailsThePostAndLeavesNoFlightBehind() throws Exception {
+    ledger.throwing =
+        s -> new IllegalStateException("Cannot perform operation after producer has been closed");
+
+    HttpResponse<String> first = send(post("K", BODY));
+    HttpResponse<String> retry = send(post("K", BODY));
+
+    assertThat(first.statusCode()).isEqualTo(500);
+    assertThat(first.body()).contains("producer has been closed");
+    assertThat(retry.statusCode()).isEqualTo(500);
+    assertThat(ledger.submitted).as("the retry led its own flight").hasSize(2);
+  }
+
   @Test
   void answerThatDoesNotComeInTimeIs202WithALocationToPoll() throws Exception {
     FakeLedger slow = new FakeLedger();
@@ -449,10 +589,11 @@ class GatewayHttpTest {
       for (int i = 0; i < 10; i++) {
         calls.add(pool.submit((Callable<HttpResponse<String>>) () -> send(post("K", BODY))));
       }
+      // every request waits: one leads the flight, nine joined it
       org.awaitility.Awaitility.await()
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> ledger.pending.size() == 1);
-      Thread.sleep(300); // let the remaining requests join the flight
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> metrics().contains("lmp_gateway_waiters 10.0"));
+      assertThat(ledger.pending).hasSize(1);
       FakeLedger.Submitted only = ledger.submitted.get(0);
       ledger.pending.get(only.requestId()).complete(answer(only, 201, false, "batch_1", ENVELOPE));
 
@@ -533,6 +674,112 @@ class GatewayHttpTest {
             "{\"error\":{\"code\":\"request_not_found\",\"message\":\"no request 'req_done' for this API key\"}}");
   }
 
+  /**
+   * A post answered {@code 202} + {@code Location} because its answer took too long read as {@code
+   * 404 request_not_found} at that Location until the ledger had processed it: a client polling the
+   * URL it was given was told the request does not exist.
+   */
+  @Test
+  void requestAnswered202ReadsAsPendingUntilTheLedgerHasItThenAsItsAnswer() throws Exception {
+    FakeLedger slow = new FakeLedger();
+    Gateway g = start(slow, GatewayConfig.defaults().withAnswerTimeout(Duration.ofMillis(50)));
+    base = URI.create("http://127.0.0.1:" + g.port());
+    HttpResponse<String> accepted = send(post("K", BODY));
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    String location = header(accepted, "Location");
+    String requestId = header(accepted, "Lmp-Request-Id");
+
+    HttpResponse<String> pending = send(get(location, ALICE_KEY));
+    HttpResponse<String> other = send(get(location, BOB_KEY));
+    slow.requests.put(
+        requestId,
+        new RequestView(
+            requestId,
+            "key_alice",
+            "K",
+            201,
+            false,
+            "batch_1",
+            T0.plusSeconds(5),
+            ENVELOPE.getBytes(StandardCharsets.UTF_8)));
+    HttpResponse<String> done = send(get(location, ALICE_KEY));
+
+    assertThat(pending.statusCode()).isEqualTo(202);
+    assertThat(pending.body()).isEqualTo(accepted.body());
+    assertThat(header(pending, "Retry-After")).isEqualTo("1");
+    assertThat(header(pending, "Lmp-Request-Id")).isEqualTo(requestId);
+    assertThat(header(pending, "Idempotency-Key")).isEqualTo("K");
+    assertThat(other.statusCode()).as("another principal's id").isEqualTo(404);
+    assertThat(other.body()).contains("request_not_found");
+    assertThat(done.statusCode()).isEqualTo(201);
+    assertThat(done.body()).isEqualTo(ENVELOPE);
+    assertThat(header(done, "Lmp-Batch-Id")).isEqualTo("batch_1");
+  }
+
+  /**
+   * A retry answered from the store by the fast path carries a fresh {@code Lmp-Request-Id} that no
+   * command ever carried, so the ledger's index never has it: reading it was a 404.
+   */
+  @Test
+  void fastPathReplayIsReadableAtItsRequestId() throws Exception {
+    ledger.liveByFingerprint.put(
+        Gateway.fingerprint("key_alice", "K"), view("key_alice", "K", true));
+    HttpResponse<String> replay = send(post("K", BODY));
+    assertThat(ledger.submitted).isEmpty();
+    String requestId = header(replay, "Lmp-Request-Id");
+
+    HttpResponse<String> read = send(get("/v1/requests/" + requestId, ALICE_KEY));
+    HttpResponse<String> other = send(get("/v1/requests/" + requestId, BOB_KEY));
+
+    assertThat(read.statusCode()).isEqualTo(201);
+    assertThat(read.body()).isEqualTo(ENVELOPE);
+    assertThat(header(read, "Idempotent-Replayed")).isEqualTo("true");
+    assertThat(header(read, "Lmp-Request-Id")).isEqualTo(requestId);
+    assertThat(header(read, "Idempotency-Key")).isEqualTo("K");
+    assertThat(header(read, "Lmp-Batch-Id")).isEqualTo("batch_1");
+    assertThat(header(read, "Idempotency-Key-Expires")).isEqualTo("2026-11-30T11:59:00.000Z");
+    assertThat(other.statusCode()).isEqualTo(404);
+  }
+
+  /**
+   * Polled through another instance, the accepting instance's own {@code 202} is an answer, but one
+   * that waits while a third instance may hold the ledger's final answer.
+   */
+  @Test
+  void requestPendingOnOneInstanceIsReadThroughAnotherWhichPrefersAFinalAnswer() throws Exception {
+    FakeLedger slow = new FakeLedger();
+    Gateway accepting =
+        start(slow, GatewayConfig.defaults().withAnswerTimeout(Duration.ofMillis(50)));
+    URI acceptingUrl = URI.create("http://127.0.0.1:" + accepting.port());
+    FakeLedger third = new FakeLedger();
+    URI thirdUrl = URI.create("http://127.0.0.1:" + start(third, GatewayConfig.defaults()).port());
+    URI polled = base;
+    base = acceptingUrl;
+    String requestId = header(send(post("K", BODY)), "Lmp-Request-Id");
+    base = polled;
+    ledger.peers.add(acceptingUrl);
+    ledger.peers.add(thirdUrl);
+
+    HttpResponse<String> pending = send(get("/v1/requests/" + requestId, ALICE_KEY));
+    third.requests.put(
+        requestId,
+        new RequestView(
+            requestId,
+            "key_alice",
+            "K",
+            201,
+            false,
+            "batch_1",
+            T0.plusSeconds(5),
+            ENVELOPE.getBytes(StandardCharsets.UTF_8)));
+    HttpResponse<String> done = send(get("/v1/requests/" + requestId, ALICE_KEY));
+
+    assertThat(pending.statusCode()).isEqualTo(202);
+    assertThat(pending.body()).contains("\"id\":\"" + requestId + "\",\"status\":\"pending\"");
+    assertThat(done.statusCode()).isEqualTo(201);
+    assertThat(done.body()).isEqualTo(ENVELOPE);
+  }
+
   @Test
   void idempotencyKeyReadsTheCallersOwnRecordOnly() throws Exception {
     ledger.liveByFingerprint.put(
@@ -584,6 +831,92 @@ class GatewayHttpTest {
     assertThat(missing.statusCode()).as("asked everywhere once, no forwarding loop").isEqualTo(404);
   }
 
+  static final String NOT_LOADED_401 =
+      "{\"error\":{\"code\":\"unauthorized\",\"message\":\"a valid API key is required\"}}";
+
+  /**
+   * A read forwarded to a peer whose API keys were not loaded yet copied that peer's {@code 401} to
+   * a caller this instance had authenticated; a {@code 503} or an unreachable peer read as {@code
+   * 404}, though the data may be there. Each is now {@code 503} with {@code Retry-After}.
+   */
+  @Test
+  void readForwardedToAPeerThatIsNotReadyIs503NeverItsUnauthorized() throws Exception {
+    try (MockWebServer peer = new MockWebServer()) {
+      peer.enqueue(new MockResponse().setResponseCode(401).setBody(NOT_LOADED_401));
+      peer.enqueue(new MockResponse().setResponseCode(503).setHeader("Retry-After", "1"));
+      peer.enqueue(new MockResponse().setResponseCode(401).setBody(NOT_LOADED_401));
+      peer.start();
+      URI peerUrl = URI.create(peer.url("/").toString());
+      ledger.peers.add(peerUrl);
+      ledger.owners.put(Gateway.fingerprint("key_alice", "K"), peerUrl);
+
+      HttpResponse<String> unauthorized = send(get("/v1/batches/batch_9", ALICE_KEY));
+      HttpResponse<String> unavailable = send(get("/v1/requests/req_9", ALICE_KEY));
+      HttpResponse<String> key = send(get("/v1/idempotency-keys/K", ALICE_KEY));
+
+      for (HttpResponse<String> r : List.of(unauthorized, unavailable, key)) {
+        assertJsonError(r, 503, "ledger_unavailable");
+        assertThat(header(r, "Retry-After")).isEqualTo("1");
+        assertThat(r.body()).contains(peerUrl.toString());
+      }
+      assertThat(unauthorized.body()).contains("answered 401");
+      assertThat(unavailable.body()).contains("answered 503");
+      assertThat(peer.takeRequest().getHeader("Lmp-Forwarded")).isEqualTo("1");
+    }
+  }
+
+  @Test
+  void readForwardedToAnUnreachablePeerIs503() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      closedPort = free.getLocalPort();
+    }
+    ledger.peers.add(URI.create("http://127.0.0.1:" + closedPort));
+
+    HttpResponse<String> r = send(get("/v1/batches/batch_9", ALICE_KEY));
+
+    assertJsonError(r, 503, "ledger_unavailable");
+    assertThat(header(r, "Retry-After")).isEqualTo("1");
+  }
+
+  /** The peer side: while its keys load, a key it does not know yet may be valid: 503, not 401. */
+  @Test
+  void gatewayWhoseKeysAreStillLoadingAnswers503ToAKeyItDoesNotKnowYet() throws Exception {
+    FakeLedger starting = new FakeLedger();
+    Gateway peer =
+        new Gateway(GatewayConfig.defaults(), Clock.fixed(T0, ZoneOffset.UTC), new GatewayMetrics())
+            .start("127.0.0.1", 0);
+    gateways.add(peer);
+    peer.attach(new Gateway.Backend(new ApiKeyRegistry(), () -> false, starting, starting));
+    URI peerUrl = URI.create("http://127.0.0.1:" + peer.port());
+    ledger.peers.add(peerUrl);
+
+    HttpResponse<String> direct =
+        send(
+            HttpRequest.newBuilder(peerUrl.resolve("/v1/batches/batch_9"))
+                .header("Authorization", "Bearer " + ALICE_KEY));
+    HttpResponse<String> throughUs = send(get("/v1/batches/batch_9", ALICE_KEY));
+
+    assertJsonError(direct, 503, "ledger_unavailable");
+    assertThat(direct.body()).contains("the API keys are still loading");
+    assertThat(header(direct, "Retry-After")).isEqualTo("1");
+    assertJsonError(throughUs, 503, "ledger_unavailable");
+    assertThat(header(throughUs, "Retry-After")).isEqualTo("1");
+  }
+
+  /** The key's owner saying it has no record for it read as 503 (the owner "did not answer"). */
+  @Test
+  void keyOwnersNotFoundIsPassedOnAs404() throws Exception {
+    FakeLedger remote = new FakeLedger();
+    URI remoteUrl =
+        URI.create("http://127.0.0.1:" + start(remote, GatewayConfig.defaults()).port());
+    ledger.owners.put(Gateway.fingerprint("key_alice", "K"), remoteUrl);
+
+    HttpResponse<String> r = send(get("/v1/idempotency-keys/K", ALICE_KEY));
+
+    assertJsonError(r, 404, "idempotency_key_not_found");
+  }
+
   @Test
   void readWhileTheLedgersStoresAreNotQueryableIs503() throws Exception {
     FakeLedger rebalancing =
@@ -628,6 +961,125 @@ class GatewayHttpTest {
     return send(HttpRequest.newBuilder(base.resolve("/metrics"))).body();
   }
 
+  static String rawGet(String target, String... headers) {
+    return "GET "
+        + target
+        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer "
+        + ALICE_KEY
+        + "\r\n"
+        + String.join("", headers)
+        + "\r\n";
+  }
+
+  static void assertJsonError(HttpResponse<String> r, int status, String code) {
+    assertThat(r.statusCode()).isEqualTo(status);
+    assertThat(header(r, "Content-Type")).isEqualTo("application/json");
+    assertThat(r.body()).startsWith("{\"error\":{\"code\":\"" + code + "\",\"message\":\"");
+  }
+
+  /**
+   * An 8 KB {@code Idempotency-Key} got Jetty's own {@code 431} HTML page: Jetty answers it before
+   * any route runs, so the gateway's handlers never saw it. Jetty's error handlers now write the
+   * gateway's JSON error body.
+   */
+  @Test
+  void headersOverTheLimitAreAJson431() throws Exception {
+    HttpResponse<String> r =
+        rawRequest(rawGet("/v1/batches/b", "Idempotency-Key: " + "k".repeat(8192) + "\r\n"));
+
+    assertJsonError(r, 431, "headers_too_large");
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"headers_too_large\",\"message\":\"the request headers are larger"
+                + " than the limit of 8192 bytes\"}}");
+  }
+
+  /** A key far over 128 characters, but inside the header limit, is the gateway's 400. */
+  @Test
+  void longIdempotencyKeyUnderTheHeaderLimitIs400InvalidIdempotencyKey() throws Exception {
+    HttpResponse<String> r = send(post("k".repeat(4000), BODY));
+
+    assertJsonError(r, 400, "invalid_idempotency_key");
+    assertThat(r.body()).contains("at most 128 characters, got 4000");
+  }
+
+  /** A request line over the limit got Jetty's {@code 414} HTML page. */
+  @Test
+  void uriOverTheLimitIsAJson414() throws Exception {
+    HttpResponse<String> r = rawRequest(rawGet("/v1/batches/" + "b".repeat(9000)));
+
+    assertJsonError(r, 414, "uri_too_long");
+    assertThat(r.body()).contains("the request line is longer than the limit of 8192 bytes");
+  }
+
+  /**
+   * A path Jetty cannot decode, or that climbs above the root, got Jetty's {@code 400} HTML page.
+   */
+  @Test
+  void badPathsAndMalformedHeadersAreAJson400() throws Exception {
+    for (String request :
+        List.of(
+            rawGet("/v1/batches/%zz"),
+            rawGet("/v1/../../etc/passwd"),
+            rawGet("/v1/batches/a%00b"),
+            rawGet("/v1/batches/b", "Bad Header\r\n"))) {
+      HttpResponse<String> r = rawRequest(request);
+      assertJsonError(r, 400, "bad_request");
+      assertThat(r.body()).as(request).contains("not valid HTTP");
+    }
+  }
+
+  /** Two {@code Content-Type} headers were read as the first one and accepted. */
+  @Test
+  void twoContentTypeHeadersAre415() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = raw(ALICE_KEY, "Content-Type: text/plain\r\n", BODY);
+
+    assertThat(r.statusCode()).isEqualTo(415);
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"unsupported_media_type\",\"message\":\"Content-Type must be sent"
+                + " once, got 2 values: application/json, text/plain\"}}");
+    assertThat(ledger.submitted).isEmpty();
+  }
+
+  /**
+   * A request id read with control characters or over {@link Limits#MAX_REQUEST_ID_CHARS} cannot be
+   * one the gateway handed out: {@code 400} naming the problem (the value cut), not a look-up.
+   */
+  @Test
+  void requestIdOverTheLimitOrWithControlCharactersIs400() throws Exception {
+    String tooLong = "r".repeat(Limits.MAX_REQUEST_ID_CHARS + 1);
+    HttpResponse<String> longer = send(get("/v1/requests/" + tooLong, ALICE_KEY));
+    HttpResponse<String> control = send(get("/v1/requests/req_%01x", ALICE_KEY));
+    HttpResponse<String> atLimit =
+        send(get("/v1/requests/" + "r".repeat(Limits.MAX_REQUEST_ID_CHARS), ALICE_KEY));
+
+    assertJsonError(longer, 400, "invalid_request_id");
+    assertThat(longer.body())
+        .contains(
+            "at most " + Limits.MAX_REQUEST_ID_CHARS + " characters, got 201",
+            "(" + (Limits.MAX_REQUEST_ID_CHARS + 1) + " chars)");
+    assertJsonError(control, 400, "invalid_request_id");
+    assertThat(control.body()).contains("character 5 of", "is U+0001");
+    assertThat(atLimit.statusCode()).isEqualTo(404);
+  }
+
+  /**
+   * The gateway does not take a request id from the client: a {@code Lmp-Request-Id} it sends is
+   * not the command's, which is always the gateway's own {@code req_<uuid>}.
+   */
+  @Test
+  void clientSuppliedRequestIdIsNotUsed() throws Exception {
+    ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
+
+    HttpResponse<String> r = send(post("K", BODY).header("Lmp-Request-Id", "req_mine"));
+
+    assertThat(ledger.submitted.get(0).requestId()).matches("req_[0-9a-f-]{36}");
+    assertThat(header(r, "Lmp-Request-Id")).isEqualTo(ledger.submitted.get(0).requestId());
+  }
+
   @Test
   void unknownRouteIsAJson404() throws Exception {
     HttpResponse<String> r = send(get("/v2/nothing", ALICE_KEY));
@@ -640,29 +1092,46 @@ class GatewayHttpTest {
   /** Sends a POST over a raw socket, for header bytes java.net.http refuses to send. */
   HttpResponse<String> raw(String apiKey, String extraHeaders, String body) throws IOException {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    return rawRequest(
+        "POST /v1/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "Authorization: Bearer "
+            + apiKey
+            + "\r\nContent-Type: application/json\r\n"
+            + extraHeaders
+            + "Content-Length: "
+            + b.length
+            + "\r\n\r\n"
+            + body);
+  }
+
+  /** Sends {@code request} as is (ISO-8859-1) over a raw socket and reads the response to EOF. */
+  HttpResponse<String> rawRequest(String request) throws IOException {
     try (Socket s = new Socket("127.0.0.1", base.getPort())) {
+      s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
-      out.write(
-          ("POST /v1/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                  + "Authorization: Bearer "
-                  + apiKey
-                  + "\r\nContent-Type: application/json\r\n"
-                  + extraHeaders
-                  + "Content-Length: "
-                  + b.length
-                  + "\r\n\r\n")
-              .getBytes(StandardCharsets.ISO_8859_1));
-      out.write(b);
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       InputStream in = s.getInputStream();
       String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       int status = Integer.parseInt(response.substring(9, 12));
-      String responseBody = response.substring(response.indexOf("\r\n\r\n") + 4);
-      return new RawResponse(status, responseBody);
+      int end = response.indexOf("\r\n\r\n");
+      java.util.Map<String, List<String>> headers =
+          new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      for (String line : response.substring(0, end).split("\r\n")) {
+        int colon = line.indexOf(':');
+        if (colon > 0) {
+          headers
+              .computeIfAbsent(line.substring(0, colon).trim(), k -> new ArrayList<>())
+              .add(line.substring(colon + 1).trim());
+        }
+      }
+      return new RawResponse(status, headers, response.substring(end + 4));
     }
   }
 
-  private record RawResponse(int statusCode, String body) implements HttpResponse<String> {
+  private record RawResponse(
+      int statusCode, java.util.Map<String, List<String>> fields, String body)
+      implements HttpResponse<String> {
     @Override
     public HttpRequest request() {
       return null;
@@ -675,7 +1144,7 @@ class GatewayHttpTest {
 
     @Override
     public java.net.http.HttpHeaders headers() {
-      return java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true);
+      return java.net.http.HttpHeaders.of(fields, (a, b) -> true);
     }
 
     @Override
