@@ -12,7 +12,7 @@ package dev.letmepost.command;
  * capped outcome fields ({@link #MAX_POST_ID_CHARS}, {@link #MAX_URI_CHARS}, {@link
  * #MAX_ERROR_MESSAGE_CHARS}) about 180 KB; the recorded envelope holding the same results,
  * base64-encoded, about 240 KB; in all well under {@link #MAX_RECORD_BYTES}. A body larger than
- * {@link #MAX_BODY_BYTES} is answered {@code 413 payload_too_large} and nothing is recorded; the
+ * {@link #MAX_BODY_BYTES} is answered {@code 413 body_too_large} and nothing is recorded; the
  * repartitioned command (body plus bounded headers) stays under the producer's {@code
  * max.request.size}.
  */

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Decides whether a raw post command can be addressed at all. A readable one goes on keyed by its
  * fingerprint, so that every retry of it meets the same replay record whatever key the producer
  * chose; an unreadable one becomes a dead letter with error headers. A readable one whose body is
- * over {@link Limits#MAX_BODY_BYTES} is answered {@code 413 payload_too_large} here, before it is
+ * over {@link Limits#MAX_BODY_BYTES} is answered {@code 413 body_too_large} here, before it is
  * repartitioned: nothing the ledger derives from it could fit under the record ceiling.
  *
  * <p>A dead letter keeps the original value unless value and headers together would pass {@link
@@ -82,7 +82,7 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
         Limits.MAX_BODY_BYTES);
     byte[] body =
         Answers.error(
-            "payload_too_large",
+            "body_too_large",
             "the request body is "
                 + c.body().length
                 + " bytes, larger than the limit of "

@@ -166,7 +166,7 @@ public final class TopologyDocs {
             + " naming the original length); a readable one whose body is over "
             + Limits.MAX_BODY_BYTES
             + " bytes is answered "
-            + code("413 payload_too_large")
+            + code("413 body_too_large")
             + " at once, before it is repartitioned.");
     p.put(
         "parsed-",

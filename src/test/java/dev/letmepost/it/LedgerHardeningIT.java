@@ -234,7 +234,7 @@ class LedgerHardeningIT {
               Limits.MAX_BODY_BYTES + 100_000);
       PostClient.Answer tooLarge = client.post(PRINCIPAL, "K1", "req-big", big, WAIT).orElseThrow();
       assertThat(tooLarge.status()).isEqualTo(413);
-      assertThat(tooLarge.bodyText()).contains("payload_too_large");
+      assertThat(tooLarge.bodyText()).contains("body_too_large");
 
       byte[] small = ("{\"targets\":[" + targets(1) + "],\"text\":\"small\"}").getBytes();
       PostClient.Answer ok = client.post(PRINCIPAL, "K1", "req-ok", small, WAIT).orElseThrow();

@@ -223,7 +223,7 @@ class LedgerHardeningTest {
     assertThat(answer.key()).isEqualTo("req-big");
     assertThat(header(answer, LmpHeaders.STATUS)).isEqualTo("413");
     assertThat(header(answer, LmpHeaders.IDEMPOTENCY_KEY)).isEqualTo("K1");
-    assertThat(json(answer.value()).at("/error/code").asText()).isEqualTo("payload_too_large");
+    assertThat(json(answer.value()).at("/error/code").asText()).isEqualTo("body_too_large");
     assertThat(json(answer.value()).at("/error/message").asText())
         .contains(Integer.toString(Limits.MAX_BODY_BYTES + 1));
     ledger.assertNothingElseEmitted();
