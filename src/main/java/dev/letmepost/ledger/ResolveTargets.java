@@ -125,6 +125,7 @@ final class ResolveTargets {
               firstSeen,
               i,
               account.accountId(),
+              principal,
               account.platform(),
               platformKey,
               request.text(),

@@ -105,6 +105,7 @@ class PublisherWorkerTest {
         now,
         0,
         account,
+        "key_alice",
         PLATFORM.wireName(),
         "pik_" + id,
         "hello",
