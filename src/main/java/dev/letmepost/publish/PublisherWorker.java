@@ -42,7 +42,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -102,11 +101,10 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * throw IllegalStateException), so the commit is retried; after COMMIT_ATTEMPTS the only other
    * option is to close the producer. ProducerFenced, InvalidProducerEpoch, OutOfOrderSequence,
    * Authorization and UnsupportedVersion are fatal for the producer, and so is a failing
-   * abortTransaction or any non-Kafka exception: the producer is closed and a new one built (its
-   * initTransactions completes or aborts what the old one left open), the consumer is rewound to
-   * the committed offsets and the journal of the assigned partitions is read again as on
-   * assignment. Any other KafkaException aborts the transaction, and what it carried is tried
-   * again. A finished outcome stays in `unwritten` until a transaction holding it commits: no
+   * abortTransaction: the producer is closed and a new one built (its initTransactions completes
+   * or aborts what the old one left open), the consumer is rewound to the committed offsets and
+   * the journal of the assigned partitions is read again as on assignment. Any other exception
+   * (KafkaException or not) aborts the transaction, and what it carried is tried again. A finished outcome stays in `unwritten` until a transaction holding it commits: no
    * failure path drops it.
    *
    * Zombies: the lease. A worker cut off from Kafka must stop starting platform calls (first
@@ -458,12 +456,13 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         throw e;
       }
       producerReady = true;
-      if (recoverAfterRebuild) {
-        recoverAfterRebuild = false;
-        Set<TopicPartition> assigned = taskPartitions(consumer.assignment());
-        rewindToCommitted(assigned);
-        recover(assigned);
-      }
+    }
+    if (recoverAfterRebuild) {
+      // As on assignment; retried on the next loop if it fails. Tasks running here are skipped.
+      Set<TopicPartition> assigned = taskPartitions(consumer.assignment());
+      rewindToCommitted(assigned);
+      recover(assigned);
+      recoverAfterRebuild = false;
     }
   }
 
@@ -573,9 +572,12 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return true;
   }
 
-  /** After a failure before or in the commit: aborts, or asks for a new producer when fatal. */
+  /**
+   * After a failure before or in the commit: aborts, or asks for a new producer when the error is
+   * fatal or the abort fails (the producer's state is then unknown).
+   */
   private boolean notCommitted(String what, RuntimeException e) {
-    if (isFatal(e) || !(e instanceof KafkaException)) {
+    if (isFatal(e)) {
       rebuild(what + ": " + e);
       return false;
     }
@@ -633,7 +635,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       return;
     }
     long now = clock.millis();
-    if (now - leaseFrom < LEASE.toMillis() / 3 || now < nextRenewalAttempt) {
+    if (now < leaseFrom + LEASE.toMillis() / 3 || now < nextRenewalAttempt) {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
