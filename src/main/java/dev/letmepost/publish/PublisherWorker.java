@@ -104,8 +104,10 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * abortTransaction: the producer is closed and a new one built (its initTransactions completes
    * or aborts what the old one left open), the consumer is rewound to the committed offsets and
    * the journal of the assigned partitions is read again as on assignment. Any other exception
-   * (KafkaException or not) aborts the transaction, and what it carried is tried again. A finished outcome stays in `unwritten` until a transaction holding it commits: no
-   * failure path drops it.
+   * (KafkaException or not) aborts the transaction, and what it carried is tried again. A
+   * finished outcome stays in `unwritten` until a transaction holding it commits: no failure path
+   * drops it. (If a commit left in doubt did complete, its outcomes are written twice; the ledger
+   * keeps the first outcome per target, and a second tombstone is harmless.)
    *
    * Zombies: the lease. A worker cut off from Kafka must stop starting platform calls (first
    * calls, retries, reconciles), and a new owner must not call before the old owner's calls can
