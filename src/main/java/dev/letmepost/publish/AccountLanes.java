@@ -98,8 +98,9 @@ final class AccountLanes {
       again = null;
       try {
         head.crashed(e);
-      } catch (RuntimeException again2) {
-        log.error("a failed job of account {} could not settle itself", lane.accountId, again2);
+      } catch (RuntimeException settleFailure) {
+        log.error(
+            "a failed job of account {} could not settle itself", lane.accountId, settleFailure);
       }
     }
     Duration delay = Duration.ZERO;
