@@ -63,6 +63,7 @@ class PublisherWorkerTest {
   final AtomicInteger journalReads = new AtomicInteger();
   final FakeConnector connector = new FakeConnector();
   Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
+  Runnable newProducerHook = () -> {};
   PublisherWorker worker;
   Thread thread;
 
@@ -73,6 +74,8 @@ class PublisherWorkerTest {
    */
   static final class StrictProducer extends MockProducer<String, byte[]> {
     final Deque<RuntimeException> outcomeCommitFailures = new ConcurrentLinkedDeque<>();
+    final Deque<RuntimeException> journalCommitFailures = new ConcurrentLinkedDeque<>();
+    final List<ProducerRecord<String, byte[]>> lastFailedCommit = new CopyOnWriteArrayList<>();
     final List<String> illegalCalls = new CopyOnWriteArrayList<>();
     volatile RuntimeException sendOffsetsFailure;
     private boolean commitPending;
@@ -126,8 +129,16 @@ class PublisherWorkerTest {
     public synchronized void commitTransaction() {
       boolean holdsOutcome =
           uncommittedRecords().stream().anyMatch(r -> r.topic().equals(TOPICS.outcomes().name()));
-      RuntimeException failure = holdsOutcome ? outcomeCommitFailures.poll() : null;
+      boolean holdsAttempt =
+          uncommittedRecords().stream()
+              .anyMatch(r -> r.topic().equals(JOURNAL) && r.value() != null);
+      RuntimeException failure =
+          holdsOutcome
+              ? outcomeCommitFailures.poll()
+              : holdsAttempt ? journalCommitFailures.poll() : null;
       if (failure != null) {
+        lastFailedCommit.clear();
+        lastFailedCommit.addAll(uncommittedRecords());
         commitPending = failure instanceof TimeoutException;
         throw failure;
       }
@@ -223,6 +234,7 @@ class PublisherWorkerTest {
             () -> {
               StrictProducer p = producers.isEmpty() ? producer : new StrictProducer();
               producers.add(p);
+              newProducerHook.run();
               return p;
             },
             () -> {
@@ -530,6 +542,41 @@ class PublisherWorkerTest {
         .as("journal read on assignment and after the rebuild")
         .isEqualTo(2);
     assertThat(connector.calls).containsExactly("publish:t1");
+  }
+
+  /**
+   * A journal commit left in doubt (it timed out 3 times) is settled by the next producer's
+   * initTransactions; here it completed, so the journal holds the attempt. The worker knows it
+   * never called that task (calls start only after the journal commit), so it publishes it at once
+   * instead of waiting out an earlier owner and reconciling. Interleaving: poll t1 → journal t1 +
+   * offsets, commitTransaction times out ×3 → close producer 1 → producer 2 (the commit completes)
+   * → rewind, journal read: t1 open → publish t1.
+   */
+  @Test
+  void aJournalCommitLeftInDoubtLeavesItsTasksUncalledAndPublishesThemNormally() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    for (int i = 0; i < 3; i++) {
+      producer.journalCommitFailures.add(new TimeoutException("EndTxn(COMMIT) timed out"));
+    }
+    newProducerHook =
+        () -> {
+          // The new producer's initTransactions completed the commit left in doubt.
+          for (ProducerRecord<String, byte[]> r : producer.lastFailedCommit) {
+            if (r.topic().equals(JOURNAL)) {
+              journal.add(
+                  new ConsumerRecord<>(JOURNAL, r.partition(), journal.size(), r.key(), r.value()));
+            }
+          }
+        };
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(producers).hasSize(2);
+    assertThat(journal).hasSize(1);
+    assertThat(connector.calls).containsExactly("publish:t1");
+    assertThat(worker.deferredForPreviousOwner()).isZero();
+    assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
   }
 
   /**
