@@ -126,6 +126,7 @@ final class ResolveTargets {
               filedAt,
               i,
               account.accountId(),
+              principal,
               account.platform(),
               platformKey,
               request.text(),

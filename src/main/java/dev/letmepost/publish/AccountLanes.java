@@ -32,6 +32,12 @@ final class AccountLanes {
   /** One unit of work: runs a step and says when to run again, or null when finished. */
   interface Job {
     Again runOnce();
+
+    /**
+     * Called when {@link #runOnce} threw {@code e}: the job is dropped from its lane and must
+     * settle itself (e.g. answer its task), never vanish silently.
+     */
+    void crashed(RuntimeException e);
   }
 
   private static final Logger log = LoggerFactory.getLogger(AccountLanes.class);
@@ -88,8 +94,14 @@ final class AccountLanes {
     try {
       again = head.runOnce();
     } catch (RuntimeException e) {
-      log.error("a job of account {} failed and was dropped", lane.accountId, e);
+      log.error("a job of account {} failed; it is dropped from the lane", lane.accountId, e);
       again = null;
+      try {
+        head.crashed(e);
+      } catch (RuntimeException settleFailure) {
+        log.error(
+            "a failed job of account {} could not settle itself", lane.accountId, settleFailure);
+      }
     }
     Duration delay = Duration.ZERO;
     synchronized (this) {

@@ -28,6 +28,16 @@ public interface Connector {
   }
 
   /**
+   * The most HTTP requests one {@link #publish} or {@link #reconcile} call makes, one after the
+   * other (e.g. a session, the post, a renewed session, the post again): with the connect and
+   * request timeouts it bounds how long a call can last, which a new owner of the task waits out
+   * before calling (see PublisherWorker's lease).
+   */
+  default int requestsPerCall() {
+    return 1;
+  }
+
+  /**
    * Makes the call that publishes {@code task} on {@code account}: exactly one attempt at posting
    * (a connector whose API takes several requests, like Bluesky's session or Threads' container,
    * makes them all, but posts at most once).

@@ -3,6 +3,7 @@ package dev.letmepost.publish;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.Function;
@@ -83,10 +84,12 @@ public final class Credentials {
             "credentials " + reference + " are not set in the publisher's environment");
       }
     } else {
-      Path file = Path.of(reference.substring(5));
       try {
-        value = Files.readString(file, StandardCharsets.UTF_8);
-      } catch (IOException e) {
+        value = Files.readString(Path.of(reference.substring(5)), StandardCharsets.UTF_8);
+      } catch (InvalidPathException e) {
+        throw new UnavailableException(
+            "credentials " + reference + " do not name a usable file path (" + e.getReason() + ")");
+      } catch (IOException | SecurityException e) {
         throw new UnavailableException(
             "credentials "
                 + reference

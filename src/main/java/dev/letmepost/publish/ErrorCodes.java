@@ -44,6 +44,12 @@ public final class ErrorCodes {
   /** The task reached the worker after its deadline, or was never attempted in time. */
   public static final String DEADLINE_EXCEEDED = "deadline_exceeded";
 
+  /**
+   * The publisher itself failed on the task before any call could have reached the platform (the
+   * message names the error): nothing was posted.
+   */
+  public static final String PUBLISHER_ERROR = "publisher_error";
+
   /** The post may or may not exist. */
   public static final String OUTCOME_UNKNOWN = "outcome_unknown";
 

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,13 +42,15 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -89,14 +93,64 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * Threads. The poll thread owns the consumer, the producer and every transaction; platform
    * calls run on the lanes' executor (one lane per account) and hand their outcomes back through
    * a queue that the poll thread flushes.
+   *
+   * Transactions (KafkaProducer's documented rules, kafka-clients 4.4). Every transaction goes
+   * through transact(), with beginTransaction and the sends inside its try. A TimeoutException
+   * (or InterruptException) from commitTransaction does not mean the commit failed: the only
+   * allowed next call is commitTransaction again (abortTransaction, beginTransaction or send would
+   * throw IllegalStateException), so the commit is retried; after COMMIT_ATTEMPTS the only other
+   * option is to close the producer. ProducerFenced, InvalidProducerEpoch, OutOfOrderSequence,
+   * Authorization and UnsupportedVersion are fatal for the producer, and so is a failing
+   * abortTransaction: the producer is closed and a new one built (its initTransactions completes
+   * or aborts what the old one left open), the consumer is rewound to the committed offsets and
+   * the journal of the assigned partitions is read again as on assignment. Any other exception
+   * (KafkaException or not) aborts the transaction, and what it carried is tried again. A
+   * finished outcome stays in `unwritten` until a transaction holding it commits: no failure path
+   * drops it. (If a commit left in doubt did complete, its outcomes are written twice; the ledger
+   * keeps the first outcome per target, and a second tombstone is harmless.)
+   *
+   * Zombies: the lease. A worker cut off from Kafka must stop starting platform calls (first
+   * calls, retries, reconciles), and a new owner must not call before the old owner's calls can
+   * have ended. A worker knows it still owned its partitions at time T when a transaction begun at
+   * T that sent offsets with the consumer's group metadata committed (the group coordinator checks
+   * a TxnOffsetCommit's generation and member id), or when a poll begun at T returned an
+   * assignment. Such a confirmation grants a LEASE (5 s) from T: a call starts only while the
+   * clock is before T + LEASE, checked on the calling thread just before the call. While tasks are
+   * in progress the poll thread renews the lease (a transaction committing the current offsets)
+   * once a third of it has passed, so a connected worker never lets it lapse; a worker that cannot
+   * commit stops starting calls at most LEASE after its last confirmation. LEASE is shorter than
+   * session.timeout.ms (10 s) and max.poll.interval.ms (5 min), so by the time the group gives a
+   * silent worker's partitions away, that worker has already stopped starting calls.
+   *   The new owner. Every confirmation of the old owner happened before the coordinator gave the
+   * partition to the new owner, hence before the new owner's recovery at A. So the old owner
+   * starts no call after A + LEASE, and its last call ends by A + LEASE + callTimeout (the
+   * connector's requestsPerCall x (connect + request timeout)). The new owner resumes an open
+   * entry only from A + LEASE + callTimeout, measured on its own clock (durations only: no offset
+   * between hosts' clocks enters), rescheduling the job rather than holding a thread. No wait is
+   * needed for an entry marked `handedOver`: written on a clean revocation by a worker that was
+   * the only one able to call that task (it polled the task itself, or its own wait had passed)
+   * and had stopped its calls. Nor for this worker's own attempts whose journal transaction a
+   * producer rebuild left in doubt: calls start only after that commit, so none was called; they
+   * resume in PUBLISH mode. What is not covered: a call that outlives its timeouts (a platform
+   * acting on a request long after the connection ended), and a clock that jumps.
    */
 
   static final String MALFORMED_TASK = "malformed_task";
+
+  /** How long a confirmation of partition ownership lets this worker start calls. */
+  static final Duration LEASE = Duration.ofSeconds(5);
+
+  /** The longest a waiting job goes without looking at the clock again. */
+  static final Duration RECHECK = Duration.ofMillis(250);
 
   private static final Logger log = LoggerFactory.getLogger(PublisherWorker.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration ERROR_PAUSE = Duration.ofSeconds(1);
   private static final Duration JOURNAL_READ_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration RENEWAL_RETRY = LEASE.dividedBy(10);
+  private static final int COMMIT_ATTEMPTS = 3;
+  private static final int ABORT_ATTEMPTS = 3;
+  private static final int MAX_REBUILDS_IN_A_ROW = 5;
 
   private final PublisherConfig config;
   private final Connector connector;
@@ -104,18 +158,37 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final Credentials credentials;
   private final Clock clock;
   private final Consumer<String, byte[]> consumer;
-  private final Producer<String, byte[]> producer;
+  private final Supplier<Producer<String, byte[]>> producers;
   private final Supplier<Consumer<String, byte[]>> journalReaders;
   private final String taskTopic;
   private final String journalTopic;
+  private final Duration callTimeout;
   private final ScheduledThreadPoolExecutor executor;
   private final AccountLanes lanes;
   private final Map<String, Running> active = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Running> finished = new ConcurrentLinkedQueue<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicInteger outcomesWritten = new AtomicInteger();
+  private final AtomicInteger refusedForLease = new AtomicInteger();
+  private final AtomicInteger deferredForPreviousOwner = new AtomicInteger();
   private volatile boolean closing;
   private volatile boolean running;
+
+  /** Epoch ms until which calls may start (see the lease above); written by the poll thread. */
+  private volatile long leaseUntil = Long.MIN_VALUE;
+
+  // Poll thread only.
+  private Producer<String, byte[]> producer;
+  private boolean producerReady;
+  private String rebuildReason;
+  private boolean recoverAfterRebuild;
+  private int rebuildsInARow;
+  private long leaseFrom = Long.MIN_VALUE;
+  private long nextRenewalAttempt = Long.MIN_VALUE;
+  private long pollStartedAt;
+  private final Map<String, Running> unwritten = new LinkedHashMap<>();
+  private final Set<String> neverCalled = new HashSet<>();
+  private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
 
   /** A worker with its own Kafka clients against {@code bootstrapServers}. */
   public static PublisherWorker create(
@@ -133,10 +206,14 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         clock,
         new KafkaConsumer<>(
             consumerConfig(bootstrapServers, config.groupId(), config.transactionalId())),
-        new KafkaProducer<>(producerConfig(bootstrapServers, config.transactionalId())),
+        () -> new KafkaProducer<>(producerConfig(bootstrapServers, config.transactionalId())),
         () -> new KafkaConsumer<>(journalReaderConfig(bootstrapServers)));
   }
 
+  /**
+   * A worker on the given clients; {@code producers} makes a new transactional producer each time
+   * one is needed (first use, and after a fatal producer error).
+   */
   PublisherWorker(
       PublisherConfig config,
       Connector connector,
@@ -144,7 +221,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       Credentials credentials,
       Clock clock,
       Consumer<String, byte[]> consumer,
-      Producer<String, byte[]> producer,
+      Supplier<Producer<String, byte[]>> producers,
       Supplier<Consumer<String, byte[]>> journalReaders) {
     this.config = Objects.requireNonNull(config, "config");
     this.connector = Objects.requireNonNull(connector, "connector");
@@ -159,10 +236,22 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     this.credentials = Objects.requireNonNull(credentials, "credentials");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.consumer = consumer;
-    this.producer = producer;
+    this.producers = Objects.requireNonNull(producers, "producers");
     this.journalReaders = journalReaders;
     this.taskTopic = config.topics().publish(config.platform()).name();
     this.journalTopic = config.topics().journal(config.platform()).name();
+    if (connector.requestsPerCall() < 1) {
+      throw new IllegalArgumentException(
+          "connector "
+              + connector.getClass().getSimpleName()
+              + " must make at least one request per call, says "
+              + connector.requestsPerCall());
+    }
+    this.callTimeout =
+        config
+            .connectTimeout()
+            .plus(config.requestTimeout())
+            .multipliedBy(connector.requestsPerCall());
     this.executor = new ScheduledThreadPoolExecutor(config.threads(), daemonThreads());
     this.executor.setRemoveOnCancelPolicy(true);
     this.lanes = new AccountLanes(executor, clock);
@@ -232,6 +321,21 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return outcomesWritten.get();
   }
 
+  /** How many times a job found the lease expired and did not start its call (for tests). */
+  int refusedForLease() {
+    return refusedForLease.get();
+  }
+
+  /** How many times a job waited for the previous owner's calls to end (for tests). */
+  int deferredForPreviousOwner() {
+    return deferredForPreviousOwner.get();
+  }
+
+  /** The longest one connector call (all its requests) can last. */
+  Duration callTimeout() {
+    return callTimeout;
+  }
+
   /** Polls, journals, publishes and answers until {@link #close()}. Runs once. */
   @Override
   public void run() {
@@ -243,31 +347,28 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         taskTopic,
         connector.getClass().getSimpleName());
     try {
-      producer.initTransactions();
       consumer.subscribe(List.of(taskTopic), new Rebalance());
       while (!closing) {
         try {
+          ensureProducer();
           pollOnce();
           flushFinished();
+          renewLeaseIfDue();
           applyBackpressure();
         } catch (WakeupException e) {
           // close() woke the consumer; the loop condition ends the loop.
-        } catch (ProducerFencedException
-            | InvalidProducerEpochException
-            | OutOfOrderSequenceException
-            | AuthorizationException e) {
-          log.error(
-              "publisher {} was fenced or refused by the broker; stopping (its journaled tasks"
-                  + " will be reconciled by the next owner)",
-              config.transactionalId(),
-              e);
-          return;
         } catch (FencedInstanceIdException e) {
           log.error(
               "publisher {} stopped: another worker joined {} with the same instance id; give each"
                   + " running worker its own --instance-id",
               config.transactionalId(),
               config.groupId());
+          return;
+        } catch (GiveUp e) {
+          log.error(
+              "publisher {} stopped: {} (its journaled tasks will be reconciled by the next owner)",
+              config.transactionalId(),
+              e.getMessage());
           return;
         } catch (RuntimeException e) {
           log.error("publisher {} failed a loop; going on in {}", config.groupId(), ERROR_PAUSE, e);
@@ -280,7 +381,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     } finally {
       executor.shutdownNow();
       closeQuietly(consumer::close, "consumer");
-      closeQuietly(() -> producer.close(Duration.ofSeconds(10)), "producer");
+      if (producer != null) {
+        closeQuietly(() -> producer.close(Duration.ofSeconds(10)), "producer");
+      }
       stopped.countDown();
       log.info("publisher {} stopped", config.transactionalId());
     }
@@ -293,7 +396,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     if (!running) {
       executor.shutdownNow();
       closeQuietly(consumer::close, "consumer");
-      closeQuietly(() -> producer.close(Duration.ZERO), "producer");
+      if (producer != null) {
+        closeQuietly(() -> producer.close(Duration.ZERO), "producer");
+      }
       return;
     }
     consumer.wakeup();
@@ -306,44 +411,276 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
   }
 
+  /** Why the worker stops for good: its producer kept failing fatally. */
+  private static final class GiveUp extends RuntimeException {
+    GiveUp(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * Makes sure a producer with initialized transactions exists: rebuilds it when a fatal error
+   * asked for it, then rewinds the consumer to the committed offsets and re-reads the journal.
+   */
+  private void ensureProducer() {
+    if (rebuildReason != null) {
+      if (++rebuildsInARow > MAX_REBUILDS_IN_A_ROW) {
+        throw new GiveUp(
+            "its producer failed fatally "
+                + MAX_REBUILDS_IN_A_ROW
+                + " times in a row without a commit in between; last: "
+                + rebuildReason);
+      }
+      log.warn(
+          "publisher {} closes its producer and builds a new one: {}",
+          config.transactionalId(),
+          rebuildReason);
+      Producer<String, byte[]> old = producer;
+      if (old != null) {
+        closeQuietly(() -> old.close(Duration.ZERO), "producer");
+      }
+      producer = null;
+      producerReady = false;
+      rebuildReason = null;
+      recoverAfterRebuild = true;
+    }
+    if (producer == null) {
+      producer = producers.get();
+    }
+    if (!producerReady) {
+      try {
+        producer.initTransactions();
+      } catch (TimeoutException | InterruptException e) {
+        // Documented as safe to retry: the loop pauses and calls initTransactions again.
+        throw e;
+      } catch (RuntimeException e) {
+        rebuildReason = "initTransactions failed: " + e;
+        throw e;
+      }
+      producerReady = true;
+    }
+    if (recoverAfterRebuild) {
+      // As on assignment; retried on the next loop if it fails. Tasks running here are skipped.
+      Set<TopicPartition> assigned = taskPartitions(consumer.assignment());
+      rewindToCommitted(assigned);
+      recover(assigned);
+      recoverAfterRebuild = false;
+    }
+  }
+
   private void pollOnce() {
+    pollStartedAt = clock.millis();
     ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
     if (records.isEmpty()) {
       return;
     }
     List<Running> accepted = new ArrayList<>();
+    Map<TopicPartition, OffsetAndMetadata> next = nextOffsets(records);
     long now = clock.millis();
-    producer.beginTransaction();
-    try {
-      for (ConsumerRecord<String, byte[]> r : records) {
-        PublishTask task = parse(r);
-        if (task == null) {
-          continue;
-        }
-        // Conservative on purpose: once this commits, a crash at any later point must reconcile.
-        producer.send(
-            journalRecord(r.partition(), new JournalEntry(task, true, holder(), now, now)));
-        accepted.add(new Running(newRun(task, r.partition(), false, null)));
+    boolean journaled =
+        transact(
+            "journal " + records.count() + " task(s)",
+            () -> {
+              accepted.clear();
+              for (ConsumerRecord<String, byte[]> r : records) {
+                PublishTask task = parse(r);
+                if (task == null) {
+                  continue;
+                }
+                // Conservative on purpose: once this commits, a crash at any later point must
+                // reconcile.
+                producer.send(
+                    journalRecord(
+                        r.partition(), new JournalEntry(task, true, holder(), now, now, false)));
+                accepted.add(new Running(newRun(task, r.partition(), false, null), null));
+              }
+            },
+            next);
+    if (!journaled) {
+      if (rebuildReason != null) {
+        // The commit may have happened: after the rebuild the journal tells; none was called.
+        accepted.forEach(r -> neverCalled.add(r.run.task().taskId()));
       }
-      producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
-      producer.commitTransaction();
-    } catch (ProducerFencedException
-        | InvalidProducerEpochException
-        | OutOfOrderSequenceException
-        | AuthorizationException e) {
-      throw e;
-    } catch (KafkaException e) {
       log.warn(
-          "publisher {} could not journal {} task(s); they will be polled again: {}",
+          "publisher {} could not journal {} task(s); they will be polled again",
           config.groupId(),
-          records.count(),
-          e.toString());
-      producer.abortTransaction();
+          records.count());
       rewind(records);
       return;
     }
+    committed.putAll(next);
     for (Running r : accepted) {
       start(r);
+    }
+  }
+
+  /**
+   * Runs one transaction: {@code sends} and, when {@code offsets} is not empty, the consumed
+   * offsets with the consumer's group metadata. True when it committed; false when it did not (it
+   * was aborted, or the producer is to be rebuilt), so what it carried must be tried again. A
+   * commit with offsets renews the lease.
+   */
+  private boolean transact(
+      String what, Runnable sends, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    if (!producerReady || rebuildReason != null) {
+      return false;
+    }
+    long begunAt = clock.millis();
+    try {
+      producer.beginTransaction();
+      sends.run();
+      if (!offsets.isEmpty()) {
+        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      }
+    } catch (FencedInstanceIdException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      return notCommitted(what, e);
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        producer.commitTransaction();
+        break;
+      } catch (TimeoutException | InterruptException e) {
+        if (e instanceof InterruptException) {
+          Thread.interrupted();
+          closing = true;
+        }
+        if (attempt >= COMMIT_ATTEMPTS) {
+          rebuild(
+              what
+                  + ": commitTransaction timed out "
+                  + attempt
+                  + " times (the commit may still complete; the new producer's initTransactions"
+                  + " settles it)");
+          return false;
+        }
+        log.warn(
+            "publisher {} could not {}: commitTransaction timed out (attempt {} of {}); retrying"
+                + " the commit, the only call allowed after a commit timeout: {}",
+            config.transactionalId(),
+            what,
+            attempt,
+            COMMIT_ATTEMPTS,
+            e.toString());
+      } catch (RuntimeException e) {
+        return notCommitted(what, e);
+      }
+    }
+    rebuildsInARow = 0;
+    if (!offsets.isEmpty()) {
+      confirmOwnership(begunAt);
+    }
+    return true;
+  }
+
+  /**
+   * After a failure before or in the commit: aborts, or asks for a new producer when the error is
+   * fatal or the abort fails (the producer's state is then unknown).
+   */
+  private boolean notCommitted(String what, RuntimeException e) {
+    if (isFatal(e)) {
+      rebuild(what + ": " + e);
+      return false;
+    }
+    log.warn(
+        "publisher {} could not {}; aborting the transaction: {}",
+        config.transactionalId(),
+        what,
+        e.toString());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        producer.abortTransaction();
+        return false;
+      } catch (TimeoutException | InterruptException t) {
+        if (t instanceof InterruptException) {
+          Thread.interrupted();
+          closing = true;
+        }
+        if (attempt >= ABORT_ATTEMPTS) {
+          rebuild(what + ": abortTransaction timed out " + attempt + " times");
+          return false;
+        }
+      } catch (RuntimeException t) {
+        rebuild(what + ": abortTransaction failed after " + e + ": " + t);
+        return false;
+      }
+    }
+  }
+
+  /** The producer errors after which the only option is to close it. */
+  static boolean isFatal(RuntimeException e) {
+    return e instanceof ProducerFencedException
+        || e instanceof InvalidProducerEpochException
+        || e instanceof OutOfOrderSequenceException
+        || e instanceof AuthorizationException
+        || e instanceof UnsupportedVersionException;
+  }
+
+  private void rebuild(String reason) {
+    if (rebuildReason == null) {
+      rebuildReason = reason;
+    }
+  }
+
+  /** Ownership was confirmed by an event begun at {@code begunAt}: calls may start for a lease. */
+  private void confirmOwnership(long begunAt) {
+    if (begunAt > leaseFrom) {
+      leaseFrom = begunAt;
+      leaseUntil = begunAt + LEASE.toMillis();
+    }
+  }
+
+  /** With tasks in progress, renews the lease once a third of it has passed. */
+  private void renewLeaseIfDue() {
+    if (active.isEmpty() || !producerReady || rebuildReason != null) {
+      return;
+    }
+    long now = clock.millis();
+    if (now < leaseFrom + LEASE.toMillis() / 3 || now < nextRenewalAttempt) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      OffsetAndMetadata o = committed.get(tp);
+      if (o != null) {
+        offsets.put(tp, o);
+      }
+    }
+    if (offsets.isEmpty()) {
+      return;
+    }
+    nextRenewalAttempt = now + RENEWAL_RETRY.toMillis();
+    if (!transact("renew its lease", () -> {}, offsets)) {
+      log.warn(
+          "publisher {} could not confirm it still owns {}; no call starts after {}",
+          config.transactionalId(),
+          offsets.keySet(),
+          Instant.ofEpochMilli(leaseUntil));
+    }
+  }
+
+  private Set<TopicPartition> taskPartitions(Collection<TopicPartition> partitions) {
+    return partitions.stream()
+        .filter(tp -> tp.topic().equals(taskTopic))
+        .collect(Collectors.toSet());
+  }
+
+  /** Seeks {@code partitions} to their committed offsets (the beginning where none is). */
+  private void rewindToCommitted(Set<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = consumer.committed(partitions);
+    for (TopicPartition tp : partitions) {
+      OffsetAndMetadata o = offsets.get(tp);
+      if (o != null) {
+        consumer.seek(tp, o);
+        committed.put(tp, o);
+      } else {
+        consumer.seekToBeginning(List.of(tp));
+        committed.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+      }
     }
   }
 
@@ -398,40 +735,44 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return null;
   }
 
-  /** Writes the outcomes of finished tasks with their journal tombstones, in one transaction. */
+  /**
+   * Writes the outcomes of finished tasks with their journal tombstones, in one transaction. An
+   * outcome stays pending until a transaction holding it commits.
+   */
   private void flushFinished() {
-    List<Running> done = new ArrayList<>();
     for (Running r; (r = finished.poll()) != null; ) {
-      done.add(r);
+      unwritten.putIfAbsent(r.run.task().taskId(), r);
     }
-    if (done.isEmpty()) {
+    if (unwritten.isEmpty()) {
       return;
     }
-    producer.beginTransaction();
-    try {
-      String outcomes = config.topics().outcomes().name();
-      var serializer = config.topics().outcomes().valueSerde().serializer();
-      for (Running r : done) {
-        TargetOutcome o = r.outcome;
-        producer.send(
-            new ProducerRecord<>(outcomes, o.fingerprint(), serializer.serialize(outcomes, o)));
-        producer.send(
-            new ProducerRecord<>(journalTopic, r.run.partition(), o.taskId(), (byte[]) null));
-      }
-      producer.commitTransaction();
-    } catch (ProducerFencedException
-        | InvalidProducerEpochException
-        | OutOfOrderSequenceException
-        | AuthorizationException e) {
-      throw e;
-    } catch (KafkaException e) {
+    List<Running> done = List.copyOf(unwritten.values());
+    String outcomes = config.topics().outcomes().name();
+    var serializer = config.topics().outcomes().valueSerde().serializer();
+    boolean written =
+        transact(
+            "write " + done.size() + " outcome(s)",
+            () -> {
+              for (Running r : done) {
+                TargetOutcome o = r.outcome();
+                producer.send(
+                    new ProducerRecord<>(
+                        outcomes, o.fingerprint(), serializer.serialize(outcomes, o)));
+                producer.send(
+                    new ProducerRecord<>(
+                        journalTopic, r.run.partition(), o.taskId(), (byte[]) null));
+              }
+            },
+            Map.of());
+    if (!written) {
       log.warn(
-          "publisher {} could not write {} outcome(s); retrying", config.groupId(), done.size());
-      producer.abortTransaction();
-      finished.addAll(done);
+          "publisher {} could not write {} outcome(s) yet; they stay pending",
+          config.transactionalId(),
+          done.size());
       return;
     }
     for (Running r : done) {
+      unwritten.remove(r.run.task().taskId(), r);
       active.remove(r.run.task().taskId(), r);
       outcomesWritten.incrementAndGet();
     }
@@ -443,8 +784,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    */
   private void handOver(Set<TopicPartition> partitions, boolean rejournal) {
     Set<Integer> numbers =
-        partitions.stream()
-            .filter(tp -> tp.topic().equals(taskTopic))
+        taskPartitions(partitions).stream()
             .map(TopicPartition::partition)
             .collect(Collectors.toSet());
     if (numbers.isEmpty()) {
@@ -461,28 +801,31 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     flushFinished();
     if (rejournal && !unfinished.isEmpty()) {
       long now = clock.millis();
-      producer.beginTransaction();
-      try {
-        for (Running r : unfinished) {
-          producer.send(
-              journalRecord(
-                  r.run.partition(),
-                  new JournalEntry(
-                      r.run.task(),
-                      r.run.mayHaveReachedPlatform(),
-                      holder(),
-                      now,
-                      r.run.firstAttemptAt() == null
-                          ? null
-                          : r.run.firstAttemptAt().toEpochMilli())));
-        }
-        producer.commitTransaction();
-      } catch (KafkaException e) {
+      boolean rejournaled =
+          transact(
+              "re-journal " + unfinished.size() + " task(s) for the next owner",
+              () -> {
+                for (Running r : unfinished) {
+                  producer.send(
+                      journalRecord(
+                          r.run.partition(),
+                          new JournalEntry(
+                              r.run.task(),
+                              r.run.mayHaveReachedPlatform(),
+                              holder(),
+                              now,
+                              r.run.firstAttemptAt() == null
+                                  ? null
+                                  : r.run.firstAttemptAt().toEpochMilli(),
+                              r.exclusive())));
+                }
+              },
+              Map.of());
+      if (!rejournaled) {
         log.warn(
-            "publisher {} could not re-journal {} task(s); their first journal entries stand",
+            "publisher {} could not re-journal {} task(s); their earlier journal entries stand",
             config.groupId(),
             unfinished.size());
-        producer.abortTransaction();
       }
     }
     unfinished.forEach(r -> active.remove(r.run.task().taskId(), r));
@@ -502,11 +845,12 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       if (tp.topic().equals(taskTopic)) {
         // Fetches the committed offset with require_stable: waits out a pending transaction
         // that journals and commits offsets for this partition.
-        consumer.position(tp);
+        committed.put(tp, new OffsetAndMetadata(consumer.position(tp)));
         journalPartitions.add(new TopicPartition(journalTopic, tp.partition()));
       }
     }
     if (journalPartitions.isEmpty()) {
+      neverCalled.clear();
       return;
     }
     Map<String, ConsumerRecord<String, byte[]>> open = new HashMap<>();
@@ -529,7 +873,10 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         }
       }
     }
+    // Every call an earlier owner may still make ends by then (see the lease above).
+    Instant previousOwnerDone = clock.instant().plus(LEASE).plus(callTimeout);
     int resumed = 0;
+    int waiting = 0;
     for (ConsumerRecord<String, byte[]> r : open.values()) {
       JournalEntry entry;
       try {
@@ -547,25 +894,36 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       if (active.containsKey(entry.task().taskId())) {
         continue;
       }
-      Long first = entry.firstAttemptAt();
-      if (first == null && entry.mayHaveReachedPlatform()) {
+      boolean ownUncalled = neverCalled.contains(entry.task().taskId());
+      boolean reached = !ownUncalled && entry.mayHaveReachedPlatform();
+      Long first = ownUncalled ? null : entry.firstAttemptAt();
+      if (first == null && reached) {
         first = entry.journaledAt();
+      }
+      Instant notBefore = ownUncalled || entry.handedOver() ? null : previousOwnerDone;
+      if (notBefore != null) {
+        waiting++;
       }
       start(
           new Running(
               newRun(
                   entry.task(),
                   r.partition(),
-                  entry.mayHaveReachedPlatform(),
-                  first == null ? null : Instant.ofEpochMilli(first))));
+                  reached,
+                  first == null ? null : Instant.ofEpochMilli(first)),
+              notBefore));
       resumed++;
     }
+    neverCalled.clear();
     if (resumed > 0) {
       log.info(
-          "publisher {} resumed {} journaled attempt(s) from {}",
+          "publisher {} resumed {} journaled attempt(s) from {}; {} of them wait until {} for an"
+              + " earlier owner's calls to end",
           config.transactionalId(),
           resumed,
-          journalPartitions);
+          journalPartitions,
+          waiting,
+          previousOwnerDone);
     }
   }
 
@@ -662,16 +1020,22 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       handOver(Set.copyOf(partitions), true);
+      committed.keySet().removeAll(partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       // Another member may own them already: stop, but leave the journal as it is.
+      leaseUntil = Long.MIN_VALUE;
+      leaseFrom = Long.MIN_VALUE;
       handOver(Set.copyOf(partitions), false);
+      committed.keySet().removeAll(partitions);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      // The assignment came with this poll: this member owned its partitions when it began.
+      confirmOwnership(pollStartedAt);
       recover(partitions);
     }
   }
@@ -679,11 +1043,17 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   /** One task in progress: its run, and the lane job that drives it. */
   private final class Running implements AccountLanes.Job {
     final TaskRun run;
+    private Instant notBefore;
     private boolean handedOver;
     private TargetOutcome outcome;
 
-    Running(TaskRun run) {
+    /**
+     * @param notBefore when an earlier owner's calls for this task can have ended, or null when no
+     *     one else can be calling it
+     */
+    Running(TaskRun run, Instant notBefore) {
       this.run = run;
+      this.notBefore = notBefore;
     }
 
     @Override
@@ -691,7 +1061,44 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       if (handedOver || outcome != null) {
         return null;
       }
+      try {
+        return step();
+      } catch (RuntimeException e) {
+        log.error(
+            "publisher {} failed on task {}; answering it", config.transactionalId(), taskId(), e);
+        finish(crashOutcome(e));
+        return null;
+      }
+    }
+
+    @Override
+    public synchronized void crashed(RuntimeException e) {
+      if (!handedOver && outcome == null) {
+        finish(crashOutcome(e));
+      }
+    }
+
+    private String taskId() {
+      return run.task().taskId();
+    }
+
+    private AccountLanes.Again step() {
       PublishTask task = run.task();
+      Instant now = clock.instant();
+      if (notBefore != null) {
+        if (now.isBefore(notBefore)) {
+          if (run.expired(now)) {
+            finish(
+                run.expire(
+                    "an earlier owner's calls could still be in progress until " + notBefore));
+            return null;
+          }
+          deferredForPreviousOwner.incrementAndGet();
+          Instant recheck = now.plus(RECHECK);
+          return new AccountLanes.Again(recheck.isBefore(notBefore) ? recheck : notBefore, false);
+        }
+        notBefore = null;
+      }
       AccountAccess access;
       try {
         access = access(task);
@@ -707,12 +1114,63 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
                 : TargetOutcome.failed(task, new TargetError(e.code, e.getMessage(), false)));
         return null;
       }
+      now = clock.instant();
+      if (now.toEpochMilli() >= leaseUntil) {
+        if (run.expired(now)) {
+          finish(
+              run.expire(
+                  "publisher "
+                      + config.transactionalId()
+                      + " could not confirm it still owns partition "
+                      + run.partition()
+                      + " of "
+                      + taskTopic));
+          return null;
+        }
+        if (refusedForLease.getAndIncrement() % 100 == 0) {
+          log.warn(
+              "publisher {} starts no call for task {}: its lease on {} ran out at {}",
+              config.transactionalId(),
+              task.taskId(),
+              taskTopic,
+              Instant.ofEpochMilli(leaseUntil));
+        }
+        return new AccountLanes.Again(now.plus(RECHECK), true);
+      }
       TaskRun.Next next = run.step(clock, mode -> call(mode, run, access));
       if (next.isDone()) {
         finish(next.outcome());
         return null;
       }
       return new AccountLanes.Again(next.next(), next.holdAccount());
+    }
+
+    /** The outcome of a task whose run threw: failed if nothing can have been sent. */
+    private TargetOutcome crashOutcome(RuntimeException e) {
+      PublishTask task = run.task();
+      String problem =
+          e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+      if (run.mayHaveReachedPlatform()) {
+        return TargetOutcome.unknown(
+            task,
+            "publisher error on task "
+                + task.taskId()
+                + " after a call may have reached the platform ("
+                + problem
+                + ")");
+      }
+      return TargetOutcome.failed(
+          task,
+          new TargetError(
+              ErrorCodes.PUBLISHER_ERROR,
+              "publisher error on task "
+                  + task.taskId()
+                  + " for account "
+                  + task.accountId()
+                  + " before any call ("
+                  + problem
+                  + "); nothing was posted",
+              false));
     }
 
     /** Stops this run unless it has finished; true when it was stopped unfinished. */
@@ -722,6 +1180,15 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       }
       handedOver = true;
       return true;
+    }
+
+    /** Whether no earlier owner can still be calling this task. */
+    synchronized boolean exclusive() {
+      return notBefore == null;
+    }
+
+    synchronized TargetOutcome outcome() {
+      return outcome;
     }
 
     private void finish(TargetOutcome o) {
@@ -752,14 +1219,19 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   /** The account of {@code task} with its secret, as of now. */
   private AccountAccess access(PublishTask task) throws NoAccess {
     Account account = accounts.apply(task.accountId()).orElse(null);
-    if (account == null || !account.platform().equals(config.platform().wireName())) {
+    // An account that now belongs to another principal reads exactly like a removed one, as in
+    // the ledger: the task's principal learns nothing about the other tenant.
+    if (account == null
+        || !account.platform().equals(config.platform().wireName())
+        || !account.principal().equals(task.principal())) {
       throw new NoAccess(
           ErrorCodes.ACCOUNT_NOT_FOUND,
           "account "
               + task.accountId()
               + " is not a "
               + config.platform().wireName()
-              + " account any more (removed or changed since the task was made)");
+              + " account of this principal any more (removed, reassigned or changed since the"
+              + " task was made); nothing was sent");
     }
     if (account.status() == Account.Status.disconnected) {
       throw new NoAccess(

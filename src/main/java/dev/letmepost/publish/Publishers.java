@@ -4,9 +4,20 @@ import dev.letmepost.wire.Platform;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +53,7 @@ public final class Publishers implements AutoCloseable {
       throw new IllegalArgumentException("no platform to publish to");
     }
     PublisherConfig first = configs.get(0);
+    checkJournalPartitioning(configs, partitionCounts(bootstrapServers, topicsOf(configs)));
     AccountBook book = new AccountBook(bootstrapServers, first.topics().accounts().name());
     Publishers p = new Publishers(book);
     try {
@@ -76,6 +88,92 @@ public final class Publishers implements AutoCloseable {
       p.close();
       throw e;
     }
+  }
+
+  /** Every publish and journal topic the workers of {@code configs} use. */
+  static List<String> topicsOf(List<PublisherConfig> configs) {
+    List<String> names = new ArrayList<>();
+    for (PublisherConfig c : configs) {
+      names.add(c.topics().publish(c.platform()).name());
+      names.add(c.topics().journal(c.platform()).name());
+    }
+    return names;
+  }
+
+  /**
+   * Refuses to start when a platform's journal is not partitioned like its publish topic (the
+   * journal entry of a task from publish partition p lives in journal partition p, so the worker
+   * would stall on that platform), or when either topic does not exist.
+   *
+   * @param partitionCounts partitions by topic name; a topic missing from it does not exist
+   * @throws IllegalStateException naming every offending topic and partition count
+   */
+  static void checkJournalPartitioning(
+      List<PublisherConfig> configs, Map<String, Integer> partitionCounts) {
+    List<String> problems = new ArrayList<>();
+    for (PublisherConfig c : configs) {
+      String publish = c.topics().publish(c.platform()).name();
+      String journal = c.topics().journal(c.platform()).name();
+      Integer tasks = partitionCounts.get(publish);
+      Integer entries = partitionCounts.get(journal);
+      if (tasks == null) {
+        problems.add("publish topic " + publish + " does not exist");
+      }
+      if (entries == null) {
+        problems.add(
+            "journal topic "
+                + journal
+                + " does not exist (create it compacted, partitioned like "
+                + publish
+                + ")");
+      } else if (tasks != null && !tasks.equals(entries)) {
+        problems.add(
+            "journal topic "
+                + journal
+                + " has "
+                + entries
+                + " partition(s) but publish topic "
+                + publish
+                + " has "
+                + tasks
+                + " (the journal must have exactly the publish topic's partition count; recreate"
+                + " it with "
+                + tasks
+                + ")");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException(
+          "the publisher refuses to start: " + String.join("; ", problems));
+    }
+  }
+
+  /** The partition count of each of {@code names} that exists (describing topics creates none). */
+  static Map<String, Integer> partitionCounts(String bootstrapServers, Collection<String> names) {
+    Map<String, Integer> counts = new HashMap<>();
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      for (Map.Entry<String, KafkaFuture<TopicDescription>> e :
+          admin.describeTopics(Set.copyOf(names)).topicNameValues().entrySet()) {
+        try {
+          counts.put(e.getKey(), e.getValue().get(60, TimeUnit.SECONDS).partitions().size());
+        } catch (ExecutionException failed) {
+          if (!(failed.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw new IllegalStateException(
+                "could not describe topic " + e.getKey() + ": " + failed.getCause(),
+                failed.getCause());
+          }
+        } catch (java.util.concurrent.TimeoutException timedOut) {
+          throw new IllegalStateException(
+              "could not describe topic " + e.getKey() + " within 60 s at " + bootstrapServers,
+              timedOut);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while describing " + e.getKey());
+        }
+      }
+    }
+    return counts;
   }
 
   /** The outcomes written so far by all workers. */

@@ -10,6 +10,9 @@ import java.util.List;
  * @param fingerprint the request fingerprint (hex), the key of the outcome
  * @param recordedAt broker time of the first request, in epoch ms: locates the replay record
  * @param targetIndex position of this target in the request's {@code targets}
+ * @param principal the API key id the batch was made for: the publisher re-checks, just before each
+ *     call, that the account still belongs to it (an account reassigned to another principal since
+ *     the fan-out must not post for the wrong tenant)
  * @param platformIdempotencyKey stable per target: the same on every delivery of this task
  * @param deadline epoch ms after which the task must not be attempted
  */
@@ -21,6 +24,7 @@ public record PublishTask(
     long recordedAt,
     int targetIndex,
     String accountId,
+    String principal,
     String platform,
     String platformIdempotencyKey,
     String text,
@@ -37,6 +41,7 @@ public record PublishTask(
     Account.requireText(batchId, "batchId");
     Account.requireText(fingerprint, "fingerprint");
     Account.requireText(accountId, "accountId");
+    Account.requireText(principal, "principal");
     Account.requireText(platform, "platform");
     Account.requireText(platformIdempotencyKey, "platformIdempotencyKey");
     media = media == null ? List.of() : List.copyOf(media);
@@ -68,6 +73,7 @@ public record PublishTask(
         recordedAt,
         targetIndex,
         accountId,
+        principal,
         platform,
         platformIdempotencyKey,
         text,

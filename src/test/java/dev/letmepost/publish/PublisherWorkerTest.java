@@ -11,22 +11,33 @@ import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -45,12 +56,101 @@ class PublisherWorkerTest {
 
   final Map<String, Account> accounts = new ConcurrentHashMap<>();
   final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
-  final MockProducer<String, byte[]> producer =
-      new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+  final MutableClock clock = new MutableClock(Instant.now());
+  final StrictProducer producer = new StrictProducer();
+  final List<StrictProducer> producers = new CopyOnWriteArrayList<>();
   final List<ConsumerRecord<String, byte[]>> journal = new CopyOnWriteArrayList<>();
+  final AtomicInteger journalReads = new AtomicInteger();
   final FakeConnector connector = new FakeConnector();
+  Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
+  Runnable newProducerHook = () -> {};
   PublisherWorker worker;
   Thread thread;
+
+  /**
+   * A MockProducer that keeps KafkaProducer's rule after a commit timeout (only commitTransaction
+   * may follow; anything else throws IllegalStateException and is recorded), and fails the commits
+   * of transactions that hold an outcome, or the sending of offsets, on demand.
+   */
+  static final class StrictProducer extends MockProducer<String, byte[]> {
+    final Deque<RuntimeException> outcomeCommitFailures = new ConcurrentLinkedDeque<>();
+    final Deque<RuntimeException> journalCommitFailures = new ConcurrentLinkedDeque<>();
+    final List<ProducerRecord<String, byte[]>> lastFailedCommit = new CopyOnWriteArrayList<>();
+    final List<String> illegalCalls = new CopyOnWriteArrayList<>();
+    volatile RuntimeException sendOffsetsFailure;
+    private boolean commitPending;
+
+    StrictProducer() {
+      super(true, null, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private void checkNoPendingCommit(String operation) {
+      if (commitPending) {
+        illegalCalls.add(operation);
+        throw new IllegalStateException(
+            "Cannot attempt operation `"
+                + operation
+                + "` because the previous call to `commitTransaction` timed out and must be"
+                + " retried");
+      }
+    }
+
+    @Override
+    public synchronized void beginTransaction() {
+      checkNoPendingCommit("beginTransaction");
+      super.beginTransaction();
+    }
+
+    @Override
+    public synchronized void abortTransaction() {
+      checkNoPendingCommit("abortTransaction");
+      super.abortTransaction();
+    }
+
+    @Override
+    public synchronized Future<RecordMetadata> send(
+        ProducerRecord<String, byte[]> record, Callback callback) {
+      checkNoPendingCommit("send");
+      return super.send(record, callback);
+    }
+
+    @Override
+    public synchronized void sendOffsetsToTransaction(
+        Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata metadata) {
+      checkNoPendingCommit("sendOffsetsToTransaction");
+      RuntimeException failure = sendOffsetsFailure;
+      if (failure != null) {
+        throw failure;
+      }
+      super.sendOffsetsToTransaction(offsets, metadata);
+    }
+
+    @Override
+    public synchronized void commitTransaction() {
+      boolean holdsOutcome =
+          uncommittedRecords().stream().anyMatch(r -> r.topic().equals(TOPICS.outcomes().name()));
+      boolean holdsAttempt =
+          uncommittedRecords().stream()
+              .anyMatch(r -> r.topic().equals(JOURNAL) && r.value() != null);
+      RuntimeException failure =
+          holdsOutcome
+              ? outcomeCommitFailures.poll()
+              : holdsAttempt ? journalCommitFailures.poll() : null;
+      if (failure != null) {
+        lastFailedCommit.clear();
+        lastFailedCommit.addAll(uncommittedRecords());
+        commitPending = failure instanceof TimeoutException;
+        throw failure;
+      }
+      commitPending = false;
+      super.commitTransaction();
+    }
+  }
+
+  /** Every record committed by any of the worker's producers, in order of the producers. */
+  List<ProducerRecord<String, byte[]>> history() {
+    return producers.stream().flatMap(p -> p.history().stream()).toList();
+  }
 
   /** A connector that answers by script and records every call with the producer's state then. */
   final class FakeConnector implements Connector {
@@ -81,7 +181,7 @@ class PublisherWorkerTest {
       assertThat(account.secretValue()).isEqualTo(SECRET);
       journalEntriesAtCall.add(
           (int)
-              producer.history().stream()
+              history().stream()
                   .filter(r -> r.topic().equals(JOURNAL) && r.value() != null)
                   .count());
       calls.add(what + ":" + task.taskId());
@@ -96,8 +196,8 @@ class PublisherWorkerTest {
     }
   }
 
-  static PublishTask task(String id, String account) {
-    long now = Instant.now().toEpochMilli();
+  PublishTask task(String id, String account) {
+    long now = clock.millis();
     return new PublishTask(
         id,
         "batch_" + id,
@@ -105,6 +205,7 @@ class PublisherWorkerTest {
         now,
         0,
         account,
+        "key_alice",
         PLATFORM.wireName(),
         "pik_" + id,
         "hello",
@@ -126,12 +227,20 @@ class PublisherWorkerTest {
         new PublisherWorker(
             config,
             connector,
-            id -> Optional.ofNullable(accounts.get(id)),
+            accountBook,
             new Credentials(name -> name.equals("TOKEN") ? SECRET : null),
-            Clock.systemUTC(),
+            clock,
             consumer,
-            producer,
-            () -> new JournalReader(journal));
+            () -> {
+              StrictProducer p = producers.isEmpty() ? producer : new StrictProducer();
+              producers.add(p);
+              newProducerHook.run();
+              return p;
+            },
+            () -> {
+              journalReads.incrementAndGet();
+              return new JournalReader(journal);
+            });
     thread = new Thread(worker, "worker-under-test");
     thread.start();
     TopicPartition p0 = new TopicPartition(TASKS, 0);
@@ -150,14 +259,14 @@ class PublisherWorkerTest {
   }
 
   List<TargetOutcome> outcomes() {
-    return producer.history().stream()
+    return history().stream()
         .filter(r -> r.topic().equals(TOPICS.outcomes().name()))
         .map(r -> Json.read(r.value(), TargetOutcome.class))
         .toList();
   }
 
   List<ProducerRecord<String, byte[]>> journalWrites() {
-    return producer.history().stream().filter(r -> r.topic().equals(JOURNAL)).toList();
+    return history().stream().filter(r -> r.topic().equals(JOURNAL)).toList();
   }
 
   @AfterEach
@@ -206,15 +315,21 @@ class PublisherWorkerTest {
             0,
             0,
             orphan.taskId(),
-            Json.write(new JournalEntry(orphan, true, "w0", 1L, 1L))));
+            Json.write(new JournalEntry(orphan, true, "w0", 1L, 1L, false))));
     PublishTask done = task("t-done", "acc_1");
     journal.add(
         new ConsumerRecord<>(
-            JOURNAL, 0, 1, done.taskId(), Json.write(new JournalEntry(done, true, "w0", 1L, 1L))));
+            JOURNAL,
+            0,
+            1,
+            done.taskId(),
+            Json.write(new JournalEntry(done, true, "w0", 1L, 1L, false))));
     journal.add(new ConsumerRecord<>(JOURNAL, 0, 2, done.taskId(), null));
     connector.reconcileAnswer = new CallResult.Published("post-0", "https://m/0");
 
     start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.deferredForPreviousOwner() > 0);
+    clock.advance(PublisherWorker.LEASE.plus(worker.callTimeout()));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
     assertThat(connector.calls).containsExactly("reconcile:t-orphan");
@@ -222,7 +337,7 @@ class PublisherWorkerTest {
   }
 
   @Test
-  void anAttemptHandedOverBeforeAnyCallIsPublishedByTheNextOwner() {
+  void anAttemptHandedOverBeforeAnyCallIsPublishedByTheNextOwnerAtOnce() {
     addAccount("acc_1", Account.Status.connected, "env:TOKEN");
     PublishTask handed = task("t-handed", "acc_1");
     journal.add(
@@ -231,12 +346,13 @@ class PublisherWorkerTest {
             1,
             0,
             handed.taskId(),
-            Json.write(new JournalEntry(handed, false, "w0", 1L, null))));
+            Json.write(new JournalEntry(handed, false, "w0", 1L, null, true))));
 
     start();
 
     await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
     assertThat(connector.calls).containsExactly("publish:t-handed");
+    assertThat(worker.deferredForPreviousOwner()).isZero();
   }
 
   @Test
@@ -350,7 +466,7 @@ class PublisherWorkerTest {
 
       await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
       assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.unknown);
-      assertThat(producer.history())
+      assertThat(history())
           .allSatisfy(
               r ->
                   assertThat(r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8))
@@ -368,6 +484,293 @@ class PublisherWorkerTest {
       root.detachAppender(logs);
       ours.setLevel(before);
     }
+  }
+
+  /**
+   * Regression: the commit of an outcome transaction timed out and the worker then called
+   * abortTransaction, which KafkaProducer refuses after a commit timeout; the drained outcome was
+   * lost with its local list, and every later beginTransaction threw, so the worker wrote nothing
+   * more and the ledger ended the published target {@code unknown}. Interleaving: journal t1
+   * (commits) → publish t1 → begin, send outcome, commitTransaction: TimeoutException → [before]
+   * abortTransaction: IllegalStateException, outcome dropped → beginTransaction:
+   * IllegalStateException on every loop. Now: commitTransaction is retried and commits.
+   */
+  @Test
+  void aCommitTimeoutIsRetriedAsACommitAndNeitherLosesTheOutcomeNorStopsTheWorker() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    producer.outcomeCommitFailures.add(
+        new TimeoutException("Timeout expired after 60000ms while awaiting EndTxn(COMMIT)"));
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    deliver(0, 1, task("t2", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
+
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t1", "t2");
+    assertThat(outcomes())
+        .extracting(TargetOutcome::status)
+        .containsOnly(TargetOutcome.Status.published);
+    assertThat(connector.calls).containsExactly("publish:t1", "publish:t2");
+    assertThat(producer.illegalCalls).as("calls refused after a commit timeout").isEmpty();
+    assertThat(producers).hasSize(1);
+  }
+
+  /**
+   * A commit that times out on every retry leaves closing the producer as the only option: the
+   * worker builds a new one (whose initTransactions settles the old transaction), re-reads the
+   * journal, and writes the outcome it kept. Interleaving: publish t1 → outcome commit times out 3
+   * times → close producer 1 → producer 2: initTransactions, rewind, journal read → outcome
+   * committed by producer 2.
+   */
+  @Test
+  void aCommitThatKeepsTimingOutIsSettledByANewProducerThatStillWritesTheOutcome() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    for (int i = 0; i < 3; i++) {
+      producer.outcomeCommitFailures.add(new TimeoutException("EndTxn(COMMIT) timed out"));
+    }
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(producers).hasSize(2);
+    assertThat(producer.closed()).isTrue();
+    assertThat(producer.illegalCalls).isEmpty();
+    assertThat(producers.get(1).history())
+        .filteredOn(r -> r.topic().equals(TOPICS.outcomes().name()))
+        .hasSize(1);
+    assertThat(journalReads.get())
+        .as("journal read on assignment and after the rebuild")
+        .isEqualTo(2);
+    assertThat(connector.calls).containsExactly("publish:t1");
+  }
+
+  /**
+   * A journal commit left in doubt (it timed out 3 times) is settled by the next producer's
+   * initTransactions; here it completed, so the journal holds the attempt. The worker knows it
+   * never called that task (calls start only after the journal commit), so it publishes it at once
+   * instead of waiting out an earlier owner and reconciling. Interleaving: poll t1 → journal t1 +
+   * offsets, commitTransaction times out ×3 → close producer 1 → producer 2 (the commit completes)
+   * → rewind, journal read: t1 open → publish t1.
+   */
+  @Test
+  void aJournalCommitLeftInDoubtLeavesItsTasksUncalledAndPublishesThemNormally() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    for (int i = 0; i < 3; i++) {
+      producer.journalCommitFailures.add(new TimeoutException("EndTxn(COMMIT) timed out"));
+    }
+    newProducerHook =
+        () -> {
+          // The new producer's initTransactions completed the commit left in doubt.
+          for (ProducerRecord<String, byte[]> r : producer.lastFailedCommit) {
+            if (r.topic().equals(JOURNAL)) {
+              journal.add(
+                  new ConsumerRecord<>(JOURNAL, r.partition(), journal.size(), r.key(), r.value()));
+            }
+          }
+        };
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(producers).hasSize(2);
+    assertThat(journal).hasSize(1);
+    assertThat(connector.calls).containsExactly("publish:t1");
+    assertThat(worker.deferredForPreviousOwner()).isZero();
+    assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
+  }
+
+  /**
+   * Regression: a fatal producer error (here ProducerFencedException from the outcome commit, as
+   * after a transaction that outlived transaction.timeout.ms) stopped the worker for good with the
+   * outcome of a post it had made unwritten. Interleaving: publish t1 → outcome commit:
+   * ProducerFenced → [before] worker stops, t1 ends unknown → [now] close producer 1, producer 2,
+   * journal re-read, t1's outcome committed, no second call.
+   */
+  @Test
+  void aFencedProducerIsReplacedTheJournalReadAgainAndTheFinishedOutcomeStillWritten() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    producer.outcomeCommitFailures.add(
+        new ProducerFencedException("There is a newer producer with the same transactionalId"));
+    start();
+    deliver(1, 0, task("t1", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
+    assertThat(producers).hasSize(2);
+    assertThat(producer.closed()).isTrue();
+    assertThat(journalReads.get()).isEqualTo(2);
+    assertThat(connector.calls).containsExactly("publish:t1");
+
+    deliver(1, 1, task("t2", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
+  }
+
+  /** Any other Kafka error aborts the transaction; the same outcome goes with the next one. */
+  @Test
+  void anAbortableCommitErrorAbortsAndWritesTheSameOutcomeWithTheNextTransaction() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    producer.outcomeCommitFailures.add(new KafkaException("the coordinator aborted it"));
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(producers).hasSize(1);
+    assertThat(connector.calls).containsExactly("publish:t1");
+  }
+
+  /**
+   * Regression: a job that threw in its account lane was logged and dropped, so its task never got
+   * an outcome (the ledger ended it unknown at its deadline). Here the account book throws.
+   */
+  @Test
+  void aTaskWhoseJobThrowsIsStillAnsweredNamingTheError() {
+    accountBook =
+        id -> {
+          throw new IllegalStateException("account book cannot be read");
+        };
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    TargetOutcome o = outcomes().get(0);
+    assertThat(o.status()).isEqualTo(TargetOutcome.Status.failed);
+    assertThat(o.error().code()).isEqualTo(ErrorCodes.PUBLISHER_ERROR);
+    assertThat(o.error().message())
+        .contains("t1", "acc_1", "account book cannot be read", "nothing was posted");
+    assertThat(connector.calls).isEmpty();
+  }
+
+  /**
+   * Regression: {@code Credentials.resolve} on a {@code file:} reference that is no valid path
+   * threw InvalidPathException out of the lane job, and the task was silently dropped.
+   */
+  @Test
+  void credentialsNamingAnUnusableFilePathFailTheTaskAsDisconnected() {
+    addAccount("acc_1", Account.Status.connected, "file:/run/secrets/\0mastodon");
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    TargetOutcome o = outcomes().get(0);
+    assertThat(o.status()).isEqualTo(TargetOutcome.Status.failed);
+    assertThat(o.error().code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
+    assertThat(o.error().message()).contains("acc_1", "do not name a usable file path");
+    assertThat(connector.calls).isEmpty();
+  }
+
+  /**
+   * Regression (tenant isolation): the task was made for key_alice's account acc_1; before its call
+   * (a scheduled release) acc_1 was reassigned to key_bob, and the worker posted key_alice's text
+   * on key_bob's account. Now it fails as account_not_found, like the ledger answers for a foreign
+   * account, naming no other principal, and nothing is sent.
+   */
+  @Test
+  void anAccountReassignedToAnotherPrincipalIsNotPostedToAndFailsAsNotFound() {
+    accounts.put(
+        "acc_1",
+        new Account(
+            "acc_1", "key_bob", "mastodon", "@b", Account.Status.connected, "env:TOKEN", false));
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    TargetOutcome o = outcomes().get(0);
+    assertThat(o.status()).isEqualTo(TargetOutcome.Status.failed);
+    assertThat(o.error().code()).isEqualTo(ErrorCodes.ACCOUNT_NOT_FOUND);
+    assertThat(o.error().message()).contains("acc_1").doesNotContain("key_bob");
+    assertThat(connector.calls).isEmpty();
+  }
+
+  /**
+   * Regression (zombie calls): a worker cut off from Kafka kept starting retries while the group
+   * could give its partition to a new owner that reconciles at once. Interleaving: journal t1
+   * (commit begun at T0: lease to T0+5 s) → publish t1 starts → Kafka unreachable (TxnOffsetCommit
+   * times out, so the lease cannot be renewed) → clock T0+6 s → publish answers 503 → retry due →
+   * [before] second publish → [now] no call while the lease is out; once a renewal commits again
+   * the retry goes out.
+   */
+  @Test
+  void aWorkerCutOffFromKafkaStartsNoRetryOnceItsLeaseRanOut() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    connector.publishAnswer = new CallResult.NotSent("platform_unavailable", "503", null);
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    producer.sendOffsetsFailure = new TimeoutException("TxnOffsetCommit timed out");
+    clock.advance(PublisherWorker.LEASE.plusSeconds(1));
+    release.countDown();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.refusedForLease() > 0);
+    assertThat(connector.calls).containsExactly("publish:t1");
+    assertThat(outcomes()).isEmpty();
+
+    connector.publishAnswer = new CallResult.Published("post-1", "https://m/1");
+    producer.sendOffsetsFailure = null;
+    clock.advance(Duration.ofSeconds(1));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(connector.calls).containsExactly("publish:t1", "publish:t1");
+    assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
+  }
+
+  /**
+   * Regression (zombie calls): a new owner reconciled another worker's open entry at once, while
+   * that worker, cut off, could still be in its call; for Mastodon the reconcile repeats the POST,
+   * and two concurrent same-key POSTs can make two statuses. Interleaving: w-other journals t1 and
+   * calls → w-other loses the partition → this worker assigned at A, reads the open entry →
+   * [before] reconcile at A → [now] reconcile only from A + LEASE + callTimeout, when w-other's
+   * calls have ended.
+   */
+  @Test
+  void anOpenEntryOfAnotherWorkerIsNotReconciledBeforeThatWorkersCallsCanHaveEnded() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    PublishTask orphan = task("t-orphan", "acc_1");
+    journal.add(
+        new ConsumerRecord<>(
+            JOURNAL,
+            0,
+            0,
+            orphan.taskId(),
+            Json.write(
+                new JournalEntry(
+                    orphan, true, "lmp.publisher-mastodon-other", clock.millis(), null, false))));
+    Instant assignedAt = clock.instant();
+    start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.deferredForPreviousOwner() > 0);
+    Instant previousOwnerDone = assignedAt.plus(PublisherWorker.LEASE).plus(worker.callTimeout());
+
+    clock.set(previousOwnerDone.minusMillis(1));
+    int seen = worker.deferredForPreviousOwner();
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.deferredForPreviousOwner() > seen);
+    assertThat(connector.calls).isEmpty();
+
+    clock.set(previousOwnerDone);
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(connector.calls).containsExactly("reconcile:t-orphan");
+  }
+
+  /**
+   * A task revoked cleanly before any call that reached the platform is re-journaled as handed over
+   * (this worker polled it itself, so no earlier owner can be calling it): its next owner need not
+   * wait.
+   */
+  @Test
+  void aRevokedTaskThisWorkerPolledIsReJournaledAsHandedOver() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    connector.publishAnswer = new CallResult.NotSent("rate_limited", "429", Duration.ofSeconds(30));
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(new TopicPartition(TASKS, 1))));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> journalWrites().size() == 2);
+    JournalEntry handed = Json.read(journalWrites().get(1).value(), JournalEntry.class);
+    assertThat(handed.task().taskId()).isEqualTo("t1");
+    assertThat(handed.handedOver()).isTrue();
+    assertThat(handed.mayHaveReachedPlatform()).isFalse();
   }
 
   /** A journal partition reader over a fixed list of journal records. */

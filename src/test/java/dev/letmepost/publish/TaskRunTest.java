@@ -32,6 +32,7 @@ class TaskRunTest {
         T0.toEpochMilli(),
         0,
         "acc_1",
+        "key_alice",
         "mastodon",
         "pik_1",
         "hello",

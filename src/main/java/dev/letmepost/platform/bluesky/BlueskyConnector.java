@@ -101,6 +101,12 @@ public final class BlueskyConnector implements Connector {
     return Platform.BLUESKY;
   }
 
+  /** A session, the request, and once more both when the session was refused. */
+  @Override
+  public int requestsPerCall() {
+    return 4;
+  }
+
   @Override
   public CallResult publish(PublishTask task, AccountAccess account) {
     Optional<CallResult> refused = unsendable(task, account);

@@ -87,6 +87,12 @@ public final class ThreadsConnector implements Connector {
     return Platform.THREADS;
   }
 
+  /** The media container, its status (for an image), and the publish step. */
+  @Override
+  public int requestsPerCall() {
+    return 3;
+  }
+
   @Override
   public CallResult publish(PublishTask task, AccountAccess account) {
     CallResult refused = refuseUnsupported(task);

@@ -777,6 +777,7 @@ class BlueskyConnectorTest {
         recordedAt.toEpochMilli(),
         0,
         "acc_b",
+        "key_alice",
         "bluesky",
         key,
         TEXT,

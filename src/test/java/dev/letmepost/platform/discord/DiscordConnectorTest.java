@@ -442,6 +442,7 @@ class DiscordConnectorTest {
         NOW.toEpochMilli(),
         0,
         "acct-discord",
+        "key_alice",
         "discord",
         "idem-task-1",
         text,

@@ -592,6 +592,7 @@ class LinkedInConnectorTest {
         NOW.toEpochMilli(),
         0,
         "acc_li",
+        "key_alice",
         "linkedin",
         "pik_1",
         text,

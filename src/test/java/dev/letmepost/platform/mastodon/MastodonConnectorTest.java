@@ -522,6 +522,7 @@ class MastodonConnectorTest {
         recordedAt.toEpochMilli(),
         0,
         "acc_m",
+        "key_alice",
         "mastodon",
         key,
         TEXT,

@@ -252,6 +252,7 @@ class SandboxConnectorTest {
         NOW.toEpochMilli(),
         0,
         "acc_demo_mastodon",
+        "key_alice",
         platform,
         key,
         "hello",

@@ -268,6 +268,7 @@ class SandboxPlatformTest {
         NOW.toEpochMilli(),
         0,
         accountId,
+        "key_alice",
         "sandbox",
         key,
         text,

@@ -380,6 +380,7 @@ class SlackConnectorTest {
         NOW.toEpochMilli(),
         0,
         "acct-slack",
+        "key_alice",
         "slack",
         "idem-task-1",
         text,

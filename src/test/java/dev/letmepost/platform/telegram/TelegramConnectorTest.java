@@ -295,7 +295,19 @@ class TelegramConnectorTest {
   void firstCommentIsUnsupportedBeforeAnyRequest() {
     PublishTask withComment =
         new PublishTask(
-            "t_1", "b_1", "fp", 1L, 0, "acc_1", "telegram", "pik_1", "hi", List.of(), "more", 2L);
+            "t_1",
+            "b_1",
+            "fp",
+            1L,
+            0,
+            "acc_1",
+            "key_alice",
+            "telegram",
+            "pik_1",
+            "hi",
+            List.of(),
+            "more",
+            2L);
 
     CallResult result = connector.publish(withComment, access("@letmepost"));
 
@@ -437,6 +449,7 @@ class TelegramConnectorTest {
         1_772_366_400_000L,
         0,
         "acc_1",
+        "key_alice",
         "telegram",
         "pik_1",
         text,

@@ -408,7 +408,19 @@ class ThreadsConnectorTest {
   void firstCommentIsUnsupportedBeforeAnyRequest() {
     PublishTask withComment =
         new PublishTask(
-            "t_1", "b_1", "fp", 1L, 0, "acc_1", "threads", "pik_1", "hi", List.of(), "more", 2L);
+            "t_1",
+            "b_1",
+            "fp",
+            1L,
+            0,
+            "acc_1",
+            "key_alice",
+            "threads",
+            "pik_1",
+            "hi",
+            List.of(),
+            "more",
+            2L);
 
     CallResult result = connector.publish(withComment, access(USER_ID));
 
@@ -555,6 +567,7 @@ class ThreadsConnectorTest {
         1_772_366_400_000L,
         0,
         "acc_1",
+        "key_alice",
         "threads",
         "pik_1",
         text,

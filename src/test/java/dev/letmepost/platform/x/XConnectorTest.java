@@ -538,6 +538,7 @@ class XConnectorTest {
         NOW.toEpochMilli(),
         0,
         "acc_x",
+        "key_alice",
         "twitter",
         "pik_1",
         text,
