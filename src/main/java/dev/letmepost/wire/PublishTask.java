@@ -56,6 +56,7 @@ public record PublishTask(
         recordedAt,
         targetIndex,
         accountId,
+        principal,
         platform,
         platformIdempotencyKey,
         newText,
