@@ -3,6 +3,7 @@ package dev.letmepost.command;
 import dev.letmepost.wire.LmpHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
@@ -11,13 +12,31 @@ import org.apache.kafka.common.header.Headers;
 /**
  * Reads a raw post-command record (headers plus exact body bytes) into a {@link Command}, or
  * rejects it with {@link UnreadableCommandException} when no answer can even be addressed: no
- * principal, a repeated or non-UTF-8 identity header, an unusable request id.
+ * principal, a repeated or non-UTF-8 identity header, an unusable request id, an identity header
+ * over its length limit ({@link Limits}).
+ *
+ * <p>The contract's headers are matched in any ASCII case ({@link LmpHeaders#matches}), in one pass
+ * over the record's headers: a bridge forwarding HTTP's {@code Idempotency-Key} is read as {@code
+ * idempotency-key}, and two spellings of one header count as a repeated header.
  *
  * <p>Values that can be answered (an invalid idempotency key, an unknown route, a bad body) are not
  * judged here: the ledger answers them on the results topic.
  */
 public final class CommandReader {
-  static final int MAX_REQUEST_ID_LENGTH = 200;
+  /** The headers read, in slot order. */
+  private static final String[] NAMES = {
+    LmpHeaders.PRINCIPAL,
+    LmpHeaders.IDEMPOTENCY_KEY,
+    LmpHeaders.REQUEST_ID,
+    LmpHeaders.METHOD,
+    LmpHeaders.PATH
+  };
+
+  private static final int PRINCIPAL = 0;
+  private static final int KEY = 1;
+  private static final int REQUEST_ID = 2;
+  private static final int METHOD = 3;
+  private static final int PATH = 4;
 
   private CommandReader() {}
 
@@ -27,27 +46,24 @@ public final class CommandReader {
    *     command without idempotency key so that such commands never meet each other
    */
   public static Command read(Headers headers, byte[] value, String sourceId) {
-    String principal = single(headers, LmpHeaders.PRINCIPAL);
+    String[] found = contractHeaders(headers);
+    String principal = found[PRINCIPAL];
     if (principal == null || principal.isBlank()) {
       throw new UnreadableCommandException(
           "missing_principal", "the command has no " + LmpHeaders.PRINCIPAL + " header");
     }
-    String method = orDefault(single(headers, LmpHeaders.METHOD), LmpHeaders.DEFAULT_METHOD);
-    String path = orDefault(single(headers, LmpHeaders.PATH), LmpHeaders.DEFAULT_PATH);
-    String key = single(headers, LmpHeaders.IDEMPOTENCY_KEY);
-    String requestId = single(headers, LmpHeaders.REQUEST_ID);
+    bounded("invalid_principal", LmpHeaders.PRINCIPAL, principal, Limits.MAX_PRINCIPAL_CHARS);
+    String method = orDefault(found[METHOD], LmpHeaders.DEFAULT_METHOD);
+    bounded("invalid_method", LmpHeaders.METHOD, method, Limits.MAX_METHOD_CHARS);
+    String path = orDefault(found[PATH], LmpHeaders.DEFAULT_PATH);
+    bounded("invalid_path", LmpHeaders.PATH, path, Limits.MAX_PATH_CHARS);
+    String key = found[KEY];
+    String requestId = found[REQUEST_ID];
     if (requestId == null) {
       requestId =
           "req_" + Hashing.sha256Hex(sourceId.getBytes(StandardCharsets.UTF_8)).substring(0, 26);
-    } else if (requestId.isBlank() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
-      throw new UnreadableCommandException(
-          "invalid_request_id",
-          LmpHeaders.REQUEST_ID
-              + " must be 1-"
-              + MAX_REQUEST_ID_LENGTH
-              + " non-blank characters, got '"
-              + abbreviate(requestId)
-              + "'");
+    } else {
+      requestId(requestId);
     }
     byte[] body = value == null ? new byte[0] : value;
     byte[] fingerprint =
@@ -65,41 +81,107 @@ public final class CommandReader {
         body);
   }
 
-  /** The value of a header that must appear at most once, decoded as strict UTF-8. */
-  private static String single(Headers headers, String name) {
-    String found = null;
-    int count = 0;
-    for (Header h : headers.headers(name)) {
-      count++;
-      if (count > 1) {
-        throw new UnreadableCommandException(
-            "repeated_header", "header " + name + " appears more than once");
+  /**
+   * The values of the contract's headers by slot (null when absent), in one pass: each must appear
+   * at most once in any spelling, with a value that is strict UTF-8.
+   */
+  private static String[] contractHeaders(Headers headers) {
+    String[] values = new String[NAMES.length];
+    String[] spelling = new String[NAMES.length];
+    CharsetDecoder decoder = null;
+    for (Header h : headers) {
+      int slot = slot(h.key());
+      if (slot < 0) {
+        continue;
       }
+      String name = NAMES[slot];
+      if (spelling[slot] != null) {
+        throw new UnreadableCommandException(
+            "repeated_header",
+            "header "
+                + name
+                + " appears more than once (as '"
+                + spelling[slot]
+                + "' and '"
+                + h.key()
+                + "'; header names are matched in any case)");
+      }
+      spelling[slot] = h.key();
       if (h.value() == null) {
         throw new UnreadableCommandException("invalid_header", "header " + name + " has no value");
       }
-      try {
-        found =
+      if (decoder == null) {
+        decoder =
             StandardCharsets.UTF_8
                 .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(h.value()))
-                .toString();
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+      }
+      try {
+        values[slot] = decoder.reset().decode(ByteBuffer.wrap(h.value())).toString();
       } catch (CharacterCodingException e) {
         throw new UnreadableCommandException(
             "invalid_header_encoding",
             "header " + name + " is not valid UTF-8 (" + h.value().length + " bytes)");
       }
     }
-    return found;
+    return values;
+  }
+
+  private static int slot(String key) {
+    if (key == null) {
+      return -1;
+    }
+    for (int i = 0; i < NAMES.length; i++) {
+      if (LmpHeaders.matches(key, NAMES[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static void bounded(String code, String name, String value, int max) {
+    if (value.length() > max) {
+      throw new UnreadableCommandException(
+          code,
+          name
+              + " must be at most "
+              + max
+              + " characters, got "
+              + value.length()
+              + ": '"
+              + Limits.echo(value)
+              + "'");
+    }
+  }
+
+  /** A request id: 1 to {@link Limits#MAX_REQUEST_ID_CHARS} characters, not blank, no controls. */
+  private static void requestId(String requestId) {
+    if (requestId.isBlank() || requestId.length() > Limits.MAX_REQUEST_ID_CHARS) {
+      throw new UnreadableCommandException(
+          "invalid_request_id",
+          LmpHeaders.REQUEST_ID
+              + " must be 1-"
+              + Limits.MAX_REQUEST_ID_CHARS
+              + " non-blank characters, got "
+              + requestId.length()
+              + ": '"
+              + Limits.echo(requestId)
+              + "'");
+    }
+    for (int i = 0; i < requestId.length(); i++) {
+      char c = requestId.charAt(i);
+      if (Character.isISOControl(c)) {
+        throw new UnreadableCommandException(
+            "invalid_request_id",
+            String.format(
+                "%s must not hold control characters; character %d is U+%04X",
+                LmpHeaders.REQUEST_ID, i, (int) c));
+      }
+    }
   }
 
   private static String orDefault(String value, String fallback) {
     return value == null ? fallback : value;
-  }
-
-  static String abbreviate(String s) {
-    return s.length() <= 40 ? s : s.substring(0, 40) + "...(" + s.length() + " chars)";
   }
 }

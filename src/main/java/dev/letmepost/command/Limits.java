@@ -58,6 +58,18 @@ public final class Limits {
   /** An offending value echoed in an error message is cut to this many characters. */
   public static final int MAX_ECHO_CHARS = 64;
 
+  /** A platform name longer than this is unknown without being looked up. */
+  public static final int MAX_PLATFORM_NAME_CHARS = 32;
+
+  /** A {@code scheduledAt} longer than this is not a timestamp. */
+  public static final int MAX_TIMESTAMP_CHARS = 64;
+
+  /** Field errors reported per body; the rest are counted in one {@code too_many_errors}. */
+  public static final int MAX_FIELD_ERRORS = 50;
+
+  /** A JSON parser's own message about a malformed body is cut to this many characters. */
+  public static final int MAX_PARSER_MESSAGE_CHARS = 256;
+
   private Limits() {}
 
   /**

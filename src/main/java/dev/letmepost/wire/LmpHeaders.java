@@ -1,6 +1,10 @@
 package dev.letmepost.wire;
 
-/** Names of the record headers of the contract (DESIGN.md section 2). */
+/**
+ * Names of the record headers of the contract (DESIGN.md section 2), in lower case as the ledger
+ * writes them. A command's headers are read in any ASCII case ({@link #matches}), as HTTP header
+ * names are, so that a bridge forwarding {@code Idempotency-Key} unchanged is understood.
+ */
 public final class LmpHeaders {
   /** Command: id of the API key the command acts for. Required. */
   public static final String PRINCIPAL = "lmp-principal";
@@ -45,4 +49,25 @@ public final class LmpHeaders {
   public static final String DEFAULT_PATH = "/v1/posts";
 
   private LmpHeaders() {}
+
+  /**
+   * Whether the record header key {@code key} is the contract header {@code name} (lower-case
+   * ASCII) in any ASCII case. Only ASCII letters fold: a non-ASCII character that Unicode case
+   * folding would map to an ASCII letter (the Kelvin sign for {@code k}) does not match.
+   */
+  public static boolean matches(String key, String name) {
+    if (key.length() != name.length()) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        c = (char) (c + ('a' - 'A'));
+      }
+      if (c != name.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
 }
