@@ -75,7 +75,7 @@ public final class Preflight {
       return fail(
           new FieldError(
               "",
-              "payload_too_large",
+              "body_too_large",
               "the body is "
                   + body.length
                   + " bytes; at most "

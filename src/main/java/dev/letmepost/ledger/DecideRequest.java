@@ -85,7 +85,9 @@ final class DecideRequest implements Processor<String, Command, String, Emission
               "the ledger failed to decide this request ("
                   + Limits.echo(e.getClass().getSimpleName() + ": " + e.getMessage())
                   + "); nothing was recorded or published; retry with the same key"),
-          c.idempotencyKey(),
+          c.idempotencyKey() == null || IdempotencyKeys.problem(c.idempotencyKey()).isPresent()
+              ? null
+              : c.idempotencyKey(),
           null,
           ts);
     }
@@ -251,7 +253,12 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     }
   }
 
-  /** Answers an error that no replay record holds, and indexes the answer under the request id. */
+  /**
+   * Answers an error that no replay record holds, and indexes the answer under the request id.
+   *
+   * @param idempotencyKey the key to echo and index: null when it is invalid (an invalid key can be
+   *     huge; it is never stored)
+   */
   private void answerError(
       Command c,
       long filedAt,
@@ -262,7 +269,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
       long ts) {
     requests.put(
         c.requestId(),
-        RequestEntry.answer(c.principal(), c.idempotencyKey(), status, body, expiresAt),
+        RequestEntry.answer(c.principal(), idempotencyKey, status, body, expiresAt),
         filedAt);
     batches.replyError(c.requestId(), status, body, idempotencyKey, expiresAt, ts);
   }

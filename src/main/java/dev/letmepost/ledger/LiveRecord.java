@@ -19,7 +19,7 @@ final class LiveRecord {
    * The window-store time a lookup for broker time {@code t} scans from (see {@link LedgerClock}).
    */
   static long scanFrom(long t, long ttlMillis) {
-    return t - ttlMillis + 1;
+    return Math.max(0, t - ttlMillis + 1);
   }
 
   /** Chooses among the records of one fingerprint (window time to record), in any order. */

@@ -1,7 +1,9 @@
 package dev.letmepost.wire;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -17,10 +19,15 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class Json {
   /**
    * Strict on input (unknown fields and duplicate keys are errors), compact and stable on output
-   * (nulls left out, properties in declaration order).
+   * (nulls left out, properties in declaration order; a character outside the Basic Multilingual
+   * Plane as its 4 UTF-8 bytes, not as a 12-byte pair of surrogate escapes, so the size budget of
+   * {@code command.Limits} holds).
    */
   public static final ObjectMapper MAPPER =
-      new ObjectMapper()
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+                  .build())
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

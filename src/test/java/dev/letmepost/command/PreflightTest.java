@@ -413,7 +413,7 @@ class PreflightTest {
     byte[] body = new byte[Limits.MAX_BODY_BYTES + 1];
     Arrays.fill(body, (byte) ' ');
     FieldError e = onlyError(Preflight.check(body));
-    assertThat(e.code()).isEqualTo("payload_too_large");
+    assertThat(e.code()).isEqualTo("body_too_large");
     assertThat(e.message()).contains(Integer.toString(Limits.MAX_BODY_BYTES));
   }
 

@@ -325,4 +325,48 @@ class LedgerHardeningTest {
     ledger.publishedOutcome(task, T0.plus(Duration.ofHours(2)));
     assertThat(header(ledger.onlyResult(), LmpHeaders.STATUS)).isEqualTo("201");
   }
+
+  /**
+   * Broke (found by HostileInputProperties): an invalid idempotency key of 170,000 control
+   * characters was answered 400 but stored verbatim in the request index, a million bytes once
+   * JSON-escaped. An invalid key is never stored.
+   */
+  @Test
+  void invalidHugeIdempotencyKeyIsAnsweredAndNotStored() {
+    ledger
+        .command(body("acc_tw"))
+        .header(
+            LmpHeaders.IDEMPOTENCY_KEY, "\u0001".repeat(170_000).getBytes(StandardCharsets.UTF_8))
+        .request("req-1")
+        .send();
+    TestRecord<String, byte[]> answer = ledger.onlyResult();
+    assertThat(header(answer, LmpHeaders.STATUS)).isEqualTo("400");
+    assertThat(header(answer, LmpHeaders.IDEMPOTENCY_KEY)).isNull();
+    assertThat(single(ledger.requestEntries()).value.idempotencyKey()).isNull();
+    assertThat(Json.write(single(ledger.requestEntries()).value).length).isLessThan(10_000);
+  }
+
+  /**
+   * Broke (found by HostileInputProperties): a command with record timestamp 0 made the replay
+   * lookup fetch from a negative time, which the window store refuses with an exception; the record
+   * was dead-lettered and the request never answered.
+   */
+  @Test
+  void commandWithTimestampZeroIsAnswered() {
+    ledger.close();
+    ledger = withAccounts(new LedgerHarness(c -> c.withMaxCommandLag(Duration.ofDays(30_000))));
+    ledger.command(body("acc_tw")).key("K1").request("req-1").at(Instant.EPOCH).send();
+    single(ledger.tasks(Platform.TWITTER));
+    assertThat(ledger.deadLetters()).isEmpty();
+  }
+
+  /**
+   * Broke (found by HostileInputProperties): Jackson wrote a character outside the Basic
+   * Multilingual Plane as two surrogate escapes, 12 bytes instead of 4, so the size budget did not
+   * hold for emoji.
+   */
+  @Test
+  void emojiAreWrittenAsTheirFourUtf8Bytes() {
+    assertThat(Json.write(List.of("\uD83D\uDE00"))).hasSize(4 + 4);
+  }
 }
