@@ -82,6 +82,12 @@ class LedgerHardeningIT {
     }
   }
 
+  /** The sandbox platform (ground truth in {@code dir/sandbox}) and a publisher per platform. */
+  private static Services.SandboxPublishing sandbox(Topics topics, Path dir) {
+    return Services.startSandboxPublishing(
+        TestBroker.bootstrapServers(), topics, dir.resolve("sandbox"), 0, Faults.NONE, "it");
+  }
+
   private static void registerSandboxAccounts(Topics topics, int count) {
     try (KafkaProducer<String, Account> producer =
         new KafkaProducer<>(
@@ -161,14 +167,7 @@ class LedgerHardeningIT {
     byte[] now =
         padded("{\"targets\":[" + targets(25) + "]," + content + "}", Limits.MAX_BODY_BYTES);
 
-    try (Services.SandboxPublishing publishing =
-            Services.startSandboxPublishing(
-                TestBroker.bootstrapServers(),
-                topics,
-                dir.resolve("sandbox"),
-                0,
-                Faults.NONE,
-                "it");
+    try (Services.SandboxPublishing publishing = sandbox(topics, dir);
         Ledger ledger = new Ledger(config, dir.resolve("streams"));
         PostClient client = new PostClient(TestBroker.bootstrapServers(), topics)) {
       String scheduledAt = Instant.now().plusSeconds(20).toString();
@@ -218,14 +217,7 @@ class LedgerHardeningIT {
     TestBroker.createTopics(topics, PARTITIONS);
     registerSandboxAccounts(topics, 1);
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
-    try (Services.SandboxPublishing publishing =
-            Services.startSandboxPublishing(
-                TestBroker.bootstrapServers(),
-                topics,
-                dir.resolve("sandbox"),
-                0,
-                Faults.NONE,
-                "it");
+    try (Services.SandboxPublishing publishing = sandbox(topics, dir);
         Ledger ledger = new Ledger(config, dir.resolve("streams"));
         PostClient client = new PostClient(TestBroker.bootstrapServers(), topics)) {
       byte[] big =
@@ -266,14 +258,7 @@ class LedgerHardeningIT {
     Instant now = Instant.now();
     Instant first = now.minus(Duration.ofHours(24)).plusSeconds(5 * 60);
     byte[] body = ("{\"targets\":[" + targets(1) + "],\"text\":\"lagging\"}").getBytes();
-    try (Services.SandboxPublishing publishing =
-            Services.startSandboxPublishing(
-                TestBroker.bootstrapServers(),
-                topics,
-                dir.resolve("sandbox"),
-                0,
-                Faults.NONE,
-                "it");
+    try (Services.SandboxPublishing publishing = sandbox(topics, dir);
         KafkaProducer<byte[], byte[]> producer = producer();
         PostClient client = new PostClient(TestBroker.bootstrapServers(), topics)) {
       PostClient.Answer answer;
@@ -341,14 +326,7 @@ class LedgerHardeningIT {
         }
         await().atMost(WAIT).until(() -> countTasks(topics) == requests * 3);
       }
-      try (Services.SandboxPublishing publishing =
-          Services.startSandboxPublishing(
-              TestBroker.bootstrapServers(),
-              topics,
-              dir.resolve("sandbox"),
-              0,
-              Faults.NONE,
-              "it")) {
+      try (Services.SandboxPublishing publishing = sandbox(topics, dir)) {
         await()
             .atMost(WAIT)
             .until(() -> SandboxPlatform.readPosts(dir.resolve("sandbox")).size() == requests * 3);
