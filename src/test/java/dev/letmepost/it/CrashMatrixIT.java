@@ -65,7 +65,8 @@ class CrashMatrixIT {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final int rounds = Integer.getInteger("crash.rounds", 1);
-  private final int keysPerKill = Integer.getInteger("crash.keys", 50);
+  private final int keysPerKill = Integer.getInteger("crash.keys", 40);
+  private final boolean staticMembership = Boolean.getBoolean("crash.static-membership");
   private final List<String> extraStreamsConfig = extraStreamsConfig();
   private final List<String> figures = new ArrayList<>();
   private final long started = System.nanoTime();
@@ -141,7 +142,7 @@ class CrashMatrixIT {
       ChildLmp publisher = ChildLmp.publisher(publisherArgs);
       Supplier<List<URI>> live =
           () -> instances.stream().map(i -> i.base).filter(java.util.Objects::nonNull).toList();
-      try (GatewayLoad load = new GatewayLoad(apiKey, live, KEY_DEADLINE, 12, 31)) {
+      try (GatewayLoad load = new GatewayLoad(apiKey, live, KEY_DEADLINE, 16, 31)) {
         for (Instance i : instances) {
           i.process = ChildLmp.serve(serveArgs(bootstrap, topics, i));
         }
@@ -157,37 +158,56 @@ class CrashMatrixIT {
 
         for (int round = 0; round < rounds; round++) {
           // 1. A ledger instance (with its gateway) dies; the other must take its work over.
-          Instance victim = instances.get(round % 2);
-          Instance survivor = instances.get((round + 1) % 2);
+          //    a) it stays down until the survivor answers everything again, then restarts;
+          //    b) the other one dies and is restarted at once (as a supervisor would).
+          for (boolean restartAtOnce : new boolean[] {false, true}) {
+            Instance victim = instances.get(restartAtOnce ? (round + 1) % 2 : round % 2);
+            Instance survivor = instances.get(restartAtOnce ? round % 2 : (round + 1) % 2);
+            int before = load.answeredKeys();
+            load.submitNew(keysPerKill);
+            awaitAnswered(load, before + keysPerKill / 3);
+            long killed = System.nanoTime();
+            victim.base = null;
+            victim.process.kill();
+            URI survivorBase = survivor.base;
+            String how = restartAtOnce ? " (restarted at once)" : " (restarted after the takeover)";
+            if (restartAtOnce) {
+              victim.process = ChildLmp.serve(serveArgs(bootstrap, topics, victim));
+            }
+            Future<Duration> takeover =
+                probes.submit(() -> recovery(load, probes, killed, () -> survivorBase));
+            if (restartAtOnce) {
+              figure(
+                  "ledger " + victim.name + " SIGKILLed" + how + ": it is",
+                  "ready after",
+                  awaitReady(victim, killed));
+            }
+            figure(
+                "ledger " + victim.name + " SIGKILLed" + how + ": survivor " + survivor.name,
+                "answers every probe after",
+                takeover.get());
+            if (!restartAtOnce) {
+              long restarted = System.nanoTime();
+              victim.process = ChildLmp.serve(serveArgs(bootstrap, topics, victim));
+              figure(
+                  "ledger " + victim.name + " restarted after the takeover:",
+                  "ready after",
+                  awaitReady(victim, restarted));
+            }
+          }
+
+          // 2. A broker dies (every few rounds another one).
+          int node = cluster.nodeIds().get((round + random.nextInt(3)) % 3);
           int before = load.answeredKeys();
           load.submitNew(keysPerKill);
           awaitAnswered(load, before + keysPerKill / 3);
           long killed = System.nanoTime();
-          victim.base = null;
-          victim.process.kill();
-          URI survivorBase = survivor.base;
-          Duration takeover = recovery(load, probes, killed, () -> survivorBase);
-          figure(
-              "ledger " + victim.name + " SIGKILLed: survivor " + survivor.name,
-              "answers every probe after",
-              takeover);
-          long restarted = System.nanoTime();
-          victim.process = ChildLmp.serve(serveArgs(bootstrap, topics, victim));
-          figure(
-              "ledger " + victim.name + " restarted", "ready after", awaitReady(victim, restarted));
-
-          // 2. A broker dies (every few rounds another one).
-          int node = cluster.nodeIds().get((round + random.nextInt(3)) % 3);
-          before = load.answeredKeys();
-          load.submitNew(keysPerKill);
-          awaitAnswered(load, before + keysPerKill / 3);
-          killed = System.nanoTime();
           cluster.kill(node);
           figure(
               "broker " + node + " SIGKILLed: the instances",
               "answer every probe after",
               recovery(load, probes, killed, anyOf(live, random)));
-          restarted = System.nanoTime();
+          long restarted = System.nanoTime();
           cluster.restart(node);
           Duration registered = since(restarted);
           cluster.awaitFullyReplicated(Duration.ofSeconds(90));
@@ -272,6 +292,10 @@ class CrashMatrixIT {
       args.add("--streams-config");
       args.add(kv);
     }
+    if (staticMembership) {
+      args.add("--streams-config");
+      args.add("group.instance.id=crash-ledger-" + i.name);
+    }
     return args;
   }
 
@@ -349,6 +373,7 @@ class CrashMatrixIT {
             .append(rounds)
             .append(" round(s), streams-config ")
             .append(extraStreamsConfig.isEmpty() ? "defaults" : extraStreamsConfig)
+            .append(staticMembership ? ", static membership" : "")
             .append("):\n");
     synchronized (figures) {
       figures.forEach(f -> b.append("  ").append(f).append('\n'));

@@ -247,13 +247,27 @@ public final class GatewayLoad implements AutoCloseable {
    * Retries every key once more and checks the replay: the same status and bytes as its first final
    * answer, marked replayed.
    */
-  public void assertReplaysIdentical() {
+  public void assertReplaysIdentical() throws InterruptedException {
+    List<Future<?>> replays = new ArrayList<>();
     for (String key : new TreeMap<>(bodies).keySet()) {
-      Reply first = finals.get(key).get(0);
-      Reply replay = answer(key, this::anyGateway);
-      assertThat(replay.replayed()).as("replay of " + key + " is marked replayed").isTrue();
-      assertThat(replay.status()).as("replay status of " + key).isEqualTo(first.status());
-      assertThat(replay.body()).as("replay bytes of " + key).isEqualTo(first.body());
+      replays.add(
+          pool.submit(
+              () -> {
+                Reply first = finals.get(key).get(0);
+                Reply replay = answer(key, this::anyGateway);
+                assertThat(replay.replayed())
+                    .as("replay of " + key + " is marked replayed")
+                    .isTrue();
+                assertThat(replay.status()).as("replay status of " + key).isEqualTo(first.status());
+                assertThat(replay.body()).as("replay bytes of " + key).isEqualTo(first.body());
+              }));
+    }
+    for (Future<?> f : replays) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        throw new AssertionError(e.getCause().getMessage(), e.getCause());
+      }
     }
   }
 
