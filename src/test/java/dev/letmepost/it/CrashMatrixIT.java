@@ -54,7 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>System properties: {@code crash.rounds} (default 1: one kill of each kind) and {@code
  * crash.keys} (new keys per kill, default 50) size the run ({@code ./mvnw verify -Pcrash} runs a
  * longer matrix); {@code crash.streams-config} ({@code k=v;k=v}) passes extra {@code
- * --streams-config} settings to both ledger instances, to measure other recovery settings.
+ * --streams-config} settings to both ledger instances, to measure other recovery settings; {@code
+ * crash.static-membership=true} gives each a {@code group.instance.id}; {@code
+ * crash.max-takeover-s} (default 30) is the longest a survivor may take to answer again.
  */
 class CrashMatrixIT {
   private static final int PARTITIONS = 4;
