@@ -71,7 +71,11 @@ class CrashMatrixIT {
   private final int rounds = Integer.getInteger("crash.rounds", 1);
   private final int keysPerKill = Integer.getInteger("crash.keys", 40);
   private final boolean staticMembership = Boolean.getBoolean("crash.static-membership");
-  private final List<String> extraStreamsConfig = extraStreamsConfig();
+  private final List<String> extraStreamsConfig = listProperty("crash.streams-config");
+  private final Map<String, String> brokerConfig =
+      listProperty("crash.broker-config").stream()
+          .map(kv -> kv.split("=", 2))
+          .collect(java.util.stream.Collectors.toMap(kv -> kv[0], kv -> kv[1]));
   private final List<String> figures = new ArrayList<>();
   private final List<Duration> takeovers = new ArrayList<>();
   private final long started = System.nanoTime();
@@ -107,7 +111,7 @@ class CrashMatrixIT {
             .withSeed(31);
     Random random = new Random(31);
     ExecutorService probes = Executors.newCachedThreadPool();
-    try (ChildCluster cluster = ChildCluster.start(dir.resolve("cluster"), 3);
+    try (ChildCluster cluster = ChildCluster.start(dir.resolve("cluster"), 3, brokerConfig);
         SandboxServer sandbox =
             SandboxServer.start(
                 new SandboxPlatform(dir.resolve("sandbox"), Clock.systemUTC()),
@@ -386,6 +390,7 @@ class CrashMatrixIT {
             .append(" round(s), streams-config ")
             .append(extraStreamsConfig.isEmpty() ? "defaults" : extraStreamsConfig)
             .append(staticMembership ? ", static membership" : "")
+            .append(brokerConfig.isEmpty() ? "" : ", brokers " + brokerConfig)
             .append("):\n");
     synchronized (figures) {
       figures.forEach(f -> b.append("  ").append(f).append('\n'));
@@ -405,8 +410,8 @@ class CrashMatrixIT {
     return String.format("%.1f s", d.toMillis() / 1000.0);
   }
 
-  private static List<String> extraStreamsConfig() {
-    String raw = System.getProperty("crash.streams-config", "").trim();
+  private static List<String> listProperty(String name) {
+    String raw = System.getProperty(name, "").trim();
     return raw.isEmpty() ? List.of() : List.of(raw.split(";"));
   }
 }

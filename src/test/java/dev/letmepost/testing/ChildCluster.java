@@ -87,6 +87,14 @@ public final class ChildCluster implements AutoCloseable {
    * one is registered as a broker.
    */
   public static ChildCluster start(Path dir, int size) {
+    return start(dir, size, Map.of());
+  }
+
+  /**
+   * Like {@link #start(Path, int)}, with {@code brokerConfig} added to (or replacing entries of)
+   * every node's server.properties, e.g. to measure a broker setting.
+   */
+  public static ChildCluster start(Path dir, int size, Map<String, String> brokerConfig) {
     if (size < 1) {
       throw new IllegalArgumentException("a cluster needs at least one node, got " + size);
     }
@@ -110,7 +118,7 @@ public final class ChildCluster implements AutoCloseable {
       int replication = Math.min(3, size);
       int minIsr = Math.min(2, replication);
       for (NodeProcess n : list) {
-        writeConfig(n, dir.resolve("node-" + n.id), voters, replication, minIsr);
+        writeConfig(n, dir.resolve("node-" + n.id), voters, replication, minIsr, brokerConfig);
       }
       ChildCluster cluster = new ChildCluster(dir, list);
       try {
@@ -256,7 +264,13 @@ public final class ChildCluster implements AutoCloseable {
   }
 
   private static void writeConfig(
-      NodeProcess n, Path logDir, String voters, int replication, int minIsr) throws IOException {
+      NodeProcess n,
+      Path logDir,
+      String voters,
+      int replication,
+      int minIsr,
+      Map<String, String> extra)
+      throws IOException {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", Integer.toString(n.id));
@@ -291,6 +305,7 @@ public final class ChildCluster implements AutoCloseable {
     p.put("num.replica.fetchers", "1");
     p.put("background.threads", "2");
     p.put("log.segment.bytes", Integer.toString(16 * 1024 * 1024));
+    p.putAll(extra);
     try (var out = Files.newBufferedWriter(n.config, StandardCharsets.UTF_8)) {
       p.store(out, "ChildCluster node " + n.id);
     }
