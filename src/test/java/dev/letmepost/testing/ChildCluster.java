@@ -52,6 +52,23 @@ import org.apache.kafka.common.Uuid;
 public final class ChildCluster implements AutoCloseable {
   private static final String HOST = "127.0.0.1";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+  private static final int START_ATTEMPTS = 3;
+
+  /*
+   * Ports are picked below Linux's ephemeral range (32768-60999), where the kernel never hands
+   * out ports for outgoing connections or port-0 binds of other processes: a node restarted on
+   * its old ports after a SIGKILL finds them free. A port taken anyway between picking and
+   * binding makes the start retry with fresh ports.
+   */
+  private static final int PORT_MIN = 20_000;
+  private static final int PORT_MAX = 32_000;
+
+  /** A node failed to bind a port this fixture picked. */
+  private static final class PortTakenException extends IllegalStateException {
+    PortTakenException(String message) {
+      super(message);
+    }
+  }
 
   /** One node: its ports, files and, while it runs, its process. */
   private static final class NodeProcess {
@@ -98,6 +115,20 @@ public final class ChildCluster implements AutoCloseable {
     if (size < 1) {
       throw new IllegalArgumentException("a cluster needs at least one node, got " + size);
     }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(dir, size, brokerConfig);
+      } catch (PortTakenException e) {
+        // Another process took a picked port before the node bound it: fresh ports, fresh data.
+        if (attempt == START_ATTEMPTS) {
+          throw new IllegalStateException(
+              "nodes could not bind their ports in " + attempt + " attempts", e);
+        }
+      }
+    }
+  }
+
+  private static ChildCluster startOnce(Path dir, int size, Map<String, String> brokerConfig) {
     try {
       Files.createDirectories(dir);
       List<Integer> ports = freePorts(2 * size);
@@ -410,8 +441,11 @@ public final class ChildCluster implements AutoCloseable {
         for (int id : ids) {
           NodeProcess n = node(id);
           if (n.process == null || !n.process.isAlive()) {
-            throw new IllegalStateException(
-                "node " + id + " exited while starting:\n" + logTail(id, 40));
+            String tail = logTail(id, 40);
+            String message = "node " + id + " exited while starting:\n" + tail;
+            throw tail.contains("Address already in use")
+                ? new PortTakenException(message)
+                : new IllegalStateException(message);
           }
         }
         try {
@@ -446,19 +480,21 @@ public final class ChildCluster implements AutoCloseable {
   }
 
   private static List<Integer> freePorts(int count) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST));
-        s.setReuseAddress(true);
-        sockets.add(s);
+    List<Integer> ports = new ArrayList<>();
+    java.util.Random random = new java.util.Random();
+    while (ports.size() < count) {
+      int candidate = PORT_MIN + random.nextInt(PORT_MAX - PORT_MIN);
+      if (ports.contains(candidate)) {
+        continue;
       }
-      return sockets.stream().map(ServerSocket::getLocalPort).toList();
-    } finally {
-      for (ServerSocket s : sockets) {
-        s.close();
+      try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getByName(HOST))) {
+        s.setReuseAddress(true);
+        ports.add(candidate);
+      } catch (IOException taken) {
+        // in use: try another
       }
     }
+    return ports;
   }
 
   private static void deleteRecursively(Path dir) {
