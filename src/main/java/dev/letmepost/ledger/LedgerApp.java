@@ -7,6 +7,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -45,8 +46,37 @@ public final class LedgerApp {
     p.put(
         StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
         Limits.MAX_REQUEST_SIZE);
+    putRecoveryDefaults(p);
     p.putAll(overrides);
     return p;
+  }
+
+  /**
+   * How fast the ledger takes over the work of an instance that died (SIGKILL, a lost host): the
+   * settings CrashMatrixIT measured (README, "Running on a real cluster"). Kafka's defaults let a
+   * survivor answer nothing for about 50 s after the death of one of two instances.
+   */
+  static void putRecoveryDefaults(Properties p) {
+    // Unprefixed keys on purpose: Streams gives any prefixed setting (consumer., main.consumer.,
+    // producer.) precedence over them, so every --streams-config spelling overrides these.
+    //
+    // A dead instance is noticed after 6 s (the broker's group.min.session.timeout.ms default)
+    // instead of the consumer's 45 s; three heartbeats fit in a session.
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000);
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_500);
+    // The dead instance's open transaction wrote to every partition of the repartition and
+    // results topics; until the coordinator aborts it, no read_committed reader (the survivor's
+    // tasks, every gateway's results consumer) gets past it. The coordinator aborts it after
+    // transaction.timeout.ms (Streams' default 10 s) plus up to one broker abort check
+    // (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s). A ledger transaction
+    // lasts about one commit interval (100 ms): 5 s leaves room for slow commits.
+    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 5_000);
+    // A warm copy of every store on another instance: the survivor takes a task over without
+    // restoring its changelog first.
+    p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+    // A restarted instance warms up its tasks while the survivor keeps them; probing every
+    // minute (the minimum) instead of every 10 minutes gives them back soon.
+    p.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000);
   }
 
   /**

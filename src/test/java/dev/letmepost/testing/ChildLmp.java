@@ -16,10 +16,15 @@ import java.util.concurrent.TimeUnit;
  * ledger ({@code serve --no-demo}) or a publisher, as production runs them.
  */
 public final class ChildLmp implements AutoCloseable {
+  /** What serve and gateway print once their HTTP API listens: "HTTP API on http://host:port". */
+  private static final String HTTP_LINE = "HTTP API on http://";
+
   private final Process process;
   private final String readyLine;
   private final CountDownLatch running = new CountDownLatch(1);
+  private final CountDownLatch httpBound = new CountDownLatch(1);
   private final StringBuilder output = new StringBuilder();
+  private volatile int httpPort = -1;
 
   private ChildLmp(Process process, String readyLine) {
     this.process = process;
@@ -37,6 +42,10 @@ public final class ChildLmp implements AutoCloseable {
                   }
                   if (line.startsWith(readyLine)) {
                     running.countDown();
+                  }
+                  if (line.startsWith(HTTP_LINE)) {
+                    httpPort = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+                    httpBound.countDown();
                   }
                 }
               } catch (IOException ignored) {
@@ -79,6 +88,17 @@ public final class ChildLmp implements AutoCloseable {
     return start("letmepost-streams is running", args);
   }
 
+  /**
+   * {@code lmp serve} with exactly {@code args} (nothing added: the caller chooses the cluster, the
+   * replication factor, the ports and any {@code --streams-config}); running once it prints its "is
+   * running" line, which it does when the ledger is RUNNING. See {@link #httpPort}.
+   */
+  public static ChildLmp serve(List<String> args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("serve"));
+    all.addAll(args);
+    return start("letmepost-streams is running", all);
+  }
+
   /** {@code lmp publisher} with {@code args}; ready once it prints its "publishing" line. */
   public static ChildLmp publisher(List<String> args) throws IOException {
     List<String> all = new ArrayList<>(List.of("publisher"));
@@ -105,6 +125,23 @@ public final class ChildLmp implements AutoCloseable {
       throw new IllegalStateException(
           "child lmp not running after " + timeout + "; output:\n" + output());
     }
+  }
+
+  /**
+   * The port serve's (or gateway's) HTTP API listens on, read from its "HTTP API on" line; waits
+   * for that line up to {@code timeout}.
+   */
+  public int httpPort(Duration timeout) throws InterruptedException {
+    if (!httpBound.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(
+          "child lmp printed no HTTP address within " + timeout + "; output:\n" + output());
+    }
+    return httpPort;
+  }
+
+  /** Whether the child process is still alive. */
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   /** SIGKILL: no shutdown hook, no commit, no transaction abort. */
