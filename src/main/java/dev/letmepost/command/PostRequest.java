@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A validated {@code POST /v1/posts} body (DESIGN.md section 3). Only {@link Preflight} builds one,
- * from the exact body bytes.
+ * A validated {@code POST /v1/posts} body (docs/contract.md#the-request-body). Only {@link
+ * Preflight} builds one, from the exact body bytes.
  *
  * @param scheduledAt null to publish now
  */

@@ -5,7 +5,7 @@ import java.util.concurrent.CompletableFuture;
 /** How the gateway hands a post command to the ledger and gets its answer. */
 public interface LedgerClient {
   /**
-   * Produces the command (DESIGN.md section 2 headers, the body bytes unchanged) and returns the
+   * Produces the command (docs/contract.md#command-headers, body bytes unchanged) and returns the
    * answer to {@code requestId} when it arrives on the results topic. The caller cancels the future
    * when it stops waiting.
    */

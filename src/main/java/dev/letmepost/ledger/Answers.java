@@ -12,8 +12,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
- * The response bodies the ledger answers with: the batch envelope (DESIGN.md section 4) and the
- * error bodies. Each is rendered to bytes once; a replay re-sends those bytes.
+ * The response bodies the ledger answers with: the batch envelope
+ * (docs/contract.md#the-batch-envelope) and the error bodies. Each is rendered to bytes once; a
+ * replay re-sends those bytes.
  */
 final class Answers {
   static final int PUBLISHED = 201;

@@ -21,11 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dedup decision: what one post command, keyed by its fingerprint, gets (DESIGN.md section 4).
- * A live replay record with another body hash: {@code 409 idempotency_conflict}. With the same
- * body: the recorded answer, byte for byte, or a place among the waiters while the batch runs
- * ({@code 409 idempotency_in_progress} once they are full). No live record: preflight, then a new
- * batch recorded under the command's broker time.
+ * The dedup decision: what one post command, keyed by its fingerprint, gets
+ * (docs/contract.md#the-idempotency-table). A live replay record with another body hash: {@code 409
+ * idempotency_conflict}. With the same body: the recorded answer, byte for byte, or a place among
+ * the waiters while the batch runs ({@code 409 idempotency_in_progress} once they are full). No
+ * live record: preflight, then a new batch recorded under the command's broker time.
  *
  * <p>Which record is live is {@link LiveRecord}'s rule, on broker times; where entries are filed is
  * {@link LedgerClock}'s. A command read later than the store can vouch for is answered {@code 503

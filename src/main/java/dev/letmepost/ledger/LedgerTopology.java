@@ -21,7 +21,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The ledger: a pure builder of the Kafka Streams topology that deduplicates post commands, fans
  * new batches out to the platform topics, folds outcomes into batch envelopes and answers every
- * request on the results topic (DESIGN.md sections 2-4).
+ * request on the results topic (docs/contract.md).
  *
  * <pre>
  * post-commands -> parse-command -+-> dead-letters

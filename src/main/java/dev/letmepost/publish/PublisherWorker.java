@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PublisherWorker implements Runnable, AutoCloseable {
   /*
-   * At most once (DESIGN.md section 5). The journal is a compacted topic partitioned like the
+   * At most once (docs/contract.md#each-target-at-most-once). The journal is a compacted topic partitioned like the
    * publish topic. For each poll, ONE Kafka transaction writes an "attempting" entry per task
    * (key task id, same partition number as the task) AND commits the consumed offsets
    * (sendOffsetsToTransaction with the consumer's group metadata, so a worker that lost its

@@ -12,7 +12,7 @@ import java.util.function.LongUnaryOperator;
 
 /**
  * One task's way from its journaled attempt to its outcome: the retry and reconciliation decisions
- * of DESIGN.md section 5, one platform call per {@link #step}.
+ * of docs/contract.md#each-target-at-most-once, one platform call per {@link #step}.
  */
 final class TaskRun {
   /*

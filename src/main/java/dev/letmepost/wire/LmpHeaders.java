@@ -1,9 +1,10 @@
 package dev.letmepost.wire;
 
 /**
- * Names of the record headers of the contract (DESIGN.md section 2), in lower case as the ledger
- * writes them. A command's headers are read in any ASCII case ({@link #matches}), as HTTP header
- * names are, so that a bridge forwarding {@code Idempotency-Key} unchanged is understood.
+ * Names of the record headers of the contract (docs/contract.md#command-headers, #result-headers),
+ * in lower case as the ledger writes them. A command's headers are read in any ASCII case ({@link
+ * #matches}), as HTTP header names are, so that a bridge forwarding {@code Idempotency-Key}
+ * unchanged is understood.
  */
 public final class LmpHeaders {
   /** Command: id of the API key the command acts for. Required. */

@@ -8,7 +8,8 @@ import java.util.List;
  * keyed by account id. Publishers answer it with exactly one {@link TargetOutcome}.
  *
  * @param fingerprint the request fingerprint (hex), the key of the outcome
- * @param recordedAt broker time of the first request, in epoch ms: locates the replay record
+ * @param recordedAt the replay record's window time (its file time), in epoch ms: locates the
+ *     record
  * @param targetIndex position of this target in the request's {@code targets}
  * @param principal the API key id the batch was made for: the publisher re-checks, just before each
  *     call, that the account still belongs to it (an account reassigned to another principal since

@@ -7,8 +7,8 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The typed registry of every topic in the contract (DESIGN.md section 2). Call sites read names
- * and serdes from here, never from string literals.
+ * The typed registry of every topic in the contract (docs/contract.md#topics). Call sites read
+ * names and serdes from here, never from string literals.
  */
 public final class Topics {
   /** The default name prefix. */

@@ -41,11 +41,11 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.slf4j.LoggerFactory;
 
 /**
- * Model-based properties of the ledger's idempotency table (DESIGN.md section 4): random
- * interleavings of commands (few keys, a few bodies, two principals, retries), outcomes (in any
- * order, duplicated, late or never) and time (record timestamps and the wall clock, crossing a
- * short TTL and the target deadline), run on a fresh {@link LedgerHarness} and checked step by step
- * against a small model of the replay records.
+ * Model-based properties of the ledger's idempotency table
+ * (docs/contract.md#the-idempotency-table): random interleavings of commands (few keys, a few
+ * bodies, two principals, retries), outcomes (in any order, duplicated, late or never) and time
+ * (record timestamps and the wall clock, crossing a short TTL and the target deadline), run on a
+ * fresh {@link LedgerHarness} and checked step by step against a small model of the replay records.
  *
  * <p>150 tries take about 8 s: {@code mvn -B -q test -Dtest=LedgerProperties}.
  */

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The ledger's idempotency table (DESIGN.md section 4), row by row, on a TopologyTestDriver. */
+/**
+ * The ledger's idempotency table (docs/contract.md#the-idempotency-table), row by row, on a
+ * TopologyTestDriver.
+ */
 class LedgerTopologyTest {
   private static final Duration TTL = Duration.ofHours(24);
   LedgerHarness ledger;

@@ -3,6 +3,8 @@ package dev.letmepost.ledger;
 import dev.letmepost.command.Limits;
 import dev.letmepost.wire.Topics;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.StreamsConfig;
@@ -38,16 +41,17 @@ import org.apache.kafka.streams.TopologyDescription.Subtopology;
  * diagram walked from its {@link TopologyDescription}, and a README saying what each node decides.
  * {@code TopologyDocsTest} fails while the committed files differ from what this writes.
  *
- * <p>Run it with {@link #REGENERATE_COMMAND} from the project root; {@code args[0]} overrides the
- * output directory.
+ * <p>It lives in the test sources, not in the runtime jar: it needs the test classpath (the prose
+ * is the test resource {@value #PROSE_SOURCE}). Run it with {@link #REGENERATE_COMMAND} from the
+ * project root; {@code args[0]} overrides the output directory.
  */
 public final class TopologyDocs {
   /*
-   * Why prose lives here and is checked both ways: describe() knows names, topics and stores but
-   * not what a node decides, so that is written by hand, keyed by node and store name. A node
+   * Why prose is checked both ways: describe() knows names, topics and stores but not what a
+   * node decides, so that is written by hand in prose.md, keyed by node and store name. A node
    * without prose, or prose for a node the topology lost, fails generation (and so the test):
    * the docs cannot silently drift from LedgerTopology. Numbers in the prose (TTL, deadline,
-   * waiters, partitions) come from the LedgerConfig, never literals.
+   * waiters, partitions) are ${placeholders} filled from the LedgerConfig, never literals.
    *
    * Determinism: everything is ordered explicitly (sub-topologies by id, nodes in data-flow
    * order with ties by name, topics and stores by name). topology.txt is describe().toString()
@@ -58,9 +62,10 @@ public final class TopologyDocs {
    * Regenerates topology-docs/ from the project root; works offline once dependencies are cached.
    */
   public static final String REGENERATE_COMMAND =
-      "./mvnw -q compile dependency:build-classpath -Dmdep.includeScope=runtime"
+      "./mvnw -q test-compile dependency:build-classpath -Dmdep.includeScope=test"
           + " -Dmdep.outputFile=target/cp.txt"
-          + " && java -cp \"target/classes:$(cat target/cp.txt)\" dev.letmepost.ledger.TopologyDocs";
+          + " && java -cp \"target/classes:target/test-classes:$(cat target/cp.txt)\""
+          + " dev.letmepost.ledger.TopologyDocs";
 
   public static final String DEFAULT_DIRECTORY = "topology-docs";
   public static final String DESCRIBE_FILE = "topology.txt";
@@ -125,209 +130,200 @@ public final class TopologyDocs {
 
   // ---------------------------------------------------------------- prose
 
+  /**
+   * The prose file, a test resource on the classpath: its first lines describe the format. Kept out
+   * of Java so that the prose reads, and diffs, as text.
+   */
+  static final String PROSE_RESOURCE = "/topology-docs/prose.md";
+
+  /** Where {@link #PROSE_RESOURCE} lives in the source tree, for messages. */
+  static final String PROSE_SOURCE = "src/test/resources/topology-docs/prose.md";
+
+  private static final Pattern ENTRY = Pattern.compile("^## (node|store) (\\S+)$");
+  private static final Pattern FIELD =
+      Pattern.compile("^- (type|contents|retention|changelog):(.*)$");
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9.-]+)\\}");
+
   /** What each node of the ledger topology decides, keyed by node name. */
   static Map<String, String> nodeProse(LedgerConfig c) {
+    return prose(c).nodes();
+  }
+
+  /** What each store of the ledger topology holds, keyed by store name. */
+  static Map<String, StoreProse> storeProse(LedgerConfig c) {
+    return prose(c).stores();
+  }
+
+  /** The prose of {@link #PROSE_RESOURCE} with the placeholders filled in for {@code c}. */
+  static Prose prose(LedgerConfig c) {
+    try (InputStream in = TopologyDocs.class.getResourceAsStream(PROSE_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            PROSE_RESOURCE + " is not on the classpath (" + PROSE_SOURCE + ", test scope)");
+      }
+      return Prose.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), placeholders(c));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The values the prose's {@code ${name}} placeholders stand for: the config's durations as people
+   * write them, topic, store and changelog names, and the constants the prose quotes.
+   */
+  static Map<String, String> placeholders(LedgerConfig c) {
     Topics t = c.topics();
-    Map<String, String> p = new HashMap<>();
-    // Global store.
-    p.put(
-        "accounts-source",
-        "Reads the compacted "
-            + code(t.accounts().name())
-            + " topic (key account id, null value deletes) into the global store on every instance, on restore too.");
-    p.put(
-        "accounts",
-        code("IndexAccounts")
-            + ": keeps each account under its id and again under the index key "
-            + code("\\0principal\\0platform\\0accountId")
-            + ", so a principal's default account on a platform is one"
-            + " prefix scan away. Ignores records whose key is empty, starts with "
-            + code("\\0")
-            + " or differs from the value's "
-            + code("accountId")
-            + "; a null value deletes the account and its index"
-            + " entry. "
-            + code("decide-request")
-            + " resolves targets through this store.");
-    // Sub-topology: parse and repartition.
-    p.put(
-        "post-commands",
-        "Reads raw post commands as bytes from "
-            + code(t.commands().name())
-            + ": key untrusted, value the exact request body, timestamp set by the broker (LogAppendTime).");
-    p.put(
-        "parse-command",
-        code("ParseCommand")
-            + ": can the command be addressed at all? A readable one goes on"
-            + " keyed by its fingerprint, so every retry meets the same replay record whatever key the producer chose;"
-            + " an unreadable one becomes a dead letter with error code, message and source topic/partition/offset"
-            + " headers (its value cut to fit the record ceiling, "
-            + code("lmp-error-truncated-from")
-            + " naming the original length); a readable one whose body is over "
-            + Limits.MAX_BODY_BYTES
-            + " bytes is answered "
-            + code("413 body_too_large")
-            + " at once, before it is repartitioned.");
-    p.put(
-        "parsed-",
-        "Splits parse results: dead letters to "
-            + code("parsed-dead-letter")
-            + ", answers given at once to "
-            + code("parsed-reply")
-            + ", everything else to "
-            + code("parsed-command")
-            + ".");
-    p.put(
-        "parsed-dead-letter",
-        "Branch of " + code("parsed-") + ": records " + code("parse-command") + " could not read.");
-    p.put("parsed-command", "Default branch of " + code("parsed-") + ": readable commands.");
-    p.put(
-        "parsed-reply",
-        "Branch of "
-            + code("parsed-")
-            + ": commands answered without a decision (body too large).");
-    p.put(
-        "unwrap-parse-reply",
-        "Takes the response body out of the parse result; key request id, status in headers.");
-    p.put(
-        "parse-results",
-        "Writes the answers given at once to "
-            + code(t.results().name())
-            + ": nothing is recorded for them.");
-    p.put("unwrap-dead-letter", "Restores the unreadable record's original key and value bytes.");
-    p.put(
-        "dead-letters",
-        "Writes unreadable commands to "
-            + code(t.deadLetters().name())
-            + ": original key and value plus the error headers.");
-    p.put(
-        "unwrap-command",
-        "Takes the "
-            + code("Command")
-            + " out of the parse result; the key is already"
-            + " its fingerprint.");
-    p.put(
-        "by-fingerprint-repartition-filter",
-        "First half of the "
-            + code("by-fingerprint")
-            + " repartition: drops records with a null key.");
-    p.put(
-        "by-fingerprint-repartition-sink",
-        "Writes commands keyed by fingerprint to the internal topic "
-            + code(applicationId(c) + "-by-fingerprint-repartition")
-            + " with "
-            + c.partitions()
-            + " partitions, so every retry of a request and every outcome of its batch meet in one task. "
-            + code(t.outcomes().name())
-            + " must have as many partitions ("
-            + code("LedgerApp.checkCopartitioning")
-            + " checks at start-up).");
-    // Sub-topology: the ledger task.
-    p.put(
-        "by-fingerprint-repartition-source",
-        "Reads the repartitioned commands back, co-partitioned with "
-            + code(t.outcomes().name())
-            + ".");
-    p.put(
-        "target-outcomes",
-        "Reads per-target outcomes from the publishers, keyed by request fingerprint, and the"
-            + " ledger's own ticks (header "
-            + code(Inbound.TICK_HEADER)
-            + ").");
-    p.put(
-        "decide-request",
-        code("DecideRequest")
-            + ", the dedup decision. A live replay record with another"
-            + " body hash: "
-            + code("409 idempotency_conflict")
-            + ". With the same body: the recorded answer byte for"
-            + " byte, or a place among the waiters while the batch runs ("
-            + code("409 idempotency_in_progress")
-            + " once "
-            + c.maxWaiters()
-            + " wait). No live record: an invalid idempotency key or unknown route gets"
-            + " 400/404, then preflight (400), then a new batch recorded under the command's broker time, its targets"
-            + " resolved through the global "
-            + code(LedgerTopology.ACCOUNTS_STORE)
-            + " store and fanned out as"
-            + " publish tasks with a "
-            + human(c.targetDeadline())
-            + " deadline; a future "
-            + code("scheduledAt")
-            + " (at most "
-            + human(c.replayTtl().minus(c.targetDeadline()))
-            + " ahead) is answered 202 and held"
-            + " until due. A command read more than "
-            + human(c.maxCommandLag())
-            + " after its broker time is answered "
-            + code("503 ledger_behind")
-            + "; an exception while deciding is answered "
-            + code("500 internal_error")
-            + "; neither is recorded. Every request's fate is indexed by request id in "
-            + code(LedgerTopology.REQUEST_INDEX)
-            + ", every new batch by batch id in "
-            + code(LedgerTopology.BATCH_INDEX)
-            + ", for the gateway's reads.");
-    p.put(
-        "fold-outcome",
-        code("FoldOutcome")
-            + ": folds a target's outcome into its batch's replay record. The"
-            + " first outcome of a target wins; late, duplicate or foreign outcomes change nothing; the one that"
-            + " closes the last open target completes the batch and answers the request and every waiter. Its"
-            + " wall-clock punctuator "
-            + code("ExpireOverdue")
-            + " (every "
-            + human(c.timerInterval())
-            + ") scans "
-            + code(LedgerTopology.TIMER_STORE)
-            + " up to now: a scheduled batch whose time has come is released to the"
-            + " publishers; when a running batch is past its deadline plus the "
-            + human(c.outcomeGrace())
-            + " outcome grace it writes a tick to this task's "
-            + code(t.outcomes().name())
-            + " partition. The tick read back (every outcome appended before it has been read)"
-            + " closes the open targets of every batch due by then "
-            + code("unknown / outcome_unknown")
-            + " and completes it.");
-    p.put(
-        "emissions",
-        "Merges what " + code("decide-request") + " and " + code("fold-outcome") + " emit.");
-    p.put(
-        "emit-",
-        "Splits emissions: publish tasks to "
-            + code("emit-task")
-            + ", ticks to "
-            + code("emit-tick")
-            + ", replies to "
-            + code("emit-reply")
-            + ".");
-    p.put("emit-task", "Branch of " + code("emit-") + ": publish tasks.");
-    p.put("emit-reply", "Default branch of " + code("emit-") + ": replies.");
-    p.put("emit-tick", "Branch of " + code("emit-") + ": the ledger's ticks.");
-    p.put("unwrap-tick", "Takes the tick's bytes out of the emission.");
-    p.put(
-        "outcome-ticks",
-        "Writes each tick to "
-            + code(t.outcomes().name())
-            + ", to the partition of the task that wrote it (named in its key).");
-    p.put(
-        "unwrap-task",
-        "Takes the " + code("PublishTask") + " out of the emission; key account id.");
-    p.put(
-        "unwrap-reply",
-        "Takes the response body out of the emission; key request id, status and replay"
-            + " flags ride in headers.");
-    p.put(
-        "publish-tasks",
-        "Writes each task to its platform's producer topic "
-            + code(t.publishTopicName("<platform>"))
-            + ", chosen per record from the task's platform.");
-    p.put(
-        "post-results",
-        "Writes every answer to "
-            + code(t.results().name())
-            + ": key request id, value the exact response body bytes.");
-    return p;
+    Map<String, String> v = new TreeMap<>();
+    v.put("topic.accounts", t.accounts().name());
+    v.put("topic.post-commands", t.commands().name());
+    v.put("topic.post-results", t.results().name());
+    v.put("topic.dead-letters", t.deadLetters().name());
+    v.put("topic.target-outcomes", t.outcomes().name());
+    v.put("topic.publish", t.publishTopicName("<platform>"));
+    v.put("applicationId", applicationId(c));
+    v.put("partitions", Integer.toString(c.partitions()));
+    v.put("maxBodyBytes", Integer.toString(Limits.MAX_BODY_BYTES));
+    v.put("tickHeader", Inbound.TICK_HEADER);
+    v.put("maxWaiters", Integer.toString(c.maxWaiters()));
+    v.put("targetDeadline", human(c.targetDeadline()));
+    v.put("maxScheduleAhead", human(c.replayTtl().minus(c.targetDeadline())));
+    v.put("maxCommandLag", human(c.maxCommandLag()));
+    v.put("timerInterval", human(c.timerInterval()));
+    v.put("outcomeGrace", human(c.outcomeGrace()));
+    v.put("retention", human(c.retention()));
+    v.put("replayTtl", human(c.replayTtl()));
+    v.put("skewAllowance", human(c.skewAllowance()));
+    for (String store :
+        List.of(
+            LedgerTopology.REPLAY_STORE,
+            LedgerTopology.TIMER_STORE,
+            LedgerTopology.REQUEST_INDEX,
+            LedgerTopology.BATCH_INDEX)) {
+      v.put("store." + store, store);
+      v.put("changelog." + store, changelog(c, store));
+    }
+    v.put("store." + LedgerTopology.ACCOUNTS_STORE, LedgerTopology.ACCOUNTS_STORE);
+    return v;
+  }
+
+  /** The prose of every node and store, keyed by name. */
+  record Prose(Map<String, String> nodes, Map<String, StoreProse> stores) {
+    /**
+     * Parses the prose file's text (format in its first lines), filling in {@code values}.
+     *
+     * @throws IllegalStateException naming the line of a malformed entry, a repeated entry or
+     *     field, a missing field or an unknown placeholder
+     */
+    static Prose parse(String text, Map<String, String> values) {
+      Map<String, String> nodes = new HashMap<>();
+      Map<String, StoreProse> stores = new HashMap<>();
+      String[] lines = text.split("\n", -1);
+      int i = 0;
+      while (i < lines.length && !lines[i].startsWith("## ")) {
+        i++;
+      }
+      while (i < lines.length) {
+        int headerLine = i + 1;
+        Matcher entry = ENTRY.matcher(lines[i]);
+        if (!entry.matches()) {
+          throw problem(
+              headerLine, "expected '## node NAME' or '## store NAME', got '" + lines[i] + "'");
+        }
+        String kind = entry.group(1);
+        String name = entry.group(2);
+        i++;
+        List<String> words = new ArrayList<>();
+        Map<String, List<String>> fields = new LinkedHashMap<>();
+        List<String> field = null;
+        for (; i < lines.length && !lines[i].startsWith("## "); i++) {
+          String line = lines[i];
+          if (line.isBlank()) {
+            continue;
+          }
+          String filled = fill(line.strip(), values, i + 1);
+          if (kind.equals("node")) {
+            words.add(filled);
+            continue;
+          }
+          Matcher f = FIELD.matcher(line);
+          if (f.matches()) {
+            field = new ArrayList<>();
+            if (fields.put(f.group(1), field) != null) {
+              throw problem(i + 1, "store " + name + " repeats the field " + f.group(1));
+            }
+            String rest = fill(f.group(2).strip(), values, i + 1);
+            if (!rest.isEmpty()) {
+              field.add(rest);
+            }
+          } else if (field != null && Character.isWhitespace(line.charAt(0))) {
+            field.add(filled);
+          } else {
+            throw problem(
+                i + 1,
+                "expected '- type:', '- contents:', '- retention:', '- changelog:' or an indented"
+                    + " line in store "
+                    + name
+                    + ", got '"
+                    + line
+                    + "'");
+          }
+        }
+        if (kind.equals("node")) {
+          if (words.isEmpty()) {
+            throw problem(headerLine, "node " + name + " has no prose");
+          }
+          if (nodes.put(name, String.join(" ", words)) != null) {
+            throw problem(headerLine, "node " + name + " has a second entry");
+          }
+        } else {
+          List<String> missing = new ArrayList<>();
+          for (String required : List.of("type", "contents", "retention", "changelog")) {
+            if (fields.getOrDefault(required, List.of()).isEmpty()) {
+              missing.add(required);
+            }
+          }
+          if (!missing.isEmpty()) {
+            throw problem(headerLine, "store " + name + " lacks " + String.join(", ", missing));
+          }
+          StoreProse prose =
+              new StoreProse(
+                  String.join(" ", fields.get("type")),
+                  String.join(" ", fields.get("contents")),
+                  String.join(" ", fields.get("retention")),
+                  String.join(" ", fields.get("changelog")));
+          if (stores.put(name, prose) != null) {
+            throw problem(headerLine, "store " + name + " has a second entry");
+          }
+        }
+      }
+      return new Prose(Map.copyOf(nodes), Map.copyOf(stores));
+    }
+
+    private static String fill(String line, Map<String, String> values, int lineNumber) {
+      Matcher m = PLACEHOLDER.matcher(line);
+      StringBuilder out = new StringBuilder();
+      while (m.find()) {
+        String value = values.get(m.group(1));
+        if (value == null) {
+          throw problem(
+              lineNumber,
+              "unknown placeholder ${"
+                  + m.group(1)
+                  + "}; known: "
+                  + new TreeSet<>(values.keySet()));
+        }
+        m.appendReplacement(out, Matcher.quoteReplacement(value));
+      }
+      m.appendTail(out);
+      if (out.indexOf("${") >= 0) {
+        throw problem(lineNumber, "malformed placeholder in '" + line + "'");
+      }
+      return out.toString();
+    }
+
+    private static IllegalStateException problem(int line, String message) {
+      return new IllegalStateException(PROSE_SOURCE + ":" + line + ": " + message);
+    }
   }
 
   /** What a state store holds and how long, keyed by store name. */
@@ -338,76 +334,6 @@ public final class TopologyDocs {
       Objects.requireNonNull(retention, "retention");
       Objects.requireNonNull(changelog, "changelog");
     }
-  }
-
-  /** What each store of the ledger topology holds, keyed by store name. */
-  static Map<String, StoreProse> storeProse(LedgerConfig c) {
-    Map<String, StoreProse> s = new HashMap<>();
-    s.put(
-        LedgerTopology.REPLAY_STORE,
-        new StoreProse(
-            "persistent window store, cached",
-            "request fingerprint, windowed by the time the first request was filed (the later of"
-                + " its broker time and the ledger's wall clock) → "
-                + code("LedgerRecord")
-                + " (first-request broker time, body hash, recorded answer, per-target progress,"
-                + " waiters; a scheduled batch's content, once)",
-            human(c.retention())
-                + " (replay TTL "
-                + human(c.replayTtl())
-                + " + 2 × skew allowance "
-                + human(c.skewAllowance())
-                + " + max command lag "
-                + human(c.maxCommandLag())
-                + "); a record answers retries whose broker time is within "
-                + human(c.replayTtl())
-                + " of its first request's",
-            code(changelog(c, LedgerTopology.REPLAY_STORE))));
-    s.put(
-        LedgerTopology.TIMER_STORE,
-        new StoreProse(
-            "persistent key-value store",
-            code("<kind>|<due time>|<window time>|<fingerprint>")
-                + " (kind r: release of a scheduled batch, d: deadline of a running one; times as 16"
-                + " hex digits) → the replay record's window time (epoch ms); sorted by kind and due"
-                + " time",
-            "until the batch is released or completed (entries are deleted)",
-            code(changelog(c, LedgerTopology.TIMER_STORE))));
-    String retention = human(c.retention()) + ", as " + code(LedgerTopology.REPLAY_STORE);
-    s.put(
-        LedgerTopology.REQUEST_INDEX,
-        new StoreProse(
-            "persistent window store",
-            "request id, windowed by the time the request was filed → "
-                + code("RequestEntry")
-                + ": a pointer (fingerprint, window time) at the replay record that answers it,"
-                + " or the error it was answered with; read by the gateway's "
-                + code("GET /v1/requests/{id}"),
-            retention,
-            code(changelog(c, LedgerTopology.REQUEST_INDEX))));
-    s.put(
-        LedgerTopology.BATCH_INDEX,
-        new StoreProse(
-            "persistent window store",
-            "batch id, windowed by its replay record's window time → request fingerprint; read by the"
-                + " gateway's "
-                + code("GET /v1/batches/{id}"),
-            retention,
-            code(changelog(c, LedgerTopology.BATCH_INDEX))));
-    s.put(
-        LedgerTopology.ACCOUNTS_STORE,
-        new StoreProse(
-            "global persistent key-value store",
-            "account id → "
-                + code("Account")
-                + ", and "
-                + code("\\0principal\\0platform\\0accountId")
-                + " → "
-                + code("Account")
-                + " (index)",
-            "as long as the account is on the compacted topic",
-            "none: restored from " + code(c.topics().accounts().name())));
-    return s;
   }
 
   /** Sinks whose topic is chosen per record, with the topic pattern the docs show for them. */
@@ -716,12 +642,15 @@ public final class TopologyDocs {
         "Generated from the code; do not edit by hand. After changing the topology, regenerate from the\n");
     out.append("project root (`TopologyDocsTest` fails until you do):\n\n");
     out.append("```sh\n").append(REGENERATE_COMMAND).append("\n```\n\n");
-    out.append("`dev.letmepost.ledger.TopologyDocs` writes, for\n");
+    out.append(
+        "`dev.letmepost.ledger.TopologyDocs` (in the test sources, not the runtime jar) writes, for\n");
     out.append("`LedgerTopology.topology(LedgerConfig.defaults(Topics.defaults()))`:\n\n");
     out.append("- `topology.txt`: `Topology.describe()` as Kafka Streams prints it;\n");
     out.append("- `topology.mmd`: the Mermaid diagram below, walked from the same description;\n");
+    out.append("- `README.md`: this page. The prose comes from\n");
     out.append(
-        "- `README.md`: this page. The prose comes from `TopologyDocs.nodeProse` and `storeProse`;\n");
+        "  [`src/test/resources/topology-docs/prose.md`](../src/test/resources/topology-docs/prose.md)\n");
+    out.append("  (config values filled in for `${...}` placeholders);\n");
     out.append(
         "  generation fails when a node or store has no prose or prose names one the topology lost.\n\n");
     out.append("Topic names use the default prefix `")
