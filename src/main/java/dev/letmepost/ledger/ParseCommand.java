@@ -1,6 +1,7 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.command.CommandReader;
+import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.UnreadableCommandException;
 import dev.letmepost.wire.LmpHeaders;
@@ -88,7 +89,11 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
                 + " bytes, larger than the limit of "
                 + Limits.MAX_BODY_BYTES
                 + " bytes; nothing was recorded or published");
-    Headers h = Batches.headers(c.requestId(), PAYLOAD_TOO_LARGE, false, c.idempotencyKey());
+    String key =
+        c.idempotencyKey() == null || IdempotencyKeys.problem(c.idempotencyKey()).isPresent()
+            ? null
+            : c.idempotencyKey();
+    Headers h = Batches.headers(c.requestId(), PAYLOAD_TOO_LARGE, false, key);
     context.forward(new Record<>(c.requestId(), Parsed.reply(body), timestamp, h));
   }
 

@@ -228,6 +228,13 @@ class LedgerHardeningTest {
         .contains(Integer.toString(Limits.MAX_BODY_BYTES + 1));
     ledger.assertNothingElseEmitted();
     assertThat(ledger.replayRecords()).isEmpty();
+
+    ledger.command(big).key("bad\tkey").request("req-big2").send();
+    TestRecord<String, byte[]> second = ledger.onlyResult();
+    assertThat(header(second, LmpHeaders.STATUS)).isEqualTo("413");
+    assertThat(header(second, LmpHeaders.IDEMPOTENCY_KEY))
+        .as("an invalid key is never echoed")
+        .isNull();
   }
 
   /**
