@@ -143,7 +143,7 @@ final class Batches {
       long timestamp) {
     Headers h = headers(requestId, status, replayed, about.idempotencyKey());
     h.add(LmpHeaders.BATCH_ID, utf8(about.batchId()));
-    h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(expiry(about))));
+    h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(config.expiry(about))));
     forward.accept(new Record<>(requestId, Emission.reply(body), timestamp, h));
   }
 
@@ -160,10 +160,6 @@ final class Batches {
       h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(expiresAt)));
     }
     forward.accept(new Record<>(requestId, Emission.reply(body), timestamp, h));
-  }
-
-  long expiry(LedgerRecord record) {
-    return record.firstSeen() + config.replayTtl().toMillis();
   }
 
   static Headers headers(String requestId, int status, boolean replayed, String idempotencyKey) {

@@ -227,7 +227,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
                   + c.bodySha256()
                   + "); nothing was published for this request"),
           c.idempotencyKey(),
-          batches.expiry(live),
+          config.expiry(live),
           ts);
     } else if (live.answered()) {
       indexPointer(c, fingerprint, live, filedAt);
@@ -245,7 +245,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
                   + live.waiters().size()
                   + " retries waiting; retry later"),
           c.idempotencyKey(),
-          batches.expiry(live),
+          config.expiry(live),
           ts);
     } else {
       indexPointer(c, fingerprint, live, filedAt);
