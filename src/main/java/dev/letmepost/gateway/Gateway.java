@@ -476,9 +476,9 @@ public final class Gateway implements AutoCloseable {
     return media.toLowerCase(Locale.ROOT).equals(JSON);
   }
 
+  /** The fingerprint of a {@code POST /v1/posts} under {@code key}, as the ledger derives it. */
   static String fingerprint(String principal, String key) {
-    return Hashing.hex(
-        Hashing.lengthPrefixed(principal, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, key));
+    return Hashing.fingerprint(principal, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, key);
   }
 
   // ---- reads ----
