@@ -3,6 +3,8 @@ package dev.letmepost.gateway;
 import dev.letmepost.command.Hashing;
 import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
+import dev.letmepost.http.ErrorBody;
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.ledger.RequestView;
 import dev.letmepost.wire.Json;

@@ -1,6 +1,7 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.http.ErrorBody;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;

@@ -3,12 +3,11 @@ package dev.letmepost.ledger;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.letmepost.command.FieldError;
+import dev.letmepost.http.ErrorBody;
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
@@ -31,9 +30,6 @@ final class Answers {
 
   /** Status of an open target of a running batch (reads only). */
   static final String PENDING = "pending";
-
-  private static final DateTimeFormatter RFC3339 =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private Answers() {}
 
@@ -65,13 +61,6 @@ final class Answers {
       String postId,
       String uri,
       TargetError error) {}
-
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record ErrorBody(Error error) {}
-
-  @JsonPropertyOrder({"code", "message", "errors"})
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Error(String code, String message, List<FieldError> errors) {}
 
   /** The batch status a set of closed targets adds up to. */
   static String batchStatus(List<LedgerRecord.TargetState> targets) {
@@ -112,28 +101,22 @@ final class Answers {
             record.batchId(),
             "batch",
             status,
-            time(record.firstSeen()),
-            record.scheduledAt() == null ? null : time(record.scheduledAt()),
-            record.completedAt() == null ? null : time(record.completedAt()),
+            Rfc3339.format(record.firstSeen()),
+            record.scheduledAt() == null ? null : Rfc3339.format(record.scheduledAt()),
+            record.completedAt() == null ? null : Rfc3339.format(record.completedAt()),
             results));
   }
 
   static byte[] error(String code, String message) {
-    return Json.write(new ErrorBody(new Error(code, message, null)));
+    return ErrorBody.of(code, message);
   }
 
   static byte[] preflightFailed(List<FieldError> errors) {
-    return Json.write(
-        new ErrorBody(
-            new Error(
-                "preflight_failed",
-                "the request body failed validation ("
-                    + errors.size()
-                    + (errors.size() == 1 ? " error)" : " errors)"),
-                errors)));
-  }
-
-  static String time(long epochMillis) {
-    return RFC3339.format(Instant.ofEpochMilli(epochMillis));
+    return ErrorBody.of(
+        "preflight_failed",
+        "the request body failed validation ("
+            + errors.size()
+            + (errors.size() == 1 ? " error)" : " errors)"),
+        errors);
   }
 }
