@@ -3,7 +3,9 @@ package dev.letmepost.gateway;
 import dev.letmepost.command.Hashing;
 import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
+import dev.letmepost.http.ApiHeaders;
 import dev.letmepost.http.ErrorBody;
+import dev.letmepost.http.PendingRequest;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.ledger.RequestView;
@@ -18,7 +20,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,23 +70,17 @@ public final class Gateway implements AutoCloseable {
    */
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
-  public static final String HEADER_REPLAYED = "Idempotent-Replayed";
-  public static final String HEADER_KEY = "Idempotency-Key";
-  public static final String HEADER_KEY_EXPIRES = "Idempotency-Key-Expires";
-  public static final String HEADER_REQUEST_ID = "Lmp-Request-Id";
-  public static final String HEADER_BATCH_ID = "Lmp-Batch-Id";
-  static final String HEADER_FORWARDED = "Lmp-Forwarded";
-  private static final String JSON = "application/json";
+  private static final String JSON = ApiHeaders.JSON;
   private static final List<String> FORWARDED_RESPONSE_HEADERS =
       List.of(
-          "Content-Type",
-          HEADER_REPLAYED,
-          HEADER_KEY,
-          HEADER_KEY_EXPIRES,
-          HEADER_REQUEST_ID,
-          HEADER_BATCH_ID,
-          "Location",
-          "Retry-After");
+          ApiHeaders.CONTENT_TYPE,
+          ApiHeaders.REPLAYED,
+          ApiHeaders.IDEMPOTENCY_KEY,
+          ApiHeaders.KEY_EXPIRES,
+          ApiHeaders.REQUEST_ID,
+          ApiHeaders.BATCH_ID,
+          ApiHeaders.LOCATION,
+          ApiHeaders.RETRY_AFTER);
   private static final byte[] UNAUTHORIZED =
       ErrorBody.of("unauthorized", "a valid API key is required: Authorization: Bearer <api key>");
 
@@ -227,7 +222,7 @@ public final class Gateway implements AutoCloseable {
     if (principal == null) {
       return;
     }
-    List<String> keys = Collections.list(ctx.req().getHeaders(HEADER_KEY));
+    List<String> keys = Collections.list(ctx.req().getHeaders(ApiHeaders.IDEMPOTENCY_KEY));
     String key = null;
     if (keys.size() > 1) {
       error(
@@ -244,7 +239,7 @@ public final class Gateway implements AutoCloseable {
         return;
       }
     }
-    List<String> contentTypes = Collections.list(ctx.req().getHeaders("Content-Type"));
+    List<String> contentTypes = Collections.list(ctx.req().getHeaders(ApiHeaders.CONTENT_TYPE));
     if (contentTypes.size() > 1) {
       error(
           ctx,
@@ -359,7 +354,7 @@ public final class Gateway implements AutoCloseable {
     String what = e.getClass().getSimpleName() + ": " + e.getMessage();
     if (e instanceof RetriableException) {
       LOG.warn("post {} could not reach Kafka: {}", requestId, what);
-      ctx.header("Retry-After", "1");
+      ctx.header(ApiHeaders.RETRY_AFTER, "1");
       error(ctx, 503, "ledger_unavailable", "the command could not be written to Kafka: " + what);
     } else if (e instanceof RecordTooLargeException) {
       LOG.warn("post {}: Kafka refused the command as too large: {}", requestId, what);
@@ -416,16 +411,16 @@ public final class Gateway implements AutoCloseable {
 
   private void answer(Context ctx, LedgerAnswer a, String key) {
     ctx.status(a.status());
-    ctx.header(HEADER_REPLAYED, Boolean.toString(a.replayed()));
+    ctx.header(ApiHeaders.REPLAYED, Boolean.toString(a.replayed()));
     if (key != null) {
-      ctx.header(HEADER_KEY, key);
+      ctx.header(ApiHeaders.IDEMPOTENCY_KEY, key);
     }
     if (a.keyExpires() != null) {
-      ctx.header(HEADER_KEY_EXPIRES, a.keyExpires());
+      ctx.header(ApiHeaders.KEY_EXPIRES, a.keyExpires());
     }
-    ctx.header(HEADER_REQUEST_ID, a.requestId());
+    ctx.header(ApiHeaders.REQUEST_ID, a.requestId());
     if (a.batchId() != null) {
-      ctx.header(HEADER_BATCH_ID, a.batchId());
+      ctx.header(ApiHeaders.BATCH_ID, a.batchId());
     }
     ctx.contentType(JSON).result(a.body());
   }
@@ -433,28 +428,19 @@ public final class Gateway implements AutoCloseable {
   private void pending(Context ctx, String requestId, String principal, String key) {
     metrics.timedOut();
     recent.pending(requestId, principal, key);
-    ctx.header("Location", "/v1/requests/" + requestId);
+    ctx.header(ApiHeaders.LOCATION, "/v1/requests/" + requestId);
     pendingRead(ctx, requestId, key, null);
   }
 
   /** {@code 202} with the pending body: the answer to {@code requestId} is not known yet. */
   private static void pendingRead(Context ctx, String requestId, String key, String batchId) {
     ctx.status(202);
-    ctx.header("Retry-After", "1");
-    ctx.header(HEADER_REQUEST_ID, requestId);
+    ctx.header(ApiHeaders.RETRY_AFTER, "1");
+    ctx.header(ApiHeaders.REQUEST_ID, requestId);
     if (key != null) {
-      ctx.header(HEADER_KEY, key);
+      ctx.header(ApiHeaders.IDEMPOTENCY_KEY, key);
     }
-    ctx.contentType(JSON).result(pendingBody(requestId, batchId));
-  }
-
-  private static byte[] pendingBody(String requestId, String batchId) {
-    return ("{\"object\":\"request\",\"id\":\""
-            + requestId
-            + "\",\"status\":\"pending\""
-            + (batchId == null ? "" : ",\"batchId\":\"" + batchId + "\"")
-            + "}")
-        .getBytes(StandardCharsets.UTF_8);
+    ctx.contentType(JSON).result(PendingRequest.of(requestId, batchId));
   }
 
   /** The body, or null when it is over the limit (the rest is not read). */
@@ -537,11 +523,11 @@ public final class Gateway implements AutoCloseable {
     if (batch.isPresent()) {
       BatchView v = batch.get();
       ctx.status(200);
-      ctx.header(HEADER_REQUEST_ID, v.requestId());
+      ctx.header(ApiHeaders.REQUEST_ID, v.requestId());
       if (v.idempotencyKey() != null) {
-        ctx.header(HEADER_KEY, v.idempotencyKey());
+        ctx.header(ApiHeaders.IDEMPOTENCY_KEY, v.idempotencyKey());
       }
-      ctx.header(HEADER_KEY_EXPIRES, Rfc3339.format(v.expiresAt()));
+      ctx.header(ApiHeaders.KEY_EXPIRES, Rfc3339.format(v.expiresAt()));
       ctx.contentType(JSON).result(v.envelope());
       return;
     }
@@ -707,11 +693,11 @@ public final class Gateway implements AutoCloseable {
     String query = ctx.queryString();
     URI target = peer.resolve(ctx.path() + (query == null ? "" : "?" + query));
     HttpRequest.Builder req = HttpRequest.newBuilder(target).timeout(config.forwardTimeout()).GET();
-    String auth = ctx.header("Authorization");
+    String auth = ctx.header(ApiHeaders.AUTHORIZATION);
     if (auth != null) {
-      req.header("Authorization", auth);
+      req.header(ApiHeaders.AUTHORIZATION, auth);
     }
-    req.header(HEADER_FORWARDED, "1");
+    req.header(ApiHeaders.FORWARDED, "1");
     HttpResponse<byte[]> resp;
     try {
       resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -731,7 +717,8 @@ public final class Gateway implements AutoCloseable {
       return new PeerAnswer(Outcome.UNAVAILABLE, null, "it answered " + status);
     }
     metrics.forwarded("found");
-    boolean pending = status == 202 && resp.headers().firstValue("Retry-After").isPresent();
+    boolean pending =
+        status == 202 && resp.headers().firstValue(ApiHeaders.RETRY_AFTER).isPresent();
     return new PeerAnswer(pending ? Outcome.PENDING : Outcome.FOUND, resp, null);
   }
 
@@ -745,7 +732,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   private static boolean forwarded(Context ctx) {
-    return ctx.header(HEADER_FORWARDED) != null;
+    return ctx.header(ApiHeaders.FORWARDED) != null;
   }
 
   // ---- shared ----
@@ -764,7 +751,7 @@ public final class Gateway implements AutoCloseable {
    * (yet) known is {@code 503} with {@code Retry-After} instead: it may be valid.
    */
   private String authenticate(Context ctx, Backend b) {
-    List<String> values = Collections.list(ctx.req().getHeaders("Authorization"));
+    List<String> values = Collections.list(ctx.req().getHeaders(ApiHeaders.AUTHORIZATION));
     Optional<String> principal = Optional.empty();
     if (values.size() == 1) {
       String v = values.get(0);
@@ -785,7 +772,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   private static void unavailable(Context ctx, String message) {
-    ctx.header("Retry-After", "1");
+    ctx.header(ApiHeaders.RETRY_AFTER, "1");
     error(ctx, 503, "ledger_unavailable", message);
   }
 

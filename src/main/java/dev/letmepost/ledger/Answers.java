@@ -1,18 +1,17 @@
 package dev.letmepost.ledger;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.letmepost.command.FieldError;
+import dev.letmepost.http.Envelope;
 import dev.letmepost.http.ErrorBody;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.Json;
-import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.List;
 
 /**
  * The response bodies the ledger answers with: the batch envelope (DESIGN.md section 4) and the
- * error bodies. Each is rendered to bytes once; a replay re-sends those bytes.
+ * error bodies, rendered as the HTTP contract's {@link Envelope} and {@link ErrorBody}. Each is
+ * rendered to bytes once; a replay re-sends those bytes.
  */
 final class Answers {
   static final int PUBLISHED = 201;
@@ -32,35 +31,6 @@ final class Answers {
   static final String PENDING = "pending";
 
   private Answers() {}
-
-  @JsonPropertyOrder({
-    "id",
-    "object",
-    "status",
-    "createdAt",
-    "scheduledAt",
-    "completedAt",
-    "results"
-  })
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Envelope(
-      String id,
-      String object,
-      String status,
-      String createdAt,
-      String scheduledAt,
-      String completedAt,
-      List<Result> results) {}
-
-  @JsonPropertyOrder({"accountId", "platform", "status", "postId", "uri", "error"})
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Result(
-      String accountId,
-      String platform,
-      String status,
-      String postId,
-      String uri,
-      TargetError error) {}
 
   /** The batch status a set of closed targets adds up to. */
   static String batchStatus(List<LedgerRecord.TargetState> targets) {
@@ -84,11 +54,11 @@ final class Answers {
 
   /** The envelope of {@code record}, open targets rendered with {@code openTargetStatus}. */
   static byte[] envelope(LedgerRecord record, String status, String openTargetStatus) {
-    List<Result> results =
+    List<Envelope.Result> results =
         record.targets().stream()
             .map(
                 t ->
-                    new Result(
+                    new Envelope.Result(
                         t.accountId(),
                         t.platform(),
                         t.status() == null ? openTargetStatus : t.status().name(),
