@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -60,17 +60,9 @@ public final class PostClient implements AutoCloseable {
             new ByteArraySerializer(),
             new ByteArraySerializer());
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
-    List<TopicPartition> partitions = TopicReader.assignAll(consumer, topics.results().name());
+        Consumers.readCommitted(
+            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions = Consumers.assignAll(consumer, topics.results().name());
     consumer.seekToEnd(partitions);
     partitions.forEach(consumer::position);
   }

@@ -1,11 +1,10 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.wire.Consumers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -18,18 +17,8 @@ public final class TopicReader {
   public static <K, V> List<ConsumerRecord<K, V>> readAll(
       String bootstrapServers, String topic, Deserializer<K> keys, Deserializer<V> values) {
     List<ConsumerRecord<K, V>> out = new ArrayList<>();
-    try (KafkaConsumer<K, V> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
-            keys,
-            values)) {
-      List<TopicPartition> partitions = assignAll(consumer, topic);
+    try (KafkaConsumer<K, V> consumer = Consumers.readCommitted(bootstrapServers, keys, values)) {
+      List<TopicPartition> partitions = Consumers.assignAll(consumer, topic);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -41,20 +30,5 @@ public final class TopicReader {
       }
     }
     return out;
-  }
-
-  /**
-   * Assigns every partition of {@code topic} to {@code consumer}; fails when the topic is missing.
-   */
-  static List<TopicPartition> assignAll(Consumer<?, ?> consumer, String topic) {
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    if (partitions.isEmpty()) {
-      throw new IllegalStateException("topic " + topic + " does not exist");
-    }
-    consumer.assign(partitions);
-    return partitions;
   }
 }

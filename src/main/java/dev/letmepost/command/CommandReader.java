@@ -66,19 +66,12 @@ public final class CommandReader {
       requestId(requestId);
     }
     byte[] body = value == null ? new byte[0] : value;
-    byte[] fingerprint =
+    String fingerprint =
         key == null
-            ? Hashing.lengthPrefixed(principal, method, path, null, sourceId)
-            : Hashing.lengthPrefixed(principal, method, path, key);
+            ? Hashing.keylessFingerprint(principal, method, path, sourceId)
+            : Hashing.fingerprint(principal, method, path, key);
     return new Command(
-        requestId,
-        principal,
-        method,
-        path,
-        key,
-        Hashing.hex(fingerprint),
-        Hashing.sha256Hex(body),
-        body);
+        requestId, principal, method, path, key, fingerprint, Hashing.sha256Hex(body), body);
   }
 
   /**

@@ -45,6 +45,26 @@ public final class Hashing {
     return digest.digest();
   }
 
+  /**
+   * The request fingerprint, the replay record's key: hex SHA-256 of principal, method, path and
+   * idempotency key, {@link #lengthPrefixed length-prefixed}. Every retry with the same key meets
+   * the same record; the ledger and the gateway both derive it here.
+   */
+  public static String fingerprint(
+      String principal, String method, String path, String idempotencyKey) {
+    return hex(lengthPrefixed(principal, method, path, idempotencyKey));
+  }
+
+  /**
+   * The fingerprint of a command without idempotency key: {@code sourceId} (where the record was
+   * read from) takes the key's place after a null, so no two such commands share a record and none
+   * meets a keyed one.
+   */
+  public static String keylessFingerprint(
+      String principal, String method, String path, String sourceId) {
+    return hex(lengthPrefixed(principal, method, path, null, sourceId));
+  }
+
   public static String hex(byte[] bytes) {
     return HEX.formatHex(bytes);
   }

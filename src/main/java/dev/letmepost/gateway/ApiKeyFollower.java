@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -7,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -34,26 +34,15 @@ public final class ApiKeyFollower implements AutoCloseable {
   public ApiKeyFollower(String bootstrapServers, Topics topics, ApiKeyRegistry registry) {
     this.registry = registry;
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
-    String topic = topics.apiKeys().name();
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    if (partitions.isEmpty()) {
+        Consumers.readCommitted(
+            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions;
+    try {
+      partitions = Consumers.assignAll(consumer, topics.apiKeys().name());
+    } catch (IllegalStateException e) {
       consumer.close();
-      throw new IllegalStateException("topic " + topic + " does not exist");
+      throw e;
     }
-    consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     this.initialEnd = consumer.endOffsets(partitions);
     this.thread = new Thread(this::run, "gateway-api-keys");

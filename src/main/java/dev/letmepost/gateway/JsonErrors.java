@@ -1,6 +1,8 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.http.ApiHeaders;
+import dev.letmepost.http.ErrorBody;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
@@ -77,7 +79,7 @@ final class JsonErrors {
 
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-      fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+      fields.put(HttpHeader.CONTENT_TYPE, ApiHeaders.JSON);
       return ByteBuffer.wrap(body(status, reason));
     }
   }
@@ -102,7 +104,7 @@ final class JsonErrors {
 
   private static void writeJson(
       Request request, Response response, int code, String message, Callback callback) {
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiHeaders.JSON);
     boolean head = "HEAD".equals(request.getMethod());
     response.write(
         true, head ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(body(code, message)), callback);

@@ -1,6 +1,7 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -49,27 +49,16 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
         new KafkaProducer<>(
             producerConfig(bootstrapServers), new ByteArraySerializer(), new ByteArraySerializer());
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
-    String topic = topics.results().name();
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    if (partitions.isEmpty()) {
+        Consumers.readCommitted(
+            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions;
+    try {
+      partitions = Consumers.assignAll(consumer, topics.results().name());
+    } catch (IllegalStateException e) {
       producer.close();
       consumer.close();
-      throw new IllegalStateException("topic " + topic + " does not exist");
+      throw e;
     }
-    consumer.assign(partitions);
     consumer.seekToEnd(partitions);
     partitions.forEach(consumer::position);
     this.thread = new Thread(this::run, "gateway-results");

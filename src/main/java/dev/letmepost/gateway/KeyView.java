@@ -3,6 +3,7 @@ package dev.letmepost.gateway;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.wire.LmpHeaders;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.command.Bytes;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -34,5 +36,45 @@ public record LedgerAnswer(
   LedgerAnswer forFollower() {
     return new LedgerAnswer(
         requestId, status, replayed || batchId != null, idempotencyKey, batchId, keyExpires, body);
+  }
+
+  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof LedgerAnswer o
+        && Objects.equals(requestId, o.requestId)
+        && status == o.status
+        && replayed == o.replayed
+        && Objects.equals(idempotencyKey, o.idempotencyKey)
+        && Objects.equals(batchId, o.batchId)
+        && Objects.equals(keyExpires, o.keyExpires)
+        && Arrays.equals(body, o.body);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Objects.hash(requestId, status, replayed, idempotencyKey, batchId, keyExpires);
+    h = 31 * h + Arrays.hashCode(body);
+    return h;
+  }
+
+  /** The components, bytes as their length only. */
+  @Override
+  public String toString() {
+    return "LedgerAnswer[requestId="
+        + requestId
+        + ", status="
+        + status
+        + ", replayed="
+        + replayed
+        + ", idempotencyKey="
+        + idempotencyKey
+        + ", batchId="
+        + batchId
+        + ", keyExpires="
+        + keyExpires
+        + ", body="
+        + Bytes.describe(body)
+        + "]";
   }
 }

@@ -1,20 +1,18 @@
 package dev.letmepost.ledger;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.letmepost.command.FieldError;
+import dev.letmepost.http.Envelope;
+import dev.letmepost.http.ErrorBody;
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.Json;
-import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
  * The response bodies the ledger answers with: the batch envelope
- * (docs/contract.md#the-batch-envelope) and the error bodies. Each is rendered to bytes once; a
- * replay re-sends those bytes.
+ * (docs/contract.md#the-batch-envelope) and the error bodies, rendered as the HTTP contract's
+ * {@link Envelope} and {@link ErrorBody}. Each is rendered to bytes once; a replay re-sends those
+ * bytes.
  */
 final class Answers {
   static final int PUBLISHED = 201;
@@ -33,46 +31,7 @@ final class Answers {
   /** Status of an open target of a running batch (reads only). */
   static final String PENDING = "pending";
 
-  private static final DateTimeFormatter RFC3339 =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-
   private Answers() {}
-
-  @JsonPropertyOrder({
-    "id",
-    "object",
-    "status",
-    "createdAt",
-    "scheduledAt",
-    "completedAt",
-    "results"
-  })
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Envelope(
-      String id,
-      String object,
-      String status,
-      String createdAt,
-      String scheduledAt,
-      String completedAt,
-      List<Result> results) {}
-
-  @JsonPropertyOrder({"accountId", "platform", "status", "postId", "uri", "error"})
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Result(
-      String accountId,
-      String platform,
-      String status,
-      String postId,
-      String uri,
-      TargetError error) {}
-
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record ErrorBody(Error error) {}
-
-  @JsonPropertyOrder({"code", "message", "errors"})
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Error(String code, String message, List<FieldError> errors) {}
 
   /** The batch status a set of closed targets adds up to. */
   static String batchStatus(List<LedgerRecord.TargetState> targets) {
@@ -96,11 +55,11 @@ final class Answers {
 
   /** The envelope of {@code record}, open targets rendered with {@code openTargetStatus}. */
   static byte[] envelope(LedgerRecord record, String status, String openTargetStatus) {
-    List<Result> results =
+    List<Envelope.Result> results =
         record.targets().stream()
             .map(
                 t ->
-                    new Result(
+                    new Envelope.Result(
                         t.accountId(),
                         t.platform(),
                         t.status() == null ? openTargetStatus : t.status().name(),
@@ -113,28 +72,22 @@ final class Answers {
             record.batchId(),
             "batch",
             status,
-            time(record.firstSeen()),
-            record.scheduledAt() == null ? null : time(record.scheduledAt()),
-            record.completedAt() == null ? null : time(record.completedAt()),
+            Rfc3339.format(record.firstSeen()),
+            record.scheduledAt() == null ? null : Rfc3339.format(record.scheduledAt()),
+            record.completedAt() == null ? null : Rfc3339.format(record.completedAt()),
             results));
   }
 
   static byte[] error(String code, String message) {
-    return Json.write(new ErrorBody(new Error(code, message, null)));
+    return ErrorBody.of(code, message);
   }
 
   static byte[] preflightFailed(List<FieldError> errors) {
-    return Json.write(
-        new ErrorBody(
-            new Error(
-                "preflight_failed",
-                "the request body failed validation ("
-                    + errors.size()
-                    + (errors.size() == 1 ? " error)" : " errors)"),
-                errors)));
-  }
-
-  static String time(long epochMillis) {
-    return RFC3339.format(Instant.ofEpochMilli(epochMillis));
+    return ErrorBody.of(
+        "preflight_failed",
+        "the request body failed validation ("
+            + errors.size()
+            + (errors.size() == 1 ? " error)" : " errors)"),
+        errors);
   }
 }

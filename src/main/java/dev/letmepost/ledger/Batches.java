@@ -1,5 +1,6 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
 import java.nio.charset.StandardCharsets;
@@ -143,7 +144,7 @@ final class Batches {
       long timestamp) {
     Headers h = headers(requestId, status, replayed, about.idempotencyKey());
     h.add(LmpHeaders.BATCH_ID, utf8(about.batchId()));
-    h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(expiry(about))));
+    h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(config.expiry(about))));
     forward.accept(new Record<>(requestId, Emission.reply(body), timestamp, h));
   }
 
@@ -157,13 +158,9 @@ final class Batches {
       long timestamp) {
     Headers h = headers(requestId, status, false, idempotencyKey);
     if (expiresAt != null) {
-      h.add(LmpHeaders.KEY_EXPIRES, utf8(Answers.time(expiresAt)));
+      h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(expiresAt)));
     }
     forward.accept(new Record<>(requestId, Emission.reply(body), timestamp, h));
-  }
-
-  long expiry(LedgerRecord record) {
-    return record.firstSeen() + config.replayTtl().toMillis();
   }
 
   static Headers headers(String requestId, int status, boolean replayed, String idempotencyKey) {

@@ -7,6 +7,7 @@ import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
 import dev.letmepost.command.Preflight;
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
 import java.util.List;
@@ -133,7 +134,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
               "the ledger read this request "
                   + java.time.Duration.ofMillis(now - brokerTime).toSeconds()
                   + " s after the broker accepted it ("
-                  + Answers.time(brokerTime)
+                  + Rfc3339.format(brokerTime)
                   + "), later than its max command lag of "
                   + config.maxCommandLag()
                   + ": its replay record may be gone, so it was not decided; nothing was"
@@ -178,7 +179,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
                       "scheduledAt "
                           + request.scheduledAt()
                           + " is later than "
-                          + Answers.time(latestSchedule)
+                          + Rfc3339.format(latestSchedule)
                           + ", the latest this request's replay record can cover"))),
           c.idempotencyKey(),
           null,
@@ -227,7 +228,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
                   + c.bodySha256()
                   + "); nothing was published for this request"),
           c.idempotencyKey(),
-          batches.expiry(live),
+          config.expiry(live),
           ts);
     } else if (live.answered()) {
       indexPointer(c, fingerprint, live, filedAt);
@@ -245,7 +246,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
                   + live.waiters().size()
                   + " retries waiting; retry later"),
           c.idempotencyKey(),
-          batches.expiry(live),
+          config.expiry(live),
           ts);
     } else {
       indexPointer(c, fingerprint, live, filedAt);

@@ -1,6 +1,9 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.command.Bytes;
 import dev.letmepost.wire.PublishTask;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * What a ledger processor sends downstream: an answer for the results topic (its headers ride on
@@ -26,5 +29,34 @@ record Emission(byte[] reply, PublishTask task, byte[] tick) {
 
   boolean isTick() {
     return tick != null;
+  }
+
+  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Emission o
+        && Arrays.equals(reply, o.reply)
+        && Objects.equals(task, o.task)
+        && Arrays.equals(tick, o.tick);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Objects.hash(task);
+    h = 31 * h + Arrays.hashCode(reply);
+    h = 31 * h + Arrays.hashCode(tick);
+    return h;
+  }
+
+  /** The components, bytes as their length only. */
+  @Override
+  public String toString() {
+    return "Emission[reply="
+        + Bytes.describe(reply)
+        + ", task="
+        + task
+        + ", tick="
+        + Bytes.describe(tick)
+        + "]";
   }
 }

@@ -1,5 +1,6 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
@@ -83,7 +84,7 @@ final class ExpireOverdue {
   private static LedgerRecord closeOpenTargets(LedgerRecord batch) {
     String message =
         "no outcome arrived by the deadline "
-            + Answers.time(batch.deadline())
+            + Rfc3339.format(batch.deadline())
             + "; the post may or may not exist on the platform: check before posting again";
     List<LedgerRecord.TargetState> targets = new ArrayList<>();
     for (LedgerRecord.TargetState t : batch.targets()) {

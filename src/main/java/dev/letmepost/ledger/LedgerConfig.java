@@ -107,6 +107,14 @@ public record LedgerConfig(
     return replayTtl.plus(skewAllowance.multipliedBy(2)).plus(maxCommandLag);
   }
 
+  /**
+   * When {@code record}'s replay record stops answering retries (epoch ms): {@link #replayTtl()}
+   * after its first request's broker time.
+   */
+  long expiry(LedgerRecord record) {
+    return record.firstSeen() + replayTtl.toMillis();
+  }
+
   public static LedgerConfig defaults(Topics topics) {
     return new LedgerConfig(
         topics,

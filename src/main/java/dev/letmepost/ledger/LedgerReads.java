@@ -126,7 +126,7 @@ public final class LedgerReads {
             record.responseStatus(),
             record.answered() && replayed,
             record.batchId(),
-            Instant.ofEpochMilli(expiry(record)),
+            Instant.ofEpochMilli(config.expiry(record)),
             record.response()));
   }
 
@@ -143,15 +143,11 @@ public final class LedgerReads {
         fingerprint,
         r.bodySha256(),
         Instant.ofEpochMilli(r.firstSeen()),
-        Instant.ofEpochMilli(expiry(r)),
+        Instant.ofEpochMilli(config.expiry(r)),
         state,
         r.responseStatus(),
         r.response(),
         Answers.envelope(r, state, r.released() ? Answers.PENDING : Answers.SCHEDULED));
-  }
-
-  private long expiry(LedgerRecord r) {
-    return r.firstSeen() + config.replayTtl().toMillis();
   }
 
   private record Latest<V>(long windowStart, V value) {}

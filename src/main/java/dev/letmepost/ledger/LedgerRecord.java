@@ -2,10 +2,12 @@ package dev.letmepost.ledger;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.letmepost.command.Bytes;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -220,5 +222,88 @@ record LedgerRecord(
   @JsonIgnore
   boolean allTargetsClosed() {
     return targets.stream().noneMatch(TargetState::open);
+  }
+
+  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof LedgerRecord o
+        && Objects.equals(batchId, o.batchId)
+        && Objects.equals(requestId, o.requestId)
+        && Objects.equals(principal, o.principal)
+        && Objects.equals(idempotencyKey, o.idempotencyKey)
+        && Objects.equals(bodySha256, o.bodySha256)
+        && firstSeen == o.firstSeen
+        && filedAt == o.filedAt
+        && Objects.equals(scheduledAt, o.scheduledAt)
+        && deadline == o.deadline
+        && Objects.equals(targets, o.targets)
+        && Objects.equals(waiters, o.waiters)
+        && Objects.equals(pending, o.pending)
+        && Objects.equals(content, o.content)
+        && Objects.equals(responseStatus, o.responseStatus)
+        && Arrays.equals(response, o.response)
+        && Objects.equals(completedAt, o.completedAt);
+  }
+
+  @Override
+  public int hashCode() {
+    int h =
+        Objects.hash(
+            batchId,
+            requestId,
+            principal,
+            idempotencyKey,
+            bodySha256,
+            firstSeen,
+            filedAt,
+            scheduledAt,
+            deadline,
+            targets,
+            waiters,
+            pending,
+            content,
+            responseStatus,
+            completedAt);
+    h = 31 * h + Arrays.hashCode(response);
+    return h;
+  }
+
+  /** The components, bytes as their length only. */
+  @Override
+  public String toString() {
+    return "LedgerRecord[batchId="
+        + batchId
+        + ", requestId="
+        + requestId
+        + ", principal="
+        + principal
+        + ", idempotencyKey="
+        + idempotencyKey
+        + ", bodySha256="
+        + bodySha256
+        + ", firstSeen="
+        + firstSeen
+        + ", filedAt="
+        + filedAt
+        + ", scheduledAt="
+        + scheduledAt
+        + ", deadline="
+        + deadline
+        + ", targets="
+        + targets
+        + ", waiters="
+        + waiters
+        + ", pending="
+        + pending
+        + ", content="
+        + content
+        + ", responseStatus="
+        + responseStatus
+        + ", response="
+        + Bytes.describe(response)
+        + ", completedAt="
+        + completedAt
+        + "]";
   }
 }

@@ -1,6 +1,9 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.command.Bytes;
 import dev.letmepost.command.Command;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The outcome of reading a raw command: a {@link Command} to decide, an answer given at once (its
@@ -25,5 +28,38 @@ record Parsed(Command command, byte[] originalKey, byte[] originalValue, byte[] 
 
   boolean isReply() {
     return reply != null;
+  }
+
+  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Parsed o
+        && Objects.equals(command, o.command)
+        && Arrays.equals(originalKey, o.originalKey)
+        && Arrays.equals(originalValue, o.originalValue)
+        && Arrays.equals(reply, o.reply);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Objects.hash(command);
+    h = 31 * h + Arrays.hashCode(originalKey);
+    h = 31 * h + Arrays.hashCode(originalValue);
+    h = 31 * h + Arrays.hashCode(reply);
+    return h;
+  }
+
+  /** The components, bytes as their length only. */
+  @Override
+  public String toString() {
+    return "Parsed[command="
+        + command
+        + ", originalKey="
+        + Bytes.describe(originalKey)
+        + ", originalValue="
+        + Bytes.describe(originalValue)
+        + ", reply="
+        + Bytes.describe(reply)
+        + "]";
   }
 }

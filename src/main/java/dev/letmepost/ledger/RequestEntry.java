@@ -2,6 +2,8 @@ package dev.letmepost.ledger;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.letmepost.command.Bytes;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -53,5 +55,45 @@ record RequestEntry(
   @JsonIgnore
   boolean isPointer() {
     return fingerprint != null;
+  }
+
+  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof RequestEntry o
+        && Objects.equals(principal, o.principal)
+        && Objects.equals(idempotencyKey, o.idempotencyKey)
+        && Objects.equals(fingerprint, o.fingerprint)
+        && Objects.equals(windowTime, o.windowTime)
+        && Objects.equals(status, o.status)
+        && Objects.equals(keyExpires, o.keyExpires)
+        && Arrays.equals(body, o.body);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Objects.hash(principal, idempotencyKey, fingerprint, windowTime, status, keyExpires);
+    h = 31 * h + Arrays.hashCode(body);
+    return h;
+  }
+
+  /** The components, bytes as their length only. */
+  @Override
+  public String toString() {
+    return "RequestEntry[principal="
+        + principal
+        + ", idempotencyKey="
+        + idempotencyKey
+        + ", fingerprint="
+        + fingerprint
+        + ", windowTime="
+        + windowTime
+        + ", status="
+        + status
+        + ", keyExpires="
+        + keyExpires
+        + ", body="
+        + Bytes.describe(body)
+        + "]";
   }
 }

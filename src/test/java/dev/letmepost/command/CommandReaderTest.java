@@ -42,6 +42,20 @@ class CommandReaderTest {
   }
 
   @Test
+  void fingerprintIsTheOneTheGatewayDerives() {
+    Command c = read(headers("lmp-principal", "key_alice", "idempotency-key", "K1"));
+    assertThat(c.fingerprint())
+        .isEqualTo(
+            Hashing.fingerprint(
+                "key_alice", LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, "K1"));
+    Command keyless = read(headers("lmp-principal", "key_alice"));
+    assertThat(keyless.fingerprint())
+        .isEqualTo(
+            Hashing.keylessFingerprint(
+                "key_alice", LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, SOURCE));
+  }
+
+  @Test
   void contractHeadersAreRead() {
     Command c =
         read(

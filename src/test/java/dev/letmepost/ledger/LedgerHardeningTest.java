@@ -7,6 +7,7 @@ import static dev.letmepost.ledger.LedgerHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
@@ -106,7 +107,7 @@ class LedgerHardeningTest {
     assertThat(header(answer, LmpHeaders.STATUS)).isEqualTo("201");
     assertThat(json(answer.value()).get("createdAt").asText())
         .as("the envelope tells the broker time")
-        .isEqualTo(Answers.time(T0.toEpochMilli()));
+        .isEqualTo(Rfc3339.format(T0.toEpochMilli()));
   }
 
   /**
@@ -248,7 +249,7 @@ class LedgerHardeningTest {
     for (int i = 0; i < 25; i++) {
       targets.append(i == 0 ? "" : ",").append("{\"accountId\":\"acc_sb").append(i).append("\"}");
     }
-    String scheduled = Answers.time(T0.plus(Duration.ofHours(1)).toEpochMilli());
+    String scheduled = Rfc3339.format(T0.plus(Duration.ofHours(1)).toEpochMilli());
     ledger
         .command(
             "{\"targets\":["

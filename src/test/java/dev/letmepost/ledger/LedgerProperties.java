@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
@@ -508,7 +509,7 @@ class LedgerProperties {
             .isEqualTo(Boolean.toString(e.replayed()));
         assertThat(header(r, LmpHeaders.KEY_EXPIRES))
             .as("%s: key expiry", what)
-            .isEqualTo(e.about() == null ? null : Answers.time(e.about().first + TTL.toMillis()));
+            .isEqualTo(e.about() == null ? null : Rfc3339.format(e.about().first + TTL.toMillis()));
         if (e.code() != null) {
           assertThat(json(r.value()).at("/error/code").asText())
               .as("property 5, %s: error code", what)

@@ -58,8 +58,7 @@ class LedgerReadsTest {
   }
 
   private static String fingerprint(String principal, String key) {
-    return Hashing.hex(
-        Hashing.lengthPrefixed(principal, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, key));
+    return Hashing.fingerprint(principal, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, key);
   }
 
   @Test

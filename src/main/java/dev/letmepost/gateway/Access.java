@@ -1,0 +1,71 @@
+package dev.letmepost.gateway;
+
+import dev.letmepost.http.ApiHeaders;
+import dev.letmepost.http.ErrorBody;
+import io.javalin.http.Context;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The gateway's backend once attached, and who is asking: every API route first gets the backend
+ * (503 while the gateway is starting) and the caller's principal (401, or 503 while the keys load).
+ */
+final class Access {
+  private static final byte[] UNAUTHORIZED =
+      ErrorBody.of("unauthorized", "a valid API key is required: Authorization: Bearer <api key>");
+
+  private final AtomicReference<Gateway.Backend> backend = new AtomicReference<>();
+
+  /** Attaches the backend, once. */
+  void attach(Gateway.Backend b) {
+    if (!backend.compareAndSet(null, Objects.requireNonNull(b, "backend"))) {
+      throw new IllegalStateException("the gateway is already attached");
+    }
+  }
+
+  /** The backend, or null before {@link #attach}. */
+  Gateway.Backend get() {
+    return backend.get();
+  }
+
+  /** The backend, or null after answering 503 (the gateway is starting). */
+  Gateway.Backend backend(Context ctx) {
+    Gateway.Backend b = backend.get();
+    if (b == null) {
+      Responses.unavailable(ctx, "the gateway is starting");
+    }
+    return b;
+  }
+
+  /**
+   * The principal of the request's bearer key, or null after answering 401: a missing, malformed,
+   * unknown or revoked key all get the same answer. While the keys are still loading, a key not
+   * (yet) known is {@code 503} with {@code Retry-After} instead: it may be valid.
+   */
+  String authenticate(Context ctx, Gateway.Backend b) {
+    List<String> values = Collections.list(ctx.req().getHeaders(ApiHeaders.AUTHORIZATION));
+    Optional<String> principal = Optional.empty();
+    if (values.size() == 1) {
+      String v = values.get(0);
+      if (v.length() > 7 && v.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        principal = b.keys().principalFor(v.substring(7).trim());
+      }
+    }
+    if (principal.isEmpty() && !b.keysReady().getAsBoolean()) {
+      // A valid key may just not be loaded yet: not ready, rather than 401.
+      Responses.unavailable(ctx, "the API keys are still loading");
+      return null;
+    }
+    if (principal.isEmpty()) {
+      ctx.status(401)
+          .header("WWW-Authenticate", "Bearer")
+          .contentType(ApiHeaders.JSON)
+          .result(UNAUTHORIZED);
+      return null;
+    }
+    return principal.get();
+  }
+}

@@ -1,0 +1,35 @@
+package dev.letmepost.http;
+
+/**
+ * Names of the HTTP headers of the API (README, "HTTP API"), as the gateway writes them: the
+ * HTTP-side counterparts of the record headers in {@link dev.letmepost.wire.LmpHeaders}.
+ */
+public final class ApiHeaders {
+  /** Response: {@code true} when the answer is a stored one. */
+  public static final String REPLAYED = "Idempotent-Replayed";
+
+  /** Request and response: the client's idempotency key. */
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  /** Response: when the key's replay record expires, RFC 3339 ({@link Rfc3339}). */
+  public static final String KEY_EXPIRES = "Idempotency-Key-Expires";
+
+  /** Response: the request's correlation id. */
+  public static final String REQUEST_ID = "Lmp-Request-Id";
+
+  /** Response: the batch the answer is about. */
+  public static final String BATCH_ID = "Lmp-Batch-Id";
+
+  /** Request, between gateway instances: a forwarded read, answered locally only. */
+  public static final String FORWARDED = "Lmp-Forwarded";
+
+  public static final String CONTENT_TYPE = "Content-Type";
+  public static final String AUTHORIZATION = "Authorization";
+  public static final String LOCATION = "Location";
+  public static final String RETRY_AFTER = "Retry-After";
+
+  /** The media type of every API body. */
+  public static final String JSON = "application/json";
+
+  private ApiHeaders() {}
+}

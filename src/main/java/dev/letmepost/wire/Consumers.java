@@ -1,0 +1,55 @@
+package dev.letmepost.wire;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * The contract's direct readers: a consumer outside any group that sees committed records only
+ * ({@code read_committed}, so never an aborted or still-open transaction's), commits nothing, and
+ * is assigned every partition of the topic it follows.
+ */
+public final class Consumers {
+  /** How long {@link #assignAll(Consumer, String)} waits for the topic's metadata. */
+  public static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
+
+  private Consumers() {}
+
+  /** The configuration of a direct reader: {@code read_committed}, no auto-commit. */
+  public static Map<String, Object> readCommittedConfig(String bootstrapServers) {
+    return Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        bootstrapServers,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false);
+  }
+
+  /** A direct reader ({@link #readCommittedConfig}), nothing assigned yet. */
+  public static <K, V> KafkaConsumer<K, V> readCommitted(
+      String bootstrapServers, Deserializer<K> keys, Deserializer<V> values) {
+    return new KafkaConsumer<>(readCommittedConfig(bootstrapServers), keys, values);
+  }
+
+  /**
+   * Assigns every partition of {@code topic} to {@code consumer}, waiting up to {@link
+   * #METADATA_TIMEOUT} for its metadata; fails when the topic is missing.
+   */
+  public static List<TopicPartition> assignAll(Consumer<?, ?> consumer, String topic) {
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topic, METADATA_TIMEOUT).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition()))
+            .toList();
+    if (partitions.isEmpty()) {
+      throw new IllegalStateException("topic " + topic + " does not exist");
+    }
+    consumer.assign(partitions);
+    return partitions;
+  }
+}

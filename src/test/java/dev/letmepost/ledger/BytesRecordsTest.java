@@ -1,0 +1,99 @@
+package dev.letmepost.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.letmepost.command.Command;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ledger's records with exact-bytes components compare those bytes by content, not by array
+ * identity, and show their length only.
+ */
+class BytesRecordsTest {
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Two instances built from equal (but distinct) arrays are equal; other bytes are not. */
+  private static <T> void equalByContent(Function<String, T> make) {
+    T a = make.apply("{\"secret\":1}");
+    T b = make.apply("{\"secret\":1}");
+    assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+    assertThat(a).isNotEqualTo(make.apply("{\"secret\":2}"));
+    assertThat(a.toString()).contains("byte[12]").doesNotContain("secret");
+  }
+
+  @Test
+  void ledgerRecord() {
+    equalByContent(
+        s ->
+            new LedgerRecord(
+                "batch_1",
+                "req_1",
+                "key_alice",
+                "K1",
+                "sha",
+                1L,
+                1L,
+                null,
+                2L,
+                List.of(),
+                null,
+                null,
+                null,
+                201,
+                bytes(s),
+                3L));
+  }
+
+  @Test
+  void requestEntry() {
+    equalByContent(s -> RequestEntry.answer("key_alice", "K1", 409, bytes(s), 5L));
+  }
+
+  @Test
+  void batchView() {
+    equalByContent(
+        s ->
+            new BatchView(
+                "batch_1",
+                "req_1",
+                "key_alice",
+                "K1",
+                "fp",
+                "sha",
+                Instant.EPOCH,
+                Instant.EPOCH.plusSeconds(1),
+                "published",
+                201,
+                bytes(s),
+                bytes(s)));
+  }
+
+  @Test
+  void requestView() {
+    equalByContent(
+        s ->
+            new RequestView(
+                "req_1", "key_alice", "K1", 201, true, "batch_1", Instant.EPOCH, bytes(s)));
+  }
+
+  @Test
+  void emission() {
+    equalByContent(s -> Emission.reply(bytes(s)));
+  }
+
+  @Test
+  void parsed() {
+    equalByContent(s -> Parsed.deadLetter(bytes("k"), bytes(s)));
+    equalByContent(
+        s ->
+            Parsed.command(
+                new Command(
+                    "req_1", "key_alice", "POST", "/v1/posts", "K1", "fp", "sha", bytes(s))));
+  }
+}
