@@ -39,6 +39,46 @@ public final class PostClient implements AutoCloseable {
     public String bodyText() {
       return new String(body, StandardCharsets.UTF_8);
     }
+
+    /** Compares the body by content (a record's own equals compares arrays by identity). */
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Answer o
+          && status == o.status
+          && replayed == o.replayed
+          && java.util.Objects.equals(requestId, o.requestId)
+          && java.util.Objects.equals(idempotencyKey, o.idempotencyKey)
+          && java.util.Objects.equals(batchId, o.batchId)
+          && java.util.Objects.equals(keyExpires, o.keyExpires)
+          && java.util.Arrays.equals(body, o.body);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31
+              * java.util.Objects.hash(
+                  requestId, status, replayed, idempotencyKey, batchId, keyExpires)
+          + java.util.Arrays.hashCode(body);
+    }
+
+    @Override
+    public String toString() {
+      return "Answer[requestId="
+          + requestId
+          + ", status="
+          + status
+          + ", replayed="
+          + replayed
+          + ", idempotencyKey="
+          + idempotencyKey
+          + ", batchId="
+          + batchId
+          + ", keyExpires="
+          + keyExpires
+          + ", body="
+          + dev.letmepost.command.Bytes.describe(body)
+          + "]";
+    }
   }
 
   private final Topics topics;
