@@ -1,6 +1,7 @@
 package dev.letmepost.publish;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
 import java.time.Duration;
 import java.util.List;
@@ -9,7 +10,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -35,16 +35,8 @@ public final class AccountBook implements AutoCloseable {
   /** Starts reading {@code topic} from its beginning on a daemon thread. */
   public AccountBook(String bootstrapServers, String topic) {
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        Consumers.readCommitted(
+            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
     this.reader = new Thread(() -> read(topic), "account-book");
     reader.setDaemon(true);
     reader.start();
