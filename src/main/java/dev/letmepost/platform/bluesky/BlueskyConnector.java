@@ -130,24 +130,9 @@ public final class BlueskyConnector implements Connector {
   }
 
   private static Optional<CallResult> unsendable(PublishTask task, AccountAccess account) {
-    if (!task.media().isEmpty()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "Bluesky takes images only as uploaded blobs (com.atproto.repo.uploadBlob), which"
-                  + " this connector does not make; task "
-                  + task.taskId()
-                  + " has "
-                  + task.media().size()
-                  + " media URL(s); nothing was posted"));
-    }
-    if (task.firstComment() != null) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "this Bluesky connector does not post a first comment (a reply record); task "
-                  + task.taskId()
-                  + " has one; nothing was posted"));
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.BLUESKY, task);
+    if (unsupported.isPresent()) {
+      return Optional.of(unsupported.get());
     }
     if (task.text() == null || task.text().isBlank()) {
       return Optional.of(
