@@ -518,35 +518,19 @@ public final class BlueskyConnector implements Connector {
   }
 
   private static String codeOf(CallResult result) {
-    if (result instanceof CallResult.NotSent r) {
-      return r.code();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.code();
-    }
-    if (result instanceof CallResult.Failed r) {
-      return r.code();
-    }
-    return ErrorCodes.PLATFORM_UNAVAILABLE;
+    return result.code() != null ? result.code() : ErrorCodes.PLATFORM_UNAVAILABLE;
   }
 
+  /** {@code code: message}, or {@code absent: message} and {@code unknown: message}. */
   private static String describe(CallResult result) {
-    if (result instanceof CallResult.NotSent r) {
-      return r.code() + ": " + r.message();
+    if (result.message() == null) {
+      return String.valueOf(result);
     }
-    if (result instanceof CallResult.Unclear r) {
-      return r.code() + ": " + r.message();
-    }
-    if (result instanceof CallResult.Failed r) {
-      return r.code() + ": " + r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return "absent: " + r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return "unknown: " + r.message();
-    }
-    return String.valueOf(result);
+    String label =
+        result.code() != null
+            ? result.code()
+            : result.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    return label + ": " + result.message();
   }
 
   private static String text(JsonNode json, String field) {

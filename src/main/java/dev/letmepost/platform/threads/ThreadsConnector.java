@@ -145,9 +145,7 @@ public final class ThreadsConnector implements Connector {
     } catch (CallFailure e) {
       return new CallResult.NotSent(
           ErrorCodes.PLATFORM_UNAVAILABLE,
-          scrub(
-              messageOf(e.result()) + "; a media container publishes nothing, so no post exists",
-              token),
+          scrub(e.getMessage() + "; a media container publishes nothing, so no post exists", token),
           retryAfterOf(e.result()));
     }
     String containerId = idOf(created);
@@ -200,7 +198,7 @@ public final class ThreadsConnector implements Connector {
     } catch (CallFailure e) {
       return new CallResult.NotSent(
           ErrorCodes.PLATFORM_UNAVAILABLE,
-          messageOf(e.result()) + "; nothing was published",
+          e.getMessage() + "; nothing was published",
           retryAfterOf(e.result()));
     }
     JsonNode body = PlatformHttp.json(answer.body());
@@ -346,16 +344,6 @@ public final class ThreadsConnector implements Connector {
 
   private static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
-  }
-
-  private static String messageOf(CallResult result) {
-    if (result instanceof CallResult.NotSent r) {
-      return r.code() + ": " + r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.code() + ": " + r.message();
-    }
-    return String.valueOf(result);
   }
 
   private static java.time.Duration retryAfterOf(CallResult result) {

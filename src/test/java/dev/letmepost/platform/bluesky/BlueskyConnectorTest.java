@@ -617,30 +617,11 @@ class BlueskyConnectorTest {
     for (MockResponse response : responses) {
       server.enqueue(response);
     }
-    return message(call.get());
+    return call.get().message();
   }
 
   private BlueskyConnector fresh() {
     return new BlueskyConnector(http(Duration.ofSeconds(2)));
-  }
-
-  private static String message(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return r.message();
-    }
-    throw new AssertionError("expected a failure, got " + result);
   }
 
   // ---- fixtures ----

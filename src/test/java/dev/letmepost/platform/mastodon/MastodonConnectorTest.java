@@ -432,11 +432,11 @@ class MastodonConnectorTest {
     List<String> messages = new ArrayList<>();
     for (int status : statuses) {
       server.enqueue(json(status, status == 200 ? "Bearer " + TOKEN : echo));
-      messages.add(message(connector.publish(task(), access)));
+      messages.add((connector.publish(task(), access)).message());
     }
     for (int status : statuses) {
       server.enqueue(json(status, status == 200 ? "Bearer " + TOKEN : echo));
-      messages.add(message(connector.reconcile(task(), access)));
+      messages.add((connector.reconcile(task(), access)).message());
     }
     MastodonConnector impatient =
         new MastodonConnector(
@@ -446,7 +446,8 @@ class MastodonConnectorTest {
         catchThrowableOfType(CallFailure.class, () -> impatient.publish(task(), access))
             .getMessage());
     messages.add(
-        message(connector.reconcile(task(KEY, NOW.minusSeconds(7200), List.of(), null), access)));
+        (connector.reconcile(task(KEY, NOW.minusSeconds(7200), List.of(), null), access))
+            .message());
 
     assertThat(messages)
         .hasSize(2 * statuses.length + 2)
@@ -456,25 +457,6 @@ class MastodonConnectorTest {
               assertThat(m).doesNotContain(TOKEN);
             });
     assertThat(messages.get(0)).contains("[redacted]");
-  }
-
-  private static String message(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return r.message();
-    }
-    throw new AssertionError("expected a failure, got " + result);
   }
 
   private static void assertStatusPost(RecordedRequest request) throws IOException {

@@ -310,15 +310,17 @@ class SlackConnectorTest {
     List<String> messages = new ArrayList<>();
     for (int i = 0; i < answers.size(); i++) {
       try {
-        messages.add(message(connector.publish(task("hi", List.of(), null), access(webhookUrl))));
+        messages.add(
+            (connector.publish(task("hi", List.of(), null), access(webhookUrl))).message());
       } catch (CallFailure failure) {
         messages.add(failure.getMessage());
-        messages.add(message(failure.result()));
+        messages.add(failure.result().message());
       }
     }
-    messages.add(message(connector.publish(task("hi", List.of(), "c"), access(webhookUrl))));
-    messages.add(message(connector.publish(task("hi", List.of(), null), access("x" + webhookUrl))));
-    messages.add(message(connector.reconcile(task("hi", List.of(), null), access(webhookUrl))));
+    messages.add((connector.publish(task("hi", List.of(), "c"), access(webhookUrl))).message());
+    messages.add(
+        (connector.publish(task("hi", List.of(), null), access("x" + webhookUrl))).message());
+    messages.add((connector.reconcile(task("hi", List.of(), null), access(webhookUrl))).message());
 
     assertThat(server.getRequestCount()).isEqualTo(answers.size());
     assertThat(messages).hasSize(answers.size() + 4);
@@ -354,22 +356,6 @@ class SlackConnectorTest {
 
   private static JsonNode tree(String json) throws IOException {
     return JSON.readTree(json);
-  }
-
-  private static String message(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    return String.valueOf(result);
   }
 
   private static PublishTask task(String text, List<Media> media, String firstComment) {

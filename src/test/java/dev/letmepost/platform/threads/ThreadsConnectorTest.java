@@ -495,29 +495,10 @@ class ThreadsConnectorTest {
     try {
       CallResult result = call.run();
       assertThat(result).isNotInstanceOf(CallResult.Published.class);
-      return messageOf(result);
+      return result.message();
     } catch (CallFailure e) {
-      return e.getMessage() + " | " + messageOf(e.result());
+      return e.getMessage() + " | " + e.result().message();
     }
-  }
-
-  private static String messageOf(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    return String.valueOf(result);
   }
 
   private RecordedRequest take() throws InterruptedException {
