@@ -141,8 +141,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
 
   private final PublisherConfig config;
   private final Connector connector;
-  private final Function<String, Optional<Account>> accounts;
-  private final Credentials credentials;
+  private final TaskAccess taskAccess;
   private final Clock clock;
   private final Consumer<String, byte[]> consumer;
   private final Supplier<Producer<String, byte[]>> producers;
@@ -221,8 +220,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               + " cannot serve platform "
               + config.platform().wireName());
     }
-    this.accounts = Objects.requireNonNull(accounts, "accounts");
-    this.credentials = Objects.requireNonNull(credentials, "credentials");
+    this.taskAccess =
+        new TaskAccess(config.platform(), connector.needsCredentials(), accounts, credentials);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.consumer = consumer;
     this.producers = Objects.requireNonNull(producers, "producers");
@@ -974,8 +973,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       }
       AccountAccess access;
       try {
-        access = access(task);
-      } catch (NoAccess e) {
+        access = taskAccess.resolve(task);
+      } catch (TaskAccess.NoAccess e) {
         finish(
             run.mayHaveReachedPlatform()
                 ? TargetOutcome.unknown(
@@ -1076,53 +1075,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               ? " " + o.postId()
               : " " + o.error().code() + " (" + o.error().message() + ")");
       finished.add(this);
-    }
-  }
-
-  /** Why a task's account cannot be acted for now; the message names the account or reference. */
-  private static final class NoAccess extends Exception {
-    final String code;
-
-    NoAccess(String code, String message) {
-      super(message, null, false, false);
-      this.code = code;
-    }
-  }
-
-  /** The account of {@code task} with its secret, as of now. */
-  private AccountAccess access(PublishTask task) throws NoAccess {
-    Account account = accounts.apply(task.accountId()).orElse(null);
-    // An account that now belongs to another principal reads exactly like a removed one, as in
-    // the ledger: the task's principal learns nothing about the other tenant.
-    if (account == null
-        || !account.platform().equals(config.platform().wireName())
-        || !account.principal().equals(task.principal())) {
-      throw new NoAccess(
-          ErrorCodes.ACCOUNT_NOT_FOUND,
-          "account "
-              + task.accountId()
-              + " is not a "
-              + config.platform().wireName()
-              + " account of this principal any more (removed, reassigned or changed since the"
-              + " task was made); nothing was sent");
-    }
-    if (account.status() == Account.Status.disconnected) {
-      throw new NoAccess(
-          ErrorCodes.ACCOUNT_DISCONNECTED, "account " + task.accountId() + " is disconnected");
-    }
-    if (!connector.needsCredentials()) {
-      return new AccountAccess(account, null);
-    }
-    if (account.credentials() == null) {
-      throw new NoAccess(
-          ErrorCodes.ACCOUNT_DISCONNECTED,
-          "account " + task.accountId() + " has no credentials reference");
-    }
-    try {
-      return new AccountAccess(account, credentials.resolve(account.credentials()));
-    } catch (Credentials.UnavailableException e) {
-      throw new NoAccess(
-          ErrorCodes.ACCOUNT_DISCONNECTED, "account " + task.accountId() + ": " + e.getMessage());
     }
   }
 
