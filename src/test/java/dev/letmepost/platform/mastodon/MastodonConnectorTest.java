@@ -1,16 +1,17 @@
 package dev.letmepost.platform.mastodon;
 
+import static dev.letmepost.platform.ConnectorTestKit.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
-import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.PublishTask;
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
 import okhttp3.mockwebserver.SocketPolicy;
@@ -470,13 +470,6 @@ class MastodonConnectorTest {
     assertThat(body).isEqualTo(MAPPER.createObjectNode().put("status", TEXT));
   }
 
-  private static MockResponse json(int status, String body) {
-    return new MockResponse()
-        .setResponseCode(status)
-        .setHeader("Content-Type", "application/json; charset=utf-8")
-        .setBody(body);
-  }
-
   private static AccountAccess accessTo(String endpoint) {
     Account account =
         new Account(
@@ -488,7 +481,7 @@ class MastodonConnectorTest {
             "env:X",
             false,
             endpoint);
-    return new AccountAccess(account, new Secret("env:X", TOKEN));
+    return ConnectorTestKit.access(account, TOKEN);
   }
 
   private static PublishTask task() {
@@ -497,19 +490,12 @@ class MastodonConnectorTest {
 
   private static PublishTask task(
       String key, Instant recordedAt, List<PublishTask.Media> media, String firstComment) {
-    return new PublishTask(
-        "t_1",
-        "batch_1",
-        "fp_1",
-        recordedAt.toEpochMilli(),
-        0,
-        "acc_m",
-        "key_alice",
-        "mastodon",
-        key,
-        TEXT,
-        media,
-        firstComment,
-        NOW.plusSeconds(3600).toEpochMilli());
+    return ConnectorTestKit.task("mastodon", "acc_m")
+        .key(key)
+        .text(TEXT)
+        .media(media)
+        .firstComment(firstComment)
+        .at(recordedAt.toEpochMilli(), NOW.plusSeconds(3600).toEpochMilli())
+        .build();
   }
 }
