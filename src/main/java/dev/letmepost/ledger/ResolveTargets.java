@@ -16,8 +16,10 @@ import java.util.Map;
 /**
  * Decides, per requested target, whether it can be published: the account must exist and belong to
  * the principal (another principal's account reads exactly like a missing one), be connected,
- * appear once, and take the text at its platform's length. A target that passes gets a publish task
- * with a stable platform idempotency key; one that fails is closed {@code failed}.
+ * appear once, take the text at its platform's length, and take the media and first comment its
+ * platform's {@link dev.letmepost.wire.PlatformCapabilities} allow. A target that passes gets a
+ * publish task with a stable platform idempotency key; one that fails is closed {@code failed}, and
+ * no task is emitted for it.
  */
 final class ResolveTargets {
   /** The per-target states in request order, and the tasks of those that passed. */
@@ -105,6 +107,15 @@ final class ResolveTargets {
                     + platform.wireName()
                     + " counts them; it allows at most "
                     + platform.textLimit()));
+        continue;
+      }
+      var refusal =
+          platform
+              .capabilities()
+              .refusal("targets[" + i + "]", request.media(), request.firstComment());
+      if (refusal.isPresent()) {
+        states.add(
+            failed(account.accountId(), account.platform(), "unsupported_content", refusal.get()));
         continue;
       }
       String seed = Integer.toString(i);

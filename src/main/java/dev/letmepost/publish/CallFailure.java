@@ -20,12 +20,6 @@ public final class CallFailure extends RuntimeException {
   }
 
   private static String describe(CallResult result) {
-    if (result instanceof CallResult.NotSent r) {
-      return r.code() + ": " + r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.code() + ": " + r.message();
-    }
-    return String.valueOf(result);
+    return result.code() != null ? result.code() + ": " + result.message() : String.valueOf(result);
   }
 }

@@ -10,6 +10,15 @@ import java.util.function.UnaryOperator;
 public sealed interface CallResult {
 
   /**
+   * The stable error code of a {@link Failed}, {@link NotSent} or {@link Unclear}; null for {@link
+   * Published}, {@link Absent} and {@link Unknown}, which carry none.
+   */
+  String code();
+
+  /** What happened, in words; null for {@link Published} only. */
+  String message();
+
+  /**
    * This result with {@code edit} applied to its message; a result without message is returned as
    * is. Connectors use it to mask a secret a platform's answer may echo.
    */
@@ -39,7 +48,17 @@ public sealed interface CallResult {
    *     incoming webhooks)
    * @param uri a link to the post, or null where none can be built
    */
-  record Published(String postId, String uri) implements CallResult {}
+  record Published(String postId, String uri) implements CallResult {
+    @Override
+    public String code() {
+      return null;
+    }
+
+    @Override
+    public String message() {
+      return null;
+    }
+  }
 
   /**
    * The platform did nothing and retrying will not help (invalid content, auth refused, account
@@ -88,6 +107,11 @@ public sealed interface CallResult {
     public Absent {
       requireText("absent", message);
     }
+
+    @Override
+    public String code() {
+      return null;
+    }
   }
 
   /**
@@ -98,6 +122,11 @@ public sealed interface CallResult {
   record Unknown(String message) implements CallResult {
     public Unknown {
       requireText("unknown", message);
+    }
+
+    @Override
+    public String code() {
+      return null;
     }
   }
 

@@ -3,6 +3,7 @@ package dev.letmepost.publish;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * One platform's publishing API, as a publisher worker uses it: the connector SPI. A new platform
@@ -73,5 +74,18 @@ public interface Connector {
    */
   default CallResult reconcile(PublishTask task, AccountAccess account, Instant firstAttemptAt) {
     return reconcile(task, account);
+  }
+
+  /**
+   * The {@code unsupported_content} failure for {@code task} when its media or first comment are
+   * more than {@code platform}'s {@link dev.letmepost.wire.PlatformCapabilities} allow, else empty.
+   * The ledger fails such a target before fan-out, so a connector calls this only as a defensive
+   * check, before any request.
+   */
+  static Optional<CallResult.Failed> unsupportedContent(Platform platform, PublishTask task) {
+    return platform
+        .capabilities()
+        .refusal("task " + task.taskId(), task.media(), task.firstComment())
+        .map(message -> new CallResult.Failed(ErrorCodes.UNSUPPORTED_CONTENT, message));
   }
 }

@@ -31,33 +31,21 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -146,7 +134,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PublisherWorker.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration ERROR_PAUSE = Duration.ofSeconds(1);
-  private static final Duration JOURNAL_READ_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration RENEWAL_RETRY = LEASE.dividedBy(10);
   private static final int COMMIT_ATTEMPTS = 3;
   private static final int ABORT_ATTEMPTS = 3;
@@ -154,14 +141,12 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
 
   private final PublisherConfig config;
   private final Connector connector;
-  private final Function<String, Optional<Account>> accounts;
-  private final Credentials credentials;
+  private final TaskAccess taskAccess;
   private final Clock clock;
   private final Consumer<String, byte[]> consumer;
   private final Supplier<Producer<String, byte[]>> producers;
-  private final Supplier<Consumer<String, byte[]>> journalReaders;
   private final String taskTopic;
-  private final String journalTopic;
+  private final Journal journal;
   private final Duration callTimeout;
   private final ScheduledThreadPoolExecutor executor;
   private final AccountLanes lanes;
@@ -205,9 +190,12 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         credentials,
         clock,
         new KafkaConsumer<>(
-            consumerConfig(bootstrapServers, config.groupId(), config.transactionalId())),
-        () -> new KafkaProducer<>(producerConfig(bootstrapServers, config.transactionalId())),
-        () -> new KafkaConsumer<>(journalReaderConfig(bootstrapServers)));
+            WorkerClients.consumerConfig(
+                bootstrapServers, config.groupId(), config.transactionalId())),
+        () ->
+            new KafkaProducer<>(
+                WorkerClients.producerConfig(bootstrapServers, config.transactionalId())),
+        () -> new KafkaConsumer<>(WorkerClients.journalReaderConfig(bootstrapServers)));
   }
 
   /**
@@ -232,14 +220,17 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               + " cannot serve platform "
               + config.platform().wireName());
     }
-    this.accounts = Objects.requireNonNull(accounts, "accounts");
-    this.credentials = Objects.requireNonNull(credentials, "credentials");
+    this.taskAccess =
+        new TaskAccess(config.platform(), connector.needsCredentials(), accounts, credentials);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.consumer = consumer;
     this.producers = Objects.requireNonNull(producers, "producers");
-    this.journalReaders = journalReaders;
     this.taskTopic = config.topics().publish(config.platform()).name();
-    this.journalTopic = config.topics().journal(config.platform()).name();
+    this.journal =
+        new Journal(
+            config.topics().journal(config.platform()).name(),
+            config.transactionalId(),
+            journalReaders);
     if (connector.requestsPerCall() < 1) {
       throw new IllegalArgumentException(
           "connector "
@@ -255,65 +246,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     this.executor = new ScheduledThreadPoolExecutor(config.threads(), daemonThreads());
     this.executor.setRemoveOnCancelPolicy(true);
     this.lanes = new AccountLanes(executor, clock);
-  }
-
-  /**
-   * The task consumer's settings. Static membership ({@code group.instance.id}, the instance's
-   * transactional id): a worker restarted with the same instance id gets its partitions back at
-   * once instead of after a rebalance; a member that died for good loses them after the 10 s
-   * session timeout.
-   */
-  static Map<String, Object> consumerConfig(
-      String bootstrapServers, String groupId, String groupInstanceId) {
-    return Map.ofEntries(
-        Map.entry(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-        Map.entry(ConsumerConfig.GROUP_ID_CONFIG, groupId),
-        Map.entry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupInstanceId),
-        Map.entry(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000),
-        Map.entry(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000),
-        Map.entry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        Map.entry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-        Map.entry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-        Map.entry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200),
-        Map.entry(
-            ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-            CooperativeStickyAssignor.class.getName()),
-        Map.entry(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class),
-        Map.entry(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
-  }
-
-  static Map<String, Object> journalReaderConfig(String bootstrapServers) {
-    return Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        bootstrapServers,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-        false,
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-        StringDeserializer.class,
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-        ByteArrayDeserializer.class);
-  }
-
-  static Map<String, Object> producerConfig(String bootstrapServers, String transactionalId) {
-    return Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        bootstrapServers,
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-        transactionalId,
-        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-        15_000,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-        true,
-        ProducerConfig.ACKS_CONFIG,
-        "all",
-        ProducerConfig.LINGER_MS_CONFIG,
-        5,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-        StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-        ByteArraySerializer.class);
   }
 
   /** The number of outcomes this worker has written. */
@@ -487,11 +419,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
                 if (task == null) {
                   continue;
                 }
-                // Conservative on purpose: once this commits, a crash at any later point must
-                // reconcile.
-                producer.send(
-                    journalRecord(
-                        r.partition(), new JournalEntry(task, true, holder(), now, now, false)));
+                producer.send(journal.attempting(r.partition(), task, now));
                 accepted.add(new Running(newRun(task, r.partition(), false, null), null));
               }
             },
@@ -542,8 +470,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         producer.commitTransaction();
         break;
       } catch (TimeoutException | InterruptException e) {
-        if (e instanceof InterruptException) {
-          Thread.interrupted();
+        if (ProducerErrors.clearInterrupt(e)) {
           closing = true;
         }
         if (attempt >= COMMIT_ATTEMPTS) {
@@ -579,7 +506,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * fatal or the abort fails (the producer's state is then unknown).
    */
   private boolean notCommitted(String what, RuntimeException e) {
-    if (isFatal(e)) {
+    if (ProducerErrors.isFatal(e)) {
       rebuild(what + ": " + e);
       return false;
     }
@@ -593,8 +520,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         producer.abortTransaction();
         return false;
       } catch (TimeoutException | InterruptException t) {
-        if (t instanceof InterruptException) {
-          Thread.interrupted();
+        if (ProducerErrors.clearInterrupt(t)) {
           closing = true;
         }
         if (attempt >= ABORT_ATTEMPTS) {
@@ -606,15 +532,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         return false;
       }
     }
-  }
-
-  /** The producer errors after which the only option is to close it. */
-  static boolean isFatal(RuntimeException e) {
-    return e instanceof ProducerFencedException
-        || e instanceof InvalidProducerEpochException
-        || e instanceof OutOfOrderSequenceException
-        || e instanceof AuthorizationException
-        || e instanceof UnsupportedVersionException;
   }
 
   private void rebuild(String reason) {
@@ -758,9 +675,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
                 producer.send(
                     new ProducerRecord<>(
                         outcomes, o.fingerprint(), serializer.serialize(outcomes, o)));
-                producer.send(
-                    new ProducerRecord<>(
-                        journalTopic, r.run.partition(), o.taskId(), (byte[]) null));
+                producer.send(journal.tombstone(r.run.partition(), o.taskId()));
               }
             },
             Map.of());
@@ -807,17 +722,13 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               () -> {
                 for (Running r : unfinished) {
                   producer.send(
-                      journalRecord(
+                      journal.handOver(
                           r.run.partition(),
-                          new JournalEntry(
-                              r.run.task(),
-                              r.run.mayHaveReachedPlatform(),
-                              holder(),
-                              now,
-                              r.run.firstAttemptAt() == null
-                                  ? null
-                                  : r.run.firstAttemptAt().toEpochMilli(),
-                              r.exclusive())));
+                          r.run.task(),
+                          r.run.mayHaveReachedPlatform(),
+                          now,
+                          r.run.firstAttemptAt(),
+                          r.exclusive()));
                 }
               },
               Map.of());
@@ -846,51 +757,20 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         // Fetches the committed offset with require_stable: waits out a pending transaction
         // that journals and commits offsets for this partition.
         committed.put(tp, new OffsetAndMetadata(consumer.position(tp)));
-        journalPartitions.add(new TopicPartition(journalTopic, tp.partition()));
+        journalPartitions.add(journal.partition(tp.partition()));
       }
     }
     if (journalPartitions.isEmpty()) {
       neverCalled.clear();
       return;
     }
-    Map<String, ConsumerRecord<String, byte[]>> open = new HashMap<>();
-    try (Consumer<String, byte[]> reader = journalReaders.get()) {
-      reader.assign(journalPartitions);
-      reader.seekToBeginning(journalPartitions);
-      Map<TopicPartition, Long> end = reader.endOffsets(journalPartitions);
-      long deadline = System.nanoTime() + JOURNAL_READ_TIMEOUT.toNanos();
-      while (journalPartitions.stream().anyMatch(p -> reader.position(p) < end.get(p))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "could not read journal partitions " + journalPartitions + " to their end");
-        }
-        for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
-          if (r.value() == null) {
-            open.remove(r.key());
-          } else {
-            open.put(r.key(), r);
-          }
-        }
-      }
-    }
+    List<Journal.Open> open = journal.readOpen(journalPartitions);
     // Every call an earlier owner may still make ends by then (see the lease above).
     Instant previousOwnerDone = clock.instant().plus(LEASE).plus(callTimeout);
     int resumed = 0;
     int waiting = 0;
-    for (ConsumerRecord<String, byte[]> r : open.values()) {
-      JournalEntry entry;
-      try {
-        entry = Json.read(r.value(), JournalEntry.class);
-      } catch (RuntimeException e) {
-        log.error(
-            "journal entry {} at {}-{}@{} is unreadable and is skipped: {}",
-            r.key(),
-            r.topic(),
-            r.partition(),
-            r.offset(),
-            e.getMessage());
-        continue;
-      }
+    for (Journal.Open o : open) {
+      JournalEntry entry = o.entry();
       if (active.containsKey(entry.task().taskId())) {
         continue;
       }
@@ -908,7 +788,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           new Running(
               newRun(
                   entry.task(),
-                  r.partition(),
+                  o.partition(),
                   reached,
                   first == null ? null : Instant.ofEpochMilli(first)),
               notBefore));
@@ -934,14 +814,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
     }
-  }
-
-  private ProducerRecord<String, byte[]> journalRecord(int partition, JournalEntry entry) {
-    return new ProducerRecord<>(journalTopic, partition, entry.task().taskId(), Json.write(entry));
-  }
-
-  private String holder() {
-    return config.transactionalId();
   }
 
   private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
@@ -1101,8 +973,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       }
       AccountAccess access;
       try {
-        access = access(task);
-      } catch (NoAccess e) {
+        access = taskAccess.resolve(task);
+      } catch (TaskAccess.NoAccess e) {
         finish(
             run.mayHaveReachedPlatform()
                 ? TargetOutcome.unknown(
@@ -1203,53 +1075,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               ? " " + o.postId()
               : " " + o.error().code() + " (" + o.error().message() + ")");
       finished.add(this);
-    }
-  }
-
-  /** Why a task's account cannot be acted for now; the message names the account or reference. */
-  private static final class NoAccess extends Exception {
-    final String code;
-
-    NoAccess(String code, String message) {
-      super(message, null, false, false);
-      this.code = code;
-    }
-  }
-
-  /** The account of {@code task} with its secret, as of now. */
-  private AccountAccess access(PublishTask task) throws NoAccess {
-    Account account = accounts.apply(task.accountId()).orElse(null);
-    // An account that now belongs to another principal reads exactly like a removed one, as in
-    // the ledger: the task's principal learns nothing about the other tenant.
-    if (account == null
-        || !account.platform().equals(config.platform().wireName())
-        || !account.principal().equals(task.principal())) {
-      throw new NoAccess(
-          ErrorCodes.ACCOUNT_NOT_FOUND,
-          "account "
-              + task.accountId()
-              + " is not a "
-              + config.platform().wireName()
-              + " account of this principal any more (removed, reassigned or changed since the"
-              + " task was made); nothing was sent");
-    }
-    if (account.status() == Account.Status.disconnected) {
-      throw new NoAccess(
-          ErrorCodes.ACCOUNT_DISCONNECTED, "account " + task.accountId() + " is disconnected");
-    }
-    if (!connector.needsCredentials()) {
-      return new AccountAccess(account, null);
-    }
-    if (account.credentials() == null) {
-      throw new NoAccess(
-          ErrorCodes.ACCOUNT_DISCONNECTED,
-          "account " + task.accountId() + " has no credentials reference");
-    }
-    try {
-      return new AccountAccess(account, credentials.resolve(account.credentials()));
-    } catch (Credentials.UnavailableException e) {
-      throw new NoAccess(
-          ErrorCodes.ACCOUNT_DISCONNECTED, "account " + task.accountId() + ": " + e.getMessage());
     }
   }
 

@@ -1,37 +1,121 @@
 package dev.letmepost.wire;
 
-import java.text.BreakIterator;
+import dev.letmepost.wire.PlatformCapabilities.Counting;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A social platform the product publishes to, with the text limit the ledger checks before fanning
- * a target out.
+ * A social platform the product publishes to, with its {@link PlatformCapabilities}: the text limit
+ * and the media and first-comment rules the ledger checks before fanning a target out.
  *
  * <p>Each platform has its own producer topic {@code <prefix>publish.<name>}. Text length is
  * measured the way the platform measures it: code points for most, graphemes for Bluesky, the
  * weighted count of twitter-text for X.
  */
 public enum Platform {
-  TWITTER("twitter", 280, Counting.TWITTER_WEIGHTED),
-  LINKEDIN("linkedin", 3000, Counting.CODE_POINTS),
-  BLUESKY("bluesky", 300, Counting.GRAPHEMES),
-  MASTODON("mastodon", 500, Counting.CODE_POINTS),
-  THREADS("threads", 500, Counting.CODE_POINTS),
-  TELEGRAM("telegram", 4096, Counting.CODE_POINTS),
-  DISCORD("discord", 2000, Counting.CODE_POINTS),
-  SLACK("slack", 3000, Counting.CODE_POINTS),
-  SANDBOX("sandbox", 10_000, Counting.CODE_POINTS);
+  TWITTER(
+      "twitter",
+      new PlatformCapabilities(
+          280,
+          Counting.TWITTER_WEIGHTED,
+          4,
+          false,
+          false,
+          "the x connector posts text only (media needs the upload endpoint first)",
+          "the x connector does not post replies")),
+  LINKEDIN(
+      "linkedin",
+      new PlatformCapabilities(
+          3000,
+          Counting.CODE_POINTS,
+          20,
+          false,
+          false,
+          "the linkedin connector posts text only (media needs an upload through the Images API"
+              + " first)",
+          "the linkedin connector does not post comments")),
+  BLUESKY(
+      "bluesky",
+      new PlatformCapabilities(
+          300,
+          Counting.GRAPHEMES,
+          4,
+          false,
+          false,
+          "Bluesky takes images only as uploaded blobs (com.atproto.repo.uploadBlob), which this"
+              + " connector does not make; nothing was posted",
+          "this Bluesky connector does not post a first comment (a reply record); nothing was"
+              + " posted")),
+  MASTODON(
+      "mastodon",
+      new PlatformCapabilities(
+          500,
+          Counting.CODE_POINTS,
+          4,
+          false,
+          false,
+          "Mastodon takes media only as uploads (POST /api/v2/media), which this connector does"
+              + " not make; nothing was posted",
+          "this Mastodon connector does not post a first comment (a reply); nothing was posted")),
+  THREADS(
+      "threads",
+      new PlatformCapabilities(
+          500,
+          Counting.CODE_POINTS,
+          1,
+          true,
+          false,
+          "the Threads connector posts at most one image (no carousels)",
+          "the Threads connector does not post replies")),
+  TELEGRAM(
+      "telegram",
+      new PlatformCapabilities(
+          4096,
+          Counting.CODE_POINTS,
+          1,
+          true,
+          false,
+          "the Telegram connector sends at most one photo (no albums)",
+          "the Telegram connector sends one message only")),
+  DISCORD(
+      "discord",
+      new PlatformCapabilities(
+          2000,
+          Counting.CODE_POINTS,
+          10,
+          true,
+          false,
+          "a Discord message takes at most 10 image embeds",
+          "a Discord webhook cannot post a reply to its own message")),
+  SLACK(
+      "slack",
+      new PlatformCapabilities(
+          3000,
+          Counting.CODE_POINTS,
+          49,
+          true,
+          false,
+          "a Slack message takes at most 49 image blocks besides its text (50 blocks, one kept for"
+              + " the text)",
+          "a Slack incoming webhook cannot reply to its own message")),
+  SANDBOX(
+      "sandbox",
+      new PlatformCapabilities(
+          10_000,
+          Counting.CODE_POINTS,
+          10,
+          true,
+          true,
+          "the sandbox takes at most 10 media",
+          null));
 
   private final String wireName;
-  private final int textLimit;
-  private final Counting counting;
+  private final PlatformCapabilities capabilities;
 
-  Platform(String wireName, int textLimit, Counting counting) {
+  Platform(String wireName, PlatformCapabilities capabilities) {
     this.wireName = wireName;
-    this.textLimit = textLimit;
-    this.counting = counting;
+    this.capabilities = capabilities;
   }
 
   /** The name used on the wire, in topic names and in the envelope. */
@@ -39,13 +123,18 @@ public enum Platform {
     return wireName;
   }
 
+  /** What this platform can take: text limit and counting, media, first comment. */
+  public PlatformCapabilities capabilities() {
+    return capabilities;
+  }
+
   public int textLimit() {
-    return textLimit;
+    return capabilities.textLimit();
   }
 
   /** The length of {@code text} as this platform counts it. */
   public int length(String text) {
-    return counting.length(text);
+    return capabilities.length(text);
   }
 
   /** Looks a platform up by its wire name; {@code x} is accepted for twitter. */
@@ -58,63 +147,5 @@ public enum Platform {
       return Optional.of(TWITTER);
     }
     return Arrays.stream(values()).filter(p -> p.wireName.equals(n)).findFirst();
-  }
-
-  private enum Counting {
-    CODE_POINTS {
-      @Override
-      int length(String text) {
-        return text.codePointCount(0, text.length());
-      }
-    },
-    GRAPHEMES {
-      @Override
-      int length(String text) {
-        BreakIterator it = BreakIterator.getCharacterInstance(Locale.ROOT);
-        it.setText(text);
-        int count = 0;
-        while (it.next() != BreakIterator.DONE) {
-          count++;
-        }
-        return count;
-      }
-    },
-    /**
-     * twitter-text v3 weighting: code points in the Latin and general punctuation ranges weigh 1,
-     * everything else (CJK, emoji) weighs 2; each URL counts as 23.
-     */
-    TWITTER_WEIGHTED {
-      @Override
-      int length(String text) {
-        java.util.regex.Matcher urls = URL.matcher(text);
-        int weight = 0;
-        int from = 0;
-        while (urls.find()) {
-          weight += weigh(text, from, urls.start()) + 23;
-          from = urls.end();
-        }
-        return weight + weigh(text, from, text.length());
-      }
-
-      private int weigh(String text, int from, int to) {
-        int weight = 0;
-        for (int i = from; i < to; ) {
-          int cp = text.codePointAt(i);
-          boolean light =
-              cp <= 4351
-                  || (cp >= 8192 && cp <= 8205)
-                  || (cp >= 8208 && cp <= 8223)
-                  || (cp >= 8242 && cp <= 8247);
-          weight += light ? 1 : 2;
-          i += Character.charCount(cp);
-        }
-        return weight;
-      }
-    };
-
-    private static final java.util.regex.Pattern URL =
-        java.util.regex.Pattern.compile("https?://[^\\s]+");
-
-    abstract int length(String text);
   }
 }

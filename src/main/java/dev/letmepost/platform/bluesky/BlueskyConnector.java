@@ -1,6 +1,8 @@
 package dev.letmepost.platform.bluesky;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.platform.bluesky.SessionCache.Opened;
+import dev.letmepost.platform.bluesky.SessionCache.Session;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
@@ -25,8 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
 /**
@@ -89,8 +89,7 @@ public final class BlueskyConnector implements Connector {
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final PlatformHttp http;
-  private final ConcurrentMap<String, Session> sessions = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Object> sessionLocks = new ConcurrentHashMap<>();
+  private final SessionCache sessions = new SessionCache();
 
   public BlueskyConnector(PlatformHttp http) {
     this.http = Objects.requireNonNull(http, "http");
@@ -130,24 +129,9 @@ public final class BlueskyConnector implements Connector {
   }
 
   private static Optional<CallResult> unsendable(PublishTask task, AccountAccess account) {
-    if (!task.media().isEmpty()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "Bluesky takes images only as uploaded blobs (com.atproto.repo.uploadBlob), which"
-                  + " this connector does not make; task "
-                  + task.taskId()
-                  + " has "
-                  + task.media().size()
-                  + " media URL(s); nothing was posted"));
-    }
-    if (task.firstComment() != null) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "this Bluesky connector does not post a first comment (a reply record); task "
-                  + task.taskId()
-                  + " has one; nothing was posted"));
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.BLUESKY, task);
+    if (unsupported.isPresent()) {
+      return Optional.of(unsupported.get());
     }
     if (task.text() == null || task.text().isBlank()) {
       return Optional.of(
@@ -409,20 +393,13 @@ public final class BlueskyConnector implements Connector {
 
   /** The account's cached session unless it is {@code stale}, else a new one. */
   private Opened session(Call call, Session stale) {
-    String accountId = call.account.account().accountId();
-    synchronized (sessionLocks.computeIfAbsent(accountId, id -> new Object())) {
-      Session cached = sessions.get(accountId);
-      if (cached != null && cached != stale && cached.endpoint().equals(call.endpoint)) {
-        call.sensitive(cached);
-        return new Opened(cached, false, null);
-      }
-      sessions.remove(accountId);
-      Opened opened = createSession(call);
-      if (opened.session() != null) {
-        sessions.put(accountId, opened.session());
-      }
-      return opened;
+    Opened opened =
+        sessions.session(
+            call.account.account().accountId(), call.endpoint, stale, () -> createSession(call));
+    if (opened.session() != null && !opened.fresh()) {
+      call.sensitive(opened.session());
     }
+    return opened;
   }
 
   private Opened createSession(Call call) {
@@ -533,35 +510,19 @@ public final class BlueskyConnector implements Connector {
   }
 
   private static String codeOf(CallResult result) {
-    if (result instanceof CallResult.NotSent r) {
-      return r.code();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.code();
-    }
-    if (result instanceof CallResult.Failed r) {
-      return r.code();
-    }
-    return ErrorCodes.PLATFORM_UNAVAILABLE;
+    return result.code() != null ? result.code() : ErrorCodes.PLATFORM_UNAVAILABLE;
   }
 
+  /** {@code code: message}, or {@code absent: message} and {@code unknown: message}. */
   private static String describe(CallResult result) {
-    if (result instanceof CallResult.NotSent r) {
-      return r.code() + ": " + r.message();
+    if (result.message() == null) {
+      return String.valueOf(result);
     }
-    if (result instanceof CallResult.Unclear r) {
-      return r.code() + ": " + r.message();
-    }
-    if (result instanceof CallResult.Failed r) {
-      return r.code() + ": " + r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return "absent: " + r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return "unknown: " + r.message();
-    }
-    return String.valueOf(result);
+    String label =
+        result.code() != null
+            ? result.code()
+            : result.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    return label + ": " + result.message();
   }
 
   private static String text(JsonNode json, String field) {
@@ -570,22 +531,6 @@ public final class BlueskyConnector implements Connector {
     }
     JsonNode value = json.get(field);
     return value != null && value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
-  }
-
-  /** A session's tokens; its toString shows only the DID. */
-  private record Session(
-      URI endpoint, String did, String handle, String accessJwt, String refreshJwt) {
-    @Override
-    public String toString() {
-      return "Session[" + did + " at " + endpoint + "]";
-    }
-  }
-
-  /** A session, and whether this call opened it; or why none could be opened. */
-  private record Opened(Session session, boolean fresh, CallResult failure) {
-    static Opened failed(CallResult failure) {
-      return new Opened(null, false, failure);
-    }
   }
 
   /** An answer to an authenticated request and the session it used; or why none was sent. */

@@ -60,9 +60,6 @@ public final class DiscordConnector implements Connector {
    * is what a lost answer lost. So reconcile stays the SPI's default: unknown.
    */
 
-  /** The most embeds one Discord message takes. */
-  static final int MAX_EMBEDS = 10;
-
   private static final String FORM_ERROR_TOO_LONG = "BASE_TYPE_MAX_LENGTH";
 
   /** The webhook URL's path words that are not secret. */
@@ -81,23 +78,9 @@ public final class DiscordConnector implements Connector {
 
   @Override
   public CallResult publish(PublishTask task, AccountAccess account) {
-    if (task.firstComment() != null && !task.firstComment().isBlank()) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has a first comment; a Discord webhook cannot post a reply to its own message");
-    }
-    if (task.media().size() > MAX_EMBEDS) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has "
-              + task.media().size()
-              + " media; a Discord message takes at most "
-              + MAX_EMBEDS
-              + " image embeds");
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(platform(), task);
+    if (unsupported.isPresent()) {
+      return unsupported.get();
     }
     WebhookUrl.FromAccount fromAccount =
         WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Discord webhook URL");

@@ -159,24 +159,9 @@ public final class LinkedInConnector implements Connector {
   }
 
   private Optional<CallResult.Failed> refuseBeforeSending(PublishTask task, AccountAccess account) {
-    if (!task.media().isEmpty()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "task "
-                  + task.taskId()
-                  + " has "
-                  + task.media().size()
-                  + " media item(s); the linkedin connector posts text only (media needs an"
-                  + " upload through the Images API first)"));
-    }
-    if (task.firstComment() != null && !task.firstComment().isBlank()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "task "
-                  + task.taskId()
-                  + " has a firstComment; the linkedin connector does not post comments"));
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(platform(), task);
+    if (unsupported.isPresent()) {
+      return unsupported;
     }
     String author = account.account().handle();
     if (author == null || !AUTHOR.matcher(author).matches()) {

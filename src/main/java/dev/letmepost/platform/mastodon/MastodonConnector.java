@@ -132,24 +132,9 @@ public final class MastodonConnector implements Connector {
   }
 
   private static Optional<CallResult> unsendable(PublishTask task) {
-    if (!task.media().isEmpty()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "Mastodon takes media only as uploads (POST /api/v2/media), which this connector does"
-                  + " not make; task "
-                  + task.taskId()
-                  + " has "
-                  + task.media().size()
-                  + " media URL(s); nothing was posted"));
-    }
-    if (task.firstComment() != null) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "this Mastodon connector does not post a first comment (a reply); task "
-                  + task.taskId()
-                  + " has one; nothing was posted"));
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.MASTODON, task);
+    if (unsupported.isPresent()) {
+      return Optional.of(unsupported.get());
     }
     if (task.text() == null || task.text().isBlank()) {
       return Optional.of(

@@ -132,10 +132,25 @@ public final class SandboxServer implements AutoCloseable {
   private final LongAdder injectedErrors = new LongAdder();
   private final LongAdder injectedRateLimits = new LongAdder();
   private final LongAdder hangups = new LongAdder();
+  private final Sleeper sleeper;
+
+  /** How the server waits out the injected latency; tests record the delays instead. */
+  @FunctionalInterface
+  interface Sleeper {
+    void sleep(Duration latency) throws InterruptedException;
+
+    /** Sleeps on the request's thread. */
+    Sleeper THREAD = latency -> Thread.sleep(latency.toMillis(), latency.toNanosPart() % 1_000_000);
+  }
 
   private SandboxServer(
-      SandboxPlatform platform, HttpServer server, ExecutorService executor, Faults faults) {
+      SandboxPlatform platform,
+      HttpServer server,
+      ExecutorService executor,
+      Faults faults,
+      Sleeper sleeper) {
     this.platform = platform;
+    this.sleeper = sleeper;
     this.server = server;
     this.executor = executor;
     this.faults = new AtomicReference<>(FaultState.of(faults));
@@ -149,6 +164,15 @@ public final class SandboxServer implements AutoCloseable {
    */
   public static SandboxServer start(
       SandboxPlatform platform, String host, int port, Faults faults) {
+    return start(platform, host, port, faults, Sleeper.THREAD);
+  }
+
+  /**
+   * {@link #start(SandboxPlatform, String, int, Faults)} waiting out latency with {@code sleeper}.
+   */
+  static SandboxServer start(
+      SandboxPlatform platform, String host, int port, Faults faults, Sleeper sleeper) {
+    Objects.requireNonNull(sleeper, "sleeper");
     Objects.requireNonNull(platform, "platform");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(faults, "faults");
@@ -170,7 +194,7 @@ public final class SandboxServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    SandboxServer sandbox = new SandboxServer(platform, server, executor, faults);
+    SandboxServer sandbox = new SandboxServer(platform, server, executor, faults, sleeper);
     server.createContext("/", sandbox::handle);
     server.setExecutor(executor);
     server.start();
@@ -517,12 +541,12 @@ public final class SandboxServer implements AutoCloseable {
   }
 
   /** Sleeps {@code latency}; an interrupt (the server closing) ends the request unanswered. */
-  private static void delay(Duration latency) {
+  private void delay(Duration latency) {
     if (latency.isZero()) {
       return;
     }
     try {
-      Thread.sleep(latency.toMillis(), latency.toNanosPart() % 1_000_000);
+      sleeper.sleep(latency);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while delaying the answer", e);

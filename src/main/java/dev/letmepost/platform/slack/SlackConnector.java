@@ -53,12 +53,6 @@ public final class SlackConnector implements Connector {
    * the SPI's default, unknown.
    */
 
-  /** The most blocks a Slack message takes. */
-  static final int MAX_BLOCKS = 50;
-
-  /** Image blocks one task may send: one block is kept for the text. */
-  static final int MAX_IMAGES = MAX_BLOCKS - 1;
-
   private static final Set<String> WEBHOOK_GONE =
       Set.of(
           "no_service",
@@ -85,23 +79,9 @@ public final class SlackConnector implements Connector {
 
   @Override
   public CallResult publish(PublishTask task, AccountAccess account) {
-    if (task.firstComment() != null && !task.firstComment().isBlank()) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has a first comment; a Slack incoming webhook cannot reply to its own message");
-    }
-    if (task.media().size() > MAX_IMAGES) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has "
-              + task.media().size()
-              + " media; a Slack message takes at most "
-              + MAX_IMAGES
-              + " image blocks besides its text");
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(platform(), task);
+    if (unsupported.isPresent()) {
+      return unsupported.get();
     }
     WebhookUrl.FromAccount fromAccount =
         WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Slack incoming-webhook URL");

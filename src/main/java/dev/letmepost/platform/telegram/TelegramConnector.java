@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -198,21 +199,9 @@ public final class TelegramConnector implements Connector {
   }
 
   private static CallResult refuseUnsupported(PublishTask task) {
-    if (task.firstComment() != null && !task.firstComment().isBlank()) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has a first comment; the Telegram connector sends one message only");
-    }
-    if (task.media().size() > 1) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has "
-              + task.media().size()
-              + " media; the Telegram connector sends at most one photo (no albums)");
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.TELEGRAM, task);
+    if (unsupported.isPresent()) {
+      return unsupported.get();
     }
     if (task.media().size() == 1
         && (task.media().get(0).url() == null || task.media().get(0).url().isBlank())) {

@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -70,7 +71,6 @@ public final class ThreadsConnector implements Connector {
   /** Threads' public API, as the docs give it. */
   public static final String DEFAULT_ENDPOINT = "https://graph.threads.net/v1.0";
 
-  private static final int TEXT_LIMIT = 500;
   private static final Pattern USER_ID = Pattern.compile("[0-9]+|me");
   private static final Pattern CONTAINER_ID = Pattern.compile("[0-9A-Za-z_]+");
   private static final Set<Integer> RATE_LIMIT_CODES = Set.of(4, 17, 32, 613);
@@ -145,9 +145,7 @@ public final class ThreadsConnector implements Connector {
     } catch (CallFailure e) {
       return new CallResult.NotSent(
           ErrorCodes.PLATFORM_UNAVAILABLE,
-          scrub(
-              messageOf(e.result()) + "; a media container publishes nothing, so no post exists",
-              token),
+          scrub(e.getMessage() + "; a media container publishes nothing, so no post exists", token),
           retryAfterOf(e.result()));
     }
     String containerId = idOf(created);
@@ -200,7 +198,7 @@ public final class ThreadsConnector implements Connector {
     } catch (CallFailure e) {
       return new CallResult.NotSent(
           ErrorCodes.PLATFORM_UNAVAILABLE,
-          messageOf(e.result()) + "; nothing was published",
+          e.getMessage() + "; nothing was published",
           retryAfterOf(e.result()));
     }
     JsonNode body = PlatformHttp.json(answer.body());
@@ -227,21 +225,9 @@ public final class ThreadsConnector implements Connector {
   }
 
   private static CallResult refuseUnsupported(PublishTask task) {
-    if (task.firstComment() != null && !task.firstComment().isBlank()) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has a first comment; the Threads connector does not post replies");
-    }
-    if (task.media().size() > 1) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has "
-              + task.media().size()
-              + " media; the Threads connector posts at most one image (no carousels)");
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.THREADS, task);
+    if (unsupported.isPresent()) {
+      return unsupported.get();
     }
     if (task.media().size() == 1
         && (task.media().get(0).url() == null || task.media().get(0).url().isBlank())) {
@@ -255,7 +241,8 @@ public final class ThreadsConnector implements Connector {
           ErrorCodes.REJECTED_BY_PLATFORM,
           "task " + task.taskId() + " has neither text nor media; Threads needs one");
     }
-    if (!noText && task.text().codePointCount(0, task.text().length()) > TEXT_LIMIT) {
+    if (!noText
+        && task.text().codePointCount(0, task.text().length()) > Platform.THREADS.textLimit()) {
       return new CallResult.Failed(
           ErrorCodes.TEXT_TOO_LONG,
           "task "
@@ -263,7 +250,7 @@ public final class ThreadsConnector implements Connector {
               + " has "
               + task.text().codePointCount(0, task.text().length())
               + " characters; Threads takes at most "
-              + TEXT_LIMIT);
+              + Platform.THREADS.textLimit());
     }
     return null;
   }
@@ -357,16 +344,6 @@ public final class ThreadsConnector implements Connector {
 
   private static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
-  }
-
-  private static String messageOf(CallResult result) {
-    if (result instanceof CallResult.NotSent r) {
-      return r.code() + ": " + r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.code() + ": " + r.message();
-    }
-    return String.valueOf(result);
   }
 
   private static java.time.Duration retryAfterOf(CallResult result) {

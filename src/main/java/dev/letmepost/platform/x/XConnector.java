@@ -82,20 +82,9 @@ public final class XConnector implements Connector {
 
   @Override
   public CallResult publish(PublishTask task, AccountAccess account) {
-    if (!task.media().isEmpty()) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has "
-              + task.media().size()
-              + " media item(s); the x connector posts text only (media needs the upload"
-              + " endpoint first)");
-    }
-    if (task.firstComment() != null && !task.firstComment().isBlank()) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task " + task.taskId() + " has a firstComment; the x connector does not post replies");
+    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(platform(), task);
+    if (unsupported.isPresent()) {
+      return unsupported.get();
     }
     URI uri = URI.create(account.endpoint(DEFAULT_ENDPOINT) + "/2/tweets");
     String text = task.text() == null ? "" : task.text();

@@ -1,5 +1,6 @@
 package dev.letmepost.platform.bluesky;
 
+import static dev.letmepost.platform.ConnectorTestKit.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -7,12 +8,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
-import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.PublishTask;
 import java.io.IOException;
@@ -617,30 +618,11 @@ class BlueskyConnectorTest {
     for (MockResponse response : responses) {
       server.enqueue(response);
     }
-    return message(call.get());
+    return call.get().message();
   }
 
   private BlueskyConnector fresh() {
     return new BlueskyConnector(http(Duration.ofSeconds(2)));
-  }
-
-  private static String message(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return r.message();
-    }
-    throw new AssertionError("expected a failure, got " + result);
   }
 
   // ---- fixtures ----
@@ -743,13 +725,6 @@ class BlueskyConnectorTest {
     return PlatformHttp.create(Duration.ofMillis(500), requestTimeout, CLOCK);
   }
 
-  private static MockResponse json(int status, String body) {
-    return new MockResponse()
-        .setResponseCode(status)
-        .setHeader("Content-Type", "application/json; charset=utf-8")
-        .setBody(body);
-  }
-
   private static AccountAccess accessTo(String endpoint) {
     Account account =
         new Account(
@@ -761,7 +736,7 @@ class BlueskyConnectorTest {
             "env:X",
             false,
             endpoint);
-    return new AccountAccess(account, new Secret("env:X", PASSWORD));
+    return ConnectorTestKit.access(account, PASSWORD);
   }
 
   private static PublishTask task() {
@@ -770,19 +745,12 @@ class BlueskyConnectorTest {
 
   private static PublishTask task(
       String key, Instant recordedAt, List<PublishTask.Media> media, String firstComment) {
-    return new PublishTask(
-        "t_1",
-        "batch_1",
-        "fp_1",
-        recordedAt.toEpochMilli(),
-        0,
-        "acc_b",
-        "key_alice",
-        "bluesky",
-        key,
-        TEXT,
-        media,
-        firstComment,
-        NOW.plusSeconds(3600).toEpochMilli());
+    return ConnectorTestKit.task("bluesky", "acc_b")
+        .key(key)
+        .text(TEXT)
+        .media(media)
+        .firstComment(firstComment)
+        .at(recordedAt.toEpochMilli(), NOW.plusSeconds(3600).toEpochMilli())
+        .build();
   }
 }

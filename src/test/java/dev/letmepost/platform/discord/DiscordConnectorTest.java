@@ -1,16 +1,17 @@
 package dev.letmepost.platform.discord;
 
+import static dev.letmepost.platform.ConnectorTestKit.body;
+import static dev.letmepost.platform.ConnectorTestKit.json;
+import static dev.letmepost.platform.ConnectorTestKit.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
-import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.PublishTask.Media;
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.Test;
 class DiscordConnectorTest {
   private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final String HOOK_ID = "1180434717923672085";
   private static final String TOKEN =
@@ -360,15 +360,17 @@ class DiscordConnectorTest {
     List<String> messages = new ArrayList<>();
     for (int i = 0; i < answers.size(); i++) {
       try {
-        messages.add(message(connector.publish(task("hi", List.of(), null), access(webhookUrl))));
+        messages.add(
+            (connector.publish(task("hi", List.of(), null), access(webhookUrl))).message());
       } catch (CallFailure failure) {
         messages.add(failure.getMessage());
-        messages.add(message(failure.result()));
+        messages.add(failure.result().message());
       }
     }
-    messages.add(message(connector.publish(task("hi", List.of(), "c"), access(webhookUrl))));
-    messages.add(message(connector.publish(task("hi", List.of(), null), access("x" + webhookUrl))));
-    messages.add(message(connector.reconcile(task("hi", List.of(), null), access(webhookUrl))));
+    messages.add((connector.publish(task("hi", List.of(), "c"), access(webhookUrl))).message());
+    messages.add(
+        (connector.publish(task("hi", List.of(), null), access("x" + webhookUrl))).message());
+    messages.add((connector.reconcile(task("hi", List.of(), null), access(webhookUrl))).message());
 
     assertThat(server.getRequestCount()).isEqualTo(answers.size());
     assertThat(messages).hasSize(answers.size() + 4);
@@ -403,52 +405,15 @@ class DiscordConnectorTest {
         + "}";
   }
 
-  private static MockResponse json(int status, String body) {
-    return new MockResponse()
-        .setResponseCode(status)
-        .setHeader("Content-Type", "application/json")
-        .setBody(body);
-  }
-
-  private static JsonNode body(RecordedRequest request) throws IOException {
-    return JSON.readTree(request.getBody().readUtf8());
-  }
-
-  private static JsonNode tree(String json) throws IOException {
-    return JSON.readTree(json);
-  }
-
-  private static String message(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    return String.valueOf(result);
-  }
-
   private static PublishTask task(String text, List<Media> media, String firstComment) {
-    return new PublishTask(
-        "task-1",
-        "batch-1",
-        "9f2c4e",
-        NOW.toEpochMilli(),
-        0,
-        "acct-discord",
-        "key_alice",
-        "discord",
-        "idem-task-1",
-        text,
-        media,
-        firstComment,
-        NOW.plusSeconds(600).toEpochMilli());
+    return ConnectorTestKit.task("discord", "acct-discord")
+        .ids("task-1", "batch-1", "9f2c4e")
+        .key("idem-task-1")
+        .text(text)
+        .media(media)
+        .firstComment(firstComment)
+        .at(NOW.toEpochMilli(), NOW.plusSeconds(600).toEpochMilli())
+        .build();
   }
 
   private static AccountAccess access(String webhookUrl) {
@@ -462,6 +427,6 @@ class DiscordConnectorTest {
             REFERENCE,
             false,
             null);
-    return new AccountAccess(account, new Secret(REFERENCE, webhookUrl));
+    return ConnectorTestKit.access(account, webhookUrl);
   }
 }

@@ -1,16 +1,17 @@
 package dev.letmepost.platform.mastodon;
 
+import static dev.letmepost.platform.ConnectorTestKit.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
-import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.PublishTask;
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
 import okhttp3.mockwebserver.SocketPolicy;
@@ -432,11 +432,11 @@ class MastodonConnectorTest {
     List<String> messages = new ArrayList<>();
     for (int status : statuses) {
       server.enqueue(json(status, status == 200 ? "Bearer " + TOKEN : echo));
-      messages.add(message(connector.publish(task(), access)));
+      messages.add((connector.publish(task(), access)).message());
     }
     for (int status : statuses) {
       server.enqueue(json(status, status == 200 ? "Bearer " + TOKEN : echo));
-      messages.add(message(connector.reconcile(task(), access)));
+      messages.add((connector.reconcile(task(), access)).message());
     }
     MastodonConnector impatient =
         new MastodonConnector(
@@ -446,7 +446,8 @@ class MastodonConnectorTest {
         catchThrowableOfType(CallFailure.class, () -> impatient.publish(task(), access))
             .getMessage());
     messages.add(
-        message(connector.reconcile(task(KEY, NOW.minusSeconds(7200), List.of(), null), access)));
+        (connector.reconcile(task(KEY, NOW.minusSeconds(7200), List.of(), null), access))
+            .message());
 
     assertThat(messages)
         .hasSize(2 * statuses.length + 2)
@@ -456,25 +457,6 @@ class MastodonConnectorTest {
               assertThat(m).doesNotContain(TOKEN);
             });
     assertThat(messages.get(0)).contains("[redacted]");
-  }
-
-  private static String message(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return r.message();
-    }
-    throw new AssertionError("expected a failure, got " + result);
   }
 
   private static void assertStatusPost(RecordedRequest request) throws IOException {
@@ -488,13 +470,6 @@ class MastodonConnectorTest {
     assertThat(body).isEqualTo(MAPPER.createObjectNode().put("status", TEXT));
   }
 
-  private static MockResponse json(int status, String body) {
-    return new MockResponse()
-        .setResponseCode(status)
-        .setHeader("Content-Type", "application/json; charset=utf-8")
-        .setBody(body);
-  }
-
   private static AccountAccess accessTo(String endpoint) {
     Account account =
         new Account(
@@ -506,7 +481,7 @@ class MastodonConnectorTest {
             "env:X",
             false,
             endpoint);
-    return new AccountAccess(account, new Secret("env:X", TOKEN));
+    return ConnectorTestKit.access(account, TOKEN);
   }
 
   private static PublishTask task() {
@@ -515,19 +490,12 @@ class MastodonConnectorTest {
 
   private static PublishTask task(
       String key, Instant recordedAt, List<PublishTask.Media> media, String firstComment) {
-    return new PublishTask(
-        "t_1",
-        "batch_1",
-        "fp_1",
-        recordedAt.toEpochMilli(),
-        0,
-        "acc_m",
-        "key_alice",
-        "mastodon",
-        key,
-        TEXT,
-        media,
-        firstComment,
-        NOW.plusSeconds(3600).toEpochMilli());
+    return ConnectorTestKit.task("mastodon", "acc_m")
+        .key(key)
+        .text(TEXT)
+        .media(media)
+        .firstComment(firstComment)
+        .at(recordedAt.toEpochMilli(), NOW.plusSeconds(3600).toEpochMilli())
+        .build();
   }
 }

@@ -1,16 +1,16 @@
 package dev.letmepost.platform.slack;
 
+import static dev.letmepost.platform.ConnectorTestKit.body;
+import static dev.letmepost.platform.ConnectorTestKit.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
-import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.PublishTask.Media;
@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Test;
 class SlackConnectorTest {
   private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final String TEAM = "T024BE7LD";
   private static final String HOOK = "B06QX1ZK2M4";
@@ -62,7 +61,7 @@ class SlackConnectorTest {
 
   @Test
   void postsTextAndAnswersPublishedWithoutIdOnOk() throws Exception {
-    server.enqueue(text(200, "ok"));
+    server.enqueue(ConnectorTestKit.response(200, "text/html", "ok"));
 
     CallResult result =
         connector.publish(
@@ -80,7 +79,7 @@ class SlackConnectorTest {
 
   @Test
   void postsMediaAsImageBlocksAfterTheTextWithTextAsFallback() throws Exception {
-    server.enqueue(text(200, "ok"));
+    server.enqueue(ConnectorTestKit.response(200, "text/html", "ok"));
 
     CallResult result =
         connector.publish(
@@ -109,7 +108,8 @@ class SlackConnectorTest {
 
   @Test
   void rateLimitIsNotSentWithTheRetryAfterHeader() throws Exception {
-    server.enqueue(text(429, "rate_limited").setHeader("Retry-After", "30"));
+    server.enqueue(
+        ConnectorTestKit.response(429, "text/html", "rate_limited").setHeader("Retry-After", "30"));
 
     CallResult result = connector.publish(task("hi", List.of(), null), access(webhookUrl));
 
@@ -124,7 +124,8 @@ class SlackConnectorTest {
   @Test
   void rateLimitUntilAnHttpDateWaitsFromTheInjectedClock() throws Exception {
     server.enqueue(
-        text(429, "rate_limited").setHeader("Retry-After", "Sun, 01 Mar 2026 12:01:30 GMT"));
+        ConnectorTestKit.response(429, "text/html", "rate_limited")
+            .setHeader("Retry-After", "Sun, 01 Mar 2026 12:01:30 GMT"));
 
     CallResult result = connector.publish(task("hi", List.of(), null), access(webhookUrl));
 
@@ -135,7 +136,7 @@ class SlackConnectorTest {
 
   @Test
   void rollupErrorAfterSendingIsUnclearAndNotRetried() throws Exception {
-    server.enqueue(text(500, "rollup_error"));
+    server.enqueue(ConnectorTestKit.response(500, "text/html", "rollup_error"));
 
     CallResult result = connector.publish(task("hi", List.of(), null), access(webhookUrl));
 
@@ -150,7 +151,8 @@ class SlackConnectorTest {
     SlackConnector impatient =
         new SlackConnector(
             PlatformHttp.create(Duration.ofMillis(500), Duration.ofMillis(300), CLOCK));
-    server.enqueue(text(200, "ok").setHeadersDelay(1, TimeUnit.SECONDS));
+    server.enqueue(
+        ConnectorTestKit.response(200, "text/html", "ok").setHeadersDelay(1, TimeUnit.SECONDS));
 
     assertThatThrownBy(() -> impatient.publish(task("hi", List.of(), null), access(webhookUrl)))
         .isInstanceOfSatisfying(
@@ -165,7 +167,9 @@ class SlackConnectorTest {
 
   @Test
   void okWithAnUnexpectedBodyIsUnclearMalformed() throws Exception {
-    server.enqueue(text(200, "<html><body>Slack is down for maintenance</body></html>"));
+    server.enqueue(
+        ConnectorTestKit.response(
+            200, "text/html", "<html><body>Slack is down for maintenance</body></html>"));
     server.enqueue(new MockResponse().setResponseCode(204));
 
     List<CallResult> results = new ArrayList<>();
@@ -187,14 +191,14 @@ class SlackConnectorTest {
   void revokedWebhookIsAccountDisconnectedQuotingSlacksError() throws Exception {
     List<MockResponse> revoked =
         List.of(
-            text(404, "no_service"),
-            text(404, "no_team"),
-            text(403, "team_disabled"),
-            text(403, "invalid_token"),
-            text(400, "invalid_token"),
-            text(404, "channel_not_found"),
-            text(403, "action_prohibited"),
-            text(401, "Unauthorized"));
+            ConnectorTestKit.response(404, "text/html", "no_service"),
+            ConnectorTestKit.response(404, "text/html", "no_team"),
+            ConnectorTestKit.response(403, "text/html", "team_disabled"),
+            ConnectorTestKit.response(403, "text/html", "invalid_token"),
+            ConnectorTestKit.response(400, "text/html", "invalid_token"),
+            ConnectorTestKit.response(404, "text/html", "channel_not_found"),
+            ConnectorTestKit.response(403, "text/html", "action_prohibited"),
+            ConnectorTestKit.response(401, "text/html", "Unauthorized"));
     revoked.forEach(server::enqueue);
 
     for (String expected :
@@ -221,10 +225,10 @@ class SlackConnectorTest {
   void invalidPayloadAndArchivedChannelAreRejectedByPlatform() throws Exception {
     List<MockResponse> refusals =
         List.of(
-            text(400, "invalid_payload"),
-            text(400, "no_text"),
-            text(400, "too_many_attachments"),
-            text(410, "channel_is_archived"));
+            ConnectorTestKit.response(400, "text/html", "invalid_payload"),
+            ConnectorTestKit.response(400, "text/html", "no_text"),
+            ConnectorTestKit.response(400, "text/html", "too_many_attachments"),
+            ConnectorTestKit.response(410, "text/html", "channel_is_archived"));
     refusals.forEach(server::enqueue);
 
     for (String expected :
@@ -293,32 +297,35 @@ class SlackConnectorTest {
     String echo = "<html>No hook at " + HOOK_PATH + " (" + webhookUrl + ")</html>";
     List<MockResponse> answers =
         List.of(
-            text(429, "rate_limited " + TOKEN).setHeader("Retry-After", "1"),
-            text(404, "no_service"),
-            text(404, echo),
-            text(403, echo),
-            text(400, echo),
-            text(400, "invalid_payload"),
-            text(410, echo),
-            text(500, echo),
-            text(503, echo).setHeader("Retry-After", "5"),
-            text(200, echo),
-            text(302, echo),
+            ConnectorTestKit.response(429, "text/html", "rate_limited " + TOKEN)
+                .setHeader("Retry-After", "1"),
+            ConnectorTestKit.response(404, "text/html", "no_service"),
+            ConnectorTestKit.response(404, "text/html", echo),
+            ConnectorTestKit.response(403, "text/html", echo),
+            ConnectorTestKit.response(400, "text/html", echo),
+            ConnectorTestKit.response(400, "text/html", "invalid_payload"),
+            ConnectorTestKit.response(410, "text/html", echo),
+            ConnectorTestKit.response(500, "text/html", echo),
+            ConnectorTestKit.response(503, "text/html", echo).setHeader("Retry-After", "5"),
+            ConnectorTestKit.response(200, "text/html", echo),
+            ConnectorTestKit.response(302, "text/html", echo),
             new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_AFTER_REQUEST));
     answers.forEach(server::enqueue);
 
     List<String> messages = new ArrayList<>();
     for (int i = 0; i < answers.size(); i++) {
       try {
-        messages.add(message(connector.publish(task("hi", List.of(), null), access(webhookUrl))));
+        messages.add(
+            (connector.publish(task("hi", List.of(), null), access(webhookUrl))).message());
       } catch (CallFailure failure) {
         messages.add(failure.getMessage());
-        messages.add(message(failure.result()));
+        messages.add(failure.result().message());
       }
     }
-    messages.add(message(connector.publish(task("hi", List.of(), "c"), access(webhookUrl))));
-    messages.add(message(connector.publish(task("hi", List.of(), null), access("x" + webhookUrl))));
-    messages.add(message(connector.reconcile(task("hi", List.of(), null), access(webhookUrl))));
+    messages.add((connector.publish(task("hi", List.of(), "c"), access(webhookUrl))).message());
+    messages.add(
+        (connector.publish(task("hi", List.of(), null), access("x" + webhookUrl))).message());
+    messages.add((connector.reconcile(task("hi", List.of(), null), access(webhookUrl))).message());
 
     assertThat(server.getRequestCount()).isEqualTo(answers.size());
     assertThat(messages).hasSize(answers.size() + 4);
@@ -340,53 +347,15 @@ class SlackConnectorTest {
     return request;
   }
 
-  /** An answer the way Slack's webhook endpoint gives it: a plain-text string. */
-  private static MockResponse text(int status, String body) {
-    return new MockResponse()
-        .setResponseCode(status)
-        .setHeader("Content-Type", "text/html")
-        .setBody(body);
-  }
-
-  private static JsonNode body(RecordedRequest request) throws IOException {
-    return JSON.readTree(request.getBody().readUtf8());
-  }
-
-  private static JsonNode tree(String json) throws IOException {
-    return JSON.readTree(json);
-  }
-
-  private static String message(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    return String.valueOf(result);
-  }
-
   private static PublishTask task(String text, List<Media> media, String firstComment) {
-    return new PublishTask(
-        "task-1",
-        "batch-1",
-        "9f2c4e",
-        NOW.toEpochMilli(),
-        0,
-        "acct-slack",
-        "key_alice",
-        "slack",
-        "idem-task-1",
-        text,
-        media,
-        firstComment,
-        NOW.plusSeconds(600).toEpochMilli());
+    return ConnectorTestKit.task("slack", "acct-slack")
+        .ids("task-1", "batch-1", "9f2c4e")
+        .key("idem-task-1")
+        .text(text)
+        .media(media)
+        .firstComment(firstComment)
+        .at(NOW.toEpochMilli(), NOW.plusSeconds(600).toEpochMilli())
+        .build();
   }
 
   private static AccountAccess access(String webhookUrl) {
@@ -400,6 +369,6 @@ class SlackConnectorTest {
             REFERENCE,
             false,
             null);
-    return new AccountAccess(account, new Secret(REFERENCE, webhookUrl));
+    return ConnectorTestKit.access(account, webhookUrl);
   }
 }

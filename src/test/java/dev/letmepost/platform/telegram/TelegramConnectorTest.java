@@ -1,14 +1,15 @@
 package dev.letmepost.platform.telegram;
 
+import static dev.letmepost.platform.ConnectorTestKit.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
-import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.PublishTask;
 import java.io.IOException;
@@ -294,20 +295,12 @@ class TelegramConnectorTest {
   @Test
   void firstCommentIsUnsupportedBeforeAnyRequest() {
     PublishTask withComment =
-        new PublishTask(
-            "t_1",
-            "b_1",
-            "fp",
-            1L,
-            0,
-            "acc_1",
-            "key_alice",
-            "telegram",
-            "pik_1",
-            "hi",
-            List.of(),
-            "more",
-            2L);
+        ConnectorTestKit.task("telegram", "acc_1")
+            .ids("t_1", "b_1", "fp")
+            .text("hi")
+            .firstComment("more")
+            .at(1L, 2L)
+            .build();
 
     CallResult result = connector.publish(withComment, access("@letmepost"));
 
@@ -381,42 +374,16 @@ class TelegramConnectorTest {
     try {
       CallResult result = call.run();
       assertThat(result).isNotInstanceOf(CallResult.Published.class);
-      return messageOf(result);
+      return result.message();
     } catch (CallFailure e) {
-      return e.getMessage() + " | " + messageOf(e.result());
+      return e.getMessage() + " | " + e.result().message();
     }
-  }
-
-  private static String messageOf(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    return String.valueOf(result);
   }
 
   private RecordedRequest take() throws InterruptedException {
     RecordedRequest request = server.takeRequest(2, TimeUnit.SECONDS);
     assertThat(request).as("a request reached the fake Bot API server").isNotNull();
     return request;
-  }
-
-  private static MockResponse json(int status, String body) {
-    return new MockResponse()
-        .setResponseCode(status)
-        .addHeader("Content-Type", "application/json")
-        .setBody(body);
   }
 
   private AccountAccess access(String handle) {
@@ -434,7 +401,7 @@ class TelegramConnectorTest {
             "env:X",
             false,
             server.url("/").toString());
-    return new AccountAccess(account, new Secret("env:X", token));
+    return ConnectorTestKit.access(account, token);
   }
 
   private static PublishTask task(String text) {
@@ -442,19 +409,11 @@ class TelegramConnectorTest {
   }
 
   private static PublishTask task(String text, List<PublishTask.Media> media) {
-    return new PublishTask(
-        "t_1",
-        "b_1",
-        "fp_1",
-        1_772_366_400_000L,
-        0,
-        "acc_1",
-        "key_alice",
-        "telegram",
-        "pik_1",
-        text,
-        media,
-        null,
-        1_772_370_000_000L);
+    return ConnectorTestKit.task("telegram", "acc_1")
+        .ids("t_1", "b_1", "fp_1")
+        .text(text)
+        .media(media)
+        .at(1_772_366_400_000L, 1_772_370_000_000L)
+        .build();
   }
 }

@@ -1,14 +1,15 @@
 package dev.letmepost.platform.threads;
 
+import static dev.letmepost.platform.ConnectorTestKit.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
-import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.PublishTask;
 import java.io.IOException;
@@ -407,20 +408,12 @@ class ThreadsConnectorTest {
   @Test
   void firstCommentIsUnsupportedBeforeAnyRequest() {
     PublishTask withComment =
-        new PublishTask(
-            "t_1",
-            "b_1",
-            "fp",
-            1L,
-            0,
-            "acc_1",
-            "key_alice",
-            "threads",
-            "pik_1",
-            "hi",
-            List.of(),
-            "more",
-            2L);
+        ConnectorTestKit.task("threads", "acc_1")
+            .ids("t_1", "b_1", "fp")
+            .text("hi")
+            .firstComment("more")
+            .at(1L, 2L)
+            .build();
 
     CallResult result = connector.publish(withComment, access(USER_ID));
 
@@ -495,29 +488,10 @@ class ThreadsConnectorTest {
     try {
       CallResult result = call.run();
       assertThat(result).isNotInstanceOf(CallResult.Published.class);
-      return messageOf(result);
+      return result.message();
     } catch (CallFailure e) {
-      return e.getMessage() + " | " + messageOf(e.result());
+      return e.getMessage() + " | " + e.result().message();
     }
-  }
-
-  private static String messageOf(CallResult result) {
-    if (result instanceof CallResult.Failed r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.NotSent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unclear r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Absent r) {
-      return r.message();
-    }
-    if (result instanceof CallResult.Unknown r) {
-      return r.message();
-    }
-    return String.valueOf(result);
   }
 
   private RecordedRequest take() throws InterruptedException {
@@ -528,13 +502,6 @@ class ThreadsConnectorTest {
 
   private static PlatformHttp timingOutHttp() {
     return PlatformHttp.create(Duration.ofMillis(500), Duration.ofMillis(300), CLOCK);
-  }
-
-  private static MockResponse json(int status, String body) {
-    return new MockResponse()
-        .setResponseCode(status)
-        .addHeader("Content-Type", "application/json; charset=UTF-8")
-        .setBody(body);
   }
 
   private AccountAccess access(String handle) {
@@ -548,7 +515,7 @@ class ThreadsConnectorTest {
             "env:X",
             false,
             server.url("/v1.0").toString());
-    return new AccountAccess(account, new Secret("env:X", TOKEN));
+    return ConnectorTestKit.access(account, TOKEN);
   }
 
   private static PublishTask imageTask() {
@@ -560,19 +527,11 @@ class ThreadsConnectorTest {
   }
 
   private static PublishTask task(String text, List<PublishTask.Media> media) {
-    return new PublishTask(
-        "t_1",
-        "b_1",
-        "fp_1",
-        1_772_366_400_000L,
-        0,
-        "acc_1",
-        "key_alice",
-        "threads",
-        "pik_1",
-        text,
-        media,
-        null,
-        1_772_370_000_000L);
+    return ConnectorTestKit.task("threads", "acc_1")
+        .ids("t_1", "b_1", "fp_1")
+        .text(text)
+        .media(media)
+        .at(1_772_366_400_000L, 1_772_370_000_000L)
+        .build();
   }
 }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
-import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -523,7 +523,7 @@ class XConnectorTest {
             "env:X",
             false,
             server.url("/").toString());
-    return new AccountAccess(account, new Secret("env:X", SECRET));
+    return ConnectorTestKit.access(account, SECRET);
   }
 
   private static PublishTask task(String text) {
@@ -531,19 +531,11 @@ class XConnectorTest {
   }
 
   private static PublishTask task(String text, List<PublishTask.Media> media, String firstComment) {
-    return new PublishTask(
-        "t_1",
-        "batch_1",
-        "fp_1",
-        NOW.toEpochMilli(),
-        0,
-        "acc_x",
-        "key_alice",
-        "twitter",
-        "pik_1",
-        text,
-        media,
-        firstComment,
-        NOW.plusSeconds(600).toEpochMilli());
+    return ConnectorTestKit.task("twitter", "acc_x")
+        .text(text)
+        .media(media)
+        .firstComment(firstComment)
+        .at(NOW.toEpochMilli(), NOW.plusSeconds(600).toEpochMilli())
+        .build();
   }
 }
