@@ -1,0 +1,150 @@
+package dev.letmepost;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The package graph of the production code (tests may reach anything: the ITs start the broker, the
+ * CLI and the sandbox). Today's graph, found with {@code jdeps -verbose:package} on target/classes:
+ *
+ * <pre>
+ * wire        -> (nothing)
+ * command     -> wire
+ * http        -> command, wire                (the HTTP side of the contract)
+ * ledger      -> command, http, wire
+ * publish     -> wire                         (the connector SPI: Connector, PlatformHttp, ...)
+ * broker      -> wire
+ * gateway     -> command, http, ledger, wire
+ * platform    -> platform.*, publish, wire    (Connectors, the registry; WebhookUrl)
+ * platform.*  -> publish, wire, platform      (discord and slack use platform.WebhookUrl)
+ * cli         -> broker, gateway, ledger, platform, platform.sandbox, publish, wire
+ * </pre>
+ *
+ * A new edge is a decision: add it to {@link #packageGraph} together with the change that needs it.
+ */
+@AnalyzeClasses(packages = "dev.letmepost", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  private static final String PROJECT = "dev.letmepost..";
+  private static final String CONNECTOR_PACKAGES = "dev.letmepost.platform.*..";
+
+  @ArchTest
+  static final ArchRule wireIsTheBottom =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.letmepost.wire..")
+          .should()
+          .dependOnClassesThat(
+              resideInAPackage(PROJECT).and(resideOutsideOfPackage("dev.letmepost.wire..")))
+          .as("wire (the contract) depends on no other project package");
+
+  @ArchTest
+  static final ArchRule cliIsTheTop =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("dev.letmepost.cli..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("dev.letmepost.cli..")
+          .as("nothing depends on cli");
+
+  @ArchTest
+  static final ArchRule noPackageCycles =
+      slices().matching("dev.letmepost.(*)..").should().beFreeOfCycles();
+
+  @ArchTest
+  static final ArchRule connectorsOnlyThroughTheSpi =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages("dev.letmepost.platform..", "dev.letmepost.cli..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(CONNECTOR_PACKAGES)
+          .as(
+              "a platform.<name> package is reached only through the connector SPI (publish.Connector)"
+                  + " and the registry platform.Connectors; cli alone also starts the sandbox");
+
+  @ArchTest
+  static final ArchRule connectorsAreIndependent =
+      slices()
+          .matching("dev.letmepost.platform.(*)..")
+          .should()
+          .notDependOnEachOther()
+          .as("no platform.<name> package depends on another");
+
+  @ArchTest
+  static final ArchRule theSpiDoesNotKnowItsConnectors =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.letmepost.publish..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("dev.letmepost.platform..")
+          .as("publish (the connector SPI and the workers) depends on no platform package");
+
+  @ArchTest
+  static final ArchRule brokerOnlyForCli =
+      classes()
+          .that()
+          .resideInAPackage("dev.letmepost.broker..")
+          .should()
+          .onlyHaveDependentClassesThat()
+          .resideInAnyPackage("dev.letmepost.broker..", "dev.letmepost.cli..")
+          .as("the embedded broker is used only by cli (and by tests)");
+
+  /** Today's graph, edge for edge; see the class comment. */
+  @ArchTest
+  static final ArchRule packageGraph =
+      layeredArchitecture()
+          .consideringOnlyDependenciesInLayers()
+          .ensureAllClassesAreContainedInArchitecture()
+          .layer("wire")
+          .definedBy("dev.letmepost.wire..")
+          .layer("command")
+          .definedBy("dev.letmepost.command..")
+          .layer("http")
+          .definedBy("dev.letmepost.http..")
+          .layer("ledger")
+          .definedBy("dev.letmepost.ledger..")
+          .layer("publish")
+          .definedBy("dev.letmepost.publish..")
+          .layer("broker")
+          .definedBy("dev.letmepost.broker..")
+          .layer("gateway")
+          .definedBy("dev.letmepost.gateway..")
+          .layer("platform registry")
+          .definedBy("dev.letmepost.platform")
+          .layer("connectors")
+          .definedBy(CONNECTOR_PACKAGES)
+          .layer("cli")
+          .definedBy("dev.letmepost.cli..")
+          .whereLayer("wire")
+          .mayNotAccessAnyLayer()
+          .whereLayer("command")
+          .mayOnlyAccessLayers("wire")
+          .whereLayer("http")
+          .mayOnlyAccessLayers("command", "wire")
+          .whereLayer("ledger")
+          .mayOnlyAccessLayers("command", "http", "wire")
+          .whereLayer("publish")
+          .mayOnlyAccessLayers("wire")
+          .whereLayer("broker")
+          .mayOnlyAccessLayers("wire")
+          .whereLayer("gateway")
+          .mayOnlyAccessLayers("command", "http", "ledger", "wire")
+          .whereLayer("platform registry")
+          .mayOnlyAccessLayers("connectors", "publish", "wire")
+          .whereLayer("connectors")
+          .mayOnlyAccessLayers("platform registry", "publish", "wire")
+          .whereLayer("cli")
+          .mayNotBeAccessedByAnyLayer();
+}
