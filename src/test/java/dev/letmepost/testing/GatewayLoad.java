@@ -7,7 +7,6 @@ import dev.letmepost.cli.TopicReader;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
-import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
@@ -350,24 +349,7 @@ public final class GatewayLoad implements AutoCloseable {
         });
 
     // One task per target; one outcome per task; each post once in the ground truth.
-    List<PublishTask> tasks = new ArrayList<>();
-    for (Platform p : List.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY)) {
-      TopicReader.readAll(
-              bootstrapServers,
-              topics.publish(p).name(),
-              new StringDeserializer(),
-              new ByteArrayDeserializer())
-          .forEach(r -> tasks.add(Json.read(r.value(), PublishTask.class)));
-    }
-    assertThat(
-            tasks.stream()
-                .collect(
-                    Collectors.groupingBy(
-                        t -> t.fingerprint() + "/" + t.recordedAt() + "/" + t.targetIndex(),
-                        Collectors.counting())))
-        .as("publish tasks per (fingerprint, TTL period, target)")
-        .allSatisfy((target, n) -> assertThat(n).as(target).isEqualTo(1L));
-    assertThat(tasks).extracting(PublishTask::taskId).doesNotHaveDuplicates();
+    List<PublishTask> tasks = Workload.tasksOncePerTarget(bootstrapServers, topics);
     long targets =
         bodies.values().stream()
             .mapToLong(b -> new String(b, StandardCharsets.UTF_8).split("accountId", -1).length - 1)

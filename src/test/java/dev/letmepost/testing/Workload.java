@@ -180,24 +180,7 @@ public final class Workload {
               .isEqualTo(1L);
         });
 
-    List<PublishTask> tasks = new ArrayList<>();
-    for (Platform p : List.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY)) {
-      TopicReader.readAll(
-              bootstrapServers,
-              topics.publish(p).name(),
-              new StringDeserializer(),
-              new ByteArrayDeserializer())
-          .forEach(r -> tasks.add(Json.read(r.value(), PublishTask.class)));
-    }
-    assertThat(
-            tasks.stream()
-                .collect(
-                    Collectors.groupingBy(
-                        t -> t.fingerprint() + "/" + t.recordedAt() + "/" + t.targetIndex(),
-                        Collectors.counting())))
-        .as("publish tasks per (fingerprint, TTL period, target)")
-        .allSatisfy((target, n) -> assertThat(n).as(target).isEqualTo(1L));
-    assertThat(tasks).extracting(PublishTask::taskId).doesNotHaveDuplicates();
+    List<PublishTask> tasks = tasksOncePerTarget(bootstrapServers, topics);
     long expectedTargets =
         byKey.keySet().stream().mapToLong(k -> countTargets(bodies.get(k))).sum();
     assertThat(tasks).as("one task per target of every key").hasSize((int) expectedTargets);
@@ -229,5 +212,31 @@ public final class Workload {
 
   private static long countTargets(byte[] body) {
     return new String(body, StandardCharsets.UTF_8).split("accountId", -1).length - 1;
+  }
+
+  /**
+   * Every publish task on the demo platforms' topics, asserting that no (fingerprint, TTL period,
+   * target) and no task id was fanned out twice.
+   */
+  static List<PublishTask> tasksOncePerTarget(String bootstrapServers, Topics topics) {
+    List<PublishTask> tasks = new ArrayList<>();
+    for (Platform p : List.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY)) {
+      TopicReader.readAll(
+              bootstrapServers,
+              topics.publish(p).name(),
+              new StringDeserializer(),
+              new ByteArrayDeserializer())
+          .forEach(r -> tasks.add(Json.read(r.value(), PublishTask.class)));
+    }
+    assertThat(
+            tasks.stream()
+                .collect(
+                    Collectors.groupingBy(
+                        t -> t.fingerprint() + "/" + t.recordedAt() + "/" + t.targetIndex(),
+                        Collectors.counting())))
+        .as("publish tasks per (fingerprint, TTL period, target)")
+        .allSatisfy((target, n) -> assertThat(n).as(target).isEqualTo(1L));
+    assertThat(tasks).extracting(PublishTask::taskId).doesNotHaveDuplicates();
+    return tasks;
   }
 }
