@@ -68,9 +68,8 @@ record Inbound(TargetOutcome outcome, Long tickAt) {
           }
         };
     return Serdes.serdeFrom(
-        (topic, v) -> {
-          throw new UnsupportedOperationException("the ledger never writes an Inbound");
-        },
+        (topic, v) ->
+            v == null ? null : v.isTick() ? tickValue(v.tickAt()) : Json.write(v.outcome()),
         deserializer);
   }
 
