@@ -21,7 +21,7 @@ class InboundTest {
   }
 
   @Test
-  void recordWithoutTheHeaderIsAnOutcomeEvenIfItLooksLikeATick() {
+  void recordWithoutTheTickHeaderIsReadAsAnOutcome() {
     TargetOutcome outcome =
         new TargetOutcome(
             "task_1",
