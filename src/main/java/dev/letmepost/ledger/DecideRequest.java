@@ -12,6 +12,7 @@ import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -38,6 +39,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
   static final int INTERNAL_ERROR = 500;
   static final int UNAVAILABLE = 503;
   private final LedgerConfig config;
+  private final Function<byte[], Preflight.Result> preflight;
   private ProcessorContext<String, Emission> context;
   private WindowStore<String, LedgerRecord> replay;
   private Batches batches;
@@ -46,8 +48,13 @@ final class DecideRequest implements Processor<String, Command, String, Emission
   private WindowStore<String, RequestEntry> requests;
   private WindowStore<String, String> batchIndex;
 
-  DecideRequest(LedgerConfig config) {
+  /**
+   * @param preflight the body check ({@link Preflight#check}; tests pass one that throws to prove
+   *     every exception is answered)
+   */
+  DecideRequest(LedgerConfig config, Function<byte[], Preflight.Result> preflight) {
     this.config = config;
+    this.preflight = preflight;
   }
 
   @Override
@@ -151,7 +158,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
       return;
     }
 
-    Preflight.Result preflight = Preflight.check(c.body());
+    Preflight.Result preflight = this.preflight.apply(c.body());
     if (!preflight.ok()) {
       answerError(
           c,

@@ -2,10 +2,12 @@ package dev.letmepost.ledger;
 
 import dev.letmepost.command.Command;
 import dev.letmepost.command.CommandSerde;
+import dev.letmepost.command.Preflight;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -63,6 +65,18 @@ public final class LedgerTopology {
   }
 
   public static void build(StreamsBuilder builder, LedgerConfig config) {
+    build(builder, config, Preflight::check);
+  }
+
+  /** The topology with another body check (tests). */
+  static Topology topology(LedgerConfig config, Function<byte[], Preflight.Result> preflight) {
+    StreamsBuilder builder = new StreamsBuilder();
+    build(builder, config, preflight);
+    return builder.build();
+  }
+
+  private static void build(
+      StreamsBuilder builder, LedgerConfig config, Function<byte[], Preflight.Result> preflight) {
     Topics topics = config.topics();
     Duration retention = config.retention();
     builder.addStateStore(
@@ -133,7 +147,7 @@ public final class LedgerTopology {
                     .withValueSerde(new CommandSerde())
                     .withNumberOfPartitions(config.partitions()))
             .process(
-                () -> new DecideRequest(config),
+                () -> new DecideRequest(config, preflight),
                 Named.as("decide-request"),
                 REPLAY_STORE,
                 TIMER_STORE,

@@ -60,6 +60,13 @@ final class LedgerHarness implements AutoCloseable {
   }
 
   LedgerHarness(java.util.function.UnaryOperator<LedgerConfig> tweak) {
+    this(tweak, dev.letmepost.command.Preflight::check);
+  }
+
+  /** A ledger whose body check is {@code preflight} (to make deciding throw). */
+  LedgerHarness(
+      java.util.function.UnaryOperator<LedgerConfig> tweak,
+      java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result> preflight) {
     this.config = tweak.apply(LedgerConfig.defaults(topics));
     try {
       stateDir = Files.createTempDirectory("ledger-ttd");
@@ -67,7 +74,7 @@ final class LedgerHarness implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     Properties p = LedgerApp.streamsProperties(config, "unused:9092", stateDir, java.util.Map.of());
-    driver = new TopologyTestDriver(LedgerTopology.topology(config), p, T0);
+    driver = new TopologyTestDriver(LedgerTopology.topology(config, preflight), p, T0);
     commands =
         driver.createInputTopic(
             topics.commands().name(),
