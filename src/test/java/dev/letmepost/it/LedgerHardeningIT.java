@@ -88,6 +88,20 @@ class LedgerHardeningIT {
         TestBroker.bootstrapServers(), topics, dir.resolve("sandbox"), 0, Faults.NONE, "it");
   }
 
+  /**
+   * Fresh topics (the commands topic created first with {@code commandsConfig} when not null, as an
+   * operator might) and {@code accounts} sandbox accounts of the test's principal.
+   */
+  private static Topics topics(Map<String, String> commandsConfig, int accounts) throws Exception {
+    Topics topics = new Topics(TestBroker.uniquePrefix());
+    if (commandsConfig != null) {
+      createCommandsTopic(topics, commandsConfig);
+    }
+    TestBroker.createTopics(topics, PARTITIONS);
+    registerSandboxAccounts(topics, accounts);
+    return topics;
+  }
+
   private static void registerSandboxAccounts(Topics topics, int count) {
     try (KafkaProducer<String, Account> producer =
         new KafkaProducer<>(
@@ -138,10 +152,7 @@ class LedgerHardeningIT {
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void largestValidRequestIsAnsweredEndToEndAndNoStreamThreadDies(@TempDir Path dir)
       throws Exception {
-    String prefix = TestBroker.uniquePrefix();
-    Topics topics = new Topics(prefix);
-    TestBroker.createTopics(topics, PARTITIONS);
-    registerSandboxAccounts(topics, 25);
+    Topics topics = topics(null, 25);
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
     String emoji = "\uD83D\uDE00";
     String text = emoji.repeat(Platform.SANDBOX.textLimit());
@@ -211,11 +222,7 @@ class LedgerHardeningIT {
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void bodyOverTheLimitOnATopicThatTakesItIsAnswered413AndTheLedgerGoesOn(@TempDir Path dir)
       throws Exception {
-    String prefix = TestBroker.uniquePrefix();
-    Topics topics = new Topics(prefix);
-    createCommandsTopic(topics, Map.of("message.timestamp.type", "LogAppendTime"));
-    TestBroker.createTopics(topics, PARTITIONS);
-    registerSandboxAccounts(topics, 1);
+    Topics topics = topics(Map.of("message.timestamp.type", "LogAppendTime"), 1);
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
     try (Services.SandboxPublishing publishing = sandbox(topics, dir);
         Ledger ledger = new Ledger(config, dir.resolve("streams"));
@@ -246,11 +253,7 @@ class LedgerHardeningIT {
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void retryWithinTheTtlReplaysAcrossALaggingPartitionAndARestart(@TempDir Path dir)
       throws Exception {
-    String prefix = TestBroker.uniquePrefix();
-    Topics topics = new Topics(prefix);
-    createCommandsTopic(topics, Map.of("message.timestamp.type", "CreateTime"));
-    TestBroker.createTopics(topics, PARTITIONS);
-    registerSandboxAccounts(topics, 1);
+    Topics topics = topics(Map.of("message.timestamp.type", "CreateTime"), 1);
     LedgerConfig config =
         LedgerConfig.defaults(topics)
             .withPartitions(PARTITIONS)
@@ -305,10 +308,7 @@ class LedgerHardeningIT {
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void ledgerDownLongerThanTheDeadlineTakesTheOutcomesWrittenMeanwhile(@TempDir Path dir)
       throws Exception {
-    String prefix = TestBroker.uniquePrefix();
-    Topics topics = new Topics(prefix);
-    TestBroker.createTopics(topics, PARTITIONS);
-    registerSandboxAccounts(topics, 3);
+    Topics topics = topics(null, 3);
     LedgerConfig config =
         LedgerConfig.defaults(topics)
             .withPartitions(PARTITIONS)
