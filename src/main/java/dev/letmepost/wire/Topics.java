@@ -23,6 +23,7 @@ public final class Topics {
   private final Topic<String, Account> accounts;
   private final Topic<String, byte[]> apiKeys;
   private final Topic<byte[], byte[]> deadLetters;
+  private final Topic<String, PostEvent> events;
 
   /**
    * {@code max.message.bytes} of the commands topic as the product creates it: the largest body the
@@ -57,6 +58,8 @@ public final class Topics {
     this.apiKeys = new Topic<>(prefix + "api-keys", Serdes.String(), Serdes.ByteArray(), COMPACTED);
     this.deadLetters =
         new Topic<>(prefix + "dead-letters", Serdes.ByteArray(), Serdes.ByteArray(), Map.of());
+    this.events =
+        new Topic<>(prefix + "post-events", Serdes.String(), Json.serde(PostEvent.class), Map.of());
   }
 
   public static Topics defaults() {
@@ -132,10 +135,16 @@ public final class Topics {
     return deadLetters;
   }
 
+  /** Lifecycle events: key batch id, value a {@link PostEvent}. */
+  public Topic<String, PostEvent> events() {
+    return events;
+  }
+
   /** Every topic: the contract's, one producer topic and one publisher journal per platform. */
   public List<Topic<?, ?>> all() {
     List<Topic<?, ?>> all =
-        new ArrayList<>(List.of(commands, results, outcomes, accounts, apiKeys, deadLetters));
+        new ArrayList<>(
+            List.of(commands, results, outcomes, accounts, apiKeys, deadLetters, events));
     Arrays.stream(Platform.values()).map(this::publish).forEach(all::add);
     Arrays.stream(Platform.values()).map(this::journal).forEach(all::add);
     return List.copyOf(all);
