@@ -222,6 +222,49 @@ class SandboxPlatformTest {
         .hasMessageContaining("line 1");
   }
 
+  /**
+   * Every check of a posts.jsonl line before the last, with the whole message: the line number, the
+   * field, what it must be and the value it got.
+   */
+  @Test
+  void everyLineCheckIsAnErrorNamingTheLineTheFieldAndTheValue() throws IOException {
+    String good =
+        "{\"taskId\":\"t\",\"platformIdempotencyKey\":\"k\",\"accountId\":\"a\","
+            + "\"platform\":\"sandbox\",\"batchId\":\"b\",\"postId\":\"sbx_1\","
+            + "\"publishedAt\":\"2026-03-01T12:00:00Z\"";
+    assertLineError(
+        good.replace("\"t\"", "42") + "}",
+        "line 1 is not a sandbox post: taskId must be a string, got 42");
+    assertLineError(
+        good.replace(",\"postId\":\"sbx_1\"", "") + "}",
+        "line 1 is not a sandbox post: postId must be a string, got null");
+    assertLineError(
+        good.replace("2026-03-01T12:00:00Z", "yesterday") + "}",
+        "line 1 is not a sandbox post: publishedAt is not RFC 3339: 'yesterday'");
+    assertLineError(
+        good + ",\"text\":true}", "line 1 is not a sandbox post: text must be a string, got true");
+    assertLineError(
+        good + ",\"media\":\"a.png\"}",
+        "line 1 is not a sandbox post: media must be an array, got \"a.png\"");
+    assertLineError(
+        good + ",\"media\":[1]}",
+        "line 1 is not a sandbox post: media element must be an object, got 1");
+    assertLineError(
+        good + ",\"media\":[{\"altText\":\"a\"}]}",
+        "line 1 is not a sandbox post: url must be a string, got null");
+    assertLineError("[1]", "line 1 is not a sandbox post: not a JSON object: '[1]'");
+    assertLineError(
+        "{\"taskId\":", "line 1 is not a sandbox post: malformed JSON: Unexpected end-of-input");
+  }
+
+  private void assertLineError(String line, String message) throws IOException {
+    Files.writeString(dir.resolve("posts.jsonl"), line + "\n{}\n");
+    assertThatThrownBy(() -> SandboxPlatform.readPosts(dir))
+        .as(line)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith(dir.resolve("posts.jsonl") + " " + message);
+  }
+
   @Test
   void createsTheSandboxDirectoryAndReadsAnEmptyOneAsNoPosts() {
     Path nested = dir.resolve("a/b");

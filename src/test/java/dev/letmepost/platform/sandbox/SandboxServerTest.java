@@ -177,6 +177,82 @@ class SandboxServerTest {
     assertThat(server.stats().postsAccepted()).isZero();
   }
 
+  /**
+   * Every check of a post body, with the whole message it answers: the field (with its index in
+   * {@code media}), what it must be, and the value it got.
+   */
+  @Test
+  void everyBodyCheckAnswers400WithTheWholeMessage() throws Exception {
+    String head = "{\"taskId\":\"t\",\"batchId\":\"b\",\"platform\":\"sandbox\"";
+    assertBodyError(
+        "{\"taskId\":\"t\",\"batchId\":\"b\",\"platform\":\"sandbox\",\"title\":\"x\"}",
+        "unknown field 'title'; the fields are taskId, batchId, platform, text, media,"
+            + " firstComment");
+    assertBodyError(
+        "{\"taskId\":42,\"batchId\":\"b\",\"platform\":\"sandbox\"}",
+        "taskId must be a non-empty string, got 42");
+    assertBodyError(
+        "{\"taskId\":\"t\",\"batchId\":\"  \",\"platform\":\"sandbox\"}",
+        "batchId must be a non-empty string, got \"  \"");
+    assertBodyError(
+        "{\"taskId\":\"t\",\"batchId\":\"b\"}", "platform must be a non-empty string, got nothing");
+    assertBodyError(
+        "{\"taskId\":\"t\",\"batchId\":\"b\",\"platform\":null}",
+        "platform must be a non-empty string, got null");
+    assertBodyError(head + ",\"text\":42}", "text must be a string, got 42");
+    assertBodyError(head + ",\"firstComment\":[]}", "firstComment must be a string, got []");
+    assertBodyError(
+        head + ",\"media\":{\"url\":\"https://x/a.png\"}}",
+        "media must be an array, got {\"url\":\"https://x/a.png\"}");
+    assertBodyError(
+        head + ",\"media\":[{\"url\":\"https://x/a.png\"},\"b.png\"]}",
+        "media[1] must be an object, got \"b.png\"");
+    assertBodyError(
+        head + ",\"media\":[{\"url\":\"https://x/a.png\",\"alt\":\"a\"}]}",
+        "unknown field 'media[0].alt'; the fields are url, altText");
+    assertBodyError(
+        head + ",\"media\":[{\"altText\":\"a\"}]}",
+        "media[0].url must be a non-empty string, got nothing");
+    assertBodyError(
+        head + ",\"media\":[{\"url\":\"https://x/a.png\",\"altText\":true}]}",
+        "media[0].altText must be a string, got true");
+    assertBodyError(
+        head + ",\"media\":[{\"url\":\"x/a.png\"}]}",
+        "media[0].url must be an http(s) URL, got 'x/a.png'");
+    assertBodyError("[1]", "body must be a JSON object, got [1]");
+    assertBodyError(
+        head + ",\"text\":\"a\",\"text\":\"b\"}", "body is not JSON: Duplicate field 'text'");
+
+    assertThat(SandboxPlatform.readPosts(dir)).isEmpty();
+    assertThat(server.stats().postsAccepted()).isZero();
+  }
+
+  /** The answers' whole bodies, byte for byte: a new post, a replay, a lookup and an error. */
+  @Test
+  void answersAreTheDocumentedJsonByteForByte() throws Exception {
+    HttpResponse<String> created = post("acc_1", "pik_1", BODY);
+    String id = Json.MAPPER.readTree(created.body()).get("id").asText();
+    String post =
+        "{\"id\":\""
+            + id
+            + "\",\"uri\":\"sandbox://acc_1/"
+            + id
+            + "\",\"publishedAt\":\"2026-03-01T12:00:00Z\"";
+
+    assertThat(created.body()).isEqualTo(post + ",\"replayed\":false}");
+    assertThat(post("acc_1", "pik_1", BODY).body()).isEqualTo(post + ",\"replayed\":true}");
+    assertThat(get("/v1/posts/by-key/pik_1").body())
+        .isEqualTo(
+            post
+                + ",\"accountId\":\"acc_1\",\"platform\":\"bluesky\",\"taskId\":\"task_1\","
+                + "\"batchId\":\"batch_1\"}");
+    assertThat(get("/v1/posts/by-key/nope").body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"not_found\","
+                + "\"message\":\"no post was accepted with idempotency key nope\"}}");
+    assertThat(get("/healthz").body()).isEqualTo("{\"status\":\"ok\"}");
+  }
+
   @Test
   void lookupAnswersTheAcceptedPostByKey() throws Exception {
     String id = Json.MAPPER.readTree(post("acc_1", "pik/1 +x", BODY).body()).get("id").asText();
@@ -386,6 +462,14 @@ class SandboxServerTest {
 
   private HttpResponse<String> send(HttpRequest request) throws Exception {
     return client.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void assertBodyError(String body, String message) throws Exception {
+    HttpResponse<String> response = post("acc_1", "k", body);
+    assertThat(response.statusCode()).as(body).isEqualTo(400);
+    JsonNode error = Json.MAPPER.readTree(response.body()).get("error");
+    assertThat(error.get("code").asText()).as(body).isEqualTo("invalid_body");
+    assertThat(error.get("message").asText()).as(body).isEqualTo(message);
   }
 
   private static void assertError(
