@@ -1,8 +1,8 @@
 package dev.letmepost.platform.sandbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.letmepost.platform.sandbox.SandboxWire.ErrorAnswer;
+import dev.letmepost.platform.sandbox.SandboxWire.PostAnswer;
+import dev.letmepost.platform.sandbox.SandboxWire.PostRequest;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
@@ -80,7 +80,7 @@ public final class SandboxConnector implements Connector {
                 URI.create(sandboxUrl + "/v1/accounts/" + segment(task.accountId()) + "/posts"))
             .header("Content-Type", "application/json")
             .header("Idempotency-Key", task.platformIdempotencyKey())
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body(task))))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(PostRequest.of(task))))
             .build();
     String what = PlatformHttp.describe(request) + " (sandbox post of task " + task.taskId() + ")";
     HttpResponse<String> response = http.send(request);
@@ -161,55 +161,17 @@ public final class SandboxConnector implements Connector {
         http.retryAfter(response));
   }
 
-  private static ObjectNode body(PublishTask task) {
-    ObjectNode body =
-        Json.MAPPER
-            .createObjectNode()
-            .put("taskId", task.taskId())
-            .put("batchId", task.batchId())
-            .put("platform", task.platform());
-    if (task.text() != null) {
-      body.put("text", task.text());
-    }
-    if (!task.media().isEmpty()) {
-      ArrayNode media = body.putArray("media");
-      for (PublishTask.Media m : task.media()) {
-        ObjectNode item = media.addObject().put("url", m.url());
-        if (m.altText() != null) {
-          item.put("altText", m.altText());
-        }
-      }
-    }
-    if (task.firstComment() != null) {
-      body.put("firstComment", task.firstComment());
-    }
-    return body;
-  }
-
   /** The post an answer describes, or empty when it has no textual id and uri. */
   private static Optional<CallResult.Published> post(HttpResponse<String> response) {
-    JsonNode json = PlatformHttp.json(response.body());
-    if (json == null || !json.isObject()) {
-      return Optional.empty();
-    }
-    JsonNode id = json.get("id");
-    JsonNode uri = json.get("uri");
-    if (id == null || !id.isTextual() || id.asText().isBlank()) {
-      return Optional.empty();
-    }
-    if (uri == null || !uri.isTextual() || uri.asText().isBlank()) {
-      return Optional.empty();
-    }
-    return Optional.of(new CallResult.Published(id.asText(), uri.asText()));
+    return SandboxWire.readAnswer(response.body(), PostAnswer.class)
+        .filter(p -> p.id() != null && !p.id().isBlank())
+        .filter(p -> p.uri() != null && !p.uri().isBlank())
+        .map(p -> new CallResult.Published(p.id(), p.uri()));
   }
 
+  /** The {@code error.code} of an error answer, or null. */
   private static String errorCode(String body) {
-    JsonNode json = PlatformHttp.json(body);
-    if (json == null) {
-      return null;
-    }
-    JsonNode code = json.path("error").path("code");
-    return code.isTextual() ? code.asText() : null;
+    return SandboxWire.readAnswer(body, ErrorAnswer.class).map(e -> e.error().code()).orElse(null);
   }
 
   /** A lookup that got no answer did nothing: NotSent, whatever the transport classified. */

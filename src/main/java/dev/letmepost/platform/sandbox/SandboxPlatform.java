@@ -1,9 +1,11 @@
 package dev.letmepost.platform.sandbox;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.PublishTask.Media;
@@ -18,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -77,8 +78,9 @@ public final class SandboxPlatform {
   }
 
   /**
-   * One line of the ground-truth file: a post the sandbox accepted. {@code text} and {@code
-   * firstComment} may be null; {@code media} is never null.
+   * One line of the ground-truth file: a post the sandbox accepted, the line's JSON shape. {@code
+   * text} and {@code firstComment} may be null; {@code media} is never null and left out when
+   * empty.
    */
   public record AcceptedPost(
       String taskId,
@@ -87,10 +89,12 @@ public final class SandboxPlatform {
       String platform,
       String batchId,
       String text,
-      List<Media> media,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Media> media,
       String firstComment,
       String postId,
-      Instant publishedAt) {
+      @JsonSerialize(using = ToStringSerializer.class)
+          @JsonDeserialize(using = SandboxWire.InstantText.class)
+          Instant publishedAt) {
     public AcceptedPost {
       Objects.requireNonNull(taskId, "taskId");
       Objects.requireNonNull(platformIdempotencyKey, "platformIdempotencyKey");
@@ -352,30 +356,7 @@ public final class SandboxPlatform {
   }
 
   static byte[] line(AcceptedPost post) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("taskId", post.taskId());
-    node.put("platformIdempotencyKey", post.platformIdempotencyKey());
-    node.put("accountId", post.accountId());
-    node.put("platform", post.platform());
-    node.put("batchId", post.batchId());
-    if (post.text() != null) {
-      node.put("text", post.text());
-    }
-    if (!post.media().isEmpty()) {
-      ArrayNode media = node.putArray("media");
-      for (Media m : post.media()) {
-        ObjectNode item = media.addObject().put("url", m.url());
-        if (m.altText() != null) {
-          item.put("altText", m.altText());
-        }
-      }
-    }
-    if (post.firstComment() != null) {
-      node.put("firstComment", post.firstComment());
-    }
-    node.put("postId", post.postId());
-    node.put("publishedAt", DateTimeFormatter.ISO_INSTANT.format(post.publishedAt()));
-    byte[] json = Json.write(node);
+    byte[] json = Json.write(post);
     byte[] line = new byte[json.length + 1];
     System.arraycopy(json, 0, line, 0, json.length);
     line[json.length] = '\n';
@@ -435,6 +416,7 @@ public final class SandboxPlatform {
     return new Loaded(List.copyOf(posts), lineStart, tailLength, tailIsPost);
   }
 
+  /** One line as a post; the message names the offending field and value. */
   private static AcceptedPost parse(String line) {
     JsonNode node;
     try {
@@ -445,58 +427,54 @@ public final class SandboxPlatform {
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException("not a JSON object: '" + line + "'");
     }
-    String publishedAt = requiredText(node, "publishedAt");
+    // publishedAt first, then in the order of the line: the first problem is the one named.
+    requireText(node, "publishedAt");
+    requireText(node, "taskId");
+    requireText(node, "platformIdempotencyKey");
+    requireText(node, "accountId");
+    requireText(node, "platform");
+    requireText(node, "batchId");
+    optionalText(node, "text");
+    checkMedia(node);
+    optionalText(node, "firstComment");
+    requireText(node, "postId");
+    String publishedAt = node.get("publishedAt").asText();
     try {
-      return new AcceptedPost(
-          requiredText(node, "taskId"),
-          requiredText(node, "platformIdempotencyKey"),
-          requiredText(node, "accountId"),
-          requiredText(node, "platform"),
-          requiredText(node, "batchId"),
-          optionalText(node, "text"),
-          media(node),
-          optionalText(node, "firstComment"),
-          requiredText(node, "postId"),
-          Instant.parse(publishedAt));
+      Instant.parse(publishedAt);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("publishedAt is not RFC 3339: '" + publishedAt + "'", e);
     }
+    return SandboxWire.bind(node, AcceptedPost.class);
   }
 
-  private static List<Media> media(JsonNode node) {
+  private static void checkMedia(JsonNode node) {
     JsonNode media = node.get("media");
     if (media == null || media.isNull()) {
-      return List.of();
+      return;
     }
     if (!media.isArray()) {
       throw new IllegalArgumentException("media must be an array, got " + media);
     }
-    List<Media> list = new ArrayList<>();
     for (JsonNode item : media) {
       if (!item.isObject()) {
         throw new IllegalArgumentException("media element must be an object, got " + item);
       }
-      list.add(new Media(requiredText(item, "url"), optionalText(item, "altText")));
+      requireText(item, "url");
+      optionalText(item, "altText");
     }
-    return list;
   }
 
-  private static String optionalText(JsonNode node, String field) {
+  private static void optionalText(JsonNode node, String field) {
     JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isTextual()) {
+    if (value != null && !value.isNull() && !value.isTextual()) {
       throw new IllegalArgumentException(field + " must be a string, got " + value);
     }
-    return value.asText();
   }
 
-  private static String requiredText(JsonNode node, String field) {
+  private static void requireText(JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || !value.isTextual()) {
       throw new IllegalArgumentException(field + " must be a string, got " + value);
     }
-    return value.asText();
   }
 }

@@ -2,15 +2,17 @@ package dev.letmepost.platform.sandbox;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.letmepost.platform.sandbox.SandboxPlatform.AcceptedPost;
 import dev.letmepost.platform.sandbox.SandboxPlatform.SandboxPost;
 import dev.letmepost.platform.sandbox.SandboxPlatform.Submission;
+import dev.letmepost.platform.sandbox.SandboxWire.ErrorAnswer;
+import dev.letmepost.platform.sandbox.SandboxWire.Health;
+import dev.letmepost.platform.sandbox.SandboxWire.PostAnswer;
+import dev.letmepost.platform.sandbox.SandboxWire.PostRequest;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Platform;
-import dev.letmepost.wire.PublishTask.Media;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -21,14 +23,12 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -78,11 +78,6 @@ public final class SandboxServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SandboxServer.class);
 
-  private static final String POST_FIELDS_LIST =
-      "taskId, batchId, platform, text, media, firstComment";
-  private static final Set<String> POST_FIELDS =
-      Set.of("taskId", "batchId", "platform", "text", "media", "firstComment");
-  private static final Set<String> MEDIA_FIELDS = Set.of("url", "altText");
   private static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
   /**
@@ -275,8 +270,7 @@ public final class SandboxServer implements AutoCloseable {
       if (!allow(exchange, "GET")) {
         return;
       }
-      ObjectNode ok = Json.MAPPER.createObjectNode().put("status", "ok");
-      respond(exchange, 200, ok);
+      respond(exchange, 200, Health.OK);
     } else if (path.size() == 4
         && path.get(0).equals("v1")
         && path.get(1).equals("accounts")
@@ -355,11 +349,10 @@ public final class SandboxServer implements AutoCloseable {
       exchange.close();
       return;
     }
-    ObjectNode answer = postJson(post).put("replayed", post.duplicate());
     if (post.duplicate()) {
       exchange.getResponseHeaders().set("Idempotent-Replayed", "true");
     }
-    respond(exchange, post.duplicate() ? 200 : 201, answer);
+    respond(exchange, post.duplicate() ? 200 : 201, PostAnswer.published(post));
   }
 
   private void lookup(HttpExchange exchange, String key) throws IOException {
@@ -378,18 +371,7 @@ public final class SandboxServer implements AutoCloseable {
       error(exchange, 404, "not_found", "no post was accepted with idempotency key " + key);
       return;
     }
-    AcceptedPost p = post.get();
-    ObjectNode answer =
-        Json.MAPPER
-            .createObjectNode()
-            .put("id", p.postId())
-            .put("uri", p.uri())
-            .put("publishedAt", DateTimeFormatter.ISO_INSTANT.format(p.publishedAt()))
-            .put("accountId", p.accountId())
-            .put("platform", p.platform())
-            .put("taskId", p.taskId())
-            .put("batchId", p.batchId());
-    respond(exchange, 200, answer);
+    respond(exchange, 200, PostAnswer.found(post.get()));
   }
 
   /** The request body as a submission; the message names the offending field and value. */
@@ -402,63 +384,72 @@ public final class SandboxServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("body must be a JSON object, got " + excerpt(root));
-    }
-    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!POST_FIELDS.contains(name)) {
-        throw new IllegalArgumentException(
-            "unknown field '" + name + "'; the fields are " + POST_FIELDS_LIST);
-      }
-    }
-    String taskId = requiredText(root, "taskId", "taskId");
-    String batchId = requiredText(root, "batchId", "batchId");
-    String platformName = requiredText(root, "platform", "platform");
-    Optional<Platform> platform = Platform.byName(platformName);
-    if (platform.isEmpty()) {
-      throw new IllegalArgumentException("platform '" + platformName + "' is not a known platform");
-    }
+    check(root);
+    PostRequest request = SandboxWire.bind(root, PostRequest.class);
     return new Submission(
         key,
         accountId,
-        platform.get().wireName(),
-        taskId,
-        batchId,
-        optionalText(root, "text", "text"),
-        media(root.get("media")),
-        optionalText(root, "firstComment", "firstComment"));
+        knownPlatform(request.platform()).wireName(),
+        request.taskId(),
+        request.batchId(),
+        request.text(),
+        request.media(),
+        request.firstComment());
   }
 
-  private static List<Media> media(JsonNode media) {
+  /** Checks the shape of a post body, in the order of its fields; binding it cannot then fail. */
+  private static void check(JsonNode root) {
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException("body must be a JSON object, got " + excerpt(root));
+    }
+    checkFields(root, "", PostRequest.FIELDS);
+    requiredText(root, "taskId", "taskId");
+    requiredText(root, "batchId", "batchId");
+    knownPlatform(requiredText(root, "platform", "platform"));
+    optionalText(root, "text", "text");
+    checkMedia(root.get("media"));
+    optionalText(root, "firstComment", "firstComment");
+  }
+
+  private static Platform knownPlatform(String name) {
+    Optional<Platform> platform = Platform.byName(name);
+    if (platform.isEmpty()) {
+      throw new IllegalArgumentException("platform '" + name + "' is not a known platform");
+    }
+    return platform.get();
+  }
+
+  private static void checkFields(JsonNode node, String prefix, List<String> fields) {
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!fields.contains(name)) {
+        throw new IllegalArgumentException(
+            "unknown field '" + prefix + name + "'; the fields are " + String.join(", ", fields));
+      }
+    }
+  }
+
+  private static void checkMedia(JsonNode media) {
     if (media == null || media.isNull()) {
-      return List.of();
+      return;
     }
     if (!media.isArray()) {
       throw new IllegalArgumentException("media must be an array, got " + excerpt(media));
     }
-    List<Media> list = new ArrayList<>();
     for (int i = 0; i < media.size(); i++) {
       JsonNode item = media.get(i);
       String where = "media[" + i + "]";
       if (!item.isObject()) {
         throw new IllegalArgumentException(where + " must be an object, got " + excerpt(item));
       }
-      for (Iterator<String> names = item.fieldNames(); names.hasNext(); ) {
-        String name = names.next();
-        if (!MEDIA_FIELDS.contains(name)) {
-          throw new IllegalArgumentException(
-              "unknown field '" + where + "." + name + "'; the fields are url, altText");
-        }
-      }
+      checkFields(item, where + ".", PostRequest.MEDIA_FIELDS);
       String url = requiredText(item, "url", where + ".url");
       if (!url.matches("https?://\\S+")) {
         throw new IllegalArgumentException(
             where + ".url must be an http(s) URL, got '" + url + "'");
       }
-      list.add(new Media(url, optionalText(item, "altText", where + ".altText")));
+      optionalText(item, "altText", where + ".altText");
     }
-    return list;
   }
 
   private static String requiredText(JsonNode node, String field, String name) {
@@ -470,19 +461,15 @@ public final class SandboxServer implements AutoCloseable {
     return value.asText();
   }
 
-  private static String optionalText(JsonNode node, String field, String name) {
+  private static void optionalText(JsonNode node, String field, String name) {
     JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isTextual()) {
+    if (value != null && !value.isNull() && !value.isTextual()) {
       throw new IllegalArgumentException(name + " must be a string, got " + excerpt(value));
     }
-    return value.asText();
   }
 
   private static String excerpt(JsonNode value) {
-    if (value == null) {
+    if (value == null || value.isMissingNode()) {
       return "nothing";
     }
     String s = value.toString();
@@ -503,14 +490,6 @@ public final class SandboxServer implements AutoCloseable {
     return Optional.empty();
   }
 
-  private static ObjectNode postJson(SandboxPost post) {
-    return Json.MAPPER
-        .createObjectNode()
-        .put("id", post.postId())
-        .put("uri", post.uri())
-        .put("publishedAt", DateTimeFormatter.ISO_INSTANT.format(post.publishedAt()));
-  }
-
   private static boolean allow(HttpExchange exchange, String method) throws IOException {
     if (exchange.getRequestMethod().equals(method)) {
       return true;
@@ -526,12 +505,10 @@ public final class SandboxServer implements AutoCloseable {
 
   private static void error(HttpExchange exchange, int status, String code, String message)
       throws IOException {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.putObject("error").put("code", code).put("message", message);
-    respond(exchange, status, body);
+    respond(exchange, status, ErrorAnswer.of(code, message));
   }
 
-  private static void respond(HttpExchange exchange, int status, JsonNode body) throws IOException {
+  private static void respond(HttpExchange exchange, int status, Record body) throws IOException {
     byte[] bytes = Json.write(body);
     exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     exchange.sendResponseHeaders(status, bytes.length);

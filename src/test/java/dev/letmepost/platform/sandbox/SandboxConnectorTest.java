@@ -233,6 +233,39 @@ class SandboxConnectorTest {
     }
   }
 
+  /**
+   * The connector reads answers as a client should: fields it does not know are ignored, but a
+   * number where the answer has a string is no post id.
+   */
+  @Test
+  void answersMayCarryUnknownFieldsButANumberIsNoPostId() throws Exception {
+    try (MockWebServer fake = new MockWebServer()) {
+      fake.enqueue(
+          new MockResponse()
+              .setResponseCode(201)
+              .setBody("{\"id\":\"sbx_1\",\"uri\":\"sandbox://a/sbx_1\",\"likes\":3}"));
+      fake.enqueue(
+          new MockResponse()
+              .setResponseCode(201)
+              .setBody("{\"id\":42,\"uri\":\"sandbox://a/42\"}"));
+      fake.enqueue(
+          new MockResponse()
+              .setResponseCode(404)
+              .setBody("{\"error\":{\"code\":\"not_found\",\"message\":\"m\",\"hint\":\"h\"}}"));
+      fake.start();
+      SandboxConnector toFake = connector(fake.url("/").uri());
+      PublishTask task = task("task_1", "pik_1");
+
+      assertThat(toFake.publish(task, ACCOUNT))
+          .isEqualTo(new CallResult.Published("sbx_1", "sandbox://a/sbx_1"));
+      assertThat(toFake.publish(task, ACCOUNT))
+          .isInstanceOfSatisfying(
+              CallResult.Unclear.class,
+              r -> assertThat(r.code()).isEqualTo(ErrorCodes.MALFORMED_RESPONSE));
+      assertThat(toFake.reconcile(task, ACCOUNT)).isInstanceOf(CallResult.Absent.class);
+    }
+  }
+
   private static SandboxConnector connector(URI uri) {
     return new SandboxConnector(
         Platform.MASTODON,

@@ -227,6 +227,12 @@ class SandboxServerTest {
     assertThat(server.stats().postsAccepted()).isZero();
   }
 
+  /** Regression: an empty body was answered "body must be a JSON object, got " (naming nothing). */
+  @Test
+  void anEmptyBodyIs400SayingItGotNothing() throws Exception {
+    assertBodyError("", "body must be a JSON object, got nothing");
+  }
+
   /** The answers' whole bodies, byte for byte: a new post, a replay, a lookup and an error. */
   @Test
   void answersAreTheDocumentedJsonByteForByte() throws Exception {
