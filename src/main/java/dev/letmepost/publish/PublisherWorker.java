@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -148,7 +149,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final String taskTopic;
   private final Journal journal;
   private final Duration callTimeout;
-  private final ScheduledThreadPoolExecutor executor;
+  private final ScheduledExecutorService executor;
   private final AccountLanes lanes;
   private final Map<String, Running> active = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Running> finished = new ConcurrentLinkedQueue<>();
@@ -195,12 +196,15 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         () ->
             new KafkaProducer<>(
                 WorkerClients.producerConfig(bootstrapServers, config.transactionalId())),
-        () -> new KafkaConsumer<>(WorkerClients.journalReaderConfig(bootstrapServers)));
+        () -> new KafkaConsumer<>(WorkerClients.journalReaderConfig(bootstrapServers)),
+        callThreads(config.threads()));
   }
 
   /**
    * A worker on the given clients; {@code producers} makes a new transactional producer each time
-   * one is needed (first use, and after a fatal producer error).
+   * one is needed (first use, and after a fatal producer error). Platform calls, backoffs and
+   * rechecks run on {@code executor}, whose delays are read on {@code clock}'s time; the worker
+   * shuts it down when it stops.
    */
   PublisherWorker(
       PublisherConfig config,
@@ -210,7 +214,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       Clock clock,
       Consumer<String, byte[]> consumer,
       Supplier<Producer<String, byte[]>> producers,
-      Supplier<Consumer<String, byte[]>> journalReaders) {
+      Supplier<Consumer<String, byte[]>> journalReaders,
+      ScheduledExecutorService executor) {
     this.config = Objects.requireNonNull(config, "config");
     this.connector = Objects.requireNonNull(connector, "connector");
     if (connector.platform() != config.platform()) {
@@ -243,8 +248,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
             .connectTimeout()
             .plus(config.requestTimeout())
             .multipliedBy(connector.requestsPerCall());
-    this.executor = new ScheduledThreadPoolExecutor(config.threads(), daemonThreads());
-    this.executor.setRemoveOnCancelPolicy(true);
+    this.executor = Objects.requireNonNull(executor, "executor");
     this.lanes = new AccountLanes(executor, clock);
   }
 
@@ -878,13 +882,19 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return value.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static java.util.concurrent.ThreadFactory daemonThreads() {
+  /** The executor of a worker's platform calls: {@code threads} daemon threads. */
+  private static ScheduledExecutorService callThreads(int threads) {
     AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "publisher-call-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "publisher-call-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
   }
 
   /** Hands over revoked partitions and resumes the journal of assigned ones. */

@@ -5,10 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A clock that stands still until a test moves it. */
+/** A clock that stands still until a test moves it; listeners hear of every move. */
 final class MutableClock extends Clock {
   private volatile Instant now;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   MutableClock(Instant start) {
     this.now = start;
@@ -16,10 +19,21 @@ final class MutableClock extends Clock {
 
   void advance(Duration by) {
     now = now.plus(by);
+    moved();
   }
 
   void set(Instant to) {
     now = to;
+    moved();
+  }
+
+  /** Runs {@code listener} after every {@link #advance} and {@link #set}, on the mover's thread. */
+  void onMove(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  private void moved() {
+    listeners.forEach(Runnable::run);
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +58,7 @@ class PublisherWorkerTest {
   final Map<String, Account> accounts = new ConcurrentHashMap<>();
   final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
   final MutableClock clock = new MutableClock(Instant.now());
+  final VirtualTimeScheduler scheduler = new VirtualTimeScheduler(clock);
   final StrictProducer producer = new StrictProducer();
   final List<StrictProducer> producers = new CopyOnWriteArrayList<>();
   final List<ConsumerRecord<String, byte[]>> journal = new CopyOnWriteArrayList<>();
@@ -240,7 +242,8 @@ class PublisherWorkerTest {
             () -> {
               journalReads.incrementAndGet();
               return new JournalReader(journal);
-            });
+            },
+            scheduler);
     thread = new Thread(worker, "worker-under-test");
     thread.start();
     TopicPartition p0 = new TopicPartition(TASKS, 0);
@@ -267,6 +270,27 @@ class PublisherWorkerTest {
 
   List<ProducerRecord<String, byte[]>> journalWrites() {
     return history().stream().filter(r -> r.topic().equals(JOURNAL)).toList();
+  }
+
+  /** The clock step of {@link #awaitWhileTimePasses}: the test's backoff base. */
+  static final Duration STEP = Duration.ofMillis(10);
+
+  /**
+   * Awaits {@code done} while time passes: between two looks the test moves the clock by {@link
+   * #STEP}, so backoffs and rechecks come due on the clock, not after real waits.
+   */
+  void awaitWhileTimePasses(Callable<Boolean> done) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () -> {
+              if (done.call()) {
+                return true;
+              }
+              clock.advance(STEP);
+              return false;
+            });
   }
 
   @AfterEach
@@ -331,7 +355,8 @@ class PublisherWorkerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> worker.deferredForPreviousOwner() > 0);
     clock.advance(PublisherWorker.LEASE.plus(worker.callTimeout()));
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    // The lease from the assignment ran out with the jump; its renewal is rechecked in time.
+    awaitWhileTimePasses(() -> outcomes().size() == 1);
     assertThat(connector.calls).containsExactly("reconcile:t-orphan");
     assertThat(outcomes().get(0).postId()).isEqualTo("post-0");
   }
@@ -464,7 +489,8 @@ class PublisherWorkerTest {
       start();
       deliver(0, 0, task("t1", "acc_1"));
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+      // The reconcile waits the least reconcile wait after the unclear publish.
+      awaitWhileTimePasses(() -> outcomes().size() == 1);
       assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.unknown);
       assertThat(history())
           .allSatisfy(
@@ -703,14 +729,15 @@ class PublisherWorkerTest {
     clock.advance(PublisherWorker.LEASE.plusSeconds(1));
     release.countDown();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> worker.refusedForLease() > 0);
+    // The 503's backoff comes due as time passes; the retry then finds the lease run out.
+    awaitWhileTimePasses(() -> worker.refusedForLease() > 0);
     assertThat(connector.calls).containsExactly("publish:t1");
     assertThat(outcomes()).isEmpty();
 
     connector.publishAnswer = new CallResult.Published("post-1", "https://m/1");
     producer.sendOffsetsFailure = null;
     clock.advance(Duration.ofSeconds(1));
-    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    awaitWhileTimePasses(() -> outcomes().size() == 1);
     assertThat(connector.calls).containsExactly("publish:t1", "publish:t1");
     assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
   }
@@ -747,7 +774,7 @@ class PublisherWorkerTest {
     assertThat(connector.calls).isEmpty();
 
     clock.set(previousOwnerDone);
-    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    awaitWhileTimePasses(() -> outcomes().size() == 1);
     assertThat(connector.calls).containsExactly("reconcile:t-orphan");
   }
 
@@ -771,6 +798,30 @@ class PublisherWorkerTest {
     assertThat(handed.task().taskId()).isEqualTo("t1");
     assertThat(handed.handedOver()).isTrue();
     assertThat(handed.mayHaveReachedPlatform()).isFalse();
+  }
+
+  /**
+   * A retry waits out its backoff on the worker's clock: with the test's backoff (base 10 ms) the
+   * first retry is due 5 to 10 ms after the 503, and not one real millisecond is waited for it.
+   */
+  @Test
+  void aRetryIsDueWhenTheClockHasPassedItsBackoffAndNotBefore() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    connector.publishAnswer = new CallResult.NotSent("platform_unavailable", "503", null);
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.waiting() == 1);
+    connector.publishAnswer = new CallResult.Published("post-1", "https://m/1");
+
+    clock.advance(Duration.ofMillis(4));
+    assertThat(scheduler.waiting()).as("the retry is not due before 5 ms").isEqualTo(1);
+    assertThat(connector.calls).containsExactly("publish:t1");
+
+    clock.advance(Duration.ofMillis(6));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(connector.calls).containsExactly("publish:t1", "publish:t1");
+    assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
+    assertThat(scheduler.waiting()).isZero();
   }
 
   /** A journal partition reader over a fixed list of journal records. */
