@@ -42,8 +42,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -83,20 +81,14 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * calls run on the lanes' executor (one lane per account) and hand their outcomes back through
    * a queue that the poll thread flushes.
    *
-   * Transactions (KafkaProducer's documented rules, kafka-clients 4.4). Every transaction goes
-   * through transact(), with beginTransaction and the sends inside its try. A TimeoutException
-   * (or InterruptException) from commitTransaction does not mean the commit failed: the only
-   * allowed next call is commitTransaction again (abortTransaction, beginTransaction or send would
-   * throw IllegalStateException), so the commit is retried; after COMMIT_ATTEMPTS the only other
-   * option is to close the producer. ProducerFenced, InvalidProducerEpoch, OutOfOrderSequence,
-   * Authorization and UnsupportedVersion are fatal for the producer, and so is a failing
-   * abortTransaction: the producer is closed and a new one built (its initTransactions completes
-   * or aborts what the old one left open), the consumer is rewound to the committed offsets and
-   * the journal of the assigned partitions is read again as on assignment. Any other exception
-   * (KafkaException or not) aborts the transaction, and what it carried is tried again. A
-   * finished outcome stays in `unwritten` until a transaction holding it commits: no failure path
-   * drops it. (If a commit left in doubt did complete, its outcomes are written twice; the ledger
-   * keeps the first outcome per target, and a second tombstone is harmless.)
+   * Transactions. Every transaction (journal, outcomes, hand-over, lease renewal) goes through
+   * Transactions.transact(), which keeps KafkaProducer's rules: a commit timeout is retried as a
+   * commit, any other error aborts, a fatal one closes the producer and builds a new one. After a
+   * rebuild the worker rewinds the consumer to the committed offsets and reads the journal of the
+   * assigned partitions again, as on assignment. A finished outcome stays in `unwritten` until a
+   * transaction holding it commits: no failure path drops it. (If a commit left in doubt did
+   * complete, its outcomes are written twice; the ledger keeps the first outcome per target, and a
+   * second tombstone is harmless.)
    *
    * Zombies: the lease. A worker cut off from Kafka must stop starting platform calls (first
    * calls, retries, reconciles), and a new owner must not call before the old owner's calls can
@@ -136,16 +128,13 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration ERROR_PAUSE = Duration.ofSeconds(1);
   private static final Duration RENEWAL_RETRY = LEASE.dividedBy(10);
-  private static final int COMMIT_ATTEMPTS = 3;
-  private static final int ABORT_ATTEMPTS = 3;
-  private static final int MAX_REBUILDS_IN_A_ROW = 5;
 
   private final PublisherConfig config;
   private final Connector connector;
   private final TaskAccess taskAccess;
   private final Clock clock;
   private final Consumer<String, byte[]> consumer;
-  private final Supplier<Producer<String, byte[]>> producers;
+  private final Transactions transactions;
   private final String taskTopic;
   private final Journal journal;
   private final Duration callTimeout;
@@ -164,11 +153,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private volatile long leaseUntil = Long.MIN_VALUE;
 
   // Poll thread only.
-  private Producer<String, byte[]> producer;
-  private boolean producerReady;
-  private String rebuildReason;
-  private boolean recoverAfterRebuild;
-  private int rebuildsInARow;
   private long leaseFrom = Long.MIN_VALUE;
   private long nextRenewalAttempt = Long.MIN_VALUE;
   private long pollStartedAt;
@@ -229,7 +213,14 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         new TaskAccess(config.platform(), connector.needsCredentials(), accounts, credentials);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.consumer = consumer;
-    this.producers = Objects.requireNonNull(producers, "producers");
+    this.transactions =
+        new Transactions(
+            config.transactionalId(),
+            producers,
+            () -> this.consumer.groupMetadata(),
+            clock,
+            this::confirmOwnership,
+            () -> closing = true);
     this.taskTopic = config.topics().publish(config.platform()).name();
     this.journal =
         new Journal(
@@ -300,7 +291,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               config.transactionalId(),
               config.groupId());
           return;
-        } catch (GiveUp e) {
+        } catch (Transactions.GiveUp e) {
           log.error(
               "publisher {} stopped: {} (its journaled tasks will be reconciled by the next owner)",
               config.transactionalId(),
@@ -317,9 +308,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     } finally {
       executor.shutdownNow();
       closeQuietly(consumer::close, "consumer");
-      if (producer != null) {
-        closeQuietly(() -> producer.close(Duration.ofSeconds(10)), "producer");
-      }
+      transactions.close(Duration.ofSeconds(10));
       stopped.countDown();
       log.info("publisher {} stopped", config.transactionalId());
     }
@@ -332,9 +321,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     if (!running) {
       executor.shutdownNow();
       closeQuietly(consumer::close, "consumer");
-      if (producer != null) {
-        closeQuietly(() -> producer.close(Duration.ZERO), "producer");
-      }
+      transactions.close(Duration.ZERO);
       return;
     }
     consumer.wakeup();
@@ -347,61 +334,19 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
   }
 
-  /** Why the worker stops for good: its producer kept failing fatally. */
-  private static final class GiveUp extends RuntimeException {
-    GiveUp(String message) {
-      super(message, null, false, false);
-    }
-  }
-
   /**
-   * Makes sure a producer with initialized transactions exists: rebuilds it when a fatal error
-   * asked for it, then rewinds the consumer to the committed offsets and re-reads the journal.
+   * Makes sure a producer with initialized transactions exists; after it was rebuilt, rewinds the
+   * consumer to the committed offsets and re-reads the journal (retried on the next loop if it
+   * fails).
    */
   private void ensureProducer() {
-    if (rebuildReason != null) {
-      if (++rebuildsInARow > MAX_REBUILDS_IN_A_ROW) {
-        throw new GiveUp(
-            "its producer failed fatally "
-                + MAX_REBUILDS_IN_A_ROW
-                + " times in a row without a commit in between; last: "
-                + rebuildReason);
-      }
-      log.warn(
-          "publisher {} closes its producer and builds a new one: {}",
-          config.transactionalId(),
-          rebuildReason);
-      Producer<String, byte[]> old = producer;
-      if (old != null) {
-        closeQuietly(() -> old.close(Duration.ZERO), "producer");
-      }
-      producer = null;
-      producerReady = false;
-      rebuildReason = null;
-      recoverAfterRebuild = true;
-    }
-    if (producer == null) {
-      producer = producers.get();
-    }
-    if (!producerReady) {
-      try {
-        producer.initTransactions();
-      } catch (TimeoutException | InterruptException e) {
-        // Documented as safe to retry: the loop pauses and calls initTransactions again.
-        throw e;
-      } catch (RuntimeException e) {
-        rebuildReason = "initTransactions failed: " + e;
-        throw e;
-      }
-      producerReady = true;
-    }
-    if (recoverAfterRebuild) {
-      // As on assignment; retried on the next loop if it fails. Tasks running here are skipped.
-      Set<TopicPartition> assigned = taskPartitions(consumer.assignment());
-      rewindToCommitted(assigned);
-      recover(assigned);
-      recoverAfterRebuild = false;
-    }
+    transactions.ensureReady(
+        () -> {
+          // As on assignment. Tasks running here are skipped.
+          Set<TopicPartition> assigned = taskPartitions(consumer.assignment());
+          rewindToCommitted(assigned);
+          recover(assigned);
+        });
   }
 
   private void pollOnce() {
@@ -414,12 +359,12 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     Map<TopicPartition, OffsetAndMetadata> next = nextOffsets(records);
     long now = clock.millis();
     boolean journaled =
-        transact(
+        transactions.transact(
             "journal " + records.count() + " task(s)",
-            () -> {
+            producer -> {
               accepted.clear();
               for (ConsumerRecord<String, byte[]> r : records) {
-                PublishTask task = parse(r);
+                PublishTask task = parse(r, producer);
                 if (task == null) {
                   continue;
                 }
@@ -429,7 +374,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
             },
             next);
     if (!journaled) {
-      if (rebuildReason != null) {
+      if (transactions.rebuildPending()) {
         // The commit may have happened: after the rebuild the journal tells; none was called.
         accepted.forEach(r -> neverCalled.add(r.run.task().taskId()));
       }
@@ -446,104 +391,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
   }
 
-  /**
-   * Runs one transaction: {@code sends} and, when {@code offsets} is not empty, the consumed
-   * offsets with the consumer's group metadata. True when it committed; false when it did not (it
-   * was aborted, or the producer is to be rebuilt), so what it carried must be tried again. A
-   * commit with offsets renews the lease.
-   */
-  private boolean transact(
-      String what, Runnable sends, Map<TopicPartition, OffsetAndMetadata> offsets) {
-    if (!producerReady || rebuildReason != null) {
-      return false;
-    }
-    long begunAt = clock.millis();
-    try {
-      producer.beginTransaction();
-      sends.run();
-      if (!offsets.isEmpty()) {
-        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-      }
-    } catch (FencedInstanceIdException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      return notCommitted(what, e);
-    }
-    for (int attempt = 1; ; attempt++) {
-      try {
-        producer.commitTransaction();
-        break;
-      } catch (TimeoutException | InterruptException e) {
-        if (ProducerErrors.clearInterrupt(e)) {
-          closing = true;
-        }
-        if (attempt >= COMMIT_ATTEMPTS) {
-          rebuild(
-              what
-                  + ": commitTransaction timed out "
-                  + attempt
-                  + " times (the commit may still complete; the new producer's initTransactions"
-                  + " settles it)");
-          return false;
-        }
-        log.warn(
-            "publisher {} could not {}: commitTransaction timed out (attempt {} of {}); retrying"
-                + " the commit, the only call allowed after a commit timeout: {}",
-            config.transactionalId(),
-            what,
-            attempt,
-            COMMIT_ATTEMPTS,
-            e.toString());
-      } catch (RuntimeException e) {
-        return notCommitted(what, e);
-      }
-    }
-    rebuildsInARow = 0;
-    if (!offsets.isEmpty()) {
-      confirmOwnership(begunAt);
-    }
-    return true;
-  }
-
-  /**
-   * After a failure before or in the commit: aborts, or asks for a new producer when the error is
-   * fatal or the abort fails (the producer's state is then unknown).
-   */
-  private boolean notCommitted(String what, RuntimeException e) {
-    if (ProducerErrors.isFatal(e)) {
-      rebuild(what + ": " + e);
-      return false;
-    }
-    log.warn(
-        "publisher {} could not {}; aborting the transaction: {}",
-        config.transactionalId(),
-        what,
-        e.toString());
-    for (int attempt = 1; ; attempt++) {
-      try {
-        producer.abortTransaction();
-        return false;
-      } catch (TimeoutException | InterruptException t) {
-        if (ProducerErrors.clearInterrupt(t)) {
-          closing = true;
-        }
-        if (attempt >= ABORT_ATTEMPTS) {
-          rebuild(what + ": abortTransaction timed out " + attempt + " times");
-          return false;
-        }
-      } catch (RuntimeException t) {
-        rebuild(what + ": abortTransaction failed after " + e + ": " + t);
-        return false;
-      }
-    }
-  }
-
-  private void rebuild(String reason) {
-    if (rebuildReason == null) {
-      rebuildReason = reason;
-    }
-  }
-
   /** Ownership was confirmed by an event begun at {@code begunAt}: calls may start for a lease. */
   private void confirmOwnership(long begunAt) {
     if (begunAt > leaseFrom) {
@@ -554,7 +401,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
 
   /** With tasks in progress, renews the lease once a third of it has passed. */
   private void renewLeaseIfDue() {
-    if (active.isEmpty() || !producerReady || rebuildReason != null) {
+    if (active.isEmpty() || !transactions.ready()) {
       return;
     }
     long now = clock.millis();
@@ -572,7 +419,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       return;
     }
     nextRenewalAttempt = now + RENEWAL_RETRY.toMillis();
-    if (!transact("renew its lease", () -> {}, offsets)) {
+    if (!transactions.transact("renew its lease", producer -> {}, offsets)) {
       log.warn(
           "publisher {} could not confirm it still owns {}; no call starts after {}",
           config.transactionalId(),
@@ -625,7 +472,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   }
 
   /** The task in {@code r}, or null after dead-lettering a record that holds none. */
-  private PublishTask parse(ConsumerRecord<String, byte[]> r) {
+  private PublishTask parse(ConsumerRecord<String, byte[]> r, Producer<String, byte[]> producer) {
     String problem;
     try {
       if (r.value() == null) {
@@ -671,9 +518,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     String outcomes = config.topics().outcomes().name();
     var serializer = config.topics().outcomes().valueSerde().serializer();
     boolean written =
-        transact(
+        transactions.transact(
             "write " + done.size() + " outcome(s)",
-            () -> {
+            producer -> {
               for (Running r : done) {
                 TargetOutcome o = r.outcome();
                 producer.send(
@@ -721,9 +568,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     if (rejournal && !unfinished.isEmpty()) {
       long now = clock.millis();
       boolean rejournaled =
-          transact(
+          transactions.transact(
               "re-journal " + unfinished.size() + " task(s) for the next owner",
-              () -> {
+              producer -> {
                 for (Running r : unfinished) {
                   producer.send(
                       journal.handOver(
