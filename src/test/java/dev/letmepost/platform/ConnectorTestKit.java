@@ -1,17 +1,28 @@
 package dev.letmepost.platform;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.publish.AccountAccess;
+import dev.letmepost.publish.CallFailure;
+import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.Secret;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
 
-/** What the connector tests share: tasks, account access, fake-server answers, request bodies. */
+/**
+ * What the connector tests share: tasks, account access, fake-server answers, the requests that
+ * went out and their bodies, and what a call tells its caller.
+ */
 public final class ConnectorTestKit {
   private ConnectorTestKit() {}
 
@@ -36,6 +47,44 @@ public final class ConnectorTestKit {
         .setResponseCode(status)
         .setHeader("Content-Type", contentType)
         .setBody(body);
+  }
+
+  /** An answer of the fake platform with {@code status}, no body and no content type. */
+  public static MockResponse status(int status) {
+    return new MockResponse().setResponseCode(status);
+  }
+
+  /**
+   * An answer of the fake platform with {@code status} and {@code body} but no content type, as
+   * some platforms send their errors.
+   */
+  public static MockResponse answer(int status, String body) {
+    return status(status).setBody(body);
+  }
+
+  /** No answer at all: the fake platform reads the request and never responds. */
+  public static MockResponse noResponse() {
+    return new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE);
+  }
+
+  /** The one request that went out to {@code server}; fails when none or more than one did. */
+  public static RecordedRequest takeOnlyRequest(MockWebServer server) throws InterruptedException {
+    RecordedRequest request = server.takeRequest(1, TimeUnit.SECONDS);
+    assertThat(request).as("the request that went out").isNotNull();
+    assertThat(server.getRequestCount()).as("requests that went out").isEqualTo(1);
+    return request;
+  }
+
+  /**
+   * Everything a call tells its caller, as one string: its result, or a {@link CallFailure}'s
+   * message and result (to assert that a secret appears in none).
+   */
+  public static String messageOf(Supplier<CallResult> call) {
+    try {
+      return String.valueOf(call.get());
+    } catch (CallFailure failure) {
+      return failure.getMessage() + " | " + failure.result();
+    }
   }
 
   /** The JSON body the connector sent. */

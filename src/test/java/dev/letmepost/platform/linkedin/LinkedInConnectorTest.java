@@ -1,9 +1,16 @@
 package dev.letmepost.platform.linkedin;
 
+import static dev.letmepost.platform.ConnectorTestKit.answer;
+import static dev.letmepost.platform.ConnectorTestKit.body;
+import static dev.letmepost.platform.ConnectorTestKit.messageOf;
+import static dev.letmepost.platform.ConnectorTestKit.noResponse;
+import static dev.letmepost.platform.ConnectorTestKit.response;
+import static dev.letmepost.platform.ConnectorTestKit.status;
+import static dev.letmepost.platform.ConnectorTestKit.takeOnlyRequest;
+import static dev.letmepost.platform.ConnectorTestKit.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.platform.ConnectorTestKit;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
@@ -20,11 +27,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
-import okhttp3.mockwebserver.SocketPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,10 +68,9 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void publishesTextPostAndReturnsTheUrnFromRestliIdHeader() throws InterruptedException {
+  void publishesTextPostAndReturnsTheUrnFromRestliIdHeader() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(201)
+        status(201)
             .addHeader("x-restli-id", "urn:li:share:7400000000000000001")
             .addHeader("x-linkedin-id", "urn:li:share:7400000000000000001"));
 
@@ -82,11 +86,8 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void organizationUrnIsAnAuthorToo() throws InterruptedException {
-    server.enqueue(
-        new MockResponse()
-            .setResponseCode(201)
-            .addHeader("x-restli-id", "urn:li:ugcPost:7400000000000000002"));
+  void organizationUrnIsAnAuthorToo() throws Exception {
+    server.enqueue(status(201).addHeader("x-restli-id", "urn:li:ugcPost:7400000000000000002"));
 
     CallResult result =
         connector.publish(task("From the page"), access("urn:li:organization:2414183"));
@@ -100,27 +101,22 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void escapesEveryLittleTextReservedCharacterInCommentary() throws InterruptedException {
-    server.enqueue(
-        new MockResponse().setResponseCode(201).addHeader("x-restli-id", "urn:li:share:1"));
+  void escapesEveryLittleTextReservedCharacterInCommentary() throws Exception {
+    server.enqueue(status(201).addHeader("x-restli-id", "urn:li:share:1"));
     String text = "Ship (v2) #launch @team [x] {y} <b> *b* _i_ ~s~ a|b c\\d: done.";
 
     connector.publish(task(text), access(AUTHOR));
 
-    RecordedRequest request = takeOnlyRequest();
-    assertThat(json(request.getBody().readUtf8()).get("commentary").asText())
+    RecordedRequest request = takeOnlyRequest(server);
+    assertThat(body(request).get("commentary").asText())
         .isEqualTo(
             "Ship \\(v2\\) \\#launch \\@team \\[x\\] \\{y\\} \\<b\\> \\*b\\* \\_i\\_ \\~s\\~"
                 + " a\\|b c\\\\d: done.");
   }
 
   @Test
-  void duplicatePostNamesTheOriginalUrn() throws InterruptedException {
-    server.enqueue(
-        new MockResponse()
-            .setResponseCode(422)
-            .addHeader("Content-Type", "application/json")
-            .setBody(DUPLICATE_BODY));
+  void duplicatePostNamesTheOriginalUrn() throws Exception {
+    server.enqueue(response(422, "application/json", DUPLICATE_BODY));
 
     CallResult result = connector.publish(task("Same again"), access(AUTHOR));
 
@@ -131,13 +127,12 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void duplicatePostWithoutAReadableUrnIsUnknownNeverPublished() throws InterruptedException {
+  void duplicatePostWithoutAReadableUrnIsUnknownNeverPublished() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(422)
-            .setBody(
-                "{\"message\":\"Content is a duplicate of a recent post\",\"errorDetails\":"
-                    + "{\"inputErrors\":[{\"code\":\"DUPLICATE_POST\"}]},\"status\":422}"));
+        answer(
+            422,
+            "{\"message\":\"Content is a duplicate of a recent post\",\"errorDetails\":"
+                + "{\"inputErrors\":[{\"code\":\"DUPLICATE_POST\"}]},\"status\":422}"));
 
     CallResult result = connector.publish(task("Same again"), access(AUTHOR));
 
@@ -146,25 +141,25 @@ class LinkedInConnectorTest {
         .contains("422")
         .contains("DUPLICATE_POST")
         .contains("Content is a duplicate of a recent post");
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void createdWithoutRestliIdIsUnclearMalformed() throws InterruptedException {
-    server.enqueue(new MockResponse().setResponseCode(201));
+  void createdWithoutRestliIdIsUnclearMalformed() throws Exception {
+    server.enqueue(status(201));
 
     CallResult result = connector.publish(task("Hello"), access(AUTHOR));
 
     assertThat(result).isInstanceOf(CallResult.Unclear.class);
     assertThat(((CallResult.Unclear) result).code()).isEqualTo(ErrorCodes.MALFORMED_RESPONSE);
     assertThat(((CallResult.Unclear) result).message()).contains("201").contains("x-restli-id");
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void successWithSomethingOtherThanAPostUrnIsUnclearMalformed() throws InterruptedException {
-    server.enqueue(new MockResponse().setResponseCode(201).addHeader("x-restli-id", "<html>"));
-    server.enqueue(new MockResponse().setResponseCode(200).setBody("{\"id\":\"what\"}"));
+  void successWithSomethingOtherThanAPostUrnIsUnclearMalformed() throws Exception {
+    server.enqueue(status(201).addHeader("x-restli-id", "<html>"));
+    server.enqueue(answer(200, "{\"id\":\"what\"}"));
 
     CallResult notAnUrn = connector.publish(task("Hello"), access(AUTHOR));
     CallResult notCreated = connector.publish(task("Hello"), access(AUTHOR));
@@ -183,15 +178,14 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void throttledIsNotSentWithTheRetryAfterWait() throws InterruptedException {
+  void throttledIsNotSentWithTheRetryAfterWait() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(429)
-            .addHeader("Retry-After", "120")
-            .setBody(
+        answer(
+                429,
                 "{\"serviceErrorCode\":101,\"message\":\"Resource level throttle limit for calls to"
-                    + " this resource is reached.\",\"status\":429}"));
-    server.enqueue(new MockResponse().setResponseCode(429));
+                    + " this resource is reached.\",\"status\":429}")
+            .addHeader("Retry-After", "120"));
+    server.enqueue(status(429));
 
     CallResult withHint = connector.publish(task("Hello"), access(AUTHOR));
     CallResult withoutHint = connector.publish(task("Hello"), access(AUTHOR));
@@ -212,12 +206,9 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void serverErrorAfterSendingIsUnclear() throws InterruptedException {
-    server.enqueue(
-        new MockResponse()
-            .setResponseCode(500)
-            .setBody("{\"message\":\"Internal Server Error\",\"status\":500}"));
-    server.enqueue(new MockResponse().setResponseCode(504));
+  void serverErrorAfterSendingIsUnclear() throws Exception {
+    server.enqueue(answer(500, "{\"message\":\"Internal Server Error\",\"status\":500}"));
+    server.enqueue(status(504));
 
     CallResult internal = connector.publish(task("Hello"), access(AUTHOR));
     CallResult gateway = connector.publish(task("Hello"), access(AUTHOR));
@@ -237,8 +228,8 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void unansweredRequestTimesOutAsUnclear() throws InterruptedException {
-    server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+  void unansweredRequestTimesOutAsUnclear() throws Exception {
+    server.enqueue(noResponse());
 
     CallFailure failure =
         catchThrowableOfType(
@@ -253,13 +244,12 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void revokedTokenDisconnectsTheAccount() throws InterruptedException {
+  void revokedTokenDisconnectsTheAccount() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(401)
-            .setBody(
-                "{\"serviceErrorCode\":65601,\"code\":\"REVOKED_ACCESS_TOKEN\",\"message\":\"The"
-                    + " token used in the request has been revoked by the user\",\"status\":401}"));
+        answer(
+            401,
+            "{\"serviceErrorCode\":65601,\"code\":\"REVOKED_ACCESS_TOKEN\",\"message\":\"The"
+                + " token used in the request has been revoked by the user\",\"status\":401}"));
 
     CallResult result = connector.publish(task("Hello"), access(AUTHOR));
 
@@ -270,17 +260,16 @@ class LinkedInConnectorTest {
               assertThat(r.code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
               assertThat(r.message()).contains("401").contains("REVOKED_ACCESS_TOKEN");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void missingPostingPermissionDisconnectsTheAccount() throws InterruptedException {
+  void missingPostingPermissionDisconnectsTheAccount() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(403)
-            .setBody(
-                "{\"status\":403,\"serviceErrorCode\":100,\"code\":\"ACCESS_DENIED\",\"message\":"
-                    + "\"Not enough permissions to access: partnerApiPostsExternal.CREATE.20260701\"}"));
+        answer(
+            403,
+            "{\"status\":403,\"serviceErrorCode\":100,\"code\":\"ACCESS_DENIED\",\"message\":"
+                + "\"Not enough permissions to access: partnerApiPostsExternal.CREATE.20260701\"}"));
 
     CallResult result = connector.publish(task("Hello"), access(AUTHOR));
 
@@ -293,21 +282,20 @@ class LinkedInConnectorTest {
                   .contains("403")
                   .contains("Not enough permissions to access: partnerApiPostsExternal.CREATE");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void commentaryOverTheLimitIsTextTooLong() throws InterruptedException {
+  void commentaryOverTheLimitIsTextTooLong() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(400)
-            .setBody(
-                "{\"errorDetailType\":\"com.linkedin.common.error.BadRequest\",\"message\":"
-                    + "\"com.linkedin.content.common.exception.BadRequestResponseException:"
-                    + " ShareCommentary text length (3012 characters) exceeded the maximum allowed"
-                    + " (3000 characters)\",\"errorDetails\":{\"inputErrors\":[{\"description\":"
-                    + "\"Size of array cannot be higher than the maxLength\",\"code\":"
-                    + "\"FIELD_ARRAY_SIZE_TOO_HIGH\",\"maxLength\":3000}]},\"status\":400}"));
+        answer(
+            400,
+            "{\"errorDetailType\":\"com.linkedin.common.error.BadRequest\",\"message\":"
+                + "\"com.linkedin.content.common.exception.BadRequestResponseException:"
+                + " ShareCommentary text length (3012 characters) exceeded the maximum allowed"
+                + " (3000 characters)\",\"errorDetails\":{\"inputErrors\":[{\"description\":"
+                + "\"Size of array cannot be higher than the maxLength\",\"code\":"
+                + "\"FIELD_ARRAY_SIZE_TOO_HIGH\",\"maxLength\":3000}]},\"status\":400}"));
 
     CallResult result = connector.publish(task("x".repeat(3012)), access(AUTHOR));
 
@@ -318,16 +306,14 @@ class LinkedInConnectorTest {
               assertThat(r.code()).isEqualTo(ErrorCodes.TEXT_TOO_LONG);
               assertThat(r.message()).contains("400").contains("3012 characters");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void otherValidationErrorIsRejectedNamingLinkedInsMessage() throws InterruptedException {
+  void otherValidationErrorIsRejectedNamingLinkedInsMessage() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(422)
-            .setBody(
-                "{\"message\":\"ERROR :: /visibility :: invalid enum value\\n\",\"status\":422}"));
+        answer(
+            422, "{\"message\":\"ERROR :: /visibility :: invalid enum value\\n\",\"status\":422}"));
 
     CallResult result = connector.publish(task("Hello"), access(AUTHOR));
 
@@ -338,17 +324,16 @@ class LinkedInConnectorTest {
               assertThat(r.code()).isEqualTo(ErrorCodes.REJECTED_BY_PLATFORM);
               assertThat(r.message()).contains("422").contains("/visibility :: invalid enum");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void sunsetApiVersionIsRejectedNamingTheVersion() throws InterruptedException {
+  void sunsetApiVersionIsRejectedNamingTheVersion() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(426)
-            .setBody(
-                "{\"status\":426,\"code\":\"NONEXISTENT_VERSION\",\"message\":\"Requested version"
-                    + " 202607 is not active\"}"));
+        answer(
+            426,
+            "{\"status\":426,\"code\":\"NONEXISTENT_VERSION\",\"message\":\"Requested version"
+                + " 202607 is not active\"}"));
 
     CallResult result = connector.publish(task("Hello"), access(AUTHOR));
 
@@ -359,7 +344,7 @@ class LinkedInConnectorTest {
               assertThat(r.code()).isEqualTo(ErrorCodes.REJECTED_BY_PLATFORM);
               assertThat(r.message()).contains("426").contains(LinkedInConnector.LINKEDIN_VERSION);
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
@@ -408,8 +393,8 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void reconcileFindsTheOriginalThroughDuplicateDetection() throws InterruptedException {
-    server.enqueue(new MockResponse().setResponseCode(422).setBody(DUPLICATE_BODY));
+  void reconcileFindsTheOriginalThroughDuplicateDetection() throws Exception {
+    server.enqueue(answer(422, DUPLICATE_BODY));
 
     CallResult result = connector.reconcile(task("Lost answer"), access(AUTHOR));
 
@@ -420,11 +405,8 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void reconcilePublishesOnceWhenTheFirstAttemptNeverLanded() throws InterruptedException {
-    server.enqueue(
-        new MockResponse()
-            .setResponseCode(201)
-            .addHeader("x-restli-id", "urn:li:share:7400000000000000003"));
+  void reconcilePublishesOnceWhenTheFirstAttemptNeverLanded() throws Exception {
+    server.enqueue(status(201).addHeader("x-restli-id", "urn:li:share:7400000000000000003"));
 
     CallResult result = connector.reconcile(task("Never landed"), access(AUTHOR));
 
@@ -437,13 +419,12 @@ class LinkedInConnectorTest {
   }
 
   @Test
-  void reconcileRefusedByLinkedInIsUnknownNotFailed() throws InterruptedException {
+  void reconcileRefusedByLinkedInIsUnknownNotFailed() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(401)
-            .setBody(
-                "{\"serviceErrorCode\":65600,\"message\":\"Invalid access token\",\"status\":401}"));
-    server.enqueue(new MockResponse().setResponseCode(429).addHeader("Retry-After", "30"));
+        answer(
+            401,
+            "{\"serviceErrorCode\":65600,\"message\":\"Invalid access token\",\"status\":401}"));
+    server.enqueue(status(429).addHeader("Retry-After", "30"));
 
     CallResult refused = connector.reconcile(task("Hello"), access(AUTHOR));
     CallResult throttled = connector.reconcile(task("Hello"), access(AUTHOR));
@@ -485,27 +466,22 @@ class LinkedInConnectorTest {
   void secretAppearsInNoMessageAcrossFailureAnswers() {
     List<MockResponse> answers =
         List.of(
-            new MockResponse()
-                .setResponseCode(401)
-                .setBody(
-                    "{\"serviceErrorCode\":65600,\"message\":\"Invalid access token "
-                        + SECRET
-                        + "\",\"status\":401}"),
-            new MockResponse()
-                .setResponseCode(403)
-                .setBody("{\"message\":\"Bearer " + SECRET + " may not post\",\"status\":403}"),
-            new MockResponse().setResponseCode(422).setBody("{\"message\":\"" + SECRET + "\"}"),
-            new MockResponse()
-                .setResponseCode(422)
-                .setBody("{\"message\":\"duplicate " + SECRET + "\",\"code\":\"DUPLICATE_POST\"}"),
-            new MockResponse().setResponseCode(400).setBody(SECRET),
-            new MockResponse().setResponseCode(429).setBody(SECRET),
-            new MockResponse().setResponseCode(500).setBody(SECRET),
-            new MockResponse().setResponseCode(503).addHeader("Retry-After", "5").setBody(SECRET),
-            new MockResponse().setResponseCode(201).setBody(SECRET),
-            new MockResponse().setResponseCode(201).addHeader("x-restli-id", SECRET),
-            new MockResponse().setResponseCode(426).setBody(SECRET),
-            new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+            answer(
+                401,
+                "{\"serviceErrorCode\":65600,\"message\":\"Invalid access token "
+                    + SECRET
+                    + "\",\"status\":401}"),
+            answer(403, "{\"message\":\"Bearer " + SECRET + " may not post\",\"status\":403}"),
+            answer(422, "{\"message\":\"" + SECRET + "\"}"),
+            answer(422, "{\"message\":\"duplicate " + SECRET + "\",\"code\":\"DUPLICATE_POST\"}"),
+            answer(400, SECRET),
+            answer(429, SECRET),
+            answer(500, SECRET),
+            answer(503, SECRET).addHeader("Retry-After", "5"),
+            answer(201, SECRET),
+            status(201).addHeader("x-restli-id", SECRET),
+            answer(426, SECRET),
+            noResponse());
     List<String> messages = new ArrayList<>();
     for (MockResponse answer : answers) {
       server.enqueue(answer.clone());
@@ -524,26 +500,17 @@ class LinkedInConnectorTest {
     assertThat(server.getRequestCount()).isEqualTo(answers.size() * 2);
   }
 
-  private String messageOf(java.util.function.Supplier<CallResult> call) {
-    try {
-      CallResult result = call.get();
-      return String.valueOf(result);
-    } catch (CallFailure failure) {
-      return failure.getMessage() + " | " + failure.result();
-    }
-  }
-
-  private void assertOnlyRequestIsThePost(String author, String text) throws InterruptedException {
-    RecordedRequest request = takeOnlyRequest();
+  private void assertOnlyRequestIsThePost(String author, String text) throws Exception {
+    RecordedRequest request = takeOnlyRequest(server);
     assertThat(request.getMethod()).isEqualTo("POST");
     assertThat(request.getPath()).isEqualTo("/rest/posts");
     assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + SECRET);
     assertThat(request.getHeader("LinkedIn-Version")).isEqualTo("202607");
     assertThat(request.getHeader("X-Restli-Protocol-Version")).isEqualTo("2.0.0");
     assertThat(request.getHeader("Content-Type")).isEqualTo("application/json");
-    assertThat(json(request.getBody().readUtf8()))
+    assertThat(body(request))
         .isEqualTo(
-            json(
+            tree(
                 "{\"author\":\""
                     + author
                     + "\",\"commentary\":\""
@@ -551,19 +518,6 @@ class LinkedInConnectorTest {
                     + "\",\"visibility\":\"PUBLIC\",\"distribution\":{\"feedDistribution\":"
                     + "\"MAIN_FEED\",\"targetEntities\":[],\"thirdPartyDistributionChannels\":[]},"
                     + "\"lifecycleState\":\"PUBLISHED\",\"isReshareDisabledByAuthor\":false}"));
-  }
-
-  private RecordedRequest takeOnlyRequest() throws InterruptedException {
-    RecordedRequest request = server.takeRequest(1, TimeUnit.SECONDS);
-    assertThat(request).as("the request that went out").isNotNull();
-    assertThat(server.getRequestCount()).as("requests that went out").isEqualTo(1);
-    return request;
-  }
-
-  private static JsonNode json(String body) {
-    JsonNode node = PlatformHttp.json(body);
-    assertThat(node).as("JSON body %s", body).isNotNull();
-    return node;
   }
 
   private AccountAccess access(String handle) {

@@ -1,5 +1,13 @@
 package dev.letmepost.platform.x;
 
+import static dev.letmepost.platform.ConnectorTestKit.answer;
+import static dev.letmepost.platform.ConnectorTestKit.body;
+import static dev.letmepost.platform.ConnectorTestKit.json;
+import static dev.letmepost.platform.ConnectorTestKit.messageOf;
+import static dev.letmepost.platform.ConnectorTestKit.noResponse;
+import static dev.letmepost.platform.ConnectorTestKit.response;
+import static dev.letmepost.platform.ConnectorTestKit.status;
+import static dev.letmepost.platform.ConnectorTestKit.takeOnlyRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -20,12 +28,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
-import okhttp3.mockwebserver.SocketPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,19 +62,17 @@ class XConnectorTest {
   }
 
   @Test
-  void publishesTextAndReturnsTheIdAndStatusLink() throws InterruptedException {
+  void publishesTextAndReturnsTheIdAndStatusLink() throws Exception {
     String text = "Ship it: \"v2\"\nsecond line 🚀 #launch @you";
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(201)
-            .addHeader("Content-Type", "application/json; charset=utf-8")
-            .addHeader("x-rate-limit-limit", "100")
-            .addHeader("x-rate-limit-remaining", "99")
-            .addHeader("x-rate-limit-reset", String.valueOf(NOW.getEpochSecond() + 900))
-            .setBody(
+        json(
+                201,
                 "{\"data\":{\"edit_history_tweet_ids\":[\"1994750000000000001\"],"
                     + "\"id\":\"1994750000000000001\",\"text\":\"Ship it: \\\"v2\\\"\\nsecond line"
-                    + " 🚀 #launch @you\"}}"));
+                    + " 🚀 #launch @you\"}}")
+            .addHeader("x-rate-limit-limit", "100")
+            .addHeader("x-rate-limit-remaining", "99")
+            .addHeader("x-rate-limit-reset", String.valueOf(NOW.getEpochSecond() + 900)));
 
     CallResult result = connector.publish(task(text), access());
 
@@ -82,12 +85,8 @@ class XConnectorTest {
   }
 
   @Test
-  void duplicateContentIsUnknownNeverPublished() throws InterruptedException {
-    server.enqueue(
-        new MockResponse()
-            .setResponseCode(403)
-            .addHeader("Content-Type", "application/problem+json")
-            .setBody(DUPLICATE_BODY));
+  void duplicateContentIsUnknownNeverPublished() throws Exception {
+    server.enqueue(response(403, "application/problem+json", DUPLICATE_BODY));
 
     CallResult result = connector.publish(task("Same again"), access());
 
@@ -102,19 +101,18 @@ class XConnectorTest {
   }
 
   @Test
-  void clientNotEnrolledDisconnectsTheAccount() throws InterruptedException {
+  void clientNotEnrolledDisconnectsTheAccount() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(403)
-            .setBody(
-                "{\"client_id\":\"27988566\",\"detail\":\"When authenticating requests to the"
-                    + " Twitter API v2 endpoints, you must use keys and tokens from a Twitter"
-                    + " developer App that is attached to a Project. You can create a project via"
-                    + " the developer portal.\",\"registration_url\":"
-                    + "\"https://developer.twitter.com/en/docs/projects/overview\",\"title\":"
-                    + "\"Client Forbidden\",\"required_enrollment\":\"Appropriate Level of API"
-                    + " Access\",\"reason\":\"client-not-enrolled\",\"type\":"
-                    + "\"https://api.twitter.com/2/problems/client-forbidden\"}"));
+        answer(
+            403,
+            "{\"client_id\":\"27988566\",\"detail\":\"When authenticating requests to the"
+                + " Twitter API v2 endpoints, you must use keys and tokens from a Twitter"
+                + " developer App that is attached to a Project. You can create a project via"
+                + " the developer portal.\",\"registration_url\":"
+                + "\"https://developer.twitter.com/en/docs/projects/overview\",\"title\":"
+                + "\"Client Forbidden\",\"required_enrollment\":\"Appropriate Level of API"
+                + " Access\",\"reason\":\"client-not-enrolled\",\"type\":"
+                + "\"https://api.twitter.com/2/problems/client-forbidden\"}"));
 
     CallResult result = connector.publish(task("Hello"), access());
 
@@ -128,21 +126,20 @@ class XConnectorTest {
                   .contains("Client Forbidden")
                   .contains("(client-not-enrolled)");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void appOnlyTokenDisconnectsTheAccount() throws InterruptedException {
+  void appOnlyTokenDisconnectsTheAccount() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(403)
-            .setBody(
-                "{\"title\":\"Unsupported Authentication\",\"detail\":\"Authenticating with OAuth"
-                    + " 2.0 Application-Only is forbidden for this endpoint.  Supported"
-                    + " authentication types are [OAuth 1.0a User Context, OAuth 2.0 User"
-                    + " Context].\",\"type\":"
-                    + "\"https://api.twitter.com/2/problems/unsupported-authentication\","
-                    + "\"status\":403}"));
+        answer(
+            403,
+            "{\"title\":\"Unsupported Authentication\",\"detail\":\"Authenticating with OAuth"
+                + " 2.0 Application-Only is forbidden for this endpoint.  Supported"
+                + " authentication types are [OAuth 1.0a User Context, OAuth 2.0 User"
+                + " Context].\",\"type\":"
+                + "\"https://api.twitter.com/2/problems/unsupported-authentication\","
+                + "\"status\":403}"));
 
     CallResult result = connector.publish(task("Hello"), access());
 
@@ -155,17 +152,16 @@ class XConnectorTest {
                   .contains("Unsupported Authentication")
                   .contains("OAuth 2.0 Application-Only is forbidden");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void otherForbiddenIsRejectedNamingTitleAndDetail() throws InterruptedException {
+  void otherForbiddenIsRejectedNamingTitleAndDetail() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(403)
-            .setBody(
-                "{\"detail\":\"You are not permitted to perform this action.\",\"type\":"
-                    + "\"about:blank\",\"title\":\"Forbidden\",\"status\":403}"));
+        answer(
+            403,
+            "{\"detail\":\"You are not permitted to perform this action.\",\"type\":"
+                + "\"about:blank\",\"title\":\"Forbidden\",\"status\":403}"));
 
     CallResult result = connector.publish(task("Hello"), access());
 
@@ -177,19 +173,18 @@ class XConnectorTest {
                     + server.getHostName()
                     + "/2/tweets refused the post (403): Forbidden: You are not permitted to"
                     + " perform this action."));
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void invalidRequestIsRejectedNamingXsError() throws InterruptedException {
+  void invalidRequestIsRejectedNamingXsError() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(400)
-            .setBody(
-                "{\"errors\":[{\"parameters\":{},\"message\":\"Requests with bodies must have"
-                    + " content-type of application/json.\"}],\"title\":\"Invalid Request\","
-                    + "\"detail\":\"One or more parameters to your request was invalid.\",\"type\":"
-                    + "\"https://api.twitter.com/2/problems/invalid-request\"}"));
+        answer(
+            400,
+            "{\"errors\":[{\"parameters\":{},\"message\":\"Requests with bodies must have"
+                + " content-type of application/json.\"}],\"title\":\"Invalid Request\","
+                + "\"detail\":\"One or more parameters to your request was invalid.\",\"type\":"
+                + "\"https://api.twitter.com/2/problems/invalid-request\"}"));
 
     CallResult result = connector.publish(task("Hello"), access());
 
@@ -203,21 +198,20 @@ class XConnectorTest {
                   .contains("Invalid Request")
                   .contains("Requests with bodies must have content-type");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   /** The shape of X's length refusal was not verified; this is the invalid-request shape. */
   @Test
-  void textOverTheLimitIsTextTooLong() throws InterruptedException {
+  void textOverTheLimitIsTextTooLong() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(400)
-            .setBody(
-                "{\"errors\":[{\"parameters\":{\"text\":[\"…\"]},\"message\":\"The length of the"
-                    + " `text` field in the request body [301] is not between 0 and 280\"}],"
-                    + "\"title\":\"Invalid Request\",\"detail\":\"One or more parameters to your"
-                    + " request was invalid.\",\"type\":"
-                    + "\"https://api.twitter.com/2/problems/invalid-request\"}"));
+        answer(
+            400,
+            "{\"errors\":[{\"parameters\":{\"text\":[\"…\"]},\"message\":\"The length of the"
+                + " `text` field in the request body [301] is not between 0 and 280\"}],"
+                + "\"title\":\"Invalid Request\",\"detail\":\"One or more parameters to your"
+                + " request was invalid.\",\"type\":"
+                + "\"https://api.twitter.com/2/problems/invalid-request\"}"));
 
     CallResult result = connector.publish(task("y".repeat(301)), access());
 
@@ -228,21 +222,20 @@ class XConnectorTest {
               assertThat(r.code()).isEqualTo(ErrorCodes.TEXT_TOO_LONG);
               assertThat(r.message()).contains("[301] is not between 0 and 280");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void rateLimitedWaitsUntilTheRateLimitResetOfTheInjectedClock() throws InterruptedException {
+  void rateLimitedWaitsUntilTheRateLimitResetOfTheInjectedClock() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(429)
+        answer(
+                429,
+                "{\"title\":\"Too Many Requests\",\"detail\":\"Too Many Requests\",\"type\":"
+                    + "\"about:blank\",\"status\":429}")
             .addHeader("x-rate-limit-limit", "100")
             .addHeader("x-rate-limit-remaining", "0")
             .addHeader("x-rate-limit-reset", String.valueOf(NOW.getEpochSecond() + 300))
-            .addHeader("Retry-After", "9999")
-            .setBody(
-                "{\"title\":\"Too Many Requests\",\"detail\":\"Too Many Requests\",\"type\":"
-                    + "\"about:blank\",\"status\":429}"));
+            .addHeader("Retry-After", "9999"));
 
     CallResult result = connector.publish(task("Hello"), access());
 
@@ -256,14 +249,13 @@ class XConnectorTest {
                   .contains("429")
                   .contains("x-rate-limit-reset " + (NOW.getEpochSecond() + 300));
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void exhaustedDailyUserWindowWaitsForItsLaterReset() throws InterruptedException {
+  void exhaustedDailyUserWindowWaitsForItsLaterReset() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(429)
+        status(429)
             .addHeader("x-rate-limit-remaining", "57")
             .addHeader("x-rate-limit-reset", String.valueOf(NOW.getEpochSecond() + 60))
             .addHeader("x-app-limit-24hour-remaining", "1433")
@@ -280,19 +272,17 @@ class XConnectorTest {
               assertThat(r.retryAfter()).isEqualTo(Duration.ofHours(1));
               assertThat(r.message()).contains("x-user-limit-24hour-reset");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
-  void rateLimitedWithoutResetFallsBackToRetryAfterAndPastResetIsNoWait()
-      throws InterruptedException {
-    server.enqueue(new MockResponse().setResponseCode(429).addHeader("Retry-After", "42"));
+  void rateLimitedWithoutResetFallsBackToRetryAfterAndPastResetIsNoWait() throws Exception {
+    server.enqueue(status(429).addHeader("Retry-After", "42"));
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(429)
+        status(429)
             .addHeader("x-rate-limit-remaining", "0")
             .addHeader("x-rate-limit-reset", String.valueOf(NOW.getEpochSecond() - 10)));
-    server.enqueue(new MockResponse().setResponseCode(429));
+    server.enqueue(status(429));
 
     List<CallResult> results =
         List.of(
@@ -308,14 +298,13 @@ class XConnectorTest {
   }
 
   @Test
-  void serverErrorAfterSendingIsUnclear() throws InterruptedException {
+  void serverErrorAfterSendingIsUnclear() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(503)
-            .setBody(
-                "{\"title\":\"Service Unavailable\",\"detail\":\"Service Unavailable\",\"type\":"
-                    + "\"about:blank\",\"status\":503}"));
-    server.enqueue(new MockResponse().setResponseCode(500));
+        answer(
+            503,
+            "{\"title\":\"Service Unavailable\",\"detail\":\"Service Unavailable\",\"type\":"
+                + "\"about:blank\",\"status\":503}"));
+    server.enqueue(status(500));
 
     CallResult unavailable = connector.publish(task("Hello"), access());
     CallResult internal = connector.publish(task("Hello"), access());
@@ -334,8 +323,8 @@ class XConnectorTest {
   }
 
   @Test
-  void unansweredRequestTimesOutAsUnclear() throws InterruptedException {
-    server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+  void unansweredRequestTimesOutAsUnclear() throws Exception {
+    server.enqueue(noResponse());
 
     CallFailure failure =
         catchThrowableOfType(CallFailure.class, () -> connector.publish(task("Hello"), access()));
@@ -349,13 +338,10 @@ class XConnectorTest {
   }
 
   @Test
-  void successWithoutAReadableIdIsUnclearMalformed() throws InterruptedException {
-    server.enqueue(new MockResponse().setResponseCode(201).setBody("<html>ok</html>"));
-    server.enqueue(new MockResponse().setResponseCode(201).setBody("{\"data\":{\"text\":\"Hi\"}}"));
-    server.enqueue(
-        new MockResponse()
-            .setResponseCode(200)
-            .setBody("{\"data\":{\"id\":\"not-a-number\",\"text\":\"Hi\"}}"));
+  void successWithoutAReadableIdIsUnclearMalformed() throws Exception {
+    server.enqueue(answer(201, "<html>ok</html>"));
+    server.enqueue(answer(201, "{\"data\":{\"text\":\"Hi\"}}"));
+    server.enqueue(answer(200, "{\"data\":{\"id\":\"not-a-number\",\"text\":\"Hi\"}}"));
 
     List<CallResult> results =
         List.of(
@@ -379,13 +365,12 @@ class XConnectorTest {
   }
 
   @Test
-  void expiredTokenDisconnectsTheAccount() throws InterruptedException {
+  void expiredTokenDisconnectsTheAccount() throws Exception {
     server.enqueue(
-        new MockResponse()
-            .setResponseCode(401)
-            .setBody(
-                "{\"title\":\"Unauthorized\",\"type\":\"about:blank\",\"status\":401,"
-                    + "\"detail\":\"Unauthorized\"}"));
+        answer(
+            401,
+            "{\"title\":\"Unauthorized\",\"type\":\"about:blank\",\"status\":401,"
+                + "\"detail\":\"Unauthorized\"}"));
 
     CallResult result = connector.publish(task("Hello"), access());
 
@@ -396,7 +381,7 @@ class XConnectorTest {
               assertThat(r.code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
               assertThat(r.message()).contains("401");
             });
-    takeOnlyRequest();
+    takeOnlyRequest(server);
   }
 
   @Test
@@ -445,33 +430,24 @@ class XConnectorTest {
   void secretAppearsInNoMessageAcrossFailureAnswers() {
     List<MockResponse> answers =
         List.of(
-            new MockResponse()
-                .setResponseCode(401)
-                .setBody("{\"title\":\"Unauthorized\",\"detail\":\"token " + SECRET + "\"}"),
-            new MockResponse()
-                .setResponseCode(403)
-                .setBody(
-                    "{\"detail\":\"duplicate content " + SECRET + "\",\"title\":\"Forbidden\"}"),
-            new MockResponse()
-                .setResponseCode(403)
-                .setBody(
-                    "{\"title\":\"Client Forbidden\",\"detail\":\""
-                        + SECRET
-                        + "\",\"type\":\"https://api.twitter.com/2/problems/client-forbidden\"}"),
-            new MockResponse().setResponseCode(403).setBody("{\"detail\":\"" + SECRET + "\"}"),
-            new MockResponse()
-                .setResponseCode(400)
-                .setBody("{\"errors\":[{\"message\":\"" + SECRET + " too long\"}]}"),
-            new MockResponse().setResponseCode(400).setBody(SECRET),
-            new MockResponse().setResponseCode(429).setBody(SECRET),
-            new MockResponse().setResponseCode(500).setBody(SECRET),
-            new MockResponse().setResponseCode(503).addHeader("Retry-After", "5").setBody(SECRET),
-            new MockResponse().setResponseCode(201).setBody(SECRET),
-            new MockResponse()
-                .setResponseCode(201)
-                .setBody("{\"data\":{\"id\":\"" + SECRET + "\"}}"),
-            new MockResponse().setResponseCode(302).setBody(SECRET),
-            new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+            answer(401, "{\"title\":\"Unauthorized\",\"detail\":\"token " + SECRET + "\"}"),
+            answer(
+                403, "{\"detail\":\"duplicate content " + SECRET + "\",\"title\":\"Forbidden\"}"),
+            answer(
+                403,
+                "{\"title\":\"Client Forbidden\",\"detail\":\""
+                    + SECRET
+                    + "\",\"type\":\"https://api.twitter.com/2/problems/client-forbidden\"}"),
+            answer(403, "{\"detail\":\"" + SECRET + "\"}"),
+            answer(400, "{\"errors\":[{\"message\":\"" + SECRET + " too long\"}]}"),
+            answer(400, SECRET),
+            answer(429, SECRET),
+            answer(500, SECRET),
+            answer(503, SECRET).addHeader("Retry-After", "5"),
+            answer(201, SECRET),
+            answer(201, "{\"data\":{\"id\":\"" + SECRET + "\"}}"),
+            answer(302, SECRET),
+            noResponse());
     List<String> messages = new ArrayList<>();
     for (MockResponse answer : answers) {
       server.enqueue(answer);
@@ -485,31 +461,15 @@ class XConnectorTest {
     assertThat(server.getRequestCount()).isEqualTo(answers.size());
   }
 
-  private static String messageOf(Supplier<CallResult> call) {
-    try {
-      return String.valueOf(call.get());
-    } catch (CallFailure failure) {
-      return failure.getMessage() + " | " + failure.result();
-    }
-  }
-
-  private void assertOnlyRequestIsThePost(String text) throws InterruptedException {
-    RecordedRequest request = takeOnlyRequest();
+  private void assertOnlyRequestIsThePost(String text) throws Exception {
+    RecordedRequest request = takeOnlyRequest(server);
     assertThat(request.getMethod()).isEqualTo("POST");
     assertThat(request.getPath()).isEqualTo("/2/tweets");
     assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + SECRET);
     assertThat(request.getHeader("Content-Type")).isEqualTo("application/json");
-    JsonNode body = PlatformHttp.json(request.getBody().readUtf8());
-    assertThat(body).isNotNull();
+    JsonNode body = body(request);
     assertThat(body.size()).isEqualTo(1);
     assertThat(body.get("text").asText()).isEqualTo(text);
-  }
-
-  private RecordedRequest takeOnlyRequest() throws InterruptedException {
-    RecordedRequest request = server.takeRequest(1, TimeUnit.SECONDS);
-    assertThat(request).as("the request that went out").isNotNull();
-    assertThat(server.getRequestCount()).as("requests that went out").isEqualTo(1);
-    return request;
   }
 
   private AccountAccess access() {
