@@ -335,6 +335,15 @@ final class DeliveryLanes {
     return Duration.ofNanos(System.nanoTime() - startedNanos);
   }
 
+  /** Attempts in progress. */
+  synchronized int inFlight() {
+    int n = 0;
+    for (Lane l : lanes.values()) {
+      n += l.inFlight == null ? 0 : 1;
+    }
+    return n;
+  }
+
   /** The lanes' endpoint ids (tests). */
   synchronized Set<String> laneIds() {
     return new HashSet<>(lanes.keySet());
