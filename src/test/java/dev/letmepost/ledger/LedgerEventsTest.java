@@ -556,4 +556,38 @@ class LedgerEventsTest {
       assertThat(events).extracting(PostEvent::createdAt).isSorted();
     }
   }
+
+  /**
+   * The examples of docs/contract.md#event-examples are real: every line of its JSON blocks is an
+   * event this scenario writes, byte for byte, and together they show every type.
+   */
+  @Test
+  void theContractsEventExamplesAreWhatTheLedgerWrites() throws java.io.IOException {
+    ledger.command(body("acc_tw", "acc_li", "acc_bs")).key("K1").send();
+    List<PublishTask> tasks = tasks();
+    ledger.publishedOutcome(tasks.get(0), T0.plusSeconds(1));
+    ledger.outcome(
+        TargetOutcome.failed(tasks.get(1), new TargetError("rate_limited", "slow down", true)),
+        T0.plusSeconds(2));
+    ledger.command(SCHEDULED_BODY).key("K2").send();
+    ledger.advanceWallClock(LedgerConfig.DEFAULT_DEADLINE.plus(LedgerConfig.DEFAULT_OUTCOME_GRACE));
+    List<String> written = ledger.events().stream().map(r -> utf8(r.value())).toList();
+
+    String contract = java.nio.file.Files.readString(java.nio.file.Path.of("docs/contract.md"));
+    String section =
+        contract.substring(
+            contract.indexOf("<!-- event-examples:start -->"),
+            contract.indexOf("<!-- event-examples:end -->"));
+    List<String> examples = section.lines().filter(l -> l.startsWith("{")).toList();
+    assertThat(examples).allSatisfy(line -> assertThat(written).contains(line));
+    assertThat(examples)
+        .extracting(l -> json(l.getBytes(StandardCharsets.UTF_8)).get("type").asText())
+        .containsExactlyInAnyOrder(
+            "batch.accepted",
+            "batch.scheduled",
+            "target.published",
+            "target.failed",
+            "target.unknown",
+            "batch.completed");
+  }
 }
