@@ -23,10 +23,11 @@ import com.tngtech.archunit.lang.ArchRule;
  * ledger      -> command, http, wire
  * publish     -> wire                         (the connector SPI: Connector, PlatformHttp, ...)
  * broker      -> wire
- * gateway     -> command, http, ledger, wire
+ * webhook     -> http, wire                   (webhook endpoints, signing, the dispatcher)
+ * gateway     -> command, http, ledger, webhook, wire
  * platform    -> platform.*, publish, wire    (Connectors, the registry; WebhookUrl)
  * platform.*  -> publish, wire, platform      (discord and slack use platform.WebhookUrl)
- * cli         -> broker, gateway, ledger, platform, platform.sandbox, publish, wire
+ * cli         -> broker, gateway, ledger, platform, platform.sandbox, publish, webhook, wire
  * </pre>
  *
  * A new edge is a decision: add it to {@link #packageGraph} together with the change that needs it.
@@ -119,6 +120,8 @@ class ArchitectureTest {
           .definedBy("dev.letmepost.publish..")
           .layer("broker")
           .definedBy("dev.letmepost.broker..")
+          .layer("webhook")
+          .definedBy("dev.letmepost.webhook..")
           .layer("gateway")
           .definedBy("dev.letmepost.gateway..")
           .layer("platform registry")
@@ -139,8 +142,10 @@ class ArchitectureTest {
           .mayOnlyAccessLayers("wire")
           .whereLayer("broker")
           .mayOnlyAccessLayers("wire")
+          .whereLayer("webhook")
+          .mayOnlyAccessLayers("http", "wire")
           .whereLayer("gateway")
-          .mayOnlyAccessLayers("command", "http", "ledger", "wire")
+          .mayOnlyAccessLayers("command", "http", "ledger", "webhook", "wire")
           .whereLayer("platform registry")
           .mayOnlyAccessLayers("connectors", "publish", "wire")
           .whereLayer("connectors")

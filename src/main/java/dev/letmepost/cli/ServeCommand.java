@@ -67,6 +67,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin LedgerOptions ledgerOptions;
 
+  // Webhooks: --webhook-signing-key-file, --webhook-allow-private-addresses, ...
+  @Mixin WebhooksCommand.Options webhookOptions;
+
   @Option(
       names = "--no-publishers",
       description =
@@ -106,7 +109,9 @@ final class ServeCommand implements Callable<Integer> {
     Map<String, String> streamsOverrides = new HashMap<>(gateway.streamsOverrides());
     streamsOverrides.putAll(ledgerOptions.streamsConfig);
     Services services;
+    Runnable stopWebhooks;
     String demoKey = null;
+    String id = instanceId != null ? instanceId : PublisherCommand.defaultInstanceId() + "-serve";
     try {
       services =
           Services.start(
@@ -121,9 +126,7 @@ final class ServeCommand implements Callable<Integer> {
                   !noPublishers,
                   sandboxPort,
                   sandboxUrl,
-                  instanceId != null
-                      ? instanceId
-                      : PublisherCommand.defaultInstanceId() + "-serve"));
+                  id));
       if (demoMode) {
         demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
         ApiKeyWriter.write(
@@ -133,6 +136,9 @@ final class ServeCommand implements Callable<Integer> {
             ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
       }
       gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
+      stopWebhooks =
+          webhookOptions.serve(
+              services.bootstrapServers(), ledger.topics(), demoMode, dataDir, gateway, id);
     } catch (RuntimeException e) {
       gateway.close();
       throw e;
@@ -142,6 +148,7 @@ final class ServeCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  stopWebhooks.run();
                   gateway.close();
                   services.close();
                   stopped.countDown();

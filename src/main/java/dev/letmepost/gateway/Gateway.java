@@ -2,6 +2,7 @@ package dev.letmepost.gateway;
 
 import dev.letmepost.command.Hashing;
 import dev.letmepost.http.ApiHeaders;
+import dev.letmepost.webhook.WebhookStore;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import io.javalin.Javalin;
@@ -49,6 +50,7 @@ public final class Gateway implements AutoCloseable {
 
   private final GatewayMetrics metrics;
   private final Access access = new Access();
+  private final WebhookRoutes webhooks = new WebhookRoutes(access);
   private final Javalin app;
 
   public Gateway(GatewayConfig config, Clock clock, GatewayMetrics metrics) {
@@ -84,6 +86,7 @@ public final class Gateway implements AutoCloseable {
               cfg.routes.get("/v1/batches/{id}", reads::getBatch);
               cfg.routes.get("/v1/requests/{id}", reads::getRequest);
               cfg.routes.get("/v1/idempotency-keys/{key}", reads::getKey);
+              webhooks.register(cfg.routes);
               cfg.routes.exception(
                   InvalidStateStoreException.class,
                   (e, ctx) ->
@@ -126,6 +129,11 @@ public final class Gateway implements AutoCloseable {
   /** Connects the gateway to its keys and ledger; the API routes answer from now on. */
   public void attach(Backend b) {
     access.attach(b);
+  }
+
+  /** Serves the webhook endpoint routes from {@code store} (503 until then). */
+  public void attachWebhooks(WebhookStore store) {
+    webhooks.attach(store);
   }
 
   public GatewayMetrics metrics() {

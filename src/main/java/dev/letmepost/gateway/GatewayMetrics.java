@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.wire.Json;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -95,6 +96,11 @@ public final class GatewayMetrics implements AutoCloseable {
       streamsMetrics = new KafkaStreamsMetrics(streams);
       streamsMetrics.bindTo(registry);
     }
+  }
+
+  /** The registry behind {@link #scrape()}: other roles of the process add their meters to it. */
+  public MeterRegistry registry() {
+    return registry;
   }
 
   public String scrape() {

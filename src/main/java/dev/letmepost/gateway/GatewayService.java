@@ -1,7 +1,11 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.ledger.LedgerConfig;
+import dev.letmepost.webhook.AddressGuard;
+import dev.letmepost.webhook.SigningKey;
+import dev.letmepost.webhook.WebhookStore;
 import dev.letmepost.wire.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -227,6 +231,19 @@ public final class GatewayService implements AutoCloseable {
             follower::caughtUp,
             client,
             new StreamsLedgerView(ledger, ledgerConfig, self)));
+  }
+
+  /** Serves the webhook endpoint routes from the cluster, secrets derived from {@code key}. */
+  public void attachWebhooks(
+      String bootstrapServers, Topics topics, SigningKey key, AddressGuard.Policy policy) {
+    WebhookStore store = WebhookStore.start(bootstrapServers, topics, key, policy);
+    started.add(store);
+    gateway.attachWebhooks(store);
+  }
+
+  /** The registry {@code /metrics} serves, for the other roles of this process. */
+  public MeterRegistry meterRegistry() {
+    return gateway.metrics().registry();
   }
 
   public int port() {

@@ -56,17 +56,7 @@ final class Answers {
   /** The envelope of {@code record}, open targets rendered with {@code openTargetStatus}. */
   static byte[] envelope(LedgerRecord record, String status, String openTargetStatus) {
     List<Envelope.Result> results =
-        record.targets().stream()
-            .map(
-                t ->
-                    new Envelope.Result(
-                        t.accountId(),
-                        t.platform(),
-                        t.status() == null ? openTargetStatus : t.status().name(),
-                        t.postId(),
-                        t.uri(),
-                        t.error()))
-            .toList();
+        record.targets().stream().map(t -> result(t, openTargetStatus)).toList();
     return Json.write(
         new Envelope(
             record.batchId(),
@@ -76,6 +66,17 @@ final class Answers {
             record.scheduledAt() == null ? null : Rfc3339.format(record.scheduledAt()),
             record.completedAt() == null ? null : Rfc3339.format(record.completedAt()),
             results));
+  }
+
+  /** One target's entry of the envelope; an open target shows {@code openTargetStatus}. */
+  static Envelope.Result result(LedgerRecord.TargetState t, String openTargetStatus) {
+    return new Envelope.Result(
+        t.accountId(),
+        t.platform(),
+        t.status() == null ? openTargetStatus : t.status().name(),
+        t.postId(),
+        t.uri(),
+        t.error());
   }
 
   static byte[] error(String code, String message) {

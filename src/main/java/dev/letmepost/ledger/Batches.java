@@ -2,6 +2,7 @@ package dev.letmepost.ledger;
 
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -114,24 +115,40 @@ final class Batches {
   }
 
   /**
-   * Closes the batch: renders and records the envelope if the request is not answered yet (a
-   * scheduled batch was answered with 202 already) and sends it to the request and its waiters.
+   * Closes the batch: renders its final envelope, records it and sends it to the request and its
+   * waiters if the request is not answered yet (a scheduled batch was answered with 202 already),
+   * and emits {@code batch.completed} with that envelope.
    */
   LedgerRecord complete(String fingerprint, LedgerRecord record, long completedAt, long timestamp) {
     unschedule(fingerprint, record);
     LedgerRecord done = record.completed(Math.max(completedAt, record.firstSeen()));
+    String status = Answers.batchStatus(done.targets());
+    byte[] envelope = Answers.envelope(done, status);
     if (!done.answered()) {
-      String status = Answers.batchStatus(done.targets());
       int code = Answers.httpStatus(status);
-      byte[] body = Answers.envelope(done, status);
-      reply(done.requestId(), code, body, false, done, timestamp);
+      reply(done.requestId(), code, envelope, false, done, timestamp);
       for (String waiter : done.waiters()) {
-        reply(waiter, code, body, true, done, timestamp);
+        reply(waiter, code, envelope, true, done, timestamp);
       }
-      done = done.answered(code, body);
+      done = done.answered(code, envelope);
     }
     save(fingerprint, done);
+    emit(
+        PostEvents.batch(PostEvent.BATCH_COMPLETED, done, envelope, done.completedAt()), timestamp);
     return done;
+  }
+
+  /**
+   * Emits the {@code target.*} event of target {@code index} of {@code batch}, which this change
+   * closed; its time is {@code at}, never before the batch was accepted.
+   */
+  void targetClosed(LedgerRecord batch, int index, long at, long timestamp) {
+    emit(PostEvents.target(batch, index, Math.max(at, batch.firstSeen())), timestamp);
+  }
+
+  /** Sends a lifecycle event to the events topic, in this processor's transaction. */
+  void emit(PostEvent event, long timestamp) {
+    forward.accept(PostEvents.record(event, timestamp));
   }
 
   /** Answers a request about an existing batch record. */

@@ -9,6 +9,7 @@ import dev.letmepost.command.PostRequest;
 import dev.letmepost.command.Preflight;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
 import java.util.List;
 import java.util.Optional;
@@ -329,14 +330,27 @@ final class DecideRequest implements Processor<String, Command, String, Emission
             null);
     batchIndex.put(batchId, fingerprint, filedAt);
     indexPointer(c, fingerprint, record, filedAt);
+    boolean waits = !resolution.tasks().isEmpty() && scheduledAt != null;
+    byte[] accepted =
+        waits
+            ? Answers.envelope(record, Answers.SCHEDULED)
+            : Answers.envelope(record, Answers.RUNNING, Answers.PENDING);
+    batches.emit(PostEvents.batch(PostEvent.BATCH_ACCEPTED, record, accepted, firstSeen), ts);
+    if (waits) {
+      batches.emit(PostEvents.batch(PostEvent.BATCH_SCHEDULED, record, accepted, firstSeen), ts);
+    }
+    for (int i = 0; i < record.targets().size(); i++) {
+      if (!record.targets().get(i).open()) {
+        batches.targetClosed(record, i, firstSeen, ts);
+      }
+    }
     if (resolution.tasks().isEmpty()) {
       batches.complete(fingerprint, record, firstSeen, ts);
-    } else if (scheduledAt != null) {
-      byte[] body = Answers.envelope(record, "scheduled");
-      record = record.answered(Answers.ACCEPTED, body);
+    } else if (waits) {
+      record = record.answered(Answers.ACCEPTED, accepted);
       batches.save(fingerprint, record);
       batches.schedule(fingerprint, record);
-      batches.reply(c.requestId(), Answers.ACCEPTED, body, false, record, ts);
+      batches.reply(c.requestId(), Answers.ACCEPTED, accepted, false, record, ts);
     } else {
       batches.release(fingerprint, record, resolution.tasks(), now, ts);
     }

@@ -64,7 +64,13 @@ final class ExpireOverdue {
       String fingerprint = Batches.fingerprintOf(entry.key);
       LedgerRecord batch = batches.find(fingerprint, entry.value);
       if (batch != null && !batch.complete() && batch.released()) {
-        batches.complete(fingerprint, closeOpenTargets(batch), tickAt, tickAt);
+        LedgerRecord closed = closeOpenTargets(batch);
+        for (int i = 0; i < batch.targets().size(); i++) {
+          if (batch.targets().get(i).open()) {
+            batches.targetClosed(closed, i, tickAt, tickAt);
+          }
+        }
+        batches.complete(fingerprint, closed, tickAt, tickAt);
       }
     }
   }

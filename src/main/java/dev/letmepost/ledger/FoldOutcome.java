@@ -108,6 +108,7 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
                 Limits.cut(o.postId(), Limits.MAX_POST_ID_CHARS),
                 Limits.cut(o.uri(), Limits.MAX_URI_CHARS),
                 capped(o.error())));
+    batches.targetClosed(batch, i, record.timestamp(), record.timestamp());
     if (batch.allTargetsClosed()) {
       batches.complete(fingerprint, batch, record.timestamp(), record.timestamp());
     } else {

@@ -30,9 +30,13 @@ import org.apache.kafka.streams.state.Stores;
  *                                 +-> by-fingerprint (repartition) -> decide-request --+
  * target-outcomes -> fold-outcome (+ expire-overdue timer) ---------------------------+-> post-results
  *        ^                                                                             +-> publish.&lt;platform&gt;
+ *        |                                                                             +-> post-events
  *        +----------------------------------------------------------------------------+-> outcome-ticks
  * accounts -> index-accounts (global store)
  * </pre>
+ *
+ * <p>Both processors also emit the lifecycle events of the batches they change ({@link PostEvents})
+ * to {@code post-events}, in the same transaction as the change.
  *
  * <p>{@code decide-request} also keeps two indexes for the gateway's reads ({@link LedgerReads}):
  * request id to what became of it, batch id to its fingerprint.
@@ -176,6 +180,17 @@ public final class LedgerTopology {
                             Produced.with(Serdes.String(), Json.serde(PublishTask.class))
                                 .withName("publish-tasks")),
                 "task"))
+        .branch(
+            (key, e) -> e.isEvent(),
+            Branched.withConsumer(
+                events ->
+                    events
+                        .mapValues(Emission::event, Named.as("unwrap-event"))
+                        .to(
+                            topics.events().name(),
+                            Produced.with(topics.events().keySerde(), topics.events().valueSerde())
+                                .withName("post-events")),
+                "event"))
         .branch(
             (key, e) -> e.isTick(),
             Branched.withConsumer(

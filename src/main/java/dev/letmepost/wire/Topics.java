@@ -24,6 +24,9 @@ public final class Topics {
   private final Topic<String, byte[]> apiKeys;
   private final Topic<byte[], byte[]> deadLetters;
   private final Topic<String, PostEvent> events;
+  private final Topic<String, byte[]> webhookEndpoints;
+  private final Topic<String, byte[]> webhookPending;
+  private final Topic<String, byte[]> webhookDeliveries;
 
   /**
    * {@code max.message.bytes} of the commands topic as the product creates it: the largest body the
@@ -60,6 +63,28 @@ public final class Topics {
         new Topic<>(prefix + "dead-letters", Serdes.ByteArray(), Serdes.ByteArray(), Map.of());
     this.events =
         new Topic<>(prefix + "post-events", Serdes.String(), Json.serde(PostEvent.class), Map.of());
+    this.webhookEndpoints =
+        new Topic<>(prefix + "webhook-endpoints", Serdes.String(), Serdes.ByteArray(), COMPACTED);
+    this.webhookPending =
+        new Topic<>(
+            prefix + "webhook-pending",
+            Serdes.String(),
+            Serdes.ByteArray(),
+            Map.of(
+                "cleanup.policy",
+                "compact",
+                "min.cleanable.dirty.ratio",
+                "0.1",
+                "segment.ms",
+                "3600000",
+                "delete.retention.ms",
+                "86400000"));
+    this.webhookDeliveries =
+        new Topic<>(
+            prefix + "webhook-deliveries",
+            Serdes.String(),
+            Serdes.ByteArray(),
+            Map.of("retention.ms", Long.toString(7L * 24 * 3600 * 1000)));
   }
 
   public static Topics defaults() {
@@ -140,11 +165,43 @@ public final class Topics {
     return events;
   }
 
+  /**
+   * Webhook endpoints, compacted: key endpoint id, value the endpoint (JSON, never its signing
+   * secret), null once deleted.
+   */
+  public Topic<String, byte[]> webhookEndpoints() {
+    return webhookEndpoints;
+  }
+
+  /**
+   * The webhook dispatcher's pending deliveries, compacted: key {@code <endpoint id>/<event id>},
+   * value the delivery still owed (JSON), null once delivered or given up. Partitioned like the
+   * events topic: a delivery of an event read from events partition p lives in partition p.
+   */
+  public Topic<String, byte[]> webhookPending() {
+    return webhookPending;
+  }
+
+  /** Webhook delivery attempts (JSON), key endpoint id; kept 7 days. */
+  public Topic<String, byte[]> webhookDeliveries() {
+    return webhookDeliveries;
+  }
+
   /** Every topic: the contract's, one producer topic and one publisher journal per platform. */
   public List<Topic<?, ?>> all() {
     List<Topic<?, ?>> all =
         new ArrayList<>(
-            List.of(commands, results, outcomes, accounts, apiKeys, deadLetters, events));
+            List.of(
+                commands,
+                results,
+                outcomes,
+                accounts,
+                apiKeys,
+                deadLetters,
+                events,
+                webhookEndpoints,
+                webhookPending,
+                webhookDeliveries));
     Arrays.stream(Platform.values()).map(this::publish).forEach(all::add);
     Arrays.stream(Platform.values()).map(this::journal).forEach(all::add);
     return List.copyOf(all);

@@ -17,11 +17,13 @@ import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.PostEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -59,8 +61,11 @@ import org.slf4j.LoggerFactory;
  *   <li>every command the broker would take gets exactly one answer on the results topic (keyed by
  *       its request id) or exactly one dead letter, once the wall clock has passed every schedule
  *       and deadline;
- *   <li>every record the ledger produces (results, publish tasks, dead letters) and every value in
- *       its stores stays under {@link Limits#MAX_RECORD_BYTES}, checked after every step.
+ *   <li>every record the ledger produces (results, publish tasks, dead letters, events) and every
+ *       value in its stores stays under {@link Limits#MAX_RECORD_BYTES}, checked after every step;
+ *   <li>every batch's lifecycle events, once the wall clock has passed everything, are one {@code
+ *       batch.accepted} first, one {@code target.*} per target and one {@code batch.completed}
+ *       last.
  * </ul>
  *
  * <p>Commands larger than the commands topic's {@code max.message.bytes} are not sent: the broker
@@ -718,7 +723,15 @@ class HostileInputProperties {
     private final TestInputTopic<byte[], byte[]> commands;
     private final TestOutputTopic<byte[], byte[]> results;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private final TestOutputTopic<byte[], byte[]> events;
     private final Map<String, TestOutputTopic<byte[], byte[]>> publish = new TreeMap<>();
+
+    /** The lifecycle events by batch id (the record key), in the order they were written. */
+    private final Map<String, List<PostEvent>> eventsByBatch = new LinkedHashMap<>();
+
+    /** Every batch id an answer named. */
+    private final java.util.Set<String> answeredBatches = new java.util.TreeSet<>();
+
     private final CommandSerde serde = new CommandSerde();
 
     /** Offset of the next command on the commands topic (one partition in the test driver). */
@@ -743,6 +756,9 @@ class HostileInputProperties {
       deadLetters =
           driver.createOutputTopic(
               ledger.topics.deadLetters().name(), bytes.deserializer(), bytes.deserializer());
+      events =
+          driver.createOutputTopic(
+              ledger.topics.events().name(), bytes.deserializer(), bytes.deserializer());
       for (Platform p : Platform.values()) {
         String name = ledger.topics.publish(p).name();
         publish.put(
@@ -775,6 +791,7 @@ class HostileInputProperties {
         checkSizes();
       }
       checkAnswers();
+      checkEvents();
     }
 
     private void apply(Step step) {
@@ -828,6 +845,10 @@ class HostileInputProperties {
       for (TestRecord<byte[], byte[]> r : results.readRecordsToList()) {
         assertUnderCeiling("results", r);
         answers.add(new String(r.key(), StandardCharsets.UTF_8));
+        Header batch = r.headers().lastHeader(LmpHeaders.BATCH_ID);
+        if (batch != null) {
+          answeredBatches.add(new String(batch.value(), StandardCharsets.UTF_8));
+        }
       }
       for (TestRecord<byte[], byte[]> r : deadLetters.readRecordsToList()) {
         assertUnderCeiling("dead-letters", r);
@@ -848,6 +869,12 @@ class HostileInputProperties {
         for (TestRecord<byte[], byte[]> r : e.getValue().readRecordsToList()) {
           assertUnderCeiling(e.getKey(), r);
         }
+      }
+      for (TestRecord<byte[], byte[]> r : events.readRecordsToList()) {
+        assertUnderCeiling("post-events", r);
+        PostEvent e = Json.read(r.value(), PostEvent.class);
+        assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(e.batchId());
+        eventsByBatch.computeIfAbsent(e.batchId(), b -> new ArrayList<>()).add(e);
       }
       var driver = ledger.driver;
       WindowStore<String, LedgerRecord> replay = driver.getWindowStore(LedgerTopology.REPLAY_STORE);
@@ -891,6 +918,14 @@ class HostileInputProperties {
           .isLessThanOrEqualTo(Limits.MAX_RECORD_BYTES);
     }
 
+    /** Every batch's events tell its whole life once ({@link #checkLifecycle}). */
+    private void checkEvents() {
+      assertThat(eventsByBatch.keySet())
+          .as("batches with events; after %s", log)
+          .containsAll(answeredBatches);
+      eventsByBatch.forEach((batchId, events) -> checkLifecycle(batchId, events, log));
+    }
+
     /** Every command got exactly its one answer or its one dead letter, nothing else. */
     private void checkAnswers() {
       Map<String, Integer> missing = count(expectedAnswers);
@@ -915,6 +950,41 @@ class HostileInputProperties {
 
   // ---------------------------------------------------------------------------------------------
   // Helpers.
+
+  /**
+   * One batch's lifecycle events, once every batch has completed: {@code batch.accepted} first
+   * (then {@code batch.scheduled} if it waited), exactly one {@code target.*} per target, {@code
+   * batch.completed} last and once, every id distinct.
+   */
+  static void checkLifecycle(String batchId, List<PostEvent> events, Object context) {
+    List<String> types = events.stream().map(PostEvent::type).toList();
+    String what = "events of " + batchId + " " + types + "; after " + context;
+    assertThat(types).as(what).isNotEmpty();
+    assertThat(types.get(0)).as(what).isEqualTo(PostEvent.BATCH_ACCEPTED);
+    assertThat(types.get(types.size() - 1)).as(what).isEqualTo(PostEvent.BATCH_COMPLETED);
+    assertThat(types.stream().filter(PostEvent.BATCH_COMPLETED::equals).count())
+        .as(what)
+        .isEqualTo(1);
+    assertThat(types.stream().filter(PostEvent.BATCH_ACCEPTED::equals).count())
+        .as(what)
+        .isEqualTo(1);
+    assertThat(types.indexOf(PostEvent.BATCH_SCHEDULED))
+        .as(what)
+        .isIn(-1, 1)
+        .isEqualTo(types.lastIndexOf(PostEvent.BATCH_SCHEDULED));
+    int targets = events.get(0).data().at("/batch/results").size();
+    List<Integer> indexes =
+        events.stream()
+            .filter(e -> e.type().startsWith("target."))
+            .map(e -> e.data().get("targetIndex").asInt())
+            .sorted()
+            .toList();
+    assertThat(indexes)
+        .as(what)
+        .isEqualTo(java.util.stream.IntStream.range(0, targets).boxed().toList());
+    assertThat(events).extracting(PostEvent::id).as(what).doesNotHaveDuplicates();
+    assertThat(events).extracting(PostEvent::batchId).as(what).containsOnly(batchId);
+  }
 
   private static Map<String, Integer> count(List<String> values) {
     Map<String, Integer> m = new HashMap<>();

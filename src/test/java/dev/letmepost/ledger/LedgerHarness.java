@@ -7,6 +7,7 @@ import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
@@ -52,6 +53,7 @@ final class LedgerHarness implements AutoCloseable {
   private final TestInputTopic<String, Account> accounts;
   private final TestOutputTopic<String, byte[]> results;
   private final TestOutputTopic<byte[], byte[]> deadLetters;
+  private final TestOutputTopic<String, byte[]> events;
   private final Map<Platform, TestOutputTopic<String, PublishTask>> publish =
       new EnumMap<>(Platform.class);
 
@@ -99,6 +101,11 @@ final class LedgerHarness implements AutoCloseable {
         driver.createOutputTopic(
             topics.deadLetters().name(),
             Serdes.ByteArray().deserializer(),
+            Serdes.ByteArray().deserializer());
+    events =
+        driver.createOutputTopic(
+            topics.events().name(),
+            Serdes.String().deserializer(),
             Serdes.ByteArray().deserializer());
     for (Platform platform : Platform.values()) {
       var t = topics.publish(platform);
@@ -234,7 +241,27 @@ final class LedgerHarness implements AutoCloseable {
     return deadLetters.readRecordsToList();
   }
 
-  /** Asserts nothing at all is waiting on any output topic. */
+  /** Every lifecycle event emitted since the last call, as written (exact value bytes). */
+  List<TestRecord<String, byte[]>> events() {
+    return events.readRecordsToList();
+  }
+
+  /** Every lifecycle event emitted since the last call, read as the consumers' serde reads it. */
+  List<PostEvent> eventValues() {
+    return events().stream()
+        .map(r -> topics.events().valueSerde().deserializer().deserialize("", r.value()))
+        .toList();
+  }
+
+  /** Asserts no lifecycle event is waiting (reading nothing else). */
+  void assertNoEvents() {
+    assertThat(events.isEmpty()).as("no further events").isTrue();
+  }
+
+  /**
+   * Asserts nothing at all is waiting on any output topic other than the events topic, which the
+   * event tests read ({@link #events()}, {@link #assertNoEvents()}).
+   */
   void assertNothingElseEmitted() {
     assertThat(results.isEmpty()).as("no further results").isTrue();
     assertThat(deadLetters.isEmpty()).as("no further dead letters").isTrue();

@@ -9,9 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
@@ -46,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * (docs/contract.md#the-idempotency-table): random interleavings of commands (few keys, a few
  * bodies, two principals, retries), outcomes (in any order, duplicated, late or never) and time
  * (record timestamps and the wall clock, crossing a short TTL and the target deadline), run on a
- * fresh {@link LedgerHarness} and checked step by step against a small model of the replay records.
+ * fresh {@link LedgerHarness} and checked step by step against a small model of the replay records,
+ * including the lifecycle events each step must write (property 6: exactly one per state change,
+ * none for replays, waiters, conflicts and preflight failures).
  *
  * <p>150 tries take about 8 s: {@code mvn -B -q test -Dtest=LedgerProperties}.
  */
@@ -273,8 +277,18 @@ class LedgerProperties {
       return targets.values().stream().allMatch(s -> s != null);
     }
 
-    /** Completes the batch: the answers its request and waiters get now. */
-    List<Expected> complete() {
+    /**
+     * Completes the batch: the answers its request and waiters get now; adds the events it emits to
+     * {@code events} (target.unknown for each target still open, then batch.completed).
+     */
+    List<Expected> complete(List<String> events) {
+      targets.forEach(
+          (i, s) -> {
+            if (s == null) {
+              events.add(event(this, PostEvent.TARGET_UNKNOWN, i));
+            }
+          });
+      events.add(event(this, PostEvent.BATCH_COMPLETED, null));
       targets.replaceAll((i, s) -> s == null ? "unknown" : s);
       long published = targets.values().stream().filter("published"::equals).count();
       batchStatus =
@@ -289,6 +303,11 @@ class LedgerProperties {
       waiters.clear();
       return answers;
     }
+  }
+
+  /** An event as the model predicts it: batch period, type, target index. */
+  private static String event(Batch b, String type, Integer index) {
+    return b.period + " " + type + (index == null ? "" : " " + index);
   }
 
   /** The answer kinds of the idempotency table. */
@@ -326,6 +345,16 @@ class LedgerProperties {
     private final Map<String, Batch> latest = new HashMap<>();
     private final List<Batch> batches = new ArrayList<>();
     private final Map<String, Batch> byBatchId = new HashMap<>();
+
+    /** The events the model predicts for the current step (see {@link #event}). */
+    private final List<String> predicted = new ArrayList<>();
+
+    /** Every batch's events as written, by batch id. */
+    private final Map<String, List<PostEvent>> events = new LinkedHashMap<>();
+
+    /** The model's batch of each batch id seen in an event. */
+    private final Map<String, Batch> byEventBatchId = new HashMap<>();
+
     private final List<PublishTask> tasks = new ArrayList<>();
     private final Set<String> delivered = new HashSet<>();
     private final List<String> sent = new ArrayList<>();
@@ -338,6 +367,7 @@ class LedgerProperties {
 
     void step(int n, Action action) {
       List<Expected> expected = new ArrayList<>();
+      predicted.clear();
       Batch started = null;
       Expected immediate = null;
       String label = action.toString();
@@ -382,8 +412,14 @@ class LedgerProperties {
           if (key != null) {
             latest.put(principal + "|" + key, started);
           }
+          predicted.add(event(started, PostEvent.BATCH_ACCEPTED, null));
+          for (var t : started.targets.entrySet()) {
+            if (t.getValue() != null) {
+              predicted.add(event(started, PostEvent.TARGET_FAILED, t.getKey()));
+            }
+          }
           if (started.allClosed()) {
-            expected.addAll(started.complete());
+            expected.addAll(started.complete(predicted));
           }
         }
         if (immediate != null) {
@@ -422,8 +458,13 @@ class LedgerProperties {
           Batch b = byBatchId.get(task.batchId());
           if (!b.complete && b.targets.get(task.targetIndex()) == null) {
             b.targets.put(task.targetIndex(), d.published() ? "published" : "failed");
+            predicted.add(
+                event(
+                    b,
+                    d.published() ? PostEvent.TARGET_PUBLISHED : PostEvent.TARGET_FAILED,
+                    task.targetIndex()));
             if (b.allClosed()) {
-              expected.addAll(b.complete());
+              expected.addAll(b.complete(predicted));
             }
           }
         }
@@ -441,6 +482,7 @@ class LedgerProperties {
     /** Completes every batch: the wall clock passes every deadline. */
     void drain(int n) {
       List<Expected> expected = new ArrayList<>();
+      predicted.clear();
       moveTime(
           ts + DEADLINE.toMillis() + GRACE_MS + 1000,
           wall + DEADLINE.toMillis() + GRACE_MS + 1000,
@@ -466,7 +508,7 @@ class LedgerProperties {
         wall = newWall;
         for (Batch b : batches) {
           if (!b.complete && b.deadline != 0 && b.deadline + GRACE_MS <= wall) {
-            expected.addAll(b.complete());
+            expected.addAll(b.complete(predicted));
           }
         }
       }
@@ -481,6 +523,7 @@ class LedgerProperties {
       List<TestRecord<String, byte[]>> results = ledger.results();
       List<PublishTask> emitted = ledger.allTasks();
       assertThat(ledger.deadLetters()).as("%s: dead letters", at).isEmpty();
+      checkEvents(at, started);
 
       // Property 4: a conflicting body publishes nothing.
       if (immediate != null && immediate.kind() == Kind.CONFLICT) {
@@ -558,7 +601,41 @@ class LedgerProperties {
       }
     }
 
+    /**
+     * Property 6: the events written at this step are exactly the state changes the model made (a
+     * new batch's acceptance and its targets failed before publishing, each target's first outcome,
+     * each deadline closing a target, each completion); replays, waiters, conflicts, duplicate
+     * outcomes and preflight failures write none.
+     */
+    private void checkEvents(String at, Batch started) {
+      List<PostEvent> written = ledger.eventValues();
+      for (PostEvent e : written) {
+        if (started != null && e.type().equals(PostEvent.BATCH_ACCEPTED)) {
+          assertThat(byEventBatchId)
+              .as("property 6, %s: batch id %s is new", at, e.batchId())
+              .doesNotContainKey(e.batchId());
+          byEventBatchId.put(e.batchId(), started);
+        }
+        events.computeIfAbsent(e.batchId(), b -> new ArrayList<>()).add(e);
+      }
+      List<String> actual = new ArrayList<>();
+      for (PostEvent e : written) {
+        Batch b = byEventBatchId.get(e.batchId());
+        assertThat(b).as("property 6, %s: event %s of a batch the model knows", at, e).isNotNull();
+        JsonNode index = e.data().get("targetIndex");
+        actual.add(event(b, e.type(), index == null ? null : index.asInt()));
+      }
+      assertThat(actual)
+          .as("property 6, %s: events written at this step", at)
+          .containsExactlyInAnyOrderElementsOf(predicted);
+    }
+
     void assertWholeRun() {
+      // Property 6, whole run: each batch's events are its life told once, in order.
+      assertThat(events).hasSameSizeAs(batches);
+      events.forEach(
+          (batchId, written) -> HostileInputProperties.checkLifecycle(batchId, written, "the run"));
+
       // Property 1: tasks per (fingerprint, TTL period) are emitted once.
       Map<String, List<Integer>> indexesByPeriod = new LinkedHashMap<>();
       for (PublishTask t : tasks) {

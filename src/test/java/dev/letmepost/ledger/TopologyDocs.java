@@ -180,6 +180,8 @@ public final class TopologyDocs {
     v.put("topic.dead-letters", t.deadLetters().name());
     v.put("topic.target-outcomes", t.outcomes().name());
     v.put("topic.publish", t.publishTopicName("<platform>"));
+    v.put("topic.post-events", t.events().name());
+    v.put("eventTypeHeader", PostEvents.TYPE_HEADER);
     v.put("applicationId", applicationId(c));
     v.put("partitions", Integer.toString(c.partitions()));
     v.put("maxBodyBytes", Integer.toString(Limits.MAX_BODY_BYTES));

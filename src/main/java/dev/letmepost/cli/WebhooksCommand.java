@@ -1,0 +1,399 @@
+package dev.letmepost.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.letmepost.gateway.GatewayService;
+import dev.letmepost.webhook.AddressGuard;
+import dev.letmepost.webhook.DeliveryLog;
+import dev.letmepost.webhook.EndpointRegistry;
+import dev.letmepost.webhook.EndpointView;
+import dev.letmepost.webhook.SigningKey;
+import dev.letmepost.webhook.WebhookConfig;
+import dev.letmepost.webhook.WebhookDispatcher;
+import dev.letmepost.webhook.WebhookEndpoint;
+import dev.letmepost.webhook.WebhookException;
+import dev.letmepost.webhook.WebhookStore;
+import dev.letmepost.wire.Json;
+import dev.letmepost.wire.Topics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lmp webhooks add|list|remove|dispatch}: webhook endpoints and the dispatcher role. */
+@Command(
+    name = "webhooks",
+    mixinStandardHelpOptions = true,
+    description = "Manage webhook endpoints (lmp.webhook-endpoints) and run the dispatcher.",
+    subcommands = {
+      WebhooksCommand.Add.class,
+      WebhooksCommand.ListEndpoints.class,
+      WebhooksCommand.Remove.class,
+      WebhooksCommand.Dispatch.class
+    })
+final class WebhooksCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The webhook options {@code serve} and the webhook commands share. */
+  static final class Options {
+    @Option(
+        names = "--webhook-signing-key-file",
+        paramLabel = "PATH",
+        defaultValue = "${env:" + SigningKey.ENV + "}",
+        description =
+            "file holding the server key every endpoint's signing secret is derived from, at"
+                + " least 32 bytes (env "
+                + SigningKey.ENV
+                + "; demo mode: <data-dir>/"
+                + SigningKey.DEMO_FILE
+                + ", generated)")
+    Path signingKeyFile;
+
+    @Option(
+        names = "--webhook-allow-private-addresses",
+        description =
+            "allow webhook URLs on loopback, link-local and private addresses (SSRF guard off"
+                + " for those; https still required outside demo mode)")
+    boolean allowPrivate;
+
+    @Option(
+        names = "--webhook-max-failures",
+        defaultValue = "" + WebhookConfig.DEFAULT_MAX_FAILURES,
+        description =
+            "consecutive failed deliveries after which an endpoint is disabled (default:"
+                + " ${DEFAULT-VALUE})")
+    int maxFailures;
+
+    /** The key: the file given, else in demo mode the data directory's; null when neither. */
+    SigningKey key(boolean demo, Path dataDir) {
+      if (signingKeyFile != null) {
+        return SigningKey.load(signingKeyFile);
+      }
+      return demo ? SigningKey.demo(dataDir) : null;
+    }
+
+    AddressGuard.Policy policy(boolean demo) {
+      return new AddressGuard.Policy(demo, allowPrivate);
+    }
+
+    /**
+     * {@code serve}'s webhooks: the routes on {@code gateway} and a dispatcher, when there is a
+     * key; returns what stops them.
+     */
+    Runnable serve(
+        String bootstrapServers,
+        Topics topics,
+        boolean demo,
+        Path dataDir,
+        GatewayService gateway,
+        String instanceId) {
+      SigningKey key = key(demo, dataDir);
+      if (key == null) {
+        System.out.println(
+            "webhooks off: no --webhook-signing-key-file (the webhook routes answer 503)");
+        return () -> {};
+      }
+      gateway.attachWebhooks(bootstrapServers, topics, key, policy(demo));
+      WebhookDispatcher d =
+          WebhookDispatcher.start(
+              bootstrapServers,
+              topics,
+              key,
+              WebhookConfig.defaults(policy(demo), instanceId).withMaxFailures(maxFailures),
+              Clock.systemUTC(),
+              gateway.meterRegistry());
+      return d::close;
+    }
+  }
+
+  private static SigningKey requireKey(Options o, boolean demo, Path dataDir) {
+    SigningKey key = o.key(demo, dataDir);
+    if (key == null) {
+      throw new IllegalArgumentException(
+          "no webhook signing key: give --webhook-signing-key-file PATH (or set "
+              + SigningKey.ENV
+              + "), or --demo to use <data-dir>/"
+              + SigningKey.DEMO_FILE);
+    }
+    return key;
+  }
+
+  private static EndpointRegistry readEndpoints(KafkaOptions kafka) {
+    EndpointRegistry registry = new EndpointRegistry();
+    for (ConsumerRecord<String, byte[]> r :
+        TopicReader.readAll(
+            kafka.bootstrapServers,
+            kafka.topics().webhookEndpoints().name(),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      registry.apply(r.key(), r.value());
+    }
+    return registry;
+  }
+
+  private static WebhookStore offlineStore(
+      KafkaOptions kafka,
+      EndpointRegistry registry,
+      KafkaProducer<String, byte[]> producer,
+      SigningKey key,
+      AddressGuard.Policy policy) {
+    String topic = kafka.topics().webhookEndpoints().name();
+    return new WebhookStore(
+        registry,
+        new DeliveryLog(),
+        () -> true,
+        (id, value) -> {
+          try {
+            producer.send(new ProducerRecord<>(topic, id, value)).get();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WebhookException(503, "interrupted", "interrupted writing " + id);
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw new WebhookException(
+                503, "webhooks_unavailable", "cannot write " + id + ": " + e.getCause());
+          }
+        },
+        key,
+        new AddressGuard(policy, AddressGuard.Resolver.SYSTEM),
+        Clock.systemUTC(),
+        WebhookStore::newId);
+  }
+
+  private static KafkaProducer<String, byte[]> producer(KafkaOptions kafka) {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers,
+            ProducerConfig.ACKS_CONFIG,
+            "all"),
+        new StringSerializer(),
+        new ByteArraySerializer());
+  }
+
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description = "Create a webhook endpoint and print it with its signing secret (shown once).")
+  static final class Add implements Callable<Integer> {
+    @Mixin KafkaOptions kafka;
+    @Mixin Options webhook;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--principal", required = true, description = "the endpoint's principal")
+    String principal;
+
+    @Option(names = "--url", required = true, description = "where to deliver (https)")
+    String url;
+
+    @Option(
+        names = "--event",
+        required = true,
+        paramLabel = "TYPE",
+        description = "an event type to deliver (repeatable), e.g. batch.completed")
+    List<String> events;
+
+    @Option(
+        names = "--demo",
+        description = "demo mode: http and loopback URLs allowed, the data directory's key")
+    boolean demo;
+
+    @Option(
+        names = "--data-dir",
+        defaultValue = "${env:LMP_DATA_DIR:-./data}",
+        description = "with --demo: where serve keeps its key (default: ${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+      SigningKey key = requireKey(webhook, demo, dataDir);
+      try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
+        WebhookStore store =
+            offlineStore(kafka, readEndpoints(kafka), producer, key, webhook.policy(demo));
+        WebhookStore.Created c = store.create(principal, url, events);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(new String(Json.write(EndpointView.of(c.endpoint(), c.secret())), UTF8));
+        out.println("store the secret now: it is not shown again");
+        out.flush();
+        return 0;
+      } catch (WebhookException e) {
+        spec.commandLine()
+            .getErr()
+            .println("lmp webhooks add: " + e.code() + ": " + e.getMessage());
+        return 1;
+      }
+    }
+  }
+
+  private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Print the webhook endpoints (one JSON line each), without secrets.")
+  static final class ListEndpoints implements Callable<Integer> {
+    @Mixin KafkaOptions kafka;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--principal", description = "only this principal's")
+    String principal;
+
+    @Override
+    public Integer call() {
+      EndpointRegistry registry = readEndpoints(kafka);
+      PrintWriter out = spec.commandLine().getOut();
+      List<WebhookEndpoint> all = principal != null ? registry.of(principal) : registry.all();
+      for (WebhookEndpoint e : all) {
+        out.println(new String(Json.write(EndpointView.of(e, null)), UTF8));
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "remove",
+      mixinStandardHelpOptions = true,
+      description = "Delete a webhook endpoint; its pending deliveries are dropped.")
+  static final class Remove implements Callable<Integer> {
+    @Mixin KafkaOptions kafka;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--id", required = true, description = "the endpoint id (we_…)")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      EndpointRegistry registry = readEndpoints(kafka);
+      WebhookEndpoint e =
+          registry
+              .get(id)
+              .orElseThrow(() -> new IllegalArgumentException("no webhook endpoint '" + id + "'"));
+      try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
+        producer
+            .send(new ProducerRecord<>(kafka.topics().webhookEndpoints().name(), e.id(), null))
+            .get();
+      }
+      spec.commandLine().getOut().println("removed webhook endpoint " + id);
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "dispatch",
+      mixinStandardHelpOptions = true,
+      description = "Run the webhook dispatcher: deliver lmp.post-events to the endpoints.")
+  static final class Dispatch implements Callable<Integer> {
+    @Mixin KafkaOptions kafka;
+    @Mixin Options webhook;
+
+    @Option(
+        names = "--demo",
+        description = "demo mode: http and loopback URLs allowed, the data directory's key")
+    boolean demo;
+
+    @Option(
+        names = "--data-dir",
+        defaultValue = "${env:LMP_DATA_DIR:-./data}",
+        description = "with --demo: where the key is (default: ${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Option(
+        names = "--instance-id",
+        description =
+            "this dispatcher's stable id, unique among running dispatchers; a restart with the"
+                + " same id takes its transactions over at once (default: <host name>-webhooks)")
+    String instanceId;
+
+    @Option(
+        names = "--metrics-port",
+        defaultValue = "-1",
+        description = "serve Prometheus metrics on 127.0.0.1:PORT/metrics (default: off)")
+    int metricsPort;
+
+    @Override
+    public Integer call() throws Exception {
+      SigningKey key = requireKey(webhook, demo, dataDir);
+      String id =
+          instanceId != null ? instanceId : PublisherCommand.defaultInstanceId() + "-webhooks";
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      HttpServer metrics = metricsPort < 0 ? null : metricsServer(registry, metricsPort);
+      WebhookDispatcher d =
+          WebhookDispatcher.start(
+              kafka.bootstrapServers,
+              kafka.topics(),
+              key,
+              WebhookConfig.defaults(webhook.policy(demo), id).withMaxFailures(webhook.maxFailures),
+              Clock.systemUTC(),
+              registry);
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    d.close();
+                    if (metrics != null) {
+                      metrics.stop(0);
+                    }
+                    stopped.countDown();
+                  },
+                  "lmp-webhooks-shutdown"));
+      System.out.println(
+          "dispatching webhooks as instance "
+              + id
+              + " against "
+              + kafka.bootstrapServers
+              + (metrics == null
+                  ? ""
+                  : "; metrics on http://127.0.0.1:"
+                      + metrics.getAddress().getPort()
+                      + "/metrics"));
+      System.out.flush();
+      stopped.await();
+      return 0;
+    }
+
+    /** Prometheus text of {@code registry} on 127.0.0.1:{@code port}/metrics (0: a free port). */
+    static HttpServer metricsServer(PrometheusMeterRegistry registry, int port)
+        throws java.io.IOException {
+      HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+      s.createContext(
+          "/metrics",
+          ex -> {
+            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream o = ex.getResponseBody()) {
+              o.write(body);
+            }
+          });
+      s.start();
+      return s;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.letmepost.ledger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import dev.letmepost.command.Hashing;
+import dev.letmepost.http.Rfc3339;
+import dev.letmepost.wire.Json;
+import dev.letmepost.wire.PostEvent;
+import dev.letmepost.wire.TargetOutcome;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * The lifecycle events the ledger writes to the post-events topic (docs/contract.md#events): one
+ * per state change of a batch, forwarded by the processor that makes the change, so that it is
+ * committed in the same Kafka Streams transaction as the replay record it reports.
+ *
+ * <p>Data: {@code {"batch": <envelope>}} for {@code batch.*}; {@code {"batchId", "targetIndex",
+ * "target": <the envelope's result entry>}} for {@code target.*}.
+ */
+final class PostEvents {
+  /*
+   * The embedded envelope and result entry are the bytes the ledger already rendered (the
+   * envelope of the answer, the result entry as Envelope.Result serializes it), spliced in as raw
+   * JSON rather than parsed back into a tree: cheap, and byte for byte what the results topic and
+   * GET /v1/batches/{id} show by construction. Json writes valid UTF-8 (a lone surrogate is
+   * escaped), so the String round trip of RawValue is lossless.
+   *
+   * Size: an event value is its embedded envelope (or one result entry) plus less than 2 KB: id
+   * (36 bytes), type, time, batch id, field names, and a principal of at most 256 characters (at
+   * most 6 bytes each once escaped). The envelope's worst case: 25 results, each an account id of
+   * at most 128 characters (no control characters, so at most 3 bytes each) and outcome fields cut
+   * to Limits (post id 512, URI 2,048, error code 64, message 1,024 characters, plus the cut's
+   * "...(n chars)" suffix) at 6 bytes a character when every one is a control character: about
+   * 23 KB per result, 0.58 MB in all, well under MAX_RECORD_BYTES (1,000,000).
+   * LedgerEventsTest.theLargestEventsStayUnderTheRecordCeiling builds that batch.
+   */
+
+  /** The record header naming the event type, so a consumer can filter without parsing. */
+  static final String TYPE_HEADER = "lmp-event-type";
+
+  private PostEvents() {}
+
+  /**
+   * The event id: {@code evt_} + the first 32 hex digits of SHA-256 over "lmp-event", the batch id,
+   * the type and the target index (empty for a batch event), each length-prefixed ({@link
+   * Hashing#lengthPrefixed}). A pure function of what changed, so a re-processed change (after a
+   * crash, an aborted transaction) carries the same id.
+   */
+  static String id(String batchId, String type, Integer targetIndex) {
+    return "evt_"
+        + Hashing.hex(
+                Hashing.lengthPrefixed(
+                    "lmp-event",
+                    batchId,
+                    type,
+                    targetIndex == null ? "" : Integer.toString(targetIndex)))
+            .substring(0, 32);
+  }
+
+  /** A {@code batch.*} event carrying {@code envelope}, the batch as it stands after the change. */
+  static PostEvent batch(String type, LedgerRecord batch, byte[] envelope, long at) {
+    ObjectNode data = Json.MAPPER.createObjectNode();
+    data.set("batch", raw(envelope));
+    return new PostEvent(
+        id(batch.batchId(), type, null),
+        type,
+        Rfc3339.format(at),
+        batch.principal(),
+        batch.batchId(),
+        data);
+  }
+
+  /** The {@code target.*} event of target {@code index} of {@code batch}, which just closed. */
+  static PostEvent target(LedgerRecord batch, int index, long at) {
+    LedgerRecord.TargetState t = batch.targets().get(index);
+    String type = targetType(t.status());
+    ObjectNode data = Json.MAPPER.createObjectNode();
+    data.put("batchId", batch.batchId());
+    data.put("targetIndex", index);
+    data.set("target", raw(Json.write(Answers.result(t, Answers.PENDING))));
+    return new PostEvent(
+        id(batch.batchId(), type, index),
+        type,
+        Rfc3339.format(at),
+        batch.principal(),
+        batch.batchId(),
+        data);
+  }
+
+  static String targetType(TargetOutcome.Status status) {
+    if (status == null) {
+      throw new IllegalArgumentException("an open target has no event");
+    }
+    return switch (status) {
+      case published -> PostEvent.TARGET_PUBLISHED;
+      case failed -> PostEvent.TARGET_FAILED;
+      case unknown -> PostEvent.TARGET_UNKNOWN;
+    };
+  }
+
+  /** The record of {@code event}: key batch id, header {@value #TYPE_HEADER}. */
+  static Record<String, Emission> record(PostEvent event, long timestamp) {
+    Headers headers = new RecordHeaders();
+    headers.add(TYPE_HEADER, event.type().getBytes(StandardCharsets.UTF_8));
+    return new Record<>(event.batchId(), Emission.event(event), timestamp, headers);
+  }
+
+  private static JsonNode raw(byte[] json) {
+    return Json.MAPPER
+        .getNodeFactory()
+        .rawValueNode(new RawValue(new String(json, StandardCharsets.UTF_8)));
+  }
+}

@@ -1,0 +1,217 @@
+package dev.letmepost.webhook;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The SSRF guard of webhook URLs: which URLs an endpoint may have and which addresses a delivery
+ * may connect to. It checks a URL when an endpoint is created and again, against the addresses its
+ * host resolves to at that moment, before every delivery; the delivery then connects to exactly the
+ * address checked ({@link WebhookHttp}), so a host that resolves to a public address at creation
+ * and to a private one later (DNS rebinding) is refused.
+ */
+public final class AddressGuard {
+  /*
+   * The rules (docs/webhooks.md#ssrf):
+   * - https only; in demo mode http too, but only to a loopback address.
+   * - Never loopback (127/8, ::1), link-local (169.254/16, fe80::/10), private (10/8, 172.16/12,
+   *   192.168/16, fc00::/7, fec0::/10), shared (100.64/10) addresses: unless allowPrivate, or
+   *   loopback in demo mode.
+   * - Never the unspecified address (0.0.0.0/8, ::), broadcast or multicast, whatever the flags:
+   *   no receiver lives there, and 0.0.0.0 reaches the local host on Linux.
+   * - No user info in the URL (it would be sent to nobody, and confuses what the host is), no
+   *   fragment, at most 2,048 characters.
+   * Redirects are not followed (a 3xx is a failed attempt), so a receiver cannot bounce a delivery
+   * to an address the guard refused.
+   */
+
+  /** The longest URL accepted. */
+  public static final int MAX_URL_CHARS = 2048;
+
+  /**
+   * What is allowed.
+   *
+   * @param demo http and loopback addresses allowed (one machine runs the whole flow)
+   * @param allowPrivate loopback, link-local and private addresses allowed ({@code
+   *     --webhook-allow-private-addresses}); https is still required outside demo mode
+   */
+  public record Policy(boolean demo, boolean allowPrivate) {
+    public static final Policy STRICT = new Policy(false, false);
+  }
+
+  /** Resolves a host name to its addresses (the system resolver, or a test's). */
+  @FunctionalInterface
+  public interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+
+    Resolver SYSTEM = InetAddress::getAllByName;
+  }
+
+  /** A URL or address the policy refuses; the message names it. */
+  public static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public Refused(String message) {
+      super(message);
+    }
+  }
+
+  private final Policy policy;
+  private final Resolver resolver;
+
+  public AddressGuard(Policy policy, Resolver resolver) {
+    this.policy = policy;
+    this.resolver = resolver;
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  /**
+   * {@code url} parsed, once its form and every address its host resolves to are allowed.
+   *
+   * @throws Refused naming the URL, the address and the rule
+   */
+  public URI check(String url) throws Refused {
+    URI uri = parse(url);
+    addresses(uri);
+    return uri;
+  }
+
+  /** The form of {@code url}: an absolute http(s) URL with a host, no user info, no fragment. */
+  static URI parse(String url) throws Refused {
+    if (url == null || url.isBlank()) {
+      throw new Refused("url must be an https URL, got none");
+    }
+    if (url.length() > MAX_URL_CHARS) {
+      throw new Refused(
+          "url must be at most " + MAX_URL_CHARS + " characters, got " + url.length());
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new Refused("url '" + echo(url) + "' is not a valid URL: " + e.getReason());
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http")) {
+      throw new Refused("url '" + echo(url) + "' must be an https URL");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      throw new Refused("url '" + echo(url) + "' has no host");
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw new Refused("url '" + echo(url) + "' must not hold user info");
+    }
+    if (uri.getRawFragment() != null) {
+      throw new Refused("url '" + echo(url) + "' must not hold a fragment");
+    }
+    return uri;
+  }
+
+  /**
+   * The addresses a delivery to {@code uri} may connect to: every address its host resolves to now,
+   * each allowed by the policy (one refused address refuses the URL: a resolver may hand out any of
+   * them).
+   */
+  public List<InetAddress> addresses(URI uri) throws Refused {
+    String host = hostOf(uri);
+    InetAddress[] all;
+    try {
+      all = resolver.resolve(host);
+    } catch (UnknownHostException e) {
+      throw new Refused(
+          "the host '" + echo(host) + "' of url '" + echo(uri.toString()) + "' does not resolve");
+    }
+    if (all == null || all.length == 0) {
+      throw new Refused(
+          "the host '" + echo(host) + "' of url '" + echo(uri.toString()) + "' does not resolve");
+    }
+    boolean http = "http".equalsIgnoreCase(uri.getScheme());
+    List<InetAddress> allowed = new ArrayList<>();
+    for (InetAddress a : all) {
+      Optional<String> problem = problem(a);
+      if (problem.isEmpty() && http && !(policy.demo() && a.isLoopbackAddress())) {
+        problem = Optional.of("http is allowed only to a loopback address in demo mode; use https");
+      }
+      if (problem.isPresent()) {
+        throw new Refused(
+            "url '"
+                + echo(uri.toString())
+                + "' resolves to "
+                + a.getHostAddress()
+                + ": "
+                + problem.get());
+      }
+      allowed.add(a);
+    }
+    return allowed;
+  }
+
+  /** Why a delivery may not connect to {@code a} under the policy, if it may not. */
+  public Optional<String> problem(InetAddress a) {
+    byte[] b = a.getAddress();
+    if (a.isAnyLocalAddress() || (a instanceof Inet4Address && (b[0] & 0xff) == 0)) {
+      return Optional.of("the unspecified address is never allowed");
+    }
+    if (a.isMulticastAddress() || (a instanceof Inet4Address && allOnes(b))) {
+      return Optional.of("multicast and broadcast addresses are never allowed");
+    }
+    if (a.isLoopbackAddress()) {
+      return policy.demo() || policy.allowPrivate()
+          ? Optional.empty()
+          : Optional.of(
+              "loopback addresses are not allowed (--webhook-allow-private-addresses allows them)");
+    }
+    String kind = privateKind(a);
+    if (kind != null && !policy.allowPrivate()) {
+      return Optional.of(
+          kind + " addresses are not allowed (--webhook-allow-private-addresses allows them)");
+    }
+    return Optional.empty();
+  }
+
+  private static String privateKind(InetAddress a) {
+    byte[] b = a.getAddress();
+    if (a.isLinkLocalAddress()) {
+      return "link-local";
+    }
+    if (a.isSiteLocalAddress()) {
+      return "private";
+    }
+    if (a instanceof Inet4Address && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64) {
+      return "shared (carrier-grade NAT)";
+    }
+    if (a instanceof Inet6Address && (b[0] & 0xfe) == 0xfc) {
+      return "private (unique local)";
+    }
+    return null;
+  }
+
+  private static boolean allOnes(byte[] b) {
+    for (byte x : b) {
+      if (x != (byte) 0xff) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String hostOf(URI uri) {
+    String host = uri.getHost();
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  static String echo(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+  }
+}

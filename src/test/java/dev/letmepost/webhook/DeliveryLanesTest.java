@@ -1,0 +1,413 @@
+package dev.letmepost.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.letmepost.wire.PostEvent;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dispatcher's delivery lanes against local receivers ({@link MockWebServer}): what goes out
+ * (signature, headers, body), retries on the injected clock, disabling after N failures, no
+ * head-of-line blocking between endpoints, the SSRF guard at delivery. Time moves only when the
+ * test moves the clock; the test waits only for HTTP round trips to finish.
+ */
+class DeliveryLanesTest {
+  static final Instant T0 = Instant.parse("2026-12-01T12:00:00Z");
+  static final SigningKey KEY =
+      SigningKey.of("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+  static final String BODY =
+      "{\"id\":\"evt_1\",\"type\":\"batch.completed\",\"createdAt\":\"2026-12-01T12:00:00.000Z\","
+          + "\"data\":{\"batchId\":\"batch_1\"}}";
+
+  final MutableClock clock = new MutableClock(T0);
+  final EndpointRegistry endpoints = new EndpointRegistry();
+  final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  final ExecutorService executor = Executors.newFixedThreadPool(8);
+  final List<MockWebServer> servers = new ArrayList<>();
+  AddressGuard.Resolver resolver = AddressGuard.Resolver.SYSTEM;
+  DeliveryLanes lanes;
+
+  @BeforeEach
+  void setUp() {
+    lanes = lanes(WebhookConfig.defaults(new AddressGuard.Policy(true, false), "test"));
+  }
+
+  DeliveryLanes lanes(WebhookConfig config) {
+    DeliveryLanes l =
+        new DeliveryLanes(
+            clock,
+            executor,
+            WebhookHttp.withDefaultTls()::post,
+            endpoints,
+            KEY,
+            new AddressGuard(config.policy(), host -> resolver.resolve(host)),
+            config,
+            new WebhookMetrics(meters),
+            () -> 0.5);
+    l.own(List.of(0, 1, 2));
+    return l;
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    executor.shutdownNow();
+    for (MockWebServer s : servers) {
+      s.shutdown();
+    }
+  }
+
+  MockWebServer server() throws Exception {
+    MockWebServer s = new MockWebServer();
+    s.start(InetAddress.getLoopbackAddress(), 0);
+    servers.add(s);
+    return s;
+  }
+
+  WebhookEndpoint endpoint(String id, String url) {
+    WebhookEndpoint e =
+        new WebhookEndpoint(
+            id,
+            "key_alice",
+            url,
+            List.of(PostEvent.BATCH_COMPLETED),
+            WebhookEndpoint.Status.enabled,
+            "2026-12-01T11:00:00.000Z",
+            T0.minusSeconds(3600).toEpochMilli(),
+            null,
+            null);
+    endpoints.put(e);
+    return e;
+  }
+
+  static PendingDelivery pending(String endpointId, String eventId) {
+    return new PendingDelivery(
+        endpointId,
+        eventId,
+        PostEvent.BATCH_COMPLETED,
+        BODY.replace("evt_1", eventId),
+        0,
+        T0.toEpochMilli(),
+        T0.toEpochMilli());
+  }
+
+  List<DeliveryAttempt> drainAttempts(List<DeliveryLanes.Write> writes) {
+    return writes.stream()
+        .filter(w -> w.kind() == DeliveryLanes.Kind.DELIVERY)
+        .map(w -> DeliveryAttempt.fromJson(w.value()))
+        .toList();
+  }
+
+  /** Pumps until no attempt is in progress, then drains. */
+  List<DeliveryLanes.Write> settle() {
+    lanes.pump();
+    List<DeliveryLanes.Write> all = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              all.addAll(lanes.drain());
+              return lanes.inFlight() == 0;
+            });
+    all.addAll(lanes.drain());
+    return all;
+  }
+
+  @Test
+  void deliversSignedBodyWithEventIdAndTombstonesThePending() throws Exception {
+    MockWebServer s = server();
+    s.enqueue(new MockResponse().setResponseCode(204));
+    endpoint("we_a", s.url("/hooks/lmp?x=1").toString());
+    lanes.add(pending("we_a", "evt_1"), 1);
+
+    List<DeliveryLanes.Write> writes = settle();
+
+    RecordedRequest r = s.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(r).isNotNull();
+    assertThat(r.getMethod()).isEqualTo("POST");
+    assertThat(r.getPath()).isEqualTo("/hooks/lmp?x=1");
+    assertThat(r.getHeader("Content-Type")).isEqualTo("application/json");
+    assertThat(r.getHeader("Lmp-Event-Id")).isEqualTo("evt_1");
+    assertThat(r.getHeader("Lmp-Delivery-Attempt")).isEqualTo("1");
+    byte[] body = r.getBody().readByteArray();
+    assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(BODY);
+    String signature = r.getHeader("Lmp-Signature");
+    assertThat(signature).startsWith("t=" + T0.getEpochSecond() + ",v1=");
+    assertThat(
+            WebhookSignature.verify(
+                KEY.secretFor("we_a"), signature, body, T0, WebhookSignature.TOLERANCE))
+        .isTrue();
+    assertThat(
+            WebhookSignature.verify(
+                KEY.secretFor("we_other"), signature, body, T0, WebhookSignature.TOLERANCE))
+        .as("another endpoint's secret")
+        .isFalse();
+
+    assertThat(writes)
+        .anySatisfy(
+            w -> {
+              assertThat(w.kind()).isEqualTo(DeliveryLanes.Kind.PENDING);
+              assertThat(w.key()).isEqualTo("we_a/evt_1");
+              assertThat(w.partition()).isEqualTo(1);
+              assertThat(w.value()).isNull();
+            });
+    List<DeliveryAttempt> attempts = drainAttempts(writes);
+    assertThat(attempts).hasSize(1);
+    assertThat(attempts.get(0).result()).isEqualTo(DeliveryAttempt.SUCCEEDED);
+    assertThat(attempts.get(0).httpStatus()).isEqualTo(204);
+    assertThat(attempts.get(0).attemptedAt()).isEqualTo("2026-12-01T12:00:00.000Z");
+    assertThat(lanes.pending()).isZero();
+    assertThat(meters.scrape()).contains("lmp_webhook_deliveries_total{result=\"succeeded\"} 1.0");
+  }
+
+  @Test
+  void failedAttemptIsRetriedOnlyWhenTheInjectedClockReachesTheBackoff() throws Exception {
+    MockWebServer s = server();
+    s.enqueue(new MockResponse().setResponseCode(500));
+    s.enqueue(new MockResponse().setResponseCode(503));
+    s.enqueue(new MockResponse().setResponseCode(200));
+    endpoint("we_a", s.url("/h").toString());
+    lanes.add(pending("we_a", "evt_1"), 0);
+
+    List<DeliveryLanes.Write> first = settle();
+    DeliveryAttempt a1 = drainAttempts(first).get(0);
+    assertThat(a1.result()).isEqualTo(DeliveryAttempt.RETRYING);
+    assertThat(a1.httpStatus()).isEqualTo(500);
+    assertThat(a1.error()).isEqualTo("the receiver answered HTTP 500");
+    // jitter 0.5 of [1/2, 1]: 30 s x 0.75 = 22.5 s
+    assertThat(a1.nextAttemptAt()).isEqualTo("2026-12-01T12:00:22.500Z");
+    PendingDelivery rewritten =
+        first.stream()
+            .filter(w -> w.kind() == DeliveryLanes.Kind.PENDING && w.value() != null)
+            .map(w -> PendingDelivery.fromJson(w.value()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(rewritten.attempts()).isEqualTo(1);
+    assertThat(rewritten.nextAttemptAt()).isEqualTo(T0.toEpochMilli() + 22_500);
+
+    clock.advance(Duration.ofMillis(22_499));
+    assertThat(settle()).as("not due yet: nothing happens").isEmpty();
+    assertThat(s.getRequestCount()).isEqualTo(1);
+
+    clock.advance(Duration.ofMillis(1));
+    DeliveryAttempt a2 = drainAttempts(settle()).get(0);
+    assertThat(a2.attempt()).isEqualTo(2);
+    assertThat(a2.httpStatus()).isEqualTo(503);
+    // second failure: 60 s x 0.75 = 45 s after now
+    assertThat(a2.nextAttemptAt()).isEqualTo("2026-12-01T12:01:07.500Z");
+
+    clock.advance(Duration.ofSeconds(45));
+    List<DeliveryLanes.Write> third = settle();
+    assertThat(drainAttempts(third).get(0).result()).isEqualTo(DeliveryAttempt.SUCCEEDED);
+    assertThat(s.getRequestCount()).isEqualTo(3);
+    s.takeRequest();
+    s.takeRequest();
+    assertThat(s.takeRequest().getHeader("Lmp-Delivery-Attempt")).isEqualTo("3");
+    assertThat(meters.scrape()).contains("lmp_webhook_retries_total 2.0");
+  }
+
+  @Test
+  void retriesStopTwentyFourHoursAfterTheFirstAttempt() throws Exception {
+    MockWebServer s = server();
+    s.enqueue(new MockResponse().setResponseCode(500));
+    endpoint("we_a", s.url("/h").toString());
+    PendingDelivery late =
+        new PendingDelivery(
+            "we_a",
+            "evt_1",
+            PostEvent.BATCH_COMPLETED,
+            BODY,
+            12,
+            T0.minus(Duration.ofHours(23)).toEpochMilli(),
+            T0.toEpochMilli());
+    lanes.add(late, 0);
+
+    List<DeliveryLanes.Write> writes = settle();
+
+    DeliveryAttempt a = drainAttempts(writes).get(0);
+    assertThat(a.result()).isEqualTo(DeliveryAttempt.FAILED);
+    assertThat(a.attempt()).isEqualTo(13);
+    assertThat(a.error()).contains("no more attempts");
+    assertThat(writes)
+        .filteredOn(w -> w.kind() == DeliveryLanes.Kind.PENDING)
+        .singleElement()
+        .satisfies(w -> assertThat(w.value()).isNull());
+    assertThat(lanes.pending()).isZero();
+  }
+
+  @Test
+  void endpointIsDisabledAfterNConsecutiveFailuresAndItsQueueDropped() throws Exception {
+    lanes =
+        lanes(WebhookConfig.defaults(new AddressGuard.Policy(true, false), "t").withMaxFailures(3));
+    MockWebServer s = server();
+    for (int i = 0; i < 3; i++) {
+      s.enqueue(new MockResponse().setResponseCode(500));
+    }
+    endpoint("we_a", s.url("/h").toString());
+    for (int i = 1; i <= 3; i++) {
+      lanes.add(pending("we_a", "evt_" + i), 0);
+    }
+    lanes.add(pending("we_a", "evt_4"), 0); // queued behind, never attempted
+
+    List<DeliveryLanes.Write> writes = new ArrayList<>(settle()); // evt_1 fails (1)
+    writes.addAll(settle()); // evt_2 fails (2)
+    writes.addAll(settle()); // evt_3 fails (3): disabled
+
+    assertThat(s.getRequestCount()).isEqualTo(3);
+    WebhookEndpoint disabled = endpoints.get("we_a").orElseThrow();
+    assertThat(disabled.status()).isEqualTo(WebhookEndpoint.Status.disabled);
+    assertThat(disabled.disabledReason())
+        .isEqualTo("3 consecutive failed deliveries; the last: the receiver answered HTTP 500");
+    assertThat(disabled.disabledAt()).isEqualTo("2026-12-01T12:00:00.000Z");
+    assertThat(writes)
+        .filteredOn(w -> w.kind() == DeliveryLanes.Kind.ENDPOINT)
+        .singleElement()
+        .satisfies(w -> assertThat(WebhookEndpoint.fromJson(w.value())).isEqualTo(disabled));
+    // every pending delivery of the endpoint is gone: evt_1, evt_2 (retries queued), evt_3, evt_4
+    assertThat(
+            writes.stream()
+                .filter(w -> w.kind() == DeliveryLanes.Kind.PENDING && w.value() == null)
+                .map(DeliveryLanes.Write::key)
+                .distinct())
+        .containsExactlyInAnyOrder("we_a/evt_1", "we_a/evt_2", "we_a/evt_3", "we_a/evt_4");
+    assertThat(lanes.pending()).isZero();
+    assertThat(meters.scrape()).contains("lmp_webhook_disablings_total 1.0");
+
+    lanes.add(pending("we_a", "evt_5"), 0);
+    clock.advance(Duration.ofHours(1));
+    List<DeliveryLanes.Write> later = settle();
+    assertThat(s.getRequestCount()).as("a disabled endpoint gets nothing").isEqualTo(3);
+    assertThat(drainAttempts(later).get(0).error()).isEqualTo("the endpoint is disabled");
+  }
+
+  @Test
+  void successResetsTheConsecutiveFailures() throws Exception {
+    MockWebServer s = server();
+    s.enqueue(new MockResponse().setResponseCode(500));
+    s.enqueue(new MockResponse().setResponseCode(200));
+    endpoint("we_a", s.url("/h").toString());
+    lanes.add(pending("we_a", "evt_1"), 0);
+    lanes.add(pending("we_a", "evt_2"), 0);
+    settle();
+    assertThat(lanes.consecutiveFailures("we_a")).isEqualTo(1);
+    settle(); // evt_2 is due now, evt_1's retry later
+    assertThat(lanes.consecutiveFailures("we_a")).isZero();
+  }
+
+  @Test
+  void aHangingEndpointDoesNotDelayAnotherOnesDeliveries() throws Exception {
+    MockWebServer hanging = server();
+    hanging.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    MockWebServer healthy = server();
+    for (int i = 0; i < 5; i++) {
+      healthy.enqueue(new MockResponse().setResponseCode(200));
+    }
+    endpoint("we_hang", hanging.url("/h").toString());
+    endpoint("we_ok", healthy.url("/h").toString());
+    lanes.add(pending("we_hang", "evt_h1"), 0);
+    lanes.add(pending("we_hang", "evt_h2"), 0);
+    for (int i = 1; i <= 5; i++) {
+      lanes.add(pending("we_ok", "evt_" + i), 0);
+    }
+
+    lanes.pump();
+    assertThat(hanging.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+    // The hanging attempt holds its lane (10 s timeout); the other lane delivers all five.
+    List<DeliveryLanes.Write> writes = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              lanes.pump();
+              writes.addAll(lanes.drain());
+              return drainAttempts(writes).size() == 5;
+            });
+    assertThat(drainAttempts(writes))
+        .allSatisfy(a -> assertThat(a.endpointId()).isEqualTo("we_ok"))
+        .allSatisfy(a -> assertThat(a.result()).isEqualTo(DeliveryAttempt.SUCCEEDED));
+    assertThat(healthy.getRequestCount()).isEqualTo(5);
+    assertThat(hanging.getRequestCount()).as("its second waits behind the first").isEqualTo(1);
+    assertThat(lanes.queued("we_hang"))
+        .extracting(PendingDelivery::eventId)
+        .containsExactly("evt_h2");
+  }
+
+  @Test
+  void aHostThatResolvesToLoopbackAtDeliveryIsRefusedDespiteCreation() throws Exception {
+    // Created when webhooks.example resolved to a public address; now it resolves to 127.0.0.1.
+    lanes = lanes(WebhookConfig.defaults(AddressGuard.Policy.STRICT, "t"));
+    MockWebServer s = server();
+    resolver = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+    endpoint("we_a", "https://webhooks.example:" + s.getPort() + "/h");
+    lanes.add(pending("we_a", "evt_1"), 0);
+
+    DeliveryAttempt a = drainAttempts(settle()).get(0);
+
+    assertThat(s.getRequestCount()).isZero();
+    assertThat(a.result()).isEqualTo(DeliveryAttempt.RETRYING);
+    assertThat(a.httpStatus()).isNull();
+    assertThat(a.error())
+        .isEqualTo(
+            "url 'https://webhooks.example:"
+                + s.getPort()
+                + "/h' resolves to 127.0.0.1: loopback addresses are not allowed"
+                + " (--webhook-allow-private-addresses allows them)");
+  }
+
+  @Test
+  void aDeletedEndpointsPendingDeliveryIsDroppedWithoutACall() throws Exception {
+    MockWebServer s = server();
+    endpoint("we_a", s.url("/h").toString());
+    lanes.add(pending("we_a", "evt_1"), 2);
+    endpoints.remove("we_a");
+
+    List<DeliveryLanes.Write> writes = settle();
+
+    assertThat(s.getRequestCount()).isZero();
+    assertThat(writes)
+        .containsExactly(
+            new DeliveryLanes.Write(DeliveryLanes.Kind.PENDING, 2, "we_a/evt_1", null));
+  }
+
+  @Test
+  void aRevokedPartitionsOutcomeIsNotWritten() throws Exception {
+    MockWebServer s = server();
+    s.enqueue(new MockResponse().setResponseCode(200).setHeadersDelay(300, TimeUnit.MILLISECONDS));
+    endpoint("we_a", s.url("/h").toString());
+    lanes.add(pending("we_a", "evt_1"), 1);
+    lanes.pump();
+    assertThat(s.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+    lanes.disown(List.of(1));
+
+    assertThat(settle()).as("the new owner of partition 1 delivers and records it").isEmpty();
+  }
+
+  @Test
+  void backoffDoublesFromThirtySecondsToAFourHourCapWithHalfToFullJitter() {
+    assertThat(Backoff.nominal(1)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(Backoff.nominal(2)).isEqualTo(Duration.ofMinutes(1));
+    assertThat(Backoff.nominal(9)).isEqualTo(Duration.ofMinutes(128));
+    assertThat(Backoff.nominal(10)).isEqualTo(Duration.ofHours(4));
+    assertThat(Backoff.nominal(40)).isEqualTo(Duration.ofHours(4));
+    assertThat(Backoff.delay(1, () -> 0.0)).isEqualTo(Duration.ofSeconds(15));
+    assertThat(Backoff.delay(1, () -> 0.999_999)).isLessThan(Duration.ofSeconds(30));
+    assertThat(Backoff.delay(10, () -> 0.0)).isEqualTo(Duration.ofHours(2));
+  }
+}
