@@ -11,7 +11,7 @@ import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +41,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
 
 /**
  * {@code lmp bench}: measures the ledger against two baselines on one broker, in one process, and
@@ -81,7 +80,8 @@ public final class Benchmark {
       int warmupRecords,
       Duration httpPhase,
       Duration httpWarmup,
-      int httpClients) {
+      int httpClients,
+      int httpMinCalls) {
     public Settings {
       if (targets < 1 || targets > 25) {
         throw new IllegalArgumentException("--targets must be 1-25, got " + targets);
@@ -115,13 +115,13 @@ public final class Benchmark {
 
   private final Settings settings;
   private final Environment env;
-  private final PrintStream log;
+  private final PrintWriter log;
   private final Topics topics;
   private final LedgerConfig ledgerConfig;
   private final String ledgerApp;
   private final Written written;
 
-  public Benchmark(Settings settings, Environment env, PrintStream log) {
+  public Benchmark(Settings settings, Environment env, PrintWriter log) {
     this.settings = settings;
     this.env = env;
     this.log = log;
@@ -175,14 +175,52 @@ public final class Benchmark {
 
         gateway.close();
 
-        // First-seen commands: the warm-up set, decided untimed; then the measured set.
+        // First-seen commands: the warm-up set, read untimed by the two baselines and the
+        // ledger, each paused afterwards; then the measured set, read by each in turn.
         ledger.pause();
         Map<TopicPartition, Long> baselineStart = probe.partitionEnds(topics.commands().name());
         warmFirsts = traffic.firstSeen("warm-first", settings.warmupRecords());
         traffic.send(warmFirsts);
         long warmEnd = sum(probe.partitionEnds(topics.commands().name()));
-        answers.await(ledger, "warm-first", warmFirsts.size(), 201, false);
-        firsts = traffic.firstSeen("first", settings.records());
+        try (Baseline passthrough =
+                Baseline.warm(
+                    probe,
+                    baselineProperties(Report.PASSTHROUGH),
+                    Baselines.passthrough(topics),
+                    topics.commands().name(),
+                    baselineStart,
+                    warmEnd);
+            Baseline dedup =
+                Baseline.warm(
+                    probe,
+                    baselineProperties(Report.DEDUP),
+                    Baselines.dedup(topics, settings.targets(), ledgerConfig.replayTtl()),
+                    topics.commands().name(),
+                    baselineStart,
+                    warmEnd)) {
+          answers.await(ledger, "warm-first", warmFirsts.size(), 201, false);
+          firsts = traffic.firstSeen("first", settings.records());
+          traffic.send(firsts);
+          long end = sum(probe.partitionEnds(topics.commands().name()));
+          phases.add(
+              baseline(
+                  probe,
+                  passthrough,
+                  Report.PASSTHROUGH,
+                  "pass-through Streams app: each command written unchanged to one topic",
+                  end,
+                  firsts.size()));
+          phases.add(
+              baseline(
+                  probe,
+                  dedup,
+                  Report.DEDUP,
+                  "hand-written dedup (window store by key), first record fanned out to "
+                      + settings.targets()
+                      + " topics",
+                  end,
+                  firsts.size()));
+        }
         phases.add(
             ledgerPhase(
                 probe,
@@ -194,31 +232,8 @@ public final class Benchmark {
                 firsts,
                 "first",
                 201,
+                false,
                 false));
-        long end = sum(probe.partitionEnds(topics.commands().name()));
-        // The baselines read exactly the same commands, the ledger paused meanwhile.
-        phases.add(
-            0,
-            baseline(
-                probe,
-                Report.PASSTHROUGH,
-                "pass-through Streams app: each command written unchanged to one topic",
-                Baselines.passthrough(topics),
-                baselineStart,
-                warmEnd,
-                end));
-        phases.add(
-            1,
-            baseline(
-                probe,
-                Report.DEDUP,
-                "hand-written dedup (window store by key), first record fanned out to "
-                    + settings.targets()
-                    + " topics",
-                Baselines.dedup(topics, settings.targets(), ledgerConfig.replayTtl()),
-                baselineStart,
-                warmEnd,
-                end));
         recorded += warmFirsts.size() + firsts.size();
         heap = heapAfterGc();
       } finally {
@@ -245,6 +260,7 @@ public final class Benchmark {
                 traffic.again("replay", firsts, 0),
                 "replay",
                 201,
+                true,
                 true));
         traffic.send(traffic.again("warm-conflict", warmFirsts, 1));
         answers.await(ledger, "warm-conflict", warmFirsts.size(), 409, false);
@@ -259,7 +275,8 @@ public final class Benchmark {
                 traffic.again("conflict", firsts, 1),
                 "conflict",
                 409,
-                false));
+                false,
+                true));
         int waitKeys = Math.max(1, settings.records() / 2);
         List<Traffic.Command> warmWaiters =
             traffic.withWaiters("warm-wait", Math.max(1, settings.warmupRecords() / 2));
@@ -276,7 +293,8 @@ public final class Benchmark {
                 traffic.withWaiters("wait", waitKeys),
                 "wait",
                 201,
-                null));
+                null,
+                true));
       } finally {
         if (instant != null) {
           instant.close();
@@ -287,6 +305,13 @@ public final class Benchmark {
       }
       return new Report(settingsMap(), Report.withRatios(phases), http, storage, heap);
     }
+  }
+
+  private final long started = System.nanoTime();
+
+  private String elapsed() {
+    return String.format(
+        java.util.Locale.ROOT, "bench [%5.1f s]: ", (System.nanoTime() - started) / 1e9);
   }
 
   private KafkaStreams startLedger(Map<String, ?> overrides) {
@@ -312,13 +337,14 @@ public final class Benchmark {
   /** First calls then replays over HTTP; returns how many batches the first calls recorded. */
   private long httpPhases(HttpLoad load, String publisher, List<Report.Latency> out)
       throws InterruptedException {
-    log.println("bench: HTTP first calls and replays, " + publisher + " publisher...");
+    log.println(elapsed() + "HTTP first calls and replays, " + publisher + " publisher...");
     HttpLoad.Run first =
         load.firstCalls(
             "http-" + publisher,
             settings.httpClients(),
             settings.httpWarmup(),
-            settings.httpPhase());
+            settings.httpPhase(),
+            settings.httpMinCalls());
     out.add(
         new Report.Latency(
             "http-first-" + publisher,
@@ -331,7 +357,8 @@ public final class Benchmark {
             first.keysAnswered(),
             settings.httpClients(),
             settings.httpWarmup(),
-            settings.httpPhase());
+            settings.httpPhase(),
+            settings.httpMinCalls());
     out.add(
         new Report.Latency(
             "http-replay-" + publisher,
@@ -342,68 +369,28 @@ public final class Benchmark {
     return new HashSet<>(first.keysAnswered()).size();
   }
 
-  private Report.Throughput baseline(
-      Probe probe,
-      String name,
-      String what,
-      Topology topology,
-      Map<TopicPartition, Long> start,
-      long warmEnd,
-      long end)
-      throws InterruptedException {
-    log.println("bench: baseline " + name + "...");
-    String app = topics.prefix() + "bench-" + name;
-    probe.commit(app, start);
-    Map<String, Long> before = probe.endOffsets(topics.prefix());
+  private Properties baselineProperties(String name) {
     Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, app);
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, topics.prefix() + "bench-" + name);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
     p.put(StreamsConfig.STATE_DIR_CONFIG, env.dataDir().resolve("streams").toString());
-    String commands = topics.commands().name();
-    long warmAt = 0;
-    long endAt;
-    Duration timeout = phaseTimeout(end - sum(start));
-    try (KafkaStreams app0 = new KafkaStreams(topology, p)) {
-      app0.start();
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        long committed = probe.committed(app, commands);
-        long now = System.nanoTime();
-        if (warmAt == 0 && committed >= warmEnd) {
-          warmAt = now;
-        }
-        if (committed >= end) {
-          endAt = now;
-          break;
-        }
-        if (now > deadline || app0.state() == KafkaStreams.State.ERROR) {
-          throw new IllegalStateException(
-              "baseline "
-                  + name
-                  + " committed "
-                  + (committed - sum(start))
-                  + " of "
-                  + (end - sum(start))
-                  + " commands within "
-                  + timeout
-                  + " (state "
-                  + app0.state()
-                  + ")");
-        }
-        Thread.sleep(20);
-      }
-      Map<String, Long> after = probe.endOffsets(topics.prefix());
-      app0.close(Duration.ofSeconds(30));
-      long measured = end - warmEnd;
-      return Report.Throughput.measured(
-          name,
-          what,
-          measured,
-          (endAt - warmAt) / 1e9,
-          written.perInput(before, after, end - sum(start)));
-    }
+    return p;
+  }
+
+  /** Resumes a warmed-up baseline and times it until it has committed up to {@code end}. */
+  private Report.Throughput baseline(
+      Probe probe, Baseline app, String name, String what, long end, int records)
+      throws InterruptedException {
+    log.println(elapsed() + "baseline " + name + " (" + records + " commands)...");
+    Map<String, Long> before = probe.endOffsets(topics.prefix());
+    long t0 = System.nanoTime();
+    app.resumeUntilCommitted(probe, end, phaseTimeout(records));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Map<String, Long> after = probe.endOffsets(topics.prefix());
+    return Report.Throughput.measured(
+        name, what, records, seconds, written.perInput(before, after, records));
   }
 
   private Report.Throughput ledgerPhase(
@@ -416,12 +403,15 @@ public final class Benchmark {
       List<Traffic.Command> commands,
       String tag,
       int status,
-      Boolean replayed)
+      Boolean replayed,
+      boolean send)
       throws InterruptedException {
-    log.println("bench: ledger " + name + " (" + commands.size() + " commands)...");
+    log.println(elapsed() + "ledger " + name + " (" + commands.size() + " commands)...");
     ledger.pause();
     answers.skipToEnd();
-    traffic.send(commands);
+    if (send) {
+      traffic.send(commands);
+    }
     Map<String, Long> before = probe.endOffsets(topics.prefix());
     long t0 = System.nanoTime();
     answers.await(ledger, tag, commands.size(), status, replayed);
@@ -464,6 +454,7 @@ public final class Benchmark {
     m.put("httpSeconds", settings.httpPhase().toMillis() / 1000.0);
     m.put("httpWarmupSeconds", settings.httpWarmup().toMillis() / 1000.0);
     m.put("httpClients", settings.httpClients());
+    m.put("httpMinCalls", settings.httpMinCalls());
     m.put("processingGuarantee", StreamsConfig.EXACTLY_ONCE_V2);
     m.put("availableProcessors", Runtime.getRuntime().availableProcessors());
     m.put("maxHeapBytes", Runtime.getRuntime().maxMemory());

@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * that started within the warm-up are not kept.
  */
 final class HttpLoad {
+  /** The longest a phase waits for its minimum number of calls. */
+  static final Duration MAX_PHASE = Duration.ofMinutes(5);
+
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -40,14 +43,15 @@ final class HttpLoad {
    * First calls: every call under a new key {@code <tag>-<client>-<n>}; a call counts when it is
    * answered 201 or 207 with {@code Idempotent-Replayed: false}.
    */
-  Run firstCalls(String tag, int clients, Duration warmup, Duration measured)
+  Run firstCalls(String tag, int clients, Duration warmup, Duration measured, int minCalls)
       throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
-    return run(clients, warmup, measured, () -> tag + "-" + next.getAndIncrement(), false);
+    return run(
+        clients, warmup, measured, minCalls, () -> tag + "-" + next.getAndIncrement(), false);
   }
 
   /** Replays: the keys answered before, again with the same bodies, round-robin. */
-  Run replays(List<String> keys, int clients, Duration warmup, Duration measured)
+  Run replays(List<String> keys, int clients, Duration warmup, Duration measured, int minCalls)
       throws InterruptedException {
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("no answered key to replay");
@@ -57,6 +61,7 @@ final class HttpLoad {
         clients,
         warmup,
         measured,
+        minCalls,
         () -> keys.get(Math.floorMod(next.getAndIncrement(), keys.size())),
         true);
   }
@@ -65,11 +70,18 @@ final class HttpLoad {
     String next();
   }
 
-  private Run run(int clients, Duration warmup, Duration measured, Keys keys, boolean replay)
+  /**
+   * Runs the clients for {@code warmup} (calls started then are not measured), then for at least
+   * {@code measured} and until {@code minCalls} calls were measured, at most {@link #MAX_PHASE}.
+   */
+  private Run run(
+      int clients, Duration warmup, Duration measured, int minCalls, Keys keys, boolean replay)
       throws InterruptedException {
     long start = System.nanoTime();
     long measureFrom = start + warmup.toNanos();
     long end = measureFrom + measured.toNanos();
+    long cap = measureFrom + MAX_PHASE.toNanos();
+    AtomicLong measuredCalls = new AtomicLong();
     List<long[]> perClient = Collections.synchronizedList(new ArrayList<>());
     List<String> answered = Collections.synchronizedList(new ArrayList<>());
     AtomicLong errors = new AtomicLong();
@@ -80,7 +92,11 @@ final class HttpLoad {
               () -> {
                 long[] samples = new long[1024];
                 int n = 0;
-                while (System.nanoTime() < end) {
+                while (true) {
+                  long now = System.nanoTime();
+                  if (now >= cap || (now >= end && measuredCalls.get() >= minCalls)) {
+                    break;
+                  }
                   String key = keys.next();
                   long t0 = System.nanoTime();
                   boolean ok = call(key, replay);
@@ -99,6 +115,7 @@ final class HttpLoad {
                     samples = java.util.Arrays.copyOf(samples, 2 * n);
                   }
                   samples[n++] = t1 - t0;
+                  measuredCalls.incrementAndGet();
                 }
                 perClient.add(java.util.Arrays.copyOf(samples, n));
               },

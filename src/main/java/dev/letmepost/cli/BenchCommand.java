@@ -6,6 +6,7 @@ import dev.letmepost.broker.EmbeddedBroker;
 import dev.letmepost.broker.TopicSetup;
 import dev.letmepost.platform.sandbox.Faults;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +14,9 @@ import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code lmp bench}: the benchmark of the ledger against a pass-through and a hand-written dedup,
@@ -27,6 +30,8 @@ import picocli.CommandLine.Option;
             + " dedup) on one broker: records/s, Kafka records written per command, HTTP latency,"
             + " bytes per recorded batch, heap after GC.")
 final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(
       names = "--bootstrap-servers",
       description =
@@ -82,10 +87,18 @@ final class BenchCommand implements Callable<Integer> {
   int httpClients;
 
   @Option(
+      names = "--http-min-calls",
+      defaultValue = "20",
+      description =
+          "each HTTP phase goes on past --http-seconds until it measured this many calls (at most"
+              + " 5 min; default: ${DEFAULT-VALUE})")
+  int httpMinCalls;
+
+  @Option(
       names = "--quick",
       description =
-          "a short run that only shows the benchmark works (2000 records, 500 warm-up, 3 s HTTP"
-              + " phases after 1 s of warm-up); explicit options still win")
+          "a short run that only shows the benchmark works (500 records, 100 warm-up, HTTP phases of"
+              + " 1 s and 10 calls after 0.5 s of warm-up); explicit options still win")
   boolean quick;
 
   @Option(names = "--out", paramLabel = "FILE", description = "also write the report as JSON")
@@ -101,10 +114,10 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     boolean embedded = bootstrapServers == null || bootstrapServers.isBlank();
-    int n = quick && !explicit("--records") ? 2_000 : records;
-    int warm = warmupRecords != null ? warmupRecords : quick ? 500 : Math.max(1, n / 10);
-    double http = quick && !explicit("--http-seconds") ? 3 : httpSeconds;
-    double httpWarm = quick && !explicit("--http-warmup-seconds") ? 1 : httpWarmupSeconds;
+    int n = quick && !explicit("--records") ? 500 : records;
+    int warm = warmupRecords != null ? warmupRecords : quick ? 100 : Math.max(1, n / 10);
+    double http = quick && !explicit("--http-seconds") ? 1 : httpSeconds;
+    double httpWarm = quick && !explicit("--http-warmup-seconds") ? 0.5 : httpWarmupSeconds;
     short rf = replicationFactor != null ? replicationFactor : (short) (embedded ? 1 : 3);
     Benchmark.Settings settings =
         new Benchmark.Settings(
@@ -115,7 +128,8 @@ final class BenchCommand implements Callable<Integer> {
             warm,
             Duration.ofMillis((long) (http * 1000)),
             Duration.ofMillis((long) (httpWarm * 1000)),
-            httpClients);
+            httpClients,
+            quick && !explicit("--http-min-calls") ? 10 : httpMinCalls);
     boolean temporary = dataDir == null;
     Path dir = temporary ? Files.createTempDirectory("lmp-bench") : dataDir;
     EmbeddedBroker broker = null;
@@ -134,7 +148,9 @@ final class BenchCommand implements Callable<Integer> {
               topics ->
                   Services.startSandboxPublishing(
                       cluster, topics, dir.resolve("sandbox"), 0, Faults.NONE, "bench"));
-      System.err.println(
+      PrintWriter err = spec.commandLine().getErr();
+      PrintWriter stdout = spec.commandLine().getOut();
+      err.println(
           "bench: "
               + (embedded ? "embedded broker " : "cluster ")
               + cluster
@@ -147,13 +163,13 @@ final class BenchCommand implements Callable<Integer> {
               + " of warm-up, "
               + targets
               + " targets");
-      Report report = new Benchmark(settings, env, System.err).run();
-      System.out.print(report.table());
+      Report report = new Benchmark(settings, env, err).run();
+      stdout.print(report.table());
       if (out != null) {
         Files.write(out, report.json());
-        System.out.println("report written to " + out);
+        stdout.println("report written to " + out);
       }
-      System.out.flush();
+      stdout.flush();
       return 0;
     } finally {
       if (broker != null) {
@@ -166,10 +182,8 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private boolean explicit(String option) {
-    return spec != null && spec.commandLine().getParseResult().hasMatchedOption(option);
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
   }
-
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private static void deleteTree(Path dir) throws IOException {
     try (Stream<Path> paths = Files.walk(dir)) {
