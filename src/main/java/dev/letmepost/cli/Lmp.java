@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       PublisherCommand.class,
       SandboxCommand.class,
       GatewayCommand.class,
-      KeysCommand.class
+      KeysCommand.class,
+      LedgerCommand.class
     })
 public final class Lmp implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
