@@ -27,7 +27,7 @@ USER lmp
 WORKDIR /var/lib/lmp
 # Every role's state and the sandbox's posts.jsonl go under the data directory.
 ENV LMP_DATA_DIR=/var/lib/lmp \
-    LMP_JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
+    LMP_JAVA_OPTS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError" \
     LMP_HEALTH_PORT=8080
 VOLUME /var/lib/lmp
 # 8080: the HTTP API of serve and gateway (with /healthz, /readyz, /metrics); 8081, 8082, 8091:

@@ -32,5 +32,6 @@ for n in 1 2 3; do
   total=$(wc -c < data/kafka-$n.log)
   echo "node $n: ${first[$n]} bytes until started, $((total - first[$n])) bytes in the next 20 s"
 done
+for n in 1 2 3; do grep -c "Kafka Server started" data/kafka-$n.log > /dev/null || echo "node $n: never logged \"Kafka Server started\"" >&2; done
 kill "${pids[@]}"; wait || true
 rm -rf data/kafka-1 data/kafka-2 data/kafka-3 data/kafka-1.log data/kafka-2.log data/kafka-3.log

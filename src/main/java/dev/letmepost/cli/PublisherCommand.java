@@ -7,6 +7,7 @@ import dev.letmepost.publish.Publishers;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.IntSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -109,7 +111,7 @@ final class PublisherCommand implements Callable<Integer> {
               http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
               Credentials.fromEnvironment(),
               Clock.systemUTC());
-      bindMetrics(health, publishers);
+      bindMetrics(health.registry(), publishers::outcomesWritten);
       lag =
           ConsumerLag.of(
                   kafka.bootstrapServers, configs.stream().map(PublisherConfig::groupId).toList())
@@ -152,12 +154,12 @@ final class PublisherCommand implements Callable<Integer> {
   }
 
   /** The publisher role's own meters: the outcomes its workers wrote. */
-  static void bindMetrics(HealthServer health, Publishers publishers) {
+  static void bindMetrics(MeterRegistry registry, IntSupplier outcomesWritten) {
     FunctionCounter.builder(
-            "lmp.publisher.outcomes.written", publishers, Publishers::outcomesWritten)
+            "lmp.publisher.outcomes.written", outcomesWritten, IntSupplier::getAsInt)
         .description(
             "target outcomes the workers of this process wrote to Kafka (committed transactions)")
-        .register(health.registry());
+        .register(registry);
   }
 
   /** The platforms named, 'all' meaning every one; an unknown name is an error naming it. */
