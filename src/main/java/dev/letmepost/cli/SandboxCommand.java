@@ -130,6 +130,14 @@ final class SandboxCommand implements Callable<Integer> {
       throw e;
     }
     health.readiness(Optional::empty);
+    spec.commandLine()
+        .getOut()
+        .println(
+            "sandbox: /healthz, /readyz and /metrics on http://"
+                + healthHost
+                + ":"
+                + health.port());
+    spec.commandLine().getOut().flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
