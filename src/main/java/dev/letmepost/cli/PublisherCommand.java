@@ -20,7 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -111,7 +111,7 @@ final class PublisherCommand implements Callable<Integer> {
               http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
               Credentials.fromEnvironment(),
               Clock.systemUTC());
-      bindMetrics(health.registry(), publishers::outcomesWritten);
+      bindMetrics(health.registry(), publishers, Publishers::outcomesWritten);
       lag =
           ConsumerLag.of(
                   kafka.bootstrapServers, configs.stream().map(PublisherConfig::groupId).toList())
@@ -153,10 +153,13 @@ final class PublisherCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The publisher role's own meters: the outcomes its workers wrote. */
-  static void bindMetrics(MeterRegistry registry, IntSupplier outcomesWritten) {
+  /**
+   * The publisher role's own meters: the outcomes its workers wrote, read from {@code workers} with
+   * {@code outcomesWritten}. Micrometer holds {@code workers} weakly, so the caller keeps it.
+   */
+  static <T> void bindMetrics(MeterRegistry registry, T workers, ToIntFunction<T> outcomesWritten) {
     FunctionCounter.builder(
-            "lmp.publisher.outcomes.written", outcomesWritten, IntSupplier::getAsInt)
+            "lmp.publisher.outcomes.written", workers, w -> outcomesWritten.applyAsInt(w))
         .description(
             "target outcomes the workers of this process wrote to Kafka (committed transactions)")
         .register(registry);

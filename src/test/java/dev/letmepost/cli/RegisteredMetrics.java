@@ -38,7 +38,7 @@ final class RegisteredMetrics {
     names.addAll(names(GatewayMeters.scrapeWithEveryMeter()));
     names.addAll(names(ledgerScrape()));
     try (HealthServer health = HealthServer.start("publisher", "127.0.0.1", 0)) {
-      PublisherCommand.bindMetrics(health.registry(), () -> 3);
+      PublisherCommand.bindMetrics(health.registry(), new int[] {3}, counts -> counts[0]);
       new ConsumerLag(
               List.of("lmp.publisher-sandbox"),
               new ConsumerLag.Offsets() {

@@ -180,9 +180,9 @@ class RolesIT {
               .contains("kafka_stream_client_state");
           await()
               .atMost(Duration.ofSeconds(30))
-              .until(
+              .untilAsserted(
                   () ->
-                      metrics(publisherHealth)
+                      assertThat(metrics(publisherHealth))
                           .contains(
                               "lmp_publisher_outcomes_written_total{role=\"publisher\"} 3.0"));
           assertThat(metrics(publisherHealth))

@@ -19,6 +19,9 @@ public final class ChildLmp implements AutoCloseable {
   /** What serve and gateway print once their HTTP API listens: "HTTP API on http://host:port". */
   private static final String HTTP_LINE = "HTTP API on http://";
 
+  private static final java.util.regex.Pattern HTTP_PORT =
+      java.util.regex.Pattern.compile("^HTTP API on http://(?:\\[[^]]*]|[^:/\\s]+):(\\d+)");
+
   private final Process process;
   private final String readyLine;
   private final CountDownLatch running = new CountDownLatch(1);
@@ -43,8 +46,10 @@ public final class ChildLmp implements AutoCloseable {
                   if (line.startsWith(readyLine)) {
                     running.countDown();
                   }
-                  if (line.startsWith(HTTP_LINE)) {
-                    httpPort = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+                  java.util.regex.Matcher http = HTTP_PORT.matcher(line);
+                  if (line.startsWith(HTTP_LINE) && http.find()) {
+                    // serve prints "HTTP API on http://host:port", gateway adds "(ledger ...)"
+                    httpPort = Integer.parseInt(http.group(1));
                     httpBound.countDown();
                   }
                 }
