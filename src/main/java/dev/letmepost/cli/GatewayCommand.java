@@ -1,11 +1,17 @@
 package dev.letmepost.cli;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.gateway.ApiKeyRecord;
+import dev.letmepost.gateway.ApiKeyWriter;
+import dev.letmepost.gateway.ApiKeys;
+import dev.letmepost.gateway.DemoKey;
 import dev.letmepost.gateway.GatewayConfig;
 import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerConfig;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -113,11 +119,21 @@ final class GatewayCommand implements Callable<Integer> {
       description = "replicas of topics created if missing (default: ${DEFAULT-VALUE})")
   short replicationFactor;
 
+  @Option(
+      names = "--demo",
+      description =
+          "also register the demo principal key_demo, its accounts acc_demo_twitter,"
+              + " acc_demo_linkedin and acc_demo_bluesky, and an API key for it ($LMP_DEMO_API_KEY,"
+              + " else a random one, printed): for a demo cluster whose publishers run with"
+              + " --sandbox-url (docker-compose.yml)")
+  boolean demo;
+
   @Override
   public Integer call() throws Exception {
     LedgerConfig ledger = ledgerOptions.config();
     GatewayService gateway = GatewayService.bind(http.options());
     Services services;
+    String demoKey = null;
     try {
       Map<String, String> overrides = new HashMap<>(gateway.streamsOverrides());
       overrides.putAll(ledgerOptions.streamsConfig);
@@ -135,6 +151,15 @@ final class GatewayCommand implements Callable<Integer> {
                   0,
                   null,
                   PublisherCommand.defaultInstanceId()));
+      if (demo) {
+        Services.registerDemoAccounts(services.bootstrapServers(), ledger.topics());
+        demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
+        ApiKeyWriter.write(
+            services.bootstrapServers(),
+            ledger.topics(),
+            ApiKeys.hash(demoKey),
+            ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
+      }
       gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
     } catch (RuntimeException e) {
       gateway.close();
@@ -158,6 +183,9 @@ final class GatewayCommand implements Callable<Integer> {
             + " (ledger against "
             + services.bootstrapServers()
             + "; ready when GET /readyz answers 200)");
+    if (demoKey != null) {
+      System.out.println("demo API key (principal " + Services.DEMO_PRINCIPAL + "): " + demoKey);
+    }
     System.out.flush();
     stopped.await();
     return 0;

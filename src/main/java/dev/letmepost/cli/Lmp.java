@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       SandboxCommand.class,
       GatewayCommand.class,
       KeysCommand.class,
+      LedgerCommand.class,
       WebhooksCommand.class,
       BenchCommand.class
     })

@@ -6,6 +6,8 @@ import dev.letmepost.publish.PublisherConfig;
 import dev.letmepost.publish.Publishers;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -14,9 +16,11 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.ToIntFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -69,6 +73,19 @@ final class PublisherCommand implements Callable<Integer> {
           "send every task to the sandbox platform at this URL instead of the real API (demo, tests)")
   URI sandboxUrl;
 
+  @Option(
+      names = "--health-host",
+      defaultValue = "127.0.0.1",
+      description = "address /healthz, /readyz and /metrics listen on (default: ${DEFAULT-VALUE})")
+  String healthHost;
+
+  @Option(
+      names = "--health-port",
+      defaultValue = "8082",
+      description =
+          "port of /healthz, /readyz and /metrics, 0 for a free one (default: ${DEFAULT-VALUE})")
+  int healthPort;
+
   @Override
   public Integer call() throws Exception {
     Topics topics = kafka.topics();
@@ -82,19 +99,40 @@ final class PublisherCommand implements Callable<Integer> {
                         .withThreads(threads)
                         .withTimeouts(Duration.ofSeconds(5), requestTimeout))
             .toList();
-    Publishers publishers =
-        Publishers.start(
-            kafka.bootstrapServers,
-            configs,
-            http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
-            Credentials.fromEnvironment(),
-            Clock.systemUTC());
+    // Bound first: /healthz answers while the workers read the accounts topic and start.
+    HealthServer health = HealthServer.start("publisher", healthHost, healthPort);
+    Publishers publishers;
+    ConsumerLag lag;
+    try {
+      publishers =
+          Publishers.start(
+              kafka.bootstrapServers,
+              configs,
+              http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
+              Credentials.fromEnvironment(),
+              Clock.systemUTC());
+      bindMetrics(health.registry(), publishers, Publishers::outcomesWritten);
+      lag =
+          ConsumerLag.of(
+                  kafka.bootstrapServers, configs.stream().map(PublisherConfig::groupId).toList())
+              .bindTo(health.registry());
+      health.readiness(Optional::empty);
+    } catch (RuntimeException e) {
+      health.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   publishers.close();
+                  try {
+                    lag.close();
+                  } catch (Exception e) {
+                    // the admin client's close does not fail in practice; nothing to undo
+                  }
+                  health.close();
                   stopped.countDown();
                 },
                 "lmp-publisher-shutdown"));
@@ -105,10 +143,26 @@ final class PublisherCommand implements Callable<Integer> {
             + id
             + " against "
             + kafka.bootstrapServers
-            + (sandboxUrl != null ? " through the sandbox at " + sandboxUrl : ""));
+            + (sandboxUrl != null ? " through the sandbox at " + sandboxUrl : "")
+            + "; /healthz, /readyz and /metrics on http://"
+            + healthHost
+            + ":"
+            + health.port());
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The publisher role's own meters: the outcomes its workers wrote, read from {@code workers} with
+   * {@code outcomesWritten}. Micrometer holds {@code workers} weakly, so the caller keeps it.
+   */
+  static <T> void bindMetrics(MeterRegistry registry, T workers, ToIntFunction<T> outcomesWritten) {
+    FunctionCounter.builder(
+            "lmp.publisher.outcomes.written", workers, w -> outcomesWritten.applyAsInt(w))
+        .description(
+            "target outcomes the workers of this process wrote to Kafka (committed transactions)")
+        .register(registry);
   }
 
   /** The platforms named, 'all' meaning every one; an unknown name is an error naming it. */

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
@@ -105,15 +106,45 @@ final class SandboxCommand implements Callable<Integer> {
       description = "seed of the random fault draws (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(
+      names = "--health-host",
+      defaultValue = "127.0.0.1",
+      description = "address /healthz, /readyz and /metrics listen on (default: ${DEFAULT-VALUE})")
+  String healthHost;
+
+  @Option(
+      names = "--health-port",
+      defaultValue = "8091",
+      description =
+          "port of /healthz, /readyz and /metrics, 0 for a free one (default: ${DEFAULT-VALUE})")
+  int healthPort;
+
   @Override
   public Integer call() throws Exception {
-    SandboxServer server = open();
+    HealthServer health = HealthServer.start("sandbox", healthHost, healthPort);
+    SandboxServer server;
+    try {
+      server = open();
+    } catch (RuntimeException e) {
+      health.close();
+      throw e;
+    }
+    health.readiness(Optional::empty);
+    spec.commandLine()
+        .getOut()
+        .println(
+            "sandbox: /healthz, /readyz and /metrics on http://"
+                + healthHost
+                + ":"
+                + health.port());
+    spec.commandLine().getOut().flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   server.close();
+                  health.close();
                   stopped.countDown();
                 },
                 "lmp-sandbox-shutdown"));

@@ -19,6 +19,9 @@ public final class ChildLmp implements AutoCloseable {
   /** What serve and gateway print once their HTTP API listens: "HTTP API on http://host:port". */
   private static final String HTTP_LINE = "HTTP API on http://";
 
+  private static final java.util.regex.Pattern HTTP_PORT =
+      java.util.regex.Pattern.compile("^HTTP API on http://(?:\\[[^]]*]|[^:/\\s]+):(\\d+)");
+
   private final Process process;
   private final String readyLine;
   private final CountDownLatch running = new CountDownLatch(1);
@@ -43,8 +46,10 @@ public final class ChildLmp implements AutoCloseable {
                   if (line.startsWith(readyLine)) {
                     running.countDown();
                   }
-                  if (line.startsWith(HTTP_LINE)) {
-                    httpPort = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+                  java.util.regex.Matcher http = HTTP_PORT.matcher(line);
+                  if (line.startsWith(HTTP_LINE) && http.find()) {
+                    // serve prints "HTTP API on http://host:port", gateway adds "(ledger ...)"
+                    httpPort = Integer.parseInt(http.group(1));
                     httpBound.countDown();
                   }
                 }
@@ -115,7 +120,24 @@ public final class ChildLmp implements AutoCloseable {
     return start("dispatching webhooks", all);
   }
 
+  /**
+   * Any {@code lmp} command, {@code args} starting with its name (e.g. {@code gateway}, {@code
+   * ledger}, {@code sandbox}), with {@code environment} added to this JVM's; running once it prints
+   * a line starting with {@code readyLine}.
+   */
+  public static ChildLmp command(
+      String readyLine, List<String> args, java.util.Map<String, String> environment)
+      throws IOException {
+    return start(readyLine, args, environment);
+  }
+
   private static ChildLmp start(String readyLine, List<String> args) throws IOException {
+    return start(readyLine, args, java.util.Map.of());
+  }
+
+  private static ChildLmp start(
+      String readyLine, List<String> args, java.util.Map<String, String> environment)
+      throws IOException {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -125,7 +147,9 @@ public final class ChildLmp implements AutoCloseable {
                 System.getProperty("java.class.path"),
                 "dev.letmepost.cli.Lmp"));
     cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process p = builder.start();
     return new ChildLmp(p, readyLine);
   }
 
@@ -146,6 +170,33 @@ public final class ChildLmp implements AutoCloseable {
           "child lmp printed no HTTP address within " + timeout + "; output:\n" + output());
     }
     return httpPort;
+  }
+
+  /**
+   * The first group of {@code pattern} in the first output line it matches, waiting for that line
+   * up to {@code timeout} (e.g. the port a role printed after binding port 0).
+   */
+  public String awaitOutput(java.util.regex.Pattern pattern, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      for (String line : output().split("\n")) {
+        java.util.regex.Matcher m = pattern.matcher(line);
+        if (m.find()) {
+          return m.group(1);
+        }
+      }
+      if (System.nanoTime() > deadline || !process.isAlive()) {
+        throw new IllegalStateException(
+            "child lmp printed no line matching "
+                + pattern
+                + " within "
+                + timeout
+                + "; output:\n"
+                + output());
+      }
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
   }
 
   /** Whether the child process is still alive. */
