@@ -99,6 +99,9 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Mixin LedgerOptions ledgerOptions;
 
+  // Webhook routes: --webhook-signing-key-file, --webhook-allow-private-addresses
+  @Mixin WebhooksCommand.Options webhookOptions;
+
   @Option(
       names = "--bootstrap-servers",
       required = true,
@@ -161,6 +164,7 @@ final class GatewayCommand implements Callable<Integer> {
             ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
       }
       gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
+      webhookOptions.routes(services.bootstrapServers(), ledger.topics(), gateway);
     } catch (RuntimeException e) {
       gateway.close();
       throw e;

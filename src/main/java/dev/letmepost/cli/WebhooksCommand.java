@@ -102,6 +102,21 @@ final class WebhooksCommand implements Runnable {
     }
 
     /**
+     * {@code gateway}'s webhook routes, when {@code --webhook-signing-key-file} is given (every
+     * gateway and dispatcher of a cluster must share that key, so no per-instance demo key here);
+     * the dispatcher runs as its own role, {@code lmp webhooks dispatch}.
+     */
+    void routes(String bootstrapServers, Topics topics, GatewayService gateway) {
+      if (signingKeyFile == null) {
+        System.out.println(
+            "webhooks off: no --webhook-signing-key-file (the webhook routes answer 503)");
+        return;
+      }
+      gateway.attachWebhooks(
+          bootstrapServers, topics, SigningKey.load(signingKeyFile), policy(false));
+    }
+
+    /**
      * {@code serve}'s webhooks: the routes on {@code gateway} and a dispatcher, when there is a
      * key; returns what stops them.
      */
