@@ -96,7 +96,14 @@ class RolesIT {
               ChildLmp.command(
                   "HTTP API on",
                   concat(
-                      List.of("gateway", "--demo", "--data-dir", dir.resolve("g1").toString()),
+                      List.of(
+                          "gateway",
+                          "--demo",
+                          "--data-dir",
+                          dir.resolve("g1").toString(),
+                          "--webhook-signing-key-file",
+                          signingKey(dir).toString(),
+                          "--webhook-allow-private-addresses"),
                       ledgerArgs),
                   Map.of("LMP_DEMO_API_KEY", API_KEY))) {
         sandbox.awaitRunning(START);
@@ -164,6 +171,26 @@ class RolesIT {
             assertThat(batch.statusCode()).as("GET batch on " + g).isEqualTo(200);
             assertThat(batch.body()).isEqualTo(first.body());
           }
+
+          // Webhook routes: served by the gateway given the signing key, 503 on the one without.
+          HttpResponse<byte[]> endpoint =
+              HTTP.send(
+                  HttpRequest.newBuilder(g1.resolve("/v1/webhook-endpoints"))
+                      .timeout(Duration.ofSeconds(30))
+                      .header("Authorization", "Bearer " + API_KEY)
+                      .header("Content-Type", "application/json")
+                      .POST(
+                          HttpRequest.BodyPublishers.ofString(
+                              "{\"url\":\"https://127.0.0.1:9/hook\",\"events\":[\"batch.completed\"]}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+          assertThat(endpoint.statusCode()).as(text(endpoint)).isEqualTo(201);
+          assertThat(Json.MAPPER.readTree(endpoint.body()).path("secret").asText())
+              .startsWith("whsec_");
+          HttpResponse<byte[]> noKey = get(g2.resolve("/v1/webhook-endpoints"), true);
+          assertThat(noKey.statusCode()).as(text(noKey)).isEqualTo(503);
+          assertThat(text(noKey)).contains("webhooks_unavailable");
+          phase("webhook routes: 201 on gateway-1 (key file), 503 on gateway-2 (none)");
 
           // Each role's own health and metrics.
           for (URI health : List.of(g1, g2, publisherHealth, sandboxHealth)) {
@@ -247,6 +274,15 @@ class RolesIT {
         .pollInterval(Duration.ofMillis(200))
         .ignoreExceptions()
         .until(() -> get(base.resolve("/readyz"), false).statusCode() == 200);
+  }
+
+  /** A 32-byte server key for the webhook signing secrets, in {@code dir}. */
+  private static Path signingKey(Path dir) throws java.io.IOException {
+    Path key = dir.resolve("webhook-signing-key");
+    if (!java.nio.file.Files.exists(key)) {
+      java.nio.file.Files.writeString(key, "roles-it-webhook-signing-key-0123456789abcdef");
+    }
+    return key;
   }
 
   private static HttpResponse<byte[]> post(URI base, String key, String body) throws Exception {
