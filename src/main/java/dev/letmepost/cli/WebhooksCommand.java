@@ -1,6 +1,5 @@
 package dev.letmepost.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.webhook.AddressGuard;
 import dev.letmepost.webhook.DeliveryLog;
@@ -14,16 +13,13 @@ import dev.letmepost.webhook.WebhookException;
 import dev.letmepost.webhook.WebhookStore;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -346,69 +342,57 @@ final class WebhooksCommand implements Runnable {
     String instanceId;
 
     @Option(
-        names = "--metrics-port",
-        defaultValue = "-1",
-        description = "serve Prometheus metrics on 127.0.0.1:PORT/metrics (default: off)")
-    int metricsPort;
+        names = "--health-host",
+        defaultValue = "127.0.0.1",
+        description =
+            "address /healthz, /readyz and /metrics listen on (default: ${DEFAULT-VALUE})")
+    String healthHost;
+
+    @Option(
+        names = "--health-port",
+        defaultValue = "8083",
+        description =
+            "port of /healthz, /readyz and /metrics, 0 for a free one (default: ${DEFAULT-VALUE})")
+    int healthPort;
 
     @Override
     public Integer call() throws Exception {
       SigningKey key = requireKey(webhook, demo, dataDir);
       String id =
           instanceId != null ? instanceId : PublisherCommand.defaultInstanceId() + "-webhooks";
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      HttpServer metrics = metricsPort < 0 ? null : metricsServer(registry, metricsPort);
-      WebhookDispatcher d =
-          WebhookDispatcher.start(
-              kafka.bootstrapServers,
-              kafka.topics(),
-              key,
-              WebhookConfig.defaults(webhook.policy(demo), id).withMaxFailures(webhook.maxFailures),
-              Clock.systemUTC(),
-              registry);
+      // Bound first: /healthz answers while the dispatcher reads its endpoints and pending work.
+      HealthServer health = HealthServer.start("webhooks", healthHost, healthPort);
+      WebhookDispatcher d;
+      try {
+        d =
+            WebhookDispatcher.start(
+                kafka.bootstrapServers,
+                kafka.topics(),
+                key,
+                WebhookConfig.defaults(webhook.policy(demo), id)
+                    .withMaxFailures(webhook.maxFailures),
+                Clock.systemUTC(),
+                health.registry());
+      } catch (RuntimeException e) {
+        health.close();
+        throw e;
+      }
+      health.readiness(Optional::empty);
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
                   () -> {
                     d.close();
-                    if (metrics != null) {
-                      metrics.stop(0);
-                    }
+                    health.close();
                     stopped.countDown();
                   },
                   "lmp-webhooks-shutdown"));
       System.out.println(
-          "dispatching webhooks as instance "
-              + id
-              + " against "
-              + kafka.bootstrapServers
-              + (metrics == null
-                  ? ""
-                  : "; metrics on http://127.0.0.1:"
-                      + metrics.getAddress().getPort()
-                      + "/metrics"));
+          "dispatching webhooks as instance " + id + " against " + kafka.bootstrapServers);
       System.out.flush();
       stopped.await();
       return 0;
-    }
-
-    /** Prometheus text of {@code registry} on 127.0.0.1:{@code port}/metrics (0: a free port). */
-    static HttpServer metricsServer(PrometheusMeterRegistry registry, int port)
-        throws java.io.IOException {
-      HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
-      s.createContext(
-          "/metrics",
-          ex -> {
-            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream o = ex.getResponseBody()) {
-              o.write(body);
-            }
-          });
-      s.start();
-      return s;
     }
   }
 }

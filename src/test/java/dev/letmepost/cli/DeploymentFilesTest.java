@@ -97,10 +97,33 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void theGatewaysAndTheDispatcherShareOneWebhookSigningKey() {
+    Map<String, Map<String, Object>> lmp = lmpServices(services());
+    Set<String> keyFiles = new java.util.HashSet<>();
+    Set<Object> mounts = new java.util.HashSet<>();
+    for (String name : List.of("gateway-1", "gateway-2", "webhooks")) {
+      String file = env(lmp.get(name)).get("LMP_WEBHOOK_SIGNING_KEY_FILE");
+      assertThat(file).as(name + " names the signing key file").isNotBlank();
+      keyFiles.add(file);
+      Object mount =
+          ((List<?>) lmp.get(name).get("volumes"))
+              .stream()
+                  .filter(v -> v.toString().endsWith(":" + file + ":ro"))
+                  .findFirst()
+                  .orElseThrow(() -> new AssertionError(name + " does not mount " + file));
+      mounts.add(mount);
+    }
+    assertThat(keyFiles).as("one key file path").hasSize(1);
+    assertThat(mounts).as("one key file mounted everywhere").hasSize(1);
+    String source = mounts.iterator().next().toString().split(":")[0];
+    assertThat(Path.of(source).normalize()).exists();
+  }
+
+  @Test
   void everyLmpServiceCommandIsAcceptedByTheCommandLine() {
     Map<String, Object> services = services();
     assertThat(lmpServices(services).keySet())
-        .containsExactlyInAnyOrder("gateway-1", "gateway-2", "publisher", "sandbox");
+        .containsExactlyInAnyOrder("gateway-1", "gateway-2", "publisher", "webhooks", "sandbox");
     for (Map.Entry<String, Map<String, Object>> e : lmpServices(services).entrySet()) {
       List<String> args = withEnvironment(e.getValue());
       ParseResult parsed = Lmp.commandLine().parseArgs(args.toArray(String[]::new));

@@ -2,17 +2,10 @@ package dev.letmepost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.letmepost.webhook.AddressGuard;
 import dev.letmepost.webhook.SigningKey;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,25 +76,15 @@ class WebhooksCommandTest {
   }
 
   @Test
-  void dispatchServesItsMetricsAsPrometheusText() throws Exception {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    registry.counter("lmp.webhook.retries").increment();
-    HttpServer server = WebhooksCommand.Dispatch.metricsServer(registry, 0);
-    try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create(
-                              "http://127.0.0.1:" + server.getAddress().getPort() + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.headers().firstValue("Content-Type"))
-          .hasValue("text/plain; version=0.0.4; charset=utf-8");
-      assertThat(r.body()).contains("lmp_webhook_retries_total 1.0");
-    } finally {
-      server.stop(0);
-    }
+  void dispatchServesHealthAndMetricsLikeTheOtherRoles() {
+    WebhooksCommand.Dispatch dispatch = new WebhooksCommand.Dispatch();
+    new CommandLine(dispatch).parseArgs("--bootstrap-servers", "b:9092");
+    assertThat(dispatch.healthHost).isEqualTo("127.0.0.1");
+    assertThat(dispatch.healthPort).isEqualTo(8083);
+    new CommandLine(dispatch)
+        .parseArgs(
+            "--bootstrap-servers", "b:9092", "--health-host", "0.0.0.0", "--health-port", "0");
+    assertThat(dispatch.healthHost).isEqualTo("0.0.0.0");
+    assertThat(dispatch.healthPort).isZero();
   }
 }

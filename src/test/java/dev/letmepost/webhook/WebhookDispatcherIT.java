@@ -127,7 +127,9 @@ class WebhookDispatcherIT {
               keyFile.toString(),
               "--demo",
               "--instance-id",
-              "it-dispatcher");
+              "it-dispatcher",
+              "--health-port",
+              "0");
       ChildLmp dispatcher = ChildLmp.webhookDispatcher(dispatchArgs);
       ChildLmp restarted = null;
       try {
