@@ -378,7 +378,8 @@ final class WebhooksCommand implements Runnable {
       return 0;
     }
 
-    private static HttpServer metricsServer(PrometheusMeterRegistry registry, int port)
+    /** Prometheus text of {@code registry} on 127.0.0.1:{@code port}/metrics (0: a free port). */
+    static HttpServer metricsServer(PrometheusMeterRegistry registry, int port)
         throws java.io.IOException {
       HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
       s.createContext(

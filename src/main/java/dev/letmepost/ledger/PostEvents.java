@@ -29,11 +29,14 @@ final class PostEvents {
    * GET /v1/batches/{id} show by construction. Json writes valid UTF-8 (a lone surrogate is
    * escaped), so the String round trip of RawValue is lossless.
    *
-   * Size: an event value is its embedded envelope (or one result entry) plus at most about 2 KB
-   * (id, type, time, batch id and a principal of at most 256 characters, 6 bytes each when
-   * escaped). The same envelope is held base64-encoded (4/3 of its size) inside the replay record,
-   * which Limits keeps under MAX_RECORD_BYTES; so every event is smaller than the replay record it
-   * reports, once the envelope is over 6 KB, and tiny before that.
+   * Size: an event value is its embedded envelope (or one result entry) plus less than 2 KB: id
+   * (36 bytes), type, time, batch id, field names, and a principal of at most 256 characters (at
+   * most 6 bytes each once escaped). The envelope's worst case: 25 results, each an account id of
+   * at most 128 characters (no control characters, so at most 3 bytes each) and outcome fields cut
+   * to Limits (post id 512, URI 2,048, error code 64, message 1,024 characters, plus the cut's
+   * "...(n chars)" suffix) at 6 bytes a character when every one is a control character: about
+   * 23 KB per result, 0.58 MB in all, well under MAX_RECORD_BYTES (1,000,000).
+   * LedgerEventsTest.theLargestEventsStayUnderTheRecordCeiling builds that batch.
    */
 
   /** The record header naming the event type, so a consumer can filter without parsing. */

@@ -220,7 +220,7 @@ final class DeliveryLanes {
 
   private synchronized void complete(String endpointId, Entry e, Result r) {
     Lane lane = lanes.get(endpointId);
-    if (lane != null && lane.inFlight == e) {
+    if (lane != null && e.equals(lane.inFlight)) {
       lane.inFlight = null;
     }
     if (!owned.contains(e.partition())) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -191,15 +192,20 @@ public final class WebhookDispatcher implements AutoCloseable {
           fresh.forEach(
               (partition, list) ->
                   list.forEach(
-                      d ->
-                          producer.send(
-                              new ProducerRecord<>(
-                                  topics.webhookPending().name(),
-                                  partition,
-                                  d.key(),
-                                  d.toJson()))));
+                      d -> {
+                        Future<?> unused =
+                            producer.send(
+                                new ProducerRecord<>(
+                                    topics.webhookPending().name(),
+                                    partition,
+                                    d.key(),
+                                    d.toJson()));
+                      }));
           for (DeliveryLanes.Write w : writes) {
-            producer.send(new ProducerRecord<>(topic(w.kind()), w.partition(), w.key(), w.value()));
+            // A failed send fails commitTransaction, which ends the session.
+            Future<?> unused =
+                producer.send(
+                    new ProducerRecord<>(topic(w.kind()), w.partition(), w.key(), w.value()));
           }
           if (!records.isEmpty()) {
             producer.sendOffsetsToTransaction(offsets(records), events.groupMetadata());

@@ -10,7 +10,7 @@ import java.util.Objects;
  * SigningKey}).
  *
  * @param createdAt RFC 3339; the endpoint receives the events whose record time is at or after it
- * @param disabledReason why the dispatcher disabled it, when {@code status} is {@code disabled}
+ * @param disabledReason the dispatcher's reason, set together with {@code disabledAt}
  */
 public record WebhookEndpoint(
     String id,

@@ -83,7 +83,15 @@ public final class WebhookStore implements AutoCloseable {
     EndpointRegistry endpoints = new EndpointRegistry();
     DeliveryLog log = new DeliveryLog();
     TopicFollower endpointFollower =
-        new TopicFollower(bootstrapServers, topics.webhookEndpoints().name(), endpoints::apply);
+        new TopicFollower(
+            bootstrapServers,
+            topics.webhookEndpoints().name(),
+            (id, value) -> {
+              endpoints.apply(id, value);
+              if (value == null && id != null) {
+                log.forget(id); // a deleted endpoint's attempts are no one's to read
+              }
+            });
     TopicFollower deliveryFollower;
     try {
       deliveryFollower =

@@ -8,6 +8,9 @@ import static dev.letmepost.ledger.LedgerHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.command.Hashing;
+import dev.letmepost.command.Limits;
+import dev.letmepost.command.Preflight;
+import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
@@ -555,5 +558,86 @@ class LedgerEventsTest {
       assertThat(events).extracting(PostEvent::id).doesNotHaveDuplicates();
       assertThat(events).extracting(PostEvent::createdAt).isSorted();
     }
+  }
+
+  /**
+   * The examples of docs/contract.md#event-examples are real: every line of its JSON blocks is an
+   * event this scenario writes, byte for byte, and together they show every type.
+   */
+  @Test
+  void theContractsEventExamplesAreWhatTheLedgerWrites() throws java.io.IOException {
+    ledger.command(body("acc_tw", "acc_li", "acc_bs")).key("K1").send();
+    List<PublishTask> tasks = tasks();
+    ledger.publishedOutcome(tasks.get(0), T0.plusSeconds(1));
+    ledger.outcome(
+        TargetOutcome.failed(tasks.get(1), new TargetError("rate_limited", "slow down", true)),
+        T0.plusSeconds(2));
+    ledger.command(SCHEDULED_BODY).key("K2").send();
+    ledger.advanceWallClock(LedgerConfig.DEFAULT_DEADLINE.plus(LedgerConfig.DEFAULT_OUTCOME_GRACE));
+    List<String> written = ledger.events().stream().map(r -> utf8(r.value())).toList();
+
+    String contract = java.nio.file.Files.readString(java.nio.file.Path.of("docs/contract.md"));
+    String section =
+        contract.substring(
+            contract.indexOf("<!-- event-examples:start -->"),
+            contract.indexOf("<!-- event-examples:end -->"));
+    List<String> examples = section.lines().filter(l -> l.startsWith("{")).toList();
+    assertThat(examples).allSatisfy(line -> assertThat(written).contains(line));
+    assertThat(examples)
+        .extracting(l -> json(l.getBytes(StandardCharsets.UTF_8)).get("type").asText())
+        .containsExactlyInAnyOrder(
+            "batch.accepted",
+            "batch.scheduled",
+            "target.published",
+            "target.failed",
+            "target.unknown",
+            "batch.completed");
+  }
+
+  /**
+   * The size budget (docs/contract.md#events): the largest batch (25 targets, account ids at their
+   * limit), every outcome field at its cut length in characters that serialize to 6 bytes each.
+   * Every event stays under the record ceiling; the largest, batch.completed, is its answer's
+   * envelope plus less than 2 KB, about 0.56 MB here against the worst case of 0.58 MB that
+   * PostEvents computes.
+   */
+  @Test
+  void theLargestEventsStayUnderTheRecordCeiling() {
+    StringBuilder b = new StringBuilder("{\"targets\":[");
+    for (int i = 0; i < Preflight.MAX_TARGETS; i++) {
+      String id = String.format("acc_%03d_", i) + "a".repeat(Limits.MAX_ACCOUNT_ID_CHARS - 8);
+      ledger.account(
+          new Account(id, PRINCIPAL, "sandbox", null, Account.Status.connected, null, false));
+      b.append(i == 0 ? "" : ",").append("{\"accountId\":\"").append(id).append("\"}");
+    }
+    ledger.command(b.append("],\"text\":\"x\"}").toString()).key("K1").send();
+    List<PublishTask> tasks = ledger.tasks(Platform.SANDBOX);
+    assertThat(tasks).hasSize(Preflight.MAX_TARGETS);
+    String wide = "\u0001".repeat(5_000);
+    for (PublishTask t : tasks) {
+      ledger.outcome(
+          new TargetOutcome(
+              t.taskId(),
+              t.batchId(),
+              t.fingerprint(),
+              t.recordedAt(),
+              t.targetIndex(),
+              TargetOutcome.Status.failed,
+              wide,
+              wide,
+              new TargetError(wide, wide, true)),
+          T0.plusSeconds(1));
+    }
+    byte[] answer = ledger.onlyResult().value();
+    List<TestRecord<String, byte[]>> events = ledger.events();
+    assertThat(events).hasSize(2 + tasks.size());
+    for (TestRecord<String, byte[]> r : events) {
+      assertThat(r.value().length).isLessThan(Limits.MAX_RECORD_BYTES);
+    }
+    byte[] completed = events.get(events.size() - 1).value();
+    assertThat(completed.length)
+        .isGreaterThan(answer.length)
+        .isLessThan(answer.length + 2_048)
+        .isBetween(500_000, 600_000);
   }
 }

@@ -106,6 +106,15 @@ public final class ChildLmp implements AutoCloseable {
     return start("publishing ", all);
   }
 
+  /**
+   * {@code lmp webhooks dispatch} with {@code args}; ready once it prints its "dispatching" line.
+   */
+  public static ChildLmp webhookDispatcher(List<String> args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("webhooks", "dispatch"));
+    all.addAll(args);
+    return start("dispatching webhooks", all);
+  }
+
   private static ChildLmp start(String readyLine, List<String> args) throws IOException {
     List<String> cmd =
         new ArrayList<>(
