@@ -64,6 +64,7 @@ public final class Gateway implements AutoCloseable {
         new RecentRequests(clock, RecentRequests.DEFAULT_CAPACITY, RecentRequests.DEFAULT_TTL);
     PostRoute post = new PostRoute(config, metrics, access, new FastPath(config, clock), recent);
     ReadRoutes reads = new ReadRoutes(clock, access, recent, new PeerReads(config, metrics));
+    ActionRoutes actions = new ActionRoutes(config, metrics, access, recent);
     this.app =
         Javalin.create(
             cfg -> {
@@ -89,6 +90,9 @@ public final class Gateway implements AutoCloseable {
                   "/openapi.json", ctx -> ctx.contentType(ApiHeaders.JSON).result(OPENAPI));
               cfg.routes.post("/v1/posts", post::handle);
               cfg.routes.get("/v1/batches/{id}", reads::getBatch);
+              cfg.routes.delete("/v1/batches/{id}", actions::cancel);
+              cfg.routes.patch("/v1/batches/{id}", actions::reschedule);
+              cfg.routes.post("/v1/batches/{id}/retry", actions::retry);
               cfg.routes.get("/v1/requests/{id}", reads::getRequest);
               cfg.routes.get("/v1/idempotency-keys/{key}", reads::getKey);
               webhooks.register(cfg.routes);

@@ -93,7 +93,12 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
    */
   @Override
   public CompletableFuture<LedgerAnswer> submit(
-      String requestId, String principal, String idempotencyKey, byte[] body) {
+      String requestId,
+      String principal,
+      String idempotencyKey,
+      String method,
+      String path,
+      byte[] body) {
     CompletableFuture<LedgerAnswer> answer = new CompletableFuture<>();
     if (waiters.putIfAbsent(requestId, answer) != null) {
       throw new IllegalStateException("request id " + requestId + " is already waiting");
@@ -102,8 +107,8 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
     RecordHeaders headers = new RecordHeaders();
     headers.add(LmpHeaders.PRINCIPAL, utf8(principal));
     headers.add(LmpHeaders.REQUEST_ID, utf8(requestId));
-    headers.add(LmpHeaders.METHOD, utf8(LmpHeaders.DEFAULT_METHOD));
-    headers.add(LmpHeaders.PATH, utf8(LmpHeaders.DEFAULT_PATH));
+    headers.add(LmpHeaders.METHOD, utf8(method));
+    headers.add(LmpHeaders.PATH, utf8(path));
     if (idempotencyKey != null) {
       headers.add(LmpHeaders.IDEMPOTENCY_KEY, utf8(idempotencyKey));
     }

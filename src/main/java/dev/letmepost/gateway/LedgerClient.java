@@ -1,14 +1,35 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.wire.LmpHeaders;
 import java.util.concurrent.CompletableFuture;
 
-/** How the gateway hands a post command to the ledger and gets its answer. */
+/** How the gateway hands a command to the ledger and gets its answer. */
 public interface LedgerClient {
   /**
-   * Produces the command (docs/contract.md#command-headers, body bytes unchanged) and returns the
-   * answer to {@code requestId} when it arrives on the results topic. The caller cancels the future
-   * when it stops waiting.
+   * Produces the command {@code method} {@code path} (docs/contract.md#command-headers, body bytes
+   * unchanged) and returns the answer to {@code requestId} when it arrives on the results topic.
+   * The caller cancels the future when it stops waiting.
    */
   CompletableFuture<LedgerAnswer> submit(
-      String requestId, String principal, String idempotencyKey, byte[] body);
+      String requestId,
+      String principal,
+      String idempotencyKey,
+      String method,
+      String path,
+      byte[] body);
+
+  /**
+   * A {@code POST /v1/posts} command: {@link #submit(String, String, String, String, String,
+   * byte[])}.
+   */
+  default CompletableFuture<LedgerAnswer> submit(
+      String requestId, String principal, String idempotencyKey, byte[] body) {
+    return submit(
+        requestId,
+        principal,
+        idempotencyKey,
+        LmpHeaders.DEFAULT_METHOD,
+        LmpHeaders.DEFAULT_PATH,
+        body);
+  }
 }

@@ -201,7 +201,7 @@ final class PostRoute {
    * is {@code 413} and any other error {@code 500}, since retrying the same request would fail the
    * same way.
    */
-  private static void produceFailed(Context ctx, String requestId, int bodyBytes, Throwable e) {
+  static void produceFailed(Context ctx, String requestId, int bodyBytes, Throwable e) {
     String what = e.getClass().getSimpleName() + ": " + e.getMessage();
     if (e instanceof RetriableException) {
       LOG.warn("post {} could not reach Kafka: {}", requestId, what);
@@ -237,13 +237,18 @@ final class PostRoute {
 
   /** The body, or null when it is over the limit (the rest is not read). */
   private byte[] readBody(Context ctx) throws IOException {
+    return readBody(ctx, config.maxBodyBytes());
+  }
+
+  /** The body, or null when it is over {@code maxBodyBytes} (the rest is not read). */
+  static byte[] readBody(Context ctx, int maxBodyBytes) throws IOException {
     long declared = ctx.req().getContentLengthLong();
-    if (declared > config.maxBodyBytes()) {
+    if (declared > maxBodyBytes) {
       return null;
     }
     try (InputStream in = ctx.req().getInputStream()) {
-      byte[] body = in.readNBytes(config.maxBodyBytes() + 1);
-      return body.length > config.maxBodyBytes() ? null : body;
+      byte[] body = in.readNBytes(maxBodyBytes + 1);
+      return body.length > maxBodyBytes ? null : body;
     }
   }
 

@@ -19,7 +19,23 @@ import java.util.function.Function;
  */
 class FakeLedger implements LedgerClient, LedgerView {
   /** One command as the gateway handed it over. */
-  record Submitted(String requestId, String principal, String idempotencyKey, byte[] body) {}
+  record Submitted(
+      String requestId,
+      String principal,
+      String idempotencyKey,
+      String method,
+      String path,
+      byte[] body) {
+    Submitted(String requestId, String principal, String idempotencyKey, byte[] body) {
+      this(
+          requestId,
+          principal,
+          idempotencyKey,
+          dev.letmepost.wire.LmpHeaders.DEFAULT_METHOD,
+          dev.letmepost.wire.LmpHeaders.DEFAULT_PATH,
+          body);
+    }
+  }
 
   final List<Submitted> submitted = new CopyOnWriteArrayList<>();
   final Map<String, CompletableFuture<LedgerAnswer>> pending = new ConcurrentHashMap<>();
@@ -37,8 +53,13 @@ class FakeLedger implements LedgerClient, LedgerView {
 
   @Override
   public CompletableFuture<LedgerAnswer> submit(
-      String requestId, String principal, String idempotencyKey, byte[] body) {
-    Submitted s = new Submitted(requestId, principal, idempotencyKey, body);
+      String requestId,
+      String principal,
+      String idempotencyKey,
+      String method,
+      String path,
+      byte[] body) {
+    Submitted s = new Submitted(requestId, principal, idempotencyKey, method, path, body);
     submitted.add(s);
     RuntimeException thrown = throwing.apply(s);
     if (thrown != null) {
