@@ -320,6 +320,40 @@ class GatewaySpecTest {
   }
 
   @Test
+  void batchActionAnswersHaveDeclaredStatusesHeadersAndBodies() throws Exception {
+    String one = "/v1/batches/{id}";
+    String retry = "/v1/batches/{id}/retry";
+    String canceled =
+        "{\"id\":\"batch_1\",\"object\":\"batch\",\"status\":\"canceled\",\"results\":"
+            + "[{\"accountId\":\"acc_1\",\"platform\":\"bluesky\",\"status\":\"canceled\"}]}";
+    ledger.answers = s -> GatewayHttpTest.answer(s, 200, false, "batch_1", canceled);
+    assertThat(
+            call("DELETE", "/v1/batches/batch_1", one, ALICE_KEY, null, "Idempotency-Key", "A1")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            call(
+                    "PATCH",
+                    "/v1/batches/batch_1",
+                    one,
+                    ALICE_KEY,
+                    "{\"scheduledAt\":\"2026-11-29T14:00:00Z\"}",
+                    "Content-Type",
+                    JSON)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(call("PATCH", "/v1/batches/batch_1", one, ALICE_KEY, "{}").statusCode())
+        .as("PATCH without Content-Type")
+        .isEqualTo(415);
+    ledger.answers = s -> GatewayHttpTest.answer(s, 201, false, "batch_2", ENVELOPE);
+    assertThat(call("POST", "/v1/batches/batch_1/retry", retry, ALICE_KEY, null).statusCode())
+        .isEqualTo(201);
+    assertThat(call("DELETE", "/v1/batches/" + "b".repeat(201), one, ALICE_KEY, null).statusCode())
+        .isEqualTo(404);
+    assertThat(problems).isEmpty();
+  }
+
+  @Test
   void webhookEndpointAnswersHaveDeclaredStatusesHeadersAndBodies() throws Exception {
     String all = "/v1/webhook-endpoints";
     String one = "/v1/webhook-endpoints/{id}";
@@ -377,7 +411,7 @@ class GatewaySpecTest {
                 "/v1/batches/{id}",
                 200,
                 Map.of("Location", List.of("/v1/x")),
-                "{\"id\":\"batch_1\",\"object\":\"batch\",\"status\":\"canceled\",\"results\":[]}"))
+                "{\"id\":\"batch_1\",\"object\":\"batch\",\"status\":\"archived\",\"results\":[]}"))
         .hasSize(2)
         .anySatisfy(
             p -> assertThat(p).isEqualTo("GET /v1/batches/{id} 200: header Location not declared"))
