@@ -5,16 +5,16 @@ package dev.letmepost.command;
  * fits under {@link #MAX_RECORD_BYTES}, whatever the command holds.
  *
  * <p>How the budget adds up, worst case, for the largest record the ledger writes (the replay
- * record of a scheduled batch of 25 targets, after every outcome was folded in): the post content
- * kept once (text 40,000 code points, at most 4 bytes each when serialized, as control characters
- * other than tab, newline and carriage return are refused; first comment 10,000; 10 media of a
- * 2,048-character URL and 2,000 code points of alt text) is about 290 KB; 25 target states with
- * capped outcome fields ({@link #MAX_POST_ID_CHARS}, {@link #MAX_URI_CHARS}, {@link
- * #MAX_ERROR_MESSAGE_CHARS}) about 180 KB; the recorded envelope holding the same results,
- * base64-encoded, about 240 KB; in all well under {@link #MAX_RECORD_BYTES}. A body larger than
- * {@link #MAX_BODY_BYTES} is answered {@code 413 body_too_large} and nothing is recorded; the
- * repartitioned command (body plus bounded headers) stays under the producer's {@code
- * max.request.size}.
+ * record of a batch of 25 targets, after every outcome was folded in; every batch keeps its post
+ * content, which a retry of its failed targets needs): the post content kept once (text 40,000 code
+ * points, at most 4 bytes each when serialized, as control characters other than tab, newline and
+ * carriage return are refused; first comment 10,000; 10 media of a 2,048-character URL and 2,000
+ * code points of alt text) is about 290 KB; 25 target states with capped outcome fields ({@link
+ * #MAX_POST_ID_CHARS}, {@link #MAX_URI_CHARS}, {@link #MAX_ERROR_MESSAGE_CHARS}) about 180 KB; the
+ * recorded envelope holding the same results, base64-encoded, about 240 KB; in all well under
+ * {@link #MAX_RECORD_BYTES}. A body larger than {@link #MAX_BODY_BYTES} is answered {@code 413
+ * body_too_large} and nothing is recorded; the repartitioned command (body plus bounded headers)
+ * stays under the producer's {@code max.request.size}.
  */
 public final class Limits {
   /**

@@ -132,6 +132,76 @@ public final class Preflight {
         List.of());
   }
 
+  /** Either a valid action body (its {@code scheduledAt}, for a reschedule) or what is wrong. */
+  public record ActionResult(Instant scheduledAt, List<FieldError> errors) {
+    public ActionResult {
+      errors = List.copyOf(errors);
+    }
+
+    public boolean ok() {
+      return errors.isEmpty();
+    }
+  }
+
+  /**
+   * Checks the body of a batch action (docs/contract.md#batch-actions): a cancel or retry takes an
+   * empty body or {@code {}}; a reschedule takes {@code {"scheduledAt": ...}}, with the same
+   * timestamp rules as a post's {@code scheduledAt}. Every problem is a field error, as for posts.
+   */
+  public static ActionResult checkAction(BatchAction.Kind kind, byte[] body) {
+    boolean reschedule = kind == BatchAction.Kind.RESCHEDULE;
+    if (body == null || body.length == 0) {
+      return reschedule
+          ? new ActionResult(
+              null,
+              List.of(
+                  new FieldError(
+                      "", "empty_body", "the body is empty; expected {\"scheduledAt\": ...}")))
+          : new ActionResult(null, List.of());
+    }
+    if (body.length > Limits.MAX_BODY_BYTES) {
+      return new ActionResult(null, check(body).errors());
+    }
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      return new ActionResult(null, malformed(e.getOriginalMessage()).errors());
+    } catch (IOException | RuntimeException e) {
+      return new ActionResult(null, malformed(e.getMessage()).errors());
+    }
+    if (root == null || root.isMissingNode()) {
+      return checkAction(kind, new byte[0]);
+    }
+    if (!root.isObject()) {
+      return new ActionResult(
+          null,
+          List.of(
+              new FieldError(
+                  "",
+                  "not_an_object",
+                  "the body must be a JSON object, got "
+                      + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT))));
+    }
+    Errors errors = new Errors();
+    unknownFields((ObjectNode) root, reschedule ? Set.of("scheduledAt") : Set.of(), "", errors);
+    Instant at = null;
+    if (reschedule) {
+      JsonNode node = root.get("scheduledAt");
+      if (node == null || node.isNull()) {
+        errors.add(
+            "scheduledAt",
+            "required",
+            "scheduledAt is required: the RFC 3339 time to move the batch to");
+      } else {
+        at = scheduledAt(node, errors);
+      }
+    }
+    return errors.isEmpty()
+        ? new ActionResult(at, List.of())
+        : new ActionResult(null, errors.list());
+  }
+
   private static Result fail(FieldError error) {
     return new Result(null, List.of(error));
   }

@@ -28,6 +28,11 @@ final class Answers {
   /** Batch state of a batch held until its {@code scheduledAt}; also its open targets' status. */
   static final String SCHEDULED = "scheduled";
 
+  /** Status of a batch canceled before its release, and of its targets that were still open. */
+  static final String CANCELED = "canceled";
+
+  static final int OK = 200;
+
   /** Status of an open target of a running batch (reads only). */
   static final String PENDING = "pending";
 
@@ -48,6 +53,26 @@ final class Answers {
     return batchStatus.equals("published") ? PUBLISHED : MULTI_STATUS;
   }
 
+  /**
+   * The state a batch is in: {@code canceled}, {@code scheduled}, {@code running}, or once every
+   * target has an outcome its final status ({@link #batchStatus}).
+   */
+  static String state(LedgerRecord r) {
+    if (r.canceled()) {
+      return CANCELED;
+    }
+    if (r.complete()) {
+      return batchStatus(r.targets());
+    }
+    return r.released() ? RUNNING : SCHEDULED;
+  }
+
+  /** The envelope of {@code record} as it stands: {@link #state}, open targets named after it. */
+  static byte[] current(LedgerRecord r) {
+    String state = state(r);
+    return envelope(r, state, r.canceled() ? CANCELED : r.released() ? PENDING : SCHEDULED);
+  }
+
   /** The envelope of {@code record}; open targets render as "scheduled". */
   static byte[] envelope(LedgerRecord record, String status) {
     return envelope(record, status, SCHEDULED);
@@ -65,6 +90,9 @@ final class Answers {
             Rfc3339.format(record.firstSeen()),
             record.scheduledAt() == null ? null : Rfc3339.format(record.scheduledAt()),
             record.completedAt() == null ? null : Rfc3339.format(record.completedAt()),
+            record.canceledAt() == null ? null : Rfc3339.format(record.canceledAt()),
+            record.retryOf(),
+            record.retries().isEmpty() ? null : record.retries(),
             results));
   }
 

@@ -115,6 +115,52 @@ final class Batches {
   }
 
   /**
+   * Cancels a scheduled batch that is not released: removes its release timer, records it {@code
+   * canceled} at {@code at} and emits {@code batch.canceled}. Nothing of it is ever published.
+   */
+  LedgerRecord cancel(String fingerprint, LedgerRecord record, long at, long timestamp) {
+    unschedule(fingerprint, record);
+    LedgerRecord canceled = record.canceled(Math.max(at, record.firstSeen()));
+    save(fingerprint, canceled);
+    emit(
+        PostEvents.batch(
+            PostEvent.BATCH_CANCELED, canceled, Answers.current(canceled), canceled.canceledAt()),
+        timestamp);
+    return canceled;
+  }
+
+  /**
+   * Moves a scheduled batch that is not released to {@code scheduledAt} and emits {@code
+   * batch.rescheduled} (its id made unique by {@code change}, the action's record key); a time not
+   * after {@code brokerTime} releases it at once, as at creation.
+   */
+  LedgerRecord reschedule(
+      String fingerprint,
+      LedgerRecord record,
+      long scheduledAt,
+      long brokerTime,
+      String change,
+      long now,
+      long timestamp) {
+    unschedule(fingerprint, record);
+    LedgerRecord moved = record.rescheduled(scheduledAt);
+    emit(
+        PostEvents.batch(
+            PostEvent.BATCH_RESCHEDULED,
+            moved,
+            Answers.envelope(moved, Answers.SCHEDULED),
+            Math.max(brokerTime, record.firstSeen()),
+            change),
+        timestamp);
+    if (scheduledAt > brokerTime) {
+      save(fingerprint, moved);
+      schedule(fingerprint, moved);
+      return moved;
+    }
+    return release(fingerprint, moved, moved.pending(), now, timestamp);
+  }
+
+  /**
    * Closes the batch: renders its final envelope, records it and sends it to the request and its
    * waiters if the request is not answered yet (a scheduled batch was answered with 202 already),
    * and emits {@code batch.completed} with that envelope.

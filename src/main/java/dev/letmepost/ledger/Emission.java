@@ -9,10 +9,23 @@ import java.util.Objects;
 /**
  * What a ledger processor sends downstream: an answer for the results topic (its headers ride on
  * the record), a publish task for a platform topic, a tick for the ledger's own outcomes partition
- * ({@link Inbound}), or a lifecycle event for the events topic ({@link PostEvents}). Never
- * serialized.
+ * ({@link Inbound}), a lifecycle event for the events topic ({@link PostEvents}), or a
+ * batch-directory entry for the by-batch repartition ({@link BatchLookup}). Never serialized.
  */
-record Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event) {
+record Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event, BatchLookup lookup) {
+  Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event) {
+    this(reply, task, tick, event, null);
+  }
+
+  /** A batch-directory entry for the by-batch repartition ({@link LocateBatch}). */
+  static Emission lookup(BatchLookup lookup) {
+    return new Emission(null, null, null, null, lookup);
+  }
+
+  boolean isLookup() {
+    return lookup != null;
+  }
+
   static Emission reply(byte[] body) {
     return new Emission(body, null, null, null);
   }
@@ -48,12 +61,13 @@ record Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event) {
         && Arrays.equals(reply, o.reply)
         && Objects.equals(task, o.task)
         && Arrays.equals(tick, o.tick)
-        && Objects.equals(event, o.event);
+        && Objects.equals(event, o.event)
+        && Objects.equals(lookup, o.lookup);
   }
 
   @Override
   public int hashCode() {
-    int h = Objects.hash(task, event);
+    int h = Objects.hash(task, event, lookup);
     h = 31 * h + Arrays.hashCode(reply);
     h = 31 * h + Arrays.hashCode(tick);
     return h;
@@ -70,6 +84,8 @@ record Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event) {
         + Bytes.describe(tick)
         + ", event="
         + event
+        + ", lookup="
+        + lookup
         + "]";
   }
 }

@@ -35,7 +35,7 @@ final class ExpireOverdue {
       timers.delete(entry.key);
       String fingerprint = Batches.fingerprintOf(entry.key);
       LedgerRecord batch = batches.find(fingerprint, entry.value);
-      if (batch != null && !batch.complete() && !batch.released()) {
+      if (batch != null && !batch.complete() && !batch.released() && !batch.canceled()) {
         batches.release(fingerprint, batch, batch.pending(), now, now);
       }
     }

@@ -131,10 +131,7 @@ public final class LedgerReads {
   }
 
   private BatchView view(String fingerprint, LedgerRecord r) {
-    String state =
-        r.complete()
-            ? Answers.batchStatus(r.targets())
-            : r.released() ? Answers.RUNNING : Answers.SCHEDULED;
+    String state = Answers.state(r);
     return new BatchView(
         r.batchId(),
         r.requestId(),
@@ -147,7 +144,7 @@ public final class LedgerReads {
         state,
         r.responseStatus(),
         r.response(),
-        Answers.envelope(r, state, r.released() ? Answers.PENDING : Answers.SCHEDULED));
+        Answers.current(r));
   }
 
   private record Latest<V>(long windowStart, V value) {}

@@ -32,6 +32,10 @@ import java.util.Objects;
  * @param responseStatus the recorded answer's status, null until answered
  * @param response the recorded answer's exact body bytes, null until answered
  * @param completedAt epoch ms when every target had an outcome, null while running
+ * @param canceledAt epoch ms (broker time of the cancel) when the batch was canceled before its
+ *     release, else null
+ * @param retryOf the batch this one retries the failed targets of, else null
+ * @param retries the batches that retry this one's failed targets, in order
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record LedgerRecord(
@@ -50,7 +54,10 @@ record LedgerRecord(
     PostContent content,
     Integer responseStatus,
     byte[] response,
-    Long completedAt) {
+    Long completedAt,
+    Long canceledAt,
+    String retryOf,
+    List<String> retries) {
 
   /** One target's progress; {@code status} null while its outcome is open. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -78,6 +85,7 @@ record LedgerRecord(
     targets = List.copyOf(targets);
     waiters = waiters == null ? List.of() : List.copyOf(waiters);
     pending = pending == null ? List.of() : List.copyOf(pending);
+    retries = retries == null ? List.of() : List.copyOf(retries);
   }
 
   /** The post content of a scheduled batch, kept once rather than in each pending task. */
@@ -130,7 +138,10 @@ record LedgerRecord(
         content,
         responseStatus,
         response,
-        completedAt);
+        completedAt,
+        canceledAt,
+        retryOf,
+        retries);
   }
 
   LedgerRecord withTarget(int index, TargetState target) {
@@ -156,7 +167,10 @@ record LedgerRecord(
         content,
         responseStatus,
         response,
-        completedAt);
+        completedAt,
+        canceledAt,
+        retryOf,
+        retries);
   }
 
   LedgerRecord released(long newDeadline) {
@@ -173,10 +187,13 @@ record LedgerRecord(
         targets,
         waiters,
         List.of(),
-        null,
+        content,
         responseStatus,
         response,
-        completedAt);
+        completedAt,
+        canceledAt,
+        retryOf,
+        retries);
   }
 
   LedgerRecord answered(int status, byte[] body) {
@@ -196,7 +213,10 @@ record LedgerRecord(
         content,
         status,
         body,
-        completedAt);
+        completedAt,
+        canceledAt,
+        retryOf,
+        retries);
   }
 
   LedgerRecord completed(long at) {
@@ -216,7 +236,89 @@ record LedgerRecord(
         content,
         responseStatus,
         response,
-        at);
+        at,
+        canceledAt,
+        retryOf,
+        retries);
+  }
+
+  /** The batch canceled at {@code at}: its pending tasks dropped, its content kept no longer. */
+  LedgerRecord canceled(long at) {
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        filedAt,
+        scheduledAt,
+        deadline,
+        targets,
+        waiters,
+        List.of(),
+        null,
+        responseStatus,
+        response,
+        completedAt,
+        at,
+        retryOf,
+        retries);
+  }
+
+  /** The batch due at {@code newScheduledAt} instead. */
+  LedgerRecord rescheduled(long newScheduledAt) {
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        filedAt,
+        newScheduledAt,
+        deadline,
+        targets,
+        waiters,
+        pending,
+        content,
+        responseStatus,
+        response,
+        completedAt,
+        canceledAt,
+        retryOf,
+        retries);
+  }
+
+  /** The batch with {@code retryBatchId} added to its retries. */
+  LedgerRecord withRetry(String retryBatchId) {
+    List<String> r = new ArrayList<>(retries);
+    r.add(retryBatchId);
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        filedAt,
+        scheduledAt,
+        deadline,
+        targets,
+        waiters,
+        pending,
+        content,
+        responseStatus,
+        response,
+        completedAt,
+        canceledAt,
+        retryOf,
+        r);
+  }
+
+  @JsonIgnore
+  boolean canceled() {
+    return canceledAt != null;
   }
 
   @JsonIgnore
@@ -243,7 +345,10 @@ record LedgerRecord(
         && Objects.equals(content, o.content)
         && Objects.equals(responseStatus, o.responseStatus)
         && Arrays.equals(response, o.response)
-        && Objects.equals(completedAt, o.completedAt);
+        && Objects.equals(completedAt, o.completedAt)
+        && Objects.equals(canceledAt, o.canceledAt)
+        && Objects.equals(retryOf, o.retryOf)
+        && Objects.equals(retries, o.retries);
   }
 
   @Override
@@ -264,7 +369,10 @@ record LedgerRecord(
             pending,
             content,
             responseStatus,
-            completedAt);
+            completedAt,
+            canceledAt,
+            retryOf,
+            retries);
     h = 31 * h + Arrays.hashCode(response);
     return h;
   }
@@ -304,6 +412,12 @@ record LedgerRecord(
         + Bytes.describe(response)
         + ", completedAt="
         + completedAt
+        + ", canceledAt="
+        + canceledAt
+        + ", retryOf="
+        + retryOf
+        + ", retries="
+        + retries
         + "]";
   }
 }

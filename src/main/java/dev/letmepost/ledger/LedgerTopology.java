@@ -32,8 +32,18 @@ import org.apache.kafka.streams.state.Stores;
  *        ^                                                                             +-> publish.&lt;platform&gt;
  *        |                                                                             +-> post-events
  *        +----------------------------------------------------------------------------+-> outcome-ticks
+ *                                 +-> by-batch (repartition) -> locate-batch
+ *                                       ^                            |
+ *            decide-request: directory entries                       v
+ *                                             actions-by-fingerprint (repartition) -> decide-action
  * accounts -> index-accounts (global store)
  * </pre>
+ *
+ * <p>Batch actions (docs/contract.md#batch-actions) are routed by the batch id they name to {@code
+ * locate-batch}, which knows each batch's key from the directory entries {@code decide-request}
+ * sends when it starts a batch, then by that key to {@code decide-action}, which shares the ledger
+ * task's stores with {@code decide-request} and {@code fold-outcome}: the action is decided in the
+ * task that holds its batch.
  *
  * <p>Both processors also emit the lifecycle events of the batches they change ({@link PostEvents})
  * to {@code post-events}, in the same transaction as the change.
@@ -56,6 +66,12 @@ public final class LedgerTopology {
 
   /** The batch index: batch id, windowed by first-request time, to its fingerprint. */
   public static final String BATCH_INDEX = "batch-index";
+
+  /**
+   * The batch directory of {@link LocateBatch}: batch id, windowed by when the entry was written,
+   * to the key its replay record is filed under; retention TTL + skew, as the replay records.
+   */
+  public static final String BATCH_DIRECTORY = "batch-directory";
 
   /** Accounts by id, plus the per-principal, per-platform index (global). */
   public static final String ACCOUNTS_STORE = "accounts";
@@ -102,6 +118,11 @@ public final class LedgerTopology {
             Stores.persistentWindowStore(BATCH_INDEX, retention, Duration.ofMillis(1), false),
             Serdes.String(),
             Serdes.String()));
+    builder.addStateStore(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(BATCH_DIRECTORY, retention, Duration.ofMillis(1), false),
+            Serdes.String(),
+            Serdes.String()));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(ACCOUNTS_STORE),
@@ -121,6 +142,7 @@ public final class LedgerTopology {
             .split(Named.as("parsed-"))
             .branch((fingerprint, p) -> p.isDeadLetter(), Branched.as("dead-letter"))
             .branch((requestId, p) -> p.isReply(), Branched.as("reply"))
+            .branch((batchId, p) -> p.action(), Branched.as("action"))
             .defaultBranch(Branched.as("command"));
 
     parsed
@@ -158,6 +180,40 @@ public final class LedgerTopology {
                 REQUEST_INDEX,
                 BATCH_INDEX);
 
+    var decidedSplit =
+        decided
+            .split(Named.as("decided-"))
+            .branch((batchId, e) -> e.isLookup(), Branched.as("directory"))
+            .defaultBranch(Branched.as("emission"));
+
+    KStream<String, Emission> actioned =
+        parsed
+            .get("parsed-action")
+            .mapValues(p -> BatchLookup.action(p.command()), Named.as("unwrap-action"))
+            .merge(
+                decidedSplit
+                    .get("decided-directory")
+                    .mapValues(Emission::lookup, Named.as("unwrap-directory-entry")),
+                Named.as("actions-and-directory"))
+            .repartition(
+                Repartitioned.<String, BatchLookup>as("by-batch")
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(BatchLookup.serde())
+                    .withNumberOfPartitions(config.partitions()))
+            .process(() -> new LocateBatch(config), Named.as("locate-batch"), BATCH_DIRECTORY)
+            .repartition(
+                Repartitioned.<String, BatchLookup>as("actions-by-fingerprint")
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(BatchLookup.serde())
+                    .withNumberOfPartitions(config.partitions()))
+            .process(
+                () -> new DecideAction(config),
+                Named.as("decide-action"),
+                REPLAY_STORE,
+                TIMER_STORE,
+                REQUEST_INDEX,
+                BATCH_INDEX);
+
     KStream<String, Emission> folded =
         builder.stream(
                 topics.outcomes().name(),
@@ -166,8 +222,10 @@ public final class LedgerTopology {
             .process(
                 () -> new FoldOutcome(config), Named.as("fold-outcome"), REPLAY_STORE, TIMER_STORE);
 
-    decided
+    decidedSplit
+        .get("decided-emission")
         .merge(folded, Named.as("emissions"))
+        .merge(actioned, Named.as("action-emissions"))
         .split(Named.as("emit-"))
         .branch(
             (key, e) -> e.isTask(),

@@ -1,5 +1,6 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.command.BatchAction;
 import dev.letmepost.command.CommandReader;
 import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
@@ -16,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides whether a raw post command can be addressed at all. A readable one goes on keyed by its
+ * Decides whether a raw post command can be addressed at all. A readable batch action goes on keyed
+ * by the batch id it names (to {@link LocateBatch}); any other readable one goes on keyed by its
  * fingerprint, so that every retry of it meets the same replay record whatever key the producer
  * chose; an unreadable one becomes a dead letter with error headers. A readable one whose body is
  * over {@link Limits#MAX_BODY_BYTES} is answered {@code 413 body_too_large} here, before it is
@@ -47,6 +49,16 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
       var command = CommandReader.read(record.headers(), record.value(), source);
       if (command.body().length > Limits.MAX_BODY_BYTES) {
         answerTooLarge(command, record.timestamp());
+        return;
+      }
+      var action = BatchAction.parse(command.method(), command.path());
+      if (action.isPresent()) {
+        context.forward(
+            new Record<>(
+                action.get().batchId(),
+                Parsed.action(command),
+                record.timestamp(),
+                new RecordHeaders()));
         return;
       }
       context.forward(

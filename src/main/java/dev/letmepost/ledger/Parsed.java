@@ -6,10 +6,21 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The outcome of reading a raw command: a {@link Command} to decide, an answer given at once (its
- * headers ride on the record), or a dead letter. Never serialized.
+ * The outcome of reading a raw command: a {@link Command} to decide (a post, or a batch action
+ * routed by its batch id), an answer given at once (its headers ride on the record), or a dead
+ * letter. Never serialized.
  */
-record Parsed(Command command, byte[] originalKey, byte[] originalValue, byte[] reply) {
+record Parsed(
+    Command command, byte[] originalKey, byte[] originalValue, byte[] reply, boolean action) {
+  Parsed(Command command, byte[] originalKey, byte[] originalValue, byte[] reply) {
+    this(command, originalKey, originalValue, reply, false);
+  }
+
+  /** A batch action, keyed by the batch id it names, for {@link LocateBatch}. */
+  static Parsed action(Command command) {
+    return new Parsed(command, null, null, null, true);
+  }
+
   static Parsed command(Command command) {
     return new Parsed(command, null, null, null);
   }
@@ -35,6 +46,7 @@ record Parsed(Command command, byte[] originalKey, byte[] originalValue, byte[] 
   public boolean equals(Object other) {
     return other instanceof Parsed o
         && Objects.equals(command, o.command)
+        && action == o.action
         && Arrays.equals(originalKey, o.originalKey)
         && Arrays.equals(originalValue, o.originalValue)
         && Arrays.equals(reply, o.reply);
@@ -42,7 +54,7 @@ record Parsed(Command command, byte[] originalKey, byte[] originalValue, byte[] 
 
   @Override
   public int hashCode() {
-    int h = Objects.hash(command);
+    int h = Objects.hash(command, action);
     h = 31 * h + Arrays.hashCode(originalKey);
     h = 31 * h + Arrays.hashCode(originalValue);
     h = 31 * h + Arrays.hashCode(reply);

@@ -51,6 +51,26 @@ final class PostEvents {
    * crash, an aborted transaction) carries the same id.
    */
   static String id(String batchId, String type, Integer targetIndex) {
+    return id(batchId, type, targetIndex, null);
+  }
+
+  /**
+   * The id of an event that can happen more than once to a batch ({@code batch.rescheduled}):
+   * {@code change} (the action's record key) is hashed as a fifth field, so each reschedule has its
+   * own id and a re-processed one the same.
+   */
+  static String id(String batchId, String type, Integer targetIndex, String change) {
+    if (change != null) {
+      return "evt_"
+          + Hashing.hex(
+                  Hashing.lengthPrefixed(
+                      "lmp-event",
+                      batchId,
+                      type,
+                      targetIndex == null ? "" : Integer.toString(targetIndex),
+                      change))
+              .substring(0, 32);
+    }
     return "evt_"
         + Hashing.hex(
                 Hashing.lengthPrefixed(
@@ -63,10 +83,18 @@ final class PostEvents {
 
   /** A {@code batch.*} event carrying {@code envelope}, the batch as it stands after the change. */
   static PostEvent batch(String type, LedgerRecord batch, byte[] envelope, long at) {
+    return batch(type, batch, envelope, at, null);
+  }
+
+  /**
+   * A {@code batch.*} event that may happen more than once: {@link #id(String, String, Integer,
+   * String)}.
+   */
+  static PostEvent batch(String type, LedgerRecord batch, byte[] envelope, long at, String change) {
     ObjectNode data = Json.MAPPER.createObjectNode();
     data.set("batch", raw(envelope));
     return new PostEvent(
-        id(batch.batchId(), type, null),
+        id(batch.batchId(), type, null, change),
         type,
         Rfc3339.format(at),
         batch.principal(),

@@ -22,6 +22,12 @@ public record PostEvent(
   public static final String TARGET_UNKNOWN = "target.unknown";
   public static final String BATCH_COMPLETED = "batch.completed";
 
+  /** A scheduled batch canceled before its release (batch actions); nothing is published. */
+  public static final String BATCH_CANCELED = "batch.canceled";
+
+  /** A scheduled batch moved to another {@code scheduledAt} (batch actions). */
+  public static final String BATCH_RESCHEDULED = "batch.rescheduled";
+
   public PostEvent {
     Account.requireText(id, "id");
     Account.requireText(type, "type");

@@ -47,7 +47,10 @@ class BytesRecordsTest {
                 null,
                 201,
                 bytes(s),
-                3L));
+                3L,
+                null,
+                null,
+                null));
   }
 
   @Test

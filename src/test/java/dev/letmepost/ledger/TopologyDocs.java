@@ -200,7 +200,8 @@ public final class TopologyDocs {
             LedgerTopology.REPLAY_STORE,
             LedgerTopology.TIMER_STORE,
             LedgerTopology.REQUEST_INDEX,
-            LedgerTopology.BATCH_INDEX)) {
+            LedgerTopology.BATCH_INDEX,
+            LedgerTopology.BATCH_DIRECTORY)) {
       v.put("store." + store, store);
       v.put("changelog." + store, changelog(c, store));
     }

@@ -110,6 +110,7 @@ class TopologyDocsTest {
     assertThat(stores)
         .containsExactly(
             LedgerTopology.ACCOUNTS_STORE,
+            LedgerTopology.BATCH_DIRECTORY,
             LedgerTopology.BATCH_INDEX,
             LedgerTopology.TIMER_STORE,
             LedgerTopology.REPLAY_STORE,

@@ -1,0 +1,60 @@
+package dev.letmepost.ledger;
+
+import dev.letmepost.command.Hashing;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * The keys a batch action derives so that everything it makes lands in the ledger task that owns
+ * its batch (docs/contract.md#batch-actions): the key its replay record is filed under, and the id
+ * of the batch a retry starts.
+ *
+ * <p>A key's partition is the one Kafka's default partitioner gives its UTF-8 bytes (murmur2), as
+ * for the by-fingerprint repartition, the target-outcomes topic the publishers write and the
+ * by-batch repartition; each derived value is the first of a deterministic sequence of candidates
+ * whose partition is the one required (about {@code partitions} tries), so every retry of an action
+ * derives the same value.
+ */
+final class ActionKeys {
+  private ActionKeys() {}
+
+  /** The partition of {@code key} among {@code partitions}, as Kafka's default partitioner. */
+  static int partition(String key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /**
+   * The key an action's replay record is filed under: {@code actionFingerprint} (principal, method,
+   * path, key) + {@code ~} + the first counter that puts it in {@code partition}, the partition of
+   * the batch the action is about. A retry's new batch is filed under it, so the publishers'
+   * outcomes, keyed by it, come back to the task that holds the batch.
+   */
+  static String recordKey(String actionFingerprint, int partition, int partitions) {
+    for (int i = 0; ; i++) {
+      String key = actionFingerprint + "~" + i;
+      if (partition(key, partitions) == partition) {
+        return key;
+      }
+    }
+  }
+
+  /**
+   * The id of the batch a retry starts: {@code batch_} + a ULID of {@code firstSeen} and SHA-256 of
+   * the record key, the time and the first counter that puts the id in {@code partition} (the
+   * by-batch partition of the batch it retries), so that {@link LocateBatch} can file its directory
+   * entry in its own task.
+   */
+  static String retryBatchId(String recordKey, long firstSeen, int partition, int partitions) {
+    for (int i = 0; ; i++) {
+      String id =
+          "batch_"
+              + Hashing.ulid(
+                  firstSeen,
+                  Hashing.lengthPrefixed(
+                      "lmp-retry", recordKey, Long.toString(firstSeen), Integer.toString(i)));
+      if (partition(id, partitions) == partition) {
+        return id;
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.letmepost.ledger;
+
+import dev.letmepost.command.Command;
+import dev.letmepost.command.CommandSerde;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * A record of the ledger's two batch-action repartition topics (docs/contract.md#batch-actions): on
+ * {@code by-batch} (key batch id) either a batch-directory entry ({@code fingerprint} only: the key
+ * the batch is filed under) or an action command; on {@code actions-by-fingerprint} (key the
+ * batch's fingerprint) the action command with what {@link LocateBatch} found: the batch's
+ * fingerprint, null when no batch has this id, and for a retry the new batch's id. Never seen
+ * outside the ledger.
+ */
+record BatchLookup(Command command, String fingerprint, String retryBatchId) {
+  static BatchLookup entry(String fingerprint) {
+    return new BatchLookup(null, fingerprint, null);
+  }
+
+  static BatchLookup action(Command command) {
+    return new BatchLookup(command, null, null);
+  }
+
+  boolean isEntry() {
+    return command == null;
+  }
+
+  private static final byte VERSION = 1;
+
+  /** Version byte, fingerprint and retry batch id (length-prefixed, -1 for null), the command. */
+  static Serde<BatchLookup> serde() {
+    CommandSerde commands = new CommandSerde();
+    return Serdes.serdeFrom(
+        (topic, v) -> {
+          if (v == null) {
+            return null;
+          }
+          byte[] f = utf8(v.fingerprint());
+          byte[] r = utf8(v.retryBatchId());
+          byte[] c =
+              v.command() == null ? null : commands.serializer().serialize(topic, v.command());
+          ByteBuffer buf = ByteBuffer.allocate(1 + 12 + len(f) + len(r) + len(c)).put(VERSION);
+          for (byte[] field : new byte[][] {f, r, c}) {
+            buf.putInt(field == null ? -1 : field.length);
+            if (field != null) {
+              buf.put(field);
+            }
+          }
+          return buf.array();
+        },
+        (topic, bytes) -> {
+          if (bytes == null) {
+            return null;
+          }
+          try {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            byte version = buf.get();
+            if (version != VERSION) {
+              throw new SerializationException("unknown batch lookup version " + version);
+            }
+            String f = str(field(buf));
+            String r = str(field(buf));
+            byte[] c = field(buf);
+            return new BatchLookup(
+                c == null ? null : commands.deserializer().deserialize(topic, c), f, r);
+          } catch (RuntimeException e) {
+            throw new SerializationException("malformed batch lookup record: " + e, e);
+          }
+        });
+  }
+
+  private static int len(byte[] b) {
+    return b == null ? 0 : b.length;
+  }
+
+  private static byte[] utf8(String s) {
+    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String str(byte[] b) {
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static byte[] field(ByteBuffer buf) {
+    int n = buf.getInt();
+    if (n < 0) {
+      return null;
+    }
+    byte[] out = new byte[n];
+    buf.get(out);
+    return out;
+  }
+}
