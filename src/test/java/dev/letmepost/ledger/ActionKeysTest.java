@@ -1,0 +1,64 @@
+package dev.letmepost.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.letmepost.command.Command;
+import dev.letmepost.command.Hashing;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The keys a batch action derives land where they must (docs/contract.md#batch-actions), by the
+ * same partitioner Kafka's producers use, and the same inputs derive the same key; the internal
+ * batch-lookup records read back what was written.
+ */
+class ActionKeysTest {
+  @Test
+  void partitionIsKafkasDefaultPartitionerOfTheKeysUtf8Bytes() {
+    for (String key : new String[] {"a", "batch_01M8RWNJ9S27QTA5NA8DD24BV5", "f".repeat(64)}) {
+      assertThat(ActionKeys.partition(key, 6))
+          .isEqualTo(BuiltInPartitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), 6));
+    }
+  }
+
+  @Test
+  void recordKeyLandsInTheBatchsPartitionAndIsTheSameOnEveryRetry() {
+    String action = Hashing.fingerprint("key_alice", "POST", "/v1/batches/b/retry", "K");
+    for (int p = 0; p < 6; p++) {
+      String key = ActionKeys.recordKey(action, p, 6);
+      assertThat(ActionKeys.partition(key, 6)).isEqualTo(p);
+      assertThat(key).startsWith(action + "~").isEqualTo(ActionKeys.recordKey(action, p, 6));
+    }
+  }
+
+  @Test
+  void retryBatchIdIsABatchIdInTheOriginalsByBatchPartition() {
+    for (int p = 0; p < 6; p++) {
+      String id = ActionKeys.retryBatchId("fp~0", 1_764_590_400_000L, p, 6);
+      assertThat(id).matches("batch_[0-9A-HJKMNP-TV-Z]{26}");
+      assertThat(ActionKeys.partition(id, 6)).isEqualTo(p);
+      assertThat(ActionKeys.retryBatchId("fp~0", 1_764_590_400_000L, p, 6)).isEqualTo(id);
+    }
+    assertThat(ActionKeys.retryBatchId("fp~0", 1L, 0, 1))
+        .isNotEqualTo(ActionKeys.retryBatchId("fp~1", 1L, 0, 1));
+  }
+
+  @Test
+  void batchLookupRecordsReadBackAsWritten() {
+    var serde = BatchLookup.serde();
+    Command c =
+        new Command(
+            "req_1", "key_alice", "DELETE", "/v1/batches/b", "K", "fp", "sha", new byte[] {1, 2});
+    for (BatchLookup v :
+        new BatchLookup[] {
+          BatchLookup.entry("fp"),
+          BatchLookup.action(c),
+          new BatchLookup(c, "fp", "batch_2"),
+          new BatchLookup(c, null, null)
+        }) {
+      byte[] bytes = serde.serializer().serialize("t", v);
+      assertThat(serde.deserializer().deserialize("t", bytes)).isEqualTo(v);
+    }
+  }
+}
