@@ -48,6 +48,9 @@ public final class Gateway implements AutoCloseable {
 
   private record NotReady(String status, String reason) {}
 
+  /** The OpenAPI document of this API, served as kept in the repository (src/main/resources). */
+  private static final byte[] OPENAPI = resource("/openapi.json");
+
   private final GatewayMetrics metrics;
   private final Access access = new Access();
   private final WebhookRoutes webhooks = new WebhookRoutes(access);
@@ -83,6 +86,8 @@ public final class Gateway implements AutoCloseable {
                   ctx ->
                       ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                           .result(metrics.scrape()));
+              cfg.routes.get(
+                  "/openapi.json", ctx -> ctx.contentType(ApiHeaders.JSON).result(OPENAPI));
               cfg.routes.post("/v1/posts", post::handle);
               cfg.routes.get("/v1/batches/{id}", reads::getBatch);
               cfg.routes.delete("/v1/batches/{id}", actions::cancel);
@@ -165,6 +170,17 @@ public final class Gateway implements AutoCloseable {
       ctx.status(503)
           .contentType(ApiHeaders.JSON)
           .result(Json.write(new NotReady("not_ready", reason)));
+    }
+  }
+
+  private static byte[] resource(String name) {
+    try (java.io.InputStream in = Gateway.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + name + " is missing from the classpath");
+      }
+      return in.readAllBytes();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read resource " + name, e);
     }
   }
 
