@@ -27,10 +27,15 @@ import com.tngtech.archunit.lang.ArchRule;
  * gateway     -> command, http, ledger, webhook, wire
  * platform    -> platform.*, publish, wire    (Connectors, the registry; WebhookUrl)
  * platform.*  -> publish, wire, platform      (discord and slack use platform.WebhookUrl)
- * cli         -> broker, gateway, ledger, platform, platform.sandbox, publish, webhook, wire
+ * bench       -> gateway, ledger, wire        (lmp bench: the ledger, its gateway, the baselines)
+ * cli         -> bench, broker, gateway, ledger, platform, platform.sandbox, publish, webhook, wire
  * </pre>
  *
- * A new edge is a decision: add it to {@link #packageGraph} together with the change that needs it.
+ * bench gets its broker, topics and sandbox publishers from cli (BenchCommand), so the broker stays
+ * cli's alone and no platform package is reached from outside the registry and cli.
+ *
+ * <p>A new edge is a decision: add it to {@link #packageGraph} together with the change that needs
+ * it.
  */
 @AnalyzeClasses(packages = "dev.letmepost", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -128,6 +133,8 @@ class ArchitectureTest {
           .definedBy("dev.letmepost.platform")
           .layer("connectors")
           .definedBy(CONNECTOR_PACKAGES)
+          .layer("bench")
+          .definedBy("dev.letmepost.bench..")
           .layer("cli")
           .definedBy("dev.letmepost.cli..")
           .whereLayer("wire")
@@ -150,6 +157,10 @@ class ArchitectureTest {
           .mayOnlyAccessLayers("connectors", "publish", "wire")
           .whereLayer("connectors")
           .mayOnlyAccessLayers("platform registry", "publish", "wire")
+          .whereLayer("bench")
+          .mayOnlyAccessLayers("gateway", "ledger", "wire")
+          .whereLayer("bench")
+          .mayOnlyBeAccessedByLayers("cli")
           .whereLayer("cli")
           .mayNotBeAccessedByAnyLayer();
 }

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
       SandboxCommand.class,
       GatewayCommand.class,
       KeysCommand.class,
-      WebhooksCommand.class
+      WebhooksCommand.class,
+      BenchCommand.class
     })
 public final class Lmp implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
