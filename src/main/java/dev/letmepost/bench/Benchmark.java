@@ -459,7 +459,7 @@ public final class Benchmark {
     m.put("availableProcessors", Runtime.getRuntime().availableProcessors());
     m.put("maxHeapBytes", Runtime.getRuntime().maxMemory());
     m.put("java", System.getProperty("java.version"));
-    m.put("startedAt", Instant.now().toString());
+    m.put("finishedAt", Instant.now().toString());
     return m;
   }
 
