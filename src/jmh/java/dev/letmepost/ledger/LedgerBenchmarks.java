@@ -15,11 +15,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The ledger's per-record work on its replay record, as the code stands: the record's serde (the
- * replay store's, JSON through Jackson), folding one outcome into a running batch as {@code
- * FoldOutcome} does (read the record, set the target, write it back), folding the last outcome
- * (which also renders the envelope and records the answer), and rendering an envelope. A
- * three-target batch.
+ * The ledger's per-record work on its replay record: the record's serde (the replay store's, {@link
+ * ReplayRecordCodec}; the {@code json*} benchmarks are the JSON serde it replaced, for the before
+ * and after), folding one outcome into a running batch as {@code FoldOutcome} does (read the
+ * record, set the target, write it back), folding the last outcome (which also renders the
+ * envelope and records the answer), and rendering an envelope. A three-target batch.
  *
  * <pre>
  * ./mvnw -B -ntp -Pjmh -DskipTests test-compile exec:exec
@@ -30,11 +30,15 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class LedgerBenchmarks {
   private static final String TOPIC = "bench.ledger-replay-records-changelog";
-  private final Serde<LedgerRecord> serde = Json.serde(LedgerRecord.class);
+  private final Serde<LedgerRecord> serde = ReplayRecordCodec.serde();
+  private final Serde<LedgerRecord> json = Json.serde(LedgerRecord.class);
   private LedgerRecord replay;
   private byte[] replayBytes;
   private byte[] runningBytes;
   private byte[] lastOpenBytes;
+  private byte[] jsonReplayBytes;
+  private byte[] jsonRunningBytes;
+  private byte[] jsonLastOpenBytes;
 
   @Setup
   public void setUp() {
@@ -68,12 +72,18 @@ public class LedgerBenchmarks {
             null,
             null,
             null,
-            null);
+            null,
+            null,
+            null,
+            List.of());
     runningBytes = serde.serializer().serialize(TOPIC, running);
     LedgerRecord lastOpen = running.withTarget(0, published(running, 0)).withTarget(1, published(running, 1));
     lastOpenBytes = serde.serializer().serialize(TOPIC, lastOpen);
     replay = fold(lastOpen, 2);
     replayBytes = serde.serializer().serialize(TOPIC, replay);
+    jsonRunningBytes = json.serializer().serialize(TOPIC, running);
+    jsonLastOpenBytes = json.serializer().serialize(TOPIC, lastOpen);
+    jsonReplayBytes = json.serializer().serialize(TOPIC, replay);
   }
 
   private static LedgerRecord.TargetState published(LedgerRecord r, int i) {
@@ -117,6 +127,28 @@ public class LedgerBenchmarks {
   public byte[] foldLastOutcome() {
     LedgerRecord r = serde.deserializer().deserialize(TOPIC, lastOpenBytes);
     return serde.serializer().serialize(TOPIC, fold(r, 2));
+  }
+
+  @Benchmark
+  public byte[] jsonReplayRecordSerialize() {
+    return json.serializer().serialize(TOPIC, replay);
+  }
+
+  @Benchmark
+  public LedgerRecord jsonReplayRecordDeserialize() {
+    return json.deserializer().deserialize(TOPIC, jsonReplayBytes);
+  }
+
+  @Benchmark
+  public byte[] jsonFoldOutcome() {
+    LedgerRecord r = json.deserializer().deserialize(TOPIC, jsonRunningBytes);
+    return json.serializer().serialize(TOPIC, fold(r, 0));
+  }
+
+  @Benchmark
+  public byte[] jsonFoldLastOutcome() {
+    LedgerRecord r = json.deserializer().deserialize(TOPIC, jsonLastOpenBytes);
+    return json.serializer().serialize(TOPIC, fold(r, 2));
   }
 
   @Benchmark

@@ -10,9 +10,13 @@ package dev.letmepost.command;
  * points, at most 4 bytes each when serialized, as control characters other than tab, newline and
  * carriage return are refused; first comment 10,000; 10 media of a 2,048-character URL and 2,000
  * code points of alt text) is about 290 KB; 25 target states with capped outcome fields ({@link
- * #MAX_POST_ID_CHARS}, {@link #MAX_URI_CHARS}, {@link #MAX_ERROR_MESSAGE_CHARS}) about 180 KB; the
- * recorded envelope holding the same results, base64-encoded, about 240 KB; in all well under
- * {@link #MAX_RECORD_BYTES}. A body larger than {@link #MAX_BODY_BYTES} is answered {@code 413
+ * #MAX_POST_ID_CHARS}, {@link #MAX_URI_CHARS}, {@link #MAX_ERROR_MESSAGE_CHARS}) and the recorded
+ * envelope holding the same results, its bytes stored as they are ({@code
+ * ledger.ReplayRecordCodec}), together about 650 KB at worst: an outcome character costs at most 7
+ * bytes, 1 to 3 as UTF-8 in the state and at most 6 escaped in the envelope's JSON; in all under
+ * {@link #MAX_RECORD_BYTES}, which {@code ReplayRecordSizeTest} checks on that record. (The
+ * record's earlier JSON format base64-encoded the envelope and escaped the states too: 1.3 MB for
+ * the outcomes alone.) A body larger than {@link #MAX_BODY_BYTES} is answered {@code 413
  * body_too_large} and nothing is recorded; the repartitioned command (body plus bounded headers)
  * stays under the producer's {@code max.request.size}.
  */

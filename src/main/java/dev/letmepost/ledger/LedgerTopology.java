@@ -103,7 +103,7 @@ public final class LedgerTopology {
         Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(REPLAY_STORE, retention, Duration.ofMillis(1), false),
                 Serdes.String(),
-                Json.serde(LedgerRecord.class))
+                ReplayRecordCodec.serde())
             .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(

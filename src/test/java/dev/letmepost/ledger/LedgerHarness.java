@@ -281,6 +281,19 @@ final class LedgerHarness implements AutoCloseable {
     return all;
   }
 
+  /** The values the replay store wrote to its changelog, as the producer was handed them. */
+  List<byte[]> replayChangelog() {
+    String topic =
+        config.topics().prefix() + "ledger-" + LedgerTopology.REPLAY_STORE + "-changelog";
+    List<byte[]> values = new ArrayList<>();
+    driver
+        .createOutputTopic(
+            topic, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer())
+        .readValuesToList()
+        .forEach(values::add);
+    return values;
+  }
+
   /** Every record the ledger wrote to the outcomes topic (its ticks). */
   List<TestRecord<String, byte[]>> ticks() {
     return driver

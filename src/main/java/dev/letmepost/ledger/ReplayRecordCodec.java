@@ -1,0 +1,482 @@
+package dev.letmepost.ledger;
+
+import dev.letmepost.wire.Json;
+import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.TargetError;
+import dev.letmepost.wire.TargetOutcome;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The replay store's value format: a {@link LedgerRecord} in a compact, versioned binary encoding;
+ * values written by earlier versions as JSON (first byte {@code '{'}) are still read.
+ */
+final class ReplayRecordCodec {
+  /*
+   * Layout of format 1, after its leading format byte (FORMAT_1), in component order:
+   *
+   *   string    varint 0 for null, else varint ((byteLength << 1 | utf16) + 1), then the bytes:
+   *             UTF-8, or its chars as 2 bytes each, big-endian (utf16 = 1), for the rare string
+   *             holding an unpaired surrogate, which UTF-8 cannot carry and JSON kept escaped
+   *   long      8 bytes big-endian; a nullable Long is a presence byte (0 or 1) then the 8 bytes
+   *   int       varint (unsigned; a target index, a count, a status)
+   *   list      varint count, then each element; a nullable list (media) varint 0 for null, else
+   *             varint (count + 1)
+   *   status    1 byte: 0 for an open target, else 1 + the ordinal of TargetOutcome.Status
+   *   boolean?  1 byte: 0 null, 1 false, 2 true
+   *   bytes?    varint 0 for null, else varint (length + 1), then the raw bytes
+   *
+   * Why binary: the JSON value escaped every control character to 6 bytes (in the target states
+   * and again inside the recorded envelope, which it held base64-encoded, 4/3 more again), so the
+   * worst-case 25-target batch came to 1.3 MB, over Limits.MAX_RECORD_BYTES; here a character
+   * costs its UTF-8 bytes and the envelope is stored as it is. It is also the ledger's most
+   * frequent (de)serialization: every command, retry and outcome reads and rewrites the record.
+   * The format byte leaves room for another layout; a reader that meets one it does not know
+   * fails naming it rather than guessing.
+   */
+
+  static final byte FORMAT_1 = 1;
+  private static final byte JSON_OPEN = '{';
+  private static final TargetOutcome.Status[] STATUSES = TargetOutcome.Status.values();
+
+  static final Serializer<LedgerRecord> SERIALIZER =
+      (topic, value) -> value == null ? null : write(value);
+  static final Deserializer<LedgerRecord> DESERIALIZER =
+      (topic, bytes) -> bytes == null ? null : read(bytes);
+
+  private ReplayRecordCodec() {}
+
+  /** The replay store's serde. */
+  static Serde<LedgerRecord> serde() {
+    return Serdes.serdeFrom(SERIALIZER, DESERIALIZER);
+  }
+
+  static byte[] write(LedgerRecord r) {
+    Out out = new Out(256 + (r.response() == null ? 0 : r.response().length));
+    out.b(FORMAT_1);
+    out.str(r.batchId());
+    out.str(r.requestId());
+    out.str(r.principal());
+    out.str(r.idempotencyKey());
+    out.str(r.bodySha256());
+    out.i64(r.firstSeen());
+    out.i64(r.filedAt());
+    out.optI64(r.scheduledAt());
+    out.i64(r.deadline());
+    out.uint(r.targets().size());
+    for (LedgerRecord.TargetState t : r.targets()) {
+      out.str(t.accountId());
+      out.str(t.platform());
+      out.str(t.taskId());
+      out.b(t.status() == null ? 0 : t.status().ordinal() + 1);
+      out.str(t.postId());
+      out.str(t.uri());
+      error(out, t.error());
+    }
+    out.uint(r.waiters().size());
+    for (String w : r.waiters()) {
+      out.str(w);
+    }
+    out.uint(r.pending().size());
+    for (PublishTask p : r.pending()) {
+      out.str(p.taskId());
+      out.str(p.batchId());
+      out.str(p.fingerprint());
+      out.i64(p.recordedAt());
+      out.uint(p.targetIndex());
+      out.str(p.accountId());
+      out.str(p.principal());
+      out.str(p.platform());
+      out.str(p.platformIdempotencyKey());
+      out.str(p.text());
+      media(out, p.media());
+      out.str(p.firstComment());
+      out.i64(p.deadline());
+    }
+    LedgerRecord.PostContent c = r.content();
+    out.b(c == null ? 0 : 1);
+    if (c != null) {
+      out.str(c.text());
+      media(out, c.media());
+      out.str(c.firstComment());
+    }
+    out.b(r.responseStatus() == null ? 0 : 1);
+    if (r.responseStatus() != null) {
+      out.uint(r.responseStatus());
+    }
+    out.bytes(r.response());
+    out.optI64(r.completedAt());
+    out.optI64(r.canceledAt());
+    out.str(r.retryOf());
+    out.uint(r.retries().size());
+    for (String retry : r.retries()) {
+      out.str(retry);
+    }
+    return out.toArray();
+  }
+
+  private static void error(Out out, TargetError e) {
+    out.b(e == null ? 0 : 1);
+    if (e != null) {
+      out.str(e.code());
+      out.str(e.message());
+      out.b(e.retryable() == null ? 0 : e.retryable() ? 2 : 1);
+    }
+  }
+
+  private static void media(Out out, List<PublishTask.Media> media) {
+    if (media == null) {
+      out.uint(0);
+      return;
+    }
+    out.uint(media.size() + 1);
+    for (PublishTask.Media m : media) {
+      out.str(m.url());
+      out.str(m.altText());
+    }
+  }
+
+  /**
+   * Reads a value in format 1, or in the JSON of earlier versions; anything else throws {@link
+   * SerializationException} naming what was wrong.
+   */
+  static LedgerRecord read(byte[] bytes) {
+    if (bytes.length == 0) {
+      throw new SerializationException("not a replay record: an empty value");
+    }
+    if (bytes[0] == JSON_OPEN) {
+      return Json.read(bytes, LedgerRecord.class);
+    }
+    if (bytes[0] != FORMAT_1) {
+      throw new SerializationException(
+          "not a replay record: unknown format byte 0x"
+              + String.format("%02x", bytes[0] & 0xff)
+              + " in a value of "
+              + bytes.length
+              + " bytes");
+    }
+    In in = new In(bytes, 1);
+    try {
+      LedgerRecord r = readFormat1(in);
+      if (in.pos != bytes.length) {
+        throw new SerializationException(
+            "not a replay record: "
+                + (bytes.length - in.pos)
+                + " trailing bytes after "
+                + in.pos
+                + " of "
+                + bytes.length);
+      }
+      return r;
+    } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
+      throw new SerializationException(
+          "not a replay record: truncated at byte " + in.pos + " of " + bytes.length, e);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new SerializationException("not a replay record: " + e.getMessage(), e);
+    }
+  }
+
+  private static LedgerRecord readFormat1(In in) {
+    String batchId = in.str();
+    String requestId = in.str();
+    String principal = in.str();
+    String idempotencyKey = in.str();
+    String bodySha256 = in.str();
+    long firstSeen = in.i64();
+    long filedAt = in.i64();
+    Long scheduledAt = in.optI64();
+    long deadline = in.i64();
+    int n = in.count();
+    List<LedgerRecord.TargetState> targets = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String accountId = in.str();
+      String platform = in.str();
+      String taskId = in.str();
+      int s = in.u8();
+      if (s > STATUSES.length) {
+        throw new IllegalArgumentException("unknown target status " + s + " at target " + i);
+      }
+      TargetOutcome.Status status = s == 0 ? null : STATUSES[s - 1];
+      String postId = in.str();
+      String uri = in.str();
+      TargetError error = error(in);
+      targets.add(
+          new LedgerRecord.TargetState(accountId, platform, taskId, status, postId, uri, error));
+    }
+    n = in.count();
+    List<String> waiters = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      waiters.add(in.str());
+    }
+    n = in.count();
+    List<PublishTask> pending = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      pending.add(
+          new PublishTask(
+              in.str(), in.str(), in.str(), in.i64(), in.uint(), in.str(), in.str(), in.str(),
+              in.str(), in.str(), media(in), in.str(), in.i64()));
+    }
+    LedgerRecord.PostContent content =
+        in.u8() == 0 ? null : new LedgerRecord.PostContent(in.str(), media(in), in.str());
+    Integer responseStatus = in.u8() == 0 ? null : in.uint();
+    byte[] response = in.bytes();
+    Long completedAt = in.optI64();
+    Long canceledAt = in.optI64();
+    String retryOf = in.str();
+    n = in.count();
+    List<String> retries = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      retries.add(in.str());
+    }
+    return new LedgerRecord(
+        batchId,
+        requestId,
+        principal,
+        idempotencyKey,
+        bodySha256,
+        firstSeen,
+        filedAt,
+        scheduledAt,
+        deadline,
+        targets,
+        waiters,
+        pending,
+        content,
+        responseStatus,
+        response,
+        completedAt,
+        canceledAt,
+        retryOf,
+        retries);
+  }
+
+  private static TargetError error(In in) {
+    if (in.u8() == 0) {
+      return null;
+    }
+    String code = in.str();
+    String message = in.str();
+    int retryable = in.u8();
+    return new TargetError(code, message, retryable == 0 ? null : retryable == 2);
+  }
+
+  private static List<PublishTask.Media> media(In in) {
+    int n = in.count();
+    if (n == 0) {
+      return null;
+    }
+    n--;
+    List<PublishTask.Media> media = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      media.add(new PublishTask.Media(in.str(), in.str()));
+    }
+    return media;
+  }
+
+  /** A growing output buffer. */
+  private static final class Out {
+    private byte[] buf;
+    private int pos;
+
+    Out(int size) {
+      buf = new byte[size];
+    }
+
+    private void room(int n) {
+      if (pos + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+      }
+    }
+
+    void b(int v) {
+      room(1);
+      buf[pos++] = (byte) v;
+    }
+
+    void uint(int v) {
+      room(5);
+      while ((v & ~0x7f) != 0) {
+        buf[pos++] = (byte) ((v & 0x7f) | 0x80);
+        v >>>= 7;
+      }
+      buf[pos++] = (byte) v;
+    }
+
+    void i64(long v) {
+      room(8);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        buf[pos++] = (byte) (v >>> shift);
+      }
+    }
+
+    void optI64(Long v) {
+      b(v == null ? 0 : 1);
+      if (v != null) {
+        i64(v);
+      }
+    }
+
+    void str(String s) {
+      if (s == null) {
+        uint(0);
+        return;
+      }
+      if (hasUnpairedSurrogate(s)) {
+        // char by char: Java's UTF-16 encoder, like its UTF-8 one, would replace the surrogate
+        int n = s.length() * 2;
+        uint(((n << 1) | 1) + 1);
+        room(n);
+        for (int i = 0; i < s.length(); i++) {
+          char c = s.charAt(i);
+          buf[pos++] = (byte) (c >>> 8);
+          buf[pos++] = (byte) c;
+        }
+        return;
+      }
+      byte[] data = s.getBytes(StandardCharsets.UTF_8);
+      uint((data.length << 1) + 1);
+      raw(data);
+    }
+
+    void bytes(byte[] data) {
+      if (data == null) {
+        uint(0);
+        return;
+      }
+      uint(data.length + 1);
+      raw(data);
+    }
+
+    private void raw(byte[] data) {
+      room(data.length);
+      System.arraycopy(data, 0, buf, pos, data.length);
+      pos += data.length;
+    }
+
+    byte[] toArray() {
+      return pos == buf.length ? buf : Arrays.copyOf(buf, pos);
+    }
+  }
+
+  private static boolean hasUnpairedSurrogate(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A cursor over an input value. */
+  private static final class In {
+    private final byte[] buf;
+    private int pos;
+
+    In(byte[] buf, int pos) {
+      this.buf = buf;
+      this.pos = pos;
+    }
+
+    int u8() {
+      return buf[pos++] & 0xff;
+    }
+
+    int uint() {
+      int v = 0;
+      for (int shift = 0; shift < 35; shift += 7) {
+        int b = buf[pos++];
+        v |= (b & 0x7f) << shift;
+        if ((b & 0x80) == 0) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("a varint longer than 5 bytes at byte " + (pos - 5));
+    }
+
+    /** A length or count, checked against the bytes left (each element takes at least one). */
+    int count() {
+      int at = pos;
+      int n = uint();
+      if (n < 0 || n > buf.length - pos) {
+        throw new IllegalArgumentException(
+            "a count of " + n + " at byte " + at + " with " + (buf.length - pos) + " bytes left");
+      }
+      return n;
+    }
+
+    long i64() {
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v = (v << 8) | (buf[pos++] & 0xff);
+      }
+      return v;
+    }
+
+    Long optI64() {
+      return u8() == 0 ? null : i64();
+    }
+
+    String str() {
+      int at = pos;
+      int tag = uint();
+      if (tag == 0) {
+        return null;
+      }
+      int len = (tag - 1) >>> 1;
+      if (len > buf.length - pos) {
+        throw new IllegalArgumentException(
+            "a string of "
+                + len
+                + " bytes at byte "
+                + at
+                + " with "
+                + (buf.length - pos)
+                + " left");
+      }
+      String s;
+      if (((tag - 1) & 1) == 1) {
+        if ((len & 1) != 0) {
+          throw new IllegalArgumentException("an odd UTF-16 length " + len + " at byte " + at);
+        }
+        char[] chars = new char[len / 2];
+        for (int i = 0; i < chars.length; i++) {
+          chars[i] = (char) (((buf[pos + 2 * i] & 0xff) << 8) | (buf[pos + 2 * i + 1] & 0xff));
+        }
+        s = new String(chars);
+      } else {
+        s = new String(buf, pos, len, StandardCharsets.UTF_8);
+      }
+      pos += len;
+      return s;
+    }
+
+    byte[] bytes() {
+      int n = uint();
+      if (n == 0) {
+        return null;
+      }
+      int len = n - 1;
+      if (len > buf.length - pos) {
+        throw new IllegalArgumentException(
+            "a body of " + len + " bytes with " + (buf.length - pos) + " left");
+      }
+      byte[] out = Arrays.copyOfRange(buf, pos, pos + len);
+      pos += len;
+      return out;
+    }
+  }
+}

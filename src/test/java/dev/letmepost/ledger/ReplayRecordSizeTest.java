@@ -1,0 +1,93 @@
+package dev.letmepost.ledger;
+
+import static dev.letmepost.ledger.LedgerHarness.PRINCIPAL;
+import static dev.letmepost.ledger.LedgerHarness.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.letmepost.command.Limits;
+import dev.letmepost.command.Preflight;
+import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.TargetError;
+import dev.letmepost.wire.TargetOutcome;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The size of the replay record as the store writes it to its changelog, in the worst case. */
+class ReplayRecordSizeTest {
+  private final LedgerHarness ledger = new LedgerHarness();
+
+  @AfterEach
+  void tearDown() {
+    ledger.close();
+  }
+
+  /**
+   * Regression: a 25-target batch whose every outcome field is at its cut length in control
+   * characters serialized to 1,296,867 bytes as JSON (each U+0001 a 6-byte backslash-u escape, in
+   * the target states and again in the base64 of the recorded envelope that holds the same
+   * escapes), over {@link Limits#MAX_RECORD_BYTES} and the producer's 1 MiB: its changelog write
+   * was skipped by {@link OversizeGuard}, so a restore lost the batch's latest state. Built the way
+   * {@code LedgerEventsTest.theLargestEventsStayUnderTheRecordCeiling} builds its worst case.
+   */
+  @Test
+  void worstCaseReplayRecordFitsUnderTheRecordCeiling() {
+    StringBuilder b = new StringBuilder("{\"targets\":[");
+    for (int i = 0; i < Preflight.MAX_TARGETS; i++) {
+      String id = String.format("acc_%03d_", i) + "a".repeat(Limits.MAX_ACCOUNT_ID_CHARS - 8);
+      ledger.account(
+          new Account(id, PRINCIPAL, "sandbox", null, Account.Status.connected, null, false));
+      b.append(i == 0 ? "" : ",").append("{\"accountId\":\"").append(id).append("\"}");
+    }
+    // The content every batch keeps (a retry needs it), at the sandbox's bounds in 4-byte
+    // characters: text, first comment, and 10 media with the longest URL and alt text.
+    String emoji = "\uD83D\uDE00";
+    b.append("],\"text\":\"").append(emoji.repeat(10_000)).append('"');
+    b.append(",\"firstComment\":\"").append(emoji.repeat(Limits.MAX_FIRST_COMMENT_CODE_POINTS));
+    b.append("\",\"media\":[");
+    for (int m = 0; m < Preflight.MAX_MEDIA; m++) {
+      String url = "https://media.example/" + m + "/";
+      b.append(m == 0 ? "" : ",")
+          .append("{\"url\":\"")
+          .append(url)
+          .append("a".repeat(Limits.MAX_URL_CHARS - url.length()))
+          .append("\",\"altText\":\"")
+          .append(emoji.repeat(Limits.MAX_ALT_TEXT_CODE_POINTS))
+          .append("\"}");
+    }
+    String body = b.append("]}").toString();
+    assertThat(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+        .isLessThanOrEqualTo(Limits.MAX_BODY_BYTES);
+    ledger.command(body).key("K1").send();
+    List<PublishTask> tasks = ledger.tasks(Platform.SANDBOX);
+    assertThat(tasks).hasSize(Preflight.MAX_TARGETS);
+    String wide = "\u0001".repeat(5_000);
+    for (PublishTask t : tasks) {
+      ledger.outcome(
+          new TargetOutcome(
+              t.taskId(),
+              t.batchId(),
+              t.fingerprint(),
+              t.recordedAt(),
+              t.targetIndex(),
+              TargetOutcome.Status.failed,
+              wide,
+              wide,
+              new TargetError(wide, wide, true)),
+          T0.plusSeconds(1));
+    }
+    assertThat(ledger.onlyResult().value()).isNotEmpty();
+    LedgerRecord stored = ledger.replayRecords().get(0).value;
+    assertThat(stored.complete()).isTrue();
+    assertThat(stored.targets())
+        .allSatisfy(s -> assertThat(s.postId()).hasSizeGreaterThan(Limits.MAX_POST_ID_CHARS));
+    List<byte[]> changelog = ledger.replayChangelog();
+    assertThat(changelog).isNotEmpty();
+    int largest = changelog.stream().mapToInt(v -> v.length).max().orElseThrow();
+    assertThat(largest)
+        .as("largest replay-record changelog value")
+        .isLessThan(Limits.MAX_RECORD_BYTES);
+  }
+}
