@@ -99,6 +99,8 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Mixin LedgerOptions ledgerOptions;
 
+  @Mixin KafkaClientOptions kafkaClient;
+
   @Option(
       names = "--bootstrap-servers",
       required = true,
@@ -150,17 +152,18 @@ final class GatewayCommand implements Callable<Integer> {
                   false,
                   0,
                   null,
-                  PublisherCommand.defaultInstanceId()));
+                  PublisherCommand.defaultInstanceId(),
+                  kafkaClient.properties()));
       if (demo) {
-        Services.registerDemoAccounts(services.bootstrapServers(), ledger.topics());
+        Services.registerDemoAccounts(services.client(), ledger.topics());
         demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
         ApiKeyWriter.write(
-            services.bootstrapServers(),
+            services.client(),
             ledger.topics(),
             ApiKeys.hash(demoKey),
             ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
       }
-      gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
+      gateway.attach(services.client(), ledger.topics(), ledger, services.ledger());
     } catch (RuntimeException e) {
       gateway.close();
       throw e;

@@ -12,6 +12,7 @@ import dev.letmepost.webhook.WebhookDispatcher;
 import dev.letmepost.webhook.WebhookEndpoint;
 import dev.letmepost.webhook.WebhookException;
 import dev.letmepost.webhook.WebhookStore;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -106,7 +107,7 @@ final class WebhooksCommand implements Runnable {
      * key; returns what stops them.
      */
     Runnable serve(
-        String bootstrapServers,
+        ClientSettings client,
         Topics topics,
         boolean demo,
         Path dataDir,
@@ -118,10 +119,10 @@ final class WebhooksCommand implements Runnable {
             "webhooks off: no --webhook-signing-key-file (the webhook routes answer 503)");
         return () -> {};
       }
-      gateway.attachWebhooks(bootstrapServers, topics, key, policy(demo));
+      gateway.attachWebhooks(client, topics, key, policy(demo));
       WebhookDispatcher d =
           WebhookDispatcher.start(
-              bootstrapServers,
+              client,
               topics,
               key,
               WebhookConfig.defaults(policy(demo), instanceId).withMaxFailures(maxFailures),
@@ -147,7 +148,7 @@ final class WebhooksCommand implements Runnable {
     EndpointRegistry registry = new EndpointRegistry();
     for (ConsumerRecord<String, byte[]> r :
         TopicReader.readAll(
-            kafka.bootstrapServers,
+            kafka.settings(),
             kafka.topics().webhookEndpoints().name(),
             new StringDeserializer(),
             new ByteArrayDeserializer())) {
@@ -186,11 +187,7 @@ final class WebhooksCommand implements Runnable {
 
   private static KafkaProducer<String, byte[]> producer(KafkaOptions kafka) {
     return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            kafka.bootstrapServers,
-            ProducerConfig.ACKS_CONFIG,
-            "all"),
+        kafka.settings().config(Map.of(ProducerConfig.ACKS_CONFIG, "all")),
         new StringSerializer(),
         new ByteArraySerializer());
   }
@@ -345,7 +342,7 @@ final class WebhooksCommand implements Runnable {
       HttpServer metrics = metricsPort < 0 ? null : metricsServer(registry, metricsPort);
       WebhookDispatcher d =
           WebhookDispatcher.start(
-              kafka.bootstrapServers,
+              kafka.settings(),
               kafka.topics(),
               key,
               WebhookConfig.defaults(webhook.policy(demo), id).withMaxFailures(webhook.maxFailures),
