@@ -8,6 +8,7 @@ import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
@@ -33,7 +34,6 @@ import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
@@ -108,7 +108,7 @@ public final class Benchmark {
    * sandbox phases).
    */
   public record Environment(
-      String bootstrapServers,
+      ClientSettings client,
       Path dataDir,
       java.util.function.Consumer<Topics> createTopics,
       Function<Topics, AutoCloseable> sandboxPublishing) {}
@@ -139,14 +139,14 @@ public final class Benchmark {
     List<Report.Throughput> phases = new ArrayList<>();
     List<Report.Latency> http = new ArrayList<>();
     long recorded = 0;
-    try (Probe probe = new Probe(env.bootstrapServers());
-        Traffic traffic = new Traffic(env.bootstrapServers(), topics, settings.targets());
-        Answers answers = new Answers(env.bootstrapServers(), topics)) {
+    try (Probe probe = new Probe(env.client());
+        Traffic traffic = new Traffic(env.client(), topics, settings.targets());
+        Answers answers = new Answers(env.client(), topics)) {
       probe.createTopics(outputs, settings.partitions(), settings.replicationFactor());
       writeAccounts();
       String apiKey = ApiKeys.generate(new SecureRandom());
       ApiKeyWriter.write(
-          env.bootstrapServers(),
+          env.client(),
           topics,
           ApiKeys.hash(apiKey),
           ApiKeyRecord.active(Traffic.PRINCIPAL, Instant.now()));
@@ -161,7 +161,7 @@ public final class Benchmark {
       KafkaStreams ledger = null;
       try {
         ledger = startLedger(gateway.streamsOverrides());
-        gateway.attach(env.bootstrapServers(), topics, ledgerConfig, ledger);
+        gateway.attach(env.client(), topics, ledgerConfig, ledger);
         if (!gateway.awaitKeys(Duration.ofSeconds(60))) {
           throw new IllegalStateException("the gateway did not load the benchmark's API key");
         }
@@ -170,7 +170,7 @@ public final class Benchmark {
         try (AutoCloseable sandbox = env.sandboxPublishing().apply(topics)) {
           recorded += httpPhases(load, "sandbox", http);
         }
-        instant = InstantPublisher.start(env.bootstrapServers(), topics);
+        instant = InstantPublisher.start(env.client(), topics);
         recorded += httpPhases(load, "instant", http);
 
         gateway.close();
@@ -317,14 +317,14 @@ public final class Benchmark {
   private KafkaStreams startLedger(Map<String, ?> overrides) {
     Properties p =
         LedgerApp.streamsProperties(
-            ledgerConfig, env.bootstrapServers(), env.dataDir().resolve("streams"), overrides);
+            ledgerConfig, env.client(), env.dataDir().resolve("streams"), overrides);
     return LedgerApp.start(ledgerConfig, p);
   }
 
   private void writeAccounts() {
     try (KafkaProducer<String, Account> producer =
         new KafkaProducer<>(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()),
+            env.client().config(),
             topics.accounts().keySerde().serializer(),
             topics.accounts().valueSerde().serializer())) {
       for (Account a : Traffic.accounts(settings.targets())) {
@@ -372,7 +372,7 @@ public final class Benchmark {
   private Properties baselineProperties(String name) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, topics.prefix() + "bench-" + name);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers());
+    p.putAll(env.client().config());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
     p.put(StreamsConfig.STATE_DIR_CONFIG, env.dataDir().resolve("streams").toString());
@@ -512,10 +512,9 @@ public final class Benchmark {
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<TopicPartition> partitions;
 
-    Answers(String bootstrapServers, Topics topics) {
+    Answers(ClientSettings client, Topics topics) {
       this.consumer =
-          Consumers.readCommitted(
-              bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+          Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
       this.partitions = Consumers.assignAll(consumer, topics.results().name());
       skipToEnd();
     }

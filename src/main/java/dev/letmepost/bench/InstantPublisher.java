@@ -1,5 +1,6 @@
 package dev.letmepost.bench;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Platform;
@@ -40,11 +41,10 @@ final class InstantPublisher implements AutoCloseable {
   private final AtomicLong answered = new AtomicLong();
   private volatile boolean running = true;
 
-  private InstantPublisher(String bootstrapServers, Topics topics) {
+  private InstantPublisher(ClientSettings client, Topics topics) {
     this.outcomes = topics.outcomes().name();
     this.consumer =
-        Consumers.readCommitted(
-            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
     for (Platform p : Platform.values()) {
       partitions.addAll(
@@ -58,23 +58,22 @@ final class InstantPublisher implements AutoCloseable {
     Serializer<TargetOutcome> values = topics.outcomes().valueSerde().serializer();
     this.producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.LINGER_MS_CONFIG,
-                1),
+            client.config(
+                Map.of(
+                    ProducerConfig.ACKS_CONFIG,
+                    "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                    true,
+                    ProducerConfig.LINGER_MS_CONFIG,
+                    1)),
             new StringSerializer(),
             values);
     this.thread = new Thread(this::run, "bench-instant-publisher");
   }
 
   /** Starts answering every task written from now on. */
-  static InstantPublisher start(String bootstrapServers, Topics topics) {
-    InstantPublisher p = new InstantPublisher(bootstrapServers, topics);
+  static InstantPublisher start(ClientSettings client, Topics topics) {
+    InstantPublisher p = new InstantPublisher(client, topics);
     p.thread.start();
     return p;
   }

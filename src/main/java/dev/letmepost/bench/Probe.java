@@ -1,5 +1,6 @@
 package dev.letmepost.bench;
 
+import dev.letmepost.wire.ClientSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -30,8 +30,8 @@ import org.apache.kafka.common.TopicPartition;
 final class Probe implements AutoCloseable {
   private final Admin admin;
 
-  Probe(String bootstrapServers) {
-    this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+  Probe(ClientSettings client) {
+    this.admin = Admin.create(client.config());
   }
 
   /** Creates {@code names} with {@code partitions} partitions each, if they do not exist. */

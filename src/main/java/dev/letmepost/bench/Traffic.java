@@ -1,6 +1,7 @@
 package dev.letmepost.bench;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
@@ -32,22 +33,21 @@ final class Traffic implements AutoCloseable {
   private final int targets;
   private final KafkaProducer<byte[], byte[]> producer;
 
-  Traffic(String bootstrapServers, Topics topics, int targets) {
+  Traffic(ClientSettings client, Topics topics, int targets) {
     this.topics = topics;
     this.targets = targets;
     this.producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.LINGER_MS_CONFIG,
-                5,
-                ProducerConfig.BATCH_SIZE_CONFIG,
-                128 * 1024),
+            client.config(
+                Map.of(
+                    ProducerConfig.ACKS_CONFIG,
+                    "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                    true,
+                    ProducerConfig.LINGER_MS_CONFIG,
+                    5,
+                    ProducerConfig.BATCH_SIZE_CONFIG,
+                    128 * 1024)),
             new ByteArraySerializer(),
             new ByteArraySerializer());
   }

@@ -1,5 +1,6 @@
 package dev.letmepost.broker;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topic;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
@@ -15,7 +16,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -120,12 +120,11 @@ public final class TopicSetup {
 
   /**
    * Like {@link #ensureTopics(Admin, Topics, int, short)}, with an {@link Admin} client of its own
-   * connected to {@code bootstrapServers}.
+   * connected to the cluster {@code client} reaches.
    */
   public static void ensureTopics(
-      String bootstrapServers, Topics topics, int partitions, short replicationFactor) {
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      ClientSettings client, Topics topics, int partitions, short replicationFactor) {
+    try (Admin admin = Admin.create(client.config())) {
       ensureTopics(admin, topics, partitions, replicationFactor);
     }
   }

@@ -2,6 +2,7 @@ package dev.letmepost.cli;
 
 import dev.letmepost.publish.Credentials;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
 import java.util.Map;
@@ -152,7 +153,7 @@ final class AccountsCommand implements Runnable {
     public Integer call() {
       java.io.PrintWriter out = spec.commandLine().getOut();
       Map<String, Account> accounts =
-          readAll(kafka.bootstrapServers, kafka.topics(), spec.commandLine().getErr());
+          readAll(kafka.settings(), kafka.topics(), spec.commandLine().getErr());
       out.printf("%-24s %-10s %-16s %-12s %s%n", "ID", "PLATFORM", "PRINCIPAL", "STATUS", "HANDLE");
       accounts.values().stream()
           .filter(a -> principal == null || a.principal().equals(principal))
@@ -175,11 +176,7 @@ final class AccountsCommand implements Runnable {
     Topics topics = kafka.topics();
     try (KafkaProducer<String, Account> producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers,
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
+            kafka.settings().config(Map.of(ProducerConfig.ACKS_CONFIG, "all")),
             topics.accounts().keySerde().serializer(),
             topics.accounts().valueSerde().serializer())) {
       producer.send(new ProducerRecord<>(topics.accounts().name(), id, account));
@@ -193,11 +190,11 @@ final class AccountsCommand implements Runnable {
    * that is not a valid account is reported on {@code err} and skipped, as the ledger skips it.
    */
   static Map<String, Account> readAll(
-      String bootstrapServers, Topics topics, java.io.PrintWriter err) {
+      ClientSettings client, Topics topics, java.io.PrintWriter err) {
     Map<String, Account> accounts = new TreeMap<>();
     for (ConsumerRecord<String, byte[]> r :
         TopicReader.readAll(
-            bootstrapServers,
+            client,
             topics.accounts().name(),
             topics.accounts().keySerde().deserializer(),
             new ByteArrayDeserializer())) {

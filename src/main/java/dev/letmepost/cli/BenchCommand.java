@@ -5,6 +5,7 @@ import dev.letmepost.bench.Report;
 import dev.letmepost.broker.EmbeddedBroker;
 import dev.letmepost.broker.TopicSetup;
 import dev.letmepost.platform.sandbox.Faults;
+import dev.letmepost.wire.ClientSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -111,6 +113,8 @@ final class BenchCommand implements Callable<Integer> {
           "broker data and ledger state (default: a fresh temporary directory, deleted at the end)")
   Path dataDir;
 
+  @Mixin KafkaClientOptions kafkaClient;
+
   @Override
   public Integer call() throws Exception {
     boolean embedded = bootstrapServers == null || bootstrapServers.isBlank();
@@ -139,7 +143,7 @@ final class BenchCommand implements Callable<Integer> {
         broker = EmbeddedBroker.start(dir.resolve("kafka"), 0);
         servers = broker.bootstrapServers();
       }
-      String cluster = servers;
+      ClientSettings cluster = kafkaClient.settings(servers);
       Benchmark.Environment env =
           new Benchmark.Environment(
               cluster,
@@ -153,7 +157,7 @@ final class BenchCommand implements Callable<Integer> {
       err.println(
           "bench: "
               + (embedded ? "embedded broker " : "cluster ")
-              + cluster
+              + cluster.bootstrapServers()
               + ", data in "
               + dir
               + "; "

@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.wire.ClientSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -66,14 +67,17 @@ final class ConsumerLag implements AutoCloseable {
     this.resource = resource;
   }
 
-  /** The lag of {@code groups} on the cluster at {@code bootstrapServers}. */
-  static ConsumerLag of(String bootstrapServers, List<String> groups) {
-    Admin admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000));
+  /** The settings of the lag's admin client: answers within 5 s. */
+  static Map<String, Object> adminConfig(ClientSettings client) {
+    return client.config(
+        Map.of(
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000));
+  }
+
+  /** The lag of {@code groups} on the cluster {@code client} reaches. */
+  static ConsumerLag of(ClientSettings client, List<String> groups) {
+    Admin admin = Admin.create(adminConfig(client));
     return new ConsumerLag(groups, adminOffsets(admin), Clock.systemUTC(), admin);
   }
 

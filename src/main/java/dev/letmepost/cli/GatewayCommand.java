@@ -101,6 +101,7 @@ final class GatewayCommand implements Callable<Integer> {
 
   // Webhook routes: --webhook-signing-key-file, --webhook-allow-private-addresses
   @Mixin WebhooksCommand.Options webhookOptions;
+  @Mixin KafkaClientOptions kafkaClient;
 
   @Option(
       names = "--bootstrap-servers",
@@ -153,18 +154,19 @@ final class GatewayCommand implements Callable<Integer> {
                   false,
                   0,
                   null,
-                  PublisherCommand.defaultInstanceId()));
+                  PublisherCommand.defaultInstanceId(),
+                  kafkaClient.properties()));
       if (demo) {
-        Services.registerDemoAccounts(services.bootstrapServers(), ledger.topics());
+        Services.registerDemoAccounts(services.client(), ledger.topics());
         demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
         ApiKeyWriter.write(
-            services.bootstrapServers(),
+            services.client(),
             ledger.topics(),
             ApiKeys.hash(demoKey),
             ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
       }
-      gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
-      webhookOptions.routes(services.bootstrapServers(), ledger.topics(), gateway);
+      gateway.attach(services.client(), ledger.topics(), ledger, services.ledger());
+      webhookOptions.routes(services.client(), ledger.topics(), gateway);
     } catch (RuntimeException e) {
       gateway.close();
       throw e;

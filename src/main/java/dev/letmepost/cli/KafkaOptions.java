@@ -1,9 +1,14 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options every client command shares: where the cluster is and the topic prefix. */
+/**
+ * The options every client command shares: where the cluster is, how to reach it (its Kafka client
+ * settings) and the topic prefix.
+ */
 final class KafkaOptions {
   @Option(
       names = "--bootstrap-servers",
@@ -17,6 +22,13 @@ final class KafkaOptions {
       defaultValue = "${env:LMP_TOPIC_PREFIX:-lmp.}",
       description = "topic name prefix (default: ${DEFAULT-VALUE})")
   String topicPrefix;
+
+  @Mixin KafkaClientOptions client;
+
+  /** The cluster and the client settings, for every Kafka client the command builds. */
+  ClientSettings settings() {
+    return client.settings(bootstrapServers);
+  }
 
   Topics topics() {
     return new Topics(topicPrefix);

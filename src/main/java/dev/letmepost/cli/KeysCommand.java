@@ -50,10 +50,7 @@ final class KeysCommand implements Runnable {
       String secret = ApiKeys.generate(new SecureRandom());
       String hash = ApiKeys.hash(secret);
       ApiKeyWriter.write(
-          kafka.bootstrapServers,
-          kafka.topics(),
-          hash,
-          ApiKeyRecord.active(principal, Instant.now()));
+          kafka.settings(), kafka.topics(), hash, ApiKeyRecord.active(principal, Instant.now()));
       PrintWriter out = spec.commandLine().getOut();
       out.println(secret);
       out.println("principal: " + principal);
@@ -83,7 +80,7 @@ final class KeysCommand implements Runnable {
       ApiKeyRecord current = null;
       for (ConsumerRecord<String, byte[]> r :
           TopicReader.readAll(
-              kafka.bootstrapServers,
+              kafka.settings(),
               kafka.topics().apiKeys().name(),
               new StringDeserializer(),
               new ByteArrayDeserializer())) {
@@ -105,8 +102,7 @@ final class KeysCommand implements Runnable {
                 + current.revokedAt());
         return 0;
       }
-      ApiKeyWriter.write(
-          kafka.bootstrapServers, kafka.topics(), hash, current.revoked(Instant.now()));
+      ApiKeyWriter.write(kafka.settings(), kafka.topics(), hash, current.revoked(Instant.now()));
       out.println("revoked API key sha256 " + hash + " (principal " + current.principal() + ")");
       out.flush();
       return 0;

@@ -58,6 +58,8 @@ final class LedgerCommand implements Callable<Integer> {
 
   @Mixin LedgerOptions ledgerOptions;
 
+  @Mixin KafkaClientOptions kafkaClient;
+
   @Option(
       names = "--health-host",
       defaultValue = "127.0.0.1",
@@ -91,7 +93,8 @@ final class LedgerCommand implements Callable<Integer> {
                   false,
                   0,
                   null,
-                  PublisherCommand.defaultInstanceId()));
+                  PublisherCommand.defaultInstanceId(),
+                  kafkaClient.properties()));
       KafkaStreams streams = services.ledger();
       streamsMetrics = bindMetrics(health.registry(), streams);
       health.readiness(() -> notReady(streams.state()));

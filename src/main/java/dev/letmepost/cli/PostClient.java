@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
@@ -86,22 +87,19 @@ public final class PostClient implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final Map<String, Answer> unclaimed = new HashMap<>();
 
-  public PostClient(String bootstrapServers, Topics topics) {
+  /** The command producer's settings: idempotent, acks=all. */
+  static Map<String, Object> producerConfig(ClientSettings client) {
+    return client.config(
+        Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"));
+  }
+
+  public PostClient(ClientSettings client, Topics topics) {
     this.topics = topics;
     this.producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new ByteArraySerializer(),
-            new ByteArraySerializer());
+            producerConfig(client), new ByteArraySerializer(), new ByteArraySerializer());
     this.consumer =
-        Consumers.readCommitted(
-            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions = Consumers.assignAll(consumer, topics.results().name());
     consumer.seekToEnd(partitions);
     partitions.forEach(consumer::position);

@@ -77,7 +77,7 @@ final class PostCommand implements Callable<Integer> {
     byte[] bytes = body.bodyFile != null ? readBody(body.bodyFile) : build(body.built);
     String id = requestId != null ? requestId : "req_" + UUID.randomUUID();
     Optional<PostClient.Answer> answer;
-    try (PostClient client = new PostClient(kafka.bootstrapServers, kafka.topics())) {
+    try (PostClient client = new PostClient(kafka.settings(), kafka.topics())) {
       answer = client.post(principal, idempotencyKey, id, bytes, timeout);
     }
     if (answer.isEmpty()) {

@@ -106,15 +106,14 @@ final class PublisherCommand implements Callable<Integer> {
     try {
       publishers =
           Publishers.start(
-              kafka.bootstrapServers,
+              kafka.settings(),
               configs,
               http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
               Credentials.fromEnvironment(),
               Clock.systemUTC());
       bindMetrics(health.registry(), publishers, Publishers::outcomesWritten);
       lag =
-          ConsumerLag.of(
-                  kafka.bootstrapServers, configs.stream().map(PublisherConfig::groupId).toList())
+          ConsumerLag.of(kafka.settings(), configs.stream().map(PublisherConfig::groupId).toList())
               .bindTo(health.registry());
       health.readiness(Optional::empty);
     } catch (RuntimeException e) {

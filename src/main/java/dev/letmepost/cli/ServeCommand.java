@@ -67,6 +67,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin LedgerOptions ledgerOptions;
 
+  @Mixin KafkaClientOptions kafkaClient;
+
   // Webhooks: --webhook-signing-key-file, --webhook-allow-private-addresses, ...
   @Mixin WebhooksCommand.Options webhookOptions;
 
@@ -126,19 +128,19 @@ final class ServeCommand implements Callable<Integer> {
                   !noPublishers,
                   sandboxPort,
                   sandboxUrl,
-                  id));
+                  id,
+                  kafkaClient.properties()));
       if (demoMode) {
         demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
         ApiKeyWriter.write(
-            services.bootstrapServers(),
+            services.client(),
             ledger.topics(),
             ApiKeys.hash(demoKey),
             ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
       }
-      gateway.attach(services.bootstrapServers(), ledger.topics(), ledger, services.ledger());
+      gateway.attach(services.client(), ledger.topics(), ledger, services.ledger());
       stopWebhooks =
-          webhookOptions.serve(
-              services.bootstrapServers(), ledger.topics(), demoMode, dataDir, gateway, id);
+          webhookOptions.serve(services.client(), ledger.topics(), demoMode, dataDir, gateway, id);
     } catch (RuntimeException e) {
       gateway.close();
       throw e;

@@ -12,6 +12,7 @@ import dev.letmepost.publish.Credentials;
 import dev.letmepost.publish.PublisherConfig;
 import dev.letmepost.publish.Publishers;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
@@ -25,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -79,6 +79,8 @@ public final class Services implements AutoCloseable {
    * @param sandboxPort the demo sandbox platform's port (0 picks a free one)
    * @param sandboxUrl outside demo mode, a sandbox platform to publish every platform to instead of
    *     the real APIs; null for the real APIs
+   * @param kafkaProperties the operator's Kafka client settings for every client (checked by {@link
+   *     ClientSettings#checked}); before {@code streamsOverrides} in the ledger's config
    */
   public record Options(
       String bootstrapServers,
@@ -91,7 +93,12 @@ public final class Services implements AutoCloseable {
       boolean publishers,
       int sandboxPort,
       URI sandboxUrl,
-      String instanceId) {
+      String instanceId,
+      Map<String, String> kafkaProperties) {
+
+    public Options {
+      kafkaProperties = ClientSettings.checked(kafkaProperties);
+    }
 
     /** Everything in one process, the demo sandbox on a free port when {@code demo}. */
     public static Options allInOne(
@@ -111,7 +118,8 @@ public final class Services implements AutoCloseable {
           true,
           0,
           null,
-          "serve");
+          "serve",
+          Map.of());
     }
   }
 
@@ -130,7 +138,7 @@ public final class Services implements AutoCloseable {
 
   private final List<AutoCloseable> started = new ArrayList<>();
   private final Options options;
-  private String bootstrapServers;
+  private ClientSettings client;
   private KafkaStreams ledger;
   private SandboxPublishing sandboxPublishing;
 
@@ -155,23 +163,23 @@ public final class Services implements AutoCloseable {
       EmbeddedBroker broker =
           EmbeddedBroker.start(options.dataDir().resolve("kafka"), options.kafkaPort());
       started.add(broker);
-      bootstrapServers = broker.bootstrapServers();
-      LOG.info("embedded KRaft broker listening on {}", bootstrapServers);
+      client = ClientSettings.of(broker.bootstrapServers(), options.kafkaProperties());
+      LOG.info("embedded KRaft broker listening on {}", client.bootstrapServers());
     } else {
-      bootstrapServers = options.bootstrapServers();
+      client = ClientSettings.of(options.bootstrapServers(), options.kafkaProperties());
     }
     TopicSetup.ensureTopics(
-        bootstrapServers, topics, options.ledger().partitions(), options.replicationFactor());
-    LedgerApp.checkCopartitioning(options.ledger(), bootstrapServers);
+        client, topics, options.ledger().partitions(), options.replicationFactor());
+    LedgerApp.checkCopartitioning(options.ledger(), client);
     if (options.demo()) {
-      registerDemoAccounts(bootstrapServers, topics);
+      registerDemoAccounts(client, topics);
     }
     ledger =
         LedgerApp.start(
             options.ledger(),
             LedgerApp.streamsProperties(
                 options.ledger(),
-                bootstrapServers,
+                client,
                 options.dataDir().resolve("streams"),
                 options.streamsOverrides()));
     started.add(() -> ledger.close(Duration.ofSeconds(30)));
@@ -181,7 +189,7 @@ public final class Services implements AutoCloseable {
     if (options.demo()) {
       sandboxPublishing =
           startSandboxPublishing(
-              bootstrapServers,
+              client,
               topics,
               options.dataDir().resolve("sandbox"),
               options.sandboxPort(),
@@ -191,7 +199,7 @@ public final class Services implements AutoCloseable {
     } else {
       started.add(
           startPublishers(
-              bootstrapServers,
+              client,
               topics,
               EnumSet.allOf(Platform.class),
               options.instanceId(),
@@ -204,13 +212,13 @@ public final class Services implements AutoCloseable {
    * sandboxUrl}, all on the sandbox platform there.
    */
   public static Publishers startPublishers(
-      String bootstrapServers,
+      ClientSettings client,
       Topics topics,
       Set<Platform> platforms,
       String instanceId,
       URI sandboxUrl) {
     return Publishers.start(
-        bootstrapServers,
+        client,
         platforms.stream().map(p -> PublisherConfig.defaults(topics, p, instanceId)).toList(),
         http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
         Credentials.fromEnvironment(),
@@ -223,7 +231,7 @@ public final class Services implements AutoCloseable {
    * to it.
    */
   public static SandboxPublishing startSandboxPublishing(
-      String bootstrapServers,
+      ClientSettings client,
       Topics topics,
       Path sandboxDir,
       int port,
@@ -236,7 +244,7 @@ public final class Services implements AutoCloseable {
       return new SandboxPublishing(
           sandbox,
           startPublishers(
-              bootstrapServers, topics, EnumSet.allOf(Platform.class), instanceId, sandbox.uri()));
+              client, topics, EnumSet.allOf(Platform.class), instanceId, sandbox.uri()));
     } catch (RuntimeException e) {
       sandbox.close();
       throw e;
@@ -249,10 +257,10 @@ public final class Services implements AutoCloseable {
   }
 
   /** Writes the demo accounts (an upsert: the topic is compacted). */
-  public static void registerDemoAccounts(String bootstrapServers, Topics topics) {
+  public static void registerDemoAccounts(ClientSettings client, Topics topics) {
     try (KafkaProducer<String, Account> producer =
         new KafkaProducer<>(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+            client.config(),
             topics.accounts().keySerde().serializer(),
             topics.accounts().valueSerde().serializer())) {
       for (Account a : DEMO_ACCOUNTS) {
@@ -279,7 +287,12 @@ public final class Services implements AutoCloseable {
   }
 
   public String bootstrapServers() {
-    return bootstrapServers;
+    return client.bootstrapServers();
+  }
+
+  /** The cluster (the embedded broker's, when it runs) and the operator's client settings. */
+  public ClientSettings client() {
+    return client;
   }
 
   public KafkaStreams ledger() {

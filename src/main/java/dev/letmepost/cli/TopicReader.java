@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,9 +16,9 @@ public final class TopicReader {
   private TopicReader() {}
 
   public static <K, V> List<ConsumerRecord<K, V>> readAll(
-      String bootstrapServers, String topic, Deserializer<K> keys, Deserializer<V> values) {
+      ClientSettings client, String topic, Deserializer<K> keys, Deserializer<V> values) {
     List<ConsumerRecord<K, V>> out = new ArrayList<>();
-    try (KafkaConsumer<K, V> consumer = Consumers.readCommitted(bootstrapServers, keys, values)) {
+    try (KafkaConsumer<K, V> consumer = Consumers.readCommitted(client, keys, values)) {
       List<TopicPartition> partitions = Consumers.assignAll(consumer, topic);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);

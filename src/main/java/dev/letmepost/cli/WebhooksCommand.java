@@ -11,6 +11,7 @@ import dev.letmepost.webhook.WebhookDispatcher;
 import dev.letmepost.webhook.WebhookEndpoint;
 import dev.letmepost.webhook.WebhookException;
 import dev.letmepost.webhook.WebhookStore;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
 import java.io.PrintWriter;
@@ -102,14 +103,13 @@ final class WebhooksCommand implements Runnable {
      * gateway and dispatcher of a cluster must share that key, so no per-instance demo key here);
      * the dispatcher runs as its own role, {@code lmp webhooks dispatch}.
      */
-    void routes(String bootstrapServers, Topics topics, GatewayService gateway) {
+    void routes(ClientSettings client, Topics topics, GatewayService gateway) {
       if (signingKeyFile == null) {
         System.out.println(
             "webhooks off: no --webhook-signing-key-file (the webhook routes answer 503)");
         return;
       }
-      gateway.attachWebhooks(
-          bootstrapServers, topics, SigningKey.load(signingKeyFile), policy(false));
+      gateway.attachWebhooks(client, topics, SigningKey.load(signingKeyFile), policy(false));
     }
 
     /**
@@ -117,7 +117,7 @@ final class WebhooksCommand implements Runnable {
      * key; returns what stops them.
      */
     Runnable serve(
-        String bootstrapServers,
+        ClientSettings client,
         Topics topics,
         boolean demo,
         Path dataDir,
@@ -129,10 +129,10 @@ final class WebhooksCommand implements Runnable {
             "webhooks off: no --webhook-signing-key-file (the webhook routes answer 503)");
         return () -> {};
       }
-      gateway.attachWebhooks(bootstrapServers, topics, key, policy(demo));
+      gateway.attachWebhooks(client, topics, key, policy(demo));
       WebhookDispatcher d =
           WebhookDispatcher.start(
-              bootstrapServers,
+              client,
               topics,
               key,
               WebhookConfig.defaults(policy(demo), instanceId).withMaxFailures(maxFailures),
@@ -158,7 +158,7 @@ final class WebhooksCommand implements Runnable {
     EndpointRegistry registry = new EndpointRegistry();
     for (ConsumerRecord<String, byte[]> r :
         TopicReader.readAll(
-            kafka.bootstrapServers,
+            kafka.settings(),
             kafka.topics().webhookEndpoints().name(),
             new StringDeserializer(),
             new ByteArrayDeserializer())) {
@@ -197,11 +197,7 @@ final class WebhooksCommand implements Runnable {
 
   private static KafkaProducer<String, byte[]> producer(KafkaOptions kafka) {
     return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            kafka.bootstrapServers,
-            ProducerConfig.ACKS_CONFIG,
-            "all"),
+        kafka.settings().config(Map.of(ProducerConfig.ACKS_CONFIG, "all")),
         new StringSerializer(),
         new ByteArraySerializer());
   }
@@ -366,7 +362,7 @@ final class WebhooksCommand implements Runnable {
       try {
         d =
             WebhookDispatcher.start(
-                kafka.bootstrapServers,
+                kafka.settings(),
                 kafka.topics(),
                 key,
                 WebhookConfig.defaults(webhook.policy(demo), id)

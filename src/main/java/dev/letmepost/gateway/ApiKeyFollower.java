@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
@@ -31,11 +32,10 @@ public final class ApiKeyFollower implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Thread thread;
 
-  public ApiKeyFollower(String bootstrapServers, Topics topics, ApiKeyRegistry registry) {
+  public ApiKeyFollower(ClientSettings client, Topics topics, ApiKeyRegistry registry) {
     this.registry = registry;
     this.consumer =
-        Consumers.readCommitted(
-            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions;
     try {
       partitions = Consumers.assignAll(consumer, topics.apiKeys().name());

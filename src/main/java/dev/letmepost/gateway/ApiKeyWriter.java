@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
@@ -15,17 +16,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class ApiKeyWriter {
   private ApiKeyWriter() {}
 
-  public static void write(
-      String bootstrapServers, Topics topics, String hash, ApiKeyRecord record) {
+  /** The settings of the writer's producer: acks=all. */
+  static Map<String, Object> producerConfig(ClientSettings client) {
+    return client.config(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
+  }
+
+  public static void write(ClientSettings client, Topics topics, String hash, ApiKeyRecord record) {
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+            producerConfig(client), new StringSerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(topics.apiKeys().name(), hash, Json.write(record))).get();
       producer.flush();
       producer.close(Duration.ofSeconds(10));

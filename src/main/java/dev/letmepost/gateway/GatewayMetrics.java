@@ -5,8 +5,13 @@ import dev.letmepost.wire.Json;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -17,15 +22,25 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * The gateway's Prometheus metrics: HTTP requests by route and status (with latency histograms),
  * replays by where they were answered, conflicts, waiting requests, the target outcomes of the
- * batches this instance submitted, the end-to-end latency of a post, and the ledger's Kafka Streams
- * metrics.
+ * batches this instance submitted, the end-to-end latency of a post, the ledger's Kafka Streams
+ * metrics, and the JVM's (memory, GC, threads, CPU, tagged {@code role=gateway}).
  */
 public final class GatewayMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private static final Tags ROLE = Tags.of("role", "gateway");
+  private final JvmGcMetrics gcMetrics = new JvmGcMetrics(ROLE);
   private KafkaStreamsMetrics streamsMetrics;
 
-  public GatewayMetrics() {}
+  /** The registry with the JVM's memory, GC, thread and CPU meters, tagged {@code role=gateway}. */
+  public GatewayMetrics() {
+    // The JVM meters alone carry the tag (the roles without an HTTP API tag every meter through
+    // HealthServer's common tags): the gateway's own series keep their documented label sets.
+    new JvmMemoryMetrics(ROLE).bindTo(registry);
+    gcMetrics.bindTo(registry);
+    new JvmThreadMetrics(ROLE).bindTo(registry);
+    new ProcessorMetrics(ROLE).bindTo(registry);
+  }
 
   void waiters(Supplier<Number> waiting) {
     Gauge.builder("lmp.gateway.waiters", waiting)
@@ -136,6 +151,7 @@ public final class GatewayMetrics implements AutoCloseable {
     if (streamsMetrics != null) {
       streamsMetrics.close();
     }
+    gcMetrics.close();
     registry.close();
   }
 }

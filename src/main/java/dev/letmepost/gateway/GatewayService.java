@@ -4,6 +4,7 @@ import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.webhook.AddressGuard;
 import dev.letmepost.webhook.SigningKey;
 import dev.letmepost.webhook.WebhookStore;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -218,11 +219,11 @@ public final class GatewayService implements AutoCloseable {
 
   /** Starts the key follower and the Kafka client and connects the routes to {@code ledger}. */
   public void attach(
-      String bootstrapServers, Topics topics, LedgerConfig ledgerConfig, KafkaStreams ledger) {
+      ClientSettings kafka, Topics topics, LedgerConfig ledgerConfig, KafkaStreams ledger) {
     ApiKeyRegistry registry = new ApiKeyRegistry();
-    ApiKeyFollower follower = new ApiKeyFollower(bootstrapServers, topics, registry);
+    ApiKeyFollower follower = new ApiKeyFollower(kafka, topics, registry);
     started.add(follower);
-    KafkaLedgerClient client = new KafkaLedgerClient(bootstrapServers, topics);
+    KafkaLedgerClient client = new KafkaLedgerClient(kafka, topics);
     started.add(client);
     gateway.metrics().bind(ledger);
     gateway.attach(
@@ -235,8 +236,8 @@ public final class GatewayService implements AutoCloseable {
 
   /** Serves the webhook endpoint routes from the cluster, secrets derived from {@code key}. */
   public void attachWebhooks(
-      String bootstrapServers, Topics topics, SigningKey key, AddressGuard.Policy policy) {
-    WebhookStore store = WebhookStore.start(bootstrapServers, topics, key, policy);
+      ClientSettings kafka, Topics topics, SigningKey key, AddressGuard.Policy policy) {
+    WebhookStore store = WebhookStore.start(kafka, topics, key, policy);
     started.add(store);
     gateway.attachWebhooks(store);
   }

@@ -1,6 +1,7 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
@@ -43,14 +44,13 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Thread thread;
 
-  public KafkaLedgerClient(String bootstrapServers, Topics topics) {
+  public KafkaLedgerClient(ClientSettings client, Topics topics) {
     this.topics = topics;
     this.producer =
         new KafkaProducer<>(
-            producerConfig(bootstrapServers), new ByteArraySerializer(), new ByteArraySerializer());
+            producerConfig(client), new ByteArraySerializer(), new ByteArraySerializer());
     this.consumer =
-        Consumers.readCommitted(
-            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions;
     try {
       partitions = Consumers.assignAll(consumer, topics.results().name());
@@ -71,18 +71,17 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
    * max.request.size} {@link Limits#MAX_REQUEST_SIZE}, the size the ledger's limits are worked out
    * against (a command of the largest accepted body and its headers fits).
    */
-  static Map<String, Object> producerConfig(String bootstrapServers) {
-    return Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        bootstrapServers,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-        true,
-        ProducerConfig.ACKS_CONFIG,
-        "all",
-        ProducerConfig.LINGER_MS_CONFIG,
-        0,
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-        Limits.MAX_REQUEST_SIZE);
+  static Map<String, Object> producerConfig(ClientSettings client) {
+    return client.config(
+        Map.of(
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true,
+            ProducerConfig.ACKS_CONFIG,
+            "all",
+            ProducerConfig.LINGER_MS_CONFIG,
+            0,
+            ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+            Limits.MAX_REQUEST_SIZE));
   }
 
   /**

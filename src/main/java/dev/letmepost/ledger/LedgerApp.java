@@ -1,11 +1,11 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.ClientSettings;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -22,13 +22,14 @@ public final class LedgerApp {
    * The Streams configuration of the ledger. A record that cannot be deserialized or processed is
    * logged and sent to the dead-letters topic; it never stops a stream thread.
    *
-   * @param overrides any further Streams settings (they win)
+   * @param client the cluster and the operator's client settings (security.protocol, ssl.*, sasl.*,
+   *     ...), which win over the product's defaults here
+   * @param overrides any further Streams settings ({@code --streams-config}: they win over all)
    */
   public static Properties streamsProperties(
-      LedgerConfig config, String bootstrapServers, Path stateDir, Map<String, ?> overrides) {
+      LedgerConfig config, ClientSettings client, Path stateDir, Map<String, ?> overrides) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().prefix() + "ledger");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     p.put(
@@ -47,6 +48,7 @@ public final class LedgerApp {
         StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
         Limits.MAX_REQUEST_SIZE);
     putRecoveryDefaults(p);
+    p.putAll(client.config());
     p.putAll(overrides);
     return p;
   }
@@ -83,9 +85,8 @@ public final class LedgerApp {
    * Checks that the outcomes topic has as many partitions as the fingerprint repartition topic
    * will: otherwise outcomes would not meet their batch's replay record.
    */
-  public static void checkCopartitioning(LedgerConfig config, String bootstrapServers) {
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+  public static void checkCopartitioning(LedgerConfig config, ClientSettings client) {
+    try (Admin admin = Admin.create(client.config())) {
       String outcomes = config.topics().outcomes().name();
       TopicDescription d =
           admin.describeTopics(java.util.List.of(outcomes)).allTopicNames().get().get(outcomes);
@@ -108,7 +109,7 @@ public final class LedgerApp {
           "cannot describe topic "
               + config.topics().outcomes().name()
               + " at "
-              + bootstrapServers
+              + client.bootstrapServers()
               + ": "
               + e.getCause().getMessage(),
           e.getCause());

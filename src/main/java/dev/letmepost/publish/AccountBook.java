@@ -1,6 +1,7 @@
 package dev.letmepost.publish;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
 import java.time.Duration;
@@ -33,10 +34,9 @@ public final class AccountBook implements AutoCloseable {
   private volatile boolean closed;
 
   /** Starts reading {@code topic} from its beginning on a daemon thread. */
-  public AccountBook(String bootstrapServers, String topic) {
+  public AccountBook(ClientSettings client, String topic) {
     this.consumer =
-        Consumers.readCommitted(
-            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
     this.reader = new Thread(() -> read(topic), "account-book");
     reader.setDaemon(true);
     reader.start();

@@ -1,6 +1,7 @@
 package dev.letmepost.publish;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
@@ -160,9 +161,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final Set<String> neverCalled = new HashSet<>();
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
 
-  /** A worker with its own Kafka clients against {@code bootstrapServers}. */
+  /** A worker with its own Kafka clients on the cluster {@code client} reaches. */
   public static PublisherWorker create(
-      String bootstrapServers,
+      ClientSettings client,
       PublisherConfig config,
       Connector connector,
       Function<String, Optional<Account>> accounts,
@@ -175,12 +176,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         credentials,
         clock,
         new KafkaConsumer<>(
-            WorkerClients.consumerConfig(
-                bootstrapServers, config.groupId(), config.transactionalId())),
-        () ->
-            new KafkaProducer<>(
-                WorkerClients.producerConfig(bootstrapServers, config.transactionalId())),
-        () -> new KafkaConsumer<>(WorkerClients.journalReaderConfig(bootstrapServers)),
+            WorkerClients.consumerConfig(client, config.groupId(), config.transactionalId())),
+        () -> new KafkaProducer<>(WorkerClients.producerConfig(client, config.transactionalId())),
+        () -> new KafkaConsumer<>(WorkerClients.journalReaderConfig(client)),
         callThreads(config.threads()));
   }
 

@@ -1,5 +1,6 @@
 package dev.letmepost.publish;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Platform;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,7 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -43,18 +43,18 @@ public final class Publishers implements AutoCloseable {
    * @param connectors the connector for each platform, given the shared HTTP client
    */
   public static Publishers start(
-      String bootstrapServers,
+      ClientSettings client,
       List<PublisherConfig> configs,
       Function<PlatformHttp, Function<Platform, Connector>> connectors,
       Credentials credentials,
       Clock clock) {
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(client, "client");
     if (configs.isEmpty()) {
       throw new IllegalArgumentException("no platform to publish to");
     }
     PublisherConfig first = configs.get(0);
-    checkJournalPartitioning(configs, partitionCounts(bootstrapServers, topicsOf(configs)));
-    AccountBook book = new AccountBook(bootstrapServers, first.topics().accounts().name());
+    checkJournalPartitioning(configs, partitionCounts(client, topicsOf(configs)));
+    AccountBook book = new AccountBook(client, first.topics().accounts().name());
     Publishers p = new Publishers(book);
     try {
       if (!book.awaitCaughtUp(Duration.ofSeconds(60))) {
@@ -67,12 +67,7 @@ public final class Publishers implements AutoCloseable {
       for (PublisherConfig config : configs) {
         PublisherWorker worker =
             PublisherWorker.create(
-                bootstrapServers,
-                config,
-                byPlatform.apply(config.platform()),
-                book::get,
-                credentials,
-                clock);
+                client, config, byPlatform.apply(config.platform()), book::get, credentials, clock);
         Thread t = new Thread(worker, "publisher-" + config.platform().wireName());
         t.setDaemon(true);
         t.start();
@@ -149,10 +144,9 @@ public final class Publishers implements AutoCloseable {
   }
 
   /** The partition count of each of {@code names} that exists (describing topics creates none). */
-  static Map<String, Integer> partitionCounts(String bootstrapServers, Collection<String> names) {
+  static Map<String, Integer> partitionCounts(ClientSettings client, Collection<String> names) {
     Map<String, Integer> counts = new HashMap<>();
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    try (Admin admin = Admin.create(client.config())) {
       for (Map.Entry<String, KafkaFuture<TopicDescription>> e :
           admin.describeTopics(Set.copyOf(names)).topicNameValues().entrySet()) {
         try {
@@ -165,7 +159,10 @@ public final class Publishers implements AutoCloseable {
           }
         } catch (java.util.concurrent.TimeoutException timedOut) {
           throw new IllegalStateException(
-              "could not describe topic " + e.getKey() + " within 60 s at " + bootstrapServers,
+              "could not describe topic "
+                  + e.getKey()
+                  + " within 60 s at "
+                  + client.bootstrapServers(),
               timedOut);
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package dev.letmepost.publish;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,48 +23,48 @@ final class WorkerClients {
    * session timeout.
    */
   static Map<String, Object> consumerConfig(
-      String bootstrapServers, String groupId, String groupInstanceId) {
-    return Map.ofEntries(
-        Map.entry(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-        Map.entry(ConsumerConfig.GROUP_ID_CONFIG, groupId),
-        Map.entry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupInstanceId),
-        Map.entry(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000),
-        Map.entry(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000),
-        Map.entry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        Map.entry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-        Map.entry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-        Map.entry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200),
-        Map.entry(
-            ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-            CooperativeStickyAssignor.class.getName()),
-        Map.entry(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class),
-        Map.entry(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+      ClientSettings client, String groupId, String groupInstanceId) {
+    return client.config(
+        Map.ofEntries(
+            Map.entry(ConsumerConfig.GROUP_ID_CONFIG, groupId),
+            Map.entry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupInstanceId),
+            Map.entry(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000),
+            Map.entry(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000),
+            Map.entry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+            Map.entry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+            Map.entry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+            Map.entry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200),
+            Map.entry(
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                CooperativeStickyAssignor.class.getName()),
+            Map.entry(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class),
+            Map.entry(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
   }
 
-  static Map<String, Object> journalReaderConfig(String bootstrapServers) {
-    Map<String, Object> config = new HashMap<>(Consumers.readCommittedConfig(bootstrapServers));
+  static Map<String, Object> journalReaderConfig(ClientSettings client) {
+    Map<String, Object> config = new HashMap<>(Consumers.readCommittedConfig(client));
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return config;
   }
 
-  static Map<String, Object> producerConfig(String bootstrapServers, String transactionalId) {
-    return Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        bootstrapServers,
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-        transactionalId,
-        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-        15_000,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-        true,
-        ProducerConfig.ACKS_CONFIG,
-        "all",
-        ProducerConfig.LINGER_MS_CONFIG,
-        5,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-        StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-        ByteArraySerializer.class);
+  static Map<String, Object> producerConfig(ClientSettings client, String transactionalId) {
+    return client.config(
+        Map.of(
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            transactionalId,
+            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+            15_000,
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true,
+            ProducerConfig.ACKS_CONFIG,
+            "all",
+            ProducerConfig.LINGER_MS_CONFIG,
+            5,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            StringSerializer.class,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            ByteArraySerializer.class));
   }
 }

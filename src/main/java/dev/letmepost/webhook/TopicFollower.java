@@ -1,5 +1,6 @@
 package dev.letmepost.webhook;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import java.time.Duration;
 import java.util.List;
@@ -31,11 +32,10 @@ public final class TopicFollower implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Thread thread;
 
-  public TopicFollower(String bootstrapServers, String topic, BiConsumer<String, byte[]> apply) {
+  public TopicFollower(ClientSettings client, String topic, BiConsumer<String, byte[]> apply) {
     this.apply = apply;
     this.consumer =
-        Consumers.readCommitted(
-            bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer());
+        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions;
     try {
       partitions = Consumers.assignAll(consumer, topic);

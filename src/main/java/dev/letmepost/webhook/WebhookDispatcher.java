@@ -1,5 +1,6 @@
 package dev.letmepost.webhook;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PostEvent;
@@ -64,7 +65,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookDispatcher.class);
   private static final Duration POLL = Duration.ofMillis(100);
 
-  private final String bootstrapServers;
+  private final ClientSettings client;
   private final Topics topics;
   private final SigningKey key;
   private final WebhookConfig config;
@@ -79,13 +80,13 @@ public final class WebhookDispatcher implements AutoCloseable {
   private volatile KafkaConsumer<String, byte[]> consumer;
 
   private WebhookDispatcher(
-      String bootstrapServers,
+      ClientSettings client,
       Topics topics,
       SigningKey key,
       WebhookConfig config,
       Clock clock,
       MeterRegistry registry) {
-    this.bootstrapServers = bootstrapServers;
+    this.client = client;
     this.topics = topics;
     this.key = key;
     this.config = config;
@@ -101,8 +102,7 @@ public final class WebhookDispatcher implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.follower =
-        new TopicFollower(bootstrapServers, topics.webhookEndpoints().name(), endpoints::apply);
+    this.follower = new TopicFollower(client, topics.webhookEndpoints().name(), endpoints::apply);
     this.thread = new Thread(this::run, "webhook-dispatcher");
   }
 
@@ -111,14 +111,13 @@ public final class WebhookDispatcher implements AutoCloseable {
    * read, consumes the events.
    */
   public static WebhookDispatcher start(
-      String bootstrapServers,
+      ClientSettings client,
       Topics topics,
       SigningKey key,
       WebhookConfig config,
       Clock clock,
       MeterRegistry registry) {
-    WebhookDispatcher d =
-        new WebhookDispatcher(bootstrapServers, topics, key, config, clock, registry);
+    WebhookDispatcher d = new WebhookDispatcher(client, topics, key, config, clock, registry);
     d.thread.start();
     return d;
   }
@@ -146,21 +145,44 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
   }
 
+  /** The settings of the events consumer: the dispatcher's group, read_committed. */
+  static Map<String, Object> consumerConfig(ClientSettings client, Topics topics) {
+    return client.config(
+        Map.of(
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            topics.prefix() + "webhook-dispatcher",
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest",
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+            500,
+            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+            6000,
+            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+            1500));
+  }
+
+  /** The settings of the dispatcher's transactional producer. */
+  static Map<String, Object> producerConfig(
+      ClientSettings client, Topics topics, String instanceId) {
+    return client.config(
+        Map.of(
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            topics.prefix() + "webhook-dispatcher-" + instanceId,
+            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+            10_000,
+            ProducerConfig.ACKS_CONFIG,
+            "all"));
+  }
+
   private void session() {
     Properties c = new Properties();
-    c.putAll(Consumers.readCommittedConfig(bootstrapServers));
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "webhook-dispatcher");
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000);
-    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1500);
+    c.putAll(consumerConfig(client, topics));
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-        topics.prefix() + "webhook-dispatcher-" + config.instanceId());
-    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.putAll(producerConfig(client, topics, config.instanceId()));
     try (KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         KafkaConsumer<String, byte[]> events =
@@ -304,8 +326,7 @@ public final class WebhookDispatcher implements AutoCloseable {
       Map<String, PendingDelivery> owed = new LinkedHashMap<>();
       Map<String, Integer> partitionOf = new HashMap<>();
       try (KafkaConsumer<String, byte[]> r =
-          Consumers.readCommitted(
-              bootstrapServers, new StringDeserializer(), new ByteArrayDeserializer())) {
+          Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer())) {
         r.assign(owedParts);
         r.seekToBeginning(owedParts);
         Map<TopicPartition, Long> end = r.endOffsets(owedParts);

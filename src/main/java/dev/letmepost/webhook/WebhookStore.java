@@ -2,6 +2,7 @@ package dev.letmepost.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.http.Rfc3339;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
 import java.io.IOException;
@@ -77,14 +78,19 @@ public final class WebhookStore implements AutoCloseable {
     this.ids = ids;
   }
 
+  /** The settings of the store's producer: acks=all. */
+  static Map<String, Object> producerConfig(ClientSettings client) {
+    return client.config(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
+  }
+
   /** A store on the cluster: followers of the endpoints and deliveries topics and a producer. */
   public static WebhookStore start(
-      String bootstrapServers, Topics topics, SigningKey key, AddressGuard.Policy policy) {
+      ClientSettings client, Topics topics, SigningKey key, AddressGuard.Policy policy) {
     EndpointRegistry endpoints = new EndpointRegistry();
     DeliveryLog log = new DeliveryLog();
     TopicFollower endpointFollower =
         new TopicFollower(
-            bootstrapServers,
+            client,
             topics.webhookEndpoints().name(),
             (id, value) -> {
               endpoints.apply(id, value);
@@ -94,21 +100,14 @@ public final class WebhookStore implements AutoCloseable {
             });
     TopicFollower deliveryFollower;
     try {
-      deliveryFollower =
-          new TopicFollower(bootstrapServers, topics.webhookDeliveries().name(), log::apply);
+      deliveryFollower = new TopicFollower(client, topics.webhookDeliveries().name(), log::apply);
     } catch (RuntimeException e) {
       endpointFollower.close();
       throw e;
     }
     KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new ByteArraySerializer());
+            producerConfig(client), new StringSerializer(), new ByteArraySerializer());
     String topic = topics.webhookEndpoints().name();
     WebhookStore store =
         new WebhookStore(

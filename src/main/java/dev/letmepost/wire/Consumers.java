@@ -21,20 +21,32 @@ public final class Consumers {
   private Consumers() {}
 
   /** The configuration of a direct reader: {@code read_committed}, no auto-commit. */
+  public static Map<String, Object> readCommittedConfig(ClientSettings client) {
+    return client.config(
+        Map.of(
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false));
+  }
+
+  /** {@link #readCommittedConfig(ClientSettings)} with bootstrap servers alone. */
   public static Map<String, Object> readCommittedConfig(String bootstrapServers) {
-    return Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        bootstrapServers,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-        false);
+    return readCommittedConfig(ClientSettings.of(bootstrapServers));
   }
 
   /** A direct reader ({@link #readCommittedConfig}), nothing assigned yet. */
   public static <K, V> KafkaConsumer<K, V> readCommitted(
+      ClientSettings client, Deserializer<K> keys, Deserializer<V> values) {
+    return new KafkaConsumer<>(readCommittedConfig(client), keys, values);
+  }
+
+  /**
+   * {@link #readCommitted(ClientSettings, Deserializer, Deserializer)} on bootstrap servers alone.
+   */
+  public static <K, V> KafkaConsumer<K, V> readCommitted(
       String bootstrapServers, Deserializer<K> keys, Deserializer<V> values) {
-    return new KafkaConsumer<>(readCommittedConfig(bootstrapServers), keys, values);
+    return readCommitted(ClientSettings.of(bootstrapServers), keys, values);
   }
 
   /**

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.letmepost.testing.TestBroker;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Topic;
 import dev.letmepost.wire.Topics;
@@ -116,7 +117,7 @@ class EmbeddedBrokerIT {
     byte[] formatted;
     try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, 0)) {
       formatted = Files.readAllBytes(metaProperties);
-      TopicSetup.ensureTopics(broker.bootstrapServers(), topics, 1, (short) 1);
+      TopicSetup.ensureTopics(ClientSettings.of(broker.bootstrapServers()), topics, 1, (short) 1);
       produce(
           broker.bootstrapServers(),
           new ProducerRecord<>(results.topic(), 0, null, bytes("req-1"), bytes("body-1")));
@@ -332,7 +333,8 @@ class EmbeddedBrokerIT {
           .hasMessageContaining("127.0.0.1:" + taken.getLocalPort());
     }
     try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, 0)) {
-      TopicSetup.ensureTopics(broker.bootstrapServers(), new Topics("lmp."), 1, (short) 1);
+      TopicSetup.ensureTopics(
+          ClientSettings.of(broker.bootstrapServers()), new Topics("lmp."), 1, (short) 1);
     }
   }
 
@@ -341,7 +343,10 @@ class EmbeddedBrokerIT {
     assertThatThrownBy(() -> EmbeddedBroker.start(dataDir, 70000))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("70000");
-    assertThatThrownBy(() -> TopicSetup.ensureTopics("127.0.0.1:1", new Topics("x."), 0, (short) 1))
+    assertThatThrownBy(
+            () ->
+                TopicSetup.ensureTopics(
+                    ClientSettings.of("127.0.0.1:1"), new Topics("x."), 0, (short) 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("got 0");
   }

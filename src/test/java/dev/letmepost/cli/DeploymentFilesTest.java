@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.gateway.GatewayMeters;
 import dev.letmepost.wire.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -230,6 +231,31 @@ class DeploymentFilesTest {
             "lmp_gateway_post_latency_seconds_bucket",
             "kafka_consumer_fetch_manager_records_lag_max",
             "lmp_consumer_group_lag");
+  }
+
+  /**
+   * The gateway's /metrics had no JVM meters, so the heap alert and the heap panel covered the
+   * ledger, publisher and sandbox only: the gateway's own scrape must show every metric they query,
+   * and neither may select a role or job that leaves it out.
+   */
+  @Test
+  void theHeapAlertAndTheHeapPanelCoverTheGateway() throws IOException {
+    Set<String> gateway = RegisteredMetrics.names(GatewayMeters.scrapeWithEveryMeter());
+    String alerts = Files.readString(Path.of("deploy/prometheus/alerts.yml"));
+    Matcher heapAlert = Pattern.compile("alert: LmpHeapNearlyFull\\s+expr: (.+)").matcher(alerts);
+    assertThat(heapAlert.find()).as("LmpHeapNearlyFull in alerts.yml").isTrue();
+    List<String> exprs = new ArrayList<>(List.of(heapAlert.group(1)));
+    Matcher panel =
+        Pattern.compile("\"expr\": \"([^\"\\n]*jvm_memory[^\\n]*)\"")
+            .matcher(Files.readString(Path.of("deploy/grafana/dashboards/letmepost.json")));
+    while (panel.find()) {
+      exprs.add(panel.group(1));
+    }
+    assertThat(exprs).hasSizeGreaterThan(1);
+    for (String expr : exprs) {
+      assertThat(gateway).as(expr).containsAll(metricNames(expr));
+      assertThat(expr).doesNotContain("role=", "job=");
+    }
   }
 
   @Test

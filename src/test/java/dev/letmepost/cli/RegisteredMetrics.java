@@ -4,6 +4,7 @@ import dev.letmepost.gateway.GatewayMeters;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.ledger.LedgerTopology;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -73,7 +74,8 @@ final class RegisteredMetrics {
     try (KafkaStreams streams =
         new KafkaStreams(
             LedgerTopology.topology(config),
-            LedgerApp.streamsProperties(config, "127.0.0.1:1", state, Map.of()))) {
+            LedgerApp.streamsProperties(
+                config, ClientSettings.of("127.0.0.1:1"), state, Map.of()))) {
       KafkaStreamsMetrics metrics = LedgerCommand.bindMetrics(registry, streams);
       String scrape = registry.scrape();
       metrics.close();

@@ -7,6 +7,7 @@ import dev.letmepost.cli.Services;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.ledger.LedgerTopology;
 import dev.letmepost.testing.TestBroker;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
@@ -58,7 +59,7 @@ class GatewayForwardingIT {
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(3);
     String key = ApiKeys.generate(new SecureRandom());
     ApiKeyWriter.write(
-        TestBroker.bootstrapServers(),
+        ClientSettings.of(TestBroker.bootstrapServers()),
         topics,
         ApiKeys.hash(key),
         ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
@@ -139,8 +140,9 @@ class GatewayForwardingIT {
                 demo,
                 0,
                 null,
-                "fwd-" + dir.getFileName()));
-    gateway.attach(services.bootstrapServers(), config.topics(), config, services.ledger());
+                "fwd-" + dir.getFileName(),
+                Map.of()));
+    gateway.attach(services.client(), config.topics(), config, services.ledger());
     return new Instance(gateway, services, URI.create("http://127.0.0.1:" + gateway.port()));
   }
 

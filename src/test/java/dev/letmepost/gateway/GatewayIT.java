@@ -84,16 +84,16 @@ class GatewayIT {
     demoKey = DemoKey.choose(null, new SecureRandom());
     secondKey = ApiKeys.generate(new SecureRandom());
     ApiKeyWriter.write(
-        services.bootstrapServers(),
+        services.client(),
         topics,
         ApiKeys.hash(demoKey),
         ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
     ApiKeyWriter.write(
-        services.bootstrapServers(),
+        services.client(),
         topics,
         ApiKeys.hash(secondKey),
         ApiKeyRecord.active("key_second", Instant.now()));
-    gateway.attach(services.bootstrapServers(), topics, ledger, services.ledger());
+    gateway.attach(services.client(), topics, ledger, services.ledger());
     base = URI.create("http://127.0.0.1:" + gateway.port());
     assertThat(services.awaitRunning(Duration.ofSeconds(90))).as("ledger RUNNING").isTrue();
     assertThat(gateway.awaitKeys(Duration.ofSeconds(30))).as("keys loaded").isTrue();
@@ -237,7 +237,7 @@ class GatewayIT {
     Map<String, ConsumerRecord<String, byte[]>> results = new java.util.HashMap<>();
     for (ConsumerRecord<String, byte[]> r :
         TopicReader.readAll(
-            services.bootstrapServers(),
+            services.client(),
             topics.results().name(),
             new StringDeserializer(),
             new ByteArrayDeserializer())) {

@@ -3,6 +3,7 @@ package dev.letmepost.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.ClientSettings;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ class KafkaLedgerClientTest {
    */
   @Test
   void producerMaxRequestSizeIsTheLimitsOne() {
-    assertThat(KafkaLedgerClient.producerConfig("k1:9092"))
+    assertThat(KafkaLedgerClient.producerConfig(ClientSettings.of("k1:9092")))
         .containsEntry(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Limits.MAX_REQUEST_SIZE)
         .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
         .containsEntry(ProducerConfig.ACKS_CONFIG, "all");

@@ -46,7 +46,7 @@ class BatchActionsIT {
         LedgerConfig.defaults(topics).withPartitions(3).withTargetDeadline(Duration.ofSeconds(5));
     try (Services services =
             Services.start(Services.Options.allInOne(null, data, true, ledger, Map.of()));
-        PostClient client = new PostClient(services.bootstrapServers(), topics);
+        PostClient client = new PostClient(services.client(), topics);
         KafkaProducer<byte[], byte[]> producer = producer(services.bootstrapServers())) {
       assertThat(services.awaitRunning(Duration.ofSeconds(60))).as("ledger RUNNING").isTrue();
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.cli.TopicReader;
 import dev.letmepost.testing.ChildCluster;
+import dev.letmepost.wire.ClientSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +73,11 @@ class ChildClusterIT {
       cluster.restart(1);
 
       List<String> values =
-          TopicReader.readAll(bootstrap, "t", new StringDeserializer(), new StringDeserializer())
+          TopicReader.readAll(
+                  ClientSettings.of(bootstrap),
+                  "t",
+                  new StringDeserializer(),
+                  new StringDeserializer())
               .stream()
               .map(r -> r.value())
               .toList();

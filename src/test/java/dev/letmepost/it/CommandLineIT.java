@@ -7,6 +7,7 @@ import dev.letmepost.cli.Lmp;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.testing.TestBroker;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -97,7 +98,9 @@ class CommandLineIT {
 
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(2);
     try (KafkaStreams ledger =
-        LedgerApp.start(config, LedgerApp.streamsProperties(config, bootstrap, dir, Map.of()))) {
+        LedgerApp.start(
+            config,
+            LedgerApp.streamsProperties(config, ClientSettings.of(bootstrap), dir, Map.of()))) {
       await()
           .atMost(Duration.ofSeconds(60))
           .until(() -> ledger.state() == KafkaStreams.State.RUNNING);

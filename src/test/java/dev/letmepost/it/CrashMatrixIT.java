@@ -14,6 +14,7 @@ import dev.letmepost.platform.sandbox.SandboxServer;
 import dev.letmepost.testing.ChildCluster;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.GatewayLoad;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
@@ -121,11 +122,11 @@ class CrashMatrixIT {
       String bootstrap = cluster.bootstrapServers();
       phase("cluster of 3 up at " + bootstrap);
       Topics topics = new Topics("crash.");
-      TopicSetup.ensureTopics(bootstrap, topics, PARTITIONS, (short) 3);
-      Services.registerDemoAccounts(bootstrap, topics);
+      TopicSetup.ensureTopics(ClientSettings.of(bootstrap), topics, PARTITIONS, (short) 3);
+      Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
       String apiKey = ApiKeys.generate(new SecureRandom());
       ApiKeyWriter.write(
-          bootstrap,
+          ClientSettings.of(bootstrap),
           topics,
           ApiKeys.hash(apiKey),
           ApiKeyRecord.active(GatewayLoad.PRINCIPAL, Instant.now()));

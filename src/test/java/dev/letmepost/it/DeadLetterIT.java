@@ -7,6 +7,7 @@ import dev.letmepost.cli.TopicReader;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.testing.TestBroker;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,9 @@ class DeadLetterIT {
     TestBroker.createTopics(topics, 2);
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(2);
     try (KafkaStreams ledger =
-            LedgerApp.start(config, LedgerApp.streamsProperties(config, bootstrap, dir, Map.of()));
+            LedgerApp.start(
+                config,
+                LedgerApp.streamsProperties(config, ClientSettings.of(bootstrap), dir, Map.of()));
         KafkaProducer<byte[], byte[]> producer =
             new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
@@ -66,7 +69,7 @@ class DeadLetterIT {
               () -> {
                 List<ConsumerRecord<byte[], byte[]>> dead =
                     TopicReader.readAll(
-                        bootstrap,
+                        ClientSettings.of(bootstrap),
                         topics.deadLetters().name(),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer());
@@ -101,7 +104,7 @@ class DeadLetterIT {
               () ->
                   assertThat(
                           TopicReader.readAll(
-                              bootstrap,
+                              ClientSettings.of(bootstrap),
                               topics.deadLetters().name(),
                               new ByteArrayDeserializer(),
                               new ByteArrayDeserializer()))

@@ -38,7 +38,7 @@ class DemoEndToEndIT {
           ("{\"targets\":[{\"accountId\":\"acc_demo_twitter\"},{\"accountId\":\"acc_demo_linkedin\"},"
                   + "{\"accountId\":\"acc_demo_bluesky\"}],\"text\":\"shipped\"}")
               .getBytes(StandardCharsets.UTF_8);
-      try (PostClient client = new PostClient(services.bootstrapServers(), topics)) {
+      try (PostClient client = new PostClient(services.client(), topics)) {
         PostClient.Answer first =
             client
                 .post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-1", body, WAIT)

@@ -14,6 +14,7 @@ import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
@@ -66,7 +67,7 @@ class LedgerHardeningIT {
           LedgerApp.start(
               config,
               LedgerApp.streamsProperties(
-                  config, TestBroker.bootstrapServers(), stateDir, Map.of()));
+                  config, ClientSettings.of(TestBroker.bootstrapServers()), stateDir, Map.of()));
       await().atMost(WAIT).until(() -> streams.state() == KafkaStreams.State.RUNNING);
     }
 
@@ -85,7 +86,12 @@ class LedgerHardeningIT {
   /** The sandbox platform (ground truth in {@code dir/sandbox}) and a publisher per platform. */
   private static Services.SandboxPublishing sandbox(Topics topics, Path dir) {
     return Services.startSandboxPublishing(
-        TestBroker.bootstrapServers(), topics, dir.resolve("sandbox"), 0, Faults.NONE, "it");
+        ClientSettings.of(TestBroker.bootstrapServers()),
+        topics,
+        dir.resolve("sandbox"),
+        0,
+        Faults.NONE,
+        "it");
   }
 
   /**
@@ -180,7 +186,8 @@ class LedgerHardeningIT {
 
     try (Services.SandboxPublishing publishing = sandbox(topics, dir);
         Ledger ledger = new Ledger(config, dir.resolve("streams"));
-        PostClient client = new PostClient(TestBroker.bootstrapServers(), topics)) {
+        PostClient client =
+            new PostClient(ClientSettings.of(TestBroker.bootstrapServers()), topics)) {
       String scheduledAt = Instant.now().plusSeconds(20).toString();
       byte[] scheduled =
           padded(
@@ -226,7 +233,8 @@ class LedgerHardeningIT {
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
     try (Services.SandboxPublishing publishing = sandbox(topics, dir);
         Ledger ledger = new Ledger(config, dir.resolve("streams"));
-        PostClient client = new PostClient(TestBroker.bootstrapServers(), topics)) {
+        PostClient client =
+            new PostClient(ClientSettings.of(TestBroker.bootstrapServers()), topics)) {
       byte[] big =
           padded(
               "{\"targets\":[" + targets(1) + "],\"text\":\"big\"}",
@@ -263,7 +271,8 @@ class LedgerHardeningIT {
     byte[] body = ("{\"targets\":[" + targets(1) + "],\"text\":\"lagging\"}").getBytes();
     try (Services.SandboxPublishing publishing = sandbox(topics, dir);
         KafkaProducer<byte[], byte[]> producer = producer();
-        PostClient client = new PostClient(TestBroker.bootstrapServers(), topics)) {
+        PostClient client =
+            new PostClient(ClientSettings.of(TestBroker.bootstrapServers()), topics)) {
       PostClient.Answer answer;
       try (Ledger ledger = new Ledger(config, dir.resolve("streams"))) {
         send(producer, topics, 0, first, "K1", "req-1", body);
@@ -315,7 +324,8 @@ class LedgerHardeningIT {
             .withTargetDeadline(Duration.ofSeconds(10))
             .withOutcomeGrace(Duration.ofSeconds(5));
     int requests = 6;
-    try (PostClient client = new PostClient(TestBroker.bootstrapServers(), topics)) {
+    try (PostClient client =
+        new PostClient(ClientSettings.of(TestBroker.bootstrapServers()), topics)) {
       try (Ledger ledger = new Ledger(config, dir.resolve("streams"))) {
         for (int i = 0; i < requests; i++) {
           client.send(
@@ -344,7 +354,7 @@ class LedgerHardeningIT {
 
   private static long countTasks(Topics topics) {
     return TopicReader.readAll(
-            TestBroker.bootstrapServers(),
+            ClientSettings.of(TestBroker.bootstrapServers()),
             topics.publish(Platform.SANDBOX).name(),
             new StringDeserializer(),
             new ByteArrayDeserializer())

@@ -9,6 +9,7 @@ import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,7 @@ class LedgerRebalanceIT {
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, PARTITIONS);
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
-    Services.registerDemoAccounts(bootstrap, topics);
+    Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
     Map<String, Object> fast =
         Map.of(
             StreamsConfig.consumerPrefix("session.timeout.ms"),
@@ -46,11 +47,18 @@ class LedgerRebalanceIT {
 
     try (Services.SandboxPublishing publishing =
             Services.startSandboxPublishing(
-                bootstrap, topics, dir.resolve("sandbox"), 0, Faults.NONE, "it");
-        PostClient client = new PostClient(bootstrap, topics)) {
+                ClientSettings.of(bootstrap),
+                topics,
+                dir.resolve("sandbox"),
+                0,
+                Faults.NONE,
+                "it");
+        PostClient client = new PostClient(ClientSettings.of(bootstrap), topics)) {
       KafkaStreams a =
           LedgerApp.start(
-              config, LedgerApp.streamsProperties(config, bootstrap, dir.resolve("a"), fast));
+              config,
+              LedgerApp.streamsProperties(
+                  config, ClientSettings.of(bootstrap), dir.resolve("a"), fast));
       KafkaStreams b = null;
       try {
         awaitRunning(a);
@@ -60,7 +68,9 @@ class LedgerRebalanceIT {
 
         b =
             LedgerApp.start(
-                config, LedgerApp.streamsProperties(config, bootstrap, dir.resolve("b"), fast));
+                config,
+                LedgerApp.streamsProperties(
+                    config, ClientSettings.of(bootstrap), dir.resolve("b"), fast));
         work.sendNew(40);
         work.sendRetries(30);
         KafkaStreams second = b;

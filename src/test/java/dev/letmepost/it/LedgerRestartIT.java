@@ -6,6 +6,7 @@ import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +32,16 @@ class LedgerRestartIT {
     String prefix = TestBroker.uniquePrefix();
     Topics topics = new Topics(prefix);
     TestBroker.createTopics(topics, PARTITIONS);
-    Services.registerDemoAccounts(bootstrap, topics);
+    Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
     try (Services.SandboxPublishing publishing =
             Services.startSandboxPublishing(
-                bootstrap, topics, dir.resolve("sandbox"), 0, Faults.NONE, "it");
-        PostClient client = new PostClient(bootstrap, topics)) {
+                ClientSettings.of(bootstrap),
+                topics,
+                dir.resolve("sandbox"),
+                0,
+                Faults.NONE,
+                "it");
+        PostClient client = new PostClient(ClientSettings.of(bootstrap), topics)) {
       Workload work = new Workload(client, 7);
       ChildLmp ledger = ChildLmp.ledger(bootstrap, prefix, PARTITIONS, dir.resolve("ledger"));
       try {

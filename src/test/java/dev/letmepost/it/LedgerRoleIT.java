@@ -8,6 +8,7 @@ import dev.letmepost.cli.Services;
 import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -69,11 +70,16 @@ class LedgerRoleIT {
           .until(() -> SeedFlow.get(health.resolve("/readyz")).statusCode() == 200);
       assertThat(SeedFlow.get(health.resolve("/healthz")).statusCode()).isEqualTo(200);
 
-      Services.registerDemoAccounts(bootstrap, topics);
+      Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
       try (Services.SandboxPublishing publishing =
               Services.startSandboxPublishing(
-                  bootstrap, topics, dir.resolve("sandbox"), 0, Faults.NONE, "ledger-role-it");
-          PostClient client = new PostClient(bootstrap, topics)) {
+                  ClientSettings.of(bootstrap),
+                  topics,
+                  dir.resolve("sandbox"),
+                  0,
+                  Faults.NONE,
+                  "ledger-role-it");
+          PostClient client = new PostClient(ClientSettings.of(bootstrap), topics)) {
         Optional<PostClient.Answer> answer =
             client.post(
                 Services.DEMO_PRINCIPAL,

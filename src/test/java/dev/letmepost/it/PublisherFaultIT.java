@@ -14,6 +14,7 @@ import dev.letmepost.platform.sandbox.SandboxServer;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
@@ -136,7 +137,7 @@ class PublisherFaultIT {
     String bootstrap = TestBroker.bootstrapServers();
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, PARTITIONS);
-    Services.registerDemoAccounts(bootstrap, topics);
+    Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
     LedgerConfig config =
         LedgerConfig.defaults(topics)
             .withPartitions(PARTITIONS)
@@ -150,8 +151,9 @@ class PublisherFaultIT {
         KafkaStreams ledger =
             LedgerApp.start(
                 config,
-                LedgerApp.streamsProperties(config, bootstrap, dir.resolve("ledger"), Map.of()));
-        PostClient client = new PostClient(bootstrap, topics)) {
+                LedgerApp.streamsProperties(
+                    config, ClientSettings.of(bootstrap), dir.resolve("ledger"), Map.of()));
+        PostClient client = new PostClient(ClientSettings.of(bootstrap), topics)) {
       World world = new World(bootstrap, topics, dir, sandbox);
       Workload work = new Workload(client, faults.seed());
       ChildLmp publisher = ChildLmp.publisher(world.publisherArgs());
@@ -234,7 +236,7 @@ class PublisherFaultIT {
   private static Map<String, TargetOutcome> outcomesByTask(World world) {
     List<TargetOutcome> all =
         TopicReader.readAll(
-                world.bootstrap(),
+                ClientSettings.of(world.bootstrap()),
                 world.topics().outcomes().name(),
                 new StringDeserializer(),
                 new ByteArrayDeserializer())

@@ -6,6 +6,7 @@ import dev.letmepost.publish.Credentials;
 import dev.letmepost.publish.PublisherConfig;
 import dev.letmepost.publish.Publishers;
 import dev.letmepost.testing.TestBroker;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.time.Clock;
@@ -43,7 +44,7 @@ class PublisherStartupIT {
     assertThatThrownBy(
             () ->
                 Publishers.start(
-                    bootstrap,
+                    ClientSettings.of(bootstrap),
                     List.of(PublisherConfig.defaults(topics, Platform.MASTODON, "startup-it")),
                     http ->
                         platform -> {

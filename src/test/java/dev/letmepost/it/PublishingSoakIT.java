@@ -13,6 +13,7 @@ import dev.letmepost.platform.sandbox.SandboxServer;
 import dev.letmepost.publish.Publishers;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -54,7 +55,7 @@ class PublishingSoakIT {
     String bootstrap = TestBroker.bootstrapServers();
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, PARTITIONS);
-    Services.registerDemoAccounts(bootstrap, topics);
+    Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
     LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
     Faults faults =
         Faults.NONE
@@ -73,8 +74,9 @@ class PublishingSoakIT {
         KafkaStreams ledger =
             LedgerApp.start(
                 config,
-                LedgerApp.streamsProperties(config, bootstrap, dir.resolve("ledger"), Map.of()));
-        PostClient client = new PostClient(bootstrap, topics)) {
+                LedgerApp.streamsProperties(
+                    config, ClientSettings.of(bootstrap), dir.resolve("ledger"), Map.of()));
+        PostClient client = new PostClient(ClientSettings.of(bootstrap), topics)) {
       Workload work = new Workload(client, 99);
       Publishers publishers = startPublishers(bootstrap, topics, sandbox);
       try {
@@ -102,7 +104,7 @@ class PublishingSoakIT {
             .containsExactlyInAnyOrderElementsOf(tasks.stream().map(PublishTask::taskId).toList());
         List<TargetOutcome> outcomes =
             TopicReader.readAll(
-                    bootstrap,
+                    ClientSettings.of(bootstrap),
                     topics.outcomes().name(),
                     new StringDeserializer(),
                     new ByteArrayDeserializer())
@@ -132,7 +134,7 @@ class PublishingSoakIT {
   private static Publishers startPublishers(
       String bootstrap, Topics topics, SandboxServer sandbox) {
     return Services.startPublishers(
-        bootstrap,
+        ClientSettings.of(bootstrap),
         topics,
         EnumSet.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY),
         "soak",

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.letmepost.cli.Services;
 import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.ChildLmp;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,7 +75,7 @@ final class SeedFlow implements AutoCloseable {
           .until(() -> get(base.resolve("/readyz")).statusCode() == 200);
       Services.SandboxPublishing publishing =
           Services.startSandboxPublishing(
-              bootstrap,
+              ClientSettings.of(bootstrap),
               new Topics(prefix),
               dir.resolve("sandbox"),
               0,

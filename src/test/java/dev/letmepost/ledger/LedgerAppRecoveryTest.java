@@ -2,6 +2,7 @@ package dev.letmepost.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,7 +19,8 @@ class LedgerAppRecoveryTest {
 
   private static StreamsConfig streams(Map<String, ?> overrides) {
     return new StreamsConfig(
-        LedgerApp.streamsProperties(CONFIG, "127.0.0.1:9092", Path.of("state"), overrides));
+        LedgerApp.streamsProperties(
+            CONFIG, ClientSettings.of("127.0.0.1:9092"), Path.of("state"), overrides));
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
 import dev.letmepost.testing.Workload;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.Topics;
@@ -47,11 +48,16 @@ class LedgerEventsIT {
     String prefix = TestBroker.uniquePrefix();
     Topics topics = new Topics(prefix);
     TestBroker.createTopics(topics, PARTITIONS);
-    Services.registerDemoAccounts(bootstrap, topics);
+    Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
     try (Services.SandboxPublishing publishing =
             Services.startSandboxPublishing(
-                bootstrap, topics, dir.resolve("sandbox"), 0, Faults.NONE, "events-it");
-        PostClient client = new PostClient(bootstrap, topics)) {
+                ClientSettings.of(bootstrap),
+                topics,
+                dir.resolve("sandbox"),
+                0,
+                Faults.NONE,
+                "events-it");
+        PostClient client = new PostClient(ClientSettings.of(bootstrap), topics)) {
       Workload work = new Workload(client, 11);
       ChildLmp ledger = ChildLmp.ledger(bootstrap, prefix, PARTITIONS, dir.resolve("ledger"));
       try {
@@ -78,7 +84,7 @@ class LedgerEventsIT {
 
         List<ConsumerRecord<String, byte[]>> records =
             TopicReader.readAll(
-                bootstrap,
+                ClientSettings.of(bootstrap),
                 topics.events().name(),
                 new StringDeserializer(),
                 new ByteArrayDeserializer());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
@@ -75,7 +76,9 @@ final class LedgerHarness implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Properties p = LedgerApp.streamsProperties(config, "unused:9092", stateDir, java.util.Map.of());
+    Properties p =
+        LedgerApp.streamsProperties(
+            config, ClientSettings.of("unused:9092"), stateDir, java.util.Map.of());
     driver = new TopologyTestDriver(LedgerTopology.topology(config, preflight), p, T0);
     commands =
         driver.createInputTopic(

@@ -1,6 +1,7 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -345,7 +346,8 @@ public final class TopologyDocs {
   }
 
   private static String applicationId(LedgerConfig c) {
-    return LedgerApp.streamsProperties(c, "localhost:9092", Path.of("."), Map.of())
+    return LedgerApp.streamsProperties(
+            c, ClientSettings.of("localhost:9092"), Path.of("."), Map.of())
         .getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.cli.TopicReader;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
@@ -310,13 +311,13 @@ public final class GatewayLoad implements AutoCloseable {
     // Kafka side: every command answered exactly once.
     List<ConsumerRecord<byte[], byte[]>> commands =
         TopicReader.readAll(
-            bootstrapServers,
+            ClientSettings.of(bootstrapServers),
             topics.commands().name(),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer());
     List<ConsumerRecord<String, byte[]>> results =
         TopicReader.readAll(
-            bootstrapServers,
+            ClientSettings.of(bootstrapServers),
             topics.results().name(),
             new StringDeserializer(),
             new ByteArrayDeserializer());
@@ -358,7 +359,7 @@ public final class GatewayLoad implements AutoCloseable {
 
     List<TargetOutcome> outcomes =
         TopicReader.readAll(
-                bootstrapServers,
+                ClientSettings.of(bootstrapServers),
                 topics.outcomes().name(),
                 new StringDeserializer(),
                 new ByteArrayDeserializer())

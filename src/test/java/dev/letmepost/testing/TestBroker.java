@@ -2,6 +2,7 @@ package dev.letmepost.testing;
 
 import dev.letmepost.broker.EmbeddedBroker;
 import dev.letmepost.broker.TopicSetup;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,7 +47,7 @@ public final class TestBroker {
 
   /** Creates every topic of {@code topics} on the shared broker, with replication factor 1. */
   public static void createTopics(Topics topics, int partitions) {
-    TopicSetup.ensureTopics(bootstrapServers(), topics, partitions, (short) 1);
+    TopicSetup.ensureTopics(ClientSettings.of(bootstrapServers()), topics, partitions, (short) 1);
   }
 
   /** Starts the broker when first read (class initialisation is lazy and thread-safe). */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.TopicReader;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -150,7 +151,7 @@ public final class Workload {
       String bootstrapServers, Topics topics, Map<String, PostClient.Answer> answers) {
     var results =
         TopicReader.readAll(
-            bootstrapServers,
+            ClientSettings.of(bootstrapServers),
             topics.results().name(),
             new StringDeserializer(),
             new ByteArrayDeserializer());
@@ -222,7 +223,7 @@ public final class Workload {
     List<PublishTask> tasks = new ArrayList<>();
     for (Platform p : List.of(Platform.TWITTER, Platform.LINKEDIN, Platform.BLUESKY)) {
       TopicReader.readAll(
-              bootstrapServers,
+              ClientSettings.of(bootstrapServers),
               topics.publish(p).name(),
               new StringDeserializer(),
               new ByteArrayDeserializer())

@@ -91,11 +91,11 @@ class WebhookBridgeIT {
                 TestBroker.bootstrapServers(), data, true, ledger, gateway.streamsOverrides()))) {
       String apiKey = ApiKeys.generate(new SecureRandom());
       ApiKeyWriter.write(
-          services.bootstrapServers(),
+          services.client(),
           topics,
           ApiKeys.hash(apiKey),
           ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
-      gateway.attach(services.bootstrapServers(), topics, ledger, services.ledger());
+      gateway.attach(services.client(), topics, ledger, services.ledger());
       URI base = URI.create("http://127.0.0.1:" + gateway.port());
       assertThat(services.awaitRunning(Duration.ofSeconds(90))).as("ledger RUNNING").isTrue();
       Awaitility.await()

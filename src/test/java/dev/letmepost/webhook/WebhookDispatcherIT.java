@@ -10,6 +10,7 @@ import dev.letmepost.cli.TopicReader;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
+import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.Topics;
@@ -138,7 +139,7 @@ class WebhookDispatcherIT {
 
         // Six batches of three targets: 6 x (accepted + 3 published + completed) = 30 events.
         int batches = 6;
-        try (PostClient client = new PostClient(bootstrap, topics)) {
+        try (PostClient client = new PostClient(ClientSettings.of(bootstrap), topics)) {
           for (int i = 0; i < batches; i++) {
             byte[] body =
                 ("{\"targets\":[{\"accountId\":\"acc_demo_twitter\"},{\"accountId\":\"acc_demo_linkedin\"},"
@@ -210,7 +211,7 @@ class WebhookDispatcherIT {
     Set<String> ids = new HashSet<>();
     for (ConsumerRecord<String, byte[]> r :
         TopicReader.readAll(
-            bootstrap,
+            ClientSettings.of(bootstrap),
             topics.events().name(),
             new StringDeserializer(),
             new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
