@@ -1,14 +1,12 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.command.BatchAction;
-import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.http.ApiHeaders;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -71,23 +69,11 @@ final class ActionRoutes {
     if (principal == null) {
       return;
     }
-    List<String> keys = Collections.list(ctx.req().getHeaders(ApiHeaders.IDEMPOTENCY_KEY));
-    String key = null;
-    if (keys.size() > 1) {
-      Responses.error(
-          ctx,
-          400,
-          "invalid_idempotency_key",
-          "Idempotency-Key must be sent once, got " + keys.size() + " values");
+    KeyHeader keyHeader = KeyHeader.read(ctx);
+    if (keyHeader.refused()) {
       return;
-    } else if (keys.size() == 1) {
-      key = keys.get(0);
-      Optional<String> problem = IdempotencyKeys.problem(key);
-      if (problem.isPresent()) {
-        Responses.error(ctx, 400, "invalid_idempotency_key", problem.get());
-        return;
-      }
     }
+    String key = keyHeader.key();
     String id = ctx.pathParam("id");
     if (id.isEmpty() || id.length() > BatchAction.MAX_BATCH_ID_CHARS || id.contains("/")) {
       Responses.error(

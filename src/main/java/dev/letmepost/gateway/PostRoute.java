@@ -1,7 +1,6 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.command.Hashing;
-import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.http.ApiHeaders;
 import io.javalin.http.Context;
@@ -73,23 +72,11 @@ final class PostRoute {
     if (principal == null) {
       return;
     }
-    List<String> keys = Collections.list(ctx.req().getHeaders(ApiHeaders.IDEMPOTENCY_KEY));
-    String key = null;
-    if (keys.size() > 1) {
-      Responses.error(
-          ctx,
-          400,
-          "invalid_idempotency_key",
-          "Idempotency-Key must be sent once, got " + keys.size() + " values");
+    KeyHeader keyHeader = KeyHeader.read(ctx);
+    if (keyHeader.refused()) {
       return;
-    } else if (keys.size() == 1) {
-      key = keys.get(0);
-      Optional<String> problem = IdempotencyKeys.problem(key);
-      if (problem.isPresent()) {
-        Responses.error(ctx, 400, "invalid_idempotency_key", problem.get());
-        return;
-      }
     }
+    String key = keyHeader.key();
     List<String> contentTypes = Collections.list(ctx.req().getHeaders(ApiHeaders.CONTENT_TYPE));
     if (contentTypes.size() > 1) {
       Responses.error(
