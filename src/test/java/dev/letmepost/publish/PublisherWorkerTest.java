@@ -3,6 +3,7 @@ package dev.letmepost.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.letmepost.testing.MutableClock;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.letmepost.publish.PublisherWorkerTest.StrictProducer;
+import dev.letmepost.testing.MutableClock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

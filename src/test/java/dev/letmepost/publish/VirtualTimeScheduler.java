@@ -1,5 +1,6 @@
 package dev.letmepost.publish;
 
+import dev.letmepost.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.letmepost.publish;
+package dev.letmepost.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -9,26 +9,26 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A clock that stands still until a test moves it; listeners hear of every move. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
   private volatile Instant now;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
-  MutableClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration by) {
+  public void advance(Duration by) {
     now = now.plus(by);
     moved();
   }
 
-  void set(Instant to) {
+  public void set(Instant to) {
     now = to;
     moved();
   }
 
   /** Runs {@code listener} after every {@link #advance} and {@link #set}, on the mover's thread. */
-  void onMove(Runnable listener) {
+  public void onMove(Runnable listener) {
     listeners.add(listener);
   }
 
