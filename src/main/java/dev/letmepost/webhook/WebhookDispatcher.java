@@ -4,6 +4,7 @@ import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PostEvent;
+import dev.letmepost.wire.TopicFollower;
 import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.SecureRandom;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
+import dev.letmepost.wire.TopicFollower;
 import dev.letmepost.wire.Topics;
 import java.io.IOException;
 import java.security.SecureRandom;

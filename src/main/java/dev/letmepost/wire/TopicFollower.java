@@ -1,7 +1,5 @@
-package dev.letmepost.webhook;
+package dev.letmepost.wire;
 
-import dev.letmepost.wire.ClientSettings;
-import dev.letmepost.wire.Consumers;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
