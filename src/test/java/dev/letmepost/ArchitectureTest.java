@@ -27,7 +27,8 @@ import com.tngtech.archunit.lang.ArchRule;
  * gateway     -> command, http, ledger, webhook, wire
  * platform    -> platform.*, publish, wire    (Connectors, the registry; WebhookUrl)
  * platform.*  -> publish, wire, platform      (discord and slack use platform.WebhookUrl)
- * bench       -> gateway, ledger, wire        (lmp bench: the ledger, its gateway, the baselines)
+ * bench       -> command, gateway, ledger, wire (lmp bench: the ledger, its gateway, the baselines;
+ *                                             command: it keys commands by fingerprint, as the gateway)
  * cli         -> bench, broker, gateway, ledger, platform, platform.sandbox, publish, webhook, wire
  * </pre>
  *
@@ -158,7 +159,7 @@ class ArchitectureTest {
           .whereLayer("connectors")
           .mayOnlyAccessLayers("platform registry", "publish", "wire")
           .whereLayer("bench")
-          .mayOnlyAccessLayers("gateway", "ledger", "wire")
+          .mayOnlyAccessLayers("command", "gateway", "ledger", "wire")
           .whereLayer("bench")
           .mayOnlyBeAccessedByLayers("cli")
           .whereLayer("cli")

@@ -1,5 +1,6 @@
 package dev.letmepost.bench;
 
+import dev.letmepost.command.Hashing;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.LmpHeaders;
@@ -21,8 +22,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The benchmark's commands: one principal, {@code targets} accounts (spread over the demo
- * platforms), a body per idempotency key, written to the commands topic keyed by the idempotency
- * key so that a key's retries follow it in the same partition.
+ * platforms), a body per idempotency key, written to the commands topic keyed by the request's
+ * fingerprint, as the gateway writes them: each lands in the partition the ledger keeps its replay
+ * record in, so the ledger decides it without repartitioning it, and a key's retries follow it.
  */
 final class Traffic implements AutoCloseable {
   static final String PRINCIPAL = "key_bench";
@@ -96,7 +98,14 @@ final class Traffic implements AutoCloseable {
       acks.add(
           producer.send(
               new ProducerRecord<>(
-                  topics.commands().name(), null, null, utf8(c.key()), c.body(), headers)));
+                  topics.commands().name(),
+                  null,
+                  null,
+                  utf8(
+                      Hashing.fingerprint(
+                          PRINCIPAL, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, c.key())),
+                  c.body(),
+                  headers)));
     }
     producer.flush();
     for (Future<RecordMetadata> ack : acks) {

@@ -16,6 +16,7 @@ final class Written {
   static final String RESULTS = "results";
   static final String OUTCOMES = "outcomes";
   static final String OUTPUT = "output";
+  static final String EVENTS = "events";
   static final String OTHER = "other";
 
   private final Topics topics;
@@ -26,8 +27,8 @@ final class Written {
 
   /**
    * The kind of {@code topic}: a platform's publish topic, a Streams changelog or repartition
-   * topic, the results or outcomes topic, a baseline's output; null for the commands topic (the
-   * input, which the benchmark itself writes).
+   * topic, the results, outcomes or lifecycle events topic, a baseline's output; null for the
+   * commands topic (the input, which the benchmark itself writes).
    */
   String kind(String topic) {
     if (topic.equals(topics.commands().name())) {
@@ -47,6 +48,9 @@ final class Written {
     }
     if (topic.equals(topics.outcomes().name())) {
       return OUTCOMES;
+    }
+    if (topic.equals(topics.events().name())) {
+      return EVENTS;
     }
     if (topic.startsWith(Baselines.OUTPUT_PREFIX, topics.prefix().length())
         && topic.startsWith(topics.prefix())) {

@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.command.Hashing;
 import dev.letmepost.command.Limits;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
@@ -114,7 +115,12 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
     try {
       producer.send(
           new ProducerRecord<>(
-              topics.commands().name(), null, null, utf8(requestId), body, headers),
+              topics.commands().name(),
+              null,
+              null,
+              utf8(recordKey(requestId, principal, idempotencyKey, method, path)),
+              body,
+              headers),
           (metadata, e) -> {
             if (e != null) {
               answer.completeExceptionally(e);
@@ -124,6 +130,19 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
       answer.completeExceptionally(e);
     }
     return answer;
+  }
+
+  /**
+   * The command's record key: its fingerprint when it has an idempotency key, so that Kafka's
+   * default partitioner puts it in the partition the ledger keeps its replay record in and the
+   * ledger decides it without repartitioning it (docs/contract.md#topics); else its request id (a
+   * command without key gets a fingerprint of its own position, unknown before it is written).
+   */
+  static String recordKey(
+      String requestId, String principal, String idempotencyKey, String method, String path) {
+    return idempotencyKey == null
+        ? requestId
+        : Hashing.fingerprint(principal, method, path, idempotencyKey);
   }
 
   private void run() {

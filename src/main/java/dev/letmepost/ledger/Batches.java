@@ -49,7 +49,20 @@ final class Batches {
    * one fingerprint can fall due at the same millisecond; each keeps its own entry.
    */
   static String timerKey(char kind, long due, long windowTime, String fingerprint) {
-    return String.format("%c|%016x|%016x|%s", kind, due, windowTime, fingerprint);
+    StringBuilder b = new StringBuilder(36 + fingerprint.length()).append(kind).append('|');
+    hex16(b, due).append('|');
+    return hex16(b, windowTime).append('|').append(fingerprint).toString();
+  }
+
+  /**
+   * Appends {@code v} as 16 lower-case hex digits, as {@code %016x} (two's complement when
+   * negative), without {@link String#format}: a timer key is built for every batch.
+   */
+  private static StringBuilder hex16(StringBuilder b, long v) {
+    for (int shift = 60; shift >= 0; shift -= 4) {
+      b.append(Character.forDigit((int) (v >>> shift) & 0xf, 16));
+    }
+    return b;
   }
 
   /** The lower bound of every timer key of {@code kind}. */
@@ -59,7 +72,7 @@ final class Batches {
 
   /** The upper bound of every timer key of {@code kind} due at or before {@code time}. */
   static String lastKeyDueBy(char kind, long time) {
-    return String.format("%c|%016x|~", kind, time);
+    return hex16(new StringBuilder(19).append(kind).append('|'), time).append("|~").toString();
   }
 
   static String fingerprintOf(String timerKey) {

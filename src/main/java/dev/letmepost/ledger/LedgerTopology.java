@@ -28,6 +28,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * post-commands -> parse-command -+-> dead-letters
  *                                 +-> by-fingerprint (repartition) -> decide-request --+
+ *                                 +-> (already in its fingerprint's partition) ---^    |
  * target-outcomes -> fold-outcome (+ expire-overdue timer) ---------------------------+-> post-results
  *        ^                                                                             +-> publish.&lt;platform&gt;
  *        |                                                                             +-> post-events
@@ -138,11 +139,12 @@ public final class LedgerTopology {
                 topics.commands().name(),
                 Consumed.with(topics.commands().keySerde(), topics.commands().valueSerde())
                     .withName("post-commands"))
-            .process(ParseCommand::new, Named.as("parse-command"))
+            .process(() -> new ParseCommand(config.partitions()), Named.as("parse-command"))
             .split(Named.as("parsed-"))
             .branch((fingerprint, p) -> p.isDeadLetter(), Branched.as("dead-letter"))
             .branch((requestId, p) -> p.isReply(), Branched.as("reply"))
             .branch((batchId, p) -> p.action(), Branched.as("action"))
+            .branch((fingerprint, p) -> p.local(), Branched.as("local"))
             .defaultBranch(Branched.as("command"));
 
     parsed
@@ -172,6 +174,9 @@ public final class LedgerTopology {
                     .withKeySerde(Serdes.String())
                     .withValueSerde(new CommandSerde())
                     .withNumberOfPartitions(config.partitions()))
+            .merge(
+                parsed.get("parsed-local").mapValues(Parsed::command, Named.as("unwrap-local")),
+                Named.as("commands-here"))
             .process(
                 () -> new DecideRequest(config, preflight),
                 Named.as("decide-request"),

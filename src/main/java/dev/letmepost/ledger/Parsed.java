@@ -9,20 +9,35 @@ import java.util.Objects;
  * The outcome of reading a raw command: a {@link Command} to decide (a post, or a batch action
  * routed by its batch id), an answer given at once (its headers ride on the record), or a dead
  * letter. Never serialized.
+ *
+ * @param local a post command read in the partition its fingerprint belongs to (the producer keyed
+ *     it by its fingerprint, as the gateway does): this task holds its replay record, so it is
+ *     decided here without the by-fingerprint repartition
  */
 record Parsed(
-    Command command, byte[] originalKey, byte[] originalValue, byte[] reply, boolean action) {
+    Command command,
+    byte[] originalKey,
+    byte[] originalValue,
+    byte[] reply,
+    boolean action,
+    boolean local) {
   Parsed(Command command, byte[] originalKey, byte[] originalValue, byte[] reply) {
-    this(command, originalKey, originalValue, reply, false);
+    this(command, originalKey, originalValue, reply, false, false);
   }
 
   /** A batch action, keyed by the batch id it names, for {@link LocateBatch}. */
   static Parsed action(Command command) {
-    return new Parsed(command, null, null, null, true);
+    return new Parsed(command, null, null, null, true, false);
   }
 
+  /** A post command to repartition by its fingerprint. */
   static Parsed command(Command command) {
     return new Parsed(command, null, null, null);
+  }
+
+  /** A post command already in its fingerprint's partition, decided in this task. */
+  static Parsed local(Command command) {
+    return new Parsed(command, null, null, null, false, true);
   }
 
   static Parsed deadLetter(byte[] key, byte[] value) {
@@ -47,6 +62,7 @@ record Parsed(
     return other instanceof Parsed o
         && Objects.equals(command, o.command)
         && action == o.action
+        && local == o.local
         && Arrays.equals(originalKey, o.originalKey)
         && Arrays.equals(originalValue, o.originalValue)
         && Arrays.equals(reply, o.reply);
@@ -54,7 +70,7 @@ record Parsed(
 
   @Override
   public int hashCode() {
-    int h = Objects.hash(command, action);
+    int h = Objects.hash(command, action, local);
     h = 31 * h + Arrays.hashCode(originalKey);
     h = 31 * h + Arrays.hashCode(originalValue);
     h = 31 * h + Arrays.hashCode(reply);
@@ -72,6 +88,10 @@ record Parsed(
         + Bytes.describe(originalValue)
         + ", reply="
         + Bytes.describe(reply)
+        + ", action="
+        + action
+        + ", local="
+        + local
         + "]";
   }
 }

@@ -67,6 +67,17 @@ class BenchIT {
                 .asDouble())
         .as("first-seen: three tasks per batch, plus markers")
         .isGreaterThanOrEqualTo(3.0);
+    assertThat(
+            report
+                .path("throughput")
+                .get(3)
+                .path("writtenPerRecord")
+                .path("repartition")
+                .asDouble())
+        .as(
+            "replay: commands keyed by their fingerprint, as the gateway keys them, are decided"
+                + " without the by-fingerprint repartition")
+        .isZero();
 
     assertThat(names(report.path("http"))).containsExactlyElementsOf(HTTP);
     for (JsonNode phase : report.path("http")) {

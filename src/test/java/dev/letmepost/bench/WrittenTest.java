@@ -21,6 +21,7 @@ class WrittenTest {
     assertThat(written.kind(Baselines.passthroughOutput(topics))).isEqualTo(Written.OUTPUT);
     assertThat(written.kind(Baselines.dedupOutputs(topics, 2).get(1))).isEqualTo(Written.OUTPUT);
     assertThat(written.kind("b1.bench-dedup-dedup-seen-changelog")).isEqualTo(Written.CHANGELOGS);
+    assertThat(written.kind("b1.post-events")).isEqualTo(Written.EVENTS);
     assertThat(written.kind("b1.dead-letters")).isEqualTo(Written.OTHER);
     assertThat(written.kind("b1.post-commands")).as("the input is not counted").isNull();
   }

@@ -226,6 +226,78 @@ class GatewayIT {
    * reaches Kafka (no answer for its request id on the results topic).
    */
   @Test
+  void aCommandProducedWithAnyKeyMeetsTheBatchTheGatewayKeyedByItsFingerprint() throws Exception {
+    // The gateway keys a command by its fingerprint, so the ledger decides it in place; a bridge
+    // keying the same request by anything goes through the by-fingerprint repartition. Both meet
+    // one replay record.
+    String key = "mixed-producers-" + System.nanoTime();
+    String body = DOC_BODY.replace("shipped", "mixed producers");
+    HttpResponse<byte[]> first = curl(demoKey, key, body);
+    assertThat(first.statusCode()).isEqualTo(201);
+    String fingerprint =
+        dev.letmepost.command.Hashing.fingerprint(
+            Services.DEMO_PRINCIPAL, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, key);
+    String firstId = header(first, "Lmp-Request-Id");
+    ConsumerRecord<String, byte[]> sent =
+        TopicReader.readAll(
+                services.client(),
+                topics.commands().name(),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())
+            .stream()
+            .filter(r -> firstId.equals(headerValue(r, LmpHeaders.REQUEST_ID)))
+            .findFirst()
+            .orElseThrow();
+    assertThat(sent.key()).as("the gateway's record key").isEqualTo(fingerprint);
+
+    java.util.Properties p = new java.util.Properties();
+    p.putAll(services.client().config());
+    try (var producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+            p,
+            new org.apache.kafka.common.serialization.ByteArraySerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      for (int partition = 0; partition < 3; partition++) {
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add(LmpHeaders.PRINCIPAL, Services.DEMO_PRINCIPAL.getBytes(StandardCharsets.UTF_8));
+        headers.add(LmpHeaders.IDEMPOTENCY_KEY, key.getBytes(StandardCharsets.UTF_8));
+        headers.add(
+            LmpHeaders.REQUEST_ID, ("req_bridge_" + partition).getBytes(StandardCharsets.UTF_8));
+        producer
+            .send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    topics.commands().name(),
+                    partition,
+                    ("anything-" + partition).getBytes(StandardCharsets.UTF_8),
+                    body.getBytes(StandardCharsets.UTF_8),
+                    headers))
+            .get();
+      }
+    }
+    Map<String, ConsumerRecord<String, byte[]>> answers = new java.util.HashMap<>();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              for (ConsumerRecord<String, byte[]> r :
+                  TopicReader.readAll(
+                      services.client(),
+                      topics.results().name(),
+                      new StringDeserializer(),
+                      new ByteArrayDeserializer())) {
+                if (r.key() != null && r.key().startsWith("req_bridge_")) {
+                  answers.put(r.key(), r);
+                }
+              }
+              return answers.size() == 3;
+            });
+    for (ConsumerRecord<String, byte[]> answer : answers.values()) {
+      assertThat(headerValue(answer, LmpHeaders.REPLAYED)).isEqualTo("true");
+      assertThat(answer.value()).isEqualTo(first.body());
+    }
+  }
+
+  @Test
   void fastPathReplayEqualsTheResultsTopicBytesAndSkipsKafka() throws Exception {
     String key = "fast-path-" + System.nanoTime();
     String body = DOC_BODY.replace("shipped", "fast path");
