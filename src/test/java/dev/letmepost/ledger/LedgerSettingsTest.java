@@ -1,0 +1,45 @@
+package dev.letmepost.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.letmepost.wire.ClientSettings;
+import dev.letmepost.wire.Topics;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.state.internals.CachingWindowStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The performance settings `lmp bench` measured (README, Benchmarks: "What each optimisation
+ * bought"), so that none is lost by accident.
+ */
+class LedgerSettingsTest {
+  @Test
+  void tasksNeverIdleForAnEmptyInputPartition() {
+    Properties p =
+        LedgerApp.streamsProperties(
+            LedgerConfig.defaults(Topics.defaults()),
+            ClientSettings.of("localhost:9092"),
+            Path.of("state"),
+            Map.of());
+    assertThat(p.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
+        .isEqualTo(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+  }
+
+  @Test
+  void theReplayStoreHasNoRecordCache() {
+    try (LedgerHarness ledger = new LedgerHarness()) {
+      StateStore store = ledger.driver.getWindowStore(LedgerTopology.REPLAY_STORE);
+      boolean cached = false;
+      while (store instanceof WrappedStateStore<?, ?, ?> wrapped) {
+        cached |= wrapped instanceof CachingWindowStore;
+        store = wrapped.wrapped();
+      }
+      assertThat(cached).as("a CachingWindowStore in the replay store's layers").isFalse();
+    }
+  }
+}
