@@ -11,9 +11,9 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>A key's partition is the one Kafka's default partitioner gives its UTF-8 bytes (murmur2), as
  * for the by-fingerprint repartition, the target-outcomes topic the publishers write and the
- * by-batch repartition; each derived value is the first of a deterministic sequence of candidates
- * whose partition is the one required (about {@code partitions} tries), so every retry of an action
- * derives the same value.
+ * by-batch repartition (as for a post's batch id, {@link Decisions#batchId}); each derived value is
+ * the first of a deterministic sequence of candidates whose partition is the one required (about
+ * {@code partitions} tries), so every retry of an action derives the same value.
  */
 final class ActionKeys {
   private ActionKeys() {}
@@ -41,8 +41,7 @@ final class ActionKeys {
   /**
    * The id of the batch a retry starts: {@code batch_} + a ULID of {@code firstSeen} and SHA-256 of
    * the record key, the time and the first counter that puts the id in {@code partition} (the
-   * by-batch partition of the batch it retries), so that {@link LocateBatch} can file its directory
-   * entry in its own task.
+   * partition of the batch it retries), so that actions on the new batch reach this task too.
    */
   static String retryBatchId(String recordKey, long firstSeen, int partition, int partitions) {
     for (int i = 0; ; i++) {

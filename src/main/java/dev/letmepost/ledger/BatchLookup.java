@@ -9,24 +9,15 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * A record of the ledger's two batch-action repartition topics (docs/contract.md#batch-actions): on
- * {@code by-batch} (key batch id) either a batch-directory entry ({@code fingerprint} only: the key
- * the batch is filed under) or an action command; on {@code actions-by-fingerprint} (key the
- * batch's fingerprint) the action command with what {@link LocateBatch} found: the batch's
- * fingerprint, null when no batch has this id, and for a retry the new batch's id. Never seen
- * outside the ledger.
+ * A record of the ledger's by-batch repartition topic (key the batch id an action names,
+ * docs/contract.md#batch-actions): a batch action's command. {@code fingerprint} and {@code
+ * retryBatchId} are always null now; the format keeps them because the previous version also wrote
+ * batch-directory entries ({@code command} null, {@code fingerprint} set) to this topic, which
+ * {@link DecideAction} reads and skips after an upgrade. Never seen outside the ledger.
  */
 record BatchLookup(Command command, String fingerprint, String retryBatchId) {
-  static BatchLookup entry(String fingerprint) {
-    return new BatchLookup(null, fingerprint, null);
-  }
-
   static BatchLookup action(Command command) {
     return new BatchLookup(command, null, null);
-  }
-
-  boolean isEntry() {
-    return command == null;
   }
 
   private static final byte VERSION = 1;

@@ -21,10 +21,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The decision on a batch action (docs/contract.md#batch-actions), made in the ledger task that
- * holds the batch ({@link LocateBatch} routed it here), so that it is serialised with everything
- * else that changes the batch: its release by the wall-clock timer ({@link ExpireOverdue}), its
- * outcomes ({@link FoldOutcome}). A cancel and a release of the same batch therefore end one way
- * only: whichever the task runs first wins, and the other sees its result.
+ * holds the batch (the by-batch repartition routed it here: a batch id is in its batch's partition,
+ * {@link Decisions#batchId}), so that it is serialised with everything else that changes the batch:
+ * its release by the wall-clock timer ({@link ExpireOverdue}), its outcomes ({@link FoldOutcome}).
+ * A cancel and a release of the same batch therefore end one way only: whichever the task runs
+ * first wins, and the other sees its result.
  *
  * <p>An action has the idempotency table of a post: its replay record is filed under {@link
  * ActionKeys#recordKey} (the action's fingerprint, aligned to this task's partition); a retry with
@@ -64,7 +65,7 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
     long brokerTime = clock.brokerTime(ts, now);
     long filedAt = LedgerClock.fileTime(brokerTime, now);
     try {
-      decide(c, in, record.key(), brokerTime, filedAt, now, ts);
+      decide(c, brokerTime, filedAt, now, ts);
     } catch (RuntimeException e) {
       LOG.error(
           "internal error deciding action {} {} (request {}); answering 500",
@@ -76,14 +77,7 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
     }
   }
 
-  private void decide(
-      Command c,
-      BatchLookup in,
-      String routedBy,
-      long brokerTime,
-      long filedAt,
-      long now,
-      long ts) {
+  private void decide(Command c, long brokerTime, long filedAt, long now, long ts) {
     if (c.idempotencyKey() != null) {
       Optional<String> problem = IdempotencyKeys.problem(c.idempotencyKey());
       if (problem.isPresent()) {
@@ -125,13 +119,13 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
                     new IllegalStateException(
                         "not a batch action: " + Limits.echo(c.method() + " " + c.path())));
     int n = config.partitions();
-    String key = ActionKeys.recordKey(c.fingerprint(), ActionKeys.partition(routedBy, n), n);
+    String key = ActionKeys.recordKey(c.fingerprint(), context.taskId().partition(), n);
     LedgerRecord live = decisions.live(key, brokerTime);
     if (live != null) {
       decisions.answerRetry(c, key, live, filedAt, ts);
       return;
     }
-    LedgerRecord batch = in.fingerprint() == null ? null : decisions.batch(action.batchId());
+    LedgerRecord batch = decisions.batch(action.batchId());
     if (batch == null || !batch.principal().equals(c.principal())) {
       decisions.answerError(
           c,
@@ -173,8 +167,7 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
               filedAt,
               now,
               ts);
-      case RETRY ->
-          retry(c, key, fingerprint, batch, in.retryBatchId(), brokerTime, windowTime, now, ts);
+      case RETRY -> retry(c, key, fingerprint, batch, brokerTime, windowTime, now, ts);
     }
   }
 
@@ -263,7 +256,6 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
       String key,
       String fingerprint,
       LedgerRecord batch,
-      String retryBatchId,
       long brokerTime,
       long windowTime,
       long now,
@@ -316,10 +308,7 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
       return;
     }
     int n = config.partitions();
-    String id =
-        retryBatchId != null
-            ? retryBatchId
-            : ActionKeys.retryBatchId(key, brokerTime, ActionKeys.partition(batch.batchId(), n), n);
+    String id = ActionKeys.retryBatchId(key, brokerTime, context.taskId().partition(), n);
     List<PublishTask.Media> media = content.media() == null ? List.of() : content.media();
     PostRequest request =
         new PostRequest(
@@ -335,8 +324,7 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
         state,
         targets.size(),
         id);
-    decisions.start(
-        c, key, id, request, brokerTime, windowTime, null, now, ts, batch.batchId(), false);
+    decisions.start(c, key, id, request, brokerTime, windowTime, null, now, ts, batch.batchId());
   }
 
   /** Records and sends {@code 409 code} naming the batch's state. */

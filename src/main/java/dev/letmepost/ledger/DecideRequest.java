@@ -169,14 +169,13 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     decisions.start(
         c,
         fingerprint,
-        Decisions.batchId(fingerprint, brokerTime),
+        Decisions.batchId(fingerprint, brokerTime, config.partitions()),
         request,
         brokerTime,
         decisions.freeWindowTime(fingerprint, filedAt),
         scheduledAt != null && scheduledAt > brokerTime ? scheduledAt : null,
         now,
         ts,
-        null,
-        true);
+        null);
   }
 }

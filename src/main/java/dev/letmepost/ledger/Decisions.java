@@ -9,7 +9,6 @@ import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -196,10 +195,27 @@ final class Decisions {
         filedAt);
   }
 
-  /** The batch id of a post first seen at {@code firstSeen} under {@code fingerprint}. */
-  static String batchId(String fingerprint, long firstSeen) {
-    return "batch_"
-        + Hashing.ulid(firstSeen, Hashing.lengthPrefixed(fingerprint, Long.toString(firstSeen)));
+  /**
+   * The batch id of a post first seen at {@code firstSeen} under {@code fingerprint}: {@code
+   * batch_} + a ULID of the time and SHA-256 of fingerprint, time and (after the first candidate) a
+   * counter, the first candidate whose partition among {@code partitions} (Kafka's default
+   * partitioner, {@link ActionKeys#partition}) is the fingerprint's. A batch action, keyed by the
+   * batch id it names, thus reaches the task that holds the batch in one repartition, with no
+   * directory of batch ids (docs/contract.md#batch-actions).
+   */
+  static String batchId(String fingerprint, long firstSeen, int partitions) {
+    int partition = ActionKeys.partition(fingerprint, partitions);
+    String seen = Long.toString(firstSeen);
+    for (int i = 0; ; i++) {
+      byte[] entropy =
+          i == 0
+              ? Hashing.lengthPrefixed(fingerprint, seen)
+              : Hashing.lengthPrefixed(fingerprint, seen, Integer.toString(i));
+      String id = "batch_" + Hashing.ulid(firstSeen, entropy);
+      if (ActionKeys.partition(id, partitions) == partition) {
+        return id;
+      }
+    }
   }
 
   /**
@@ -246,8 +262,6 @@ final class Decisions {
    * events and either releases it, schedules it, or completes it at once.
    *
    * @param retryOf the batch it retries, else null
-   * @param announce whether to send its batch-directory entry (so that actions can find it) to the
-   *     by-batch repartition; a retry batch's entry is written by {@link LocateBatch} itself
    */
   LedgerRecord start(
       Command c,
@@ -259,8 +273,7 @@ final class Decisions {
       Long scheduledAt,
       long now,
       long ts,
-      String retryOf,
-      boolean announce) {
+      String retryOf) {
     ResolveTargets.Resolution resolution =
         ResolveTargets.resolve(
             accounts, c.principal(), request, fingerprint, batchId, firstSeen, filedAt);
@@ -286,9 +299,6 @@ final class Decisions {
             retryOf,
             null);
     batchIndex.put(batchId, fingerprint, filedAt);
-    if (announce) {
-      context.forward(new Record<>(batchId, Emission.lookup(BatchLookup.entry(fingerprint)), ts));
-    }
     indexPointer(c, fingerprint, record, filedAt);
     boolean waits = !resolution.tasks().isEmpty() && scheduledAt != null;
     byte[] accepted =

@@ -9,22 +9,10 @@ import java.util.Objects;
 /**
  * What a ledger processor sends downstream: an answer for the results topic (its headers ride on
  * the record), a publish task for a platform topic, a tick for the ledger's own outcomes partition
- * ({@link Inbound}), a lifecycle event for the events topic ({@link PostEvents}), or a
- * batch-directory entry for the by-batch repartition ({@link BatchLookup}). Never serialized.
+ * ({@link Inbound}) or a lifecycle event for the events topic ({@link PostEvents}). Never
+ * serialized.
  */
-record Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event, BatchLookup lookup) {
-  Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event) {
-    this(reply, task, tick, event, null);
-  }
-
-  /** A batch-directory entry for the by-batch repartition ({@link LocateBatch}). */
-  static Emission lookup(BatchLookup lookup) {
-    return new Emission(null, null, null, null, lookup);
-  }
-
-  boolean isLookup() {
-    return lookup != null;
-  }
+record Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event) {
 
   static Emission reply(byte[] body) {
     return new Emission(body, null, null, null);
@@ -61,13 +49,12 @@ record Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event, Ba
         && Arrays.equals(reply, o.reply)
         && Objects.equals(task, o.task)
         && Arrays.equals(tick, o.tick)
-        && Objects.equals(event, o.event)
-        && Objects.equals(lookup, o.lookup);
+        && Objects.equals(event, o.event);
   }
 
   @Override
   public int hashCode() {
-    int h = Objects.hash(task, event, lookup);
+    int h = Objects.hash(task, event);
     h = 31 * h + Arrays.hashCode(reply);
     h = 31 * h + Arrays.hashCode(tick);
     return h;
@@ -84,8 +71,6 @@ record Emission(byte[] reply, PublishTask task, byte[] tick, PostEvent event, Ba
         + Bytes.describe(tick)
         + ", event="
         + event
-        + ", lookup="
-        + lookup
         + "]";
   }
 }

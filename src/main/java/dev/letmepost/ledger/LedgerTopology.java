@@ -29,22 +29,19 @@ import org.apache.kafka.streams.state.Stores;
  * post-commands -> parse-command -+-> dead-letters
  *                                 +-> by-fingerprint (repartition) -> decide-request --+
  *                                 +-> (already in its fingerprint's partition) ---^    |
+ *                                 +-> by-batch (repartition) -> decide-action --------+
  * target-outcomes -> fold-outcome (+ expire-overdue timer) ---------------------------+-> post-results
  *        ^                                                                             +-> publish.&lt;platform&gt;
  *        |                                                                             +-> post-events
  *        +----------------------------------------------------------------------------+-> outcome-ticks
- *                                 +-> by-batch (repartition) -> locate-batch
- *                                       ^                            |
- *            decide-request: directory entries                       v
- *                                             actions-by-fingerprint (repartition) -> decide-action
  * accounts -> index-accounts (global store)
  * </pre>
  *
- * <p>Batch actions (docs/contract.md#batch-actions) are routed by the batch id they name to {@code
- * locate-batch}, which knows each batch's key from the directory entries {@code decide-request}
- * sends when it starts a batch, then by that key to {@code decide-action}, which shares the ledger
- * task's stores with {@code decide-request} and {@code fold-outcome}: the action is decided in the
- * task that holds its batch.
+ * <p>Batch actions (docs/contract.md#batch-actions) are routed by the batch id they name: a batch
+ * id is chosen in its batch's partition ({@link Decisions#batchId}), so the by-batch repartition
+ * brings the action to {@code decide-action} in the task that holds the batch, where it shares the
+ * stores with {@code decide-request} and {@code fold-outcome} and finds the batch in the batch
+ * index.
  *
  * <p>Both processors also emit the lifecycle events of the batches they change ({@link PostEvents})
  * to {@code post-events}, in the same transaction as the change.
@@ -65,14 +62,11 @@ public final class LedgerTopology {
    */
   public static final String REQUEST_INDEX = "request-index";
 
-  /** The batch index: batch id, windowed by first-request time, to its fingerprint. */
-  public static final String BATCH_INDEX = "batch-index";
-
   /**
-   * The batch directory of {@link LocateBatch}: batch id, windowed by when the entry was written,
-   * to the key its replay record is filed under; retention TTL + skew, as the replay records.
+   * The batch index: batch id, windowed by first-request time, to its fingerprint (the key its
+   * replay record is filed under); batch actions find their batch here.
    */
-  public static final String BATCH_DIRECTORY = "batch-directory";
+  public static final String BATCH_INDEX = "batch-index";
 
   /** Accounts by id, plus the per-principal, per-platform index (global). */
   public static final String ACCOUNTS_STORE = "accounts";
@@ -122,11 +116,6 @@ public final class LedgerTopology {
     builder.addStateStore(
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(BATCH_INDEX, retention, Duration.ofMillis(1), false),
-            Serdes.String(),
-            Serdes.String()));
-    builder.addStateStore(
-        Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(BATCH_DIRECTORY, retention, Duration.ofMillis(1), false),
             Serdes.String(),
             Serdes.String()));
     builder.addGlobalStore(
@@ -190,29 +179,12 @@ public final class LedgerTopology {
                 REQUEST_INDEX,
                 BATCH_INDEX);
 
-    var decidedSplit =
-        decided
-            .split(Named.as("decided-"))
-            .branch((batchId, e) -> e.isLookup(), Branched.as("directory"))
-            .defaultBranch(Branched.as("emission"));
-
     KStream<String, Emission> actioned =
         parsed
             .get("parsed-action")
             .mapValues(p -> BatchLookup.action(p.command()), Named.as("unwrap-action"))
-            .merge(
-                decidedSplit
-                    .get("decided-directory")
-                    .mapValues(Emission::lookup, Named.as("unwrap-directory-entry")),
-                Named.as("actions-and-directory"))
             .repartition(
                 Repartitioned.<String, BatchLookup>as("by-batch")
-                    .withKeySerde(Serdes.String())
-                    .withValueSerde(BatchLookup.serde())
-                    .withNumberOfPartitions(config.partitions()))
-            .process(() -> new LocateBatch(config), Named.as("locate-batch"), BATCH_DIRECTORY)
-            .repartition(
-                Repartitioned.<String, BatchLookup>as("actions-by-fingerprint")
                     .withKeySerde(Serdes.String())
                     .withValueSerde(BatchLookup.serde())
                     .withNumberOfPartitions(config.partitions()))
@@ -232,8 +204,7 @@ public final class LedgerTopology {
             .process(
                 () -> new FoldOutcome(config), Named.as("fold-outcome"), REPLAY_STORE, TIMER_STORE);
 
-    decidedSplit
-        .get("decided-emission")
+    decided
         .merge(folded, Named.as("emissions"))
         .merge(actioned, Named.as("action-emissions"))
         .split(Named.as("emit-"))

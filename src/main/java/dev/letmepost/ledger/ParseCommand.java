@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides whether a raw post command can be addressed at all. A readable batch action goes on keyed
- * by the batch id it names (to {@link LocateBatch}); any other readable one goes on keyed by its
+ * by the batch id it names (to {@link DecideAction}); any other readable one goes on keyed by its
  * fingerprint, so that every retry of it meets the same replay record whatever key the producer
  * chose; an unreadable one becomes a dead letter with error headers. A post command that is already
  * in the partition of its fingerprint (its producer keyed it by the fingerprint with Kafka's

@@ -25,7 +25,7 @@ record Parsed(
     this(command, originalKey, originalValue, reply, false, false);
   }
 
-  /** A batch action, keyed by the batch id it names, for {@link LocateBatch}. */
+  /** A batch action, keyed by the batch id it names, for {@link DecideAction}. */
   static Parsed action(Command command) {
     return new Parsed(command, null, null, null, true, false);
   }

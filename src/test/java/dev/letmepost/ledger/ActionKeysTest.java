@@ -45,6 +45,29 @@ class ActionKeysTest {
   }
 
   @Test
+  void aBatchIdIsInThePartitionOfItsFingerprintSoAnActionNamingItReachesItsTask() {
+    for (int n : new int[] {1, 3, 6, 64}) {
+      for (int k = 0; k < 200; k++) {
+        String fingerprint = "fp-" + k;
+        long firstSeen = 1_764_590_400_000L + k;
+        String id = Decisions.batchId(fingerprint, firstSeen, n);
+        assertThat(id).matches("batch_[0-9A-Z]{26}");
+        assertThat(ActionKeys.partition(id, n))
+            .as("partition of %s among %d", id, n)
+            .isEqualTo(ActionKeys.partition(fingerprint, n));
+        assertThat(Decisions.batchId(fingerprint, firstSeen, n)).as("deterministic").isEqualTo(id);
+      }
+    }
+    // With one partition the first candidate always fits: the ids of single-partition ledgers are
+    // those of the previous version.
+    assertThat(Decisions.batchId("fp", 1L, 1))
+        .isEqualTo(
+            "batch_"
+                + dev.letmepost.command.Hashing.ulid(
+                    1L, dev.letmepost.command.Hashing.lengthPrefixed("fp", "1")));
+  }
+
+  @Test
   void batchLookupRecordsReadBackAsWritten() {
     var serde = BatchLookup.serde();
     Command c =
@@ -52,7 +75,7 @@ class ActionKeysTest {
             "req_1", "key_alice", "DELETE", "/v1/batches/b", "K", "fp", "sha", new byte[] {1, 2});
     for (BatchLookup v :
         new BatchLookup[] {
-          BatchLookup.entry("fp"),
+          new BatchLookup(null, "fp", null), // a directory entry of the previous version
           BatchLookup.action(c),
           new BatchLookup(c, "fp", "batch_2"),
           new BatchLookup(c, null, null)

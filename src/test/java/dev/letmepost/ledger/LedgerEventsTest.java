@@ -153,7 +153,7 @@ class LedgerEventsTest {
         "batch.accepted",
         T0,
         event(
-            "evt_635184862233b7d6dc3ccfd94f982ef4",
+            "evt_7964aa1ef312e08da978c0857a323380",
             "batch.accepted",
             "2026-11-29T12:00:00.000Z",
             batchId,
@@ -175,7 +175,7 @@ class LedgerEventsTest {
         "target.failed",
         T0,
         event(
-            "evt_00c697242c5f3a45da2dfb28dfa40fae",
+            "evt_6689dc72fd565412f51b7c811694192f",
             "target.failed",
             "2026-11-29T12:00:00.000Z",
             batchId,
@@ -194,7 +194,7 @@ class LedgerEventsTest {
         "target.published",
         T0.plusSeconds(1),
         event(
-            "evt_3bfbdadd1e0bcca854c56c640d63945d",
+            "evt_36d137428e7c291e7fc47e04b96a9959",
             "target.published",
             "2026-11-29T12:00:01.000Z",
             batchId,
@@ -215,7 +215,7 @@ class LedgerEventsTest {
         "target.failed",
         T0.plusSeconds(2),
         event(
-            "evt_2c3a3cc3e9d1a4cad3e7e2dd8e32d573",
+            "evt_bebc6f0e3fbcdf612c1bd3ada3e7b5af",
             "target.failed",
             "2026-11-29T12:00:02.000Z",
             batchId,
@@ -236,7 +236,7 @@ class LedgerEventsTest {
         "batch.completed",
         T0.plusSeconds(3),
         event(
-            "evt_5c79cfcd7f209d4ab955668d7b81b489",
+            "evt_a6a69a19e3886b219874f144d05543e8",
             "batch.completed",
             "2026-11-29T12:00:03.000Z",
             batchId,
@@ -340,7 +340,7 @@ class LedgerEventsTest {
         "batch.accepted",
         T0,
         event(
-            "evt_0265dd8de6592e139e192c01c7b69304",
+            "evt_cdbc14109c5479864ea8e9b4676b9921",
             "batch.accepted",
             "2026-11-29T12:00:00.000Z",
             batchId,
@@ -351,7 +351,7 @@ class LedgerEventsTest {
         "batch.scheduled",
         T0,
         event(
-            "evt_1cbbc9dd38674bac894ed8f05f38623c",
+            "evt_652b293ca592b34d6d6b10487c969851",
             "batch.scheduled",
             "2026-11-29T12:00:00.000Z",
             batchId,
@@ -380,7 +380,7 @@ class LedgerEventsTest {
         "target.published",
         published,
         event(
-            "evt_d6f575d375df814842e85c60fa32b636",
+            "evt_898ae39af607211e2778eb88c1a479cd",
             "target.published",
             "2026-11-29T13:00:04.000Z",
             batchId,
@@ -403,7 +403,7 @@ class LedgerEventsTest {
         "batch.completed",
         published,
         event(
-            "evt_9590a8fe5b1233bc2003625710aad3fc",
+            "evt_f9473364007ff869c3cec28808e8e770",
             "batch.completed",
             "2026-11-29T13:00:04.000Z",
             batchId,
@@ -482,13 +482,13 @@ class LedgerEventsTest {
 
   @Test
   void theIdIsTheDocumentedHashOfBatchTypeAndTarget() {
-    String batchId = "batch_01M8KJT9G06TB3H92X04YMS59H";
+    String batchId = "batch_01M8KJT9G01K2N192X1Z0D3KC1";
     assertThat(PostEvents.id(batchId, "target.failed", 3))
         .isEqualTo(
             "evt_"
                 + Hashing.hex(Hashing.lengthPrefixed("lmp-event", batchId, "target.failed", "3"))
                     .substring(0, 32))
-        .isEqualTo("evt_00c697242c5f3a45da2dfb28dfa40fae");
+        .isEqualTo("evt_6689dc72fd565412f51b7c811694192f");
     assertThat(PostEvents.id(batchId, "batch.completed", null))
         .isEqualTo(
             "evt_"

@@ -201,8 +201,7 @@ public final class TopologyDocs {
             LedgerTopology.REPLAY_STORE,
             LedgerTopology.TIMER_STORE,
             LedgerTopology.REQUEST_INDEX,
-            LedgerTopology.BATCH_INDEX,
-            LedgerTopology.BATCH_DIRECTORY)) {
+            LedgerTopology.BATCH_INDEX)) {
       v.put("store." + store, store);
       v.put("changelog." + store, changelog(c, store));
     }

@@ -110,7 +110,6 @@ class TopologyDocsTest {
     assertThat(stores)
         .containsExactly(
             LedgerTopology.ACCOUNTS_STORE,
-            LedgerTopology.BATCH_DIRECTORY,
             LedgerTopology.BATCH_INDEX,
             LedgerTopology.TIMER_STORE,
             LedgerTopology.REPLAY_STORE,
