@@ -55,7 +55,7 @@ public final class Benchmark {
    * the ledger (created with the ledger's partition count). The first-seen commands are produced
    * once; the two baselines then read exactly them (their consumer groups are set to start where
    * those commands start), and the ledger decides them. Everything runs exactly_once_v2 with the
-   * ledger's commit interval (100 ms, also Streams' exactly-once default).
+   * ledger's commit interval (LedgerApp.COMMIT_INTERVAL_MS, 50 ms).
    *
    * Each throughput phase is pre-loaded: the ledger is paused (KafkaStreams.pause), the phase's
    * commands are produced, the ledger resumes and the phase lasts until the last command is
@@ -374,7 +374,7 @@ public final class Benchmark {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, topics.prefix() + "bench-" + name);
     p.putAll(env.client().config());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, LedgerApp.COMMIT_INTERVAL_MS);
     p.put(StreamsConfig.STATE_DIR_CONFIG, env.dataDir().resolve("streams").toString());
     return p;
   }

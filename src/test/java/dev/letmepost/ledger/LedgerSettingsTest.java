@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class LedgerSettingsTest {
   @Test
-  void tasksNeverIdleForAnEmptyInputPartition() {
+  void tasksNeverIdleForAnEmptyInputPartitionAndCommitEvery50Ms() {
     Properties p =
         LedgerApp.streamsProperties(
             LedgerConfig.defaults(Topics.defaults()),
@@ -28,6 +28,18 @@ class LedgerSettingsTest {
             Map.of());
     assertThat(p.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
         .isEqualTo(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(50);
+  }
+
+  @Test
+  void aStreamsConfigOverrideStillWinsOverTheMeasuredDefaults() {
+    Properties p =
+        LedgerApp.streamsProperties(
+            LedgerConfig.defaults(Topics.defaults()),
+            ClientSettings.of("localhost:9092"),
+            Path.of("state"),
+            Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100));
+    assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100);
   }
 
   @Test
