@@ -112,7 +112,7 @@ public final class LedgerTopology {
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(REQUEST_INDEX, retention, Duration.ofMillis(1), false),
             Serdes.String(),
-            Json.serde(RequestEntry.class)));
+            RequestEntryCodec.serde()));
     builder.addStateStore(
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(BATCH_INDEX, retention, Duration.ofMillis(1), false),

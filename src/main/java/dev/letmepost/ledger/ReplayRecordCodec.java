@@ -4,9 +4,7 @@ import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -59,7 +57,7 @@ final class ReplayRecordCodec {
   }
 
   static byte[] write(LedgerRecord r) {
-    Out out = new Out(256 + (r.response() == null ? 0 : r.response().length));
+    Binary.Out out = new Binary.Out(256 + (r.response() == null ? 0 : r.response().length));
     out.b(FORMAT_1);
     out.str(r.batchId());
     out.str(r.requestId());
@@ -122,7 +120,7 @@ final class ReplayRecordCodec {
     return out.toArray();
   }
 
-  private static void error(Out out, TargetError e) {
+  private static void error(Binary.Out out, TargetError e) {
     out.b(e == null ? 0 : 1);
     if (e != null) {
       out.str(e.code());
@@ -131,7 +129,7 @@ final class ReplayRecordCodec {
     }
   }
 
-  private static void media(Out out, List<PublishTask.Media> media) {
+  private static void media(Binary.Out out, List<PublishTask.Media> media) {
     if (media == null) {
       out.uint(0);
       return;
@@ -162,7 +160,7 @@ final class ReplayRecordCodec {
               + bytes.length
               + " bytes");
     }
-    In in = new In(bytes, 1);
+    Binary.In in = new Binary.In(bytes, 1);
     try {
       LedgerRecord r = readFormat1(in);
       if (in.pos != bytes.length) {
@@ -183,7 +181,7 @@ final class ReplayRecordCodec {
     }
   }
 
-  private static LedgerRecord readFormat1(In in) {
+  private static LedgerRecord readFormat1(Binary.In in) {
     String batchId = in.str();
     String requestId = in.str();
     String principal = in.str();
@@ -257,7 +255,7 @@ final class ReplayRecordCodec {
         retries);
   }
 
-  private static TargetError error(In in) {
+  private static TargetError error(Binary.In in) {
     if (in.u8() == 0) {
       return null;
     }
@@ -267,7 +265,7 @@ final class ReplayRecordCodec {
     return new TargetError(code, message, retryable == 0 ? null : retryable == 2);
   }
 
-  private static List<PublishTask.Media> media(In in) {
+  private static List<PublishTask.Media> media(Binary.In in) {
     int n = in.count();
     if (n == 0) {
       return null;
@@ -278,205 +276,5 @@ final class ReplayRecordCodec {
       media.add(new PublishTask.Media(in.str(), in.str()));
     }
     return media;
-  }
-
-  /** A growing output buffer. */
-  private static final class Out {
-    private byte[] buf;
-    private int pos;
-
-    Out(int size) {
-      buf = new byte[size];
-    }
-
-    private void room(int n) {
-      if (pos + n > buf.length) {
-        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
-      }
-    }
-
-    void b(int v) {
-      room(1);
-      buf[pos++] = (byte) v;
-    }
-
-    void uint(int v) {
-      room(5);
-      while ((v & ~0x7f) != 0) {
-        buf[pos++] = (byte) ((v & 0x7f) | 0x80);
-        v >>>= 7;
-      }
-      buf[pos++] = (byte) v;
-    }
-
-    void i64(long v) {
-      room(8);
-      for (int shift = 56; shift >= 0; shift -= 8) {
-        buf[pos++] = (byte) (v >>> shift);
-      }
-    }
-
-    void optI64(Long v) {
-      b(v == null ? 0 : 1);
-      if (v != null) {
-        i64(v);
-      }
-    }
-
-    void str(String s) {
-      if (s == null) {
-        uint(0);
-        return;
-      }
-      if (hasUnpairedSurrogate(s)) {
-        // char by char: Java's UTF-16 encoder, like its UTF-8 one, would replace the surrogate
-        int n = s.length() * 2;
-        uint(((n << 1) | 1) + 1);
-        room(n);
-        for (int i = 0; i < s.length(); i++) {
-          char c = s.charAt(i);
-          buf[pos++] = (byte) (c >>> 8);
-          buf[pos++] = (byte) c;
-        }
-        return;
-      }
-      byte[] data = s.getBytes(StandardCharsets.UTF_8);
-      uint((data.length << 1) + 1);
-      raw(data);
-    }
-
-    void bytes(byte[] data) {
-      if (data == null) {
-        uint(0);
-        return;
-      }
-      uint(data.length + 1);
-      raw(data);
-    }
-
-    private void raw(byte[] data) {
-      room(data.length);
-      System.arraycopy(data, 0, buf, pos, data.length);
-      pos += data.length;
-    }
-
-    byte[] toArray() {
-      return pos == buf.length ? buf : Arrays.copyOf(buf, pos);
-    }
-  }
-
-  private static boolean hasUnpairedSurrogate(String s) {
-    for (int i = 0, n = s.length(); i < n; i++) {
-      char c = s.charAt(i);
-      if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c)
-            && i + 1 < n
-            && Character.isLowSurrogate(s.charAt(i + 1))) {
-          i++;
-        } else {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  /** A cursor over an input value. */
-  private static final class In {
-    private final byte[] buf;
-    private int pos;
-
-    In(byte[] buf, int pos) {
-      this.buf = buf;
-      this.pos = pos;
-    }
-
-    int u8() {
-      return buf[pos++] & 0xff;
-    }
-
-    int uint() {
-      int v = 0;
-      for (int shift = 0; shift < 35; shift += 7) {
-        int b = buf[pos++];
-        v |= (b & 0x7f) << shift;
-        if ((b & 0x80) == 0) {
-          return v;
-        }
-      }
-      throw new IllegalArgumentException("a varint longer than 5 bytes at byte " + (pos - 5));
-    }
-
-    /** A length or count, checked against the bytes left (each element takes at least one). */
-    int count() {
-      int at = pos;
-      int n = uint();
-      if (n < 0 || n > buf.length - pos) {
-        throw new IllegalArgumentException(
-            "a count of " + n + " at byte " + at + " with " + (buf.length - pos) + " bytes left");
-      }
-      return n;
-    }
-
-    long i64() {
-      long v = 0;
-      for (int i = 0; i < 8; i++) {
-        v = (v << 8) | (buf[pos++] & 0xff);
-      }
-      return v;
-    }
-
-    Long optI64() {
-      return u8() == 0 ? null : i64();
-    }
-
-    String str() {
-      int at = pos;
-      int tag = uint();
-      if (tag == 0) {
-        return null;
-      }
-      int len = (tag - 1) >>> 1;
-      if (len > buf.length - pos) {
-        throw new IllegalArgumentException(
-            "a string of "
-                + len
-                + " bytes at byte "
-                + at
-                + " with "
-                + (buf.length - pos)
-                + " left");
-      }
-      String s;
-      if (((tag - 1) & 1) == 1) {
-        if ((len & 1) != 0) {
-          throw new IllegalArgumentException("an odd UTF-16 length " + len + " at byte " + at);
-        }
-        char[] chars = new char[len / 2];
-        for (int i = 0; i < chars.length; i++) {
-          chars[i] = (char) (((buf[pos + 2 * i] & 0xff) << 8) | (buf[pos + 2 * i + 1] & 0xff));
-        }
-        s = new String(chars);
-      } else {
-        s = new String(buf, pos, len, StandardCharsets.UTF_8);
-      }
-      pos += len;
-      return s;
-    }
-
-    byte[] bytes() {
-      int n = uint();
-      if (n == 0) {
-        return null;
-      }
-      int len = n - 1;
-      if (len > buf.length - pos) {
-        throw new IllegalArgumentException(
-            "a body of " + len + " bytes with " + (buf.length - pos) + " left");
-      }
-      byte[] out = Arrays.copyOfRange(buf, pos, pos + len);
-      pos += len;
-      return out;
-    }
   }
 }

@@ -127,6 +127,11 @@ class GatewayIT {
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
+    return TopicReader.readAll(
+        services.client(), topic, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
   static String header(HttpResponse<?> r, String name) {
     return r.headers().firstValue(name).orElse(null);
   }
@@ -221,15 +226,12 @@ class GatewayIT {
   }
 
   /**
-   * The replay fast path: a retry of a completed batch is answered from the ledger's store; its
-   * bytes equal those the results topic carried for the first request, and the retry itself never
-   * reaches Kafka (no answer for its request id on the results topic).
+   * The gateway keys a command by its fingerprint, so the ledger decides it in place; a bridge
+   * keying the same request by anything goes through the by-fingerprint repartition. Both meet one
+   * replay record.
    */
   @Test
   void aCommandProducedWithAnyKeyMeetsTheBatchTheGatewayKeyedByItsFingerprint() throws Exception {
-    // The gateway keys a command by its fingerprint, so the ledger decides it in place; a bridge
-    // keying the same request by anything goes through the by-fingerprint repartition. Both meet
-    // one replay record.
     String key = "mixed-producers-" + System.nanoTime();
     String body = DOC_BODY.replace("shipped", "mixed producers");
     HttpResponse<byte[]> first = curl(demoKey, key, body);
@@ -239,12 +241,7 @@ class GatewayIT {
             Services.DEMO_PRINCIPAL, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, key);
     String firstId = header(first, "Lmp-Request-Id");
     ConsumerRecord<String, byte[]> sent =
-        TopicReader.readAll(
-                services.client(),
-                topics.commands().name(),
-                new StringDeserializer(),
-                new ByteArrayDeserializer())
-            .stream()
+        readAll(topics.commands().name()).stream()
             .filter(r -> firstId.equals(headerValue(r, LmpHeaders.REQUEST_ID)))
             .findFirst()
             .orElseThrow();
@@ -279,12 +276,7 @@ class GatewayIT {
         .atMost(Duration.ofSeconds(30))
         .until(
             () -> {
-              for (ConsumerRecord<String, byte[]> r :
-                  TopicReader.readAll(
-                      services.client(),
-                      topics.results().name(),
-                      new StringDeserializer(),
-                      new ByteArrayDeserializer())) {
+              for (ConsumerRecord<String, byte[]> r : readAll(topics.results().name())) {
                 if (r.key() != null && r.key().startsWith("req_bridge_")) {
                   answers.put(r.key(), r);
                 }
@@ -297,6 +289,11 @@ class GatewayIT {
     }
   }
 
+  /**
+   * The replay fast path: a retry of a completed batch is answered from the ledger's store; its
+   * bytes equal those the results topic carried for the first request, and the retry itself never
+   * reaches Kafka (no answer for its request id on the results topic).
+   */
   @Test
   void fastPathReplayEqualsTheResultsTopicBytesAndSkipsKafka() throws Exception {
     String key = "fast-path-" + System.nanoTime();
@@ -307,12 +304,7 @@ class GatewayIT {
     assertThat(header(retry, "Idempotent-Replayed")).isEqualTo("true");
 
     Map<String, ConsumerRecord<String, byte[]>> results = new java.util.HashMap<>();
-    for (ConsumerRecord<String, byte[]> r :
-        TopicReader.readAll(
-            services.client(),
-            topics.results().name(),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
+    for (ConsumerRecord<String, byte[]> r : readAll(topics.results().name())) {
       results.put(r.key(), r);
     }
     ConsumerRecord<String, byte[]> carried = results.get(header(first, "Lmp-Request-Id"));

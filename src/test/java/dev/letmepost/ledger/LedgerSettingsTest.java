@@ -18,14 +18,17 @@ import org.junit.jupiter.api.Test;
  * bought"), so that none is lost by accident.
  */
 class LedgerSettingsTest {
+  private static Properties properties(Map<String, ?> overrides) {
+    return LedgerApp.streamsProperties(
+        LedgerConfig.defaults(Topics.defaults()),
+        ClientSettings.of("localhost:9092"),
+        Path.of("state"),
+        overrides);
+  }
+
   @Test
   void tasksNeverIdleForAnEmptyInputPartitionAndCommitEvery50Ms() {
-    Properties p =
-        LedgerApp.streamsProperties(
-            LedgerConfig.defaults(Topics.defaults()),
-            ClientSettings.of("localhost:9092"),
-            Path.of("state"),
-            Map.of());
+    Properties p = properties(Map.of());
     assertThat(p.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
         .isEqualTo(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(50);
@@ -33,12 +36,7 @@ class LedgerSettingsTest {
 
   @Test
   void aStreamsConfigOverrideStillWinsOverTheMeasuredDefaults() {
-    Properties p =
-        LedgerApp.streamsProperties(
-            LedgerConfig.defaults(Topics.defaults()),
-            ClientSettings.of("localhost:9092"),
-            Path.of("state"),
-            Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100));
+    Properties p = properties(Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100));
     assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100);
   }
 
