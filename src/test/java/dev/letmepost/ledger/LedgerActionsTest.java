@@ -196,6 +196,29 @@ class LedgerActionsTest {
   }
 
   @Test
+  void aDirectoryEntryThePreviousVersionLeftOnTheByBatchRepartitionIsSkipped() {
+    TestRecord<String, byte[]> accepted = schedule();
+    String id = batchId(accepted);
+    // What the previous version wrote there for each new batch: a batch-directory entry.
+    ledger
+        .driver
+        .createInputTopic(
+            LedgerApp.streamsProperties(
+                        ledger.config,
+                        dev.letmepost.wire.ClientSettings.of("unused:9092"),
+                        java.nio.file.Path.of("unused"),
+                        java.util.Map.of())
+                    .getProperty(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG)
+                + "-by-batch-repartition",
+            org.apache.kafka.common.serialization.Serdes.String().serializer(),
+            BatchLookup.serde().serializer())
+        .pipeInput(id, new BatchLookup(null, "an old directory entry", null), T0);
+    ledger.assertNothingElseEmitted();
+
+    assertThat(status(cancel(id, "K-cancel", T0.plusSeconds(60)))).isEqualTo(200);
+  }
+
+  @Test
   void cancelOfAReleasedBatchIs409BatchNotCancelableNamingItsState() {
     ledger.command(body("acc_tw")).key("K-post").at(T0).send();
     String id = ledger.tasks(Platform.TWITTER).get(0).batchId();
