@@ -3,7 +3,6 @@ package dev.letmepost.ledger;
 import dev.letmepost.command.BatchAction;
 import dev.letmepost.command.Command;
 import dev.letmepost.command.FieldError;
-import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
 import dev.letmepost.command.Preflight;
@@ -12,7 +11,6 @@ import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -78,38 +76,10 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
   }
 
   private void decide(Command c, long brokerTime, long filedAt, long now, long ts) {
-    if (c.idempotencyKey() != null) {
-      Optional<String> problem = IdempotencyKeys.problem(c.idempotencyKey());
-      if (problem.isPresent()) {
-        decisions.answerError(
-            c,
-            filedAt,
-            Answers.BAD_REQUEST,
-            Answers.error("invalid_idempotency_key", problem.get()),
-            null,
-            null,
-            ts);
-        return;
-      }
+    if (decisions.answeredInvalidKey(c, filedAt, ts)) {
+      return;
     }
-    if (clock.tooLate(brokerTime, now)) {
-      decisions.answerError(
-          c,
-          filedAt,
-          Decisions.UNAVAILABLE,
-          Answers.error(
-              "ledger_behind",
-              "the ledger read this request "
-                  + java.time.Duration.ofMillis(now - brokerTime).toSeconds()
-                  + " s after the broker accepted it ("
-                  + Rfc3339.format(brokerTime)
-                  + "), later than its max command lag of "
-                  + config.maxCommandLag()
-                  + ": its replay record may be gone, so it was not decided; nothing was"
-                  + " changed; retry with the same key"),
-          c.idempotencyKey(),
-          null,
-          ts);
+    if (decisions.answeredBehind(c, brokerTime, now, filedAt, ts, "changed")) {
       return;
     }
     BatchAction action =

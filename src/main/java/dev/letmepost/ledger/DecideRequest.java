@@ -2,14 +2,12 @@ package dev.letmepost.ledger;
 
 import dev.letmepost.command.Command;
 import dev.letmepost.command.FieldError;
-import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
 import dev.letmepost.command.Preflight;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.LmpHeaders;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -76,19 +74,8 @@ final class DecideRequest implements Processor<String, Command, String, Emission
 
   private void decide(
       Command c, String fingerprint, long brokerTime, long filedAt, long now, long ts) {
-    if (c.idempotencyKey() != null) {
-      Optional<String> problem = IdempotencyKeys.problem(c.idempotencyKey());
-      if (problem.isPresent()) {
-        decisions.answerError(
-            c,
-            filedAt,
-            Answers.BAD_REQUEST,
-            Answers.error("invalid_idempotency_key", problem.get()),
-            null,
-            null,
-            ts);
-        return;
-      }
+    if (decisions.answeredInvalidKey(c, filedAt, ts)) {
+      return;
     }
     if (!c.method().equals(LmpHeaders.DEFAULT_METHOD)
         || !c.path().equals(LmpHeaders.DEFAULT_PATH)) {
@@ -104,24 +91,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
           ts);
       return;
     }
-    if (clock.tooLate(brokerTime, now)) {
-      decisions.answerError(
-          c,
-          filedAt,
-          UNAVAILABLE,
-          Answers.error(
-              "ledger_behind",
-              "the ledger read this request "
-                  + java.time.Duration.ofMillis(now - brokerTime).toSeconds()
-                  + " s after the broker accepted it ("
-                  + Rfc3339.format(brokerTime)
-                  + "), later than its max command lag of "
-                  + config.maxCommandLag()
-                  + ": its replay record may be gone, so it was not decided; nothing was"
-                  + " recorded or published; retry with the same key"),
-          c.idempotencyKey(),
-          null,
-          ts);
+    if (decisions.answeredBehind(c, brokerTime, now, filedAt, ts, "recorded or published")) {
       return;
     }
 

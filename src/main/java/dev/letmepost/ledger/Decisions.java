@@ -5,9 +5,11 @@ import dev.letmepost.command.Hashing;
 import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
+import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -29,6 +31,7 @@ final class Decisions {
   private final AccountDirectory accounts;
   private final WindowStore<String, RequestEntry> requests;
   private final WindowStore<String, String> batchIndex;
+  private final LedgerClock clock;
 
   Decisions(LedgerConfig config, ProcessorContext<String, Emission> context) {
     this.config = config;
@@ -39,6 +42,7 @@ final class Decisions {
     this.accounts = new AccountDirectory(context.getStateStore(LedgerTopology.ACCOUNTS_STORE));
     this.requests = context.getStateStore(LedgerTopology.REQUEST_INDEX);
     this.batchIndex = context.getStateStore(LedgerTopology.BATCH_INDEX);
+    this.clock = new LedgerClock(config);
   }
 
   Batches batches() {
@@ -50,6 +54,60 @@ final class Decisions {
     return c.idempotencyKey() == null || IdempotencyKeys.problem(c.idempotencyKey()).isPresent()
         ? null
         : c.idempotencyKey();
+  }
+
+  /**
+   * Answers {@code 400 invalid_idempotency_key} (not recorded, the key not echoed) when the
+   * command's key breaks the key rules; true when it did.
+   */
+  boolean answeredInvalidKey(Command c, long filedAt, long ts) {
+    if (c.idempotencyKey() == null) {
+      return false;
+    }
+    Optional<String> problem = IdempotencyKeys.problem(c.idempotencyKey());
+    problem.ifPresent(
+        p ->
+            answerError(
+                c,
+                filedAt,
+                Answers.BAD_REQUEST,
+                Answers.error("invalid_idempotency_key", p),
+                null,
+                null,
+                ts));
+    return problem.isPresent();
+  }
+
+  /**
+   * Answers {@code 503 ledger_behind} (not recorded) when the command was read later than the
+   * stores can vouch for ({@link LedgerClock#tooLate}); true when it did.
+   *
+   * @param unchanged what was not done, as the answer says it: "nothing was {@code unchanged}"
+   */
+  boolean answeredBehind(
+      Command c, long brokerTime, long now, long filedAt, long ts, String unchanged) {
+    if (!clock.tooLate(brokerTime, now)) {
+      return false;
+    }
+    answerError(
+        c,
+        filedAt,
+        UNAVAILABLE,
+        Answers.error(
+            "ledger_behind",
+            "the ledger read this request "
+                + java.time.Duration.ofMillis(now - brokerTime).toSeconds()
+                + " s after the broker accepted it ("
+                + Rfc3339.format(brokerTime)
+                + "), later than its max command lag of "
+                + config.maxCommandLag()
+                + ": its replay record may be gone, so it was not decided; nothing was "
+                + unchanged
+                + "; retry with the same key"),
+        c.idempotencyKey(),
+        null,
+        ts);
+    return true;
   }
 
   /** {@code 500 internal_error} for an exception while deciding; nothing recorded. */
