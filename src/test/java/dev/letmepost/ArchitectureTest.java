@@ -18,18 +18,19 @@ import com.tngtech.archunit.lang.ArchRule;
  *
  * <pre>
  * wire        -> (nothing)
+ * net         -> (nothing)                    (the outbound address policy: AddressGuard)
  * command     -> wire
  * http        -> command, wire                (the HTTP side of the contract)
  * ledger      -> command, http, wire
  * publish     -> wire                         (the connector SPI: Connector, PlatformHttp, ...)
  * broker      -> wire
- * webhook     -> http, wire                   (webhook endpoints, signing, the dispatcher)
- * gateway     -> command, http, ledger, webhook, wire
- * platform    -> platform.*, publish, wire    (Connectors, the registry; WebhookUrl)
- * platform.*  -> publish, wire, platform      (discord and slack use platform.WebhookUrl)
+ * webhook     -> http, net, wire                  (webhook endpoints, signing, the dispatcher)
+ * gateway     -> command, http, ledger, net, webhook, wire
+ * platform    -> net, platform.*, publish, wire    (Connectors, the registry; WebhookUrl)
+ * platform.*  -> net, publish, wire, platform      (discord and slack use platform.WebhookUrl)
  * bench       -> command, gateway, ledger, wire (lmp bench: the ledger, its gateway, the baselines;
  *                                             command: it keys commands by fingerprint, as the gateway)
- * cli         -> bench, broker, gateway, ledger, platform, platform.sandbox, publish, webhook, wire
+ * cli         -> bench, broker, gateway, ledger, net, platform, platform.sandbox, publish, webhook, wire
  * </pre>
  *
  * bench gets its broker, topics and sandbox publishers from cli (BenchCommand), so the broker stays
@@ -116,6 +117,8 @@ class ArchitectureTest {
           .ensureAllClassesAreContainedInArchitecture()
           .layer("wire")
           .definedBy("dev.letmepost.wire..")
+          .layer("net")
+          .definedBy("dev.letmepost.net..")
           .layer("command")
           .definedBy("dev.letmepost.command..")
           .layer("http")
@@ -140,6 +143,8 @@ class ArchitectureTest {
           .definedBy("dev.letmepost.cli..")
           .whereLayer("wire")
           .mayNotAccessAnyLayer()
+          .whereLayer("net")
+          .mayNotAccessAnyLayer()
           .whereLayer("command")
           .mayOnlyAccessLayers("wire")
           .whereLayer("http")
@@ -147,17 +152,17 @@ class ArchitectureTest {
           .whereLayer("ledger")
           .mayOnlyAccessLayers("command", "http", "wire")
           .whereLayer("publish")
-          .mayOnlyAccessLayers("wire")
+          .mayOnlyAccessLayers("net", "wire")
           .whereLayer("broker")
           .mayOnlyAccessLayers("wire")
           .whereLayer("webhook")
-          .mayOnlyAccessLayers("http", "wire")
+          .mayOnlyAccessLayers("http", "net", "wire")
           .whereLayer("gateway")
-          .mayOnlyAccessLayers("command", "http", "ledger", "webhook", "wire")
+          .mayOnlyAccessLayers("command", "http", "ledger", "net", "webhook", "wire")
           .whereLayer("platform registry")
-          .mayOnlyAccessLayers("connectors", "publish", "wire")
+          .mayOnlyAccessLayers("connectors", "net", "publish", "wire")
           .whereLayer("connectors")
-          .mayOnlyAccessLayers("platform registry", "publish", "wire")
+          .mayOnlyAccessLayers("net", "platform registry", "publish", "wire")
           .whereLayer("bench")
           .mayOnlyAccessLayers("command", "gateway", "ledger", "wire")
           .whereLayer("bench")

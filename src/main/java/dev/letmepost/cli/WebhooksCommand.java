@@ -1,7 +1,7 @@
 package dev.letmepost.cli;
 
 import dev.letmepost.gateway.GatewayService;
-import dev.letmepost.webhook.AddressGuard;
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.webhook.DeliveryLog;
 import dev.letmepost.webhook.EndpointRegistry;
 import dev.letmepost.webhook.EndpointView;

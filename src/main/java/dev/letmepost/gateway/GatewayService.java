@@ -1,7 +1,7 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.ledger.LedgerConfig;
-import dev.letmepost.webhook.AddressGuard;
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.webhook.SigningKey;
 import dev.letmepost.webhook.WebhookStore;
 import dev.letmepost.wire.ClientSettings;

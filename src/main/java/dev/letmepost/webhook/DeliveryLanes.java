@@ -1,6 +1,7 @@
 package dev.letmepost.webhook;
 
 import dev.letmepost.http.Rfc3339;
+import dev.letmepost.net.AddressGuard;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;

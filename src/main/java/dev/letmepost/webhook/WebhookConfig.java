@@ -1,5 +1,6 @@
 package dev.letmepost.webhook;
 
+import dev.letmepost.net.AddressGuard;
 import java.time.Duration;
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
 package dev.letmepost.webhook;
 
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;

@@ -1,5 +1,6 @@
 package dev.letmepost.webhook;
 
+import dev.letmepost.net.AddressGuard;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

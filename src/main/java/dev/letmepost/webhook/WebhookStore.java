@@ -2,6 +2,7 @@ package dev.letmepost.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.http.Rfc3339;
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.TopicFollower;

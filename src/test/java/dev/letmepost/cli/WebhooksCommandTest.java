@@ -2,7 +2,7 @@ package dev.letmepost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.letmepost.webhook.AddressGuard;
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.webhook.SigningKey;
 import java.io.PrintWriter;
 import java.io.StringWriter;

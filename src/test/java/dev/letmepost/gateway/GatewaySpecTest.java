@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.http.ApiHeaders;
 import dev.letmepost.http.ApiSpec;
 import dev.letmepost.ledger.RequestView;
-import dev.letmepost.webhook.AddressGuard;
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.webhook.DeliveryAttempt;
 import dev.letmepost.webhook.DeliveryLog;
 import dev.letmepost.webhook.EndpointRegistry;

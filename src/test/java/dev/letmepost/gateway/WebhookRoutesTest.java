@@ -2,7 +2,7 @@ package dev.letmepost.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.letmepost.webhook.AddressGuard;
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.webhook.DeliveryAttempt;
 import dev.letmepost.webhook.DeliveryLog;
 import dev.letmepost.webhook.EndpointRegistry;

@@ -1,4 +1,4 @@
-package dev.letmepost.webhook;
+package dev.letmepost.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.letmepost.webhook;
+package dev.letmepost.net;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -12,11 +12,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The SSRF guard of webhook URLs: which URLs an endpoint may have and which addresses a delivery
- * may connect to. It checks a URL when an endpoint is created and again, against the addresses its
- * host resolves to at that moment, before every delivery; the delivery then connects to exactly the
- * address checked ({@link WebhookHttp}), so a host that resolves to a public address at creation
- * and to a private one later (DNS rebinding) is refused.
+ * The SSRF guard of outbound URLs: which URLs an endpoint may have and which addresses a call may
+ * connect to. It checks a URL when an endpoint is created and again, against the addresses its host
+ * resolves to at that moment, before every call; the call then connects to exactly the address
+ * checked (the webhook dispatcher's client does), so a host that resolves to a public address at
+ * creation and to a private one later (DNS rebinding) is refused.
  */
 public final class AddressGuard {
   /*
@@ -88,7 +88,7 @@ public final class AddressGuard {
   }
 
   /** The form of {@code url}: an absolute http(s) URL with a host, no user info, no fragment. */
-  static URI parse(String url) throws Refused {
+  public static URI parse(String url) throws Refused {
     if (url == null || url.isBlank()) {
       throw new Refused("url must be an https URL, got none");
     }
@@ -206,12 +206,14 @@ public final class AddressGuard {
     return true;
   }
 
-  static String hostOf(URI uri) {
+  /** The host of {@code uri} without the brackets of an IPv6 literal. */
+  public static String hostOf(URI uri) {
     String host = uri.getHost();
     return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
-  static String echo(String s) {
+  /** {@code s} cut to 200 characters, for echoing a caller's value in an error. */
+  public static String echo(String s) {
     return s.length() <= 200 ? s : s.substring(0, 200) + "…";
   }
 }
