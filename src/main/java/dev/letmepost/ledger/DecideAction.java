@@ -243,6 +243,24 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
           "only a batch whose every target has an outcome can be retried");
       return;
     }
+    if (!batch.retries().isEmpty()) {
+      String takenBy = batch.retries().get(batch.retries().size() - 1);
+      refuse(
+          c,
+          key,
+          batch,
+          brokerTime,
+          windowTime,
+          ts,
+          "batch_not_retryable",
+          "its failed targets were handed to retry batch '"
+              + takenBy
+              + "' already (a failed target is retried at most once per batch); to retry them"
+              + " again, retry batch '"
+              + takenBy
+              + "'");
+      return;
+    }
     List<PostRequest.Target> targets = new ArrayList<>();
     for (LedgerRecord.TargetState t : batch.targets()) {
       if (t.status() == TargetOutcome.Status.failed
