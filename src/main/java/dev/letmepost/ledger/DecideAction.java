@@ -31,24 +31,31 @@ import org.slf4j.LoggerFactory;
  * idempotency_conflict}. An action on an unknown batch, or on another principal's, is {@code 404
  * batch_not_found}, the same body for both, and not recorded; a body that fails its check is {@code
  * 400 preflight_failed}, not recorded; every decision on an existing batch (the change, or the
- * {@code 409} naming the state that forbids it) is recorded.
+ * {@code 409} naming the state that forbids it) is recorded. An exception while deciding is
+ * answered {@code 500 internal_error} and leaves nothing else behind ({@link Effects}).
  */
 final class DecideAction implements Processor<String, BatchLookup, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(DecideAction.class);
   private final LedgerConfig config;
   private final LedgerClock clock;
+  private final Effects.Fault fault;
   private ProcessorContext<String, Emission> context;
   private Decisions decisions;
 
-  DecideAction(LedgerConfig config) {
+  /**
+   * @param fault called before each write or forward is held ({@link Effects.Fault#NONE} but in
+   *     tests, which throw from it to fail a decision midway)
+   */
+  DecideAction(LedgerConfig config, Effects.Fault fault) {
     this.config = config;
     this.clock = new LedgerClock(config);
+    this.fault = fault;
   }
 
   @Override
   public void init(ProcessorContext<String, Emission> context) {
     this.context = context;
-    this.decisions = new Decisions(config, context);
+    this.decisions = new Decisions(config, context, fault);
   }
 
   @Override
@@ -62,17 +69,18 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
     long now = context.currentSystemTimeMs();
     long brokerTime = clock.brokerTime(ts, now);
     long filedAt = LedgerClock.fileTime(brokerTime, now);
-    try {
-      decide(c, brokerTime, filedAt, now, ts);
-    } catch (RuntimeException e) {
-      LOG.error(
-          "internal error deciding action {} {} (request {}); answering 500",
-          Limits.echo(c.method()),
-          Limits.echo(c.path()),
-          c.requestId(),
-          e);
-      decisions.internalError(c, e, filedAt, ts);
-    }
+    decisions.decideWhole(
+        c,
+        filedAt,
+        ts,
+        () -> decide(c, brokerTime, filedAt, now, ts),
+        e ->
+            LOG.error(
+                "internal error deciding action {} {} (request {}); answering 500",
+                Limits.echo(c.method()),
+                Limits.echo(c.path()),
+                c.requestId(),
+                e));
   }
 
   private void decide(Command c, long brokerTime, long filedAt, long now, long ts) {

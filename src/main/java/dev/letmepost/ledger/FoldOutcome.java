@@ -38,7 +38,7 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
   public void init(ProcessorContext<String, Emission> context) {
     WindowStore<String, LedgerRecord> replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
-    this.batches = new Batches(config, replay, timers, context::forward);
+    this.batches = new Batches(config, replay, timers, context::forward, Effects.immediate());
     this.expire = new ExpireOverdue(batches, timers, config);
     int partition = context.taskId().partition();
     Duration interval = config.timerInterval();

@@ -70,6 +70,14 @@ final class LedgerHarness implements AutoCloseable {
   LedgerHarness(
       java.util.function.UnaryOperator<LedgerConfig> tweak,
       java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result> preflight) {
+    this(tweak, preflight, Effects.Fault.NONE);
+  }
+
+  /** A ledger whose deciders call {@code fault} before holding each effect (to fail midway). */
+  LedgerHarness(
+      java.util.function.UnaryOperator<LedgerConfig> tweak,
+      java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result> preflight,
+      Effects.Fault fault) {
     this.config = tweak.apply(LedgerConfig.defaults(topics));
     try {
       stateDir = Files.createTempDirectory("ledger-ttd");
@@ -79,7 +87,7 @@ final class LedgerHarness implements AutoCloseable {
     Properties p =
         LedgerApp.streamsProperties(
             config, ClientSettings.of("unused:9092"), stateDir, java.util.Map.of());
-    driver = new TopologyTestDriver(LedgerTopology.topology(config, preflight), p, T0);
+    driver = new TopologyTestDriver(LedgerTopology.topology(config, preflight, fault), p, T0);
     commands =
         driver.createInputTopic(
             topics.commands().name(),
