@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  *   <li>an answer marked replayed is the first recorded answer of its key, byte for byte.
  * </ul>
  *
- * <p>100 tries take about 40 s on a quiet machine: {@code ./mvnw -B test -Dtest=BatchActionsModelProperties}.
+ * <p>100 tries take about 40 s on a quiet machine: {@code ./mvnw -B test
+ * -Dtest=BatchActionsModelProperties}.
  */
 class BatchActionsModelProperties {
   /** Idempotency keys; the last entry stands for "no key". */
