@@ -31,8 +31,14 @@ import org.slf4j.LoggerFactory;
  * idempotency_conflict}. An action on an unknown batch, or on another principal's, is {@code 404
  * batch_not_found}, the same body for both, and not recorded; a body that fails its check is {@code
  * 400 preflight_failed}, not recorded; every decision on an existing batch (the change, or the
- * {@code 409} naming the state that forbids it) is recorded. An exception while deciding is
- * answered {@code 500 internal_error} and leaves nothing else behind ({@link Effects}).
+ * {@code 409} naming the state that forbids it) is recorded.
+ *
+ * <p>A retry takes over every target of the batch that failed with {@code retryable: true}, so a
+ * batch has at most one retry: a later retry of it, under any key or none, is {@code 409
+ * batch_not_retryable} naming the retry batch, whose own retry is the way to try again. Two retries
+ * of one batch are decided one after the other in this task, so the second always sees the first's
+ * retry batch. An exception while deciding is answered {@code 500 internal_error} and leaves
+ * nothing else behind ({@link Effects}).
  */
 final class DecideAction implements Processor<String, BatchLookup, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(DecideAction.class);

@@ -16,6 +16,10 @@ import java.util.List;
  * #apply()} runs the queue once the decision returned; an exception drops it ({@link #drop()}), so
  * the 500 is all that is written, and the client's retry with the same key is decided afresh.
  *
+ * <p>Applying runs store puts and forwards only; should one of them throw (a store or serializer
+ * failure, not a decision), the exception propagates to Kafka Streams like any other failure of the
+ * task, rather than being answered as a decision's.
+ *
  * <p>A decision reads before it writes (the live record, the batch, a free window time), never what
  * it queued itself, so holding changes nothing it decides.
  *
