@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
  *   <li>an answer marked replayed is the first recorded answer of its key, byte for byte.
  * </ul>
  *
- * <p>100 tries took 133 s while other builds shared this 2-core machine (LedgerProperties, 8 s
- * idle, took 108 s alongside): {@code ./mvnw -B test -Dtest=BatchActionsModelProperties}.
+ * <p>100 tries took 85 to 133 s while other builds shared this 2-core machine (LedgerProperties, 8
+ * s idle, took 108 s alongside): {@code ./mvnw -B test -Dtest=BatchActionsModelProperties}.
  */
 class BatchActionsModelProperties {
   /** Idempotency keys; the last entry stands for "no key". */
