@@ -23,16 +23,23 @@ final class Batches {
   private final WindowStore<String, LedgerRecord> replay;
   private final KeyValueStore<String, Long> timers;
   private final Consumer<Record<String, Emission>> forward;
+  private final Effects effects;
 
+  /**
+   * @param effects where the writes and forwards go: at once, or held until the decision is
+   *     complete ({@link Effects}); reads always go to the stores
+   */
   Batches(
       LedgerConfig config,
       WindowStore<String, LedgerRecord> replay,
       KeyValueStore<String, Long> timers,
-      Consumer<Record<String, Emission>> forward) {
+      Consumer<Record<String, Emission>> forward,
+      Effects effects) {
     this.config = config;
     this.replay = replay;
     this.timers = timers;
     this.forward = forward;
+    this.effects = effects;
   }
 
   /** Timer kind of a scheduled batch waiting for its release (wall clock). */
@@ -85,18 +92,19 @@ final class Batches {
 
   /** Writes the record under its window time: updates never move its retention. */
   void save(String fingerprint, LedgerRecord record) {
-    replay.put(fingerprint, record, record.windowTime());
+    effects.add(() -> replay.put(fingerprint, record, record.windowTime()));
   }
 
   void schedule(String fingerprint, LedgerRecord record) {
-    timers.put(
-        timerKey(kind(record), record.due(), record.windowTime(), fingerprint),
-        record.windowTime());
+    String key = timerKey(kind(record), record.due(), record.windowTime(), fingerprint);
+    long windowTime = record.windowTime();
+    effects.add(() -> timers.put(key, windowTime));
   }
 
   private void unschedule(String fingerprint, LedgerRecord record) {
     if (record.released() || record.scheduledAt() != null) {
-      timers.delete(timerKey(kind(record), record.due(), record.windowTime(), fingerprint));
+      String key = timerKey(kind(record), record.due(), record.windowTime(), fingerprint);
+      effects.add(() -> timers.delete(key));
     }
   }
 
@@ -116,7 +124,7 @@ final class Batches {
           content == null
               ? task
               : task.withContent(content.text(), content.media(), content.firstComment());
-      forward.accept(
+      send(
           new Record<>(
               task.accountId(), Emission.task(full.withDeadline(deadline)), timestamp, headers));
     }
@@ -207,7 +215,7 @@ final class Batches {
 
   /** Sends a lifecycle event to the events topic, in this processor's transaction. */
   void emit(PostEvent event, long timestamp) {
-    forward.accept(PostEvents.record(event, timestamp));
+    send(PostEvents.record(event, timestamp));
   }
 
   /** Answers a request about an existing batch record. */
@@ -221,7 +229,12 @@ final class Batches {
     Headers h = headers(requestId, status, replayed, about.idempotencyKey());
     h.add(LmpHeaders.BATCH_ID, utf8(about.batchId()));
     h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(config.expiry(about))));
-    forward.accept(new Record<>(requestId, Emission.reply(body), timestamp, h));
+    send(new Record<>(requestId, Emission.reply(body), timestamp, h));
+  }
+
+  /** Forwards {@code record} downstream, at once or when the decision is applied. */
+  void send(Record<String, Emission> record) {
+    effects.add(() -> forward.accept(record));
   }
 
   /** Answers a request that has no batch (an error); {@code expiresAt} null when no record. */
@@ -236,7 +249,7 @@ final class Batches {
     if (expiresAt != null) {
       h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(expiresAt)));
     }
-    forward.accept(new Record<>(requestId, Emission.reply(body), timestamp, h));
+    send(new Record<>(requestId, Emission.reply(body), timestamp, h));
   }
 
   static Headers headers(String requestId, int status, boolean replayed, String idempotencyKey) {

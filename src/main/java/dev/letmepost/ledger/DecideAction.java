@@ -32,23 +32,36 @@ import org.slf4j.LoggerFactory;
  * batch_not_found}, the same body for both, and not recorded; a body that fails its check is {@code
  * 400 preflight_failed}, not recorded; every decision on an existing batch (the change, or the
  * {@code 409} naming the state that forbids it) is recorded.
+ *
+ * <p>A retry takes over every target of the batch that failed with {@code retryable: true}, so a
+ * batch has at most one retry: a later retry of it, under any key or none, is {@code 409
+ * batch_not_retryable} naming the retry batch, whose own retry is the way to try again. Two retries
+ * of one batch are decided one after the other in this task, so the second always sees the first's
+ * retry batch. An exception while deciding is answered {@code 500 internal_error} and leaves
+ * nothing else behind ({@link Effects}).
  */
 final class DecideAction implements Processor<String, BatchLookup, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(DecideAction.class);
   private final LedgerConfig config;
   private final LedgerClock clock;
+  private final Effects.Fault fault;
   private ProcessorContext<String, Emission> context;
   private Decisions decisions;
 
-  DecideAction(LedgerConfig config) {
+  /**
+   * @param fault called before each write or forward is held ({@link Effects.Fault#NONE} but in
+   *     tests, which throw from it to fail a decision midway)
+   */
+  DecideAction(LedgerConfig config, Effects.Fault fault) {
     this.config = config;
     this.clock = new LedgerClock(config);
+    this.fault = fault;
   }
 
   @Override
   public void init(ProcessorContext<String, Emission> context) {
     this.context = context;
-    this.decisions = new Decisions(config, context);
+    this.decisions = new Decisions(config, context, fault);
   }
 
   @Override
@@ -62,17 +75,18 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
     long now = context.currentSystemTimeMs();
     long brokerTime = clock.brokerTime(ts, now);
     long filedAt = LedgerClock.fileTime(brokerTime, now);
-    try {
-      decide(c, brokerTime, filedAt, now, ts);
-    } catch (RuntimeException e) {
-      LOG.error(
-          "internal error deciding action {} {} (request {}); answering 500",
-          Limits.echo(c.method()),
-          Limits.echo(c.path()),
-          c.requestId(),
-          e);
-      decisions.internalError(c, e, filedAt, ts);
-    }
+    decisions.decideWhole(
+        c,
+        filedAt,
+        ts,
+        () -> decide(c, brokerTime, filedAt, now, ts),
+        e ->
+            LOG.error(
+                "internal error deciding action {} {} (request {}); answering 500",
+                Limits.echo(c.method()),
+                Limits.echo(c.path()),
+                c.requestId(),
+                e));
   }
 
   private void decide(Command c, long brokerTime, long filedAt, long now, long ts) {
@@ -241,6 +255,24 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
           ts,
           "batch_not_retryable",
           "only a batch whose every target has an outcome can be retried");
+      return;
+    }
+    if (!batch.retries().isEmpty()) {
+      String takenBy = batch.retries().get(batch.retries().size() - 1);
+      refuse(
+          c,
+          key,
+          batch,
+          brokerTime,
+          windowTime,
+          ts,
+          "batch_not_retryable",
+          "its failed targets were handed to retry batch '"
+              + takenBy
+              + "' already (a failed target is retried at most once per batch); to retry them"
+              + " again, retry batch '"
+              + takenBy
+              + "'");
       return;
     }
     List<PostRequest.Target> targets = new ArrayList<>();

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Which record is live is {@link LiveRecord}'s rule, on broker times; where entries are filed is
  * {@link LedgerClock}'s. A command read later than the store can vouch for is answered {@code 503
- * ledger_behind}; any exception while deciding is answered {@code 500 internal_error} (not
- * recorded) and logged, so no command is ever left unanswered.
+ * ledger_behind}; any exception while deciding is answered {@code 500 internal_error} and logged,
+ * so no command is ever left unanswered. A decision's writes and forwards are held until it is
+ * complete ({@link Effects}), so that answer is all an exception leaves behind.
  */
 final class DecideRequest implements Processor<String, Command, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(DecideRequest.class);
@@ -33,6 +34,7 @@ final class DecideRequest implements Processor<String, Command, String, Emission
   static final int UNAVAILABLE = Decisions.UNAVAILABLE;
   private final LedgerConfig config;
   private final Function<byte[], Preflight.Result> preflight;
+  private final Effects.Fault fault;
   private ProcessorContext<String, Emission> context;
   private Decisions decisions;
   private LedgerClock clock;
@@ -40,16 +42,20 @@ final class DecideRequest implements Processor<String, Command, String, Emission
   /**
    * @param preflight the body check ({@link Preflight#check}; tests pass one that throws to prove
    *     every exception is answered)
+   * @param fault called before each write or forward is held ({@link Effects.Fault#NONE} but in
+   *     tests, which throw from it to fail a decision midway)
    */
-  DecideRequest(LedgerConfig config, Function<byte[], Preflight.Result> preflight) {
+  DecideRequest(
+      LedgerConfig config, Function<byte[], Preflight.Result> preflight, Effects.Fault fault) {
     this.config = config;
     this.preflight = preflight;
+    this.fault = fault;
   }
 
   @Override
   public void init(ProcessorContext<String, Emission> context) {
     this.context = context;
-    this.decisions = new Decisions(config, context);
+    this.decisions = new Decisions(config, context, fault);
     this.clock = new LedgerClock(config);
   }
 
@@ -60,16 +66,17 @@ final class DecideRequest implements Processor<String, Command, String, Emission
     long now = context.currentSystemTimeMs();
     long brokerTime = clock.brokerTime(ts, now);
     long filedAt = LedgerClock.fileTime(brokerTime, now);
-    try {
-      decide(c, record.key(), brokerTime, filedAt, now, ts);
-    } catch (RuntimeException e) {
-      LOG.error(
-          "internal error deciding request {} (fingerprint {}); answering 500",
-          c.requestId(),
-          record.key(),
-          e);
-      decisions.internalError(c, e, filedAt, ts);
-    }
+    decisions.decideWhole(
+        c,
+        filedAt,
+        ts,
+        () -> decide(c, record.key(), brokerTime, filedAt, now, ts),
+        e ->
+            LOG.error(
+                "internal error deciding request {} (fingerprint {}); answering 500",
+                c.requestId(),
+                record.key(),
+                e));
   }
 
   private void decide(

@@ -10,6 +10,7 @@ import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -32,13 +33,19 @@ final class Decisions {
   private final WindowStore<String, RequestEntry> requests;
   private final WindowStore<String, String> batchIndex;
   private final LedgerClock clock;
+  private final Effects effects;
 
-  Decisions(LedgerConfig config, ProcessorContext<String, Emission> context) {
+  /**
+   * @param fault called before each write or forward is held ({@link Effects.Fault}; tests throw
+   *     from it to fail a decision midway)
+   */
+  Decisions(LedgerConfig config, ProcessorContext<String, Emission> context, Effects.Fault fault) {
     this.config = config;
     this.context = context;
     this.replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
-    this.batches = new Batches(config, replay, timers, context::forward);
+    this.effects = Effects.held(fault);
+    this.batches = new Batches(config, replay, timers, context::forward, effects);
     this.accounts = new AccountDirectory(context.getStateStore(LedgerTopology.ACCOUNTS_STORE));
     this.requests = context.getStateStore(LedgerTopology.REQUEST_INDEX);
     this.batchIndex = context.getStateStore(LedgerTopology.BATCH_INDEX);
@@ -47,6 +54,23 @@ final class Decisions {
 
   Batches batches() {
     return batches;
+  }
+
+  /**
+   * Decides {@code c} with {@code decide}, then applies what it wrote and sent, whole; when it
+   * throws, drops all of it and answers {@code 500 internal_error} (logged by {@code onError}),
+   * which is then all this command leaves behind.
+   */
+  void decideWhole(
+      Command c, long filedAt, long ts, Runnable decide, Consumer<RuntimeException> onError) {
+    try {
+      decide.run();
+    } catch (RuntimeException e) {
+      effects.drop();
+      onError.accept(e);
+      internalError(c, e, filedAt, ts);
+    }
+    effects.apply();
   }
 
   /** The key to echo on an error answer: null when the command's key is absent or invalid. */
@@ -110,7 +134,10 @@ final class Decisions {
     return true;
   }
 
-  /** {@code 500 internal_error} for an exception while deciding; nothing recorded. */
+  /**
+   * {@code 500 internal_error} for an exception while deciding; nothing recorded ({@link
+   * #decideWhole} dropped what the decision had written).
+   */
   void internalError(Command c, RuntimeException e, long filedAt, long ts) {
     answerError(
         c,
@@ -238,19 +265,17 @@ final class Decisions {
       String idempotencyKey,
       Long expiresAt,
       long ts) {
-    requests.put(
-        c.requestId(),
-        RequestEntry.answer(c.principal(), idempotencyKey, status, body, expiresAt),
-        filedAt);
+    RequestEntry entry =
+        RequestEntry.answer(c.principal(), idempotencyKey, status, body, expiresAt);
+    effects.add(() -> requests.put(c.requestId(), entry, filedAt));
     batches.replyError(c.requestId(), status, body, idempotencyKey, expiresAt, ts);
   }
 
   /** Indexes the request as answered from (now or later) the replay record {@code about}. */
   void indexPointer(Command c, String fingerprint, LedgerRecord about, long filedAt) {
-    requests.put(
-        c.requestId(),
-        RequestEntry.pointer(c.principal(), c.idempotencyKey(), fingerprint, about.windowTime()),
-        filedAt);
+    RequestEntry entry =
+        RequestEntry.pointer(c.principal(), c.idempotencyKey(), fingerprint, about.windowTime());
+    effects.add(() -> requests.put(c.requestId(), entry, filedAt));
   }
 
   /**
@@ -356,7 +381,7 @@ final class Decisions {
             null,
             retryOf,
             null);
-    batchIndex.put(batchId, fingerprint, filedAt);
+    effects.add(() -> batchIndex.put(batchId, fingerprint, filedAt));
     indexPointer(c, fingerprint, record, filedAt);
     boolean waits = !resolution.tasks().isEmpty() && scheduledAt != null;
     byte[] accepted =

@@ -17,8 +17,22 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>It reads only the small open-batch index (keys sorted by kind and due time), never the window
  * store at large: one range scan, then one point look-up per due batch.
+ *
+ * <p>Each call handles at most {@link #MAX_PER_CALL} due batches, the earliest due first, and
+ * leaves the rest in the index for the next call: a campaign scheduled for one minute, or an hour
+ * of outage, is worked off over several punctuations (or ticks), each within the transaction
+ * timeout, instead of in one transaction that times out and aborts again on every attempt. A
+ * handled entry leaves the index, so the next call's scan starts at the first one not handled.
  */
 final class ExpireOverdue {
+  /**
+   * The most due batches one call releases or closes: with {@link
+   * dev.letmepost.command.Preflight#MAX_TARGETS} targets each, at most 12,500 tasks or target
+   * events plus two events and a save per batch in one transaction. A backlog of n due batches
+   * takes ceil(n / 500) timer intervals (releases) or ticks (closes).
+   */
+  static final int MAX_PER_CALL = 500;
+
   private final Batches batches;
   private final KeyValueStore<String, Long> timers;
   private final long grace;
@@ -29,9 +43,13 @@ final class ExpireOverdue {
     this.grace = config.outcomeGrace().toMillis();
   }
 
-  /** Releases every scheduled batch due by {@code now} (wall clock). */
-  void releaseDue(long now) {
-    for (KeyValue<String, Long> entry : due(Batches.RELEASE, now)) {
+  /**
+   * Releases the scheduled batches due by {@code now} (wall clock), at most {@link #MAX_PER_CALL};
+   * returns how many timer entries it handled.
+   */
+  int releaseDue(long now) {
+    List<KeyValue<String, Long>> due = due(Batches.RELEASE, now);
+    for (KeyValue<String, Long> entry : due) {
       timers.delete(entry.key);
       String fingerprint = Batches.fingerprintOf(entry.key);
       LedgerRecord batch = batches.find(fingerprint, entry.value);
@@ -39,6 +57,7 @@ final class ExpireOverdue {
         batches.release(fingerprint, batch, batch.pending(), now, now);
       }
     }
+    return due.size();
   }
 
   /** True when some deadline plus grace has passed by {@code now}: a tick would close it. */
@@ -55,11 +74,14 @@ final class ExpireOverdue {
   }
 
   /**
-   * Closes every batch whose deadline plus grace is at or before {@code tickAt}: the ledger has
-   * read every outcome written before that time.
+   * Closes the batches whose deadline plus grace is at or before {@code tickAt} (the ledger has
+   * read every outcome written before that time), at most {@link #MAX_PER_CALL}; the rest stay due,
+   * so the next punctuation writes another tick ({@link #tickNeeded}). Returns how many timer
+   * entries it handled.
    */
-  void closeOverdue(long tickAt) {
-    for (KeyValue<String, Long> entry : due(Batches.DEADLINE, tickAt - grace)) {
+  int closeOverdue(long tickAt) {
+    List<KeyValue<String, Long>> due = due(Batches.DEADLINE, tickAt - grace);
+    for (KeyValue<String, Long> entry : due) {
       timers.delete(entry.key);
       String fingerprint = Batches.fingerprintOf(entry.key);
       LedgerRecord batch = batches.find(fingerprint, entry.value);
@@ -73,6 +95,7 @@ final class ExpireOverdue {
         batches.complete(fingerprint, closed, tickAt, tickAt);
       }
     }
+    return due.size();
   }
 
   private List<KeyValue<String, Long>> due(char kind, long by) {
@@ -82,7 +105,9 @@ final class ExpireOverdue {
     }
     try (KeyValueIterator<String, Long> it =
         timers.range(Batches.firstKey(kind), Batches.lastKeyDueBy(kind, by))) {
-      it.forEachRemaining(due::add);
+      while (due.size() < MAX_PER_CALL && it.hasNext()) {
+        due.add(it.next());
+      }
     }
     return due;
   }

@@ -38,7 +38,7 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
   public void init(ProcessorContext<String, Emission> context) {
     WindowStore<String, LedgerRecord> replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
-    this.batches = new Batches(config, replay, timers, context::forward);
+    this.batches = new Batches(config, replay, timers, context::forward, Effects.immediate());
     this.expire = new ExpireOverdue(batches, timers, config);
     int partition = context.taskId().partition();
     Duration interval = config.timerInterval();
@@ -46,7 +46,11 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
         interval,
         PunctuationType.WALL_CLOCK_TIME,
         now -> {
-          expire.releaseDue(now);
+          if (expire.releaseDue(now) == ExpireOverdue.MAX_PER_CALL) {
+            LOG.info(
+                "released {} due batches; the rest go at the next interval",
+                ExpireOverdue.MAX_PER_CALL);
+          }
           if (expire.tickNeeded(now)) {
             RecordHeaders headers = new RecordHeaders();
             headers.add(Inbound.TICK_HEADER, new byte[] {1});
@@ -60,7 +64,10 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
   public void process(Record<String, Inbound> record) {
     Inbound in = record.value();
     if (in != null && in.isTick()) {
-      expire.closeOverdue(in.tickAt());
+      if (expire.closeOverdue(in.tickAt()) == ExpireOverdue.MAX_PER_CALL) {
+        LOG.info(
+            "closed {} overdue batches; the rest at the next tick", ExpireOverdue.MAX_PER_CALL);
+      }
       return;
     }
     TargetOutcome o = in == null ? null : in.outcome();

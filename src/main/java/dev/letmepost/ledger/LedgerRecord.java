@@ -35,7 +35,10 @@ import java.util.Objects;
  * @param canceledAt epoch ms (broker time of the cancel) when the batch was canceled before its
  *     release, else null
  * @param retryOf the batch this one retries the failed targets of, else null
- * @param retries the batches that retry this one's failed targets, in order
+ * @param retries the batch that retries this one's failed targets: at most one, since a retry takes
+ *     over every failed retryable target at once and a later retry of this batch is refused naming
+ *     it ({@link DecideAction}); records of earlier versions may list more, in order, and are never
+ *     added to
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record LedgerRecord(

@@ -80,18 +80,25 @@ public final class LedgerTopology {
   }
 
   public static void build(StreamsBuilder builder, LedgerConfig config) {
-    build(builder, config, Preflight::check);
+    build(builder, config, Preflight::check, Effects.Fault.NONE);
   }
 
-  /** The topology with another body check (tests). */
-  static Topology topology(LedgerConfig config, Function<byte[], Preflight.Result> preflight) {
+  /**
+   * The topology with another body check and a fault in the deciders (tests: both throw to prove
+   * every exception is answered and leaves nothing else behind).
+   */
+  static Topology topology(
+      LedgerConfig config, Function<byte[], Preflight.Result> preflight, Effects.Fault fault) {
     StreamsBuilder builder = new StreamsBuilder();
-    build(builder, config, preflight);
+    build(builder, config, preflight, fault);
     return builder.build();
   }
 
   private static void build(
-      StreamsBuilder builder, LedgerConfig config, Function<byte[], Preflight.Result> preflight) {
+      StreamsBuilder builder,
+      LedgerConfig config,
+      Function<byte[], Preflight.Result> preflight,
+      Effects.Fault fault) {
     Topics topics = config.topics();
     Duration retention = config.retention();
     // No record cache in front of the replay store: a retry's range fetch through the cache merges
@@ -172,7 +179,7 @@ public final class LedgerTopology {
                 parsed.get("parsed-local").mapValues(Parsed::command, Named.as("unwrap-local")),
                 Named.as("commands-here"))
             .process(
-                () -> new DecideRequest(config, preflight),
+                () -> new DecideRequest(config, preflight, fault),
                 Named.as("decide-request"),
                 REPLAY_STORE,
                 TIMER_STORE,
@@ -189,7 +196,7 @@ public final class LedgerTopology {
                     .withValueSerde(BatchLookup.serde())
                     .withNumberOfPartitions(config.partitions()))
             .process(
-                () -> new DecideAction(config),
+                () -> new DecideAction(config, fault),
                 Named.as("decide-action"),
                 REPLAY_STORE,
                 TIMER_STORE,

@@ -100,6 +100,20 @@ class BatchActionsIT {
       assertThat(retry.get("retryOf").asText()).isEqualTo(failed.batchId());
       assertThat(retry.at("/results/0/status").asText()).isEqualTo("published");
 
+      // The client re-sends the retry under another key: refused, naming the retry batch.
+      send(
+          producer,
+          topics,
+          "POST",
+          "/v1/batches/" + failed.batchId() + "/retry",
+          "K-retry-2",
+          "req-r2",
+          "");
+      PostClient.Answer secondRetry = client.await("req-r2", WAIT).orElseThrow();
+      assertThat(secondRetry.status()).isEqualTo(409);
+      assertThat(secondRetry.bodyText())
+          .contains("batch_not_retryable", "retry batch '" + retry.get("id").asText() + "'");
+
       // The scheduled time is long past (the retry took a target deadline): still nothing.
       await().atMost(WAIT).until(() -> Instant.now().isAfter(due.plusSeconds(3)));
       var posts = SandboxPlatform.readPosts(data.resolve("sandbox"));

@@ -429,6 +429,125 @@ class LedgerActionsTest {
     assertThat(second.get(0).batchId()).isNotIn(id, first.batchId());
   }
 
+  /** The 409 a retry of {@code id} gets once {@code retryId} took its failed targets over. */
+  static String takenOver(String id, String retryId) {
+    return "{\"error\":{\"code\":\"batch_not_retryable\",\"message\":\"batch '"
+        + id
+        + "' is partial_failed; its failed targets were handed to retry batch '"
+        + retryId
+        + "' already (a failed target is retried at most once per batch); to retry them again,"
+        + " retry batch '"
+        + retryId
+        + "'\"}}";
+  }
+
+  /**
+   * Broke (issue 18, item 1): the retry checked only that the batch was done and had a failed
+   * retryable target, which stays so after a retry. Interleaving: retry under K-r1 starts retry
+   * batch R, which publishes acc_li; the client, answered 202 by the gateway after 30 s, re-sends
+   * under K-r2; the ledger made a second retry batch and acc_li was posted twice.
+   */
+  @Test
+  void aSecondRetryOfABatchUnderAnotherKeyIs409NamingTheRetryBatchAndPublishesNothing() {
+    String id = batchId(doneWithFailure(true));
+    action("POST", "/v1/batches/" + id + "/retry", "K-r1", "", T0.plusSeconds(10), null);
+    PublishTask first = single(ledger.allTasks());
+    ledger.publishedOutcome(first, T0.plusSeconds(11));
+    assertThat(status(ledger.onlyResult())).isEqualTo(201);
+    ledger.events();
+
+    TestRecord<String, byte[]> second = retry(id, "K-r2", T0.plusSeconds(40));
+
+    assertThat(status(second)).isEqualTo(409);
+    assertThat(utf8(second.value())).isEqualTo(takenOver(id, first.batchId()));
+    assertThat(ledger.allTasks()).isEmpty();
+    ledger.assertNoEvents();
+    assertThat(json(reads.batch(id).orElseThrow().envelope()).get("retries"))
+        .extracting(JsonNode::asText)
+        .containsExactly(first.batchId());
+    TestRecord<String, byte[]> replayed = retry(id, "K-r2", T0.plusSeconds(50));
+    assertThat(replayed.value()).as("the refusal is recorded").isEqualTo(second.value());
+    assertThat(header(replayed, LmpHeaders.REPLAYED)).isEqualTo("true");
+  }
+
+  /** As above, without an idempotency key: every keyless retry is new, and each is refused. */
+  @Test
+  void aSecondRetryWithoutAKeyIs409NamingTheRetryBatch() {
+    String id = batchId(doneWithFailure(true));
+    action("POST", "/v1/batches/" + id + "/retry", null, "", T0.plusSeconds(10), null);
+    PublishTask first = single(ledger.allTasks());
+
+    TestRecord<String, byte[]> again = retry(id, null, T0.plusSeconds(11));
+    TestRecord<String, byte[]> third = retry(id, null, T0.plusSeconds(12));
+
+    assertThat(utf8(again.value())).isEqualTo(takenOver(id, first.batchId()));
+    assertThat(utf8(third.value())).isEqualTo(takenOver(id, first.batchId()));
+    assertThat(ledger.allTasks()).isEmpty();
+  }
+
+  /**
+   * Two retries of one batch under two keys, read in one poll while neither has an answer: they are
+   * decided one after the other in the batch's task, so the second meets the first's retry batch
+   * and is refused; one task goes out.
+   */
+  @Test
+  void twoRetriesUnderTwoKeysAtOnceMakeExactlyOneRetryBatch() {
+    String id = batchId(doneWithFailure(true));
+    action("POST", "/v1/batches/" + id + "/retry", "K-a", "", T0.plusSeconds(10), null);
+    action("POST", "/v1/batches/" + id + "/retry", "K-b", "", T0.plusSeconds(10), null);
+
+    PublishTask only = single(ledger.allTasks());
+    TestRecord<String, byte[]> refused = ledger.onlyResult();
+    assertThat(utf8(refused.value())).isEqualTo(takenOver(id, only.batchId()));
+    ledger.outcome(
+        TargetOutcome.failed(only, new TargetError("rate_limited", "again", true)),
+        T0.plusSeconds(11));
+    assertThat(status(ledger.onlyResult())).isEqualTo(207);
+    assertThat(ledger.allTasks()).isEmpty();
+  }
+
+  /**
+   * The way to retry again is to retry the retry batch; along the chain each target reaches the
+   * platform once per failed attempt, and a second retry of any link is refused naming its
+   * successor.
+   */
+  @Test
+  void retryingTheRetryBatchWorksAndNoAttemptIsSentTwice() {
+    String id = batchId(doneWithFailure(true));
+    action("POST", "/v1/batches/" + id + "/retry", "K-r1", "", T0.plusSeconds(10), null);
+    PublishTask first = single(ledger.allTasks());
+    ledger.outcome(
+        TargetOutcome.failed(first, new TargetError("rate_limited", "again", true)),
+        T0.plusSeconds(11));
+    ledger.results();
+    assertThat(utf8(retry(id, "K-r1b", T0.plusSeconds(12)).value()))
+        .isEqualTo(takenOver(id, first.batchId()));
+
+    action(
+        "POST", "/v1/batches/" + first.batchId() + "/retry", "K-r2", "", T0.plusSeconds(13), null);
+    PublishTask second = single(ledger.allTasks());
+    ledger.publishedOutcome(second, T0.plusSeconds(14));
+    assertThat(status(ledger.onlyResult())).isEqualTo(201);
+    for (String link : List.of(id, first.batchId())) {
+      action("POST", "/v1/batches/" + link + "/retry", "K-x-" + link, "", T0.plusSeconds(15), null);
+      assertThat(status(ledger.onlyResult())).isEqualTo(409);
+    }
+    TestRecord<String, byte[]> last = retry(second.batchId(), "K-r3", T0.plusSeconds(16));
+
+    assertThat(utf8(last.value())).contains("batch_not_retryable", "is published");
+    assertThat(ledger.allTasks()).isEmpty();
+    assertThat(List.of(first.accountId(), second.accountId())).containsOnly("acc_li");
+    assertThat(second.batchId()).isNotIn(id, first.batchId());
+    assertThat(json(reads.batch(first.batchId()).orElseThrow().envelope()).get("retries"))
+        .extracting(JsonNode::asText)
+        .containsExactly(second.batchId());
+  }
+
+  static PublishTask single(List<PublishTask> tasks) {
+    assertThat(tasks).hasSize(1);
+    return tasks.get(0);
+  }
+
   @Test
   void retryWithNothingRetryableOrOfABatchNotDoneIs409BatchNotRetryable() {
     String notRetryable = batchId(doneWithFailure(false));

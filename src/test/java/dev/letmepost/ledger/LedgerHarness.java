@@ -57,6 +57,16 @@ final class LedgerHarness implements AutoCloseable {
   private final TestOutputTopic<String, byte[]> events;
   private final Map<Platform, TestOutputTopic<String, PublishTask>> publish =
       new EnumMap<>(Platform.class);
+  private final java.util.function.UnaryOperator<LedgerConfig> tweak;
+  private final java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result>
+      preflight;
+  private final Effects.Fault fault;
+
+  /** The accounts piped so far, by id (null: removed), for {@link #restart()}. */
+  private final Map<String, Account> accountsPiped = new java.util.LinkedHashMap<>();
+
+  /** The driver's wall clock: its start plus every {@link #advanceWallClock} since. */
+  private Instant wallClock;
 
   LedgerHarness() {
     this(c -> c);
@@ -70,6 +80,26 @@ final class LedgerHarness implements AutoCloseable {
   LedgerHarness(
       java.util.function.UnaryOperator<LedgerConfig> tweak,
       java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result> preflight) {
+    this(tweak, preflight, Effects.Fault.NONE);
+  }
+
+  /** A ledger whose deciders call {@code fault} before holding each effect (to fail midway). */
+  LedgerHarness(
+      java.util.function.UnaryOperator<LedgerConfig> tweak,
+      java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result> preflight,
+      Effects.Fault fault) {
+    this(tweak, preflight, fault, T0);
+  }
+
+  private LedgerHarness(
+      java.util.function.UnaryOperator<LedgerConfig> tweak,
+      java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result> preflight,
+      Effects.Fault fault,
+      Instant start) {
+    this.tweak = tweak;
+    this.preflight = preflight;
+    this.fault = fault;
+    this.wallClock = start;
     this.config = tweak.apply(LedgerConfig.defaults(topics));
     try {
       stateDir = Files.createTempDirectory("ledger-ttd");
@@ -79,7 +109,7 @@ final class LedgerHarness implements AutoCloseable {
     Properties p =
         LedgerApp.streamsProperties(
             config, ClientSettings.of("unused:9092"), stateDir, java.util.Map.of());
-    driver = new TopologyTestDriver(LedgerTopology.topology(config, preflight), p, T0);
+    driver = new TopologyTestDriver(LedgerTopology.topology(config, preflight, fault), p, start);
     commands =
         driver.createInputTopic(
             topics.commands().name(),
@@ -126,6 +156,7 @@ final class LedgerHarness implements AutoCloseable {
   }
 
   LedgerHarness account(Account account) {
+    accountsPiped.put(account.accountId(), account);
     accounts.pipeInput(account.accountId(), account, T0);
     return this;
   }
@@ -139,6 +170,7 @@ final class LedgerHarness implements AutoCloseable {
   }
 
   void removeAccount(String id) {
+    accountsPiped.put(id, null);
     accounts.pipeInput(id, null, T0);
   }
 
@@ -214,7 +246,53 @@ final class LedgerHarness implements AutoCloseable {
   }
 
   void advanceWallClock(Duration d) {
+    wallClock = wallClock.plus(d);
     driver.advanceWallClockTime(d);
+  }
+
+  /** The driver's wall clock now. */
+  Instant wallClock() {
+    return wallClock;
+  }
+
+  /**
+   * A restart: a new ledger (new processors, a new punctuation schedule, its wall clock where this
+   * one's is) over this one's state, the four local stores copied entry by entry, as a restored
+   * task finds them, and the accounts piped again; this one is closed. Read every output first:
+   * what this one emitted and nobody read is gone.
+   *
+   * <p>TopologyTestDriver deletes its state directory on close, so the stores are copied rather
+   * than reopened. The new driver's input offsets start again at 0, so a keyless command after the
+   * restart (whose fingerprint is derived from its source offset) may meet the record of one before
+   * it; a keyed command is unaffected.
+   */
+  LedgerHarness restart() {
+    LedgerHarness next = new LedgerHarness(tweak, preflight, fault, wallClock);
+    accountsPiped.forEach(
+        (id, a) -> {
+          if (a == null) {
+            next.removeAccount(id);
+          } else {
+            next.account(a);
+          }
+        });
+    copyWindowStore(LedgerTopology.REPLAY_STORE, next);
+    copyWindowStore(LedgerTopology.REQUEST_INDEX, next);
+    copyWindowStore(LedgerTopology.BATCH_INDEX, next);
+    var timersTo = next.driver.<String, Long>getKeyValueStore(LedgerTopology.TIMER_STORE);
+    try (var it = driver.<String, Long>getKeyValueStore(LedgerTopology.TIMER_STORE).all()) {
+      it.forEachRemaining(kv -> timersTo.put(kv.key, kv.value));
+    }
+    close();
+    return next;
+  }
+
+  private <V> void copyWindowStore(String name, LedgerHarness next) {
+    WindowStore<String, V> to = next.driver.getWindowStore(name);
+    try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, V> it =
+        driver.<String, V>getWindowStore(name).all()) {
+      it.forEachRemaining(kv -> to.put(kv.key.key(), kv.value, kv.key.window().start()));
+    }
   }
 
   List<TestRecord<String, byte[]>> results() {

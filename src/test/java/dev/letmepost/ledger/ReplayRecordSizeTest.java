@@ -34,6 +34,76 @@ class ReplayRecordSizeTest {
    */
   @Test
   void worstCaseReplayRecordFitsUnderTheRecordCeiling() {
+    runWorstCaseBatch();
+    assertLargestChangelogValueUnderTheCeiling();
+  }
+
+  /**
+   * The worst-case batch, every target failed retryable, retried (a retry batch of 25 targets with
+   * the same content, each failing again at its cut length), then retried again under other keys
+   * (refused, naming the retry batch): a batch lists at most one retry, so no record grows past the
+   * ceiling however often its retry is re-sent (issue 18, item 1).
+   */
+  @Test
+  void aWorstCaseBatchRetriedAndItsRefusedRetriesStayUnderTheRecordCeiling() {
+    String id = LedgerHarness.header(runWorstCaseBatch(), dev.letmepost.wire.LmpHeaders.BATCH_ID);
+    retry(id, "K-r1");
+    List<PublishTask> tasks = ledger.tasks(Platform.SANDBOX);
+    assertThat(tasks).hasSize(Preflight.MAX_TARGETS);
+    failWide(tasks);
+    assertThat(ledger.onlyResult().value()).isNotEmpty();
+    for (int i = 2; i < 50; i++) {
+      retry(id, "K-r" + i);
+      assertThat(LedgerHarness.header(ledger.onlyResult(), dev.letmepost.wire.LmpHeaders.STATUS))
+          .isEqualTo("409");
+    }
+    assertThat(ledger.tasks(Platform.SANDBOX)).isEmpty();
+    assertLargestChangelogValueUnderTheCeiling();
+  }
+
+  private void retry(String batchId, String key) {
+    ledger
+        .command("")
+        .header(
+            dev.letmepost.wire.LmpHeaders.METHOD,
+            "POST".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .header(
+            dev.letmepost.wire.LmpHeaders.PATH,
+            ("/v1/batches/" + batchId + "/retry").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .key(key)
+        .at(T0.plusSeconds(10))
+        .send();
+  }
+
+  private void failWide(List<PublishTask> tasks) {
+    String wide = "\u0001".repeat(5_000);
+    for (PublishTask t : tasks) {
+      ledger.outcome(
+          new TargetOutcome(
+              t.taskId(),
+              t.batchId(),
+              t.fingerprint(),
+              t.recordedAt(),
+              t.targetIndex(),
+              TargetOutcome.Status.failed,
+              wide,
+              wide,
+              new TargetError(wide, wide, true)),
+          T0.plusSeconds(1));
+    }
+  }
+
+  private void assertLargestChangelogValueUnderTheCeiling() {
+    List<byte[]> changelog = ledger.replayChangelog();
+    assertThat(changelog).isNotEmpty();
+    int largest = changelog.stream().mapToInt(v -> v.length).max().orElseThrow();
+    assertThat(largest)
+        .as("largest replay-record changelog value")
+        .isLessThan(Limits.MAX_RECORD_BYTES);
+  }
+
+  /** Runs the worst-case batch to its end; its answer. */
+  private org.apache.kafka.streams.test.TestRecord<String, byte[]> runWorstCaseBatch() {
     StringBuilder b = new StringBuilder("{\"targets\":[");
     for (int i = 0; i < Preflight.MAX_TARGETS; i++) {
       String id = String.format("acc_%03d_", i) + "a".repeat(Limits.MAX_ACCOUNT_ID_CHARS - 8);
@@ -63,31 +133,13 @@ class ReplayRecordSizeTest {
     ledger.command(body).key("K1").send();
     List<PublishTask> tasks = ledger.tasks(Platform.SANDBOX);
     assertThat(tasks).hasSize(Preflight.MAX_TARGETS);
-    String wide = "\u0001".repeat(5_000);
-    for (PublishTask t : tasks) {
-      ledger.outcome(
-          new TargetOutcome(
-              t.taskId(),
-              t.batchId(),
-              t.fingerprint(),
-              t.recordedAt(),
-              t.targetIndex(),
-              TargetOutcome.Status.failed,
-              wide,
-              wide,
-              new TargetError(wide, wide, true)),
-          T0.plusSeconds(1));
-    }
-    assertThat(ledger.onlyResult().value()).isNotEmpty();
+    failWide(tasks);
+    org.apache.kafka.streams.test.TestRecord<String, byte[]> done = ledger.onlyResult();
+    assertThat(done.value()).isNotEmpty();
     LedgerRecord stored = ledger.replayRecords().get(0).value;
     assertThat(stored.complete()).isTrue();
     assertThat(stored.targets())
         .allSatisfy(s -> assertThat(s.postId()).hasSizeGreaterThan(Limits.MAX_POST_ID_CHARS));
-    List<byte[]> changelog = ledger.replayChangelog();
-    assertThat(changelog).isNotEmpty();
-    int largest = changelog.stream().mapToInt(v -> v.length).max().orElseThrow();
-    assertThat(largest)
-        .as("largest replay-record changelog value")
-        .isLessThan(Limits.MAX_RECORD_BYTES);
+    return done;
   }
 }
