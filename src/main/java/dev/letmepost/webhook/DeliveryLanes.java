@@ -271,17 +271,14 @@ final class DeliveryLanes {
       String endpointId, Lane lane, Entry e, Result r, String error, int failures, long now) {
     String reason =
         failures + " consecutive failed deliveries; the last: " + AddressGuard.echo(error);
-    endpoints
-        .get(endpointId)
-        .filter(x -> x.status() == WebhookEndpoint.Status.enabled)
-        .ifPresent(
-            x -> {
-              WebhookEndpoint d = x.disabled(reason, Rfc3339.format(now));
-              endpoints.put(d);
-              outbox.add(new Write(Kind.ENDPOINT, null, d.id(), d.toJson()));
-              metrics.disabled();
-              LOG.warn("webhook endpoint {} disabled: {}", endpointId, reason);
-            });
+    // A mark beside the endpoint's record, never the record itself: a delete this view has not
+    // caught up with still wins (EndpointRegistry).
+    DisabledMark mark = new DisabledMark(endpointId, reason, Rfc3339.format(now));
+    if (endpoints.disable(mark)) {
+      outbox.add(new Write(Kind.ENDPOINT, null, DisabledMark.key(endpointId), mark.toJson()));
+      metrics.disabled();
+      LOG.warn("webhook endpoint {} disabled: {}", endpointId, reason);
+    }
     outbox.add(tombstone(e));
     record(
         e,

@@ -263,7 +263,9 @@ public final class WebhookDispatcher implements AutoCloseable {
         continue;
       }
       String body = null;
-      for (WebhookEndpoint endpoint : endpoints.of(e.principal())) {
+      // The oldest MAX_ENDPOINTS only: the cap holds even when two gateways created past it.
+      for (WebhookEndpoint endpoint :
+          endpoints.of(e.principal()).stream().limit(WebhookStore.MAX_ENDPOINTS).toList()) {
         if (endpoint.wants(e.type()) && r.timestamp() >= endpoint.createdAtMillis()) {
           if (body == null) {
             body = WebhookBody.of(e);

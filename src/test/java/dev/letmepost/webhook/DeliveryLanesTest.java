@@ -281,7 +281,13 @@ class DeliveryLanesTest {
     assertThat(writes)
         .filteredOn(w -> w.kind() == DeliveryLanes.Kind.ENDPOINT)
         .singleElement()
-        .satisfies(w -> assertThat(WebhookEndpoint.fromJson(w.value())).isEqualTo(disabled));
+        .satisfies(
+            w -> {
+              assertThat(w.key()).isEqualTo("we_a/disabled");
+              assertThat(DisabledMark.fromJson(w.value()))
+                  .isEqualTo(
+                      new DisabledMark("we_a", disabled.disabledReason(), disabled.disabledAt()));
+            });
     // every pending delivery of the endpoint is gone: evt_1, evt_2 (retries queued), evt_3, evt_4
     assertThat(
             writes.stream()
@@ -411,5 +417,66 @@ class DeliveryLanesTest {
     assertThat(Backoff.delay(1, () -> 0.0)).isEqualTo(Duration.ofSeconds(15));
     assertThat(Backoff.delay(1, () -> 0.999_999)).isLessThan(Duration.ofSeconds(30));
     assertThat(Backoff.delay(10, () -> 0.0)).isEqualTo(Duration.ofHours(2));
+  }
+
+  /**
+   * Disabling brought back an endpoint its owner had just deleted. Interleaving: the owner deletes
+   * we_a (the gateway writes a tombstone under we_a); the dispatcher's view has not read it yet,
+   * its attempt fails for the last time and it disables we_a, writing the disabled endpoint under
+   * we_a after the tombstone: every reader then had we_a again, disabled. Now the dispatcher writes
+   * a mark under we_a/disabled, which applies only to an endpoint that is there: in either order,
+   * and in the compacted topic, the tombstone wins; without a delete the endpoint reads disabled.
+   */
+  @Test
+  void aDisablingAfterTheOwnersDeleteDoesNotBringTheEndpointBack() throws Exception {
+    lanes =
+        lanes(WebhookConfig.defaults(new AddressGuard.Policy(true, false), "t").withMaxFailures(1));
+    MockWebServer s = server();
+    s.enqueue(new MockResponse().setResponseCode(500));
+    WebhookEndpoint created = endpoint("we_a", s.url("/h").toString());
+    lanes.add(pending("we_a", "evt_1"), 0);
+
+    DeliveryLanes.Write mark =
+        settle().stream()
+            .filter(w -> w.kind() == DeliveryLanes.Kind.ENDPOINT)
+            .findFirst()
+            .orElseThrow();
+    assertThat(mark.key()).as("never the endpoint's own key").isEqualTo("we_a/disabled");
+
+    // The owner's delete before the mark, in topic order: gone.
+    EndpointRegistry deleteFirst = new EndpointRegistry();
+    deleteFirst.apply("we_a", created.toJson());
+    deleteFirst.apply("we_a", null);
+    deleteFirst.apply(mark.key(), mark.value());
+    assertThat(deleteFirst.get("we_a")).isEmpty();
+    assertThat(deleteFirst.of("key_alice")).isEmpty();
+
+    // The delete after the mark: gone.
+    EndpointRegistry markFirst = new EndpointRegistry();
+    markFirst.apply("we_a", created.toJson());
+    markFirst.apply(mark.key(), mark.value());
+    assertThat(markFirst.get("we_a"))
+        .hasValueSatisfying(e -> assertThat(e.status()).isEqualTo(WebhookEndpoint.Status.disabled));
+    markFirst.apply("we_a", null);
+    assertThat(markFirst.get("we_a")).isEmpty();
+
+    // Compacted: the tombstone has been cleaned away, the mark alone is left: still gone.
+    EndpointRegistry compacted = new EndpointRegistry();
+    compacted.apply(mark.key(), mark.value());
+    assertThat(compacted.all()).isEmpty();
+
+    // No delete: the endpoint reads disabled, with the dispatcher's reason.
+    EndpointRegistry kept = new EndpointRegistry();
+    kept.apply("we_a", created.toJson());
+    kept.apply(mark.key(), mark.value());
+    assertThat(kept.get("we_a")).contains(endpoints.get("we_a").orElseThrow());
+    assertThat(kept.get("we_a").orElseThrow().disabledReason())
+        .isEqualTo("1 consecutive failed deliveries; the last: the receiver answered HTTP 500");
+
+    // The dispatcher's own view lost the race too: once it reads the tombstone, we_a is gone.
+    endpoints.apply("we_a", null);
+    assertThat(endpoints.disable(new DisabledMark("we_a", "late", "2026-12-01T12:00:00.000Z")))
+        .isFalse();
+    assertThat(endpoints.get("we_a")).isEmpty();
   }
 }
