@@ -369,7 +369,9 @@ final class DeliveryLanes {
         gone.remove(key);
         Entry was = mine == null ? null : mine.remove(key);
         if (was != null) {
-          unpromise(principalOf(endpointId), was);
+          synchronized (DeliveryLanes.this) {
+            unpromise(principalOf(endpointId), was);
+          }
         }
         return;
       }
