@@ -19,12 +19,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The delivery client's deadline over the whole exchange, against local receivers that stall it in
  * each of its phases. The deadline injected is 500 ms; a receiver that never stops trickling would
  * hold the call forever without it, so each test bounds the call at a few seconds.
  */
+@Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class WebhookHttpTest {
   static final Duration DEADLINE = Duration.ofMillis(500);
   static final long WITHIN_MS = 3_000;
