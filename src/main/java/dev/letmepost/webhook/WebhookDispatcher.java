@@ -264,19 +264,29 @@ public final class WebhookDispatcher implements AutoCloseable {
         continue;
       }
       String body = null;
-      // The oldest MAX_ENDPOINTS only: the cap holds even when two gateways created past it.
       for (WebhookEndpoint endpoint :
-          endpoints.of(e.principal()).stream().limit(WebhookStore.MAX_ENDPOINTS).toList()) {
-        if (endpoint.wants(e.type()) && r.timestamp() >= endpoint.createdAtMillis()) {
-          if (body == null) {
-            body = WebhookBody.of(e);
-          }
-          owed.computeIfAbsent(r.partition(), k -> new ArrayList<>())
-              .add(new PendingDelivery(endpoint.id(), e.id(), e.type(), body, 0, now, now));
+          recipients(endpoints, e.principal(), e.type(), r.timestamp())) {
+        if (body == null) {
+          body = WebhookBody.of(e);
         }
+        owed.computeIfAbsent(r.partition(), k -> new ArrayList<>())
+            .add(new PendingDelivery(endpoint.id(), e.id(), e.type(), body, 0, now, now));
       }
     }
     return owed;
+  }
+
+  /**
+   * The endpoints an event of {@code type} of {@code principal}, recorded at {@code timestamp}, is
+   * owed to: enabled, subscribed, created at or before it, and among the principal's oldest {@link
+   * WebhookStore#MAX_ENDPOINTS}, so the cap holds even when two gateways created past it at once.
+   */
+  static List<WebhookEndpoint> recipients(
+      EndpointRegistry endpoints, String principal, String type, long timestamp) {
+    return endpoints.of(principal).stream()
+        .limit(WebhookStore.MAX_ENDPOINTS)
+        .filter(x -> x.wants(type) && timestamp >= x.createdAtMillis())
+        .toList();
   }
 
   private String topic(DeliveryLanes.Kind kind) {

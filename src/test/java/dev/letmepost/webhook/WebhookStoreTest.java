@@ -138,4 +138,38 @@ class WebhookStoreTest {
     assertThat(store.list("key_alice")).isEmpty();
     assertThat(Arrays.asList(store.delete("key_alice", id))).containsExactly(false);
   }
+
+  /**
+   * Two gateways each check the cap against their own view, which lags the other's write: in that
+   * instant a principal can get a 17th endpoint. The dispatcher delivers to the principal's oldest
+   * 16 only, so the extra one receives nothing (and a newer disabled or unsubscribed one none).
+   */
+  @Test
+  void anEndpointPastTheCapReceivesNothing() {
+    for (int i = 1; i <= WebhookStore.MAX_ENDPOINTS + 1; i++) {
+      endpoints.put(
+          new WebhookEndpoint(
+              "we_" + i,
+              "key_alice",
+              "https://hooks.example/" + i,
+              List.of("batch.completed"),
+              WebhookEndpoint.Status.enabled,
+              "2026-12-01T12:00:00.000Z",
+              1_000L + i,
+              null,
+              null));
+    }
+
+    List<WebhookEndpoint> owed =
+        WebhookDispatcher.recipients(endpoints, "key_alice", "batch.completed", 5_000L);
+
+    assertThat(owed).hasSize(WebhookStore.MAX_ENDPOINTS);
+    assertThat(owed).extracting(WebhookEndpoint::id).doesNotContain("we_17").contains("we_1");
+    assertThat(WebhookDispatcher.recipients(endpoints, "key_alice", "batch.accepted", 5_000L))
+        .isEmpty();
+    assertThat(WebhookDispatcher.recipients(endpoints, "key_alice", "batch.completed", 1_005L))
+        .as("an event recorded before an endpoint was created is not its")
+        .extracting(WebhookEndpoint::id)
+        .containsExactly("we_1", "we_2", "we_3", "we_4", "we_5");
+  }
 }
