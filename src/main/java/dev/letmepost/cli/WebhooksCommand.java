@@ -3,6 +3,7 @@ package dev.letmepost.cli;
 import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.net.AddressGuard;
 import dev.letmepost.webhook.DeliveryLog;
+import dev.letmepost.webhook.DisabledMark;
 import dev.letmepost.webhook.EndpointRegistry;
 import dev.letmepost.webhook.EndpointView;
 import dev.letmepost.webhook.SigningKey;
@@ -301,9 +302,10 @@ final class WebhooksCommand implements Runnable {
               .get(id)
               .orElseThrow(() -> new IllegalArgumentException("no webhook endpoint '" + id + "'"));
       try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
-        producer
-            .send(new ProducerRecord<>(kafka.topics().webhookEndpoints().name(), e.id(), null))
-            .get();
+        String topic = kafka.topics().webhookEndpoints().name();
+        producer.send(new ProducerRecord<>(topic, e.id(), null)).get();
+        // then the dispatcher's mark, if any (ignored without its endpoint: only tidier)
+        producer.send(new ProducerRecord<>(topic, DisabledMark.key(e.id()), null)).get();
       }
       spec.commandLine().getOut().println("removed webhook endpoint " + id);
       spec.commandLine().getOut().flush();

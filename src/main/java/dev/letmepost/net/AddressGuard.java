@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -27,6 +28,17 @@ public final class AddressGuard {
    *   loopback in demo mode.
    * - Never the unspecified address (0.0.0.0/8, ::), broadcast or multicast, whatever the flags:
    *   no receiver lives there, and 0.0.0.0 reaches the local host on Linux.
+   * - Never the special-purpose IPv4 ranges no receiver lives in, whatever the flags: 192.0.0/24
+   *   (IETF protocol assignments), 198.18/15 (benchmarking), 240/4 (reserved), the documentation
+   *   ranges 192.0.2/24, 198.51.100/24, 203.0.113/24 and 2001:db8::/32.
+   * - IPv6 forms that carry an IPv4 address to a translator or tunnel. Where the embedded address
+   *   is where the packet ends up, the embedded address is checked by these same rules and the
+   *   IPv6 address is refused when it would be: IPv4-mapped ::ffff:a.b.c.d, NAT64 well-known
+   *   prefix 64:ff9b::/96, 6to4 2002:wwxx:yyzz::/16. The whole prefix is refused where it cannot
+   *   be a receiver or its destination cannot be read off the address: IPv4-compatible ::a.b.c.d
+   *   (deprecated, RFC 4291), Teredo 2001::/32 (a relay, and the client address is obfuscated).
+   *   The local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) translates into an operator's own
+   *   network with its own layout: private, allowed only with allowPrivate.
    * - No user info in the URL (it would be sent to nobody, and confuses what the host is), no
    *   fragment, at most 2,048 characters.
    * Redirects are not followed (a 3xx is a failed attempt), so a receiver cannot bounce a delivery
@@ -160,11 +172,21 @@ public final class AddressGuard {
   /** Why a delivery may not connect to {@code a} under the policy, if it may not. */
   public Optional<String> problem(InetAddress a) {
     byte[] b = a.getAddress();
+    if (a instanceof Inet6Address) {
+      Optional<String> tunnel = embedded(b);
+      if (tunnel != null) {
+        return tunnel;
+      }
+    }
     if (a.isAnyLocalAddress() || (a instanceof Inet4Address && (b[0] & 0xff) == 0)) {
       return Optional.of("the unspecified address is never allowed");
     }
     if (a.isMulticastAddress() || (a instanceof Inet4Address && allOnes(b))) {
       return Optional.of("multicast and broadcast addresses are never allowed");
+    }
+    String special = specialPurpose(a);
+    if (special != null) {
+      return Optional.of(special + " addresses are never allowed");
     }
     if (a.isLoopbackAddress()) {
       return policy.demo() || policy.allowPrivate()
@@ -180,6 +202,84 @@ public final class AddressGuard {
     return Optional.empty();
   }
 
+  /**
+   * The verdict on an IPv6 address that carries an IPv4 address (see the rules above), or null when
+   * {@code b} is not such a form.
+   */
+  private Optional<String> embedded(byte[] b) {
+    if (prefix(b, 10, 0) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+      return via("IPv4-mapped", b, 12);
+    }
+    if (prefix(b, 12, 0) && !(prefix(b, 15, 0) && (b[15] & 0xff) <= 1)) {
+      return Optional.of(
+          "IPv4-compatible IPv6 addresses (::a.b.c.d, deprecated) are never allowed");
+    }
+    if (word(b, 0) == 0x0064 && word(b, 2) == 0xff9b && prefix(b, 8, 4)) {
+      return via("NAT64", b, 12);
+    }
+    if (word(b, 0) == 0x2002) {
+      return via("6to4", b, 2);
+    }
+    if (word(b, 0) == 0x2001 && word(b, 2) == 0x0000) {
+      return Optional.of("Teredo addresses (2001::/32) are never allowed");
+    }
+    return null;
+  }
+
+  /** The verdict on the IPv4 address at {@code b[at..at+3]}, named as reached through a form. */
+  private Optional<String> via(String form, byte[] b, int at) {
+    InetAddress v4;
+    try {
+      v4 = InetAddress.getByAddress(Arrays.copyOfRange(b, at, at + 4));
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("4 bytes are an IPv4 address", e);
+    }
+    return problem(v4).map(p -> form + " address of " + v4.getHostAddress() + ": " + p);
+  }
+
+  /** Whether the {@code n} bytes of {@code b} from {@code from} are all zero. */
+  private static boolean prefix(byte[] b, int n, int from) {
+    for (int i = from; i < from + n; i++) {
+      if (b[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int word(byte[] b, int at) {
+    return ((b[at] & 0xff) << 8) | (b[at + 1] & 0xff);
+  }
+
+  /** The special-purpose range {@code a} is in, when no receiver can live there. */
+  private static String specialPurpose(InetAddress a) {
+    byte[] b = a.getAddress();
+    if (a instanceof Inet4Address) {
+      int x = b[0] & 0xff;
+      int y = b[1] & 0xff;
+      int z = b[2] & 0xff;
+      if (x == 192 && y == 0 && z == 0) {
+        return "IETF protocol assignment (192.0.0.0/24)";
+      }
+      if (x == 198 && (y & 0xfe) == 18) {
+        return "benchmarking (198.18.0.0/15)";
+      }
+      if (x >= 240) {
+        return "reserved (240.0.0.0/4)";
+      }
+      if ((x == 192 && y == 0 && z == 2)
+          || (x == 198 && y == 51 && z == 100)
+          || (x == 203 && y == 0 && z == 113)) {
+        return "documentation (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)";
+      }
+      return null;
+    }
+    if (word(b, 0) == 0x2001 && word(b, 2) == 0x0db8) {
+      return "documentation (2001:db8::/32)";
+    }
+    return null;
+  }
+
   private static String privateKind(InetAddress a) {
     byte[] b = a.getAddress();
     if (a.isLinkLocalAddress()) {
@@ -193,6 +293,12 @@ public final class AddressGuard {
     }
     if (a instanceof Inet6Address && (b[0] & 0xfe) == 0xfc) {
       return "private (unique local)";
+    }
+    if (a instanceof Inet6Address
+        && word(b, 0) == 0x0064
+        && word(b, 2) == 0xff9b
+        && word(b, 4) == 0x0001) {
+      return "local-use NAT64 (64:ff9b:1::/48)";
     }
     return null;
   }

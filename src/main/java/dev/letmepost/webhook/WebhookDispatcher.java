@@ -237,6 +237,7 @@ public final class WebhookDispatcher implements AutoCloseable {
           producer.commitTransaction();
         }
         fresh.forEach((partition, list) -> list.forEach(d -> lanes.add(d, partition)));
+        read(lanes.refill(List.of()));
         lanes.pump();
         pending.set(lanes.pending());
       }
@@ -263,17 +264,29 @@ public final class WebhookDispatcher implements AutoCloseable {
         continue;
       }
       String body = null;
-      for (WebhookEndpoint endpoint : endpoints.of(e.principal())) {
-        if (endpoint.wants(e.type()) && r.timestamp() >= endpoint.createdAtMillis()) {
-          if (body == null) {
-            body = WebhookBody.of(e);
-          }
-          owed.computeIfAbsent(r.partition(), k -> new ArrayList<>())
-              .add(new PendingDelivery(endpoint.id(), e.id(), e.type(), body, 0, now, now));
+      for (WebhookEndpoint endpoint :
+          recipients(endpoints, e.principal(), e.type(), r.timestamp())) {
+        if (body == null) {
+          body = WebhookBody.of(e);
         }
+        owed.computeIfAbsent(r.partition(), k -> new ArrayList<>())
+            .add(new PendingDelivery(endpoint.id(), e.id(), e.type(), body, 0, now, now));
       }
     }
     return owed;
+  }
+
+  /**
+   * The endpoints an event of {@code type} of {@code principal}, recorded at {@code timestamp}, is
+   * owed to: enabled, subscribed, created at or before it, and among the principal's oldest {@link
+   * WebhookStore#MAX_ENDPOINTS}, so the cap holds even when two gateways created past it at once.
+   */
+  static List<WebhookEndpoint> recipients(
+      EndpointRegistry endpoints, String principal, String type, long timestamp) {
+    return endpoints.of(principal).stream()
+        .limit(WebhookStore.MAX_ENDPOINTS)
+        .filter(x -> x.wants(type) && timestamp >= x.createdAtMillis())
+        .toList();
   }
 
   private String topic(DeliveryLanes.Kind kind) {
@@ -323,42 +336,46 @@ public final class WebhookDispatcher implements AutoCloseable {
         return;
       }
       List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
-      List<TopicPartition> owedParts =
-          numbers.stream().map(n -> new TopicPartition(topics.webhookPending().name(), n)).toList();
-      Map<String, PendingDelivery> owed = new LinkedHashMap<>();
-      Map<String, Integer> partitionOf = new HashMap<>();
-      try (KafkaConsumer<String, byte[]> r =
-          Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer())) {
-        r.assign(owedParts);
-        r.seekToBeginning(owedParts);
-        Map<TopicPartition, Long> end = r.endOffsets(owedParts);
-        while (end.entrySet().stream().anyMatch(e -> r.position(e.getKey()) < e.getValue())) {
-          for (ConsumerRecord<String, byte[]> rec : r.poll(POLL)) {
-            if (rec.value() == null) {
-              owed.remove(rec.key());
-              continue;
-            }
-            try {
-              owed.put(rec.key(), PendingDelivery.fromJson(rec.value()));
-              partitionOf.put(rec.key(), rec.partition());
-            } catch (RuntimeException e) {
-              LOG.warn("skipping unreadable pending delivery '{}': {}", rec.key(), e.getMessage());
-            }
-          }
-        }
-      }
       lanes.own(numbers);
-      owed.forEach((k, d) -> lanes.add(d, partitionOf.get(k)));
+      read(lanes.refill(numbers));
       LOG.info(
-          "webhook dispatcher owns events partitions {}: {} deliveries pending",
+          "webhook dispatcher owns events partitions {}: {} deliveries pending in memory",
           numbers,
-          owed.size());
+          lanes.pending());
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       lanes.disown(partitions.stream().map(TopicPartition::partition).toList());
     }
+  }
+
+  /**
+   * Reads the pending partitions of {@code refill} from the beginning to their end (read_committed)
+   * into it, then finishes it; nothing when null.
+   */
+  private void read(DeliveryLanes.Refill refill) {
+    if (refill == null) {
+      return;
+    }
+    List<TopicPartition> parts =
+        refill.partitions().stream()
+            .map(n -> new TopicPartition(topics.webhookPending().name(), n))
+            .toList();
+    if (!parts.isEmpty()) {
+      try (KafkaConsumer<String, byte[]> r =
+          Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer())) {
+        r.assign(parts);
+        r.seekToBeginning(parts);
+        Map<TopicPartition, Long> end = r.endOffsets(parts);
+        while (end.entrySet().stream().anyMatch(e -> r.position(e.getKey()) < e.getValue())) {
+          for (ConsumerRecord<String, byte[]> rec : r.poll(POLL)) {
+            refill.offer(rec.partition(), rec.offset(), rec.key(), rec.value());
+          }
+        }
+      }
+    }
+    refill.finish();
   }
 
   /** Whether every endpoint that existed at start has been read. */

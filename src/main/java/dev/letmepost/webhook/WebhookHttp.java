@@ -14,6 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -33,8 +37,31 @@ final class WebhookHttp {
    * InetAddress closes that gap; TLS still verifies the certificate against the URL's host name.
    * A delivery needs nothing but the status, so the client is small: no redirects (a 3xx fails
    * the attempt), no keep-alive, no body read.
+   *
+   * The deadline covers the whole exchange. A socket's SO_TIMEOUT bounds one read only, and no
+   * write: a receiver that trickles its TLS handshake or status line one byte at a time, or never
+   * reads the request, would hold a delivery thread for as long as it likes. So a watchdog (one
+   * shared daemon thread) closes the socket when the deadline passes, whatever the call is blocked
+   * in (connect, handshake, write or read), and the attempt fails with a SocketTimeoutException.
+   * Cancelled watchdog tasks are removed at once, so its queue holds at most one task per
+   * attempt in progress (at most the dispatcher's thread count).
    */
   private static final int MAX_STATUS_LINE = 8 * 1024;
+
+  private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+
+  private static ScheduledThreadPoolExecutor watchdog() {
+    ScheduledThreadPoolExecutor w =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "webhook-deadline");
+              t.setDaemon(true);
+              return t;
+            });
+    w.setRemoveOnCancelPolicy(true);
+    return w;
+  }
 
   /** What the receiver answered: its status code. */
   record Answer(int status) {}
@@ -65,44 +92,82 @@ final class WebhookHttp {
     boolean https = "https".equalsIgnoreCase(url.getScheme());
     int port = url.getPort() != -1 ? url.getPort() : https ? 443 : 80;
     String host = AddressGuard.hostOf(url);
-    try (Socket plain = new Socket()) {
-      plain.connect(new InetSocketAddress(address, port), remainingMillis(deadline));
-      Socket socket = plain;
-      if (https) {
-        SSLSocket ssl = (SSLSocket) tls.createSocket(plain, host, port, true);
-        SSLParameters p = ssl.getSSLParameters();
-        p.setEndpointIdentificationAlgorithm("HTTPS");
-        if (!host.contains(":") && !host.matches("[0-9.]+")) {
-          p.setServerNames(List.of(new SNIHostName(host)));
-        }
-        ssl.setSSLParameters(p);
-        ssl.setSoTimeout(remainingMillis(deadline));
-        ssl.startHandshake();
-        socket = ssl;
+    Socket plain = new Socket();
+    AtomicBoolean expired = new AtomicBoolean();
+    ScheduledFuture<?> watchdog =
+        WATCHDOG.schedule(
+            () -> {
+              expired.set(true);
+              try {
+                plain.close(); // unblocks connect, the handshake, a write or a read
+              } catch (IOException e) {
+                // closed anyway
+              }
+            },
+            timeout.toNanos(),
+            TimeUnit.NANOSECONDS);
+    try (plain) {
+      return exchange(plain, url, address, https, port, host, headers, body, deadline);
+    } catch (IOException e) {
+      if (expired.get() || e instanceof SocketTimeoutException) {
+        throw new SocketTimeoutException(
+            "no answer within "
+                + timeout.toMillis()
+                + " ms (the deadline over connect, TLS, request and status line)");
       }
-      String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-      if (url.getRawQuery() != null) {
-        path += "?" + url.getRawQuery();
-      }
-      boolean defaultPort = port == (https ? 443 : 80);
-      String hostHeader =
-          (host.contains(":") ? "[" + host + "]" : host) + (defaultPort ? "" : ":" + port);
-      StringBuilder head =
-          new StringBuilder("POST ")
-              .append(path)
-              .append(" HTTP/1.1\r\nHost: ")
-              .append(hostHeader)
-              .append("\r\nContent-Length: ")
-              .append(body.length)
-              .append("\r\nConnection: close\r\n");
-      headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
-      head.append("\r\n");
-      OutputStream out = socket.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.UTF_8));
-      out.write(body);
-      out.flush();
-      return new Answer(readStatus(socket, deadline));
+      throw e;
+    } finally {
+      watchdog.cancel(false);
     }
+  }
+
+  private Answer exchange(
+      Socket plain,
+      URI url,
+      InetAddress address,
+      boolean https,
+      int port,
+      String host,
+      Map<String, String> headers,
+      byte[] body,
+      long deadline)
+      throws IOException {
+    plain.connect(new InetSocketAddress(address, port), remainingMillis(deadline));
+    Socket socket = plain;
+    if (https) {
+      SSLSocket ssl = (SSLSocket) tls.createSocket(plain, host, port, true);
+      SSLParameters p = ssl.getSSLParameters();
+      p.setEndpointIdentificationAlgorithm("HTTPS");
+      if (!host.contains(":") && !host.matches("[0-9.]+")) {
+        p.setServerNames(List.of(new SNIHostName(host)));
+      }
+      ssl.setSSLParameters(p);
+      ssl.setSoTimeout(remainingMillis(deadline));
+      ssl.startHandshake();
+      socket = ssl;
+    }
+    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+    if (url.getRawQuery() != null) {
+      path += "?" + url.getRawQuery();
+    }
+    boolean defaultPort = port == (https ? 443 : 80);
+    String hostHeader =
+        (host.contains(":") ? "[" + host + "]" : host) + (defaultPort ? "" : ":" + port);
+    StringBuilder head =
+        new StringBuilder("POST ")
+            .append(path)
+            .append(" HTTP/1.1\r\nHost: ")
+            .append(hostHeader)
+            .append("\r\nContent-Length: ")
+            .append(body.length)
+            .append("\r\nConnection: close\r\n");
+    headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+    head.append("\r\n");
+    OutputStream out = socket.getOutputStream();
+    out.write(head.toString().getBytes(StandardCharsets.UTF_8));
+    out.write(body);
+    out.flush();
+    return new Answer(readStatus(socket, deadline));
   }
 
   private static int readStatus(Socket socket, long deadline) throws IOException {

@@ -29,6 +29,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The webhook endpoints of every principal as the API manages them: created (checked by the {@link
@@ -37,6 +39,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * write is applied locally once Kafka acknowledged it, so the writer reads its own writes.
  */
 public final class WebhookStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookStore.class);
+
   /** Endpoints one principal may have. */
   public static final int MAX_ENDPOINTS = 16;
 
@@ -60,6 +64,27 @@ public final class WebhookStore implements AutoCloseable {
   private final Clock clock;
   private final Supplier<String> ids;
   private final List<AutoCloseable> owned = new ArrayList<>();
+
+  /*
+   * The cap of MAX_ENDPOINTS is a check and a write; a principal's creates are serialised through
+   * one of LOCKS (chosen by the principal), so two concurrent creates on this instance cannot both
+   * pass the check: the second sees the first's endpoint, which is applied here before the lock is
+   * released. Gateways on other instances check against their own view, which lags this one's
+   * writes by a poll; the dispatcher therefore delivers to a principal's oldest MAX_ENDPOINTS
+   * endpoints only, so an endpoint created past the cap in that instant receives nothing.
+   */
+  private static final int LOCK_STRIPES = 64;
+  private final Object[] locks = new Object[LOCK_STRIPES];
+
+  {
+    for (int i = 0; i < LOCK_STRIPES; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  private Object lockOf(String principal) {
+    return locks[Math.floorMod(principal.hashCode(), LOCK_STRIPES)];
+  }
 
   public WebhookStore(
       EndpointRegistry endpoints,
@@ -246,6 +271,13 @@ public final class WebhookStore implements AutoCloseable {
     } catch (AddressGuard.Refused e) {
       throw new WebhookException(400, "url_not_allowed", e.getMessage());
     }
+    synchronized (lockOf(principal)) {
+      return createLocked(principal, url, types);
+    }
+  }
+
+  private Created createLocked(String principal, String url, List<String> types)
+      throws WebhookException {
     if (endpoints.of(principal).size() >= MAX_ENDPOINTS) {
       throw new WebhookException(
           409,
@@ -283,9 +315,18 @@ public final class WebhookStore implements AutoCloseable {
     if (get(principal, id).isEmpty()) {
       return false;
     }
-    writer.write(id, null);
-    endpoints.remove(id);
-    deliveries.forget(id);
+    synchronized (lockOf(principal)) {
+      writer.write(id, null);
+      endpoints.remove(id);
+      deliveries.forget(id);
+    }
+    try {
+      // The dispatcher's mark, if any: readers ignore a mark without its endpoint, so this only
+      // keeps the compacted topic clean; the delete above already took effect.
+      writer.write(DisabledMark.key(id), null);
+    } catch (WebhookException e) {
+      LOG.warn("webhook endpoint {} deleted; its disabled mark stays: {}", id, e.getMessage());
+    }
     return true;
   }
 

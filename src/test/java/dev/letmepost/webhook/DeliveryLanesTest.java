@@ -14,9 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -53,11 +56,16 @@ class DeliveryLanesTest {
   }
 
   DeliveryLanes lanes(WebhookConfig config) {
+    return lanes(config, executor, WebhookHttp.withDefaultTls()::post);
+  }
+
+  DeliveryLanes lanes(
+      WebhookConfig config, ExecutorService pool, DeliveryLanes.Transport transport) {
     DeliveryLanes l =
         new DeliveryLanes(
             clock,
-            executor,
-            WebhookHttp.withDefaultTls()::post,
+            pool,
+            transport,
             endpoints,
             KEY,
             new AddressGuard(config.policy(), host -> resolver.resolve(host)),
@@ -84,10 +92,14 @@ class DeliveryLanesTest {
   }
 
   WebhookEndpoint endpoint(String id, String url) {
+    return endpoint(id, url, "key_alice");
+  }
+
+  WebhookEndpoint endpoint(String id, String url, String principal) {
     WebhookEndpoint e =
         new WebhookEndpoint(
             id,
-            "key_alice",
+            principal,
             url,
             List.of(PostEvent.BATCH_COMPLETED),
             WebhookEndpoint.Status.enabled,
@@ -281,7 +293,13 @@ class DeliveryLanesTest {
     assertThat(writes)
         .filteredOn(w -> w.kind() == DeliveryLanes.Kind.ENDPOINT)
         .singleElement()
-        .satisfies(w -> assertThat(WebhookEndpoint.fromJson(w.value())).isEqualTo(disabled));
+        .satisfies(
+            w -> {
+              assertThat(w.key()).isEqualTo("we_a/disabled");
+              assertThat(DisabledMark.fromJson(w.value()))
+                  .isEqualTo(
+                      new DisabledMark("we_a", disabled.disabledReason(), disabled.disabledAt()));
+            });
     // every pending delivery of the endpoint is gone: evt_1, evt_2 (retries queued), evt_3, evt_4
     assertThat(
             writes.stream()
@@ -411,5 +429,258 @@ class DeliveryLanesTest {
     assertThat(Backoff.delay(1, () -> 0.0)).isEqualTo(Duration.ofSeconds(15));
     assertThat(Backoff.delay(1, () -> 0.999_999)).isLessThan(Duration.ofSeconds(30));
     assertThat(Backoff.delay(10, () -> 0.0)).isEqualTo(Duration.ofHours(2));
+  }
+
+  /**
+   * Disabling brought back an endpoint its owner had just deleted. Interleaving: the owner deletes
+   * we_a (the gateway writes a tombstone under we_a); the dispatcher's view has not read it yet,
+   * its attempt fails for the last time and it disables we_a, writing the disabled endpoint under
+   * we_a after the tombstone: every reader then had we_a again, disabled. Now the dispatcher writes
+   * a mark under we_a/disabled, which applies only to an endpoint that is there: in either order,
+   * and in the compacted topic, the tombstone wins; without a delete the endpoint reads disabled.
+   */
+  @Test
+  void aDisablingAfterTheOwnersDeleteDoesNotBringTheEndpointBack() throws Exception {
+    lanes =
+        lanes(WebhookConfig.defaults(new AddressGuard.Policy(true, false), "t").withMaxFailures(1));
+    MockWebServer s = server();
+    s.enqueue(new MockResponse().setResponseCode(500));
+    WebhookEndpoint created = endpoint("we_a", s.url("/h").toString());
+    lanes.add(pending("we_a", "evt_1"), 0);
+
+    DeliveryLanes.Write mark =
+        settle().stream()
+            .filter(w -> w.kind() == DeliveryLanes.Kind.ENDPOINT)
+            .findFirst()
+            .orElseThrow();
+    assertThat(mark.key()).as("never the endpoint's own key").isEqualTo("we_a/disabled");
+
+    // The owner's delete before the mark, in topic order: gone.
+    EndpointRegistry deleteFirst = new EndpointRegistry();
+    deleteFirst.apply("we_a", created.toJson());
+    deleteFirst.apply("we_a", null);
+    deleteFirst.apply(mark.key(), mark.value());
+    assertThat(deleteFirst.get("we_a")).isEmpty();
+    assertThat(deleteFirst.of("key_alice")).isEmpty();
+
+    // The delete after the mark: gone.
+    EndpointRegistry markFirst = new EndpointRegistry();
+    markFirst.apply("we_a", created.toJson());
+    markFirst.apply(mark.key(), mark.value());
+    assertThat(markFirst.get("we_a"))
+        .hasValueSatisfying(e -> assertThat(e.status()).isEqualTo(WebhookEndpoint.Status.disabled));
+    markFirst.apply("we_a", null);
+    assertThat(markFirst.get("we_a")).isEmpty();
+
+    // Compacted: the tombstone has been cleaned away, the mark alone is left: still gone.
+    EndpointRegistry compacted = new EndpointRegistry();
+    compacted.apply(mark.key(), mark.value());
+    assertThat(compacted.all()).isEmpty();
+
+    // No delete: the endpoint reads disabled, with the dispatcher's reason.
+    EndpointRegistry kept = new EndpointRegistry();
+    kept.apply("we_a", created.toJson());
+    kept.apply(mark.key(), mark.value());
+    assertThat(kept.get("we_a")).contains(endpoints.get("we_a").orElseThrow());
+    assertThat(kept.get("we_a").orElseThrow().disabledReason())
+        .isEqualTo("1 consecutive failed deliveries; the last: the receiver answered HTTP 500");
+
+    // The dispatcher's own view lost the race too: once it reads the tombstone, we_a is gone.
+    endpoints.apply("we_a", null);
+    assertThat(endpoints.disable(new DisabledMark("we_a", "late", "2026-12-01T12:00:00.000Z")))
+        .isFalse();
+    assertThat(endpoints.get("we_a")).isEmpty();
+  }
+
+  static final WebhookConfig.Limits SMALL =
+      new WebhookConfig.Limits(2, 2, 3, 1 << 20, 100, 1 << 20);
+
+  /**
+   * One principal's slow receivers took every delivery thread. Interleaving: alice has six
+   * endpoints whose receivers trickle (each attempt holds its thread up to the deadline); the pool
+   * has four threads; each lane starts its head, alice's six attempts fill the pool, and bob's
+   * deliveries wait behind them in the executor. Now a principal runs at most inFlightPerPrincipal
+   * (here 2) attempts at once; its other lanes wait, and bob is delivered.
+   */
+  @Test
+  void aPrincipalsSlowReceiversHoldAtMostItsShareOfThreadsAndAnotherIsDelivered() throws Exception {
+    resolver = host -> new InetAddress[] {InetAddress.getByName("93.184.215.14")};
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger aliceNow = new AtomicInteger();
+    AtomicInteger aliceMost = new AtomicInteger();
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    ExecutorService four = Executors.newFixedThreadPool(4);
+    try {
+      lanes =
+          lanes(
+              WebhookConfig.defaults(AddressGuard.Policy.STRICT, "t")
+                  .withLimits(new WebhookConfig.Limits(2, 256, 1024, 1 << 20, 16_384, 1 << 24)),
+              four,
+              (url, address, headers, body, timeout) -> {
+                if (url.getHost().startsWith("alice")) {
+                  aliceMost.accumulateAndGet(aliceNow.incrementAndGet(), Math::max);
+                  try {
+                    release.await(30, TimeUnit.SECONDS); // a receiver that trickles
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  aliceNow.decrementAndGet();
+                }
+                delivered.add(headers.get("Lmp-Event-Id"));
+                return new WebhookHttp.Answer(200);
+              });
+      for (int i = 1; i <= 6; i++) {
+        endpoint("we_a" + i, "https://alice" + i + ".example/h", "key_alice");
+        lanes.add(pending("we_a" + i, "evt_a" + i), 0);
+      }
+      for (int i = 1; i <= 3; i++) {
+        endpoint("we_b" + i, "https://bob" + i + ".example/h", "key_bob");
+        lanes.add(pending("we_b" + i, "evt_b" + i + "_1"), 0);
+        lanes.add(pending("we_b" + i, "evt_b" + i + "_2"), 0);
+      }
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                lanes.pump();
+                return delivered.size() == 6;
+              });
+      assertThat(delivered).allSatisfy(id -> assertThat(id).startsWith("evt_b"));
+      assertThat(aliceNow.get()).as("alice's attempts in progress").isEqualTo(2);
+      assertThat(lanes.inFlight()).isEqualTo(2);
+
+      release.countDown();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                lanes.pump();
+                return delivered.size() == 12;
+              });
+      assertThat(aliceMost.get()).as("alice never ran more than 2 at once").isEqualTo(2);
+      assertThat(delivered).doesNotHaveDuplicates();
+    } finally {
+      release.countDown();
+      four.shutdownNow();
+    }
+  }
+
+  /**
+   * Owed deliveries of every endpoint sat in memory without a bound. Now past a bound (here 2 per
+   * endpoint, 3 per principal) a delivery stays in lmp.webhook-pending only (the fake topic here,
+   * written before it is queued, as the dispatcher does) and is read back once there is room: all
+   * 20 arrive, each once, and memory never holds more than the bounds.
+   */
+  @Test
+  void pastTheQueueBoundsDeliveriesWaitInKafkaAndAllArriveLaterOnce() throws Exception {
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    lanes =
+        lanes(
+            WebhookConfig.defaults(new AddressGuard.Policy(true, false), "t").withLimits(SMALL),
+            executor,
+            (url, address, headers, body, timeout) -> {
+              delivered.add(headers.get("Lmp-Event-Id"));
+              return new WebhookHttp.Answer(200);
+            });
+    endpoint("we_a", "http://127.0.0.1:1/a");
+    endpoint("we_b", "http://127.0.0.1:1/b");
+    List<DeliveryLanes.Write> topic = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      for (String id : List.of("we_a", "we_b")) {
+        PendingDelivery p = pending(id, "evt_" + id + "_" + i);
+        topic.add(new DeliveryLanes.Write(DeliveryLanes.Kind.PENDING, 0, p.key(), p.toJson()));
+        lanes.add(p, 0);
+        assertWithinBounds();
+      }
+    }
+    assertThat(lanes.spilled("we_a")).isTrue();
+    assertThat(lanes.spilled("we_b")).isTrue();
+
+    for (int round = 0; round < 200 && delivered.size() < 20; round++) {
+      for (DeliveryLanes.Write w : settle()) {
+        if (w.kind() == DeliveryLanes.Kind.PENDING) {
+          topic.add(w);
+        }
+      }
+      clock.advance(DeliveryLanes.REFILL_INTERVAL);
+      DeliveryLanes.Refill refill = lanes.refill(List.of());
+      if (refill != null) {
+        for (int offset = 0; offset < topic.size(); offset++) {
+          DeliveryLanes.Write w = topic.get(offset);
+          refill.offer(w.partition(), offset, w.key(), w.value());
+        }
+        refill.finish();
+      }
+      assertWithinBounds();
+    }
+
+    assertThat(delivered).hasSize(20).doesNotHaveDuplicates();
+    assertThat(lanes.pending()).isZero();
+    assertThat(lanes.spilled("we_a")).isFalse();
+    assertThat(lanes.held()).containsExactly(0L, 0L);
+  }
+
+  /**
+   * A partition newly assigned was read whole into memory. Now it is read within the bounds: a
+   * delivered (tombstoned) one is not queued, the rest up to the bound, and the lane spills; a
+   * delivery of an endpoint that is gone is dropped.
+   */
+  @Test
+  void aNewlyAssignedPartitionIsReadBackWithinTheBounds() {
+    lanes =
+        lanes(WebhookConfig.defaults(new AddressGuard.Policy(true, false), "t").withLimits(SMALL));
+    endpoint("we_a", "http://127.0.0.1:1/a");
+    List<DeliveryLanes.Write> topic = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      PendingDelivery p = pending("we_a", "evt_" + i);
+      topic.add(new DeliveryLanes.Write(DeliveryLanes.Kind.PENDING, 1, p.key(), p.toJson()));
+    }
+    topic.add(new DeliveryLanes.Write(DeliveryLanes.Kind.PENDING, 1, "we_a/evt_1", null));
+    topic.add(
+        new DeliveryLanes.Write(DeliveryLanes.Kind.PENDING, 1, "we_gone/evt_9", BODY_OF_GONE));
+
+    DeliveryLanes.Refill refill = lanes.refill(List.of(1));
+    for (int offset = 0; offset < topic.size(); offset++) {
+      DeliveryLanes.Write w = topic.get(offset);
+      refill.offer(w.partition(), offset, w.key(), w.value());
+    }
+    refill.finish();
+
+    // evt_1 took a place until its tombstone came: the rest waits for the next refill.
+    assertThat(lanes.queued("we_a")).extracting(PendingDelivery::eventId).containsExactly("evt_2");
+    assertThat(lanes.spilled("we_a")).isTrue();
+    assertThat(lanes.drain())
+        .as("a delivery of an endpoint that is gone is dropped")
+        .containsExactly(
+            new DeliveryLanes.Write(DeliveryLanes.Kind.PENDING, 1, "we_gone/evt_9", null));
+  }
+
+  static final byte[] BODY_OF_GONE = pending("we_gone", "evt_9").toJson();
+
+  /** Memory holds at most the bounds of {@link #SMALL}. */
+  void assertWithinBounds() {
+    assertThat(lanes.held("key_alice")).isLessThanOrEqualTo(SMALL.queuedPerPrincipal());
+    for (String id : List.of("we_a", "we_b")) {
+      assertThat(lanes.queued(id).size()).isLessThanOrEqualTo(SMALL.queuedPerEndpoint());
+    }
+    assertThat(lanes.held()[0]).isLessThanOrEqualTo(SMALL.queued());
+  }
+
+  /** A body bound holds as the entry bound does: past it, deliveries wait in Kafka. */
+  @Test
+  void theBodyBytesOfAPrincipalAreBounded() {
+    long one = pending("we_a", "evt_1").body().length();
+    lanes =
+        lanes(
+            WebhookConfig.defaults(new AddressGuard.Policy(true, false), "t")
+                .withLimits(new WebhookConfig.Limits(2, 100, 100, 2 * one + 5, 100, 1 << 20)));
+    endpoint("we_a", "http://127.0.0.1:1/a");
+    for (int i = 1; i <= 5; i++) {
+      lanes.add(pending("we_a", "evt_" + i), 0);
+    }
+    assertThat(lanes.held("key_alice")).isEqualTo(2);
+    assertThat(lanes.held()[1]).isLessThanOrEqualTo(2 * one + 5);
+    assertThat(lanes.spilled("we_a")).isTrue();
   }
 }
