@@ -188,11 +188,20 @@ final class SandboxCommand implements Callable<Integer> {
               + hangupRate);
     }
     return new Faults(
-        duration(latency), errorRate, rateLimitRate, hangupRate, !noLookup, seed, !noDedup);
+        duration("--latency", latency),
+        errorRate,
+        rateLimitRate,
+        hangupRate,
+        !noLookup,
+        seed,
+        !noDedup);
   }
 
-  /** {@code 250ms}, {@code 2s}, {@code 1m} or an ISO-8601 duration such as {@code PT0.5S}. */
-  static Duration duration(String value) {
+  /**
+   * {@code 250ms}, {@code 2s}, {@code 1m} or an ISO-8601 duration such as {@code PT0.5S}, the value
+   * of {@code option} (named in the error).
+   */
+  static Duration duration(String option, String value) {
     String v = value.trim();
     Matcher m = SHORT_DURATION.matcher(v);
     try {
@@ -212,7 +221,7 @@ final class SandboxCommand implements Callable<Integer> {
       // reported below
     }
     throw new IllegalArgumentException(
-        "--latency must be a duration like 250ms, 2s or PT1M, got '" + value + "'");
+        option + " must be a duration like 250ms, 2s or PT1M, got '" + value + "'");
   }
 
   private static void requireRate(String option, double rate) {

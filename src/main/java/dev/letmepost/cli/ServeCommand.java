@@ -86,6 +86,15 @@ final class ServeCommand implements Callable<Integer> {
   int sandboxPort;
 
   @Option(
+      names = "--sandbox-latency",
+      defaultValue = "0ms",
+      paramLabel = "DURATION",
+      description =
+          "demo mode: added to every answer of the sandbox platform, like lmp sandbox --latency"
+              + " (default: ${DEFAULT-VALUE})")
+  String sandboxLatency;
+
+  @Option(
       names = "--sandbox-url",
       paramLabel = "URL",
       description =
@@ -129,7 +138,8 @@ final class ServeCommand implements Callable<Integer> {
                   sandboxPort,
                   sandboxUrl,
                   id,
-                  kafkaClient.properties()));
+                  kafkaClient.properties(),
+                  SandboxCommand.duration("--sandbox-latency", sandboxLatency)));
       if (demoMode) {
         demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
         ApiKeyWriter.write(

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -81,6 +82,8 @@ public final class Services implements AutoCloseable {
    *     the real APIs; null for the real APIs
    * @param kafkaProperties the operator's Kafka client settings for every client (checked by {@link
    *     ClientSettings#checked}); before {@code streamsOverrides} in the ledger's config
+   * @param sandboxLatency demo mode: added to every answer of the demo sandbox platform (a slow
+   *     platform, for demos and load tests); zero by default
    */
   public record Options(
       String bootstrapServers,
@@ -94,10 +97,46 @@ public final class Services implements AutoCloseable {
       int sandboxPort,
       URI sandboxUrl,
       String instanceId,
-      Map<String, String> kafkaProperties) {
+      Map<String, String> kafkaProperties,
+      Duration sandboxLatency) {
 
     public Options {
       kafkaProperties = ClientSettings.checked(kafkaProperties);
+      sandboxLatency = Objects.requireNonNullElse(sandboxLatency, Duration.ZERO);
+      if (sandboxLatency.isNegative()) {
+        throw new IllegalArgumentException(
+            "sandboxLatency must not be negative, got " + sandboxLatency);
+      }
+    }
+
+    /** Options with a demo sandbox that answers at once. */
+    public Options(
+        String bootstrapServers,
+        int kafkaPort,
+        Path dataDir,
+        short replicationFactor,
+        boolean demo,
+        LedgerConfig ledger,
+        Map<String, ?> streamsOverrides,
+        boolean publishers,
+        int sandboxPort,
+        URI sandboxUrl,
+        String instanceId,
+        Map<String, String> kafkaProperties) {
+      this(
+          bootstrapServers,
+          kafkaPort,
+          dataDir,
+          replicationFactor,
+          demo,
+          ledger,
+          streamsOverrides,
+          publishers,
+          sandboxPort,
+          sandboxUrl,
+          instanceId,
+          kafkaProperties,
+          Duration.ZERO);
     }
 
     /** Everything in one process, the demo sandbox on a free port when {@code demo}. */
@@ -193,7 +232,7 @@ public final class Services implements AutoCloseable {
               topics,
               options.dataDir().resolve("sandbox"),
               options.sandboxPort(),
-              Faults.NONE,
+              new Faults(options.sandboxLatency(), 0, 0, 0, true, 0),
               options.instanceId());
       started.add(sandboxPublishing);
     } else {

@@ -90,6 +90,7 @@ class LmpCommandLineTest {
     assertThat(byDefault.noPublishers).isFalse();
     assertThat(ledgerOnly.noPublishers).isTrue();
     assertThat(byDefault.sandboxPort).isEqualTo(8090);
+    assertThat(byDefault.sandboxLatency).isEqualTo("0ms");
   }
 
   @Test

@@ -52,9 +52,16 @@ class SandboxCommandTest {
 
   @Test
   void latencyTakesShortFormsAndIso8601() {
-    assertThat(SandboxCommand.duration("2s")).isEqualTo(Duration.ofSeconds(2));
-    assertThat(SandboxCommand.duration("1m")).isEqualTo(Duration.ofMinutes(1));
-    assertThat(SandboxCommand.duration("PT0.5S")).isEqualTo(Duration.ofMillis(500));
+    assertThat(SandboxCommand.duration("--latency", "2s")).isEqualTo(Duration.ofSeconds(2));
+    assertThat(SandboxCommand.duration("--latency", "1m")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(SandboxCommand.duration("--latency", "PT0.5S")).isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void aBadDurationNamesTheOptionItCameFrom() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SandboxCommand.duration("--sandbox-latency", "soon"))
+        .hasMessage("--sandbox-latency must be a duration like 250ms, 2s or PT1M, got 'soon'");
   }
 
   @Test
