@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,11 +73,35 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * blindly. Restarting with the same instance id (transactional id) aborts the dead instance's
    * open transaction at once; another instance waits for transaction.timeout.ms (15 s).
    *
-   * Rebalance. On revocation, calls in progress finish (bounded by the request timeout), finished
-   * tasks get their outcomes, and every other task of the revoked partitions is re-journaled with
-   * what is known (whether any call may have reached the platform) for the next owner. On lost
-   * partitions (another member may already own them) nothing is re-journaled: the conservative
-   * "attempting" entry stands.
+   * Rebalance. On revocation (the member still owns the partitions until the callback returns),
+   * finished tasks get their outcomes, and every other task of the revoked partitions is
+   * re-journaled with what is known for the next owner. Hand-over never waits for a call in
+   * progress: such a task is re-journaled as "may have reached the platform" and not exclusive
+   * (the next owner waits until the call can have ended, then reconciles), and the call's answer,
+   * when it comes, is discarded. No lock the poll thread takes is held across a platform call
+   * (see Running). On lost partitions (another member may already own them) nothing is written:
+   * the entries that stand are reconciled by the next owner.
+   *
+   * Fencing outcomes. A worker that finished a task (say, gave up: failed, retryable) and lost the
+   * partition before its outcome committed must never write that outcome later: by then the new
+   * owner may have reconciled and published the task, and a stale "failed, retryable" invites a
+   * second post. Two guards, both needed:
+   *  - Every outcome transaction also commits the offsets of the outcomes' partitions with the
+   *    consumer's group metadata. The group coordinator validates a TxnOffsetCommit's member id
+   *    and generation (ClassicGroup.validateOffsetCommit, KIP-447; a static member's instance id
+   *    too) and answers ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID to a member
+   *    the group has moved past; the producer then fails sendOffsetsToTransaction (a
+   *    CommitFailedException, abortable) and the transaction, outcome included, is aborted. This
+   *    covers the window in which the group already gave the partition away but this consumer
+   *    has not yet noticed (no poll has run onPartitionsLost).
+   *  - The generation check cannot see which partitions a member owns, and once this consumer has
+   *    rejoined, its new generation would pass. So when partitions are revoked or lost, the
+   *    outcomes of theirs not yet written are dropped (after one last flush on a revocation, when
+   *    the worker still owns them), and flushFinished writes only outcomes of partitions this
+   *    worker owns (with a committed offset). The journal entry of a dropped outcome stands; the
+   *    next owner, possibly this worker again, reconciles the task from it. A dropped outcome is
+   *    never re-journaled: its transaction may have committed in doubt, with its tombstone, and
+   *    re-opening the entry could publish a task already answered.
    *
    * Threads. The poll thread owns the consumer, the producer and every transaction; platform
    * calls run on the lanes' executor (one lane per account) and hand their outcomes back through
@@ -501,18 +526,47 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return null;
   }
 
-  /**
-   * Writes the outcomes of finished tasks with their journal tombstones, in one transaction. An
-   * outcome stays pending until a transaction holding it commits.
-   */
-  private void flushFinished() {
+  /** Moves the outcomes the lanes finished into {@code unwritten}. */
+  private void drainFinished() {
     for (Running r; (r = finished.poll()) != null; ) {
       unwritten.putIfAbsent(r.run.task().taskId(), r);
     }
+  }
+
+  /**
+   * Writes the outcomes of finished tasks with their journal tombstones and the committed offsets
+   * of their partitions, in one transaction (see "Fencing outcomes" above). An outcome stays
+   * pending until a transaction holding it commits, or until its partition is taken from this
+   * worker; one of a partition this worker does not own is dropped, never written.
+   */
+  private void flushFinished() {
+    drainFinished();
     if (unwritten.isEmpty()) {
       return;
     }
-    List<Running> done = List.copyOf(unwritten.values());
+    List<Running> done = new ArrayList<>();
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (Iterator<Running> it = unwritten.values().iterator(); it.hasNext(); ) {
+      Running r = it.next();
+      TopicPartition tp = new TopicPartition(taskTopic, r.run.partition());
+      OffsetAndMetadata offset = committed.get(tp);
+      if (offset == null) {
+        it.remove();
+        active.remove(r.run.task().taskId(), r);
+        log.warn(
+            "publisher {} drops the outcome of task {}: it no longer owns {}, whose next owner"
+                + " resumes the task from the journal",
+            config.transactionalId(),
+            r.run.task().taskId(),
+            tp);
+        continue;
+      }
+      offsets.put(tp, offset);
+      done.add(r);
+    }
+    if (done.isEmpty()) {
+      return;
+    }
     String outcomes = config.topics().outcomes().name();
     var serializer = config.topics().outcomes().valueSerde().serializer();
     boolean written =
@@ -527,7 +581,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
                 producer.send(journal.tombstone(r.run.partition(), o.taskId()));
               }
             },
-            Map.of());
+            offsets);
     if (!written) {
       log.warn(
           "publisher {} could not write {} outcome(s) yet; they stay pending",
@@ -543,10 +597,14 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   }
 
   /**
-   * Stops the tasks of {@code partitions}: waits for calls in progress, flushes what finished and,
-   * when {@code rejournal}, journals the rest with what is known for the partitions' next owner.
+   * Stops the tasks of {@code partitions} without waiting for any call in progress. When {@code
+   * owned} (a revocation: this worker still owns them until the callback returns), writes what
+   * finished and journals the rest with what is known for the partitions' next owner; when not (the
+   * partitions were lost: another member may own them already), writes nothing. Either way the
+   * outcomes of these partitions still unwritten afterwards are dropped: the journal entries that
+   * stand make their next owner resume those tasks.
    */
-  private void handOver(Set<TopicPartition> partitions, boolean rejournal) {
+  private void handOver(Set<TopicPartition> partitions, boolean owned) {
     Set<Integer> numbers =
         taskPartitions(partitions).stream()
             .map(TopicPartition::partition)
@@ -556,28 +614,43 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
     List<Running> moving =
         active.values().stream().filter(r -> numbers.contains(r.run.partition())).toList();
-    List<Running> unfinished = new ArrayList<>();
+    Map<Running, HandOff> unfinished = new LinkedHashMap<>();
     for (Running r : moving) {
-      if (r.handOver()) {
-        unfinished.add(r);
+      HandOff h = r.handOver();
+      if (h != null) {
+        unfinished.put(r, h);
       }
     }
-    flushFinished();
-    if (rejournal && !unfinished.isEmpty()) {
+    if (owned) {
+      flushFinished();
+    } else {
+      drainFinished();
+    }
+    int dropped = 0;
+    for (Iterator<Running> it = unwritten.values().iterator(); it.hasNext(); ) {
+      Running r = it.next();
+      if (numbers.contains(r.run.partition())) {
+        it.remove();
+        dropped++;
+      }
+    }
+    if (owned && !unfinished.isEmpty()) {
       long now = clock.millis();
       boolean rejournaled =
           transactions.transact(
               "re-journal " + unfinished.size() + " task(s) for the next owner",
               producer -> {
-                for (Running r : unfinished) {
+                for (Map.Entry<Running, HandOff> e : unfinished.entrySet()) {
+                  Running r = e.getKey();
+                  HandOff h = e.getValue();
                   producer.send(
                       journal.handOver(
                           r.run.partition(),
                           r.run.task(),
-                          r.run.mayHaveReachedPlatform(),
+                          h.mayHaveReachedPlatform(),
                           now,
-                          r.run.firstAttemptAt(),
-                          r.exclusive()));
+                          h.firstAttemptAt(),
+                          h.exclusive()));
                 }
               },
               Map.of());
@@ -588,7 +661,16 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
             unfinished.size());
       }
     }
-    unfinished.forEach(r -> active.remove(r.run.task().taskId(), r));
+    moving.forEach(r -> active.remove(r.run.task().taskId(), r));
+    if (dropped > 0) {
+      log.warn(
+          "publisher {} dropped {} unwritten outcome(s) of partitions {} of {} it no longer owns;"
+              + " their journal entries stand and the next owner resumes those tasks",
+          config.transactionalId(),
+          dropped,
+          numbers,
+          taskTopic);
+    }
     if (!moving.isEmpty()) {
       log.info(
           "publisher {} handed over {} unfinished task(s) of partitions {}",
@@ -767,12 +849,38 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
   }
 
-  /** One task in progress: its run, and the lane job that drives it. */
+  /**
+   * What the next owner of a task's partition needs to know of it, as of its hand-over: whether a
+   * call may have reached the platform, no later than when the first call was made (or null), and
+   * whether no one but this worker could be calling it (no earlier owner, no call in progress).
+   */
+  private record HandOff(
+      boolean mayHaveReachedPlatform, Instant firstAttemptAt, boolean exclusive) {}
+
+  /** Why a run stops just before its call: it was handed over meanwhile. */
+  private static final class HandedOver extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HandedOver() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * One task in progress: its run, and the lane job that drives it.
+   *
+   * <p>Locking: the lane thread owns {@code run}; the fields below are shared with the poll thread
+   * and guarded by this object's lock, which is only ever held for a few field accesses, never
+   * across a platform call, so a hand-over never waits for one.
+   */
   private final class Running implements AccountLanes.Job {
     final TaskRun run;
     private Instant notBefore;
     private boolean handedOver;
     private TargetOutcome outcome;
+    private boolean inCall;
+    private boolean reached;
+    private Instant firstAttempt;
 
     /**
      * @param notBefore when an earlier owner's calls for this task can have ended, or null when no
@@ -781,15 +889,28 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     Running(TaskRun run, Instant notBefore) {
       this.run = run;
       this.notBefore = notBefore;
+      this.reached = run.mayHaveReachedPlatform();
+      this.firstAttempt = run.firstAttemptAt();
     }
 
     @Override
-    public synchronized AccountLanes.Again runOnce() {
-      if (handedOver || outcome != null) {
-        return null;
+    public AccountLanes.Again runOnce() {
+      synchronized (this) {
+        if (handedOver || outcome != null) {
+          return null;
+        }
       }
       try {
-        return step();
+        AccountLanes.Again again = step();
+        if (again != null) {
+          synchronized (this) {
+            reached = run.mayHaveReachedPlatform();
+            firstAttempt = run.firstAttemptAt();
+          }
+        }
+        return again;
+      } catch (HandedOver e) {
+        return null;
       } catch (RuntimeException e) {
         log.error(
             "publisher {} failed on task {}; answering it", config.transactionalId(), taskId(), e);
@@ -799,9 +920,30 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
 
     @Override
-    public synchronized void crashed(RuntimeException e) {
-      if (!handedOver && outcome == null) {
-        finish(crashOutcome(e));
+    public void crashed(RuntimeException e) {
+      finish(crashOutcome(e));
+    }
+
+    /**
+     * Makes the platform call without holding the lock; refuses it when the run was handed over.
+     * While it runs, a hand-over tells the next owner that it may reach the platform and that this
+     * worker may still be calling.
+     */
+    private CallResult callUnlocked(TaskRun.Mode mode, AccountAccess access) {
+      synchronized (this) {
+        if (handedOver) {
+          throw new HandedOver();
+        }
+        inCall = true;
+        reached = true;
+        firstAttempt = run.firstAttemptAt();
+      }
+      try {
+        return call(mode, run, access);
+      } finally {
+        synchronized (this) {
+          inCall = false;
+        }
       }
     }
 
@@ -824,7 +966,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           Instant recheck = now.plus(RECHECK);
           return new AccountLanes.Again(recheck.isBefore(notBefore) ? recheck : notBefore, false);
         }
-        notBefore = null;
+        synchronized (this) {
+          notBefore = null;
+        }
       }
       AccountAccess access;
       try {
@@ -864,7 +1008,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         }
         return new AccountLanes.Again(now.plus(RECHECK), true);
       }
-      TaskRun.Next next = run.step(clock, mode -> call(mode, run, access));
+      TaskRun.Next next = run.step(clock, mode -> callUnlocked(mode, access));
       if (next.isDone()) {
         finish(next.outcome());
         return null;
@@ -900,26 +1044,42 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               false));
     }
 
-    /** Stops this run unless it has finished; true when it was stopped unfinished. */
-    synchronized boolean handOver() {
+    /**
+     * Stops this run unless it has finished, without waiting for a call in progress (whose answer
+     * is then discarded): what the next owner needs to know, or null when it had finished.
+     */
+    synchronized HandOff handOver() {
       if (outcome != null) {
-        return false;
+        return null;
       }
       handedOver = true;
-      return true;
-    }
-
-    /** Whether no earlier owner can still be calling this task. */
-    synchronized boolean exclusive() {
-      return notBefore == null;
+      return new HandOff(reached || inCall, firstAttempt, notBefore == null && !inCall);
     }
 
     synchronized TargetOutcome outcome() {
       return outcome;
     }
 
+    /** Settles the run with {@code o}, unless it was handed over or has settled already. */
     private void finish(TargetOutcome o) {
-      outcome = o;
+      synchronized (this) {
+        if (outcome != null) {
+          return;
+        }
+        if (handedOver) {
+          log.info(
+              "task {} was handed over while its call was in progress; its answer ({}) is left to"
+                  + " the partition's next owner, which reconciles it",
+              o.taskId(),
+              o.status());
+          return;
+        }
+        outcome = o;
+        reached = run.mayHaveReachedPlatform();
+        firstAttempt = run.firstAttemptAt();
+        // Under the lock: a hand-over that sees the outcome also finds the run queued.
+        finished.add(this);
+      }
       log.info(
           "task {} of batch {} for account {}: {}{}",
           o.taskId(),
@@ -929,7 +1089,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           o.error() == null
               ? " " + o.postId()
               : " " + o.error().code() + " (" + o.error().message() + ")");
-      finished.add(this);
     }
   }
 

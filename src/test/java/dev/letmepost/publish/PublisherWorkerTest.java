@@ -28,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -80,6 +81,7 @@ class PublisherWorkerTest {
     final Deque<RuntimeException> journalCommitFailures = new ConcurrentLinkedDeque<>();
     final List<ProducerRecord<String, byte[]>> lastFailedCommit = new CopyOnWriteArrayList<>();
     final List<String> illegalCalls = new CopyOnWriteArrayList<>();
+    final AtomicInteger aborts = new AtomicInteger();
     volatile RuntimeException sendOffsetsFailure;
     private boolean commitPending;
 
@@ -107,6 +109,7 @@ class PublisherWorkerTest {
     @Override
     public synchronized void abortTransaction() {
       checkNoPendingCommit("abortTransaction");
+      aborts.incrementAndGet();
       super.abortTransaction();
     }
 
@@ -824,6 +827,94 @@ class PublisherWorkerTest {
     assertThat(connector.calls).containsExactly("publish:t1", "publish:t1");
     assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
     assertThat(scheduler.waiting()).isZero();
+  }
+
+  /**
+   * Regression (zombie outcome): a worker that gave up on a task and lost the partition before its
+   * outcome committed wrote "failed, retryable" later, after the new owner had reconciled and
+   * published the task; the envelope said nothing was posted and a retry posted again.
+   * Interleaving: poll t1 (partition 0) → journal + offsets committed → publish t1 (in progress) →
+   * the group moves on without this worker (the coordinator now rejects its TxnOffsetCommit as of a
+   * stale generation) → publish answers 503 with a wait past the deadline: t1 failed, retryable →
+   * [before] the outcome committed in a transaction without offsets, fenced by nothing → [now] the
+   * outcome's transaction carries partition 0's offset and is aborted → partition 0 lost → the
+   * unwritten outcome is dropped → this worker's transactions commit again (t2 on partition 1), and
+   * t1's outcome is never written; its journal entry stands for the next owner.
+   */
+  @Test
+  void aWorkerThatLostThePartitionNeverWritesTheOutcomeOfATaskItGaveUpOn() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    addAccount("acc_2", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    connector.publishAnswer =
+        new CallResult.NotSent("platform_unavailable", "503", Duration.ofMinutes(2));
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    producer.sendOffsetsFailure =
+        new CommitFailedException(
+            "Transaction offset Commit failed due to consumer group metadata mismatch: The"
+                + " generation id provided in the request is not the current generation.");
+    int abortsBefore = producer.aborts.get();
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> producer.aborts.get() > abortsBefore);
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.losePartitions(List.of(p0)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !consumer.assignment().contains(p0));
+
+    producer.sendOffsetsFailure = null;
+    connector.publishAnswer = new CallResult.Published("post-2", "https://m/2");
+    deliver(1, 0, task("t2", "acc_2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2");
+    assertThat(journalWrites())
+        .filteredOn(r -> r.key().equals("t1"))
+        .as("t1's attempting entry stands, with no tombstone")
+        .singleElement()
+        .satisfies(r -> assertThat(r.value()).isNotNull());
+    assertThat(connector.calls).containsExactly("publish:t1", "publish:t2");
+  }
+
+  /**
+   * Regression (hand-over waiting on a platform call): a task's job held the lock the revocation
+   * callback needed across its platform call, so a platform that stalls held up the poll loop and
+   * the group's rebalance. Interleaving: poll t1 → publish t1 blocks → partition 0 revoked →
+   * [before] onPartitionsRevoked waits until the call returns → [now] it re-journals t1 at once as
+   * "may have reached the platform", not exclusive (the next owner waits for the call to end and
+   * reconciles) → the poll loop goes on (t2 on partition 1 is published) → the blocked call returns
+   * Published and its answer is discarded, never written by this worker.
+   */
+  @Test
+  void aRevocationCompletesWhileAPlatformCallIsStillBlocked() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    addAccount("acc_2", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(new TopicPartition(TASKS, 1))));
+    // Well below the 10 s the fake connector's call stays blocked.
+    await().atMost(Duration.ofSeconds(3)).until(() -> journalWrites().size() == 2);
+    JournalEntry handed = Json.read(journalWrites().get(1).value(), JournalEntry.class);
+    assertThat(handed.task().taskId()).isEqualTo("t1");
+    assertThat(handed.mayHaveReachedPlatform()).isTrue();
+    assertThat(handed.handedOver()).as("a call of this worker may still be in progress").isFalse();
+    assertThat(handed.firstAttemptAt()).isNotNull();
+
+    deliver(1, 0, task("t2", "acc_2"));
+    await().atMost(Duration.ofSeconds(3)).until(() -> outcomes().size() == 1);
+    assertThat(release.getCount()).as("the call of t1 is still blocked").isEqualTo(1);
+
+    release.countDown();
+    deliver(1, 1, task("t3", "acc_2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2", "t3");
+    assertThat(journalWrites()).filteredOn(r -> r.key().equals("t1")).hasSize(2);
   }
 
   /** A journal partition reader over a fixed list of journal records. */
