@@ -7,6 +7,7 @@ import dev.letmepost.publish.Publishers;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.URI;
@@ -111,7 +112,11 @@ final class PublisherCommand implements Callable<Integer> {
               http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
               Credentials.fromEnvironment(),
               Clock.systemUTC());
-      bindMetrics(health.registry(), publishers, Publishers::outcomesWritten);
+      bindMetrics(
+          health.registry(),
+          publishers,
+          Publishers::outcomesWritten,
+          p -> p.recoveringPartitions().size());
       lag =
           ConsumerLag.of(kafka.settings(), configs.stream().map(PublisherConfig::groupId).toList())
               .bindTo(health.registry());
@@ -157,6 +162,24 @@ final class PublisherCommand implements Callable<Integer> {
    * {@code outcomesWritten}. Micrometer holds {@code workers} weakly, so the caller keeps it.
    */
   static <T> void bindMetrics(MeterRegistry registry, T workers, ToIntFunction<T> outcomesWritten) {
+    bindMetrics(registry, workers, outcomesWritten, w -> 0);
+  }
+
+  /**
+   * {@link #bindMetrics(MeterRegistry, Object, ToIntFunction)} and the number of task partitions
+   * whose journal recovery has not completed, read with {@code recovering}.
+   */
+  static <T> void bindMetrics(
+      MeterRegistry registry,
+      T workers,
+      ToIntFunction<T> outcomesWritten,
+      ToIntFunction<T> recovering) {
+    Gauge.builder(
+            "lmp.publisher.journal.recovering.partitions", workers, w -> recovering.applyAsInt(w))
+        .description(
+            "publish partitions assigned to this process whose journal is still being read; their"
+                + " tasks wait until it is")
+        .register(registry);
     FunctionCounter.builder(
             "lmp.publisher.outcomes.written", workers, w -> outcomesWritten.applyAsInt(w))
         .description(

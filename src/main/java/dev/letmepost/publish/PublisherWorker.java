@@ -154,6 +154,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration ERROR_PAUSE = Duration.ofSeconds(1);
   private static final Duration RENEWAL_RETRY = LEASE.dividedBy(10);
+  private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(5);
 
   private final PublisherConfig config;
   private final Connector connector;
@@ -163,6 +164,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final Transactions transactions;
   private final String taskTopic;
   private final Journal journal;
+  private final JournalRecovery recovery;
   private final Duration callTimeout;
   private final ScheduledExecutorService executor;
   private final AccountLanes lanes;
@@ -185,6 +187,15 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final Map<String, Running> unwritten = new LinkedHashMap<>();
   private final Set<String> neverCalled = new HashSet<>();
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+
+  /**
+   * Assigned task partitions whose committed offset is yet to be read before their journal is; with
+   * the assignment time. Bounded by the assignment.
+   */
+  private final Map<TopicPartition, Instant> awaitingPosition = new LinkedHashMap<>();
+
+  /** Assigned task partitions whose recovery has not completed; written by the poll thread. */
+  private volatile Set<TopicPartition> recovering = Set.of();
 
   /** A worker with its own Kafka clients on the cluster {@code client} reaches. */
   public static PublisherWorker create(
@@ -246,10 +257,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
             () -> closing = true);
     this.taskTopic = config.topics().publish(config.platform()).name();
     this.journal =
-        new Journal(
-            config.topics().journal(config.platform()).name(),
-            config.transactionalId(),
-            journalReaders);
+        new Journal(config.topics().journal(config.platform()).name(), config.transactionalId());
+    this.recovery = new JournalRecovery(journal, journalReaders, clock, config.transactionalId());
     if (connector.requestsPerCall() < 1) {
       throw new IllegalArgumentException(
           "connector "
@@ -281,6 +290,19 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return deferredForPreviousOwner.get();
   }
 
+  /**
+   * The task partitions assigned to this worker whose recovery (committed offset, then journal read
+   * to its end) has not completed: their tasks are not polled yet.
+   */
+  public Set<TopicPartition> recoveringPartitions() {
+    return recovering;
+  }
+
+  /** How many journal read slices have run (for tests). */
+  long recoverySlices() {
+    return recovery.slices();
+  }
+
   /** The longest one connector call (all its requests) can last. */
   Duration callTimeout() {
     return callTimeout;
@@ -302,6 +324,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         try {
           ensureProducer();
           pollOnce();
+          advanceRecovery();
           flushFinished();
           renewLeaseIfDue();
           applyBackpressure();
@@ -330,6 +353,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       log.error("publisher {} stopped on an error", config.groupId(), e);
     } finally {
       executor.shutdownNow();
+      recovery.close();
       closeQuietly(consumer::close, "consumer");
       transactions.close(Duration.ofSeconds(10));
       stopped.countDown();
@@ -368,7 +392,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           // As on assignment. Tasks running here are skipped.
           Set<TopicPartition> assigned = taskPartitions(consumer.assignment());
           rewindToCommitted(assigned);
-          recover(assigned);
+          startRecovery(assigned);
         });
   }
 
@@ -680,27 +704,81 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
   }
 
-  /** Resumes the journaled attempts of newly assigned partitions, in RECONCILE mode. */
-  private void recover(Collection<TopicPartition> assigned) {
-    List<TopicPartition> journalPartitions = new ArrayList<>();
-    for (TopicPartition tp : assigned) {
-      if (tp.topic().equals(taskTopic)) {
-        // Fetches the committed offset with require_stable: waits out a pending transaction
-        // that journals and commits offsets for this partition.
-        committed.put(tp, new OffsetAndMetadata(consumer.position(tp)));
-        journalPartitions.add(journal.partition(tp.partition()));
-      }
-    }
-    if (journalPartitions.isEmpty()) {
-      neverCalled.clear();
+  /**
+   * Starts the recovery of newly assigned partitions (or, after a producer rebuild, of every
+   * assigned one): each is paused until its committed offset is known and its journal partition
+   * read to its end, which {@link #advanceRecovery} does a slice per loop.
+   */
+  private void startRecovery(Collection<TopicPartition> assigned) {
+    Instant now = clock.instant();
+    List<TopicPartition> tasks = List.copyOf(taskPartitions(assigned));
+    if (tasks.isEmpty()) {
       return;
     }
-    List<Journal.Open> open = journal.readOpen(journalPartitions);
-    // Every call an earlier owner may still make ends by then (see the lease above).
-    Instant previousOwnerDone = clock.instant().plus(LEASE).plus(callTimeout);
+    consumer.pause(tasks);
+    for (TopicPartition tp : tasks) {
+      recovery.cancel(List.of(tp.partition()));
+      awaitingPosition.put(tp, now);
+    }
+    publishRecovering();
+  }
+
+  /** Stops the recovery of partitions taken from this worker. */
+  private void stopRecovery(Collection<TopicPartition> partitions) {
+    Set<TopicPartition> tasks = taskPartitions(partitions);
+    awaitingPosition.keySet().removeAll(tasks);
+    recovery.cancel(tasks.stream().map(TopicPartition::partition).toList());
+    publishRecovering();
+  }
+
+  /**
+   * One step of the recovery of assigned partitions: looks up the committed offsets not known yet,
+   * reads the journal for a slice, and resumes the open entries of each journal partition read to
+   * its end, after which its task partition is polled again. Nothing here waits without bound.
+   */
+  private void advanceRecovery() {
+    if (awaitingPosition.isEmpty() && recovery.isEmpty()) {
+      return;
+    }
+    for (Iterator<Map.Entry<TopicPartition, Instant>> it = awaitingPosition.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<TopicPartition, Instant> e = it.next();
+      TopicPartition tp = e.getKey();
+      try {
+        // Fetches the committed offset with require_stable: waits out a pending transaction
+        // that journals and commits offsets for this partition, so the journal read after it
+        // holds that transaction's entries.
+        committed.put(tp, new OffsetAndMetadata(consumer.position(tp, POSITION_TIMEOUT)));
+      } catch (org.apache.kafka.common.errors.TimeoutException ex) {
+        log.warn(
+            "publisher {} could not read the committed offset of {} within {} (a transaction of"
+                + " its previous owner may still be open); {} stays paused and is tried again",
+            config.transactionalId(),
+            tp,
+            POSITION_TIMEOUT,
+            tp);
+        continue;
+      }
+      it.remove();
+      recovery.start(tp.partition(), e.getValue());
+    }
+    for (JournalRecovery.Recovered r : recovery.advance()) {
+      resume(r);
+    }
+    if (awaitingPosition.isEmpty() && recovery.isEmpty()) {
+      neverCalled.clear();
+    }
+    publishRecovering();
+  }
+
+  /** Resumes the journaled attempts of a journal partition read to its end, in RECONCILE mode. */
+  private void resume(JournalRecovery.Recovered recovered) {
+    // Every call an earlier owner may still make ends by then (see the lease above): the
+    // assignment came after that owner's last confirmation.
+    Instant previousOwnerDone = recovered.startedAt().plus(LEASE).plus(callTimeout);
     int resumed = 0;
     int waiting = 0;
-    for (Journal.Open o : open) {
+    for (Journal.Open o : recovered.open()) {
       JournalEntry entry = o.entry();
       if (active.containsKey(entry.task().taskId())) {
         continue;
@@ -725,25 +803,40 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               notBefore));
       resumed++;
     }
-    neverCalled.clear();
     if (resumed > 0) {
       log.info(
           "publisher {} resumed {} journaled attempt(s) from {}; {} of them wait until {} for an"
               + " earlier owner's calls to end",
           config.transactionalId(),
           resumed,
-          journalPartitions,
+          journal.partition(recovered.partition()),
           waiting,
           previousOwnerDone);
     }
   }
 
+  /** The task partitions whose recovery has not completed, for other threads to read. */
+  private void publishRecovering() {
+    Set<TopicPartition> now = new HashSet<>(awaitingPosition.keySet());
+    for (int p : recovery.partitions()) {
+      now.add(new TopicPartition(taskTopic, p));
+    }
+    if (!now.equals(recovering)) {
+      recovering = Set.copyOf(now);
+    }
+  }
+
+  /** Pauses every partition while too many tasks are held; else resumes all but recovering ones. */
   private void applyBackpressure() {
     Set<TopicPartition> assigned = consumer.assignment();
     if (active.size() >= config.maxInFlight()) {
       consumer.pause(assigned);
-    } else if (!consumer.paused().isEmpty()) {
-      consumer.resume(consumer.paused());
+      return;
+    }
+    Set<TopicPartition> resumable = new HashSet<>(consumer.paused());
+    resumable.removeAll(recovering);
+    if (!resumable.isEmpty()) {
+      consumer.resume(resumable);
     }
   }
 
@@ -829,6 +922,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       handOver(Set.copyOf(partitions), true);
+      stopRecovery(partitions);
       committed.keySet().removeAll(partitions);
     }
 
@@ -838,6 +932,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       leaseUntil = Long.MIN_VALUE;
       leaseFrom = Long.MIN_VALUE;
       handOver(Set.copyOf(partitions), false);
+      stopRecovery(partitions);
       committed.keySet().removeAll(partitions);
     }
 
@@ -845,7 +940,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       // The assignment came with this poll: this member owned its partitions when it began.
       confirmOwnership(pollStartedAt);
-      recover(partitions);
+      startRecovery(partitions);
     }
   }
 

@@ -28,9 +28,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
@@ -68,6 +71,7 @@ class PublisherWorkerTest {
   final FakeConnector connector = new FakeConnector();
   Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
   Runnable newProducerHook = () -> {};
+  Supplier<Consumer<String, byte[]>> journalReaders = () -> new JournalReader(journal);
   PublisherWorker worker;
   Thread thread;
 
@@ -245,7 +249,7 @@ class PublisherWorkerTest {
             },
             () -> {
               journalReads.incrementAndGet();
-              return new JournalReader(journal);
+              return journalReaders.get();
             },
             scheduler);
     thread = new Thread(worker, "worker-under-test");
@@ -915,6 +919,186 @@ class PublisherWorkerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
     assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2", "t3");
     assertThat(journalWrites()).filteredOn(r -> r.key().equals("t1")).hasSize(2);
+  }
+
+  /** Journal partition 0 with {@code settled} answered entries, then {@code open} open ones. */
+  List<String> journalWithOpenEntries(int settled, int open) {
+    for (int i = 0; i < settled; i++) {
+      PublishTask done = task("t-done-" + i, "acc_1");
+      journal.add(
+          new ConsumerRecord<>(
+              JOURNAL,
+              0,
+              journal.size(),
+              done.taskId(),
+              Json.write(new JournalEntry(done, true, "w0", 1L, 1L, false))));
+      journal.add(new ConsumerRecord<>(JOURNAL, 0, journal.size(), done.taskId(), null));
+    }
+    List<String> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < open; i++) {
+      PublishTask handed = task("t-open-" + i, "acc_1");
+      journal.add(
+          new ConsumerRecord<>(
+              JOURNAL,
+              0,
+              journal.size(),
+              handed.taskId(),
+              Json.write(new JournalEntry(handed, false, "w0", 1L, null, true))));
+      calls.add("publish:" + handed.taskId());
+    }
+    return calls;
+  }
+
+  /**
+   * Regression (journal recovery dropped): the journal was read within one fixed budget (60 s) and,
+   * past it, the assignment callback threw and the partition's open entries were never resumed
+   * (they ended unknown at the ledger's deadline). Now a read that outlasts one slice goes on in
+   * the next loop. Interleaving: p0 assigned → its journal (20 settled, 3 open entries) is read one
+   * record per reader poll, each taking 100 ms of the clock, so the read spans several 500 ms
+   * slices → meanwhile t-new arrives on p0 and is not polled → the read ends → the 3 open entries
+   * resume → only then is t-new polled and published.
+   */
+  @Test
+  void aJournalReadLongerThanOneSliceResumesEveryOpenEntryBeforeThePartitionsTasks() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    List<String> resumed = journalWithOpenEntries(10, 3);
+    journalReaders = () -> new SlowJournalReader(journal, clock, Duration.ofMillis(100), 0);
+    start();
+    deliver(0, 0, task("t-new", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 4);
+    assertThat(connector.calls.subList(0, 3)).containsExactlyInAnyOrderElementsOf(resumed);
+    assertThat(connector.calls.get(3)).isEqualTo("publish:t-new");
+    assertThat(worker.recoverySlices()).as("the read spanned several slices").isGreaterThan(2);
+    assertThat(journalReads.get()).as("one reader, kept across slices").isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 4);
+    assertThat(worker.recoveringPartitions()).isEmpty();
+  }
+
+  /**
+   * Regression (journal recovery dropped): a journal read that failed (a broker going away, an
+   * offset lookup timing out) threw out of the assignment callback, and the partition's open
+   * entries were never resumed. Interleaving: p0 assigned → the reader fails on its 6th poll →
+   * [before] the entries are dropped, the partition's tasks polled at once → [now] p0 stays paused
+   * and named as recovering; a new reader goes on a second later from the offset where the first
+   * stopped → every open entry is resumed once, none dropped, then t-new is published.
+   */
+  @Test
+  void aJournalReadThatFailsIsRetriedFromWhereItStoppedAndDropsNoOpenEntry() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    List<String> resumed = journalWithOpenEntries(5, 3);
+    List<SlowJournalReader> readers = new CopyOnWriteArrayList<>();
+    journalReaders =
+        () -> {
+          SlowJournalReader r =
+              new SlowJournalReader(journal, clock, Duration.ZERO, readers.isEmpty() ? 6 : 0);
+          readers.add(r);
+          return r;
+        };
+    start();
+    deliver(0, 0, task("t-new", "acc_1"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> readers.size() == 1 && readers.get(0).failed);
+    assertThat(worker.recoveringPartitions()).contains(new TopicPartition(TASKS, 0));
+    assertThat(connector.calls).isEmpty();
+
+    awaitWhileTimePasses(() -> connector.calls.size() == 4);
+    assertThat(readers).hasSize(2);
+    assertThat(readers.get(1).seeks.get(new TopicPartition(JOURNAL, 0)))
+        .as("the second reader starts where the first stopped")
+        .isEqualTo(5L);
+    assertThat(connector.calls.subList(0, 3)).containsExactlyInAnyOrderElementsOf(resumed);
+    assertThat(connector.calls.get(3)).isEqualTo("publish:t-new");
+    awaitWhileTimePasses(() -> outcomes().size() == 4);
+    assertThat(worker.recoveringPartitions()).isEmpty();
+  }
+
+  /**
+   * A journal reader over a fixed list of journal records (offsets 0, 1, ... per partition) that
+   * returns one record per poll, moves the clock by {@code perPoll} for each, and throws on its
+   * poll number {@code failAt} (0: never).
+   */
+  static final class SlowJournalReader extends MockConsumer<String, byte[]> {
+    final Map<TopicPartition, Long> seeks = new ConcurrentHashMap<>();
+    volatile boolean failed;
+    private final List<ConsumerRecord<String, byte[]>> records;
+    private final MutableClock clock;
+    private final Duration perPoll;
+    private final int failAt;
+    private final Map<TopicPartition, Long> positions = new java.util.LinkedHashMap<>();
+    private int polls;
+
+    SlowJournalReader(
+        List<ConsumerRecord<String, byte[]>> records,
+        MutableClock clock,
+        Duration perPoll,
+        int failAt) {
+      super("earliest");
+      this.records = records;
+      this.clock = clock;
+      this.perPoll = perPoll;
+      this.failAt = failAt;
+    }
+
+    private long count(TopicPartition p) {
+      return records.stream().filter(r -> r.partition() == p.partition()).count();
+    }
+
+    @Override
+    public synchronized void assign(Collection<TopicPartition> partitions) {
+      positions.keySet().retainAll(partitions);
+    }
+
+    @Override
+    public synchronized Map<TopicPartition, Long> endOffsets(
+        Collection<TopicPartition> partitions, Duration timeout) {
+      Map<TopicPartition, Long> end = new java.util.HashMap<>();
+      partitions.forEach(p -> end.put(p, count(p)));
+      return end;
+    }
+
+    @Override
+    public synchronized Map<TopicPartition, Long> beginningOffsets(
+        Collection<TopicPartition> partitions, Duration timeout) {
+      Map<TopicPartition, Long> start = new java.util.HashMap<>();
+      partitions.forEach(p -> start.put(p, 0L));
+      return start;
+    }
+
+    @Override
+    public synchronized void seek(TopicPartition partition, long offset) {
+      seeks.putIfAbsent(partition, offset);
+      positions.put(partition, offset);
+    }
+
+    @Override
+    public synchronized long position(TopicPartition partition, Duration timeout) {
+      return positions.get(partition);
+    }
+
+    @Override
+    public synchronized ConsumerRecords<String, byte[]> poll(Duration timeout) {
+      clock.advance(perPoll);
+      if (++polls == failAt) {
+        failed = true;
+        throw new KafkaException("the journal partition's leader went away");
+      }
+      for (Map.Entry<TopicPartition, Long> e : positions.entrySet()) {
+        TopicPartition p = e.getKey();
+        long at = e.getValue();
+        for (ConsumerRecord<String, byte[]> r : records) {
+          if (r.partition() == p.partition() && r.offset() == at) {
+            e.setValue(at + 1);
+            return new ConsumerRecords<>(Map.of(p, List.of(r)), Map.of());
+          }
+        }
+      }
+      return ConsumerRecords.empty();
+    }
+
+    @Override
+    public synchronized void close(Duration timeout) {}
   }
 
   /** A journal partition reader over a fixed list of journal records. */
