@@ -757,7 +757,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
             tp,
             POSITION_TIMEOUT,
             tp);
-        continue;
+        // One wait per loop: the others are tried on the next one.
+        break;
       }
       it.remove();
       recovery.start(tp.partition(), e.getValue());

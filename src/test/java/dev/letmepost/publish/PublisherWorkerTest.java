@@ -86,6 +86,7 @@ class PublisherWorkerTest {
     final List<ProducerRecord<String, byte[]>> lastFailedCommit = new CopyOnWriteArrayList<>();
     final List<String> illegalCalls = new CopyOnWriteArrayList<>();
     final AtomicInteger aborts = new AtomicInteger();
+    volatile RuntimeException everyOutcomeCommitFailure;
     volatile RuntimeException sendOffsetsFailure;
     private boolean commitPending;
 
@@ -146,6 +147,9 @@ class PublisherWorkerTest {
           holdsOutcome
               ? outcomeCommitFailures.poll()
               : holdsAttempt ? journalCommitFailures.poll() : null;
+      if (failure == null && holdsOutcome) {
+        failure = everyOutcomeCommitFailure;
+      }
       if (failure != null) {
         lastFailedCommit.clear();
         lastFailedCommit.addAll(uncommittedRecords());
@@ -831,6 +835,42 @@ class PublisherWorkerTest {
     assertThat(connector.calls).containsExactly("publish:t1", "publish:t1");
     assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
     assertThat(scheduler.waiting()).isZero();
+  }
+
+  /**
+   * Regression (zombie outcome after a clean revocation): an outcome whose commit kept failing
+   * stayed pending after its partition was revoked and was written by a later transaction, after
+   * the new owner had taken the task over. Interleaving: t1 (partition 0) gives up: failed,
+   * retryable → its outcome's commits abort (the coordinator aborts them) → partition 0 revoked →
+   * the last flush in the callback aborts too → [before] the outcome stays pending and commits with
+   * t2's → [now] it is dropped: t1's journal entry stands for the next owner, and only t2's outcome
+   * is written.
+   */
+  @Test
+  void anOutcomeStillUnwrittenWhenItsPartitionIsRevokedIsDroppedNotWrittenLater() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    addAccount("acc_2", Account.Status.connected, "env:TOKEN");
+    connector.publishAnswer =
+        new CallResult.NotSent("platform_unavailable", "503", Duration.ofMinutes(2));
+    producer.everyOutcomeCommitFailure = new KafkaException("the coordinator aborted it");
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> producer.aborts.get() > 0);
+
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(new TopicPartition(TASKS, 1))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !consumer.assignment().contains(p0));
+    producer.everyOutcomeCommitFailure = null;
+    connector.publishAnswer = new CallResult.Published("post-2", "https://m/2");
+    deliver(1, 0, task("t2", "acc_2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2");
+    assertThat(journalWrites())
+        .filteredOn(r -> r.key().equals("t1"))
+        .as("t1's attempting entry stands, neither re-journaled nor tombstoned")
+        .singleElement()
+        .satisfies(r -> assertThat(r.value()).isNotNull());
   }
 
   /**
