@@ -22,13 +22,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -73,14 +76,21 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * blindly. Restarting with the same instance id (transactional id) aborts the dead instance's
    * open transaction at once; another instance waits for transaction.timeout.ms (15 s).
    *
-   * Rebalance. On revocation (the member still owns the partitions until the callback returns),
-   * finished tasks get their outcomes, and every other task of the revoked partitions is
-   * re-journaled with what is known for the next owner. Hand-over never waits for a call in
-   * progress: such a task is re-journaled as "may have reached the platform" and not exclusive
-   * (the next owner waits until the call can have ended, then reconciles), and the call's answer,
-   * when it comes, is discarded. No lock the poll thread takes is held across a platform call
-   * (see Running). On lost partitions (another member may already own them) nothing is written:
-   * the entries that stand are reconciled by the next owner.
+   * Rebalance. On revocation, and on a graceful shutdown (the member still owns the partitions
+   * until the callback returns), no new call starts for the revoked partitions' tasks, and the
+   * poll thread waits a bounded time (PublisherConfig.handOverWait, 10 s: far below
+   * max.poll.interval.ms, within which the callback must return) for the calls in progress to end.
+   * It waits on each run's step-ended future, holding no lock a call needs. Then the finished
+   * tasks get their outcomes (fenced as below: in a transaction with their partitions' offsets and
+   * the group metadata, before the callback returns), and every other task is re-journaled with
+   * what is known for the next owner. A call still in progress after the bound is not waited for
+   * any longer: its task is re-journaled as "may have reached the platform" and not exclusive (the
+   * next owner waits until the call can have ended, then reconciles; `unknown` where the platform
+   * cannot be reconciled), and the call's answer, when it comes, is discarded. Every platform call
+   * has a whole-call deadline, so most calls end within the bound and keep their real outcome. No
+   * lock the poll thread takes is held across a platform call (see Running). On lost partitions
+   * (another member may already own them) nothing is waited for and nothing written: the entries
+   * that stand are reconciled by the next owner.
    *
    * Fencing outcomes. A worker that finished a task (say, gave up: failed, retryable) and lost the
    * partition before its outcome committed must never write that outcome later: by then the new
@@ -156,6 +166,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private static final Duration RENEWAL_RETRY = LEASE.dividedBy(10);
   private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(5);
 
+  /** The longest a clean hand-over waiting for calls goes without looking at the clock again. */
+  static final Duration HAND_OVER_RECHECK = Duration.ofMillis(50);
+
   private final PublisherConfig config;
   private final Connector connector;
   private final TaskAccess taskAccess;
@@ -174,6 +187,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final AtomicInteger outcomesWritten = new AtomicInteger();
   private final AtomicInteger refusedForLease = new AtomicInteger();
   private final AtomicInteger deferredForPreviousOwner = new AtomicInteger();
+  private final AtomicInteger handOverWaitLooks = new AtomicInteger();
   private volatile boolean closing;
   private volatile boolean running;
 
@@ -283,6 +297,11 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   /** How many times a job found the lease expired and did not start its call (for tests). */
   int refusedForLease() {
     return refusedForLease.get();
+  }
+
+  /** How many times a clean hand-over looked at the clock while it waited for calls (for tests). */
+  int handOverWaitLooks() {
+    return handOverWaitLooks.get();
   }
 
   /** How many times a job waited for the previous owner's calls to end (for tests). */
@@ -621,12 +640,14 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   }
 
   /**
-   * Stops the tasks of {@code partitions} without waiting for any call in progress. When {@code
-   * owned} (a revocation: this worker still owns them until the callback returns), writes what
-   * finished and journals the rest with what is known for the partitions' next owner; when not (the
-   * partitions were lost: another member may own them already), writes nothing. Either way the
-   * outcomes of these partitions still unwritten afterwards are dropped: the journal entries that
-   * stand make their next owner resume those tasks.
+   * Stops the tasks of {@code partitions}. When {@code owned} (a revocation, or a graceful
+   * shutdown: this worker still owns them until the callback returns), lets no new call start,
+   * waits up to {@link PublisherConfig#handOverWait} for the calls in progress to end, writes what
+   * finished and journals the rest with what is known for the partitions' next owner (a call still
+   * in progress after the wait as one that may have reached the platform). When not (the partitions
+   * were lost: another member may own them already), waits for nothing and writes nothing. Either
+   * way the outcomes of these partitions still unwritten afterwards are dropped: the journal
+   * entries that stand make their next owner resume those tasks.
    */
   private void handOver(Set<TopicPartition> partitions, boolean owned) {
     Set<Integer> numbers =
@@ -638,6 +659,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
     List<Running> moving =
         active.values().stream().filter(r -> numbers.contains(r.run.partition())).toList();
+    if (owned) {
+      awaitCallsInProgress(moving, numbers);
+    }
     Map<Running, HandOff> unfinished = new LinkedHashMap<>();
     for (Running r : moving) {
       HandOff h = r.handOver();
@@ -701,6 +725,67 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           config.transactionalId(),
           unfinished.size(),
           numbers);
+    }
+  }
+
+  /**
+   * Stops new calls of {@code moving} and waits, up to {@link PublisherConfig#handOverWait} on the
+   * worker's clock, for the steps (each at most one platform call) in progress to end. Holds no
+   * lock while it waits: a call ending takes only its own run's lock, and its outcome goes to the
+   * finished queue, written after the wait in the hand-over's transaction. Looks at the clock at
+   * least every {@link #HAND_OVER_RECHECK}.
+   */
+  private void awaitCallsInProgress(List<Running> moving, Set<Integer> numbers) {
+    List<CompletableFuture<Void>> steps = new ArrayList<>();
+    for (Running r : moving) {
+      CompletableFuture<Void> ended = r.stopCalls();
+      if (ended != null) {
+        steps.add(ended);
+      }
+    }
+    Duration bound = config.handOverWait();
+    if (steps.isEmpty() || bound.isZero()) {
+      return;
+    }
+    CompletableFuture<Void> all =
+        CompletableFuture.allOf(steps.toArray(new CompletableFuture<?>[0]));
+    long until = clock.millis() + bound.toMillis();
+    log.info(
+        "publisher {} waits up to {} for {} call(s) in progress on partitions {} of {} before"
+            + " handing them over",
+        config.transactionalId(),
+        bound,
+        steps.size(),
+        numbers,
+        taskTopic);
+    while (!all.isDone()) {
+      long left = until - clock.millis();
+      handOverWaitLooks.incrementAndGet();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        all.get(Math.min(left, HAND_OVER_RECHECK.toMillis()), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        // Look at the clock again.
+      } catch (ExecutionException e) {
+        break; // Never completed exceptionally; nothing more to wait for.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        closing = true;
+        break;
+      }
+    }
+    long stillRunning = steps.stream().filter(f -> !f.isDone()).count();
+    if (stillRunning > 0) {
+      log.warn(
+          "publisher {} hands over {} task(s) of partitions {} of {} whose call is still in"
+              + " progress after {}: their next owner reconciles them",
+          config.transactionalId(),
+          stillRunning,
+          numbers,
+          taskTopic,
+          bound);
     }
   }
 
@@ -978,6 +1063,15 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     private boolean reached;
     private Instant firstAttempt;
 
+    /** Set when its partition is being handed over cleanly: no further call starts. */
+    private boolean stopping;
+
+    /** A step (at most one call) is running on a lane thread. */
+    private boolean stepping;
+
+    /** Completed when the running step ends; made only when a hand-over waits for it. */
+    private CompletableFuture<Void> stepEnded;
+
     /**
      * @param notBefore when an earlier owner's calls for this task can have ended, or null when no
      *     one else can be calling it
@@ -992,9 +1086,10 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     @Override
     public AccountLanes.Again runOnce() {
       synchronized (this) {
-        if (handedOver || outcome != null) {
+        if (handedOver || outcome != null || stopping) {
           return null;
         }
+        stepping = true;
       }
       try {
         AccountLanes.Again again = step();
@@ -1012,6 +1107,15 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
             "publisher {} failed on task {}; answering it", config.transactionalId(), taskId(), e);
         finish(crashOutcome(e));
         return null;
+      } finally {
+        CompletableFuture<Void> ended;
+        synchronized (this) {
+          stepping = false;
+          ended = stepEnded;
+        }
+        if (ended != null) {
+          ended.complete(null);
+        }
       }
     }
 
@@ -1027,7 +1131,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
      */
     private CallResult callUnlocked(TaskRun.Mode mode, AccountAccess access) {
       synchronized (this) {
-        if (handedOver) {
+        if (handedOver || stopping) {
           throw new HandedOver();
         }
         inCall = true;
@@ -1138,6 +1242,22 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
                   + problem
                   + "); nothing was posted",
               false));
+    }
+
+    /**
+     * Lets no further call of this run start, for a clean hand-over: a step in progress (and its
+     * call) goes on, and its outcome, if it finishes, is kept. Returns what completes when that
+     * step has ended, or null when none is running. Never waits.
+     */
+    synchronized CompletableFuture<Void> stopCalls() {
+      stopping = true;
+      if (!stepping || outcome != null) {
+        return null;
+      }
+      if (stepEnded == null) {
+        stepEnded = new CompletableFuture<>();
+      }
+      return stepEnded;
     }
 
     /**

@@ -307,6 +307,8 @@ class PublisherWorkerTest {
 
   @AfterEach
   void stop() throws InterruptedException {
+    // A graceful stop waits for calls in progress (up to the hand-over wait): end the held ones.
+    connector.holds.values().forEach(CountDownLatch::countDown);
     if (worker != null) {
       worker.close();
       thread.join(10_000);
@@ -923,11 +925,24 @@ class PublisherWorkerTest {
   }
 
   /**
+   * Waits until a clean hand-over is waiting for calls, then moves the clock to {@code at} and
+   * waits until the hand-over has looked at the clock after the move.
+   */
+  void moveClockDuringHandOverWait(Instant at) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.handOverWaitLooks() > 0);
+    clock.set(at);
+    int seen = worker.handOverWaitLooks();
+    // The look after `seen` may have read the clock before the move; the one after it has not.
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.handOverWaitLooks() > seen + 1);
+  }
+
+  /**
    * Regression (hand-over waiting on a platform call): a task's job held the lock the revocation
    * callback needed across its platform call, so a platform that stalls held up the poll loop and
    * the group's rebalance. Interleaving: poll t1 → publish t1 blocks → partition 0 revoked →
-   * [before] onPartitionsRevoked waits until the call returns → [now] it re-journals t1 at once as
-   * "may have reached the platform", not exclusive (the next owner waits for the call to end and
+   * [before] onPartitionsRevoked waits until the call returns → [now] it waits for the call only up
+   * to the hand-over wait (10 s on the worker's clock; the call stays blocked), then re-journals t1
+   * as "may have reached the platform", not exclusive (the next owner waits for the call to end and
    * reconciles) → the poll loop goes on (t2 on partition 1 is published) → the blocked call returns
    * Published and its answer is discarded, never written by this worker.
    */
@@ -940,8 +955,14 @@ class PublisherWorkerTest {
     start();
     deliver(0, 0, task("t1", "acc_1"));
     await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+    Instant revokedAt = clock.instant();
+    Duration bound = PublisherConfig.DEFAULT_HAND_OVER_WAIT;
 
     consumer.schedulePollTask(() -> consumer.rebalance(List.of(new TopicPartition(TASKS, 1))));
+    moveClockDuringHandOverWait(revokedAt.plus(bound).minusMillis(1));
+    assertThat(journalWrites()).as("still waiting for the call: nothing handed over").hasSize(1);
+
+    clock.set(revokedAt.plus(bound));
     // Well below the 10 s the fake connector's call stays blocked.
     await().atMost(Duration.ofSeconds(3)).until(() -> journalWrites().size() == 2);
     JournalEntry handed = Json.read(journalWrites().get(1).value(), JournalEntry.class);
@@ -959,6 +980,93 @@ class PublisherWorkerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
     assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2", "t3");
     assertThat(journalWrites()).filteredOn(r -> r.key().equals("t1")).hasSize(2);
+  }
+
+  /**
+   * Regression (a clean hand-over made outcomes unknown): once hand-over stopped waiting on calls,
+   * a task whose call was in progress during a deploy or scale-out was handed over as "may have
+   * reached the platform", and on X, Threads, Telegram, Discord or Slack, which cannot be
+   * reconciled, it ended unknown although the platform answered a moment later. Interleaving: poll
+   * t1 (partition 0) → publish t1 in progress → partition 0 revoked → [before] t1 re-journaled at
+   * once as may-have-reached, its Published answer discarded → [now] the revocation stops new calls
+   * and waits (the clock does not move) → the call answers Published → its outcome is written with
+   * t1's tombstone and partition 0's offset (fenced), before the revocation completes → nothing is
+   * left open for a next owner to reconcile.
+   */
+  @Test
+  void aCallThatEndsWithinTheHandOverWaitKeepsItsRealOutcomeAndClosesItsJournalEntry() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(new TopicPartition(TASKS, 1))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.handOverWaitLooks() > 0);
+    assertThat(journalWrites()).as("nothing handed over while the call runs").hasSize(1);
+    assertThat(outcomes()).isEmpty();
+
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !consumer.assignment().contains(p0));
+
+    TargetOutcome t1 = outcomes().get(0);
+    assertThat(t1.taskId()).isEqualTo("t1");
+    assertThat(t1.status()).isEqualTo(TargetOutcome.Status.published);
+    assertThat(t1.postId()).isEqualTo("post-1");
+    List<ProducerRecord<String, byte[]>> t1Journal =
+        journalWrites().stream().filter(r -> r.key().equals("t1")).toList();
+    assertThat(t1Journal).as("attempting, then the tombstone; no hand-over entry").hasSize(2);
+    assertThat(Json.read(t1Journal.get(0).value(), JournalEntry.class).handedOver()).isFalse();
+    assertThat(t1Journal.get(1).value()).isNull();
+    assertThat(producer.consumerGroupOffsetsHistory())
+        .as("the journal's transaction, then the outcome's, each with partition 0's offset")
+        .hasSize(2)
+        .allSatisfy(
+            o ->
+                assertThat(o.values())
+                    .singleElement()
+                    .satisfies(m -> assertThat(m).containsEntry(p0, new OffsetAndMetadata(1))));
+    assertThat(connector.calls).as("nobody reconciles").containsExactly("publish:t1");
+  }
+
+  /**
+   * Lost partitions are never waited for: another member may own them already, so the worker stops
+   * their tasks at once and writes nothing. Interleaving: publish t1 (partition 0) blocks →
+   * partition 0 lost, the clock standing still → the callback returns at once (if it waited for the
+   * call it would stay blocked until the fake's 10 s hold) → t2 on partition 1 is published → t1's
+   * call returns and its answer is discarded; its attempting entry stands for the next owner.
+   */
+  @Test
+  void losingAPartitionNeverWaitsForItsCallsInProgress() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    addAccount("acc_2", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.losePartitions(List.of(p0)));
+    await().atMost(Duration.ofSeconds(3)).until(() -> !consumer.assignment().contains(p0));
+    assertThat(worker.handOverWaitLooks()).isZero();
+    assertThat(release.getCount()).as("the call of t1 is still blocked").isEqualTo(1);
+
+    deliver(1, 0, task("t2", "acc_2"));
+    await().atMost(Duration.ofSeconds(3)).until(() -> outcomes().size() == 1);
+    release.countDown();
+    deliver(1, 1, task("t3", "acc_2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
+
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2", "t3");
+    assertThat(journalWrites())
+        .filteredOn(r -> r.key().equals("t1"))
+        .as("t1's attempting entry stands, neither re-journaled nor tombstoned")
+        .singleElement()
+        .satisfies(r -> assertThat(r.value()).isNotNull());
   }
 
   /** Journal partition 0 with {@code settled} answered entries, then {@code open} open ones. */
