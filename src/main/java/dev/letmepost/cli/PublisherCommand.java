@@ -68,6 +68,15 @@ final class PublisherCommand implements Callable<Integer> {
   Duration requestTimeout;
 
   @Option(
+      names = "--hand-over-wait",
+      defaultValue = "PT10S",
+      description =
+          "how long a clean hand-over of partitions (rebalance, shutdown) waits for the platform"
+              + " calls in progress on them to end, ISO-8601, PT0S..PT30S; a call still running"
+              + " then is left to the next owner to reconcile (default: ${DEFAULT-VALUE})")
+  Duration handOverWait;
+
+  @Option(
       names = "--sandbox-url",
       paramLabel = "URL",
       description =
@@ -98,7 +107,8 @@ final class PublisherCommand implements Callable<Integer> {
                 p ->
                     PublisherConfig.defaults(topics, p, id)
                         .withThreads(threads)
-                        .withTimeouts(Duration.ofSeconds(5), requestTimeout))
+                        .withTimeouts(Duration.ofSeconds(5), requestTimeout)
+                        .withHandOverWait(handOverWait))
             .toList();
     // Bound first: /healthz answers while the workers read the accounts topic and start.
     HealthServer health = HealthServer.start("publisher", healthHost, healthPort);
