@@ -1052,7 +1052,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    *
    * <p>Locking: the lane thread owns {@code run}; the fields below are shared with the poll thread
    * and guarded by this object's lock, which is only ever held for a few field accesses, never
-   * across a platform call, so a hand-over never waits for one.
+   * across a platform call, so a hand-over never blocks on one: it waits, bounded, only on the
+   * step-ended future of {@link #stopCalls}.
    */
   private final class Running implements AccountLanes.Job {
     final TaskRun run;
