@@ -7,6 +7,7 @@ import dev.letmepost.publish.Publishers;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.URI;
@@ -67,6 +68,15 @@ final class PublisherCommand implements Callable<Integer> {
   Duration requestTimeout;
 
   @Option(
+      names = "--hand-over-wait",
+      defaultValue = "PT10S",
+      description =
+          "how long a clean hand-over of partitions (rebalance, shutdown) waits for the platform"
+              + " calls in progress on them to end, ISO-8601, PT0S..PT30S; a call still running"
+              + " then is left to the next owner to reconcile (default: ${DEFAULT-VALUE})")
+  Duration handOverWait;
+
+  @Option(
       names = "--sandbox-url",
       paramLabel = "URL",
       description =
@@ -97,7 +107,8 @@ final class PublisherCommand implements Callable<Integer> {
                 p ->
                     PublisherConfig.defaults(topics, p, id)
                         .withThreads(threads)
-                        .withTimeouts(Duration.ofSeconds(5), requestTimeout))
+                        .withTimeouts(Duration.ofSeconds(5), requestTimeout)
+                        .withHandOverWait(handOverWait))
             .toList();
     // Bound first: /healthz answers while the workers read the accounts topic and start.
     HealthServer health = HealthServer.start("publisher", healthHost, healthPort);
@@ -111,7 +122,11 @@ final class PublisherCommand implements Callable<Integer> {
               http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
               Credentials.fromEnvironment(),
               Clock.systemUTC());
-      bindMetrics(health.registry(), publishers, Publishers::outcomesWritten);
+      bindMetrics(
+          health.registry(),
+          publishers,
+          Publishers::outcomesWritten,
+          p -> p.recoveringPartitions().size());
       lag =
           ConsumerLag.of(kafka.settings(), configs.stream().map(PublisherConfig::groupId).toList())
               .bindTo(health.registry());
@@ -157,6 +172,24 @@ final class PublisherCommand implements Callable<Integer> {
    * {@code outcomesWritten}. Micrometer holds {@code workers} weakly, so the caller keeps it.
    */
   static <T> void bindMetrics(MeterRegistry registry, T workers, ToIntFunction<T> outcomesWritten) {
+    bindMetrics(registry, workers, outcomesWritten, w -> 0);
+  }
+
+  /**
+   * {@link #bindMetrics(MeterRegistry, Object, ToIntFunction)} and the number of task partitions
+   * whose journal recovery has not completed, read with {@code recovering}.
+   */
+  static <T> void bindMetrics(
+      MeterRegistry registry,
+      T workers,
+      ToIntFunction<T> outcomesWritten,
+      ToIntFunction<T> recovering) {
+    Gauge.builder(
+            "lmp.publisher.journal.recovering.partitions", workers, w -> recovering.applyAsInt(w))
+        .description(
+            "publish partitions assigned to this process whose journal is still being read; their"
+                + " tasks wait until it is")
+        .register(registry);
     FunctionCounter.builder(
             "lmp.publisher.outcomes.written", workers, w -> outcomesWritten.applyAsInt(w))
         .description(

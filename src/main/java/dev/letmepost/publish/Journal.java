@@ -2,14 +2,10 @@ package dev.letmepost.publish;
 
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -19,28 +15,24 @@ import org.slf4j.LoggerFactory;
 /**
  * A publisher worker's journal {@code lmp.publisher-journal.<platform>}: the records it writes (an
  * attempting entry before calling, a hand-over entry for the next owner, the tombstone with the
- * outcome), all keyed by task id in the task's partition number, and the reading of the entries
- * still open on partitions it is assigned.
+ * outcome), all keyed by task id in the task's partition number, and the entries read back ({@link
+ * JournalRecovery} reads them).
  */
 final class Journal {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
-  private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
   /** An open journal entry and the partition it was read from. */
   record Open(int partition, JournalEntry entry) {}
 
   private final String topic;
   private final String holder;
-  private final Supplier<Consumer<String, byte[]>> readers;
 
   /**
    * @param holder the transactional id written into this worker's entries
-   * @param readers makes a consumer to read the journal with, one per read
    */
-  Journal(String topic, String holder, Supplier<Consumer<String, byte[]>> readers) {
+  Journal(String topic, String holder) {
     this.topic = topic;
     this.holder = holder;
-    this.readers = readers;
   }
 
   /** The journal partition of the task partition numbered {@code partition}. */
@@ -81,34 +73,12 @@ final class Journal {
   }
 
   /**
-   * The entries without tombstone in {@code partitions} (journal partitions), read from the
-   * beginning to the end offsets as of now; an unreadable entry is logged and skipped.
-   *
-   * @throws IllegalStateException when the partitions cannot be read to their end in 60 s
+   * The entries in {@code records} (the last record of each open task id in a journal partition),
+   * as read back; an unreadable entry is logged and skipped.
    */
-  List<Open> readOpen(List<TopicPartition> partitions) {
-    Map<String, ConsumerRecord<String, byte[]>> open = new HashMap<>();
-    try (Consumer<String, byte[]> reader = readers.get()) {
-      reader.assign(partitions);
-      reader.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = reader.endOffsets(partitions);
-      long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
-      while (partitions.stream().anyMatch(p -> reader.position(p) < end.get(p))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "could not read journal partitions " + partitions + " to their end");
-        }
-        for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
-          if (r.value() == null) {
-            open.remove(r.key());
-          } else {
-            open.put(r.key(), r);
-          }
-        }
-      }
-    }
+  List<Open> parse(Collection<ConsumerRecord<String, byte[]>> records) {
     List<Open> entries = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : open.values()) {
+    for (ConsumerRecord<String, byte[]> r : records) {
       try {
         entries.add(new Open(r.partition(), Json.read(r.value(), JournalEntry.class)));
       } catch (RuntimeException e) {

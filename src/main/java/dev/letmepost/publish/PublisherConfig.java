@@ -13,6 +13,11 @@ import java.util.Objects;
  * @param threads the most platform calls in progress at once (accounts in parallel, one call per
  *     account at a time)
  * @param maxInFlight tasks held (running or waiting to retry) before the worker stops polling
+ * @param handOverWait how long a clean hand-over of partitions (a revocation in a rebalance, a
+ *     graceful shutdown) waits for the platform calls in progress on them to end, so that their
+ *     real outcomes are written rather than left to the next owner to reconcile; zero does not
+ *     wait. At most {@link #MAX_HAND_OVER_WAIT}, well under the consumer's max.poll.interval.ms (5
+ *     min), within which the revocation callback must return.
  */
 public record PublisherConfig(
     Topics topics,
@@ -24,7 +29,14 @@ public record PublisherConfig(
     Duration backoffBase,
     Duration backoffMax,
     Duration minReconcileWait,
-    int maxInFlight) {
+    int maxInFlight,
+    Duration handOverWait) {
+
+  /** The longest {@link #handOverWait} allowed. */
+  public static final Duration MAX_HAND_OVER_WAIT = Duration.ofSeconds(30);
+
+  /** The default {@link #handOverWait}. */
+  public static final Duration DEFAULT_HAND_OVER_WAIT = Duration.ofSeconds(10);
 
   public PublisherConfig {
     Objects.requireNonNull(topics, "topics");
@@ -47,9 +59,21 @@ public record PublisherConfig(
         throw new IllegalArgumentException("durations must be positive, got " + d);
       }
     }
+    if (handOverWait == null
+        || handOverWait.isNegative()
+        || handOverWait.compareTo(MAX_HAND_OVER_WAIT) > 0) {
+      throw new IllegalArgumentException(
+          "hand-over wait must be in 0.."
+              + MAX_HAND_OVER_WAIT
+              + " (under the consumer's max.poll.interval.ms), got "
+              + handOverWait);
+    }
   }
 
-  /** Defaults: 16 threads, 5 s connect, 20 s request timeout, backoff 500 ms..30 s. */
+  /**
+   * Defaults: 16 threads, 5 s connect, 20 s request timeout, backoff 500 ms..30 s, hand-over wait
+   * 10 s.
+   */
   public static PublisherConfig defaults(Topics topics, Platform platform, String instanceId) {
     return new PublisherConfig(
         topics,
@@ -61,7 +85,8 @@ public record PublisherConfig(
         Duration.ofMillis(500),
         Duration.ofSeconds(30),
         Duration.ofSeconds(1),
-        10_000);
+        10_000,
+        DEFAULT_HAND_OVER_WAIT);
   }
 
   public PublisherConfig withThreads(int n) {
@@ -75,7 +100,8 @@ public record PublisherConfig(
         backoffBase,
         backoffMax,
         minReconcileWait,
-        maxInFlight);
+        maxInFlight,
+        handOverWait);
   }
 
   public PublisherConfig withTimeouts(Duration connect, Duration request) {
@@ -89,7 +115,8 @@ public record PublisherConfig(
         backoffBase,
         backoffMax,
         minReconcileWait,
-        maxInFlight);
+        maxInFlight,
+        handOverWait);
   }
 
   public PublisherConfig withBackoff(Duration base, Duration max, Duration reconcileWait) {
@@ -103,7 +130,23 @@ public record PublisherConfig(
         base,
         max,
         reconcileWait,
-        maxInFlight);
+        maxInFlight,
+        handOverWait);
+  }
+
+  public PublisherConfig withHandOverWait(Duration wait) {
+    return new PublisherConfig(
+        topics,
+        platform,
+        instanceId,
+        threads,
+        connectTimeout,
+        requestTimeout,
+        backoffBase,
+        backoffMax,
+        minReconcileWait,
+        maxInFlight,
+        wait);
   }
 
   /** The consumer group of this platform's workers: {@code <prefix>publisher-<platform>}. */

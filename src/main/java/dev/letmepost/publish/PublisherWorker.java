@@ -15,19 +15,23 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -72,11 +76,42 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * blindly. Restarting with the same instance id (transactional id) aborts the dead instance's
    * open transaction at once; another instance waits for transaction.timeout.ms (15 s).
    *
-   * Rebalance. On revocation, calls in progress finish (bounded by the request timeout), finished
-   * tasks get their outcomes, and every other task of the revoked partitions is re-journaled with
-   * what is known (whether any call may have reached the platform) for the next owner. On lost
-   * partitions (another member may already own them) nothing is re-journaled: the conservative
-   * "attempting" entry stands.
+   * Rebalance. On revocation, and on a graceful shutdown (the member still owns the partitions
+   * until the callback returns), no new call starts for the revoked partitions' tasks, and the
+   * poll thread waits a bounded time (PublisherConfig.handOverWait, 10 s: far below
+   * max.poll.interval.ms, within which the callback must return) for the calls in progress to end.
+   * It waits on each run's step-ended future, holding no lock a call needs. Then the finished
+   * tasks get their outcomes (fenced as below: in a transaction with their partitions' offsets and
+   * the group metadata, before the callback returns), and every other task is re-journaled with
+   * what is known for the next owner. A call still in progress after the bound is not waited for
+   * any longer: its task is re-journaled as "may have reached the platform" and not exclusive (the
+   * next owner waits until the call can have ended, then reconciles; `unknown` where the platform
+   * cannot be reconciled), and the call's answer, when it comes, is discarded. Every platform call
+   * has a whole-call deadline, so most calls end within the bound and keep their real outcome. No
+   * lock the poll thread takes is held across a platform call (see Running). On lost partitions
+   * (another member may already own them) nothing is waited for and nothing written: the entries
+   * that stand are reconciled by the next owner.
+   *
+   * Fencing outcomes. A worker that finished a task (say, gave up: failed, retryable) and lost the
+   * partition before its outcome committed must never write that outcome later: by then the new
+   * owner may have reconciled and published the task, and a stale "failed, retryable" invites a
+   * second post. Two guards, both needed:
+   *  - Every outcome transaction also commits the offsets of the outcomes' partitions with the
+   *    consumer's group metadata. The group coordinator validates a TxnOffsetCommit's member id
+   *    and generation (ClassicGroup.validateOffsetCommit, KIP-447; a static member's instance id
+   *    too) and answers ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID to a member
+   *    the group has moved past; the producer then fails sendOffsetsToTransaction (a
+   *    CommitFailedException, abortable) and the transaction, outcome included, is aborted. This
+   *    covers the window in which the group already gave the partition away but this consumer
+   *    has not yet noticed (no poll has run onPartitionsLost).
+   *  - The generation check cannot see which partitions a member owns, and once this consumer has
+   *    rejoined, its new generation would pass. So when partitions are revoked or lost, the
+   *    outcomes of theirs not yet written are dropped (after one last flush on a revocation, when
+   *    the worker still owns them), and flushFinished writes only outcomes of partitions this
+   *    worker owns (with a committed offset). The journal entry of a dropped outcome stands; the
+   *    next owner, possibly this worker again, reconciles the task from it. A dropped outcome is
+   *    never re-journaled: its transaction may have committed in doubt, with its tombstone, and
+   *    re-opening the entry could publish a task already answered.
    *
    * Threads. The poll thread owns the consumer, the producer and every transaction; platform
    * calls run on the lanes' executor (one lane per account) and hand their outcomes back through
@@ -129,6 +164,10 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration ERROR_PAUSE = Duration.ofSeconds(1);
   private static final Duration RENEWAL_RETRY = LEASE.dividedBy(10);
+  private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The longest a clean hand-over waiting for calls goes without looking at the clock again. */
+  static final Duration HAND_OVER_RECHECK = Duration.ofMillis(50);
 
   private final PublisherConfig config;
   private final Connector connector;
@@ -138,6 +177,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final Transactions transactions;
   private final String taskTopic;
   private final Journal journal;
+  private final JournalRecovery recovery;
   private final Duration callTimeout;
   private final ScheduledExecutorService executor;
   private final AccountLanes lanes;
@@ -147,6 +187,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final AtomicInteger outcomesWritten = new AtomicInteger();
   private final AtomicInteger refusedForLease = new AtomicInteger();
   private final AtomicInteger deferredForPreviousOwner = new AtomicInteger();
+  private final AtomicInteger handOverWaitLooks = new AtomicInteger();
   private volatile boolean closing;
   private volatile boolean running;
 
@@ -160,6 +201,15 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final Map<String, Running> unwritten = new LinkedHashMap<>();
   private final Set<String> neverCalled = new HashSet<>();
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+
+  /**
+   * Assigned task partitions whose committed offset is yet to be read before their journal is; with
+   * the assignment time. Bounded by the assignment.
+   */
+  private final Map<TopicPartition, Instant> awaitingPosition = new LinkedHashMap<>();
+
+  /** Assigned task partitions whose recovery has not completed; written by the poll thread. */
+  private volatile Set<TopicPartition> recovering = Set.of();
 
   /** A worker with its own Kafka clients on the cluster {@code client} reaches. */
   public static PublisherWorker create(
@@ -221,10 +271,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
             () -> closing = true);
     this.taskTopic = config.topics().publish(config.platform()).name();
     this.journal =
-        new Journal(
-            config.topics().journal(config.platform()).name(),
-            config.transactionalId(),
-            journalReaders);
+        new Journal(config.topics().journal(config.platform()).name(), config.transactionalId());
+    this.recovery = new JournalRecovery(journal, journalReaders, clock, config.transactionalId());
     if (connector.requestsPerCall() < 1) {
       throw new IllegalArgumentException(
           "connector "
@@ -251,9 +299,27 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return refusedForLease.get();
   }
 
+  /** How many times a clean hand-over looked at the clock while it waited for calls (for tests). */
+  int handOverWaitLooks() {
+    return handOverWaitLooks.get();
+  }
+
   /** How many times a job waited for the previous owner's calls to end (for tests). */
   int deferredForPreviousOwner() {
     return deferredForPreviousOwner.get();
+  }
+
+  /**
+   * The task partitions assigned to this worker whose recovery (committed offset, then journal read
+   * to its end) has not completed: their tasks are not polled yet.
+   */
+  public Set<TopicPartition> recoveringPartitions() {
+    return recovering;
+  }
+
+  /** How many journal read slices have run (for tests). */
+  long recoverySlices() {
+    return recovery.slices();
   }
 
   /** The longest one connector call (all its requests) can last. */
@@ -277,6 +343,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         try {
           ensureProducer();
           pollOnce();
+          advanceRecovery();
           flushFinished();
           renewLeaseIfDue();
           applyBackpressure();
@@ -305,6 +372,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       log.error("publisher {} stopped on an error", config.groupId(), e);
     } finally {
       executor.shutdownNow();
+      recovery.close();
       closeQuietly(consumer::close, "consumer");
       transactions.close(Duration.ofSeconds(10));
       stopped.countDown();
@@ -343,7 +411,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           // As on assignment. Tasks running here are skipped.
           Set<TopicPartition> assigned = taskPartitions(consumer.assignment());
           rewindToCommitted(assigned);
-          recover(assigned);
+          startRecovery(assigned);
         });
   }
 
@@ -501,18 +569,47 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return null;
   }
 
-  /**
-   * Writes the outcomes of finished tasks with their journal tombstones, in one transaction. An
-   * outcome stays pending until a transaction holding it commits.
-   */
-  private void flushFinished() {
+  /** Moves the outcomes the lanes finished into {@code unwritten}. */
+  private void drainFinished() {
     for (Running r; (r = finished.poll()) != null; ) {
       unwritten.putIfAbsent(r.run.task().taskId(), r);
     }
+  }
+
+  /**
+   * Writes the outcomes of finished tasks with their journal tombstones and the committed offsets
+   * of their partitions, in one transaction (see "Fencing outcomes" above). An outcome stays
+   * pending until a transaction holding it commits, or until its partition is taken from this
+   * worker; one of a partition this worker does not own is dropped, never written.
+   */
+  private void flushFinished() {
+    drainFinished();
     if (unwritten.isEmpty()) {
       return;
     }
-    List<Running> done = List.copyOf(unwritten.values());
+    List<Running> done = new ArrayList<>();
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (Iterator<Running> it = unwritten.values().iterator(); it.hasNext(); ) {
+      Running r = it.next();
+      TopicPartition tp = new TopicPartition(taskTopic, r.run.partition());
+      OffsetAndMetadata offset = committed.get(tp);
+      if (offset == null) {
+        it.remove();
+        active.remove(r.run.task().taskId(), r);
+        log.warn(
+            "publisher {} drops the outcome of task {}: it no longer owns {}, whose next owner"
+                + " resumes the task from the journal",
+            config.transactionalId(),
+            r.run.task().taskId(),
+            tp);
+        continue;
+      }
+      offsets.put(tp, offset);
+      done.add(r);
+    }
+    if (done.isEmpty()) {
+      return;
+    }
     String outcomes = config.topics().outcomes().name();
     var serializer = config.topics().outcomes().valueSerde().serializer();
     boolean written =
@@ -527,7 +624,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
                 producer.send(journal.tombstone(r.run.partition(), o.taskId()));
               }
             },
-            Map.of());
+            offsets);
     if (!written) {
       log.warn(
           "publisher {} could not write {} outcome(s) yet; they stay pending",
@@ -543,10 +640,16 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   }
 
   /**
-   * Stops the tasks of {@code partitions}: waits for calls in progress, flushes what finished and,
-   * when {@code rejournal}, journals the rest with what is known for the partitions' next owner.
+   * Stops the tasks of {@code partitions}. When {@code owned} (a revocation, or a graceful
+   * shutdown: this worker still owns them until the callback returns), lets no new call start,
+   * waits up to {@link PublisherConfig#handOverWait} for the calls in progress to end, writes what
+   * finished and journals the rest with what is known for the partitions' next owner (a call still
+   * in progress after the wait as one that may have reached the platform). When not (the partitions
+   * were lost: another member may own them already), waits for nothing and writes nothing. Either
+   * way the outcomes of these partitions still unwritten afterwards are dropped: the journal
+   * entries that stand make their next owner resume those tasks.
    */
-  private void handOver(Set<TopicPartition> partitions, boolean rejournal) {
+  private void handOver(Set<TopicPartition> partitions, boolean owned) {
     Set<Integer> numbers =
         taskPartitions(partitions).stream()
             .map(TopicPartition::partition)
@@ -556,28 +659,46 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
     List<Running> moving =
         active.values().stream().filter(r -> numbers.contains(r.run.partition())).toList();
-    List<Running> unfinished = new ArrayList<>();
+    if (owned) {
+      awaitCallsInProgress(moving, numbers);
+    }
+    Map<Running, HandOff> unfinished = new LinkedHashMap<>();
     for (Running r : moving) {
-      if (r.handOver()) {
-        unfinished.add(r);
+      HandOff h = r.handOver();
+      if (h != null) {
+        unfinished.put(r, h);
       }
     }
-    flushFinished();
-    if (rejournal && !unfinished.isEmpty()) {
+    if (owned) {
+      flushFinished();
+    } else {
+      drainFinished();
+    }
+    int dropped = 0;
+    for (Iterator<Running> it = unwritten.values().iterator(); it.hasNext(); ) {
+      Running r = it.next();
+      if (numbers.contains(r.run.partition())) {
+        it.remove();
+        dropped++;
+      }
+    }
+    if (owned && !unfinished.isEmpty()) {
       long now = clock.millis();
       boolean rejournaled =
           transactions.transact(
               "re-journal " + unfinished.size() + " task(s) for the next owner",
               producer -> {
-                for (Running r : unfinished) {
+                for (Map.Entry<Running, HandOff> e : unfinished.entrySet()) {
+                  Running r = e.getKey();
+                  HandOff h = e.getValue();
                   producer.send(
                       journal.handOver(
                           r.run.partition(),
                           r.run.task(),
-                          r.run.mayHaveReachedPlatform(),
+                          h.mayHaveReachedPlatform(),
                           now,
-                          r.run.firstAttemptAt(),
-                          r.exclusive()));
+                          h.firstAttemptAt(),
+                          h.exclusive()));
                 }
               },
               Map.of());
@@ -588,7 +709,16 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
             unfinished.size());
       }
     }
-    unfinished.forEach(r -> active.remove(r.run.task().taskId(), r));
+    moving.forEach(r -> active.remove(r.run.task().taskId(), r));
+    if (dropped > 0) {
+      log.warn(
+          "publisher {} dropped {} unwritten outcome(s) of partitions {} of {} it no longer owns;"
+              + " their journal entries stand and the next owner resumes those tasks",
+          config.transactionalId(),
+          dropped,
+          numbers,
+          taskTopic);
+    }
     if (!moving.isEmpty()) {
       log.info(
           "publisher {} handed over {} unfinished task(s) of partitions {}",
@@ -598,27 +728,143 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
   }
 
-  /** Resumes the journaled attempts of newly assigned partitions, in RECONCILE mode. */
-  private void recover(Collection<TopicPartition> assigned) {
-    List<TopicPartition> journalPartitions = new ArrayList<>();
-    for (TopicPartition tp : assigned) {
-      if (tp.topic().equals(taskTopic)) {
-        // Fetches the committed offset with require_stable: waits out a pending transaction
-        // that journals and commits offsets for this partition.
-        committed.put(tp, new OffsetAndMetadata(consumer.position(tp)));
-        journalPartitions.add(journal.partition(tp.partition()));
+  /**
+   * Stops new calls of {@code moving} and waits, up to {@link PublisherConfig#handOverWait} on the
+   * worker's clock, for the steps (each at most one platform call) in progress to end. Holds no
+   * lock while it waits: a call ending takes only its own run's lock, and its outcome goes to the
+   * finished queue, written after the wait in the hand-over's transaction. Looks at the clock at
+   * least every {@link #HAND_OVER_RECHECK}.
+   */
+  private void awaitCallsInProgress(List<Running> moving, Set<Integer> numbers) {
+    List<CompletableFuture<Void>> steps = new ArrayList<>();
+    for (Running r : moving) {
+      CompletableFuture<Void> ended = r.stopCalls();
+      if (ended != null) {
+        steps.add(ended);
       }
     }
-    if (journalPartitions.isEmpty()) {
-      neverCalled.clear();
+    Duration bound = config.handOverWait();
+    if (steps.isEmpty() || bound.isZero()) {
       return;
     }
-    List<Journal.Open> open = journal.readOpen(journalPartitions);
-    // Every call an earlier owner may still make ends by then (see the lease above).
-    Instant previousOwnerDone = clock.instant().plus(LEASE).plus(callTimeout);
+    CompletableFuture<Void> all =
+        CompletableFuture.allOf(steps.toArray(new CompletableFuture<?>[0]));
+    long until = clock.millis() + bound.toMillis();
+    log.info(
+        "publisher {} waits up to {} for {} call(s) in progress on partitions {} of {} before"
+            + " handing them over",
+        config.transactionalId(),
+        bound,
+        steps.size(),
+        numbers,
+        taskTopic);
+    while (!all.isDone()) {
+      long left = until - clock.millis();
+      handOverWaitLooks.incrementAndGet();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        all.get(Math.min(left, HAND_OVER_RECHECK.toMillis()), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        // Look at the clock again.
+      } catch (ExecutionException e) {
+        break; // Never completed exceptionally; nothing more to wait for.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        closing = true;
+        break;
+      }
+    }
+    long stillRunning = steps.stream().filter(f -> !f.isDone()).count();
+    if (stillRunning > 0) {
+      log.warn(
+          "publisher {} hands over {} task(s) of partitions {} of {} whose call is still in"
+              + " progress after {}: their next owner reconciles them",
+          config.transactionalId(),
+          stillRunning,
+          numbers,
+          taskTopic,
+          bound);
+    }
+  }
+
+  /**
+   * Starts the recovery of newly assigned partitions (or, after a producer rebuild, of every
+   * assigned one): each is paused until its committed offset is known and its journal partition
+   * read to its end, which {@link #advanceRecovery} does a slice per loop.
+   */
+  private void startRecovery(Collection<TopicPartition> assigned) {
+    Instant now = clock.instant();
+    List<TopicPartition> tasks = List.copyOf(taskPartitions(assigned));
+    if (tasks.isEmpty()) {
+      return;
+    }
+    consumer.pause(tasks);
+    for (TopicPartition tp : tasks) {
+      recovery.cancel(List.of(tp.partition()));
+      awaitingPosition.put(tp, now);
+    }
+    publishRecovering();
+  }
+
+  /** Stops the recovery of partitions taken from this worker. */
+  private void stopRecovery(Collection<TopicPartition> partitions) {
+    Set<TopicPartition> tasks = taskPartitions(partitions);
+    awaitingPosition.keySet().removeAll(tasks);
+    recovery.cancel(tasks.stream().map(TopicPartition::partition).toList());
+    publishRecovering();
+  }
+
+  /**
+   * One step of the recovery of assigned partitions: looks up the committed offsets not known yet,
+   * reads the journal for a slice, and resumes the open entries of each journal partition read to
+   * its end, after which its task partition is polled again. Nothing here waits without bound.
+   */
+  private void advanceRecovery() {
+    if (awaitingPosition.isEmpty() && recovery.isEmpty()) {
+      return;
+    }
+    for (Iterator<Map.Entry<TopicPartition, Instant>> it = awaitingPosition.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<TopicPartition, Instant> e = it.next();
+      TopicPartition tp = e.getKey();
+      try {
+        // Fetches the committed offset with require_stable: waits out a pending transaction
+        // that journals and commits offsets for this partition, so the journal read after it
+        // holds that transaction's entries.
+        committed.put(tp, new OffsetAndMetadata(consumer.position(tp, POSITION_TIMEOUT)));
+      } catch (org.apache.kafka.common.errors.TimeoutException ex) {
+        log.warn(
+            "publisher {} could not read the committed offset of {} within {} (a transaction of"
+                + " its previous owner may still be open); {} stays paused and is tried again",
+            config.transactionalId(),
+            tp,
+            POSITION_TIMEOUT,
+            tp);
+        // One wait per loop: the others are tried on the next one.
+        break;
+      }
+      it.remove();
+      recovery.start(tp.partition(), e.getValue());
+    }
+    for (JournalRecovery.Recovered r : recovery.advance()) {
+      resume(r);
+    }
+    if (awaitingPosition.isEmpty() && recovery.isEmpty()) {
+      neverCalled.clear();
+    }
+    publishRecovering();
+  }
+
+  /** Resumes the journaled attempts of a journal partition read to its end, in RECONCILE mode. */
+  private void resume(JournalRecovery.Recovered recovered) {
+    // Every call an earlier owner may still make ends by then (see the lease above): the
+    // assignment came after that owner's last confirmation.
+    Instant previousOwnerDone = recovered.startedAt().plus(LEASE).plus(callTimeout);
     int resumed = 0;
     int waiting = 0;
-    for (Journal.Open o : open) {
+    for (Journal.Open o : recovered.open()) {
       JournalEntry entry = o.entry();
       if (active.containsKey(entry.task().taskId())) {
         continue;
@@ -643,25 +889,40 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               notBefore));
       resumed++;
     }
-    neverCalled.clear();
     if (resumed > 0) {
       log.info(
           "publisher {} resumed {} journaled attempt(s) from {}; {} of them wait until {} for an"
               + " earlier owner's calls to end",
           config.transactionalId(),
           resumed,
-          journalPartitions,
+          journal.partition(recovered.partition()),
           waiting,
           previousOwnerDone);
     }
   }
 
+  /** The task partitions whose recovery has not completed, for other threads to read. */
+  private void publishRecovering() {
+    Set<TopicPartition> now = new HashSet<>(awaitingPosition.keySet());
+    for (int p : recovery.partitions()) {
+      now.add(new TopicPartition(taskTopic, p));
+    }
+    if (!now.equals(recovering)) {
+      recovering = Set.copyOf(now);
+    }
+  }
+
+  /** Pauses every partition while too many tasks are held; else resumes all but recovering ones. */
   private void applyBackpressure() {
     Set<TopicPartition> assigned = consumer.assignment();
     if (active.size() >= config.maxInFlight()) {
       consumer.pause(assigned);
-    } else if (!consumer.paused().isEmpty()) {
-      consumer.resume(consumer.paused());
+      return;
+    }
+    Set<TopicPartition> resumable = new HashSet<>(consumer.paused());
+    resumable.removeAll(recovering);
+    if (!resumable.isEmpty()) {
+      consumer.resume(resumable);
     }
   }
 
@@ -747,6 +1008,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       handOver(Set.copyOf(partitions), true);
+      stopRecovery(partitions);
       committed.keySet().removeAll(partitions);
     }
 
@@ -756,6 +1018,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       leaseUntil = Long.MIN_VALUE;
       leaseFrom = Long.MIN_VALUE;
       handOver(Set.copyOf(partitions), false);
+      stopRecovery(partitions);
       committed.keySet().removeAll(partitions);
     }
 
@@ -763,16 +1026,52 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       // The assignment came with this poll: this member owned its partitions when it began.
       confirmOwnership(pollStartedAt);
-      recover(partitions);
+      startRecovery(partitions);
     }
   }
 
-  /** One task in progress: its run, and the lane job that drives it. */
+  /**
+   * What the next owner of a task's partition needs to know of it, as of its hand-over: whether a
+   * call may have reached the platform, no later than when the first call was made (or null), and
+   * whether no one but this worker could be calling it (no earlier owner, no call in progress).
+   */
+  private record HandOff(
+      boolean mayHaveReachedPlatform, Instant firstAttemptAt, boolean exclusive) {}
+
+  /** Why a run stops just before its call: it was handed over meanwhile. */
+  private static final class HandedOver extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HandedOver() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * One task in progress: its run, and the lane job that drives it.
+   *
+   * <p>Locking: the lane thread owns {@code run}; the fields below are shared with the poll thread
+   * and guarded by this object's lock, which is only ever held for a few field accesses, never
+   * across a platform call, so a hand-over never blocks on one: it waits, bounded, only on the
+   * step-ended future of {@link #stopCalls}.
+   */
   private final class Running implements AccountLanes.Job {
     final TaskRun run;
     private Instant notBefore;
     private boolean handedOver;
     private TargetOutcome outcome;
+    private boolean inCall;
+    private boolean reached;
+    private Instant firstAttempt;
+
+    /** Set when its partition is being handed over cleanly: no further call starts. */
+    private boolean stopping;
+
+    /** A step (at most one call) is running on a lane thread. */
+    private boolean stepping;
+
+    /** Completed when the running step ends; made only when a hand-over waits for it. */
+    private CompletableFuture<Void> stepEnded;
 
     /**
      * @param notBefore when an earlier owner's calls for this task can have ended, or null when no
@@ -781,27 +1080,71 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     Running(TaskRun run, Instant notBefore) {
       this.run = run;
       this.notBefore = notBefore;
+      this.reached = run.mayHaveReachedPlatform();
+      this.firstAttempt = run.firstAttemptAt();
     }
 
     @Override
-    public synchronized AccountLanes.Again runOnce() {
-      if (handedOver || outcome != null) {
-        return null;
+    public AccountLanes.Again runOnce() {
+      synchronized (this) {
+        if (handedOver || outcome != null || stopping) {
+          return null;
+        }
+        stepping = true;
       }
       try {
-        return step();
+        AccountLanes.Again again = step();
+        if (again != null) {
+          synchronized (this) {
+            reached = run.mayHaveReachedPlatform();
+            firstAttempt = run.firstAttemptAt();
+          }
+        }
+        return again;
+      } catch (HandedOver e) {
+        return null;
       } catch (RuntimeException e) {
         log.error(
             "publisher {} failed on task {}; answering it", config.transactionalId(), taskId(), e);
         finish(crashOutcome(e));
         return null;
+      } finally {
+        CompletableFuture<Void> ended;
+        synchronized (this) {
+          stepping = false;
+          ended = stepEnded;
+        }
+        if (ended != null) {
+          ended.complete(null);
+        }
       }
     }
 
     @Override
-    public synchronized void crashed(RuntimeException e) {
-      if (!handedOver && outcome == null) {
-        finish(crashOutcome(e));
+    public void crashed(RuntimeException e) {
+      finish(crashOutcome(e));
+    }
+
+    /**
+     * Makes the platform call without holding the lock; refuses it when the run was handed over.
+     * While it runs, a hand-over tells the next owner that it may reach the platform and that this
+     * worker may still be calling.
+     */
+    private CallResult callUnlocked(TaskRun.Mode mode, AccountAccess access) {
+      synchronized (this) {
+        if (handedOver || stopping) {
+          throw new HandedOver();
+        }
+        inCall = true;
+        reached = true;
+        firstAttempt = run.firstAttemptAt();
+      }
+      try {
+        return call(mode, run, access);
+      } finally {
+        synchronized (this) {
+          inCall = false;
+        }
       }
     }
 
@@ -824,7 +1167,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           Instant recheck = now.plus(RECHECK);
           return new AccountLanes.Again(recheck.isBefore(notBefore) ? recheck : notBefore, false);
         }
-        notBefore = null;
+        synchronized (this) {
+          notBefore = null;
+        }
       }
       AccountAccess access;
       try {
@@ -864,7 +1209,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         }
         return new AccountLanes.Again(now.plus(RECHECK), true);
       }
-      TaskRun.Next next = run.step(clock, mode -> call(mode, run, access));
+      TaskRun.Next next = run.step(clock, mode -> callUnlocked(mode, access));
       if (next.isDone()) {
         finish(next.outcome());
         return null;
@@ -900,26 +1245,58 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               false));
     }
 
-    /** Stops this run unless it has finished; true when it was stopped unfinished. */
-    synchronized boolean handOver() {
-      if (outcome != null) {
-        return false;
+    /**
+     * Lets no further call of this run start, for a clean hand-over: a step in progress (and its
+     * call) goes on, and its outcome, if it finishes, is kept. Returns what completes when that
+     * step has ended, or null when none is running. Never waits.
+     */
+    synchronized CompletableFuture<Void> stopCalls() {
+      stopping = true;
+      if (!stepping || outcome != null) {
+        return null;
       }
-      handedOver = true;
-      return true;
+      if (stepEnded == null) {
+        stepEnded = new CompletableFuture<>();
+      }
+      return stepEnded;
     }
 
-    /** Whether no earlier owner can still be calling this task. */
-    synchronized boolean exclusive() {
-      return notBefore == null;
+    /**
+     * Stops this run unless it has finished, without waiting for a call in progress (whose answer
+     * is then discarded): what the next owner needs to know, or null when it had finished.
+     */
+    synchronized HandOff handOver() {
+      if (outcome != null) {
+        return null;
+      }
+      handedOver = true;
+      return new HandOff(reached || inCall, firstAttempt, notBefore == null && !inCall);
     }
 
     synchronized TargetOutcome outcome() {
       return outcome;
     }
 
+    /** Settles the run with {@code o}, unless it was handed over or has settled already. */
     private void finish(TargetOutcome o) {
-      outcome = o;
+      synchronized (this) {
+        if (outcome != null) {
+          return;
+        }
+        if (handedOver) {
+          log.info(
+              "task {} was handed over while its call was in progress; its answer ({}) is left to"
+                  + " the partition's next owner, which reconciles it",
+              o.taskId(),
+              o.status());
+          return;
+        }
+        outcome = o;
+        reached = run.mayHaveReachedPlatform();
+        firstAttempt = run.firstAttemptAt();
+        // Under the lock: a hand-over that sees the outcome also finds the run queued.
+        finished.add(this);
+      }
       log.info(
           "task {} of batch {} for account {}: {}{}",
           o.taskId(),
@@ -929,7 +1306,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           o.error() == null
               ? " " + o.postId()
               : " " + o.error().code() + " (" + o.error().message() + ")");
-      finished.add(this);
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,6 +172,14 @@ public final class Publishers implements AutoCloseable {
       }
     }
     return counts;
+  }
+
+  /**
+   * The task partitions, of every worker, whose journal recovery has not completed yet (their tasks
+   * wait for it).
+   */
+  public List<TopicPartition> recoveringPartitions() {
+    return workers.stream().flatMap(w -> w.recoveringPartitions().stream()).toList();
   }
 
   /** The outcomes written so far by all workers. */

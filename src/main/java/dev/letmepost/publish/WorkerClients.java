@@ -42,8 +42,13 @@ final class WorkerClients {
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
   }
 
+  /**
+   * The journal reader's settings. It seeks to offsets it read before; should one have gone (the
+   * log start moved past it), it starts over from the earliest offset rather than skip entries.
+   */
   static Map<String, Object> journalReaderConfig(ClientSettings client) {
     Map<String, Object> config = new HashMap<>(Consumers.readCommittedConfig(client));
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return config;

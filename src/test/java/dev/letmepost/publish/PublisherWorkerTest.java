@@ -28,8 +28,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
@@ -67,6 +71,7 @@ class PublisherWorkerTest {
   final FakeConnector connector = new FakeConnector();
   Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
   Runnable newProducerHook = () -> {};
+  Supplier<Consumer<String, byte[]>> journalReaders = () -> new JournalReader(journal);
   PublisherWorker worker;
   Thread thread;
 
@@ -80,6 +85,8 @@ class PublisherWorkerTest {
     final Deque<RuntimeException> journalCommitFailures = new ConcurrentLinkedDeque<>();
     final List<ProducerRecord<String, byte[]>> lastFailedCommit = new CopyOnWriteArrayList<>();
     final List<String> illegalCalls = new CopyOnWriteArrayList<>();
+    final AtomicInteger aborts = new AtomicInteger();
+    volatile RuntimeException everyOutcomeCommitFailure;
     volatile RuntimeException sendOffsetsFailure;
     private boolean commitPending;
 
@@ -107,6 +114,7 @@ class PublisherWorkerTest {
     @Override
     public synchronized void abortTransaction() {
       checkNoPendingCommit("abortTransaction");
+      aborts.incrementAndGet();
       super.abortTransaction();
     }
 
@@ -139,6 +147,9 @@ class PublisherWorkerTest {
           holdsOutcome
               ? outcomeCommitFailures.poll()
               : holdsAttempt ? journalCommitFailures.poll() : null;
+      if (failure == null && holdsOutcome) {
+        failure = everyOutcomeCommitFailure;
+      }
       if (failure != null) {
         lastFailedCommit.clear();
         lastFailedCommit.addAll(uncommittedRecords());
@@ -242,7 +253,7 @@ class PublisherWorkerTest {
             },
             () -> {
               journalReads.incrementAndGet();
-              return new JournalReader(journal);
+              return journalReaders.get();
             },
             scheduler);
     thread = new Thread(worker, "worker-under-test");
@@ -296,6 +307,8 @@ class PublisherWorkerTest {
 
   @AfterEach
   void stop() throws InterruptedException {
+    // A graceful stop waits for calls in progress (up to the hand-over wait): end the held ones.
+    connector.holds.values().forEach(CountDownLatch::countDown);
     if (worker != null) {
       worker.close();
       thread.join(10_000);
@@ -824,6 +837,416 @@ class PublisherWorkerTest {
     assertThat(connector.calls).containsExactly("publish:t1", "publish:t1");
     assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
     assertThat(scheduler.waiting()).isZero();
+  }
+
+  /**
+   * Regression (zombie outcome after a clean revocation): an outcome whose commit kept failing
+   * stayed pending after its partition was revoked and was written by a later transaction, after
+   * the new owner had taken the task over. Interleaving: t1 (partition 0) gives up: failed,
+   * retryable → its outcome's commits abort (the coordinator aborts them) → partition 0 revoked →
+   * the last flush in the callback aborts too → [before] the outcome stays pending and commits with
+   * t2's → [now] it is dropped: t1's journal entry stands for the next owner, and only t2's outcome
+   * is written.
+   */
+  @Test
+  void anOutcomeStillUnwrittenWhenItsPartitionIsRevokedIsDroppedNotWrittenLater() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    addAccount("acc_2", Account.Status.connected, "env:TOKEN");
+    connector.publishAnswer =
+        new CallResult.NotSent("platform_unavailable", "503", Duration.ofMinutes(2));
+    producer.everyOutcomeCommitFailure = new KafkaException("the coordinator aborted it");
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> producer.aborts.get() > 0);
+
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(new TopicPartition(TASKS, 1))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !consumer.assignment().contains(p0));
+    producer.everyOutcomeCommitFailure = null;
+    connector.publishAnswer = new CallResult.Published("post-2", "https://m/2");
+    deliver(1, 0, task("t2", "acc_2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2");
+    assertThat(journalWrites())
+        .filteredOn(r -> r.key().equals("t1"))
+        .as("t1's attempting entry stands, neither re-journaled nor tombstoned")
+        .singleElement()
+        .satisfies(r -> assertThat(r.value()).isNotNull());
+  }
+
+  /**
+   * Regression (zombie outcome): a worker that gave up on a task and lost the partition before its
+   * outcome committed wrote "failed, retryable" later, after the new owner had reconciled and
+   * published the task; the envelope said nothing was posted and a retry posted again.
+   * Interleaving: poll t1 (partition 0) → journal + offsets committed → publish t1 (in progress) →
+   * the group moves on without this worker (the coordinator now rejects its TxnOffsetCommit as of a
+   * stale generation) → publish answers 503 with a wait past the deadline: t1 failed, retryable →
+   * [before] the outcome committed in a transaction without offsets, fenced by nothing → [now] the
+   * outcome's transaction carries partition 0's offset and is aborted → partition 0 lost → the
+   * unwritten outcome is dropped → this worker's transactions commit again (t2 on partition 1), and
+   * t1's outcome is never written; its journal entry stands for the next owner.
+   */
+  @Test
+  void aWorkerThatLostThePartitionNeverWritesTheOutcomeOfATaskItGaveUpOn() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    addAccount("acc_2", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    connector.publishAnswer =
+        new CallResult.NotSent("platform_unavailable", "503", Duration.ofMinutes(2));
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    producer.sendOffsetsFailure =
+        new CommitFailedException(
+            "Transaction offset Commit failed due to consumer group metadata mismatch: The"
+                + " generation id provided in the request is not the current generation.");
+    int abortsBefore = producer.aborts.get();
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> producer.aborts.get() > abortsBefore);
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.losePartitions(List.of(p0)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !consumer.assignment().contains(p0));
+
+    producer.sendOffsetsFailure = null;
+    connector.publishAnswer = new CallResult.Published("post-2", "https://m/2");
+    deliver(1, 0, task("t2", "acc_2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2");
+    assertThat(journalWrites())
+        .filteredOn(r -> r.key().equals("t1"))
+        .as("t1's attempting entry stands, with no tombstone")
+        .singleElement()
+        .satisfies(r -> assertThat(r.value()).isNotNull());
+    assertThat(connector.calls).containsExactly("publish:t1", "publish:t2");
+  }
+
+  /**
+   * Waits until a clean hand-over is waiting for calls, then moves the clock to {@code at} and
+   * waits until the hand-over has looked at the clock after the move.
+   */
+  void moveClockDuringHandOverWait(Instant at) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.handOverWaitLooks() > 0);
+    clock.set(at);
+    int seen = worker.handOverWaitLooks();
+    // The look after `seen` may have read the clock before the move; the one after it has not.
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.handOverWaitLooks() > seen + 1);
+  }
+
+  /**
+   * Regression (hand-over waiting on a platform call): a task's job held the lock the revocation
+   * callback needed across its platform call, so a platform that stalls held up the poll loop and
+   * the group's rebalance. Interleaving: poll t1 → publish t1 blocks → partition 0 revoked →
+   * [before] onPartitionsRevoked waits until the call returns → [now] it waits for the call only up
+   * to the hand-over wait (10 s on the worker's clock; the call stays blocked), then re-journals t1
+   * as "may have reached the platform", not exclusive (the next owner waits for the call to end and
+   * reconciles) → the poll loop goes on (t2 on partition 1 is published) → the blocked call returns
+   * Published and its answer is discarded, never written by this worker.
+   */
+  @Test
+  void aRevocationCompletesWhileAPlatformCallIsStillBlocked() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    addAccount("acc_2", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+    Instant revokedAt = clock.instant();
+    Duration bound = PublisherConfig.DEFAULT_HAND_OVER_WAIT;
+
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(new TopicPartition(TASKS, 1))));
+    moveClockDuringHandOverWait(revokedAt.plus(bound).minusMillis(1));
+    assertThat(journalWrites()).as("still waiting for the call: nothing handed over").hasSize(1);
+
+    clock.set(revokedAt.plus(bound));
+    // Well below the 10 s the fake connector's call stays blocked.
+    await().atMost(Duration.ofSeconds(3)).until(() -> journalWrites().size() == 2);
+    JournalEntry handed = Json.read(journalWrites().get(1).value(), JournalEntry.class);
+    assertThat(handed.task().taskId()).isEqualTo("t1");
+    assertThat(handed.mayHaveReachedPlatform()).isTrue();
+    assertThat(handed.handedOver()).as("a call of this worker may still be in progress").isFalse();
+    assertThat(handed.firstAttemptAt()).isNotNull();
+
+    deliver(1, 0, task("t2", "acc_2"));
+    await().atMost(Duration.ofSeconds(3)).until(() -> outcomes().size() == 1);
+    assertThat(release.getCount()).as("the call of t1 is still blocked").isEqualTo(1);
+
+    release.countDown();
+    deliver(1, 1, task("t3", "acc_2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2", "t3");
+    assertThat(journalWrites()).filteredOn(r -> r.key().equals("t1")).hasSize(2);
+  }
+
+  /**
+   * Regression (a clean hand-over made outcomes unknown): once hand-over stopped waiting on calls,
+   * a task whose call was in progress during a deploy or scale-out was handed over as "may have
+   * reached the platform", and on X, Threads, Telegram, Discord or Slack, which cannot be
+   * reconciled, it ended unknown although the platform answered a moment later. Interleaving: poll
+   * t1 (partition 0) → publish t1 in progress → partition 0 revoked → [before] t1 re-journaled at
+   * once as may-have-reached, its Published answer discarded → [now] the revocation stops new calls
+   * and waits (the clock does not move) → the call answers Published → its outcome is written with
+   * t1's tombstone and partition 0's offset (fenced), before the revocation completes → nothing is
+   * left open for a next owner to reconcile.
+   */
+  @Test
+  void aCallThatEndsWithinTheHandOverWaitKeepsItsRealOutcomeAndClosesItsJournalEntry() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(new TopicPartition(TASKS, 1))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.handOverWaitLooks() > 0);
+    assertThat(journalWrites()).as("nothing handed over while the call runs").hasSize(1);
+    assertThat(outcomes()).isEmpty();
+
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !consumer.assignment().contains(p0));
+
+    TargetOutcome t1 = outcomes().get(0);
+    assertThat(t1.taskId()).isEqualTo("t1");
+    assertThat(t1.status()).isEqualTo(TargetOutcome.Status.published);
+    assertThat(t1.postId()).isEqualTo("post-1");
+    List<ProducerRecord<String, byte[]>> t1Journal =
+        journalWrites().stream().filter(r -> r.key().equals("t1")).toList();
+    assertThat(t1Journal).as("attempting, then the tombstone; no hand-over entry").hasSize(2);
+    assertThat(Json.read(t1Journal.get(0).value(), JournalEntry.class).handedOver()).isFalse();
+    assertThat(t1Journal.get(1).value()).isNull();
+    assertThat(producer.consumerGroupOffsetsHistory())
+        .as("the journal's transaction, then the outcome's, each with partition 0's offset")
+        .hasSize(2)
+        .allSatisfy(
+            o ->
+                assertThat(o.values())
+                    .singleElement()
+                    .satisfies(m -> assertThat(m).containsEntry(p0, new OffsetAndMetadata(1))));
+    assertThat(connector.calls).as("nobody reconciles").containsExactly("publish:t1");
+  }
+
+  /**
+   * Lost partitions are never waited for: another member may own them already, so the worker stops
+   * their tasks at once and writes nothing. Interleaving: publish t1 (partition 0) blocks →
+   * partition 0 lost, the clock standing still → the callback returns at once (if it waited for the
+   * call it would stay blocked until the fake's 10 s hold) → t2 on partition 1 is published → t1's
+   * call returns and its answer is discarded; its attempting entry stands for the next owner.
+   */
+  @Test
+  void losingAPartitionNeverWaitsForItsCallsInProgress() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    addAccount("acc_2", Account.Status.connected, "env:TOKEN");
+    CountDownLatch release = new CountDownLatch(1);
+    connector.holds.put("acc_1", release);
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
+
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.losePartitions(List.of(p0)));
+    await().atMost(Duration.ofSeconds(3)).until(() -> !consumer.assignment().contains(p0));
+    assertThat(worker.handOverWaitLooks()).isZero();
+    assertThat(release.getCount()).as("the call of t1 is still blocked").isEqualTo(1);
+
+    deliver(1, 0, task("t2", "acc_2"));
+    await().atMost(Duration.ofSeconds(3)).until(() -> outcomes().size() == 1);
+    release.countDown();
+    deliver(1, 1, task("t3", "acc_2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
+
+    assertThat(outcomes()).extracting(TargetOutcome::taskId).containsExactly("t2", "t3");
+    assertThat(journalWrites())
+        .filteredOn(r -> r.key().equals("t1"))
+        .as("t1's attempting entry stands, neither re-journaled nor tombstoned")
+        .singleElement()
+        .satisfies(r -> assertThat(r.value()).isNotNull());
+  }
+
+  /** Journal partition 0 with {@code settled} answered entries, then {@code open} open ones. */
+  List<String> journalWithOpenEntries(int settled, int open) {
+    for (int i = 0; i < settled; i++) {
+      PublishTask done = task("t-done-" + i, "acc_1");
+      journal.add(
+          new ConsumerRecord<>(
+              JOURNAL,
+              0,
+              journal.size(),
+              done.taskId(),
+              Json.write(new JournalEntry(done, true, "w0", 1L, 1L, false))));
+      journal.add(new ConsumerRecord<>(JOURNAL, 0, journal.size(), done.taskId(), null));
+    }
+    List<String> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < open; i++) {
+      PublishTask handed = task("t-open-" + i, "acc_1");
+      journal.add(
+          new ConsumerRecord<>(
+              JOURNAL,
+              0,
+              journal.size(),
+              handed.taskId(),
+              Json.write(new JournalEntry(handed, false, "w0", 1L, null, true))));
+      calls.add("publish:" + handed.taskId());
+    }
+    return calls;
+  }
+
+  /**
+   * Regression (journal recovery dropped): the journal was read within one fixed budget (60 s) and,
+   * past it, the assignment callback threw and the partition's open entries were never resumed
+   * (they ended unknown at the ledger's deadline). Now a read that outlasts one slice goes on in
+   * the next loop. Interleaving: p0 assigned → its journal (20 settled, 3 open entries) is read one
+   * record per reader poll, each taking 100 ms of the clock, so the read spans several 500 ms
+   * slices → meanwhile t-new arrives on p0 and is not polled → the read ends → the 3 open entries
+   * resume → only then is t-new polled and published.
+   */
+  @Test
+  void aJournalReadLongerThanOneSliceResumesEveryOpenEntryBeforeThePartitionsTasks() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    List<String> resumed = journalWithOpenEntries(10, 3);
+    journalReaders = () -> new SlowJournalReader(journal, clock, Duration.ofMillis(100), 0);
+    start();
+    deliver(0, 0, task("t-new", "acc_1"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 4);
+    assertThat(connector.calls.subList(0, 3)).containsExactlyInAnyOrderElementsOf(resumed);
+    assertThat(connector.calls.get(3)).isEqualTo("publish:t-new");
+    assertThat(worker.recoverySlices()).as("the read spanned several slices").isGreaterThan(2);
+    assertThat(journalReads.get()).as("one reader, kept across slices").isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 4);
+    assertThat(worker.recoveringPartitions()).isEmpty();
+  }
+
+  /**
+   * Regression (journal recovery dropped): a journal read that failed (a broker going away, an
+   * offset lookup timing out) threw out of the assignment callback, and the partition's open
+   * entries were never resumed. Interleaving: p0 assigned → the reader fails on its 6th poll →
+   * [before] the entries are dropped, the partition's tasks polled at once → [now] p0 stays paused
+   * and named as recovering; a new reader goes on a second later from the offset where the first
+   * stopped → every open entry is resumed once, none dropped, then t-new is published.
+   */
+  @Test
+  void aJournalReadThatFailsIsRetriedFromWhereItStoppedAndDropsNoOpenEntry() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    List<String> resumed = journalWithOpenEntries(5, 3);
+    List<SlowJournalReader> readers = new CopyOnWriteArrayList<>();
+    journalReaders =
+        () -> {
+          SlowJournalReader r =
+              new SlowJournalReader(journal, clock, Duration.ZERO, readers.isEmpty() ? 6 : 0);
+          readers.add(r);
+          return r;
+        };
+    start();
+    deliver(0, 0, task("t-new", "acc_1"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> readers.size() == 1 && readers.get(0).failed);
+    assertThat(worker.recoveringPartitions()).contains(new TopicPartition(TASKS, 0));
+    assertThat(connector.calls).isEmpty();
+
+    awaitWhileTimePasses(() -> connector.calls.size() == 4);
+    assertThat(readers).hasSize(2);
+    assertThat(readers.get(1).seeks.get(new TopicPartition(JOURNAL, 0)))
+        .as("the second reader starts where the first stopped")
+        .isEqualTo(5L);
+    assertThat(connector.calls.subList(0, 3)).containsExactlyInAnyOrderElementsOf(resumed);
+    assertThat(connector.calls.get(3)).isEqualTo("publish:t-new");
+    awaitWhileTimePasses(() -> outcomes().size() == 4);
+    assertThat(worker.recoveringPartitions()).isEmpty();
+  }
+
+  /**
+   * A journal reader over a fixed list of journal records (offsets 0, 1, ... per partition) that
+   * returns one record per poll, moves the clock by {@code perPoll} for each, and throws on its
+   * poll number {@code failAt} (0: never).
+   */
+  static final class SlowJournalReader extends MockConsumer<String, byte[]> {
+    final Map<TopicPartition, Long> seeks = new ConcurrentHashMap<>();
+    volatile boolean failed;
+    private final List<ConsumerRecord<String, byte[]>> records;
+    private final MutableClock clock;
+    private final Duration perPoll;
+    private final int failAt;
+    private final Map<TopicPartition, Long> positions = new java.util.LinkedHashMap<>();
+    private int polls;
+
+    SlowJournalReader(
+        List<ConsumerRecord<String, byte[]>> records,
+        MutableClock clock,
+        Duration perPoll,
+        int failAt) {
+      super("earliest");
+      this.records = records;
+      this.clock = clock;
+      this.perPoll = perPoll;
+      this.failAt = failAt;
+    }
+
+    private long count(TopicPartition p) {
+      return records.stream().filter(r -> r.partition() == p.partition()).count();
+    }
+
+    @Override
+    public synchronized void assign(Collection<TopicPartition> partitions) {
+      positions.keySet().retainAll(partitions);
+    }
+
+    @Override
+    public synchronized Map<TopicPartition, Long> endOffsets(
+        Collection<TopicPartition> partitions, Duration timeout) {
+      Map<TopicPartition, Long> end = new java.util.HashMap<>();
+      partitions.forEach(p -> end.put(p, count(p)));
+      return end;
+    }
+
+    @Override
+    public synchronized Map<TopicPartition, Long> beginningOffsets(
+        Collection<TopicPartition> partitions, Duration timeout) {
+      Map<TopicPartition, Long> start = new java.util.HashMap<>();
+      partitions.forEach(p -> start.put(p, 0L));
+      return start;
+    }
+
+    @Override
+    public synchronized void seek(TopicPartition partition, long offset) {
+      seeks.putIfAbsent(partition, offset);
+      positions.put(partition, offset);
+    }
+
+    @Override
+    public synchronized long position(TopicPartition partition, Duration timeout) {
+      return positions.get(partition);
+    }
+
+    @Override
+    public synchronized ConsumerRecords<String, byte[]> poll(Duration timeout) {
+      clock.advance(perPoll);
+      if (++polls == failAt) {
+        failed = true;
+        throw new KafkaException("the journal partition's leader went away");
+      }
+      for (Map.Entry<TopicPartition, Long> e : positions.entrySet()) {
+        TopicPartition p = e.getKey();
+        long at = e.getValue();
+        for (ConsumerRecord<String, byte[]> r : records) {
+          if (r.partition() == p.partition() && r.offset() == at) {
+            e.setValue(at + 1);
+            return new ConsumerRecords<>(Map.of(p, List.of(r)), Map.of());
+          }
+        }
+      }
+      return ConsumerRecords.empty();
+    }
+
+    @Override
+    public synchronized void close(Duration timeout) {}
   }
 
   /** A journal partition reader over a fixed list of journal records. */
