@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,11 @@ public final class Gateway implements AutoCloseable {
   /** The OpenAPI document of this API, served as kept in the repository (src/main/resources). */
   private static final byte[] OPENAPI = resource("/openapi.json");
 
+  /** The HTTP server's threads at most. */
+  static final int HTTP_THREADS = 250;
+
   private final GatewayMetrics metrics;
+  private final Waiters waiters;
   private final Access access = new Access();
   private final WebhookRoutes webhooks = new WebhookRoutes(access);
   private final Javalin app;
@@ -62,12 +67,19 @@ public final class Gateway implements AutoCloseable {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     RecentRequests recent =
         new RecentRequests(clock, RecentRequests.DEFAULT_CAPACITY, RecentRequests.DEFAULT_TTL);
-    PostRoute post = new PostRoute(config, metrics, access, new FastPath(config, clock), recent);
+    // Javalin's default pool (8-250 threads), created here so that a waiting request is resumed
+    // on it (Waiters): a wait holds none of its threads.
+    QueuedThreadPool threads = new QueuedThreadPool(HTTP_THREADS, 8);
+    threads.setName("gateway-http");
+    this.waiters = new Waiters(config, metrics, threads);
+    PostRoute post =
+        new PostRoute(config, metrics, access, new FastPath(config, clock), recent, waiters);
     ReadRoutes reads = new ReadRoutes(clock, access, recent, new PeerReads(config, metrics));
-    ActionRoutes actions = new ActionRoutes(config, metrics, access, recent);
+    ActionRoutes actions = new ActionRoutes(config, metrics, access, recent, waiters);
     this.app =
         Javalin.create(
             cfg -> {
+              cfg.jetty.threadPool = threads;
               cfg.startup.showJavalinBanner = false;
               cfg.startup.showOldJavalinVersionWarning = false;
               // The body limit is checked by the POST handler, which answers with our JSON.
@@ -147,6 +159,16 @@ public final class Gateway implements AutoCloseable {
 
   public GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /** Requests waiting for the ledger's answer on this instance. */
+  int waiting() {
+    return waiters.waiting();
+  }
+
+  /** Requests of {@code principal} waiting for the ledger's answer on this instance. */
+  int waiting(String principal) {
+    return waiters.waiting(principal);
   }
 
   @Override
