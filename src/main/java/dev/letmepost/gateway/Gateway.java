@@ -65,8 +65,7 @@ public final class Gateway implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(clock, "clock");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
-    RecentRequests recent =
-        new RecentRequests(clock, RecentRequests.DEFAULT_CAPACITY, RecentRequests.DEFAULT_TTL);
+    RecentRequests recent = RecentRequests.withDefaults(clock);
     // Javalin's default pool (8-250 threads), created here so that a waiting request is resumed
     // on it (Waiters): a wait holds none of its threads.
     QueuedThreadPool threads = new QueuedThreadPool(HTTP_THREADS, 8);

@@ -112,7 +112,7 @@ final class PostRoute {
     if (fingerprint != null) {
       Optional<LedgerAnswer> stored = fastPath.find(b, fingerprint, bodyHash, requestId, key);
       if (stored.isPresent()) {
-        recent.answered(principal, stored.get());
+        recent.answered(principal, fingerprint, stored.get());
         metrics.postAnswered(stored.get(), "store", elapsed(started));
         Responses.answer(ctx, stored.get(), key);
         return;
