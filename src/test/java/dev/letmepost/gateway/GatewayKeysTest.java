@@ -108,13 +108,11 @@ class GatewayKeysTest {
               .POST(HttpRequest.BodyPublishers.ofString(GatewayHttpTest.BODY))
               .build();
 
-      java.net.http.HttpResponse<String> loading =
-          client.send(post, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> loading = client.send(post, HttpResponse.BodyHandlers.ofString());
       registry.apply(
           ApiKeys.hash(secret), Json.write(ApiKeyRecord.active("key_alice", T0).revoked(T0)));
       caughtUp.set(true);
-      java.net.http.HttpResponse<String> loaded =
-          client.send(post, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> loaded = client.send(post, HttpResponse.BodyHandlers.ofString());
 
       assertThat(loading.statusCode()).isEqualTo(503);
       assertThat(loading.headers().firstValue("Retry-After")).contains("1");
