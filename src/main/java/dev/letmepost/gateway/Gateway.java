@@ -10,8 +10,13 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -58,6 +63,7 @@ public final class Gateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final Waiters waiters;
   private final Access access = new Access();
+  private final List<Supplier<Optional<String>>> readers = new CopyOnWriteArrayList<>();
   private final WebhookRoutes webhooks = new WebhookRoutes(access);
   private final Javalin app;
 
@@ -154,6 +160,15 @@ public final class Gateway implements AutoCloseable {
   /** Serves the webhook endpoint routes from {@code store} (503 until then). */
   public void attachWebhooks(WebhookStore store) {
     webhooks.attach(store);
+    watch(store::readerProblem);
+  }
+
+  /**
+   * Adds a background reader of this process to {@code /readyz}: while {@code problem} says why it
+   * is not reading (down, restarting), the gateway is not ready and the body names it.
+   */
+  public void watch(Supplier<Optional<String>> problem) {
+    readers.add(Objects.requireNonNull(problem, "problem"));
   }
 
   public GatewayMetrics metrics() {
@@ -184,7 +199,7 @@ public final class Gateway implements AutoCloseable {
             ? "the gateway is starting"
             : !b.ledger().running()
                 ? "the ledger is not RUNNING"
-                : !b.keysReady().getAsBoolean() ? "the API keys are still loading" : null;
+                : !b.keysReady().getAsBoolean() ? "the API keys are still loading" : readersDown();
     if (reason == null) {
       Responses.json(ctx, 200, "{\"status\":\"ready\"}");
     } else {
@@ -192,6 +207,19 @@ public final class Gateway implements AutoCloseable {
           .contentType(ApiHeaders.JSON)
           .result(Json.write(new NotReady("not_ready", reason)));
     }
+  }
+
+  /** What the watched readers report, joined; null when every one reads. */
+  private String readersDown() {
+    List<String> problems = new ArrayList<>();
+    for (Supplier<Optional<String>> r : readers) {
+      try {
+        r.get().ifPresent(problems::add);
+      } catch (RuntimeException e) {
+        problems.add("a reader's health check failed: " + e);
+      }
+    }
+    return problems.isEmpty() ? null : String.join("; ", problems);
   }
 
   private static byte[] resource(String name) {

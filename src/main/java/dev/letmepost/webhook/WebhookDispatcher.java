@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -359,6 +360,11 @@ public final class WebhookDispatcher implements AutoCloseable {
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       lanes.disown(partitions.stream().map(TopicPartition::partition).toList());
     }
+  }
+
+  /** Why the endpoints topic is not being followed now (down, restarting); empty while it is. */
+  public Optional<String> readerProblem() {
+    return follower.problem();
   }
 
   /** Whether every endpoint that existed at start has been read. */
