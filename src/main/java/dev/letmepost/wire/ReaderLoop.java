@@ -31,11 +31,14 @@ public final class ReaderLoop {
    * Delays between failed sessions: {@code initial}, doubled after each failure in a row, at most
    * {@code max}.
    */
-  public record Backoff(Duration initial, Duration max) {
+  public static final class Backoff {
     public static final Backoff DEFAULT =
         new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
 
-    public Backoff {
+    private final Duration initial;
+    private final Duration max;
+
+    public Backoff(Duration initial, Duration max) {
       Objects.requireNonNull(initial, "initial");
       Objects.requireNonNull(max, "max");
       if (initial.isNegative() || initial.isZero()) {
@@ -45,6 +48,8 @@ public final class ReaderLoop {
         throw new IllegalArgumentException(
             "max backoff " + max + " must not be below the initial " + initial);
       }
+      this.initial = initial;
+      this.max = max;
     }
 
     /** The delay after the {@code failures}-th failure in a row (1 for the first). */
