@@ -90,15 +90,26 @@ class GatewayFloodTest {
     int flood = 500;
     assertThat(flood).isGreaterThan(Gateway.HTTP_THREADS);
     List<CompletableFuture<HttpResponse<String>>> alice = new ArrayList<>();
-    for (int i = 0; i < flood; i++) {
-      alice.add(
-          client.sendAsync(
-              HttpRequest.newBuilder(post(ALICE_KEY, "K"), (n, v) -> true)
-                  .timeout(Duration.ofMinutes(2))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString()));
+    // In steps of 50 (within the listen backlog, so that no connection waits out SYN retries),
+    // each step waiting before the next is sent.
+    for (int step = 50; step <= flood; step += 50) {
+      while (alice.size() < step) {
+        alice.add(
+            client.sendAsync(
+                HttpRequest.newBuilder(post(ALICE_KEY, "K"), (n, v) -> true)
+                    .timeout(Duration.ofMinutes(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString()));
+      }
+      int expected = step;
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(gateway.waiting("key_alice"))
+                      .as(() -> "waiting; requests ended early: " + ended(alice))
+                      .isEqualTo(expected));
     }
-    await().atMost(Duration.ofSeconds(60)).until(() -> gateway.waiting("key_alice") == flood);
 
     HttpResponse<String> bob = send(post(BOB_KEY, "B1"));
     HttpResponse<String> health = send(HttpRequest.newBuilder(base.resolve("/healthz")).build());
@@ -124,6 +135,16 @@ class GatewayFloodTest {
       assertThat(r.get().headers().firstValue("Lmp-Request-Id")).contains(flight.requestId());
     }
     await().atMost(Duration.ofSeconds(5)).until(() -> gateway.waiting() == 0);
+  }
+
+  /** The requests that ended, and how: what to look at when fewer than all of them wait. */
+  static String ended(List<CompletableFuture<HttpResponse<String>>> requests) {
+    return requests.stream()
+        .filter(CompletableFuture::isDone)
+        .map(f -> f.handle((r, e) -> e != null ? e.toString() : "status " + r.statusCode()).join())
+        .collect(
+            java.util.stream.Collectors.groupingBy(s -> s, java.util.stream.Collectors.counting()))
+        .toString();
   }
 
   /**
