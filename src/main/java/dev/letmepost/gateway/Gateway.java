@@ -85,6 +85,9 @@ public final class Gateway implements AutoCloseable {
         Javalin.create(
             cfg -> {
               cfg.jetty.threadPool = threads;
+              // A waiting request ends by its answer or the answer timeout (Waiters); this is the
+              // backstop should neither come, so that no request is parked for ever.
+              cfg.http.asyncTimeout = config.answerTimeout().plusSeconds(30).toMillis();
               cfg.startup.showJavalinBanner = false;
               cfg.startup.showOldJavalinVersionWarning = false;
               // The body limit is checked by the POST handler, which answers with our JSON.
