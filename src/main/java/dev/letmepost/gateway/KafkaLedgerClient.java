@@ -78,7 +78,13 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
     this.topics = topics;
     this.producer = producer;
     this.consumers = consumers;
-    Consumer<String, byte[]> first = consumers.get();
+    Consumer<String, byte[]> first;
+    try {
+      first = consumers.get();
+    } catch (RuntimeException e) {
+      producer.close();
+      throw e;
+    }
     try {
       List<TopicPartition> partitions = Consumers.assignAll(first, topics.results().name());
       first.seekToEnd(partitions);
