@@ -62,6 +62,24 @@ final class GatewayCommand implements Callable<Integer> {
             "how long POST /v1/posts waits for the answer before 202 + Location (default: ${DEFAULT-VALUE})")
     Duration answerTimeout;
 
+    @Option(
+        names = "--waiters-per-principal",
+        defaultValue = "" + GatewayConfig.DEFAULT_MAX_WAITERS_PER_PRINCIPAL,
+        description =
+            "requests of one principal that may wait for their answer at once on this instance;"
+                + " past it 202 + Location at once (default: ${DEFAULT-VALUE})")
+    void waitersPerPrincipal(int waiters) {
+      if (waiters < 0) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "Invalid value for option '--waiters-per-principal': must not be negative, got "
+                + waiters);
+      }
+      waitersPerPrincipal = waiters;
+    }
+
+    int waitersPerPrincipal;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
@@ -91,7 +109,10 @@ final class GatewayCommand implements Callable<Integer> {
           host,
           port,
           advertisedHost,
-          GatewayConfig.defaults().withAnswerTimeout(answerTimeout).withMaxBodyBytes(maxBodyBytes));
+          GatewayConfig.defaults()
+              .withAnswerTimeout(answerTimeout)
+              .withMaxBodyBytes(maxBodyBytes)
+              .withMaxWaitersPerPrincipal(waitersPerPrincipal));
     }
   }
 

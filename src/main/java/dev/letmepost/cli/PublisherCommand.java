@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -130,7 +129,7 @@ final class PublisherCommand implements Callable<Integer> {
       lag =
           ConsumerLag.of(kafka.settings(), configs.stream().map(PublisherConfig::groupId).toList())
               .bindTo(health.registry());
-      health.readiness(Optional::empty);
+      health.readiness(publishers::problem);
     } catch (RuntimeException e) {
       health.close();
       throw e;

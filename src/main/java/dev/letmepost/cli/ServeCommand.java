@@ -149,6 +149,7 @@ final class ServeCommand implements Callable<Integer> {
             ApiKeyRecord.active(Services.DEMO_PRINCIPAL, Instant.now()));
       }
       gateway.attach(services.client(), ledger.topics(), ledger, services.ledger());
+      gateway.watch(services::readerProblem);
       stopWebhooks =
           webhookOptions.serve(services.client(), ledger.topics(), demoMode, dataDir, gateway, id);
     } catch (RuntimeException e) {

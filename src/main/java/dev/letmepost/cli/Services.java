@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -180,6 +181,7 @@ public final class Services implements AutoCloseable {
   private ClientSettings client;
   private KafkaStreams ledger;
   private SandboxPublishing sandboxPublishing;
+  private volatile Publishers publishers;
 
   private Services(Options options) {
     this.options = options;
@@ -235,14 +237,16 @@ public final class Services implements AutoCloseable {
               new Faults(options.sandboxLatency(), 0, 0, 0, true, 0),
               options.instanceId());
       started.add(sandboxPublishing);
+      publishers = sandboxPublishing.publishers();
     } else {
-      started.add(
+      publishers =
           startPublishers(
               client,
               topics,
               EnumSet.allOf(Platform.class),
               options.instanceId(),
-              options.sandboxUrl()));
+              options.sandboxUrl());
+      started.add(publishers);
     }
   }
 
@@ -323,6 +327,15 @@ public final class Services implements AutoCloseable {
       TimeUnit.MILLISECONDS.sleep(50);
     }
     return false;
+  }
+
+  /**
+   * Why a background reader of these services is not reading now (the publishers' account book
+   * down, restarting); empty while they read or when no publishers run.
+   */
+  public Optional<String> readerProblem() {
+    Publishers p = publishers;
+    return p == null ? Optional.empty() : p.problem();
   }
 
   public String bootstrapServers() {

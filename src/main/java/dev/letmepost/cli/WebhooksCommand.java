@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -139,6 +138,7 @@ final class WebhooksCommand implements Runnable {
               WebhookConfig.defaults(policy(demo), instanceId).withMaxFailures(maxFailures),
               Clock.systemUTC(),
               gateway.meterRegistry());
+      gateway.watch(d::readerProblem);
       return d::close;
     }
   }
@@ -375,7 +375,7 @@ final class WebhooksCommand implements Runnable {
         health.close();
         throw e;
       }
-      health.readiness(Optional::empty);
+      health.readiness(d::readerProblem);
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(

@@ -42,10 +42,16 @@ final class Access {
 
   /**
    * The principal of the request's bearer key, or null after answering 401: a missing, malformed,
-   * unknown or revoked key all get the same answer. While the keys are still loading, a key not
-   * (yet) known is {@code 503} with {@code Retry-After} instead: it may be valid.
+   * unknown or revoked key all get the same answer. While the keys are still loading (the key topic
+   * not yet read up to its end as of start-up) no key is answered at all, {@code 503} with {@code
+   * Retry-After}: a key not known yet may be valid, and a key that reads active may be revoked
+   * further on in the topic.
    */
   String authenticate(Context ctx, Gateway.Backend b) {
+    if (!b.keysReady().getAsBoolean()) {
+      Responses.unavailable(ctx, "the API keys are still loading");
+      return null;
+    }
     List<String> values = Collections.list(ctx.req().getHeaders(ApiHeaders.AUTHORIZATION));
     Optional<String> principal = Optional.empty();
     if (values.size() == 1) {
@@ -53,11 +59,6 @@ final class Access {
       if (v.length() > 7 && v.regionMatches(true, 0, "Bearer ", 0, 7)) {
         principal = b.keys().principalFor(v.substring(7).trim());
       }
-    }
-    if (principal.isEmpty() && !b.keysReady().getAsBoolean()) {
-      // A valid key may just not be loaded yet: not ready, rather than 401.
-      Responses.unavailable(ctx, "the API keys are still loading");
-      return null;
     }
     if (principal.isEmpty()) {
       ctx.status(401)

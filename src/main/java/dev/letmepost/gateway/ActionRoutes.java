@@ -8,11 +8,8 @@ import java.io.IOException;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The batch actions (docs/contract.md#batch-actions): {@code DELETE /v1/batches/{id}} (cancel),
@@ -37,30 +34,37 @@ final class ActionRoutes {
   private final GatewayMetrics metrics;
   private final Access access;
   private final RecentRequests recent;
+  private final Waiters waiters;
 
-  ActionRoutes(GatewayConfig config, GatewayMetrics metrics, Access access, RecentRequests recent) {
+  ActionRoutes(
+      GatewayConfig config,
+      GatewayMetrics metrics,
+      Access access,
+      RecentRequests recent,
+      Waiters waiters) {
     this.config = config;
     this.metrics = metrics;
     this.access = access;
     this.recent = recent;
+    this.waiters = waiters;
   }
 
   /** {@code DELETE /v1/batches/{id}}. */
-  void cancel(Context ctx) throws IOException, InterruptedException {
+  void cancel(Context ctx) throws IOException {
     act(ctx, BatchAction.Kind.CANCEL);
   }
 
   /** {@code PATCH /v1/batches/{id}} with {@code {"scheduledAt": ...}}. */
-  void reschedule(Context ctx) throws IOException, InterruptedException {
+  void reschedule(Context ctx) throws IOException {
     act(ctx, BatchAction.Kind.RESCHEDULE);
   }
 
   /** {@code POST /v1/batches/{id}/retry}. */
-  void retry(Context ctx) throws IOException, InterruptedException {
+  void retry(Context ctx) throws IOException {
     act(ctx, BatchAction.Kind.RETRY);
   }
 
-  private void act(Context ctx, BatchAction.Kind kind) throws IOException, InterruptedException {
+  private void act(Context ctx, BatchAction.Kind kind) throws IOException {
     Gateway.Backend b = access.backend(ctx);
     if (b == null) {
       return;
@@ -120,19 +124,30 @@ final class ActionRoutes {
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
-    try {
-      LedgerAnswer a = answer.get(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      Responses.answer(ctx, a, key);
-    } catch (TimeoutException e) {
-      answer.cancel(false);
-      metrics.timedOut();
-      recent.pending(requestId, principal, key);
-      ctx.header(ApiHeaders.LOCATION, "/v1/requests/" + requestId);
-      Responses.pendingRead(ctx, requestId, key, null);
-    } catch (ExecutionException e) {
-      PostRoute.produceFailed(ctx, requestId, body.length, e.getCause());
-    } catch (CancellationException e) {
-      Responses.error(ctx, 503, "ledger_unavailable", "the gateway is shutting down");
-    }
+    // The client's waiter ends with the wait: a late answer is read from the ledger's index.
+    answer = answer.orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    int bodyBytes = body.length;
+    waiters.await(
+        ctx,
+        principal,
+        answer,
+        new Waiters.Outcome() {
+          @Override
+          public void answered(LedgerAnswer a) {
+            Responses.answer(ctx, a, key);
+          }
+
+          @Override
+          public void timedOut() {
+            metrics.timedOut();
+            recent.pending(requestId, principal, key);
+            Waiters.pending(ctx, requestId, key);
+          }
+
+          @Override
+          public void failed(Throwable cause) {
+            PostRoute.produceFailed(ctx, requestId, bodyBytes, cause);
+          }
+        });
   }
 }

@@ -4,6 +4,7 @@ import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.TopicFollower;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The thread that reads the compacted {@code lmp.api-keys} topic from its beginning into an {@link
@@ -14,7 +15,17 @@ public final class ApiKeyFollower implements AutoCloseable {
   private final TopicFollower follower;
 
   public ApiKeyFollower(ClientSettings client, Topics topics, ApiKeyRegistry registry) {
-    this.follower = new TopicFollower(client, topics.apiKeys().name(), registry::apply);
+    this(new TopicFollower(client, topics.apiKeys().name(), registry::apply));
+  }
+
+  /** The follower of {@code follower}, which applies the key topic to a registry. */
+  ApiKeyFollower(TopicFollower follower) {
+    this.follower = follower;
+  }
+
+  /** Why the keys are not being followed now (down, restarting); empty while they are. */
+  public Optional<String> problem() {
+    return follower.problem();
   }
 
   /** True once every key that existed at start-up has been read. */

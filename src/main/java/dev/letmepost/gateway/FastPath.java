@@ -35,18 +35,33 @@ final class FastPath {
           .filter(v -> v.bodySha256().equals(bodyHash))
           .filter(v -> v.createdAt().isBefore(now))
           .filter(v -> v.expiresAt().isAfter(now.plus(config.fastPathMargin())))
-          .map(
-              v ->
-                  new LedgerAnswer(
-                      requestId,
-                      v.responseStatus(),
-                      true,
-                      key,
-                      v.batchId(),
-                      Rfc3339.format(v.expiresAt()),
-                      v.response()));
+          .map(v -> replay(v, requestId, key));
     } catch (InvalidStateStoreException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * The answer {@link #find} gave to {@code e}, read again from this instance's store; empty when
+   * the replay record it came from is no longer here (expired, or its partition moved to another
+   * instance) or is another batch's now.
+   */
+  static Optional<LedgerAnswer> reread(Gateway.Backend b, RecentRequests.Entry e, Instant now) {
+    return b.ledger()
+        .liveRecord(e.fingerprint(), now)
+        .filter(BatchView::answered)
+        .filter(v -> v.batchId().equals(e.batchId()))
+        .map(v -> replay(v, e.requestId(), e.idempotencyKey()));
+  }
+
+  private static LedgerAnswer replay(BatchView v, String requestId, String key) {
+    return new LedgerAnswer(
+        requestId,
+        v.responseStatus(),
+        true,
+        key,
+        v.batchId(),
+        Rfc3339.format(v.expiresAt()),
+        v.response());
   }
 }

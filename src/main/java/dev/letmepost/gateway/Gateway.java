@@ -10,9 +10,15 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +57,13 @@ public final class Gateway implements AutoCloseable {
   /** The OpenAPI document of this API, served as kept in the repository (src/main/resources). */
   private static final byte[] OPENAPI = resource("/openapi.json");
 
+  /** The HTTP server's threads at most. */
+  static final int HTTP_THREADS = 250;
+
   private final GatewayMetrics metrics;
+  private final Waiters waiters;
   private final Access access = new Access();
+  private final List<Supplier<Optional<String>>> readers = new CopyOnWriteArrayList<>();
   private final WebhookRoutes webhooks = new WebhookRoutes(access);
   private final Javalin app;
 
@@ -60,14 +71,23 @@ public final class Gateway implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(clock, "clock");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
-    RecentRequests recent =
-        new RecentRequests(clock, RecentRequests.DEFAULT_CAPACITY, RecentRequests.DEFAULT_TTL);
-    PostRoute post = new PostRoute(config, metrics, access, new FastPath(config, clock), recent);
+    RecentRequests recent = RecentRequests.withDefaults(clock);
+    // Javalin's default pool (8-250 threads), created here so that a waiting request is resumed
+    // on it (Waiters): a wait holds none of its threads.
+    QueuedThreadPool threads = new QueuedThreadPool(HTTP_THREADS, 8);
+    threads.setName("gateway-http");
+    this.waiters = new Waiters(config, metrics, threads);
+    PostRoute post =
+        new PostRoute(config, metrics, access, new FastPath(config, clock), recent, waiters);
     ReadRoutes reads = new ReadRoutes(clock, access, recent, new PeerReads(config, metrics));
-    ActionRoutes actions = new ActionRoutes(config, metrics, access, recent);
+    ActionRoutes actions = new ActionRoutes(config, metrics, access, recent, waiters);
     this.app =
         Javalin.create(
             cfg -> {
+              cfg.jetty.threadPool = threads;
+              // A waiting request ends by its answer or the answer timeout (Waiters); this is the
+              // backstop should neither come, so that no request is parked for ever.
+              cfg.http.asyncTimeout = config.answerTimeout().plusSeconds(30).toMillis();
               cfg.startup.showJavalinBanner = false;
               cfg.startup.showOldJavalinVersionWarning = false;
               // The body limit is checked by the POST handler, which answers with our JSON.
@@ -143,10 +163,29 @@ public final class Gateway implements AutoCloseable {
   /** Serves the webhook endpoint routes from {@code store} (503 until then). */
   public void attachWebhooks(WebhookStore store) {
     webhooks.attach(store);
+    watch(store::readerProblem);
+  }
+
+  /**
+   * Adds a background reader of this process to {@code /readyz}: while {@code problem} says why it
+   * is not reading (down, restarting), the gateway is not ready and the body names it.
+   */
+  public void watch(Supplier<Optional<String>> problem) {
+    readers.add(Objects.requireNonNull(problem, "problem"));
   }
 
   public GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /** Requests waiting for the ledger's answer on this instance. */
+  int waiting() {
+    return waiters.waiting();
+  }
+
+  /** Requests of {@code principal} waiting for the ledger's answer on this instance. */
+  int waiting(String principal) {
+    return waiters.waiting(principal);
   }
 
   @Override
@@ -163,7 +202,7 @@ public final class Gateway implements AutoCloseable {
             ? "the gateway is starting"
             : !b.ledger().running()
                 ? "the ledger is not RUNNING"
-                : !b.keysReady().getAsBoolean() ? "the API keys are still loading" : null;
+                : !b.keysReady().getAsBoolean() ? "the API keys are still loading" : readersDown();
     if (reason == null) {
       Responses.json(ctx, 200, "{\"status\":\"ready\"}");
     } else {
@@ -171,6 +210,19 @@ public final class Gateway implements AutoCloseable {
           .contentType(ApiHeaders.JSON)
           .result(Json.write(new NotReady("not_ready", reason)));
     }
+  }
+
+  /** What the watched readers report, joined; null when every one reads. */
+  private String readersDown() {
+    List<String> problems = new ArrayList<>();
+    for (Supplier<Optional<String>> r : readers) {
+      try {
+        r.get().ifPresent(problems::add);
+      } catch (RuntimeException e) {
+        problems.add("a reader's health check failed: " + e);
+      }
+    }
+    return problems.isEmpty() ? null : String.join("; ", problems);
   }
 
   private static byte[] resource(String name) {

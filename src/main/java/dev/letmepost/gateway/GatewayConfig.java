@@ -14,14 +14,24 @@ import java.util.Optional;
  *     largest body the ledger decides); larger ones get 413
  * @param fastPathMargin a stored answer is replayed without Kafka only while its record has at
  *     least this long to live; closer to expiry the ledger decides
- * @param forwardTimeout how long a read forwarded to another instance may take
+ * @param forwardTimeout how long a read forwarded to another instance may take, over the whole
+ *     exchange (connect, headers and body)
+ * @param maxWaitersPerPrincipal how many requests of one principal may wait for the ledger's answer
+ *     at once on this instance; past it a request is still handed to the ledger but answered {@code
+ *     202} at once, with the {@code Location} to poll (waiting holds no HTTP thread, only this
+ *     slot)
  */
 public record GatewayConfig(
-    Duration answerTimeout, int maxBodyBytes, Duration fastPathMargin, Duration forwardTimeout) {
+    Duration answerTimeout,
+    int maxBodyBytes,
+    Duration fastPathMargin,
+    Duration forwardTimeout,
+    int maxWaitersPerPrincipal) {
   public static final Duration DEFAULT_ANSWER_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_BODY_BYTES = Limits.MAX_BODY_BYTES;
   public static final Duration DEFAULT_FAST_PATH_MARGIN = Duration.ofMinutes(5);
   public static final Duration DEFAULT_FORWARD_TIMEOUT = Duration.ofSeconds(5);
+  public static final int DEFAULT_MAX_WAITERS_PER_PRINCIPAL = 256;
 
   public GatewayConfig {
     positive(answerTimeout, "answerTimeout");
@@ -30,6 +40,10 @@ public record GatewayConfig(
     if (fastPathMargin.isNegative()) {
       throw new IllegalArgumentException(
           "fastPathMargin must not be negative, got " + fastPathMargin);
+    }
+    if (maxWaitersPerPrincipal < 0) {
+      throw new IllegalArgumentException(
+          "maxWaitersPerPrincipal must not be negative, got " + maxWaitersPerPrincipal);
     }
     Optional<String> bodyLimit = maxBodyBytesProblem(maxBodyBytes);
     if (bodyLimit.isPresent()) {
@@ -61,15 +75,30 @@ public record GatewayConfig(
         DEFAULT_ANSWER_TIMEOUT,
         DEFAULT_MAX_BODY_BYTES,
         DEFAULT_FAST_PATH_MARGIN,
-        DEFAULT_FORWARD_TIMEOUT);
+        DEFAULT_FORWARD_TIMEOUT,
+        DEFAULT_MAX_WAITERS_PER_PRINCIPAL);
   }
 
   public GatewayConfig withAnswerTimeout(Duration timeout) {
-    return new GatewayConfig(timeout, maxBodyBytes, fastPathMargin, forwardTimeout);
+    return new GatewayConfig(
+        timeout, maxBodyBytes, fastPathMargin, forwardTimeout, maxWaitersPerPrincipal);
   }
 
   public GatewayConfig withMaxBodyBytes(int bytes) {
-    return new GatewayConfig(answerTimeout, bytes, fastPathMargin, forwardTimeout);
+    return new GatewayConfig(
+        answerTimeout, bytes, fastPathMargin, forwardTimeout, maxWaitersPerPrincipal);
+  }
+
+  public GatewayConfig withForwardTimeout(Duration timeout) {
+    return new GatewayConfig(
+        answerTimeout, maxBodyBytes, fastPathMargin, timeout, maxWaitersPerPrincipal);
+  }
+
+  /**
+   * The waiter bound per principal; 0 answers every request that would wait {@code 202} at once.
+   */
+  public GatewayConfig withMaxWaitersPerPrincipal(int waiters) {
+    return new GatewayConfig(answerTimeout, maxBodyBytes, fastPathMargin, forwardTimeout, waiters);
   }
 
   private static void positive(Duration d, String name) {

@@ -44,7 +44,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
   void waiters(Supplier<Number> waiting) {
     Gauge.builder("lmp.gateway.waiters", waiting)
-        .description("POST /v1/posts requests waiting for the ledger's answer")
+        .description("posts and batch actions waiting for the ledger's answer")
         .register(registry);
   }
 

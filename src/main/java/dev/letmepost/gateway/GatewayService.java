@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
@@ -225,6 +226,8 @@ public final class GatewayService implements AutoCloseable {
     started.add(follower);
     KafkaLedgerClient client = new KafkaLedgerClient(kafka, topics);
     started.add(client);
+    gateway.watch(follower::problem);
+    gateway.watch(client::problem);
     gateway.metrics().bind(ledger);
     gateway.attach(
         new Gateway.Backend(
@@ -240,6 +243,14 @@ public final class GatewayService implements AutoCloseable {
     WebhookStore store = WebhookStore.start(kafka, topics, key, policy);
     started.add(store);
     gateway.attachWebhooks(store);
+  }
+
+  /**
+   * Adds a background reader of another role of this process (the publishers' account book, a
+   * webhook dispatcher) to {@code /readyz}: see {@link Gateway#watch}.
+   */
+  public void watch(Supplier<Optional<String>> problem) {
+    gateway.watch(problem);
   }
 
   /** The registry {@code /metrics} serves, for the other roles of this process. */

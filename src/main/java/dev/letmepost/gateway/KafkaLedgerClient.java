@@ -5,28 +5,30 @@ import dev.letmepost.command.Limits;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
+import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's Kafka side: one idempotent producer for commands and one results consumer per
@@ -37,34 +39,73 @@ import org.slf4j.LoggerFactory;
  * a waiter is registered before its command is produced, so its answer cannot pass unseen.
  */
 public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(KafkaLedgerClient.class);
   private final Topics topics;
-  private final KafkaProducer<byte[], byte[]> producer;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final Producer<byte[], byte[]> producer;
+  private final Supplier<? extends Consumer<String, byte[]>> consumers;
   private final Map<String, CompletableFuture<LedgerAnswer>> waiters = new ConcurrentHashMap<>();
+
+  /** Where each partition's reading stands (the reader thread's): a new session resumes there. */
+  private final Map<TopicPartition, Long> positions = new HashMap<>();
+
   private final AtomicBoolean running = new AtomicBoolean(true);
+  private final ReaderLoop loop;
   private final Thread thread;
+  private volatile Consumer<String, byte[]> consumer;
 
   public KafkaLedgerClient(ClientSettings client, Topics topics) {
-    this.topics = topics;
-    this.producer =
+    this(
+        topics,
         new KafkaProducer<>(
-            producerConfig(client), new ByteArraySerializer(), new ByteArraySerializer());
-    this.consumer =
-        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> partitions;
+            producerConfig(client), new ByteArraySerializer(), new ByteArraySerializer()),
+        () ->
+            Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer()),
+        ReaderLoop.Backoff.DEFAULT,
+        ReaderLoop.Sleeper.SYSTEM);
+  }
+
+  /**
+   * A client on {@code producer} and consumers from {@code consumers} (a new one for each session
+   * of the results reader). The first is assigned here, from the end: a missing topic fails the
+   * constructor. A session that fails is restarted ({@link ReaderLoop}) at the positions read so
+   * far, so answers written while it was down still reach their waiters.
+   */
+  KafkaLedgerClient(
+      Topics topics,
+      Producer<byte[], byte[]> producer,
+      Supplier<? extends Consumer<String, byte[]>> consumers,
+      ReaderLoop.Backoff backoff,
+      ReaderLoop.Sleeper sleeper) {
+    this.topics = topics;
+    this.producer = producer;
+    this.consumers = consumers;
+    Consumer<String, byte[]> first;
     try {
-      partitions = Consumers.assignAll(consumer, topics.results().name());
-    } catch (IllegalStateException e) {
+      first = consumers.get();
+    } catch (RuntimeException e) {
       producer.close();
-      consumer.close();
       throw e;
     }
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position);
-    this.thread = new Thread(this::run, "gateway-results");
+    try {
+      List<TopicPartition> partitions = Consumers.assignAll(first, topics.results().name());
+      first.seekToEnd(partitions);
+      for (TopicPartition tp : partitions) {
+        positions.put(tp, first.position(tp));
+      }
+    } catch (RuntimeException e) {
+      producer.close();
+      first.close();
+      throw e;
+    }
+    this.consumer = first;
+    this.loop = new ReaderLoop("gateway-results", backoff, sleeper, running::get);
+    this.thread = new Thread(() -> loop.run(this::session), "gateway-results");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** Why the results reader is not reading now (down, restarting); empty while it reads. */
+  public Optional<String> problem() {
+    return loop.problem();
   }
 
   /**
@@ -145,10 +186,23 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
         : Hashing.fingerprint(principal, method, path, idempotencyKey);
   }
 
-  private void run() {
+  private void session(Runnable healthy) {
+    Consumer<String, byte[]> c = consumer;
     try {
+      if (c == null) {
+        c = consumers.get();
+        consumer = c;
+        for (TopicPartition tp : Consumers.assignAll(c, topics.results().name())) {
+          Long at = positions.get(tp);
+          if (at == null) {
+            c.seekToEnd(List.of(tp));
+          } else {
+            c.seek(tp, at);
+          }
+        }
+      }
       while (running.get()) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
           if (r.key() == null) {
             continue;
           }
@@ -161,13 +215,20 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
             }
           }
         }
+        for (TopicPartition tp : c.assignment()) {
+          positions.put(tp, c.position(tp));
+        }
+        healthy.run();
       }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      LOG.error("results consumer stopped: {}", e.toString(), e);
     } finally {
-      consumer.close(Duration.ofSeconds(5));
+      consumer = null;
+      if (c != null) {
+        boolean interrupted = Thread.interrupted(); // close() ends a session closing interrupted
+        c.close(Duration.ofSeconds(5));
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 
@@ -198,7 +259,15 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
   @Override
   public void close() {
     running.set(false);
-    consumer.wakeup();
+    Consumer<String, byte[]> c = consumer;
+    if (c != null) {
+      try {
+        c.wakeup();
+      } catch (RuntimeException e) {
+        // already closed by its session
+      }
+    }
+    thread.interrupt(); // ends a backoff sleep
     try {
       thread.join(10_000);
     } catch (InterruptedException e) {

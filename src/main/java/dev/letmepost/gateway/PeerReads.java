@@ -1,13 +1,25 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.command.Limits;
 import dev.letmepost.http.ApiHeaders;
 import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +42,9 @@ final class PeerReads {
           ApiHeaders.BATCH_ID,
           ApiHeaders.LOCATION,
           ApiHeaders.RETRY_AFTER);
+
+  /** The largest body read from a peer: more than any envelope or error the ledger records. */
+  static final int MAX_BODY_BYTES = Limits.MAX_REQUEST_SIZE;
 
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
@@ -54,17 +69,25 @@ final class PeerReads {
     HttpResponse<byte[]> pending = null;
     PeerAnswer unavailable = null;
     URI unavailablePeer = null;
-    for (URI peer : b.ledger().peers()) {
-      PeerAnswer a = ask(ctx, peer);
+    // Every peer is asked at once, each call under the one deadline: the scatter as a whole takes
+    // at most the forward timeout, however many peers there are.
+    List<URI> peers = b.ledger().peers();
+    List<CompletableFuture<PeerAnswer>> asked = new ArrayList<>();
+    for (URI peer : peers) {
+      asked.add(askAsync(ctx, peer));
+    }
+    for (int i = 0; i < peers.size(); i++) {
+      PeerAnswer a = await(asked.get(i));
       switch (a.outcome()) {
         case FOUND -> {
+          asked.forEach(f -> f.cancel(true));
           copy(ctx, a.response());
           return true;
         }
         case PENDING -> pending = pending == null ? a.response() : pending;
         case UNAVAILABLE -> {
           unavailable = a;
-          unavailablePeer = peer;
+          unavailablePeer = peers.get(i);
         }
         case NOT_FOUND -> {}
       }
@@ -111,29 +134,60 @@ final class PeerReads {
    * 503}, another 5xx, or no answer at all, that peer is UNAVAILABLE, never an answer to copy.
    */
   PeerAnswer ask(Context ctx, URI peer) throws InterruptedException {
+    return await(askAsync(ctx, peer));
+  }
+
+  /**
+   * {@link #ask} without waiting: the call has a deadline of {@link GatewayConfig#forwardTimeout()}
+   * over the whole exchange (connect, headers and body, then it is cancelled) and reads at most
+   * {@link #MAX_BODY_BYTES} of body; either past its bound, the peer is UNAVAILABLE. The returned
+   * future never fails.
+   */
+  CompletableFuture<PeerAnswer> askAsync(Context ctx, URI peer) {
     String query = ctx.queryString();
-    URI target = peer.resolve(ctx.path() + (query == null ? "" : "?" + query));
+    String path = ctx.path();
+    URI target = peer.resolve(path + (query == null ? "" : "?" + query));
     HttpRequest.Builder req = HttpRequest.newBuilder(target).timeout(config.forwardTimeout()).GET();
     String auth = ctx.header(ApiHeaders.AUTHORIZATION);
     if (auth != null) {
       req.header(ApiHeaders.AUTHORIZATION, auth);
     }
     req.header(ApiHeaders.FORWARDED, "1");
-    HttpResponse<byte[]> resp;
+    CompletableFuture<HttpResponse<byte[]>> call;
     try {
-      resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      LOG.warn("forwarding {} to {} failed: {}", ctx.path(), peer, e.toString());
-      metrics.forwarded("failed");
-      return new PeerAnswer(Outcome.UNAVAILABLE, null, "no answer: " + e);
+      call = http.sendAsync(req.build(), capped(MAX_BODY_BYTES));
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<HttpResponse<byte[]>> exchange = call;
+    return call.copy()
+        .orTimeout(config.forwardTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .handle(
+            (resp, e) -> {
+              if (e != null) {
+                exchange.cancel(true); // a peer that stalls the body is not read any longer
+                Throwable cause =
+                    e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                String why =
+                    cause instanceof TimeoutException
+                        ? "no complete answer within " + config.forwardTimeout()
+                        : "no answer: " + cause;
+                LOG.warn("forwarding {} to {} failed: {}", path, peer, why);
+                metrics.forwarded("failed");
+                return new PeerAnswer(Outcome.UNAVAILABLE, null, why);
+              }
+              return classify(path, peer, resp);
+            });
+  }
+
+  private PeerAnswer classify(String path, URI peer, HttpResponse<byte[]> resp) {
     int status = resp.statusCode();
     if (status == 404) {
       metrics.forwarded("not_found");
       return new PeerAnswer(Outcome.NOT_FOUND, resp, null);
     }
     if (status == 401 || status == 403 || status >= 500) {
-      LOG.warn("forwarding {} to {}: the peer answered {}", ctx.path(), peer, status);
+      LOG.warn("forwarding {} to {}: the peer answered {}", path, peer, status);
       metrics.forwarded("unavailable");
       return new PeerAnswer(Outcome.UNAVAILABLE, null, "it answered " + status);
     }
@@ -141,6 +195,89 @@ final class PeerReads {
     boolean pending =
         status == 202 && resp.headers().firstValue(ApiHeaders.RETRY_AFTER).isPresent();
     return new PeerAnswer(pending ? Outcome.PENDING : Outcome.FOUND, resp, null);
+  }
+
+  private static PeerAnswer await(CompletableFuture<PeerAnswer> answer)
+      throws InterruptedException {
+    try {
+      return answer.get();
+    } catch (ExecutionException | CancellationException e) {
+      // askAsync's future does not fail; this is a bug, reported as a peer not asked
+      return new PeerAnswer(Outcome.UNAVAILABLE, null, "not asked: " + e);
+    }
+  }
+
+  /**
+   * A body handler that keeps at most {@code max} bytes: a longer body (declared or sent) fails the
+   * call with an {@link IOException} naming the limit, and the rest is not read.
+   */
+  static HttpResponse.BodyHandler<byte[]> capped(int max) {
+    return info ->
+        new CappedBody(max, info.headers().firstValueAsLong("Content-Length").orElse(-1));
+  }
+
+  /** Collects a body up to a limit; past it, cancels the subscription and fails. */
+  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final int max;
+    private final long declared;
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+    private Flow.Subscription subscription;
+
+    CappedBody(int max, long declared) {
+      this.max = max;
+      this.declared = declared;
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      this.subscription = s;
+      if (declared > max) {
+        s.cancel();
+        body.completeExceptionally(
+            new IOException(
+                "the peer declared a body of "
+                    + declared
+                    + " bytes, larger than the limit of "
+                    + max
+                    + " bytes"));
+        return;
+      }
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      if (body.isDone()) {
+        return;
+      }
+      for (ByteBuffer b : items) {
+        if (bytes.size() + b.remaining() > max) {
+          subscription.cancel();
+          body.completeExceptionally(
+              new IOException("the peer's body is larger than the limit of " + max + " bytes"));
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        bytes.writeBytes(chunk);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      body.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(bytes.toByteArray());
+    }
   }
 
   /** Copies a peer's answer to the caller. */

@@ -13,13 +13,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
@@ -28,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /v1/posts}: checks the request (key, content type, body size), answers a retry from
  * the {@link FastPath} when it can, else produces the command and waits for the ledger's answer
- * ({@code 202} pending after the answer timeout).
+ * ({@code 202} pending after the answer timeout). The wait holds no HTTP thread ({@link Waiters}).
  *
  * <p>Identical concurrent retries on one instance (same principal, key and body hash) are coalesced
  * into one flight: one command goes to Kafka, the others share its answer as replays. The ledger
@@ -45,24 +41,25 @@ final class PostRoute {
   private final Access access;
   private final FastPath fastPath;
   private final RecentRequests recent;
+  private final Waiters waiters;
   private final Map<String, Flight> inFlight = new ConcurrentHashMap<>();
-  private final AtomicInteger waiting = new AtomicInteger();
 
   PostRoute(
       GatewayConfig config,
       GatewayMetrics metrics,
       Access access,
       FastPath fastPath,
-      RecentRequests recent) {
+      RecentRequests recent,
+      Waiters waiters) {
     this.config = config;
     this.metrics = metrics;
     this.access = access;
     this.fastPath = fastPath;
     this.recent = recent;
-    metrics.waiters(waiting::get);
+    this.waiters = waiters;
   }
 
-  void handle(Context ctx) throws IOException, InterruptedException {
+  void handle(Context ctx) throws IOException {
     long started = System.nanoTime();
     Gateway.Backend b = access.backend(ctx);
     if (b == null) {
@@ -115,7 +112,7 @@ final class PostRoute {
     if (fingerprint != null) {
       Optional<LedgerAnswer> stored = fastPath.find(b, fingerprint, bodyHash, requestId, key);
       if (stored.isPresent()) {
-        recent.answered(principal, stored.get());
+        recent.answered(principal, fingerprint, stored.get());
         metrics.postAnswered(stored.get(), "store", elapsed(started));
         Responses.answer(ctx, stored.get(), key);
         return;
@@ -146,28 +143,30 @@ final class PostRoute {
                 });
       }
     }
-    waiting.incrementAndGet();
-    try {
-      LedgerAnswer a =
-          flight.answer().get(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      if (!leader) {
-        a = a.forFollower();
-      }
-      metrics.postAnswered(a, "kafka", elapsed(started));
-      Responses.answer(ctx, a, key);
-    } catch (TimeoutException e) {
-      pending(ctx, flight.requestId(), principal, key);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof TimeoutException) {
-        pending(ctx, flight.requestId(), principal, key);
-      } else {
-        produceFailed(ctx, flight.requestId(), body.length, e.getCause());
-      }
-    } catch (CancellationException e) {
-      Responses.error(ctx, 503, "ledger_unavailable", "the gateway is shutting down");
-    } finally {
-      waiting.decrementAndGet();
-    }
+    boolean coalesced = !leader;
+    String waitedId = flight.requestId();
+    waiters.await(
+        ctx,
+        principal,
+        flight.answer(),
+        new Waiters.Outcome() {
+          @Override
+          public void answered(LedgerAnswer answer) {
+            LedgerAnswer a = coalesced ? answer.forFollower() : answer;
+            metrics.postAnswered(a, "kafka", elapsed(started));
+            Responses.answer(ctx, a, key);
+          }
+
+          @Override
+          public void timedOut() {
+            pending(ctx, waitedId, principal, key);
+          }
+
+          @Override
+          public void failed(Throwable cause) {
+            produceFailed(ctx, waitedId, body.length, cause);
+          }
+        });
   }
 
   /** The answer's future; a client that throws fails it (so no flight is left without end). */
@@ -218,8 +217,7 @@ final class PostRoute {
   private void pending(Context ctx, String requestId, String principal, String key) {
     metrics.timedOut();
     recent.pending(requestId, principal, key);
-    ctx.header(ApiHeaders.LOCATION, "/v1/requests/" + requestId);
-    Responses.pendingRead(ctx, requestId, key, null);
+    Waiters.pending(ctx, requestId, key);
   }
 
   /** The body, or null when it is over the limit (the rest is not read). */

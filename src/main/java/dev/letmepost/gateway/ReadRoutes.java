@@ -139,7 +139,23 @@ final class ReadRoutes {
     }
     Optional<RecentRequests.Entry> mine = recent.get(id, principal);
     if (mine.isPresent() && !mine.get().pending()) {
-      Responses.answer(ctx, mine.get().answer(), mine.get().idempotencyKey());
+      RecentRequests.Entry e = mine.get();
+      Optional<LedgerAnswer> replayed = FastPath.reread(b, e, clock.instant());
+      if (replayed.isPresent()) {
+        Responses.answer(ctx, replayed.get(), e.idempotencyKey());
+      } else {
+        Responses.error(
+            ctx,
+            404,
+            "request_not_found",
+            "request '"
+                + id
+                + "' replayed batch '"
+                + e.batchId()
+                + "', whose replay record is no longer on this instance (expired or moved):"
+                + " read GET /v1/batches/"
+                + e.batchId());
+      }
       return;
     }
     Runnable fallback =

@@ -4,17 +4,20 @@ import dev.letmepost.wire.Account;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
+import dev.letmepost.wire.ReaderLoop;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -28,16 +31,43 @@ public final class AccountBook implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AccountBook.class);
 
   private final Map<String, Account> accounts = new ConcurrentHashMap<>();
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final Supplier<? extends Consumer<String, byte[]>> consumers;
+  private final String topic;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final ReaderLoop loop;
   private final Thread reader;
-  private volatile boolean closed;
+
+  /** The end offsets as of the first session, and where each partition's reading stands. */
+  private Map<TopicPartition, Long> end;
+
+  private final Map<TopicPartition, Long> positions = new HashMap<>();
+  private volatile Consumer<String, byte[]> consumer;
 
   /** Starts reading {@code topic} from its beginning on a daemon thread. */
   public AccountBook(ClientSettings client, String topic) {
-    this.consumer =
-        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
-    this.reader = new Thread(() -> read(topic), "account-book");
+    this(
+        () ->
+            Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer()),
+        topic,
+        ReaderLoop.Backoff.DEFAULT,
+        ReaderLoop.Sleeper.SYSTEM);
+  }
+
+  /**
+   * A book read by consumers from {@code consumers}, a new one for each session: a session that
+   * fails (an ACL change, a SASL rotation, any exception) is restarted after a backoff ({@link
+   * ReaderLoop}) at the positions read so far, and {@link #problem()} names it meanwhile.
+   */
+  AccountBook(
+      Supplier<? extends Consumer<String, byte[]>> consumers,
+      String topic,
+      ReaderLoop.Backoff backoff,
+      ReaderLoop.Sleeper sleeper) {
+    this.consumers = consumers;
+    this.topic = topic;
+    this.loop = new ReaderLoop("account-book", backoff, sleeper, running::get);
+    this.reader = new Thread(() -> loop.run(this::session), "account-book");
     reader.setDaemon(true);
     reader.start();
   }
@@ -47,34 +77,55 @@ public final class AccountBook implements AutoCloseable {
     return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Why the book is not being read now (down, restarting); empty while it reads. */
+  public Optional<String> problem() {
+    return loop.problem();
+  }
+
   public Optional<Account> get(String accountId) {
     return Optional.ofNullable(accounts.get(accountId));
   }
 
-  private void read(String topic) {
+  private void session(Runnable healthy) {
+    Consumer<String, byte[]> c = consumers.get();
+    consumer = c;
     try {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic, Duration.ofSeconds(60)).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (!closed) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+      if (!running.get()) {
+        return;
+      }
+      List<TopicPartition> partitions = Consumers.assignAll(c, topic);
+      for (TopicPartition tp : partitions) {
+        Long at = positions.get(tp);
+        if (at == null) {
+          c.seekToBeginning(List.of(tp));
+        } else {
+          c.seek(tp, at);
+        }
+      }
+      if (end == null) {
+        end = Map.copyOf(c.endOffsets(partitions));
+      }
+      while (running.get()) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
           apply(r);
         }
+        for (TopicPartition tp : c.assignment()) {
+          positions.put(tp, c.position(tp));
+        }
+        healthy.run();
         if (caughtUp.getCount() > 0
-            && partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
+            && end.entrySet().stream()
+                .allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
           caughtUp.countDown();
         }
       }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      log.error("account book stopped reading {}", topic, e);
     } finally {
-      consumer.close();
+      consumer = null;
+      boolean interrupted = Thread.interrupted(); // close() ends a session closing interrupted
+      c.close(Duration.ofSeconds(5));
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -101,8 +152,16 @@ public final class AccountBook implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    consumer.wakeup();
+    running.set(false);
+    Consumer<String, byte[]> c = consumer;
+    if (c != null) {
+      try {
+        c.wakeup();
+      } catch (RuntimeException e) {
+        // already closed by its session
+      }
+    }
+    reader.interrupt(); // ends a backoff sleep
     try {
       reader.join(10_000);
     } catch (InterruptedException e) {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -183,6 +184,11 @@ public final class Publishers implements AutoCloseable {
   }
 
   /** The outcomes written so far by all workers. */
+  /** Why the publishers are not ready: their account book is not being read (down, restarting). */
+  public Optional<String> problem() {
+    return accounts.problem();
+  }
+
   public int outcomesWritten() {
     return workers.stream().mapToInt(PublisherWorker::outcomesWritten).sum();
   }

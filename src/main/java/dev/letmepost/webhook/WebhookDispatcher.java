@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -376,6 +377,11 @@ public final class WebhookDispatcher implements AutoCloseable {
       }
     }
     refill.finish();
+  }
+
+  /** Why the endpoints topic is not being followed now (down, restarting); empty while it is. */
+  public Optional<String> readerProblem() {
+    return follower.problem();
   }
 
   /** Whether every endpoint that existed at start has been read. */

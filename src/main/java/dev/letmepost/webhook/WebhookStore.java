@@ -179,6 +179,20 @@ public final class WebhookStore implements AutoCloseable {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /**
+   * Why the store's topic followers are not reading now (down, restarting); empty while they read
+   * (and for a store without followers of its own).
+   */
+  public Optional<String> readerProblem() {
+    List<String> problems = new ArrayList<>();
+    for (AutoCloseable c : owned) {
+      if (c instanceof TopicFollower f) {
+        f.problem().ifPresent(problems::add);
+      }
+    }
+    return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
+  }
+
   /** Whether every endpoint and attempt that existed at start has been read. */
   public boolean ready() {
     return ready.getAsBoolean();

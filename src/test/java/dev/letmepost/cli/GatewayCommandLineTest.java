@@ -66,6 +66,28 @@ class GatewayCommandLineTest {
     }
   }
 
+  /** The waiter bound per principal reaches the gateway's config; a negative one is refused. */
+  @Test
+  void waitersPerPrincipalIsConfigurableAndANegativeOneIsRefused() {
+    GatewayCommand gateway = new GatewayCommand();
+    new CommandLine(gateway)
+        .parseArgs("--bootstrap-servers", "k1:9092", "--waiters-per-principal", "8");
+    assertThat(gateway.http.options().config().maxWaitersPerPrincipal()).isEqualTo(8);
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs();
+    assertThat(serve.http.options().config().maxWaitersPerPrincipal()).isEqualTo(256);
+
+    StringWriter err = new StringWriter();
+    int code =
+        Lmp.commandLine()
+            .setErr(new PrintWriter(err))
+            .execute("gateway", "--bootstrap-servers", "k1:9092", "--waiters-per-principal", "-1");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "Invalid value for option '--waiters-per-principal': must not be negative, got -1");
+  }
+
   @Test
   void maxBodyBytesAtTheCeilingIsAccepted() {
     GatewayCommand gateway = new GatewayCommand();

@@ -742,6 +742,23 @@ class GatewayHttpTest {
   }
 
   /**
+   * A fast-path id is kept as a reference to its replay record: once the record is gone from this
+   * instance, the id reads as 404 naming the batch to read instead (no copy of the answer is kept).
+   */
+  @Test
+  void fastPathReplayWhoseRecordIsGoneReadsAs404NamingTheBatch() throws Exception {
+    String fingerprint = Gateway.fingerprint("key_alice", "K");
+    ledger.liveByFingerprint.put(fingerprint, view("key_alice", "K", true));
+    String requestId = header(send(post("K", BODY)), "Lmp-Request-Id");
+    ledger.liveByFingerprint.remove(fingerprint);
+
+    HttpResponse<String> read = send(get("/v1/requests/" + requestId, ALICE_KEY));
+
+    assertJsonError(read, 404, "request_not_found");
+    assertThat(read.body()).contains("replayed batch 'batch_1'", "GET /v1/batches/batch_1");
+  }
+
+  /**
    * Polled through another instance, the accepting instance's own {@code 202} is an answer, but one
    * that waits while a third instance may hold the ledger's final answer.
    */

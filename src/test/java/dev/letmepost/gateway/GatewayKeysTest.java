@@ -4,9 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.letmepost.wire.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** API keys: their format and hash, the registry's view of the topic, the demo key. */
@@ -73,5 +80,45 @@ class GatewayKeysTest {
     assertThatThrownBy(() -> DemoKey.choose("short secret", random))
         .hasMessage(
             "LMP_DEMO_API_KEY must be 16-256 characters of A-Z a-z 0-9 - . _ ~ + / (got 12 characters)");
+  }
+
+  /**
+   * A revoked key authenticated for a moment after a gateway restart: the key topic is read from
+   * its beginning, so the key's {@code active} record is applied before its revocation further on
+   * (compaction had not removed it yet), and the gateway answered with the registry as loaded so
+   * far. While the topic is not read up to its end as of start-up, no key is answered: {@code 503}
+   * and nothing produced; once caught up, the revoked key is {@code 401}.
+   */
+  @Test
+  void revokedKeyIsRefusedWhileTheKeysAreStillLoading() throws Exception {
+    String secret = "lmp_live_revokedButNotYetReadRRRRRRRRRR";
+    ApiKeyRegistry registry = new ApiKeyRegistry();
+    registry.apply(ApiKeys.hash(secret), Json.write(ApiKeyRecord.active("key_alice", T0)));
+    AtomicBoolean caughtUp = new AtomicBoolean(false);
+    FakeLedger ledger = new FakeLedger();
+    try (Gateway gateway =
+        new Gateway(GatewayConfig.defaults(), Clock.fixed(T0, ZoneOffset.UTC), new GatewayMetrics())
+            .start("127.0.0.1", 0)) {
+      gateway.attach(new Gateway.Backend(registry, caughtUp::get, ledger, ledger));
+      HttpClient client = HttpClient.newHttpClient();
+      HttpRequest post =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/posts"))
+              .header("Authorization", "Bearer " + secret)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(GatewayHttpTest.BODY))
+              .build();
+
+      HttpResponse<String> loading = client.send(post, HttpResponse.BodyHandlers.ofString());
+      registry.apply(
+          ApiKeys.hash(secret), Json.write(ApiKeyRecord.active("key_alice", T0).revoked(T0)));
+      caughtUp.set(true);
+      HttpResponse<String> loaded = client.send(post, HttpResponse.BodyHandlers.ofString());
+
+      assertThat(loading.statusCode()).isEqualTo(503);
+      assertThat(loading.headers().firstValue("Retry-After")).contains("1");
+      assertThat(loading.body()).contains("the API keys are still loading");
+      assertThat(loaded.statusCode()).isEqualTo(401);
+      assertThat(ledger.submitted).isEmpty();
+    }
   }
 }

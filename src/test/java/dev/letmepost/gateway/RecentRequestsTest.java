@@ -42,7 +42,7 @@ class RecentRequestsTest {
   @Test
   void anIdReadsForItsPrincipalOnlyUntilItsTtlIsOver() {
     MovingClock clock = new MovingClock();
-    RecentRequests recent = new RecentRequests(clock, 10, Duration.ofMinutes(10));
+    RecentRequests recent = new RecentRequests(clock, 10, 10, Duration.ofMinutes(10));
     recent.pending("req_1", "key_alice", "K");
 
     assertThat(recent.get("req_1", "key_alice")).get().matches(RecentRequests.Entry::pending);
@@ -56,7 +56,7 @@ class RecentRequestsTest {
 
   @Test
   void theOldestIdsGoBeyondTheCapacity() {
-    RecentRequests recent = new RecentRequests(new MovingClock(), 3, Duration.ofMinutes(10));
+    RecentRequests recent = new RecentRequests(new MovingClock(), 3, 10, Duration.ofMinutes(10));
     for (int i = 1; i <= 5; i++) {
       recent.pending("req_" + i, "key_alice", null);
     }
@@ -69,10 +69,65 @@ class RecentRequestsTest {
 
   @Test
   void anAnswerIsNotTurnedBackIntoPending() {
-    RecentRequests recent = new RecentRequests(new MovingClock(), 3, Duration.ofMinutes(10));
-    recent.answered("key_alice", replay("req_1"));
+    RecentRequests recent = new RecentRequests(new MovingClock(), 3, 10, Duration.ofMinutes(10));
+    recent.answered("key_alice", "fp_1", replay("req_1"));
     recent.pending("req_1", "key_alice", "K");
 
-    assertThat(recent.get("req_1", "key_alice").orElseThrow().answer()).isNotNull();
+    assertThat(recent.get("req_1", "key_alice").orElseThrow().pending()).isFalse();
+  }
+
+  /**
+   * The ids were one list for every principal: a principal sending 10,000 requests answered 202
+   * evicted every other principal's ids, whose polls then read 404. Each principal now has its own
+   * bound: Alice's flood evicts only Alice's oldest ids.
+   */
+  @Test
+  void onePrincipalsIdsEvictOnlyItsOwnOldest() {
+    RecentRequests recent = new RecentRequests(new MovingClock(), 3, 10, Duration.ofMinutes(10));
+    recent.pending("req_bob", "key_bob", null);
+    recent.answered("key_bob", "fp_b", replay("req_bob_replay"));
+    for (int i = 1; i <= 100; i++) {
+      recent.pending("req_" + i, "key_alice", null);
+    }
+
+    assertThat(recent.size("key_alice")).isEqualTo(3);
+    assertThat(recent.get("req_97", "key_alice")).isEmpty();
+    assertThat(recent.get("req_98", "key_alice")).isPresent();
+    assertThat(recent.get("req_bob", "key_bob")).isPresent();
+    assertThat(recent.get("req_bob_replay", "key_bob")).isPresent();
+    assertThat(recent.size()).isEqualTo(5);
+  }
+
+  /**
+   * A fast-path id kept a full copy of its answer (up to the ~1 MB envelope) for an hour; it keeps
+   * the reference to the replay record now, from which the answer is read again.
+   */
+  @Test
+  void aFastPathIdKeepsTheReferenceToItsReplayRecordNotTheAnswer() {
+    RecentRequests recent = new RecentRequests(new MovingClock(), 3, 10, Duration.ofMinutes(10));
+    recent.answered("key_alice", "fp_1", replay("req_1"));
+
+    RecentRequests.Entry e = recent.get("req_1", "key_alice").orElseThrow();
+    assertThat(e)
+        .isEqualTo(
+            new RecentRequests.Entry(
+                "req_1", "key_alice", "K", "fp_1", "batch_1", T0.plus(Duration.ofMinutes(10))));
+    assertThat(RecentRequests.Entry.class.getRecordComponents())
+        .extracting(c -> c.getType().getSimpleName())
+        .doesNotContain("LedgerAnswer", "byte[]");
+  }
+
+  /** Past the principals bound, the principal used least recently goes with its ids. */
+  @Test
+  void pastThePrincipalsBoundTheLeastRecentlyUsedPrincipalGoes() {
+    RecentRequests recent = new RecentRequests(new MovingClock(), 3, 2, Duration.ofMinutes(10));
+    recent.pending("req_a", "key_a", null);
+    recent.pending("req_b", "key_b", null);
+    assertThat(recent.get("req_a", "key_a")).isPresent();
+    recent.pending("req_c", "key_c", null);
+
+    assertThat(recent.get("req_b", "key_b")).isEmpty();
+    assertThat(recent.get("req_a", "key_a")).isPresent();
+    assertThat(recent.get("req_c", "key_c")).isPresent();
   }
 }
