@@ -18,6 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,9 @@ public final class Gateway implements AutoCloseable {
   /** The OpenAPI document of this API, served as kept in the repository (src/main/resources). */
   private static final byte[] OPENAPI = resource("/openapi.json");
 
+  /** What a connection's idle timeout adds to the longest wait of a request. */
+  static final Duration IDLE_MARGIN = Duration.ofSeconds(30);
+
   /** The HTTP server's threads at most. */
   static final int HTTP_THREADS = 250;
 
@@ -66,9 +71,11 @@ public final class Gateway implements AutoCloseable {
   private final List<Supplier<Optional<String>>> readers = new CopyOnWriteArrayList<>();
   private final WebhookRoutes webhooks = new WebhookRoutes(access);
   private final Javalin app;
+  private final Duration idleTimeout;
 
   public Gateway(GatewayConfig config, Clock clock, GatewayMetrics metrics) {
     Objects.requireNonNull(config, "config");
+    this.idleTimeout = idleTimeout(config);
     Objects.requireNonNull(clock, "clock");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     RecentRequests recent = RecentRequests.withDefaults(clock);
@@ -148,11 +155,39 @@ public final class Gateway implements AutoCloseable {
   /** Binds the HTTP server; {@code port} 0 picks a free one (see {@link #port()}). */
   public Gateway start(String host, int port) {
     app.start(host, port);
+    for (Connector c : app.jettyServer().server().getConnectors()) {
+      if (c instanceof AbstractConnector connector) {
+        connector.setIdleTimeout(idleTimeout.toMillis());
+      }
+    }
     return this;
+  }
+
+  /**
+   * How long a connection may stay silent: longer than the longest wait of a request (the answer
+   * timeout, or the forward timeout of a read), so that Jetty never closes the connection of a
+   * request still waiting for its answer (it did at its 30 s default, which equals the default
+   * answer timeout: the client saw a reset instead of its {@code 202}).
+   */
+  static Duration idleTimeout(GatewayConfig config) {
+    Duration longest =
+        config.answerTimeout().compareTo(config.forwardTimeout()) >= 0
+            ? config.answerTimeout()
+            : config.forwardTimeout();
+    return longest.plus(IDLE_MARGIN);
   }
 
   public int port() {
     return app.port();
+  }
+
+  /** The idle timeout of the HTTP connectors, the shortest if they differ (ms). */
+  long connectorIdleTimeoutMillis() {
+    long shortest = Long.MAX_VALUE;
+    for (Connector c : app.jettyServer().server().getConnectors()) {
+      shortest = Math.min(shortest, c.getIdleTimeout());
+    }
+    return shortest;
   }
 
   /** Connects the gateway to its keys and ledger; the API routes answer from now on. */

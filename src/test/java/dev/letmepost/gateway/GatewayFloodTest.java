@@ -201,4 +201,19 @@ class GatewayFloodTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxWaitersPerPrincipal must not be negative, got -1");
   }
+
+  /**
+   * Regression: Jetty closed a connection after 30 s without traffic, its default idle timeout,
+   * which is also the default answer timeout; a request still waiting for its answer then got a
+   * reset instead of its {@code 202} (TenantFloodIT saw all 400 retries of a running batch reset).
+   * A connection must outlive the longest wait of a request on it.
+   */
+  @Test
+  void aConnectionOutlivesTheLongestWaitOfItsRequest() {
+    GatewayConfig config = GatewayConfig.defaults();
+    start(config);
+    assertThat(gateway.connectorIdleTimeoutMillis())
+        .isGreaterThan(config.answerTimeout().toMillis())
+        .isGreaterThan(config.forwardTimeout().toMillis());
+  }
 }
