@@ -138,7 +138,7 @@ class DiscordConnectorTest {
     CallResult.NotSent notSent = (CallResult.NotSent) result;
     assertThat(notSent.code()).isEqualTo(ErrorCodes.RATE_LIMITED);
     assertThat(notSent.retryAfter()).isEqualTo(Duration.ofMillis(1234));
-    assertThat(notSent.message()).contains("429").contains("You are being rate limited.");
+    assertThat(notSent.message()).contains("429").doesNotContain("You are being rate limited.");
     onlyRequest();
   }
 
@@ -153,7 +153,9 @@ class DiscordConnectorTest {
         .isEqualTo(
             new CallResult.NotSent(
                 ErrorCodes.RATE_LIMITED,
-                "POST " + server.getHostName() + " answered 429 Too Many Requests: slow down",
+                "POST "
+                    + server.getHostName()
+                    + " answered 429 Too Many Requests (an answer of 9 characters, in the publisher's log)",
                 Duration.ofSeconds(7)));
     onlyRequest();
   }
@@ -230,7 +232,7 @@ class DiscordConnectorTest {
     assertThat(failed.code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
     assertThat(failed.message())
         .contains("404")
-        .contains("Unknown Webhook")
+        .doesNotContain("Unknown Webhook")
         .contains("acct-discord")
         .contains(REFERENCE);
     onlyRequest();
@@ -244,7 +246,7 @@ class DiscordConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-    assertThat(((CallResult.Failed) result).message()).contains("Invalid Webhook Token");
+    assertThat(((CallResult.Failed) result).message()).doesNotContain("Invalid Webhook Token");
     onlyRequest();
   }
 
@@ -267,7 +269,7 @@ class DiscordConnectorTest {
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     CallResult.Failed failed = (CallResult.Failed) result;
     assertThat(failed.code()).isEqualTo(ErrorCodes.REJECTED_BY_PLATFORM);
-    assertThat(failed.message()).contains("400").contains("Invalid Form Body");
+    assertThat(failed.message()).contains("400").doesNotContain("Invalid Form Body");
     onlyRequest();
   }
 
@@ -287,7 +289,7 @@ class DiscordConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.TEXT_TOO_LONG);
-    assertThat(((CallResult.Failed) result).message()).contains("Must be 2000 or fewer");
+    assertThat(((CallResult.Failed) result).message()).doesNotContain("Must be 2000 or fewer");
     onlyRequest();
   }
 
@@ -377,8 +379,8 @@ class DiscordConnectorTest {
     assertThat(messages)
         .allSatisfy(
             m -> assertThat(m).isNotBlank().doesNotContain(webhookUrl, HOOK_PATH, TOKEN, HOOK_ID));
-    // the echoing answers are still quoted, only without their secret parts
-    assertThat(messages).anySatisfy(m -> assertThat(m).contains("Cannot POST"));
+    // the platform's answers (some echo the URL) are not quoted at all: they go to the log
+    assertThat(messages).noneSatisfy(m -> assertThat(m).contains("Cannot POST"));
   }
 
   private RecordedRequest onlyRequest() throws InterruptedException {

@@ -117,7 +117,7 @@ class SlackConnectorTest {
     CallResult.NotSent notSent = (CallResult.NotSent) result;
     assertThat(notSent.code()).isEqualTo(ErrorCodes.RATE_LIMITED);
     assertThat(notSent.retryAfter()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(notSent.message()).contains("429").contains("rate_limited");
+    assertThat(notSent.message()).contains("429").doesNotContain("rate_limited");
     onlyRequest();
   }
 
@@ -142,7 +142,9 @@ class SlackConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Unclear.class);
     assertThat(((CallResult.Unclear) result).code()).isEqualTo(ErrorCodes.PLATFORM_ERROR);
-    assertThat(((CallResult.Unclear) result).message()).contains("500").contains("rollup_error");
+    assertThat(((CallResult.Unclear) result).message())
+        .contains("500")
+        .doesNotContain("rollup_error");
     onlyRequest();
   }
 
@@ -183,7 +185,7 @@ class SlackConnectorTest {
               assertThat(r).isInstanceOf(CallResult.Unclear.class);
               assertThat(((CallResult.Unclear) r).code()).isEqualTo(ErrorCodes.MALFORMED_RESPONSE);
             });
-    assertThat(((CallResult.Unclear) results.get(0)).message()).contains("maintenance");
+    assertThat(((CallResult.Unclear) results.get(0)).message()).doesNotContain("maintenance");
     assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
@@ -335,8 +337,8 @@ class SlackConnectorTest {
                 assertThat(m)
                     .isNotBlank()
                     .doesNotContain(webhookUrl, HOOK_PATH, TOKEN, HOOK, TEAM));
-    // the echoing answers are still quoted, only without their secret parts
-    assertThat(messages).anySatisfy(m -> assertThat(m).contains("No hook at"));
+    // the platform's answers (some echo the URL) are not quoted at all: they go to the log
+    assertThat(messages).noneSatisfy(m -> assertThat(m).contains("No hook at"));
   }
 
   private RecordedRequest onlyRequest() throws InterruptedException {
