@@ -218,7 +218,10 @@ class SlackConnectorTest {
       assertThat(result).isInstanceOf(CallResult.Failed.class);
       CallResult.Failed failed = (CallResult.Failed) result;
       assertThat(failed.code()).as(expected).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-      assertThat(failed.message()).contains(expected).contains("acct-slack").contains(REFERENCE);
+      assertThat(failed.message())
+          .contains(expected)
+          .contains("acct-slack")
+          .doesNotContain(REFERENCE);
     }
     assertThat(server.getRequestCount()).isEqualTo(revoked.size());
   }
@@ -271,7 +274,7 @@ class SlackConnectorTest {
   }
 
   @Test
-  void secretThatIsNotAWebhookUrlIsAccountDisconnectedNamingOnlyTheReference() {
+  void secretThatIsNotAWebhookUrlIsAccountDisconnectedNamingNeitherSecretNorReference() {
     String notAUrl = "hooks.slack.com/services/" + TEAM + "/" + HOOK + "/" + TOKEN;
 
     for (String secret : List.of(notAUrl, "mailto:" + TOKEN + "@example.com", "http://", "")) {
@@ -280,7 +283,9 @@ class SlackConnectorTest {
       assertThat(result).isInstanceOf(CallResult.Failed.class);
       CallResult.Failed failed = (CallResult.Failed) result;
       assertThat(failed.code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-      assertThat(failed.message()).contains(REFERENCE).doesNotContain(TOKEN, HOOK, TEAM);
+      assertThat(failed.message())
+          .contains("acct-slack")
+          .doesNotContain(REFERENCE, TOKEN, HOOK, TEAM);
     }
     assertThat(server.getRequestCount()).isZero();
   }
