@@ -1,6 +1,7 @@
 package dev.letmepost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
@@ -191,5 +192,57 @@ class LmpCommandLineTest {
             "--request-timeout PT30S plus the PT5S connect timeout is PT35S, more than the PT25S"
                 + " one platform request may take")
         .contains("use at most PT20S");
+  }
+
+  /**
+   * Broke: {@code accounts add --endpoint} took any URL, so a Mastodon account could name the cloud
+   * metadata address. It is refused at registration (the publishers check again before each call).
+   */
+  @Test
+  void accountsAddRefusesAnEndpointAtALinkLocalAddress() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = Lmp.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+
+    int code =
+        cli.execute(
+            "accounts",
+            "add",
+            "--id",
+            "acc_1",
+            "--principal",
+            "key_a",
+            "--platform",
+            "mastodon",
+            "--endpoint",
+            "https://169.254.169.254/latest",
+            "--credentials",
+            "env:TOKEN");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString())
+        .contains(
+            "endpoint 'https://169.254.169.254/latest' refused: the host '169.254.169.254' resolves"
+                + " to 169.254.169.254: link-local addresses are not allowed"
+                + " (--allow-private-endpoints allows them)");
+  }
+
+  @Test
+  void accountsAddTakesAPrivateEndpointWithTheSwitch() {
+    dev.letmepost.net.AddressGuard.Resolver resolver =
+        host -> new java.net.InetAddress[] {java.net.InetAddress.getByName("10.1.2.3")};
+
+    assertThatCode(
+            () ->
+                AccountsCommand.Add.checkEndpoint(
+                    "https://10.1.2.3",
+                    new dev.letmepost.net.AddressGuard.Policy(false, true),
+                    resolver))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(
+            () ->
+                AccountsCommand.Add.checkEndpoint(
+                    "https://10.1.2.3", dev.letmepost.net.AddressGuard.Policy.STRICT, resolver))
+        .hasMessageContaining("private addresses are not allowed");
   }
 }
