@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.publish.Credentials;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.ClientSettings;
@@ -77,8 +78,18 @@ final class AccountsCommand implements Runnable {
                 + " default: the platform's public API")
     String endpoint;
 
+    @Option(
+        names = "--allow-private-endpoints",
+        description =
+            "accept an --endpoint that resolves to a loopback, private, link-local or shared"
+                + " address (the publishers need the same switch to call it)")
+    boolean allowPrivateEndpoints;
+
     @Option(names = "--disconnected", description = "mark the account disconnected")
     boolean disconnected;
+
+    /** Resolves the endpoint's host; tests replace it. */
+    AddressGuard.Resolver resolver = AddressGuard.Resolver.SYSTEM;
 
     @Option(
         names = "--default",
@@ -89,6 +100,9 @@ final class AccountsCommand implements Runnable {
     public Integer call() {
       if (credentials != null) {
         Credentials.checkReference(credentials);
+      }
+      if (endpoint != null) {
+        checkEndpoint(endpoint, new AddressGuard.Policy(false, allowPrivateEndpoints), resolver);
       }
       Account account =
           new Account(
@@ -114,6 +128,23 @@ final class AccountsCommand implements Runnable {
                   + account.status()
                   + ")");
       return 0;
+    }
+
+    /**
+     * Refuses an endpoint the publishers' address policy would refuse at every call: not https, or
+     * a host that resolves to a loopback, private, link-local, shared, unspecified or multicast
+     * address (unless {@code policy} allows private ones). The publishers check again before each
+     * call: a host can resolve elsewhere later.
+     */
+    static void checkEndpoint(
+        String endpoint, AddressGuard.Policy policy, AddressGuard.Resolver r) {
+      try {
+        new AddressGuard(policy, r)
+            .checkCall(AddressGuard.parse(endpoint), "--allow-private-endpoints");
+      } catch (AddressGuard.Refused e) {
+        throw new IllegalArgumentException(
+            "endpoint '" + AddressGuard.echo(endpoint) + "' refused: " + e.getMessage());
+      }
     }
   }
 

@@ -47,16 +47,16 @@ final class LedgerOptions {
       description =
           "how long after the broker accepted a command the ledger still decides it; a later one is"
               + " answered 503 ledger_behind, nothing recorded or published; added to the stores'"
-              + " retention (default: ${DEFAULT-VALUE})")
+              + " retention; must be shorter than --replay-ttl (default: ${DEFAULT-VALUE})")
   Duration maxCommandLag;
 
   @Option(
       names = "--outcome-grace",
-      defaultValue = "PT60S",
       description =
-          "how long after a target's deadline its outcome is still taken (at least the publishers'"
-              + " call timeout) before it ends unknown (default: ${DEFAULT-VALUE})")
-  Duration outcomeGrace;
+          "how long after a target's deadline its outcome is still taken before it ends unknown;"
+              + " at least the longest platform call (Bluesky: 4 requests of 25 s), refused if"
+              + " shorter (default: that + 20 s, ${DEFAULT-VALUE})")
+  Duration outcomeGrace = LedgerConfig.DEFAULT_OUTCOME_GRACE;
 
   @Option(
       names = "--max-waiters",

@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.net.AddressGuard;
 import dev.letmepost.platform.Connectors;
 import dev.letmepost.publish.Credentials;
 import dev.letmepost.publish.PublisherConfig;
@@ -35,6 +36,9 @@ import picocli.CommandLine.Option;
     description =
         "Publish the tasks of the given platforms (one consumer group each), at most once per target.")
 final class PublisherCommand implements Callable<Integer> {
+  /** The connect timeout of every platform call. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
   @Mixin KafkaOptions kafka;
 
   @Option(
@@ -63,7 +67,10 @@ final class PublisherCommand implements Callable<Integer> {
   @Option(
       names = "--request-timeout",
       defaultValue = "PT20S",
-      description = "platform call timeout, ISO-8601 (default: ${DEFAULT-VALUE})")
+      description =
+          "a platform request's timeout, ISO-8601; with the 5 s connect timeout at most 25 s, the"
+              + " per-request time the ledger's outcome grace is derived from (default:"
+              + " ${DEFAULT-VALUE})")
   Duration requestTimeout;
 
   @Option(
@@ -74,6 +81,14 @@ final class PublisherCommand implements Callable<Integer> {
               + " calls in progress on them to end, ISO-8601, PT0S..PT30S; a call still running"
               + " then is left to the next owner to reconcile (default: ${DEFAULT-VALUE})")
   Duration handOverWait;
+
+  @Option(
+      names = "--allow-private-endpoints",
+      description =
+          "let connectors call account endpoints and webhook URLs (a Mastodon instance, a Bluesky"
+              + " PDS, a Discord or Slack webhook) that resolve to loopback, private, link-local"
+              + " or shared addresses; https is still required")
+  boolean allowPrivateEndpoints;
 
   @Option(
       names = "--sandbox-url",
@@ -99,6 +114,10 @@ final class PublisherCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Topics topics = kafka.topics();
     Set<Platform> selected = parsePlatforms(platforms);
+    checkRequestTimeout(CONNECT_TIMEOUT, requestTimeout);
+    AddressGuard guard =
+        new AddressGuard(
+            new AddressGuard.Policy(false, allowPrivateEndpoints), AddressGuard.Resolver.SYSTEM);
     String id = instanceId != null ? instanceId : defaultInstanceId() + "-publisher";
     List<PublisherConfig> configs =
         selected.stream()
@@ -106,7 +125,7 @@ final class PublisherCommand implements Callable<Integer> {
                 p ->
                     PublisherConfig.defaults(topics, p, id)
                         .withThreads(threads)
-                        .withTimeouts(Duration.ofSeconds(5), requestTimeout)
+                        .withTimeouts(CONNECT_TIMEOUT, requestTimeout)
                         .withHandOverWait(handOverWait))
             .toList();
     // Bound first: /healthz answers while the workers read the accounts topic and start.
@@ -118,7 +137,7 @@ final class PublisherCommand implements Callable<Integer> {
           Publishers.start(
               kafka.settings(),
               configs,
-              http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl),
+              http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl, guard),
               Credentials.fromEnvironment(),
               Clock.systemUTC());
       bindMetrics(
@@ -157,6 +176,7 @@ final class PublisherCommand implements Callable<Integer> {
             + " against "
             + kafka.bootstrapServers
             + (sandboxUrl != null ? " through the sandbox at " + sandboxUrl : "")
+            + (allowPrivateEndpoints ? " (private endpoints allowed)" : "")
             + "; /healthz, /readyz and /metrics on http://"
             + healthHost
             + ":"
@@ -164,6 +184,32 @@ final class PublisherCommand implements Callable<Integer> {
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Refuses a request timeout that, with the connect timeout, exceeds {@link
+   * Platform#MAX_REQUEST_TIME}: the ledger derives its outcome grace from that figure, so a longer
+   * call could write its outcome after the target already ended unknown.
+   */
+  static void checkRequestTimeout(Duration connect, Duration request) {
+    if (request == null || request.isNegative() || request.isZero()) {
+      throw new IllegalArgumentException("--request-timeout must be positive, got " + request);
+    }
+    Duration whole = connect.plus(request);
+    if (whole.compareTo(Platform.MAX_REQUEST_TIME) > 0) {
+      throw new IllegalArgumentException(
+          "--request-timeout "
+              + request
+              + " plus the "
+              + connect
+              + " connect timeout is "
+              + whole
+              + ", more than the "
+              + Platform.MAX_REQUEST_TIME
+              + " one platform request may take (the ledger's --outcome-grace is derived from it);"
+              + " use at most "
+              + Platform.MAX_REQUEST_TIME.minus(connect));
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,10 +22,12 @@ import java.util.Objects;
  * @param maxCommandLag how long after the broker accepted a command the ledger may still decide it:
  *     the stores keep every record {@code replayTtl + 2 * skewAllowance + maxCommandLag} after it
  *     was filed, so a command read within this lag always meets every record it could replay; a
- *     later one is answered {@code 503 ledger_behind} and nothing is recorded or published
+ *     later one is answered {@code 503 ledger_behind} and nothing is recorded or published; shorter
+ *     than {@code replayTtl}
  * @param outcomeGrace how long after a target's deadline an outcome may still arrive and be taken
  *     (the publisher's call timeout plus its commit): open targets end {@code unknown} only once
- *     the ledger has read its outcomes partition past {@code deadline + outcomeGrace}
+ *     the ledger has read its outcomes partition past {@code deadline + outcomeGrace}; at least the
+ *     longest platform call ({@link Platform#longestCallTime()})
  */
 public record LedgerConfig(
     Topics topics,
@@ -44,7 +47,19 @@ public record LedgerConfig(
   public static final Duration DEFAULT_TIMER_INTERVAL = Duration.ofSeconds(1);
   public static final int DEFAULT_PARTITIONS = 6;
   public static final Duration DEFAULT_MAX_COMMAND_LAG = Duration.ofHours(6);
-  public static final Duration DEFAULT_OUTCOME_GRACE = Duration.ofSeconds(60);
+
+  /**
+   * What the default outcome grace adds to the longest platform call: the publisher's commit of the
+   * outcome (its transaction timeout is 15 s) and the ledger's read of it.
+   */
+  public static final Duration OUTCOME_GRACE_MARGIN = Duration.ofSeconds(20);
+
+  /**
+   * The longest platform call (Bluesky's four requests of 25 s: 100 s) plus {@link
+   * #OUTCOME_GRACE_MARGIN}: 120 s.
+   */
+  public static final Duration DEFAULT_OUTCOME_GRACE =
+      Platform.slowest().longestCallTime().plus(OUTCOME_GRACE_MARGIN);
 
   public LedgerConfig {
     Objects.requireNonNull(topics, "topics");
@@ -64,8 +79,31 @@ public record LedgerConfig(
     }
     positive(maxCommandLag, "maxCommandLag");
     Objects.requireNonNull(outcomeGrace, "outcomeGrace");
-    if (outcomeGrace.isNegative()) {
-      throw new IllegalArgumentException("outcomeGrace must not be negative, got " + outcomeGrace);
+    Platform slowest = Platform.slowest();
+    if (outcomeGrace.compareTo(slowest.longestCallTime()) < 0) {
+      throw new IllegalArgumentException(
+          "outcomeGrace ("
+              + outcomeGrace
+              + ") must be at least the longest platform call ("
+              + slowest.longestCallTime()
+              + ": "
+              + slowest.wireName()
+              + ", "
+              + slowest.maxRequestsPerCall()
+              + " requests of at most "
+              + Platform.MAX_REQUEST_TIME
+              + "), or an outcome written after a slow call would find its target already"
+              + " unknown; the default is "
+              + DEFAULT_OUTCOME_GRACE);
+    }
+    if (maxCommandLag.compareTo(replayTtl) >= 0) {
+      throw new IllegalArgumentException(
+          "maxCommandLag ("
+              + maxCommandLag
+              + ") must be shorter than replayTtl ("
+              + replayTtl
+              + "): a command decided later than the TTL after its broker time could miss the"
+              + " replay record it should meet");
     }
     if (targetDeadline.compareTo(replayTtl) >= 0) {
       throw new IllegalArgumentException(

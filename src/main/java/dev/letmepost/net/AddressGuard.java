@@ -169,6 +169,54 @@ public final class AddressGuard {
     return allowed;
   }
 
+  /**
+   * Checks a call about to be made to {@code uri} (a connector's request to an account's endpoint
+   * or webhook URL): an http(s) URL without user info whose host resolves only to addresses the
+   * policy allows, and http only to a loopback address in demo mode. Unlike {@link #addresses}, the
+   * messages name the host and the address, never the URL: a webhook URL's path is a secret.
+   *
+   * @param allowSwitch the operator switch named in a refusal of a private address
+   * @throws Refused naming the host, the address and the rule
+   */
+  public void checkCall(URI uri, String allowSwitch) throws Refused {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http")) {
+      throw new Refused("a platform call must use https, got scheme '" + echo(scheme) + "'");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      throw new Refused("a platform call needs a URL with a host");
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw new Refused("a platform call's URL must not hold user info");
+    }
+    String host = hostOf(uri);
+    InetAddress[] all;
+    try {
+      all = resolver.resolve(host);
+    } catch (UnknownHostException e) {
+      all = null;
+    }
+    if (all == null || all.length == 0) {
+      throw new Refused("the host '" + echo(host) + "' does not resolve");
+    }
+    for (InetAddress a : all) {
+      Optional<String> problem =
+          problem(a).map(p -> p.replace("--webhook-allow-private-addresses", allowSwitch));
+      if (problem.isEmpty() && scheme.equals("http") && !(policy.demo() && a.isLoopbackAddress())) {
+        problem = Optional.of("http is allowed only to a loopback address in demo mode; use https");
+      }
+      if (problem.isPresent()) {
+        throw new Refused(
+            "the host '"
+                + echo(host)
+                + "' resolves to "
+                + a.getHostAddress()
+                + ": "
+                + problem.get());
+      }
+    }
+  }
+
   /** Why a delivery may not connect to {@code a} under the policy, if it may not. */
   public Optional<String> problem(InetAddress a) {
     byte[] b = a.getAddress();

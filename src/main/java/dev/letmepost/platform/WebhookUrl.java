@@ -12,12 +12,16 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A webhook URL that is itself the credential (Discord's, Slack's incoming webhooks), with the
  * means to cut every secret part of it out of a message.
  */
 public final class WebhookUrl {
+  private static final Logger log = LoggerFactory.getLogger(WebhookUrl.class);
+
   /*
    * What is secret. The whole URL, its path and query, and every path segment of at least
    * MIN_SECRET_SEGMENT characters that is not one of the platform's fixed words: a real webhook
@@ -88,34 +92,37 @@ public final class WebhookUrl {
    */
   public record FromAccount(WebhookUrl url, CallResult.Failed problem) {}
 
-  /** Reads {@code account}'s secret as a {@code kind}; messages name its reference, never it. */
+  /**
+   * Reads {@code account}'s secret as a {@code kind}. A failure's message names the account only:
+   * it reaches the tenant; the operator's credential reference goes to the log.
+   */
   public static FromAccount fromAccount(
       AccountAccess account, Set<String> publicSegments, String kind) {
     String accountId = account.account().accountId();
     if (account.secret() == null) {
+      log.warn(
+          "account {} has no credentials ({}); it needs a {}",
+          accountId,
+          account.account().credentials(),
+          kind);
       return new FromAccount(
           null,
           new CallResult.Failed(
               ErrorCodes.ACCOUNT_DISCONNECTED,
-              "account "
-                  + accountId
-                  + " has no credentials ("
-                  + account.account().credentials()
-                  + "); it needs a "
-                  + kind));
+              "account " + accountId + " has no credentials; it needs a " + kind));
     }
     WebhookUrl url = parse(account.secretValue(), publicSegments);
     if (url == null) {
+      log.warn(
+          "credential {} of account {} is not an http(s) {}",
+          account.secret().reference(),
+          accountId,
+          kind);
       return new FromAccount(
           null,
           new CallResult.Failed(
               ErrorCodes.ACCOUNT_DISCONNECTED,
-              "credential "
-                  + account.secret().reference()
-                  + " of account "
-                  + accountId
-                  + " is not an http(s) "
-                  + kind));
+              "the credentials of account " + accountId + " are not an http(s) " + kind));
     }
     return new FromAccount(url, null);
   }

@@ -23,6 +23,12 @@ public final class ErrorCodes {
   /** Credentials missing, unreadable, revoked or expired (401, or 403 for auth). */
   public static final String ACCOUNT_DISCONNECTED = "account_disconnected";
 
+  /**
+   * The account's endpoint or webhook URL points where the publisher may not call (a private,
+   * loopback or link-local address, or plain http): nothing was sent.
+   */
+  public static final String ENDPOINT_NOT_ALLOWED = "endpoint_not_allowed";
+
   /** The account was removed, or is not on this worker's platform. */
   public static final String ACCOUNT_NOT_FOUND = "account_not_found";
 

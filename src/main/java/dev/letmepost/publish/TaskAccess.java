@@ -6,6 +6,8 @@ import dev.letmepost.wire.PublishTask;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A publisher worker's access to the account a task is for: looked up as of now (it may have been
@@ -13,6 +15,8 @@ import java.util.function.Function;
  * with its secret resolved.
  */
 final class TaskAccess {
+  private static final Logger log = LoggerFactory.getLogger(TaskAccess.class);
+
   private final Platform platform;
   private final boolean needsCredentials;
   private final Function<String, Optional<Account>> accounts;
@@ -29,7 +33,9 @@ final class TaskAccess {
     this.credentials = Objects.requireNonNull(credentials, "credentials");
   }
 
-  /** Why a task's account cannot be acted for now; the message names the account or reference. */
+  /**
+   * Why a task's account cannot be acted for now; the message names the account, never a reference.
+   */
   static final class NoAccess extends Exception {
     final String code;
 
@@ -71,8 +77,14 @@ final class TaskAccess {
     try {
       return new AccountAccess(account, credentials.resolve(account.credentials()));
     } catch (Credentials.UnavailableException e) {
+      // The reason names the operator's reference (env:/file:): the log gets it, the tenant not.
+      log.warn("account {}: {}", task.accountId(), e.getMessage());
       throw new NoAccess(
-          ErrorCodes.ACCOUNT_DISCONNECTED, "account " + task.accountId() + ": " + e.getMessage());
+          ErrorCodes.ACCOUNT_DISCONNECTED,
+          "account "
+              + task.accountId()
+              + ": its credentials cannot be read by the publisher (the operator's log names the"
+              + " reference); nothing was sent");
     }
   }
 }

@@ -1,7 +1,9 @@
 package dev.letmepost.wire;
 
 import dev.letmepost.wire.PlatformCapabilities.Counting;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -16,6 +18,7 @@ import java.util.Optional;
 public enum Platform {
   TWITTER(
       "twitter",
+      1,
       new PlatformCapabilities(
           280,
           Counting.TWITTER_WEIGHTED,
@@ -26,6 +29,7 @@ public enum Platform {
           "the x connector does not post replies")),
   LINKEDIN(
       "linkedin",
+      1,
       new PlatformCapabilities(
           3000,
           Counting.CODE_POINTS,
@@ -37,6 +41,7 @@ public enum Platform {
           "the linkedin connector does not post comments")),
   BLUESKY(
       "bluesky",
+      4,
       new PlatformCapabilities(
           300,
           Counting.GRAPHEMES,
@@ -49,6 +54,7 @@ public enum Platform {
               + " posted")),
   MASTODON(
       "mastodon",
+      1,
       new PlatformCapabilities(
           500,
           Counting.CODE_POINTS,
@@ -60,6 +66,7 @@ public enum Platform {
           "this Mastodon connector does not post a first comment (a reply); nothing was posted")),
   THREADS(
       "threads",
+      3,
       new PlatformCapabilities(
           500,
           Counting.CODE_POINTS,
@@ -70,6 +77,7 @@ public enum Platform {
           "the Threads connector does not post replies")),
   TELEGRAM(
       "telegram",
+      1,
       new PlatformCapabilities(
           4096,
           Counting.CODE_POINTS,
@@ -80,6 +88,7 @@ public enum Platform {
           "the Telegram connector sends one message only")),
   DISCORD(
       "discord",
+      1,
       new PlatformCapabilities(
           2000,
           Counting.CODE_POINTS,
@@ -90,6 +99,7 @@ public enum Platform {
           "a Discord webhook cannot post a reply to its own message")),
   SLACK(
       "slack",
+      1,
       new PlatformCapabilities(
           3000,
           Counting.CODE_POINTS,
@@ -101,6 +111,7 @@ public enum Platform {
           "a Slack incoming webhook cannot reply to its own message")),
   SANDBOX(
       "sandbox",
+      1,
       new PlatformCapabilities(
           10_000,
           Counting.CODE_POINTS,
@@ -110,12 +121,48 @@ public enum Platform {
           "the sandbox takes at most 10 media",
           null));
 
+  /**
+   * The longest one platform request may take over the whole exchange (connect, TLS, write, read,
+   * body): the publisher's connect timeout plus its request timeout, which {@code lmp publisher}
+   * refuses to set higher, and which PlatformHttp enforces as each request's deadline.
+   */
+  public static final Duration MAX_REQUEST_TIME = Duration.ofSeconds(25);
+
   private final String wireName;
+  private final int maxRequestsPerCall;
   private final PlatformCapabilities capabilities;
 
-  Platform(String wireName, PlatformCapabilities capabilities) {
+  Platform(String wireName, int maxRequestsPerCall, PlatformCapabilities capabilities) {
     this.wireName = wireName;
+    this.maxRequestsPerCall = maxRequestsPerCall;
     this.capabilities = capabilities;
+  }
+
+  /**
+   * The most requests one publish or reconcile of this platform's connector makes, one after the
+   * other (Bluesky: a session, the post, a renewed session, the post again; Threads: a container,
+   * its status, the publish). The connector's {@code requestsPerCall()} is never more
+   * (PlatformCallTimeTest).
+   */
+  public int maxRequestsPerCall() {
+    return maxRequestsPerCall;
+  }
+
+  /**
+   * The longest one call of this platform's connector can last: {@link #maxRequestsPerCall()}
+   * requests of at most {@link #MAX_REQUEST_TIME} each. An outcome can reach the ledger this long
+   * (plus the publisher's commit) after the last call a worker started before the target's
+   * deadline, so the ledger's outcome grace may not be shorter.
+   */
+  public Duration longestCallTime() {
+    return MAX_REQUEST_TIME.multipliedBy(maxRequestsPerCall);
+  }
+
+  /** The platform whose call can last longest, whose {@link #longestCallTime()} bounds them all. */
+  public static Platform slowest() {
+    return Arrays.stream(values())
+        .max(Comparator.comparing(Platform::longestCallTime))
+        .orElseThrow();
   }
 
   /** The name used on the wire, in topic names and in the envelope. */

@@ -1,10 +1,13 @@
 package dev.letmepost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -139,5 +142,108 @@ class LmpCommandLineTest {
     assertThat(err.toString())
         .contains("env:NAME or file:PATH")
         .doesNotContain("tok-PASTED-SECRET");
+  }
+
+  /**
+   * Broke: the ledger's 60 s {@code --outcome-grace} was shorter than a Bluesky call (100 s), so an
+   * outcome written after a slow call found its target already unknown. A shorter grace is now
+   * refused at start-up, naming both values; the default covers the slowest platform.
+   */
+  @Test
+  void serveRefusesAnOutcomeGraceShorterThanTheLongestPlatformCall() {
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs("--outcome-grace", "PT60S", "--no-demo");
+
+    assertThatThrownBy(() -> serve.ledgerOptions.config())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("outcomeGrace (PT1M) must be at least the longest platform call")
+        .hasMessageContaining("PT1M40S: bluesky, 4 requests of at most PT25S");
+
+    ServeCommand byDefault = new ServeCommand();
+    new CommandLine(byDefault).parseArgs("--no-demo");
+    assertThat(byDefault.ledgerOptions.config().outcomeGrace()).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  /** {@code --max-command-lag} at or past {@code --replay-ttl} is refused, naming both. */
+  @Test
+  void serveRefusesAMaxCommandLagNotShorterThanTheReplayTtl() {
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs("--max-command-lag", "PT24H", "--no-demo");
+
+    assertThatThrownBy(() -> serve.ledgerOptions.config())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("maxCommandLag (PT24H) must be shorter than replayTtl (PT24H)");
+  }
+
+  /**
+   * A request timeout that makes one platform request longer than the 25 s the ledger's grace is
+   * derived from is refused before the publisher starts, naming the values.
+   */
+  @Test
+  void publisherRefusesARequestTimeoutBeyondTheDeclaredRequestTime() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = Lmp.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+
+    int code = cli.execute("publisher", "--platform", "bluesky", "--request-timeout", "PT30S");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString())
+        .contains(
+            "--request-timeout PT30S plus the PT5S connect timeout is PT35S, more than the PT25S"
+                + " one platform request may take")
+        .contains("use at most PT20S");
+  }
+
+  /**
+   * Broke: {@code accounts add --endpoint} took any URL, so a Mastodon account could name the cloud
+   * metadata address. It is refused at registration (the publishers check again before each call).
+   */
+  @Test
+  void accountsAddRefusesAnEndpointAtALinkLocalAddress() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = Lmp.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+
+    int code =
+        cli.execute(
+            "accounts",
+            "add",
+            "--id",
+            "acc_1",
+            "--principal",
+            "key_a",
+            "--platform",
+            "mastodon",
+            "--endpoint",
+            "https://169.254.169.254/latest",
+            "--credentials",
+            "env:TOKEN");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString())
+        .contains(
+            "endpoint 'https://169.254.169.254/latest' refused: the host '169.254.169.254' resolves"
+                + " to 169.254.169.254: link-local addresses are not allowed"
+                + " (--allow-private-endpoints allows them)");
+  }
+
+  @Test
+  void accountsAddTakesAPrivateEndpointWithTheSwitch() {
+    dev.letmepost.net.AddressGuard.Resolver resolver =
+        host -> new java.net.InetAddress[] {java.net.InetAddress.getByName("10.1.2.3")};
+
+    assertThatCode(
+            () ->
+                AccountsCommand.Add.checkEndpoint(
+                    "https://10.1.2.3",
+                    new dev.letmepost.net.AddressGuard.Policy(false, true),
+                    resolver))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(
+            () ->
+                AccountsCommand.Add.checkEndpoint(
+                    "https://10.1.2.3", dev.letmepost.net.AddressGuard.Policy.STRICT, resolver))
+        .hasMessageContaining("private addresses are not allowed");
   }
 }

@@ -253,9 +253,10 @@ class LedgerHardeningIT {
   /**
    * Broker timestamps set by the test on a CreateTime commands topic stand for a backlog: the first
    * request 23 h 55 min ago in partition 0, a fast partition at now, then a restart that restores
-   * the stores from their changelogs, then the retry (10 minutes before the key expires) in
-   * partition 2 and a new command 26 h old: the retry replays byte for byte, the old command is
-   * filed where the store keeps it and answered, and the sandbox has one post per batch.
+   * the stores from their changelogs, then the retry (23 h 50 min after the first request; the test
+   * sets a TTL of 3 days, as a lag of 2 days must be shorter than the TTL) in partition 2 and a new
+   * command 26 h old: the retry replays byte for byte, the old command is filed where the store
+   * keeps it and answered, and the sandbox has one post per batch.
    */
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -265,6 +266,7 @@ class LedgerHardeningIT {
     LedgerConfig config =
         LedgerConfig.defaults(topics)
             .withPartitions(PARTITIONS)
+            .withReplayTtl(Duration.ofDays(3))
             .withMaxCommandLag(Duration.ofDays(2));
     Instant now = Instant.now();
     Instant first = now.minus(Duration.ofHours(24)).plusSeconds(5 * 60);
@@ -314,7 +316,7 @@ class LedgerHardeningIT {
    * closes anything: every target published, none unknown.
    */
   @Test
-  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  @Timeout(value = 360, unit = TimeUnit.SECONDS)
   void ledgerDownLongerThanTheDeadlineTakesTheOutcomesWrittenMeanwhile(@TempDir Path dir)
       throws Exception {
     Topics topics = topics(null, 3);
@@ -322,7 +324,7 @@ class LedgerHardeningIT {
         LedgerConfig.defaults(topics)
             .withPartitions(PARTITIONS)
             .withTargetDeadline(Duration.ofSeconds(10))
-            .withOutcomeGrace(Duration.ofSeconds(5));
+            .withOutcomeGrace(Platform.slowest().longestCallTime());
     int requests = 6;
     try (PostClient client =
         new PostClient(ClientSettings.of(TestBroker.bootstrapServers()), topics)) {
@@ -340,8 +342,9 @@ class LedgerHardeningIT {
         await()
             .atMost(WAIT)
             .until(() -> SandboxPlatform.readPosts(dir.resolve("sandbox")).size() == requests * 3);
-        Instant due = Instant.now().plus(Duration.ofSeconds(16));
-        await().atMost(WAIT).until(() -> Instant.now().isAfter(due));
+        Instant due =
+            Instant.now().plus(config.targetDeadline()).plus(config.outcomeGrace()).plusSeconds(1);
+        await().atMost(WAIT.plus(config.outcomeGrace())).until(() -> Instant.now().isAfter(due));
         try (Ledger ledger = new Ledger(config, dir.resolve("streams"))) {
           for (int i = 0; i < requests; i++) {
             PostClient.Answer a = client.await("req-" + i, WAIT).orElseThrow();

@@ -439,7 +439,7 @@ class LedgerEventsTest {
         event(
             PostEvents.id(batchId, "target.unknown", 1),
             "target.unknown",
-            "2026-11-29T12:06:00.000Z",
+            "2026-11-29T12:07:00.000Z",
             batchId,
             targetData(
                 batchId,
@@ -456,7 +456,7 @@ class LedgerEventsTest {
         event(
             PostEvents.id(batchId, "batch.completed", null),
             "batch.completed",
-            "2026-11-29T12:06:00.000Z",
+            "2026-11-29T12:07:00.000Z",
             batchId,
             "{\"batch\":" + answer + "}"));
 

@@ -92,7 +92,10 @@ class LedgerHardeningTest {
   @Test
   void laggingCommandFiledBehindTheStreamTimeIsKeptAndAnswered() {
     ledger.close();
-    ledger = withAccounts(new LedgerHarness(c -> c.withMaxCommandLag(Duration.ofDays(2))));
+    ledger =
+        withAccounts(
+            new LedgerHarness(
+                c -> c.withReplayTtl(Duration.ofDays(3)).withMaxCommandLag(Duration.ofDays(2))));
     Duration ahead = Duration.ofHours(30);
     ledger.advanceWallClock(ahead);
     ledger.command(body("acc_li")).key("K-new").request("req-n").at(T0.plus(ahead)).send();
@@ -362,7 +365,12 @@ class LedgerHardeningTest {
   @Test
   void commandWithTimestampZeroIsAnswered() {
     ledger.close();
-    ledger = withAccounts(new LedgerHarness(c -> c.withMaxCommandLag(Duration.ofDays(30_000))));
+    ledger =
+        withAccounts(
+            new LedgerHarness(
+                c ->
+                    c.withReplayTtl(Duration.ofDays(30_001))
+                        .withMaxCommandLag(Duration.ofDays(30_000))));
     ledger.command(body("acc_tw")).key("K1").request("req-1").at(Instant.EPOCH).send();
     single(ledger.tasks(Platform.TWITTER));
     assertThat(ledger.deadLetters()).isEmpty();

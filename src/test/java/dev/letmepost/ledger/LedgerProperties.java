@@ -72,7 +72,15 @@ class LedgerProperties {
    * system time. The wall clock moves in whole seconds so that the 1 s expire-overdue
    * punctuator runs on every move and deadlines close on the move that reaches them.
    */
-  private static final Duration TTL = Duration.ofMinutes(10);
+  private static final Duration TTL = Duration.ofMinutes(40);
+
+  /**
+   * Record timestamps run up to LEAD (30 min) behind the wall clock, so the lag the ledger decides
+   * must exceed it, and LedgerConfig wants it shorter than the TTL (LiveRecord relies on it): 35
+   * min, with a TTL of 40 min.
+   */
+  private static final Duration MAX_LAG = Duration.ofMinutes(35);
+
   private static final Duration DEADLINE = Duration.ofMinutes(2);
   private static final long GRACE_MS = LedgerConfig.DEFAULT_OUTCOME_GRACE.toMillis();
   private static final int MAX_WAITERS = 2;
@@ -124,7 +132,11 @@ class LedgerProperties {
       @ForAll("scenarios") List<Action> actions) {
     LedgerHarness ledger =
         new LedgerHarness(
-            c -> c.withReplayTtl(TTL).withTargetDeadline(DEADLINE).withMaxWaiters(MAX_WAITERS));
+            c ->
+                c.withMaxCommandLag(MAX_LAG)
+                    .withReplayTtl(TTL)
+                    .withTargetDeadline(DEADLINE)
+                    .withMaxWaiters(MAX_WAITERS));
     try {
       ledger
           .account("acc_tw", "twitter")

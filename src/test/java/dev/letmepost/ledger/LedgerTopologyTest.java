@@ -708,7 +708,8 @@ class LedgerTopologyTest {
     ledger =
         new LedgerHarness(
                 c ->
-                    c.withReplayTtl(Duration.ofMinutes(10))
+                    c.withMaxCommandLag(Duration.ofMinutes(5))
+                        .withReplayTtl(Duration.ofMinutes(10))
                         .withTargetDeadline(Duration.ofMinutes(2)))
             .account("acc_tw", "twitter");
     ledger.command(body("acc_tw")).key("K0").request("req-1").at(T0).send();

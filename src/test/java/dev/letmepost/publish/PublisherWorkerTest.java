@@ -405,8 +405,13 @@ class PublisherWorkerTest {
     assertThat(outcomes().get(0).error().code()).isEqualTo("account_disconnected");
   }
 
+  /**
+   * Broke: the outcome's message named the operator's credential reference ({@code env:NOT_SET}),
+   * which the tenant then read in the envelope and events; the log names it, the tenant gets the
+   * account and a fixed reason.
+   */
   @Test
-  void unsetCredentialsFailAsDisconnectedNamingOnlyTheReference() {
+  void unsetCredentialsFailAsDisconnectedWithoutNamingTheReference() {
     addAccount("acc_1", Account.Status.connected, "env:NOT_SET");
     start();
     deliver(0, 0, task("t1", "acc_1"));
@@ -415,7 +420,11 @@ class PublisherWorkerTest {
     TargetOutcome o = outcomes().get(0);
     assertThat(o.status()).isEqualTo(TargetOutcome.Status.failed);
     assertThat(o.error().code()).isEqualTo("account_disconnected");
-    assertThat(o.error().message()).contains("env:NOT_SET");
+    assertThat(o.error().message())
+        .isEqualTo(
+            "account acc_1: its credentials cannot be read by the publisher (the operator's log"
+                + " names the reference); nothing was sent")
+        .doesNotContain("env:NOT_SET");
     assertThat(connector.calls).isEmpty();
   }
 
@@ -694,7 +703,9 @@ class PublisherWorkerTest {
     TargetOutcome o = outcomes().get(0);
     assertThat(o.status()).isEqualTo(TargetOutcome.Status.failed);
     assertThat(o.error().code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-    assertThat(o.error().message()).contains("acc_1", "do not name a usable file path");
+    assertThat(o.error().message())
+        .contains("acc_1", "its credentials cannot be read")
+        .doesNotContain("file:");
     assertThat(connector.calls).isEmpty();
   }
 

@@ -54,9 +54,10 @@ public final class BlueskyConnector implements Connector {
    * without a uri → Unclear malformed_response. Read timeouts come from PlatformHttp as Unclear.
    *
    * Sessions. createSession {identifier: handle, password: app password} answers accessJwt,
-   * refreshJwt and the account's DID. Sessions are cached per account id (and endpoint); opening
-   * one is serialized per account so that concurrent tasks of one account make one createSession
-   * (its budget is small: 30 per 5 minutes). When a later call answers 401 or 400
+   * refreshJwt and the account's DID. Sessions are cached per account identity (account id,
+   * principal, handle, endpoint and a digest of the app password: see SessionCache), at most
+   * 10,000; opening one is serialized per identity so that concurrent tasks of one account make
+   * one createSession (its budget is small: 30 per 5 minutes). When a later call answers 401 or 400
    * `ExpiredToken`/`InvalidToken` the request was refused before anything was written, so the
    * connector opens a new session once and repeats that call; a session opened during this very
    * call is not renewed again. A new session is opened rather than refreshSession called: one code
@@ -393,9 +394,7 @@ public final class BlueskyConnector implements Connector {
 
   /** The account's cached session unless it is {@code stale}, else a new one. */
   private Opened session(Call call, Session stale) {
-    Opened opened =
-        sessions.session(
-            call.account.account().accountId(), call.endpoint, stale, () -> createSession(call));
+    Opened opened = sessions.session(call.identity, stale, () -> createSession(call));
     if (opened.session() != null && !opened.fresh()) {
       call.sensitive(opened.session());
     }
@@ -541,12 +540,20 @@ public final class BlueskyConnector implements Connector {
     final AccountAccess account;
     final URI endpoint;
     final String password;
+    final SessionCache.Identity identity;
     private final List<String> secrets = new ArrayList<>();
 
     Call(AccountAccess account) {
       this.account = account;
       this.endpoint = account.endpoint(DEFAULT_ENDPOINT);
       this.password = account.secretValue();
+      this.identity =
+          SessionCache.Identity.of(
+              account.account().accountId(),
+              account.account().principal(),
+              account.account().handle(),
+              endpoint,
+              password);
       sensitive(password);
     }
 

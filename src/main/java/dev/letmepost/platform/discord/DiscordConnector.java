@@ -138,9 +138,6 @@ public final class DiscordConnector implements Connector {
               + status
               + ": the webhook was deleted or its token reset; reconnect account "
               + account.account().accountId()
-              + " (credential "
-              + account.secret().reference()
-              + ")"
               + PlatformHttp.excerpt(body));
     }
     if (status == 400 && contentTooLong(error)) {

@@ -164,9 +164,6 @@ public final class SlackConnector implements Connector {
               + (error != null ? error : "(no Slack error)")
               + ": the webhook was revoked or can no longer post to its channel; reconnect account "
               + account.account().accountId()
-              + " (credential "
-              + account.secret().reference()
-              + ")"
               + (error != null ? "" : PlatformHttp.excerpt(body)));
     }
     if (clientError) {

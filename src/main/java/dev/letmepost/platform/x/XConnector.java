@@ -118,14 +118,16 @@ public final class XConnector implements Connector {
     if (common.isPresent()) {
       return common.get();
     }
+    // The problem's text classifies; the message a tenant sees says only how long the answer was.
     String problem = problem(json, body);
+    String said = PlatformHttp.excerpt(body);
     if (status == 403) {
       if (DUPLICATE.matcher(text(json, "detail")).find()) {
         return new CallResult.Unknown(
             what
                 + " refused the text as duplicate content without naming the existing post;"
                 + " whether this task posted it cannot be told"
-                + problem);
+                + said);
       }
       if (NOT_PERMITTED_TO_POST.matcher(text(json, "type")).find()) {
         return new CallResult.Failed(
@@ -133,16 +135,16 @@ public final class XConnector implements Connector {
             what
                 + " answered 403: the app or token may not post for this user; reconnect the"
                 + " account with a user-context token"
-                + problem);
+                + said);
       }
     }
     if ((status == 400 || status == 403) && TOO_LONG.matcher(problem).find()) {
       return new CallResult.Failed(
-          ErrorCodes.TEXT_TOO_LONG, what + " answered " + status + ": text too long" + problem);
+          ErrorCodes.TEXT_TOO_LONG, what + " answered " + status + ": text too long" + said);
     }
     if (status >= 400 && status < 500) {
       return new CallResult.Failed(
-          ErrorCodes.REJECTED_BY_PLATFORM, what + " refused the post (" + status + ")" + problem);
+          ErrorCodes.REJECTED_BY_PLATFORM, what + " refused the post (" + status + ")" + said);
     }
     return new CallResult.Unclear(
         ErrorCodes.PLATFORM_ERROR,

@@ -207,7 +207,7 @@ class BlueskyConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-    assertThat(((CallResult.Failed) result).message()).contains("401", "AuthenticationRequired");
+    assertThat(((CallResult.Failed) result).message()).contains("401");
     assertThat(server.getRequestCount()).isEqualTo(5);
   }
 
@@ -237,7 +237,7 @@ class BlueskyConnectorTest {
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
     assertThat(((CallResult.Failed) result).message())
-        .contains(HANDLE, "401", "Invalid identifier or password", "nothing was posted");
+        .contains(HANDLE, "401", "nothing was posted");
     assertCreateSession(server.takeRequest());
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
@@ -257,7 +257,7 @@ class BlueskyConnectorTest {
     CallResult.NotSent notSent = (CallResult.NotSent) result;
     assertThat(notSent.code()).isEqualTo(ErrorCodes.RATE_LIMITED);
     assertThat(notSent.retryAfter()).isEqualTo(Duration.ofSeconds(300));
-    assertThat(notSent.message()).contains("createSession", "RateLimitExceeded");
+    assertThat(notSent.message()).contains("createSession");
     assertCreateSession(server.takeRequest());
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
@@ -310,7 +310,7 @@ class BlueskyConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Unclear.class);
     assertThat(((CallResult.Unclear) result).code()).isEqualTo(ErrorCodes.PLATFORM_ERROR);
-    assertThat(((CallResult.Unclear) result).message()).contains("500", "InternalServerError");
+    assertThat(((CallResult.Unclear) result).message()).contains("500");
     assertCreateSession(server.takeRequest());
     assertCreateRecord(server.takeRequest(), ACCESS_1);
     assertGetRecord(server.takeRequest(), ACCESS_1);
@@ -363,7 +363,7 @@ class BlueskyConnectorTest {
                     + rkey
                     + " answered 429 (ratelimit-remaining 0, ratelimit-reset "
                     + (NOW.getEpochSecond() + 1234)
-                    + "): {\"error\":\"RateLimitExceeded\",\"message\":\"Rate Limit Exceeded\"}",
+                    + ") (an answer of 61 characters, in the publisher's log)",
                 Duration.ofSeconds(1234)));
     assertCreateSession(server.takeRequest());
     assertCreateRecord(server.takeRequest(), ACCESS_1);
@@ -383,7 +383,7 @@ class BlueskyConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.TEXT_TOO_LONG);
-    assertThat(((CallResult.Failed) result).message()).contains("400", "300 graphemes", "t_1");
+    assertThat(((CallResult.Failed) result).message()).contains("400", "t_1");
     assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
@@ -429,7 +429,7 @@ class BlueskyConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Unclear.class);
     assertThat(((CallResult.Unclear) result).code()).isEqualTo(ErrorCodes.MALFORMED_RESPONSE);
-    assertThat(((CallResult.Unclear) result).message()).contains("upstream hiccup");
+    assertThat(((CallResult.Unclear) result).message()).doesNotContain("upstream hiccup");
     assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
@@ -460,7 +460,7 @@ class BlueskyConnectorTest {
     CallResult result = connector.reconcile(task(), access);
 
     assertThat(result).isInstanceOf(CallResult.Absent.class);
-    assertThat(((CallResult.Absent) result).message()).contains(rkey, DID, "RecordNotFound");
+    assertThat(((CallResult.Absent) result).message()).contains(rkey, DID);
     assertCreateSession(server.takeRequest());
     assertGetRecord(server.takeRequest(), ACCESS_1);
     assertThat(server.getRequestCount()).isEqualTo(2);
@@ -611,7 +611,7 @@ class BlueskyConnectorTest {
               assertThat(m).isNotBlank();
               assertThat(m).doesNotContain(PASSWORD, ACCESS_1, REFRESH_1);
             });
-    assertThat(messages.get(0)).contains("[redacted]");
+    assertThat(messages.get(0)).doesNotContain("[redacted]");
   }
 
   private String run(Supplier<CallResult> call, MockResponse... responses) {

@@ -138,7 +138,7 @@ class DiscordConnectorTest {
     CallResult.NotSent notSent = (CallResult.NotSent) result;
     assertThat(notSent.code()).isEqualTo(ErrorCodes.RATE_LIMITED);
     assertThat(notSent.retryAfter()).isEqualTo(Duration.ofMillis(1234));
-    assertThat(notSent.message()).contains("429").contains("You are being rate limited.");
+    assertThat(notSent.message()).contains("429").doesNotContain("You are being rate limited.");
     onlyRequest();
   }
 
@@ -153,7 +153,9 @@ class DiscordConnectorTest {
         .isEqualTo(
             new CallResult.NotSent(
                 ErrorCodes.RATE_LIMITED,
-                "POST " + server.getHostName() + " answered 429 Too Many Requests: slow down",
+                "POST "
+                    + server.getHostName()
+                    + " answered 429 Too Many Requests (an answer of 9 characters, in the publisher's log)",
                 Duration.ofSeconds(7)));
     onlyRequest();
   }
@@ -219,8 +221,12 @@ class DiscordConnectorTest {
     assertThat(server.getRequestCount()).isEqualTo(3);
   }
 
+  /**
+   * Broke: the message named the operator's credential reference ({@code env:DISCORD_WEBHOOK}), and
+   * it reached the tenant's envelope; it names the account only now (the log has the rest).
+   */
   @Test
-  void deletedWebhookIsAccountDisconnectedNamingTheCredentialReference() throws Exception {
+  void deletedWebhookIsAccountDisconnectedWithoutTheCredentialReference() throws Exception {
     server.enqueue(json(404, "{\"message\": \"Unknown Webhook\", \"code\": 10015}"));
 
     CallResult result = connector.publish(task("hi", List.of(), null), access(webhookUrl));
@@ -230,9 +236,9 @@ class DiscordConnectorTest {
     assertThat(failed.code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
     assertThat(failed.message())
         .contains("404")
-        .contains("Unknown Webhook")
+        .doesNotContain("Unknown Webhook")
         .contains("acct-discord")
-        .contains(REFERENCE);
+        .doesNotContain(REFERENCE);
     onlyRequest();
   }
 
@@ -244,7 +250,7 @@ class DiscordConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-    assertThat(((CallResult.Failed) result).message()).contains("Invalid Webhook Token");
+    assertThat(((CallResult.Failed) result).message()).doesNotContain("Invalid Webhook Token");
     onlyRequest();
   }
 
@@ -267,7 +273,7 @@ class DiscordConnectorTest {
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     CallResult.Failed failed = (CallResult.Failed) result;
     assertThat(failed.code()).isEqualTo(ErrorCodes.REJECTED_BY_PLATFORM);
-    assertThat(failed.message()).contains("400").contains("Invalid Form Body");
+    assertThat(failed.message()).contains("400").doesNotContain("Invalid Form Body");
     onlyRequest();
   }
 
@@ -287,7 +293,7 @@ class DiscordConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.TEXT_TOO_LONG);
-    assertThat(((CallResult.Failed) result).message()).contains("Must be 2000 or fewer");
+    assertThat(((CallResult.Failed) result).message()).doesNotContain("Must be 2000 or fewer");
     onlyRequest();
   }
 
@@ -317,7 +323,7 @@ class DiscordConnectorTest {
   }
 
   @Test
-  void secretThatIsNotAWebhookUrlIsAccountDisconnectedNamingOnlyTheReference() {
+  void secretThatIsNotAWebhookUrlIsAccountDisconnectedNamingNeitherSecretNorReference() {
     String notAUrl = "discord.com/api/webhooks/" + HOOK_ID + "/" + TOKEN;
 
     for (String secret : List.of(notAUrl, "ftp://" + notAUrl, "https://", "::" + TOKEN)) {
@@ -326,7 +332,9 @@ class DiscordConnectorTest {
       assertThat(result).isInstanceOf(CallResult.Failed.class);
       CallResult.Failed failed = (CallResult.Failed) result;
       assertThat(failed.code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-      assertThat(failed.message()).contains(REFERENCE).doesNotContain(TOKEN, HOOK_ID);
+      assertThat(failed.message())
+          .contains("the credentials of account acct-discord are not an http(s) Discord webhook")
+          .doesNotContain(REFERENCE, TOKEN, HOOK_ID);
     }
     assertThat(server.getRequestCount()).isZero();
   }
@@ -377,8 +385,8 @@ class DiscordConnectorTest {
     assertThat(messages)
         .allSatisfy(
             m -> assertThat(m).isNotBlank().doesNotContain(webhookUrl, HOOK_PATH, TOKEN, HOOK_ID));
-    // the echoing answers are still quoted, only without their secret parts
-    assertThat(messages).anySatisfy(m -> assertThat(m).contains("Cannot POST"));
+    // the platform's answers (some echo the URL) are not quoted at all: they go to the log
+    assertThat(messages).noneSatisfy(m -> assertThat(m).contains("Cannot POST"));
   }
 
   private RecordedRequest onlyRequest() throws InterruptedException {

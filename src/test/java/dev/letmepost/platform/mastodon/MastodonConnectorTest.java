@@ -127,7 +127,7 @@ class MastodonConnectorTest {
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     CallResult.Failed failed = (CallResult.Failed) result;
     assertThat(failed.code()).isEqualTo(ErrorCodes.TEXT_TOO_LONG);
-    assertThat(failed.message()).contains("422", "Text character limit of 500 exceeded", "t_1");
+    assertThat(failed.message()).contains("422", "t_1");
     assertStatusPost(server.takeRequest());
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
@@ -140,7 +140,7 @@ class MastodonConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.REJECTED_BY_PLATFORM);
-    assertThat(((CallResult.Failed) result).message()).contains("Text can't be blank");
+    assertThat(((CallResult.Failed) result).message()).doesNotContain("Text can't be blank");
   }
 
   @Test
@@ -151,7 +151,7 @@ class MastodonConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-    assertThat(((CallResult.Failed) result).message()).contains("401", "revoked");
+    assertThat(((CallResult.Failed) result).message()).contains("401");
     assertStatusPost(server.takeRequest());
   }
 
@@ -163,7 +163,7 @@ class MastodonConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-    assertThat(((CallResult.Failed) result).message()).contains("403", "outside the authorized");
+    assertThat(((CallResult.Failed) result).message()).contains("403");
   }
 
   @Test
@@ -181,7 +181,7 @@ class MastodonConnectorTest {
             new CallResult.NotSent(
                 ErrorCodes.RATE_LIMITED,
                 "Mastodon POST /api/v1/statuses answered 429 Too Many Requests (X-RateLimit-Reset"
-                    + " 2026-03-01T12:01:30.500000Z): {\"error\":\"Too many requests\"}",
+                    + " 2026-03-01T12:01:30.500000Z) (an answer of 29 characters, in the publisher's log)",
                 Duration.ofMillis(90_500)));
     assertStatusPost(server.takeRequest());
     assertThat(server.getRequestCount()).isEqualTo(1);
@@ -219,7 +219,7 @@ class MastodonConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Unclear.class);
     assertThat(((CallResult.Unclear) result).code()).isEqualTo(ErrorCodes.PLATFORM_ERROR);
-    assertThat(((CallResult.Unclear) result).message()).contains("500", "something went wrong");
+    assertThat(((CallResult.Unclear) result).message()).contains("500");
     assertStatusPost(server.takeRequest());
   }
 
@@ -242,7 +242,7 @@ class MastodonConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Unclear.class);
     assertThat(((CallResult.Unclear) result).code()).isEqualTo(ErrorCodes.MALFORMED_RESPONSE);
-    assertThat(((CallResult.Unclear) result).message()).contains("200", "under maintenance");
+    assertThat(((CallResult.Unclear) result).message()).contains("200");
     assertStatusPost(server.takeRequest());
   }
 
@@ -264,7 +264,7 @@ class MastodonConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.REJECTED_BY_PLATFORM);
-    assertThat(((CallResult.Failed) result).message()).contains("404", "Record not found");
+    assertThat(((CallResult.Failed) result).message()).contains("404");
   }
 
   @Test
@@ -386,7 +386,7 @@ class MastodonConnectorTest {
             new CallResult.NotSent(
                 ErrorCodes.RATE_LIMITED,
                 "Mastodon POST /api/v1/statuses answered 429 Too Many Requests (X-RateLimit-Reset"
-                    + " absent): {}",
+                    + " absent) (an answer of 2 characters, in the publisher's log)",
                 Duration.ofSeconds(12)));
   }
 
@@ -456,7 +456,7 @@ class MastodonConnectorTest {
               assertThat(m).isNotBlank();
               assertThat(m).doesNotContain(TOKEN);
             });
-    assertThat(messages.get(0)).contains("[redacted]");
+    assertThat(messages.get(0)).doesNotContain("[redacted]");
   }
 
   private static void assertStatusPost(RecordedRequest request) throws IOException {

@@ -186,7 +186,7 @@ class ThreadsConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.NotSent.class);
     assertThat(((CallResult.NotSent) result).code()).isEqualTo(ErrorCodes.PLATFORM_UNAVAILABLE);
-    assertThat(((CallResult.NotSent) result).message()).contains("500", "AbCdEf");
+    assertThat(((CallResult.NotSent) result).message()).contains("500");
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
@@ -278,7 +278,7 @@ class ThreadsConnectorTest {
             CallResult.NotSent.class,
             r -> {
               assertThat(r.code()).isEqualTo(ErrorCodes.RATE_LIMITED);
-              assertThat(r.message()).contains("Application request limit reached");
+              assertThat(r.message()).doesNotContain("Application request limit reached");
               assertThat(r.retryAfter()).isNull();
             });
     assertThat(server.getRequestCount()).isEqualTo(2);
@@ -315,7 +315,7 @@ class ThreadsConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.ACCOUNT_DISCONNECTED);
-    assertThat(((CallResult.Failed) result).message()).contains("Session has expired");
+    assertThat(((CallResult.Failed) result).message()).doesNotContain("Session has expired");
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
@@ -358,7 +358,7 @@ class ThreadsConnectorTest {
 
     assertThat(result).isInstanceOf(CallResult.Failed.class);
     assertThat(((CallResult.Failed) result).code()).isEqualTo(ErrorCodes.REJECTED_BY_PLATFORM);
-    assertThat(((CallResult.Failed) result).message()).contains("image_url is required");
+    assertThat(((CallResult.Failed) result).message()).doesNotContain("image_url is required");
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
