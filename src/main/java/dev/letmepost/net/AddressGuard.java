@@ -45,6 +45,9 @@ public final class AddressGuard {
    * to an address the guard refused.
    */
 
+  /** The operator switch that allows private addresses for webhook deliveries. */
+  static final String WEBHOOK_SWITCH = "--webhook-allow-private-addresses";
+
   /** The longest URL accepted. */
   public static final int MAX_URL_CHARS = 2048;
 
@@ -200,8 +203,7 @@ public final class AddressGuard {
       throw new Refused("the host '" + echo(host) + "' does not resolve");
     }
     for (InetAddress a : all) {
-      Optional<String> problem =
-          problem(a).map(p -> p.replace("--webhook-allow-private-addresses", allowSwitch));
+      Optional<String> problem = problem(a, allowSwitch);
       if (problem.isEmpty() && scheme.equals("http") && !(policy.demo() && a.isLoopbackAddress())) {
         problem = Optional.of("http is allowed only to a loopback address in demo mode; use https");
       }
@@ -219,6 +221,14 @@ public final class AddressGuard {
 
   /** Why a delivery may not connect to {@code a} under the policy, if it may not. */
   public Optional<String> problem(InetAddress a) {
+    return problem(a, WEBHOOK_SWITCH);
+  }
+
+  /**
+   * Why a call may not connect to {@code a} under the policy, if it may not; a refusal that the
+   * operator can lift names {@code allowSwitch}.
+   */
+  private Optional<String> problem(InetAddress a, String allowSwitch) {
     byte[] b = a.getAddress();
     if (a instanceof Inet6Address) {
       Optional<String> tunnel = embedded(b);
@@ -239,13 +249,11 @@ public final class AddressGuard {
     if (a.isLoopbackAddress()) {
       return policy.demo() || policy.allowPrivate()
           ? Optional.empty()
-          : Optional.of(
-              "loopback addresses are not allowed (--webhook-allow-private-addresses allows them)");
+          : Optional.of("loopback addresses are not allowed (" + allowSwitch + " allows them)");
     }
     String kind = privateKind(a);
     if (kind != null && !policy.allowPrivate()) {
-      return Optional.of(
-          kind + " addresses are not allowed (--webhook-allow-private-addresses allows them)");
+      return Optional.of(kind + " addresses are not allowed (" + allowSwitch + " allows them)");
     }
     return Optional.empty();
   }
