@@ -213,7 +213,9 @@ final class Batches {
       written +=
           RECORD_OVERHEAD_BYTES
               + contentBytes
-              + contentBytes(task.text(), task.media(), task.firstComment());
+              + contentBytes(task.text(), task.media(), task.firstComment())
+              + jsonBytes(task.principal())
+              + jsonBytes(task.accountId());
       send(
           new Record<>(
               task.accountId(), Emission.task(full.withDeadline(deadline)), timestamp, headers));

@@ -152,6 +152,31 @@ class ExpireOverdueByteBoundTest {
   }
 
   /**
+   * The byte budget holds only if the estimate never falls below what is written: each kind of
+   * character a content string may hold is counted at least at its length in the written JSON.
+   */
+  @Test
+  void theByteEstimateOfAStringIsNeverBelowItsWrittenJson() {
+    for (String s :
+        List.of(
+            "",
+            "plain ascii",
+            "quote \" and backslash \\",
+            "\u0000\u0001\n\t\u001f control",
+            "\u00e9\u00fc two-byte",
+            "\u4e2d\u6587 three-byte",
+            "\uD83D\uDE00 a pair",
+            "lone high \uD83D",
+            "\uDE00 lone low",
+            "\uDE00\uD83D reversed",
+            "\u2028\u2029 separators")) {
+      assertThat(Batches.jsonBytes(s))
+          .as("estimate of %s", s)
+          .isGreaterThanOrEqualTo(Json.write(s).length - 2L);
+    }
+  }
+
+  /**
    * 25 targets and the sandbox's largest content in 4-byte characters: text, first comment, and 10
    * media with the longest URL and alt text (as ReplayRecordSizeTest).
    */
