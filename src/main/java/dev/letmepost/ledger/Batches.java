@@ -25,6 +25,9 @@ final class Batches {
   private final Consumer<Record<String, Emission>> forward;
   private final Effects effects;
 
+  /** Estimated bytes of every record this has sent and saved so far ({@link #written}). */
+  private long written;
+
   /**
    * @param effects where the writes and forwards go: at once, or held until the decision is
    *     complete ({@link Effects}); reads always go to the stores
@@ -92,7 +95,89 @@ final class Batches {
 
   /** Writes the record under its window time: updates never move its retention. */
   void save(String fingerprint, LedgerRecord record) {
+    written += recordBytes(record);
     effects.add(() -> replay.put(fingerprint, record, record.windowTime()));
+  }
+
+  /**
+   * An estimate, from above for any record the ledger accepts, of the bytes this has sent
+   * downstream and written to the replay store (its changelog) so far: task, answer and event
+   * values and their keys and headers. Built from the sizes of the strings and bytes each record
+   * carries, never by serializing it. {@link ExpireOverdue} bounds the bytes of one punctuation or
+   * tick by it.
+   */
+  long written() {
+    return written;
+  }
+
+  /** Fixed bytes counted for each record besides its variable content: key, headers, ids, names. */
+  static final int RECORD_OVERHEAD_BYTES = 2_048;
+
+  /** Fixed bytes counted per target of a stored replay record: ids, status, outcome fields. */
+  private static final int STORED_TARGET_BYTES = 1_024;
+
+  private static long recordBytes(LedgerRecord record) {
+    long bytes =
+        RECORD_OVERHEAD_BYTES
+            + (long) STORED_TARGET_BYTES * (record.targets().size() + record.pending().size())
+            + (record.response() == null ? 0 : record.response().length)
+            + contentBytes(record.content());
+    for (LedgerRecord.TargetState t : record.targets()) {
+      if (t.error() != null) {
+        bytes += jsonBytes(t.error().message());
+      }
+    }
+    return bytes;
+  }
+
+  /** The bytes of a post's content once written as JSON: text, media, first comment. */
+  static long contentBytes(LedgerRecord.PostContent content) {
+    return content == null
+        ? 0
+        : contentBytes(content.text(), content.media(), content.firstComment());
+  }
+
+  private static long contentBytes(
+      String text, List<PublishTask.Media> media, String firstComment) {
+    long bytes = jsonBytes(text) + jsonBytes(firstComment);
+    if (media != null) {
+      for (PublishTask.Media m : media) {
+        bytes += 32 + jsonBytes(m.url()) + jsonBytes(m.altText());
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * The most bytes {@code s} takes as a JSON string's content: 1 to 3 bytes of UTF-8 per char (a
+   * surrogate pair 4), 2 for an escaped quote or backslash, 6 for a control character or a lone
+   * surrogate (escaped).
+   */
+  static long jsonBytes(String s) {
+    if (s == null) {
+      return 0;
+    }
+    long bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20) {
+        bytes += 6;
+      } else if (c == '"' || c == '\\') {
+        bytes += 2;
+      } else if (c < 0x80) {
+        bytes += 1;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        bytes += 6;
+      } else {
+        bytes += c < 0x800 ? 2 : 3;
+      }
+    }
+    return bytes;
   }
 
   void schedule(String fingerprint, LedgerRecord record) {
@@ -117,6 +202,7 @@ final class Batches {
       String fingerprint, LedgerRecord record, List<PublishTask> tasks, long now, long timestamp) {
     long deadline = now + config.targetDeadline().toMillis();
     LedgerRecord.PostContent content = record.content();
+    long contentBytes = contentBytes(content);
     for (PublishTask task : tasks) {
       Headers headers = new RecordHeaders();
       headers.add(LmpHeaders.BATCH_ID, utf8(task.batchId()));
@@ -124,6 +210,12 @@ final class Batches {
           content == null
               ? task
               : task.withContent(content.text(), content.media(), content.firstComment());
+      written +=
+          RECORD_OVERHEAD_BYTES
+              + contentBytes
+              + contentBytes(task.text(), task.media(), task.firstComment())
+              + jsonBytes(task.principal())
+              + jsonBytes(task.accountId());
       send(
           new Record<>(
               task.accountId(), Emission.task(full.withDeadline(deadline)), timestamp, headers));
@@ -215,6 +307,7 @@ final class Batches {
 
   /** Sends a lifecycle event to the events topic, in this processor's transaction. */
   void emit(PostEvent event, long timestamp) {
+    written += RECORD_OVERHEAD_BYTES + PostEvents.embeddedBytes(event);
     send(PostEvents.record(event, timestamp));
   }
 
@@ -229,6 +322,7 @@ final class Batches {
     Headers h = headers(requestId, status, replayed, about.idempotencyKey());
     h.add(LmpHeaders.BATCH_ID, utf8(about.batchId()));
     h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(config.expiry(about))));
+    written += RECORD_OVERHEAD_BYTES + body.length;
     send(new Record<>(requestId, Emission.reply(body), timestamp, h));
   }
 
@@ -249,6 +343,7 @@ final class Batches {
     if (expiresAt != null) {
       h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(expiresAt)));
     }
+    written += RECORD_OVERHEAD_BYTES + body.length;
     send(new Record<>(requestId, Emission.reply(body), timestamp, h));
   }
 

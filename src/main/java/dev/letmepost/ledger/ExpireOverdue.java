@@ -18,11 +18,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>It reads only the small open-batch index (keys sorted by kind and due time), never the window
  * store at large: one range scan, then one point look-up per due batch.
  *
- * <p>Each call handles at most {@link #MAX_PER_CALL} due batches, the earliest due first, and
- * leaves the rest in the index for the next call: a campaign scheduled for one minute, or an hour
- * of outage, is worked off over several punctuations (or ticks), each within the transaction
- * timeout, instead of in one transaction that times out and aborts again on every attempt. A
- * handled entry leaves the index, so the next call's scan starts at the first one not handled.
+ * <p>Each call handles at most {@link #MAX_PER_CALL} due batches, the earliest due first, and stops
+ * early after the batch that takes the bytes it wrote ({@link Batches#written}) to {@link
+ * #MAX_BYTES_PER_CALL} or past; it leaves the rest in the index for the next call. A campaign
+ * scheduled for one minute, or an hour of outage, is worked off over several punctuations (or
+ * ticks), each within the transaction timeout, instead of in one transaction that times out and
+ * aborts again on every attempt. Counting batches alone is not enough: one batch of 25 targets with
+ * the largest content releases 25 tasks of up to half a megabyte each, so 500 of them are
+ * gigabytes. A handled entry leaves the index, so the next call's scan starts at the first one not
+ * handled; the first due batch is always handled, so every call makes progress.
  */
 final class ExpireOverdue {
   /**
@@ -32,6 +36,20 @@ final class ExpireOverdue {
    * takes ceil(n / 500) timer intervals (releases) or ticks (closes).
    */
   static final int MAX_PER_CALL = 500;
+
+  /**
+   * The bytes (estimated from above, {@link Batches#written}) after which one call stops: 8 MiB, a
+   * few hundred milliseconds of producer throughput, far inside the 5 s transaction timeout ({@link
+   * LedgerApp}). The batch that crosses it is finished, so one call writes at most this plus one
+   * batch (25 tasks, answers and events, each under the record ceiling).
+   */
+  static final long MAX_BYTES_PER_CALL = 8L * 1024 * 1024;
+
+  /**
+   * What one call did: {@code handled} timer entries, {@code bytes} written (estimated), and
+   * whether it stopped at a bound ({@code cut}) with due entries possibly left for the next call.
+   */
+  record Work(int handled, long bytes, boolean cut) {}
 
   private final Batches batches;
   private final KeyValueStore<String, Long> timers;
@@ -44,12 +62,18 @@ final class ExpireOverdue {
   }
 
   /**
-   * Releases the scheduled batches due by {@code now} (wall clock), at most {@link #MAX_PER_CALL};
-   * returns how many timer entries it handled.
+   * Releases the scheduled batches due by {@code now} (wall clock), within {@link #MAX_PER_CALL}
+   * and {@link #MAX_BYTES_PER_CALL}.
    */
-  int releaseDue(long now) {
+  Work releaseDue(long now) {
     List<KeyValue<String, Long>> due = due(Batches.RELEASE, now);
+    long start = batches.written();
+    int handled = 0;
     for (KeyValue<String, Long> entry : due) {
+      if (batches.written() - start >= MAX_BYTES_PER_CALL) {
+        break;
+      }
+      handled++;
       timers.delete(entry.key);
       String fingerprint = Batches.fingerprintOf(entry.key);
       LedgerRecord batch = batches.find(fingerprint, entry.value);
@@ -57,7 +81,12 @@ final class ExpireOverdue {
         batches.release(fingerprint, batch, batch.pending(), now, now);
       }
     }
-    return due.size();
+    return work(due, handled, start);
+  }
+
+  private Work work(List<KeyValue<String, Long>> due, int handled, long start) {
+    return new Work(
+        handled, batches.written() - start, handled < due.size() || handled == MAX_PER_CALL);
   }
 
   /** True when some deadline plus grace has passed by {@code now}: a tick would close it. */
@@ -75,13 +104,19 @@ final class ExpireOverdue {
 
   /**
    * Closes the batches whose deadline plus grace is at or before {@code tickAt} (the ledger has
-   * read every outcome written before that time), at most {@link #MAX_PER_CALL}; the rest stay due,
-   * so the next punctuation writes another tick ({@link #tickNeeded}). Returns how many timer
-   * entries it handled.
+   * read every outcome written before that time), within {@link #MAX_PER_CALL} and {@link
+   * #MAX_BYTES_PER_CALL}; the rest stay due, so the next punctuation writes another tick ({@link
+   * #tickNeeded}).
    */
-  int closeOverdue(long tickAt) {
+  Work closeOverdue(long tickAt) {
     List<KeyValue<String, Long>> due = due(Batches.DEADLINE, tickAt - grace);
+    long start = batches.written();
+    int handled = 0;
     for (KeyValue<String, Long> entry : due) {
+      if (batches.written() - start >= MAX_BYTES_PER_CALL) {
+        break;
+      }
+      handled++;
       timers.delete(entry.key);
       String fingerprint = Batches.fingerprintOf(entry.key);
       LedgerRecord batch = batches.find(fingerprint, entry.value);
@@ -95,7 +130,7 @@ final class ExpireOverdue {
         batches.complete(fingerprint, closed, tickAt, tickAt);
       }
     }
-    return due.size();
+    return work(due, handled, start);
   }
 
   private List<KeyValue<String, Long>> due(char kind, long by) {

@@ -46,10 +46,12 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
         interval,
         PunctuationType.WALL_CLOCK_TIME,
         now -> {
-          if (expire.releaseDue(now) == ExpireOverdue.MAX_PER_CALL) {
+          ExpireOverdue.Work released = expire.releaseDue(now);
+          if (released.cut()) {
             LOG.info(
-                "released {} due batches; the rest go at the next interval",
-                ExpireOverdue.MAX_PER_CALL);
+                "released {} due batches (about {} bytes); the rest go at the next interval",
+                released.handled(),
+                released.bytes());
           }
           if (expire.tickNeeded(now)) {
             RecordHeaders headers = new RecordHeaders();
@@ -64,9 +66,12 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
   public void process(Record<String, Inbound> record) {
     Inbound in = record.value();
     if (in != null && in.isTick()) {
-      if (expire.closeOverdue(in.tickAt()) == ExpireOverdue.MAX_PER_CALL) {
+      ExpireOverdue.Work closed = expire.closeOverdue(in.tickAt());
+      if (closed.cut()) {
         LOG.info(
-            "closed {} overdue batches; the rest at the next tick", ExpireOverdue.MAX_PER_CALL);
+            "closed {} overdue batches (about {} bytes); the rest at the next tick",
+            closed.handled(),
+            closed.bytes());
       }
       return;
     }

@@ -2,6 +2,7 @@ package dev.letmepost.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.letmepost.command.Hashing;
 import dev.letmepost.http.Rfc3339;
@@ -135,6 +136,23 @@ final class PostEvents {
     Headers headers = new RecordHeaders();
     headers.add(TYPE_HEADER, event.type().getBytes(StandardCharsets.UTF_8));
     return new Record<>(event.batchId(), Emission.event(event), timestamp, headers);
+  }
+
+  /**
+   * The bytes of the rendered JSON (envelope or result entry) {@code event} embeds, the bulk of its
+   * value: the rest is under {@link Batches#RECORD_OVERHEAD_BYTES}. Counted from the embedded
+   * strings, without serializing the event.
+   */
+  static long embeddedBytes(PostEvent event) {
+    long bytes = 0;
+    for (JsonNode field : event.data()) {
+      if (field instanceof POJONode pojo && pojo.getPojo() instanceof RawValue raw) {
+        bytes += Batches.jsonBytes(String.valueOf(raw.rawValue()));
+      } else {
+        bytes += field.isTextual() ? Batches.jsonBytes(field.textValue()) : 32;
+      }
+    }
+    return bytes;
   }
 
   private static JsonNode raw(byte[] json) {
