@@ -25,8 +25,13 @@ final class Batches {
   private final Consumer<Record<String, Emission>> forward;
   private final Effects effects;
 
-  /** Estimated bytes of every record this has sent and saved so far ({@link #written}). */
+  /** Estimated bytes of every record sent and saved while metering ({@link #written}). */
   private long written;
+
+  /**
+   * Whether {@link #written} counts: only within {@link ExpireOverdue}'s calls, off the hot path.
+   */
+  private boolean metering;
 
   /**
    * @param effects where the writes and forwards go: at once, or held until the decision is
@@ -95,7 +100,9 @@ final class Batches {
 
   /** Writes the record under its window time: updates never move its retention. */
   void save(String fingerprint, LedgerRecord record) {
-    written += recordBytes(record);
+    if (metering) {
+      written += recordBytes(record);
+    }
     effects.add(() -> replay.put(fingerprint, record, record.windowTime()));
   }
 
@@ -108,6 +115,19 @@ final class Batches {
    */
   long written() {
     return written;
+  }
+
+  /**
+   * Runs {@code work} with the byte estimate on ({@link #written}); elsewhere (every command and
+   * outcome) nothing is estimated.
+   */
+  <T> T metered(java.util.function.Supplier<T> work) {
+    metering = true;
+    try {
+      return work.get();
+    } finally {
+      metering = false;
+    }
   }
 
   /** Fixed bytes counted for each record besides its variable content: key, headers, ids, names. */
@@ -202,7 +222,7 @@ final class Batches {
       String fingerprint, LedgerRecord record, List<PublishTask> tasks, long now, long timestamp) {
     long deadline = now + config.targetDeadline().toMillis();
     LedgerRecord.PostContent content = record.content();
-    long contentBytes = contentBytes(content);
+    long contentBytes = metering ? contentBytes(content) : 0;
     for (PublishTask task : tasks) {
       Headers headers = new RecordHeaders();
       headers.add(LmpHeaders.BATCH_ID, utf8(task.batchId()));
@@ -210,12 +230,14 @@ final class Batches {
           content == null
               ? task
               : task.withContent(content.text(), content.media(), content.firstComment());
-      written +=
-          RECORD_OVERHEAD_BYTES
-              + contentBytes
-              + contentBytes(task.text(), task.media(), task.firstComment())
-              + jsonBytes(task.principal())
-              + jsonBytes(task.accountId());
+      if (metering) {
+        written +=
+            RECORD_OVERHEAD_BYTES
+                + contentBytes
+                + contentBytes(task.text(), task.media(), task.firstComment())
+                + jsonBytes(task.principal())
+                + jsonBytes(task.accountId());
+      }
       send(
           new Record<>(
               task.accountId(), Emission.task(full.withDeadline(deadline)), timestamp, headers));
@@ -307,7 +329,9 @@ final class Batches {
 
   /** Sends a lifecycle event to the events topic, in this processor's transaction. */
   void emit(PostEvent event, long timestamp) {
-    written += RECORD_OVERHEAD_BYTES + PostEvents.embeddedBytes(event);
+    if (metering) {
+      written += RECORD_OVERHEAD_BYTES + PostEvents.embeddedBytes(event);
+    }
     send(PostEvents.record(event, timestamp));
   }
 
@@ -322,7 +346,9 @@ final class Batches {
     Headers h = headers(requestId, status, replayed, about.idempotencyKey());
     h.add(LmpHeaders.BATCH_ID, utf8(about.batchId()));
     h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(config.expiry(about))));
-    written += RECORD_OVERHEAD_BYTES + body.length;
+    if (metering) {
+      written += RECORD_OVERHEAD_BYTES + body.length;
+    }
     send(new Record<>(requestId, Emission.reply(body), timestamp, h));
   }
 
@@ -343,7 +369,9 @@ final class Batches {
     if (expiresAt != null) {
       h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(expiresAt)));
     }
-    written += RECORD_OVERHEAD_BYTES + body.length;
+    if (metering) {
+      written += RECORD_OVERHEAD_BYTES + body.length;
+    }
     send(new Record<>(requestId, Emission.reply(body), timestamp, h));
   }
 

@@ -66,6 +66,10 @@ final class ExpireOverdue {
    * and {@link #MAX_BYTES_PER_CALL}.
    */
   Work releaseDue(long now) {
+    return batches.metered(() -> releaseDueMetered(now));
+  }
+
+  private Work releaseDueMetered(long now) {
     List<KeyValue<String, Long>> due = due(Batches.RELEASE, now);
     long start = batches.written();
     int handled = 0;
@@ -109,6 +113,10 @@ final class ExpireOverdue {
    * #tickNeeded}).
    */
   Work closeOverdue(long tickAt) {
+    return batches.metered(() -> closeOverdueMetered(tickAt));
+  }
+
+  private Work closeOverdueMetered(long tickAt) {
     List<KeyValue<String, Long>> due = due(Batches.DEADLINE, tickAt - grace);
     long start = batches.written();
     int handled = 0;
