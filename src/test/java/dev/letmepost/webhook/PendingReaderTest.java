@@ -7,11 +7,13 @@ import dev.letmepost.net.AddressGuard;
 import dev.letmepost.testing.MutableClock;
 import dev.letmepost.wire.PostEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -39,6 +41,7 @@ class PendingReaderTest {
   final EndpointRegistry endpoints = new EndpointRegistry();
   final Pending consumer = new Pending();
   final PendingReader reader = new PendingReader(TOPIC, () -> consumer, nanos::get, BUDGET);
+  final AtomicInteger attempts = new AtomicInteger();
   DeliveryLanes lanes;
 
   /** A consumer whose empty polls take their whole timeout and which records its seeks. */
@@ -65,23 +68,33 @@ class PendingReaderTest {
     }
   }
 
-  @BeforeEach
-  void setUp() {
-    MutableClock clock = new MutableClock(T0);
-    lanes =
+  final MutableClock clock = new MutableClock(T0);
+
+  /** Lanes that deliver at once on the calling thread (every attempt answers 200). */
+  DeliveryLanes lanes(WebhookConfig.Limits limits) {
+    DeliveryLanes l =
         new DeliveryLanes(
             clock,
             Runnable::run,
             (url, address, headers, body, timeout) -> {
-              throw new AssertionError("nothing is delivered here");
+              attempts.incrementAndGet();
+              return new WebhookHttp.Answer(200);
             },
             endpoints,
             WebhookStoreTest.KEY,
-            new AddressGuard(AddressGuard.Policy.STRICT, AddressGuard.Resolver.SYSTEM),
-            WebhookConfig.defaults(AddressGuard.Policy.STRICT, "test"),
+            new AddressGuard(
+                AddressGuard.Policy.STRICT,
+                host -> new InetAddress[] {InetAddress.getByName("93.184.215.14")}),
+            WebhookConfig.defaults(AddressGuard.Policy.STRICT, "test").withLimits(limits),
             new WebhookMetrics(new SimpleMeterRegistry()),
             () -> 0.5);
-    lanes.own(List.of(0));
+    l.own(List.of(0));
+    return l;
+  }
+
+  @BeforeEach
+  void setUp() {
+    lanes = lanes(WebhookConfig.Limits.DEFAULTS);
     endpoints.put(
         new WebhookEndpoint(
             "we_a",
@@ -158,4 +171,75 @@ class PendingReaderTest {
         .containsExactly("evt_1", "evt_2", "evt_3", "evt_4", "evt_5", "evt_6", "evt_7", "evt_8");
     assertThat(lanes.refill(List.of())).as("finished: nothing more to read").isNull();
   }
+
+  /**
+   * Every refill of a spilled lane re-read the pending partition from offset 0. Interleaving: a
+   * restore reads offsets 0-5 of an endpoint that may hold 2, queues evt_0 and evt_1 and leaves the
+   * rest (from offset 2) in Kafka; both are delivered; the next refill seeked to 0 and read them
+   * (and their tombstones) again. Now it begins at the lane's cursor, offset 2.
+   */
+  @Test
+  void aRefillOfASpilledLaneBeginsAtItsCursorNotAtZero() {
+    lanes = lanes(TWO);
+    consumer.updateEndOffsets(Map.of(TP, 6L));
+    consumer.schedulePollTask(
+        () -> {
+          for (int i = 0; i < 6; i++) {
+            consumer.addRecord(delivery(i, "evt_" + i));
+          }
+        });
+    reader.step(lanes, List.of(0));
+    assertThat(lanes.queued("we_a").stream().map(PendingDelivery::eventId))
+        .containsExactly("evt_0", "evt_1");
+    assertThat(lanes.spilled("we_a")).isTrue();
+    lanes.pump();
+    lanes.pump();
+    assertThat(attempts).hasValue(2);
+    assertThat(lanes.drain()).hasSize(4); // two tombstones, two attempts recorded
+
+    clock.advance(DeliveryLanes.REFILL_INTERVAL);
+    consumer.updateEndOffsets(Map.of(TP, 8L));
+    for (int i = 0; i < 6; i++) {
+      consumer.addRecord(delivery(i, "evt_" + i)); // 0 and 1 lie before the position: not read
+    }
+    consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 6, "we_a/evt_0", null));
+    consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 7, "we_a/evt_1", null));
+    reader.step(lanes, List.of());
+
+    assertThat(consumer.seeks).containsExactly(0L, 2L);
+    assertThat(lanes.queued("we_a").stream().map(PendingDelivery::eventId))
+        .containsExactly("evt_2", "evt_3");
+    assertThat(lanes.spilled("we_a")).isTrue();
+  }
+
+  /**
+   * A refill spans steps now, so a write of its lanes between two steps would land past its end
+   * offsets unread. Interleaving: a spilled lane with one delivery queued is being refilled; the
+   * loop pumps between two steps; an attempt started, its retry or tombstone was written past the
+   * end, and the refill queued the stale record it had read. Now the lane starts nothing until the
+   * refill finishes.
+   */
+  @Test
+  void aSpilledLaneStartsNoAttemptWhileItsRefillIsBeingRead() {
+    lanes = lanes(TWO);
+    for (int i = 0; i < 3; i++) {
+      lanes.add(DeliveryLanesTest.pending("we_a", "evt_" + i), 0);
+    }
+    lanes.pump();
+    assertThat(attempts).hasValue(1);
+    lanes.drain();
+    assertThat(lanes.spilled("we_a")).isTrue();
+
+    DeliveryLanes.Refill refill = lanes.refill(List.of());
+    assertThat(refill).isNotNull();
+    lanes.pump();
+    assertThat(attempts).as("frozen while its refill is read").hasValue(1);
+
+    refill.finish();
+    lanes.pump();
+    assertThat(attempts).hasValue(2);
+  }
+
+  static final WebhookConfig.Limits TWO =
+      new WebhookConfig.Limits(4, 2, 1024, 4L << 20, 16_384, 64L << 20);
 }
