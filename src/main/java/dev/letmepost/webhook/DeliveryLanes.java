@@ -49,6 +49,14 @@ final class DeliveryLanes {
    * topic order; the lane stays spilled while anything was left behind. A partition newly assigned
    * is read the same way. So nothing is lost past a bound, it is delivered later; and what is in
    * memory, queued or read back, never exceeds the bounds.
+   *
+   * A refill is read a bounded step at a time (PendingReader: a deadline, a number of records and
+   * bytes per step), so the Kafka loop polls, commits and pumps the other lanes between steps; it
+   * stays active across steps and queues what it found only once it reached the end offsets taken
+   * when it began, because a record of the part not yet read may supersede one already read (a
+   * retry's new value, a delivered one's tombstone). While it is active its spilled lanes start no
+   * attempt, so no write of theirs lands past those end offsets unread. A refill of spilled lanes
+   * begins at the lowest of their cursors (Lane.from), not at the partition's beginning.
    */
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryLanes.class);
 
@@ -148,6 +156,9 @@ final class DeliveryLanes {
   private long nextRefillAt = Long.MIN_VALUE;
   private long seq;
 
+  /** The refill being read, across steps of the reader; null when none. */
+  private Refill active;
+
   DeliveryLanes(
       Clock clock,
       Executor executor,
@@ -177,6 +188,8 @@ final class DeliveryLanes {
   /** Forgets the deliveries of these partitions (another dispatcher owns them now). */
   synchronized void disown(Collection<Integer> partitions) {
     owned.removeAll(partitions);
+    active =
+        null; // a refill in progress is dropped: its lanes stay spilled and the next begins anew
     for (Lane lane : lanes.values()) {
       lane.from.keySet().removeAll(partitions);
       for (Iterator<Entry> it = lane.queue.iterator(); it.hasNext(); ) {
@@ -277,14 +290,19 @@ final class DeliveryLanes {
   }
 
   /**
-   * Begins a re-read of the pending topic: of the newly assigned {@code restoring} partitions
-   * (every endpoint's deliveries), and, at most once per {@link #REFILL_INTERVAL}, of every owned
-   * partition for the spilled lanes that can take deliveries back now (no attempt in progress, no
-   * write waiting in the outbox, at most half their bound queued). Null when there is nothing to
-   * read. Call from the Kafka loop, after its commit and before {@link #pump()}, so that no attempt
-   * of those lanes starts during the read.
+   * The refill to read now: the active one, not finished yet, while {@code restoring} is empty;
+   * otherwise begins a re-read of the pending topic (dropping an active one): of the newly assigned
+   * {@code restoring} partitions (every endpoint's deliveries), and, at most once per {@link
+   * #REFILL_INTERVAL}, of every owned partition for the spilled lanes that can take deliveries back
+   * now (no attempt in progress, no write waiting in the outbox, at most half their bound queued).
+   * Null when there is nothing to read. Call from the Kafka loop, after its commit and before
+   * {@link #pump()}; until it finishes, no attempt of those lanes starts.
    */
   synchronized Refill refill(Collection<Integer> restoring) {
+    if (active != null && restoring.isEmpty()) {
+      return active;
+    }
+    active = null;
     long now = clock.millis();
     Set<String> whole = new HashSet<>();
     if (now >= nextRefillAt) {
@@ -310,13 +328,25 @@ final class DeliveryLanes {
       read.addAll(owned);
     }
     read.retainAll(owned);
-    return new Refill(read, Set.copyOf(restoring), whole);
+    Map<Integer, Long> start = new HashMap<>();
+    for (int p : read) {
+      long from = Long.MAX_VALUE;
+      if (!restoring.contains(p)) {
+        for (String id : whole) {
+          from = Math.min(from, lanes.get(id).from.getOrDefault(p, 0L));
+        }
+      }
+      start.put(p, restoring.contains(p) || from == Long.MAX_VALUE ? 0L : from);
+    }
+    active = new Refill(read, Set.copyOf(restoring), whole, Map.copyOf(start));
+    return active;
   }
 
   /**
    * One re-read of the pending topic ({@link #refill}): {@link #offer} it every record of {@link
-   * #partitions()} from the beginning to the end, in order, then {@link #finish()}. It keeps at
-   * most what the bounds leave room for, so the read itself holds no more than the bounds.
+   * #partitions()} from {@link #from} to the end, in order (over as many steps as it takes), then
+   * {@link #finish()}. It keeps at most what the bounds leave room for, so the read itself holds no
+   * more than the bounds.
    */
   final class Refill {
     /** Tombstones of deliveries whose endpoint is gone, written per read at most. */
@@ -331,13 +361,27 @@ final class DeliveryLanes {
     private final Map<String, Integer> gone = new LinkedHashMap<>();
     private final Map<String, Map<Integer, Long>> firstLeft = new HashMap<>();
     private final Map<Integer, Long> readTo = new HashMap<>();
+    private final Map<Integer, Long> start;
     private int promisedEntries;
     private long promisedBytes;
 
-    private Refill(Set<Integer> partitions, Set<Integer> restoring, Set<String> whole) {
+    private Refill(
+        Set<Integer> partitions,
+        Set<Integer> restoring,
+        Set<String> whole,
+        Map<Integer, Long> start) {
       this.partitions = partitions;
       this.restoring = restoring;
       this.whole = whole;
+      this.start = start;
+    }
+
+    /**
+     * The pending offset of {@code partition} to read from: the beginning for a restored partition,
+     * else the lowest cursor of the lanes refilled (nothing they need lies before it).
+     */
+    long from(int partition) {
+      return start.getOrDefault(partition, 0L);
     }
 
     /** The events partitions whose pending partitions to read. */
@@ -457,6 +501,10 @@ final class DeliveryLanes {
     /** Queues what was found; a lane stays spilled while anything was left behind. */
     void finish() {
       synchronized (DeliveryLanes.this) {
+        if (active != this) {
+          return; // dropped meanwhile (a revocation, a newer restore): what it read may be stale
+        }
+        active = null;
         Set<String> touched = new HashSet<>(whole);
         touched.addAll(found.keySet());
         touched.addAll(leftBehind);
@@ -529,6 +577,9 @@ final class DeliveryLanes {
       for (Iterator<Map.Entry<String, Lane>> it = lanes.entrySet().iterator(); it.hasNext(); ) {
         Map.Entry<String, Lane> me = it.next();
         Lane lane = me.getValue();
+        if (active != null && active.whole.contains(me.getKey())) {
+          continue; // being refilled: no write of it may land past the refill's end unread
+        }
         while (lane.inFlight == null
             && !lane.queue.isEmpty()
             && lane.queue.peek().p().nextAttemptAt() <= now) {

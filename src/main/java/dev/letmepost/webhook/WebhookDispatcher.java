@@ -56,9 +56,10 @@ public final class WebhookDispatcher implements AutoCloseable {
    * commit re-reads the event). Every later change, a retry's new due time, a delivered or
    * abandoned delivery's tombstone, an attempt record, an endpoint disabled, goes into the next
    * transaction of the loop. A dispatcher that takes a partition over (a restart, a rebalance)
-   * first reads that pending partition to its end (read_committed; a restart under the same
-   * instance id aborts the transaction the dead process left open when it initialises) and queues
-   * what is still owed. So a SIGKILL loses no delivery; an attempt that succeeded but whose
+   * reads that pending partition to its end (read_committed; a restart under the same instance id
+   * aborts the transaction the dead process left open when it initialises) and queues what is
+   * still owed; it reads it in bounded steps (PendingReader), one per loop iteration, so the
+   * events poll and the commits go on meanwhile. So a SIGKILL loses no delivery; an attempt that succeeded but whose
    * tombstone was not committed is made again, with the same Lmp-Event-Id.
    *
    * Anything unexpected (a failed commit, a fenced producer, a broker error) ends the session:
@@ -81,6 +82,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   private final AtomicInteger pending = new AtomicInteger();
   private final Thread thread;
   private volatile KafkaConsumer<String, byte[]> consumer;
+  private volatile PendingReader reader;
 
   private WebhookDispatcher(
       ClientSettings client,
@@ -186,11 +188,21 @@ public final class WebhookDispatcher implements AutoCloseable {
     c.putAll(consumerConfig(client, topics));
     Properties p = new Properties();
     p.putAll(producerConfig(client, topics, config.instanceId()));
+    Properties r = new Properties();
+    r.putAll(Consumers.readCommittedConfig(client));
+    r.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     try (KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         KafkaConsumer<String, byte[]> events =
-            new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        PendingReader pendingReader =
+            new PendingReader(
+                topics.webhookPending().name(),
+                () -> new KafkaConsumer<>(r, new StringDeserializer(), new ByteArrayDeserializer()),
+                System::nanoTime,
+                PendingReader.Budget.DEFAULT)) {
       this.consumer = events;
+      this.reader = pendingReader;
       if (!running.get()) {
         return;
       }
@@ -207,7 +219,7 @@ public final class WebhookDispatcher implements AutoCloseable {
               config,
               metrics,
               new SecureRandom()::nextDouble);
-      events.subscribe(List.of(topics.events().name()), new Restore(lanes));
+      events.subscribe(List.of(topics.events().name()), new Restore(lanes, pendingReader));
       while (running.get()) {
         ConsumerRecords<String, byte[]> records = events.poll(POLL);
         Map<Integer, List<PendingDelivery>> fresh = owed(records);
@@ -238,12 +250,13 @@ public final class WebhookDispatcher implements AutoCloseable {
           producer.commitTransaction();
         }
         fresh.forEach((partition, list) -> list.forEach(d -> lanes.add(d, partition)));
-        read(lanes.refill(List.of()));
+        pendingReader.step(lanes, List.of());
         lanes.pump();
         pending.set(lanes.pending());
       }
     } finally {
       this.consumer = null;
+      this.reader = null;
     }
   }
 
@@ -326,9 +339,11 @@ public final class WebhookDispatcher implements AutoCloseable {
   /** On assignment, queues what the pending partitions still owe; on revocation, forgets it. */
   private final class Restore implements ConsumerRebalanceListener {
     private final DeliveryLanes lanes;
+    private final PendingReader reader;
 
-    Restore(DeliveryLanes lanes) {
+    Restore(DeliveryLanes lanes, PendingReader reader) {
       this.lanes = lanes;
+      this.reader = reader;
     }
 
     @Override
@@ -338,9 +353,10 @@ public final class WebhookDispatcher implements AutoCloseable {
       }
       List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
       lanes.own(numbers);
-      read(lanes.refill(numbers));
+      reader.step(lanes, numbers); // the rest of the read, if any, in the loop's next steps
       LOG.info(
-          "webhook dispatcher owns events partitions {}: {} deliveries pending in memory",
+          "webhook dispatcher owns events partitions {}: {} deliveries pending in memory after"
+              + " the first step of reading them",
           numbers,
           lanes.pending());
     }
@@ -349,34 +365,6 @@ public final class WebhookDispatcher implements AutoCloseable {
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       lanes.disown(partitions.stream().map(TopicPartition::partition).toList());
     }
-  }
-
-  /**
-   * Reads the pending partitions of {@code refill} from the beginning to their end (read_committed)
-   * into it, then finishes it; nothing when null.
-   */
-  private void read(DeliveryLanes.Refill refill) {
-    if (refill == null) {
-      return;
-    }
-    List<TopicPartition> parts =
-        refill.partitions().stream()
-            .map(n -> new TopicPartition(topics.webhookPending().name(), n))
-            .toList();
-    if (!parts.isEmpty()) {
-      try (KafkaConsumer<String, byte[]> r =
-          Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer())) {
-        r.assign(parts);
-        r.seekToBeginning(parts);
-        Map<TopicPartition, Long> end = r.endOffsets(parts);
-        while (end.entrySet().stream().anyMatch(e -> r.position(e.getKey()) < e.getValue())) {
-          for (ConsumerRecord<String, byte[]> rec : r.poll(POLL)) {
-            refill.offer(rec.partition(), rec.offset(), rec.key(), rec.value());
-          }
-        }
-      }
-    }
-    refill.finish();
   }
 
   /** Why the endpoints topic is not being followed now (down, restarting); empty while it is. */
@@ -395,6 +383,10 @@ public final class WebhookDispatcher implements AutoCloseable {
     KafkaConsumer<String, byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
+    }
+    PendingReader r = reader;
+    if (r != null) {
+      r.wakeup();
     }
     try {
       thread.join(30_000);

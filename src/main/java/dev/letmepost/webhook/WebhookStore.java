@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -66,24 +68,91 @@ public final class WebhookStore implements AutoCloseable {
   private final List<AutoCloseable> owned = new ArrayList<>();
 
   /*
-   * The cap of MAX_ENDPOINTS is a check and a write; a principal's creates are serialised through
-   * one of LOCKS (chosen by the principal), so two concurrent creates on this instance cannot both
-   * pass the check: the second sees the first's endpoint, which is applied here before the lock is
-   * released. Gateways on other instances check against their own view, which lags this one's
-   * writes by a poll; the dispatcher therefore delivers to a principal's oldest MAX_ENDPOINTS
-   * endpoints only, so an endpoint created past the cap in that instant receives nothing.
+   * The cap of MAX_ENDPOINTS is a check and a write; a principal's changes are serialised through
+   * that principal's own lock, so two concurrent creates on this instance cannot both pass the
+   * check: the second sees the first's endpoint, which is applied here before the lock is
+   * released. The lock is the principal's alone (never a stripe shared with others), because it is
+   * held across the Kafka write (up to WRITE_TIMEOUT): a slow Kafka makes only that principal's
+   * own changes wait, each for at most LOCK_WAIT, and at most MAX_WAITING of them at once (past it
+   * the change is refused at once with 503), so one principal's flood holds at most MAX_WAITING
+   * request threads. Bound of the lock map: an entry exists only while a request holds or awaits
+   * it, so at most one per request in progress. Gateways on other instances check against their
+   * own view, which lags this one's writes by a poll; the dispatcher therefore delivers to a
+   * principal's oldest MAX_ENDPOINTS endpoints only, so an endpoint created past the cap in that
+   * instant receives nothing.
    */
-  private static final int LOCK_STRIPES = 64;
-  private final Object[] locks = new Object[LOCK_STRIPES];
+  static final int MAX_WAITING = MAX_ENDPOINTS;
 
-  {
-    for (int i = 0; i < LOCK_STRIPES; i++) {
-      locks[i] = new Object();
+  static final Duration LOCK_WAIT = WRITE_TIMEOUT.plusSeconds(5);
+
+  private static final class PrincipalLock {
+    final ReentrantLock lock = new ReentrantLock();
+    int users;
+  }
+
+  private final Map<String, PrincipalLock> locks = new HashMap<>();
+
+  /**
+   * Holds {@code principal}'s lock, or refuses with 503 naming why; release with {@link #unlock}.
+   */
+  private PrincipalLock lock(String principal) throws WebhookException {
+    PrincipalLock l;
+    synchronized (locks) {
+      l = locks.computeIfAbsent(principal, k -> new PrincipalLock());
+      if (l.users >= MAX_WAITING) {
+        throw new WebhookException(
+            503,
+            "webhooks_unavailable",
+            "principal "
+                + principal
+                + " already has "
+                + MAX_WAITING
+                + " webhook endpoint changes in progress; retry when they are answered");
+      }
+      l.users++;
+    }
+    boolean held = false;
+    try {
+      held = l.lock.tryLock(LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (!held) {
+        release(principal, l);
+      }
+    }
+    if (!held) {
+      throw new WebhookException(
+          503,
+          "webhooks_unavailable",
+          "another change to the webhook endpoints of principal "
+              + principal
+              + " was still being written after "
+              + LOCK_WAIT.toSeconds()
+              + " s; retry");
+    }
+    return l;
+  }
+
+  private void unlock(String principal, PrincipalLock l) {
+    l.lock.unlock();
+    release(principal, l);
+  }
+
+  private void release(String principal, PrincipalLock l) {
+    synchronized (locks) {
+      if (--l.users == 0) {
+        locks.remove(principal);
+      }
     }
   }
 
-  private Object lockOf(String principal) {
-    return locks[Math.floorMod(principal.hashCode(), LOCK_STRIPES)];
+  /** Changes of {@code principal} in progress or waiting (tests). */
+  int changing(String principal) {
+    synchronized (locks) {
+      PrincipalLock l = locks.get(principal);
+      return l == null ? 0 : l.users;
+    }
   }
 
   public WebhookStore(
@@ -276,7 +345,8 @@ public final class WebhookStore implements AutoCloseable {
    * Creates an endpoint for {@code principal}.
    *
    * @throws WebhookException 400 for a refused URL or bad events, 409 past {@link #MAX_ENDPOINTS},
-   *     503 when Kafka does not take the write
+   *     503 when Kafka does not take the write or the principal's other changes hold it up (see
+   *     {@link #MAX_WAITING})
    */
   public Created create(String principal, String url, List<String> events) throws WebhookException {
     List<String> types = checkEvents(events);
@@ -285,8 +355,11 @@ public final class WebhookStore implements AutoCloseable {
     } catch (AddressGuard.Refused e) {
       throw new WebhookException(400, "url_not_allowed", e.getMessage());
     }
-    synchronized (lockOf(principal)) {
+    PrincipalLock l = lock(principal);
+    try {
       return createLocked(principal, url, types);
+    } finally {
+      unlock(principal, l);
     }
   }
 
@@ -329,10 +402,13 @@ public final class WebhookStore implements AutoCloseable {
     if (get(principal, id).isEmpty()) {
       return false;
     }
-    synchronized (lockOf(principal)) {
+    PrincipalLock l = lock(principal);
+    try {
       writer.write(id, null);
       endpoints.remove(id);
       deliveries.forget(id);
+    } finally {
+      unlock(principal, l);
     }
     try {
       // The dispatcher's mark, if any: readers ignore a mark without its endpoint, so this only

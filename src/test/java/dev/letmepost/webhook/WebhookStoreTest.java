@@ -1,6 +1,7 @@
 package dev.letmepost.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.letmepost.net.AddressGuard;
 import dev.letmepost.testing.MutableClock;
@@ -115,6 +116,98 @@ class WebhookStoreTest {
     }
     assertThat(store.create("key_bob", "https://hooks.example/b", List.of("batch.completed")))
         .isNotNull();
+  }
+
+  /**
+   * The cap's lock was one of 64 stripes shared by unrelated principals and held across the Kafka
+   * write (up to 10 s). Interleaving: principal key_Aa's create holds its stripe while Kafka is
+   * slow; key_BB (the same hash code, so the same stripe) creates and waits for Aa's write, holding
+   * a request thread. Now the lock is the principal's own: BB's create completes while Aa's write
+   * is still blocked.
+   */
+  @Test
+  void anotherPrincipalOnTheSameStripeCreatesWhileTheFirstsWriteIsBlocked() throws Exception {
+    assertThat("key_Aa".hashCode()).isEqualTo("key_BB".hashCode());
+    CountDownLatch aWriting = new CountDownLatch(1);
+    CountDownLatch releaseA = new CountDownLatch(1);
+    WebhookStore store =
+        store(
+            (id, value) -> {
+              if (new String(value, StandardCharsets.UTF_8).contains("\"key_Aa\"")) {
+                aWriting.countDown();
+                try {
+                  releaseA.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              written.add(new Written(id, value));
+            });
+    Future<WebhookStore.Created> a =
+        pool.submit(
+            () -> store.create("key_Aa", "https://hooks.example/a", List.of("batch.completed")));
+    assertThat(aWriting.await(10, TimeUnit.SECONDS)).isTrue();
+    Future<WebhookStore.Created> b =
+        pool.submit(
+            () -> store.create("key_BB", "https://hooks.example/b", List.of("batch.completed")));
+
+    assertThat(b.get(10, TimeUnit.SECONDS).endpoint().principal()).isEqualTo("key_BB");
+    assertThat(a.isDone()).as("key_Aa's write is still blocked").isFalse();
+    releaseA.countDown();
+    assertThat(a.get(10, TimeUnit.SECONDS).endpoint().principal()).isEqualTo("key_Aa");
+    assertThat(endpoints.of("key_Aa")).hasSize(1);
+    assertThat(endpoints.of("key_BB")).hasSize(1);
+    assertThat(store.changing("key_Aa")).isZero();
+  }
+
+  /**
+   * A principal's own changes wait for its write in progress, but at most {@link
+   * WebhookStore#MAX_WAITING} at once: past that a create is refused at once with 503 naming the
+   * principal, so its flood cannot hold every request thread while Kafka is slow.
+   */
+  @Test
+  void aPrincipalsChangesPastMaxWaitingAreRefusedAtOnce() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    WebhookStore store =
+        store(
+            (id, value) -> {
+              try {
+                release.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              written.add(new Written(id, value));
+            });
+    ExecutorService many = Executors.newFixedThreadPool(WebhookStore.MAX_WAITING);
+    try {
+      List<Future<WebhookStore.Created>> waiting = new ArrayList<>();
+      for (int i = 0; i < WebhookStore.MAX_WAITING; i++) {
+        String url = "https://hooks.example/" + i;
+        waiting.add(many.submit(() -> store.create("key_alice", url, List.of("batch.completed"))));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (store.changing("key_alice") < WebhookStore.MAX_WAITING
+          && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(store.changing("key_alice")).isEqualTo(WebhookStore.MAX_WAITING);
+
+      WebhookException refused =
+          assertThrows(
+              WebhookException.class,
+              () ->
+                  store.create("key_alice", "https://hooks.example/x", List.of("batch.completed")));
+      assertThat(refused.status()).isEqualTo(503);
+      assertThat(refused.getMessage()).contains("key_alice").contains("in progress");
+      release.countDown();
+      for (Future<WebhookStore.Created> f : waiting) {
+        assertThat(f.get(10, TimeUnit.SECONDS)).isNotNull();
+      }
+      assertThat(endpoints.of("key_alice")).hasSize(WebhookStore.MAX_WAITING);
+      assertThat(store.changing("key_alice")).isZero();
+    } finally {
+      many.shutdownNow();
+    }
   }
 
   /**
