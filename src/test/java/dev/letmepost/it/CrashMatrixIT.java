@@ -145,6 +145,9 @@ class CrashMatrixIT {
               sandbox.uri().toString(),
               "--instance-id",
               "crash-publisher",
+              // any free port: a fixed 8082 collides with any other publisher on the machine
+              "--health-port",
+              "0",
               "--threads",
               "4",
               "--request-timeout",

@@ -59,6 +59,9 @@ class PublisherFaultIT {
           sandbox.uri().toString(),
           "--instance-id",
           "fault-it",
+          // any free port: a fixed 8082 collides with any other publisher on the machine
+          "--health-port",
+          "0",
           "--threads",
           "4",
           "--request-timeout",
