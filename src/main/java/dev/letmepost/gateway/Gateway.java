@@ -18,8 +18,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +61,9 @@ public final class Gateway implements AutoCloseable {
   /** The OpenAPI document of this API, served as kept in the repository (src/main/resources). */
   private static final byte[] OPENAPI = resource("/openapi.json");
 
+  /** The listen backlog of the HTTP connector: pending new connections the kernel keeps. */
+  static final int ACCEPT_QUEUE = 1024;
+
   /** What a connection's idle timeout adds to the longest wait of a request. */
   static final Duration IDLE_MARGIN = Duration.ofSeconds(30);
 
@@ -72,6 +77,8 @@ public final class Gateway implements AutoCloseable {
   private final WebhookRoutes webhooks = new WebhookRoutes(access);
   private final Javalin app;
   private final Duration idleTimeout;
+  private volatile String host;
+  private volatile int port;
 
   public Gateway(GatewayConfig config, Clock clock, GatewayMetrics metrics) {
     Objects.requireNonNull(config, "config");
@@ -104,6 +111,7 @@ public final class Gateway implements AutoCloseable {
               cfg.jetty.modifyHttpConfiguration(
                   h -> h.setRequestHeaderSize(JsonErrors.REQUEST_HEADER_BYTES));
               cfg.jetty.modifyServer(s -> s.setErrorHandler(new JsonErrors.ServerHandler()));
+              cfg.jetty.addConnector(this::connector);
               cfg.jetty.modifyServletContextHandler(
                   h -> h.setErrorHandler(new JsonErrors.ContextHandler()));
               cfg.routes.get("/healthz", ctx -> Responses.json(ctx, 200, "{\"status\":\"ok\"}"));
@@ -154,13 +162,25 @@ public final class Gateway implements AutoCloseable {
 
   /** Binds the HTTP server; {@code port} 0 picks a free one (see {@link #port()}). */
   public Gateway start(String host, int port) {
-    app.start(host, port);
-    for (Connector c : app.jettyServer().server().getConnectors()) {
-      if (c instanceof AbstractConnector connector) {
-        connector.setIdleTimeout(idleTimeout.toMillis());
-      }
-    }
+    this.host = host;
+    this.port = port;
+    app.start();
     return this;
+  }
+
+  /**
+   * The one HTTP connector, on the address {@link #start} was given: its idle timeout outlives the
+   * longest wait of a request ({@link #idleTimeout}) and its accept queue takes a burst of {@link
+   * #ACCEPT_QUEUE} new connections (at the JDK's default of 50, a flood of new connections from one
+   * client overflowed it and connections were reset).
+   */
+  private Connector connector(org.eclipse.jetty.server.Server server, HttpConfiguration http) {
+    ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
+    c.setHost(host);
+    c.setPort(port);
+    c.setIdleTimeout(idleTimeout.toMillis());
+    c.setAcceptQueueSize(ACCEPT_QUEUE);
+    return c;
   }
 
   /**
@@ -179,6 +199,11 @@ public final class Gateway implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /** The listen backlog of the HTTP connector. */
+  int acceptQueueSize() {
+    return ((ServerConnector) app.jettyServer().server().getConnectors()[0]).getAcceptQueueSize();
   }
 
   /** The idle timeout of the HTTP connectors, the shortest if they differ (ms). */

@@ -216,4 +216,16 @@ class GatewayFloodTest {
         .isGreaterThan(config.answerTimeout().toMillis())
         .isGreaterThan(config.forwardTimeout().toMillis());
   }
+
+  /**
+   * Regression: the connector's listen backlog was the JDK's default of 50, so 400 connections
+   * opened at once by one client (TenantFloodIT) overflowed it on a loaded machine and some were
+   * reset unanswered.
+   */
+  @Test
+  void theConnectorQueuesABurstOfNewConnections() {
+    start(GatewayConfig.defaults());
+    assertThat(gateway.acceptQueueSize()).isGreaterThanOrEqualTo(1024);
+    assertThat(gateway.port()).isPositive();
+  }
 }
