@@ -148,7 +148,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * the only one able to call that task (it polled the task itself, or its own wait had passed)
    * and had stopped its calls. Nor for this worker's own attempts whose journal transaction a
    * producer rebuild left in doubt: calls start only after that commit, so none was called; they
-   * resume in PUBLISH mode. What is not covered: a call that outlives its timeouts (a platform
+   * resume in PUBLISH mode, but only while this worker kept their partitions and only from the very
+   * entry it wrote (its holder and journaledAt): once a partition was revoked or lost, another
+   * owner may have called and re-journaled the task. What is not covered: a call that outlives its timeouts (a platform
    * acting on a request long after the connection ended), and a clock that jumps.
    */
 
@@ -199,7 +201,17 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private long nextRenewalAttempt = Long.MIN_VALUE;
   private long pollStartedAt;
   private final Map<String, Running> unwritten = new LinkedHashMap<>();
-  private final Set<String> neverCalled = new HashSet<>();
+
+  /**
+   * This worker's own attempts whose journal transaction a producer rebuild left in doubt, so none
+   * was called: by task partition number, task id and the journaledAt of the entry this worker
+   * wrote. Trusted only for that very entry (same holder, same journaledAt), and only while this
+   * worker keeps the partition: a partition's entries go when it is revoked or lost and once its
+   * recovery has resumed them. Bounded by the records of the assigned partitions polled in
+   * transactions left in doubt before their recovery completed.
+   */
+  private final Map<Integer, Map<String, Long>> neverCalled = new HashMap<>();
+
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
 
   /**
@@ -442,7 +454,11 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     if (!journaled) {
       if (transactions.rebuildPending()) {
         // The commit may have happened: after the rebuild the journal tells; none was called.
-        accepted.forEach(r -> neverCalled.add(r.run.task().taskId()));
+        accepted.forEach(
+            r ->
+                neverCalled
+                    .computeIfAbsent(r.run.partition(), p -> new HashMap<>())
+                    .put(r.run.task().taskId(), now));
       }
       log.warn(
           "publisher {} could not journal {} task(s); they will be polled again",
@@ -812,6 +828,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private void stopRecovery(Collection<TopicPartition> partitions) {
     Set<TopicPartition> tasks = taskPartitions(partitions);
     awaitingPosition.keySet().removeAll(tasks);
+    // Whoever owns them next may write their journal: what this worker knew of them is stale.
+    tasks.forEach(tp -> neverCalled.remove(tp.partition()));
     recovery.cancel(tasks.stream().map(TopicPartition::partition).toList());
     publishRecovering();
   }
@@ -851,9 +869,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     for (JournalRecovery.Recovered r : recovery.advance()) {
       resume(r);
     }
-    if (awaitingPosition.isEmpty() && recovery.isEmpty()) {
-      neverCalled.clear();
-    }
     publishRecovering();
   }
 
@@ -869,7 +884,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       if (active.containsKey(entry.task().taskId())) {
         continue;
       }
-      boolean ownUncalled = neverCalled.contains(entry.task().taskId());
+      boolean ownUncalled = isOwnUncalledEntry(o.partition(), entry);
       boolean reached = !ownUncalled && entry.mayHaveReachedPlatform();
       Long first = ownUncalled ? null : entry.firstAttemptAt();
       if (first == null && reached) {
@@ -889,6 +904,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               notBefore));
       resumed++;
     }
+    neverCalled.remove(recovered.partition());
     if (resumed > 0) {
       log.info(
           "publisher {} resumed {} journaled attempt(s) from {}; {} of them wait until {} for an"
@@ -899,6 +915,20 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           waiting,
           previousOwnerDone);
     }
+  }
+
+  /**
+   * Whether {@code entry}, read from journal partition {@code partition}, is the very attempting
+   * entry this worker wrote in a journal transaction left in doubt, so that no call was made for
+   * it. An entry written since by another worker (or by this one on a hand-over) is not: it is
+   * reconciled like any other.
+   */
+  private boolean isOwnUncalledEntry(int partition, JournalEntry entry) {
+    Long journaledAt = neverCalled.getOrDefault(partition, Map.of()).get(entry.task().taskId());
+    return journaledAt != null
+        && journaledAt == entry.journaledAt()
+        && entry.holder().equals(config.transactionalId())
+        && !entry.handedOver();
   }
 
   /** The task partitions whose recovery has not completed, for other threads to read. */
@@ -920,6 +950,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       return;
     }
     Set<TopicPartition> resumable = new HashSet<>(consumer.paused());
+    resumable.retainAll(assigned);
     resumable.removeAll(recovering);
     if (!resumable.isEmpty()) {
       consumer.resume(resumable);

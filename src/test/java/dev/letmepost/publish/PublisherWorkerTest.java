@@ -620,6 +620,63 @@ class PublisherWorkerTest {
   }
 
   /**
+   * Regression (second post): the set of this worker's uncalled in-doubt attempts outlived the
+   * partition and was trusted for another worker's entry. Interleaving: poll t1 (partition 0) →
+   * journal t1 + offsets, commitTransaction times out ×3 (the commit completed: t1 journaled by
+   * this worker, never called) → producer 2 → every partition revoked before their recovery ends
+   * (no other recovery under way) → w2 takes partition 0, reconciles and publishes t1, hands it
+   * over after its wait bound: t1 journaled by "w2" as may-have-reached → partition 0 back here →
+   * [before] t1 resumed in PUBLISH mode at once: posted a second time → [now] t1 waits out w2's
+   * calls, then is reconciled; connector.publish is never called.
+   */
+  @Test
+  void anInDoubtAttemptOfARevokedPartitionIsNotPublishedAgainAfterAnotherWorkerTookItOver() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    for (int i = 0; i < 3; i++) {
+      producer.journalCommitFailures.add(new TimeoutException("EndTxn(COMMIT) timed out"));
+    }
+    newProducerHook =
+        () -> {
+          if (producers.size() < 2) {
+            return;
+          }
+          for (ProducerRecord<String, byte[]> r : producer.lastFailedCommit) {
+            if (r.topic().equals(JOURNAL)) {
+              journal.add(
+                  new ConsumerRecord<>(JOURNAL, r.partition(), journal.size(), r.key(), r.value()));
+            }
+          }
+          // Revoked in the poll right after the rebuild, before any recovery can end.
+          consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+        };
+    start();
+    PublishTask t1 = task("t1", "acc_1");
+    deliver(0, 0, t1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> producers.size() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> consumer.assignment().isEmpty());
+
+    journal.add(
+        new ConsumerRecord<>(
+            JOURNAL,
+            0,
+            journal.size(),
+            t1.taskId(),
+            Json.write(new JournalEntry(t1, true, "w2", clock.millis(), clock.millis(), false))));
+    Instant reassignedAt = clock.instant();
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(p0)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> worker.deferredForPreviousOwner() > 0 || !connector.calls.isEmpty());
+    assertThat(connector.calls).as("t1 waits out w2's calls").isEmpty();
+
+    clock.set(reassignedAt.plus(PublisherWorker.LEASE).plus(worker.callTimeout()));
+    awaitWhileTimePasses(() -> outcomes().size() == 1);
+    assertThat(connector.calls).containsExactly("reconcile:t1");
+    assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
+  }
+
+  /**
    * Regression: a fatal producer error (here ProducerFencedException from the outcome commit, as
    * after a transaction that outlived transaction.timeout.ms) stopped the worker for good with the
    * outcome of a post it had made unwritten. Interleaving: publish t1 → outcome commit:
