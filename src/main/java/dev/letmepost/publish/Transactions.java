@@ -150,6 +150,17 @@ final class Transactions {
     }
   }
 
+  /**
+   * After {@link GiveUp}, for the worker's next session: the rebuilds start counting again from
+   * zero, and the next {@link #ensureReady} builds a new producer.
+   */
+  void restart() {
+    rebuildsInARow = 0;
+    if (rebuildReason == null) {
+      rebuildReason = "the worker restarts";
+    }
+  }
+
   /** Whether a transaction can be run now: the producer is ready and no rebuild is pending. */
   boolean ready() {
     return producerReady && rebuildReason == null;

@@ -9,6 +9,7 @@ import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -44,6 +46,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -71,6 +74,8 @@ class PublisherWorkerTest {
   final FakeConnector connector = new FakeConnector();
   Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
   Runnable newProducerHook = () -> {};
+  ReaderLoop.Backoff restartBackoff = ReaderLoop.Backoff.DEFAULT;
+  ReaderLoop.Sleeper sleeper = null;
   Supplier<Consumer<String, byte[]>> journalReaders = () -> new JournalReader(journal);
   PublisherWorker worker;
   Thread thread;
@@ -255,7 +260,9 @@ class PublisherWorkerTest {
               journalReads.incrementAndGet();
               return journalReaders.get();
             },
-            scheduler);
+            scheduler,
+            restartBackoff,
+            sleeper);
     thread = new Thread(worker, "worker-under-test");
     thread.start();
     TopicPartition p0 = new TopicPartition(TASKS, 0);
@@ -700,6 +707,58 @@ class PublisherWorkerTest {
 
     deliver(1, 1, task("t2", "acc_1"));
     await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
+  }
+
+  /**
+   * Regression (dies unseen): a worker whose producer kept failing fatally returned from run() for
+   * good while the process, and its /readyz, stayed green; its platform's tasks never ran again.
+   * Interleaving: the transactional id loses its ACL → initTransactions throws
+   * TransactionalIdAuthorizationException on every new producer → after MAX_REBUILDS_IN_A_ROW,
+   * GiveUp → [before] run() returns, nothing reports it → [now] the worker releases its partitions,
+   * problem() names its platform, transactional id and reason while it waits its backoff, and once
+   * the ACL is back it runs again and publishes.
+   */
+  @Test
+  void aWorkerWhoseProducerKeepsFailingIsReportedAndRunsAgainOnceTheFaultClears() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    AtomicBoolean aclMissing = new AtomicBoolean(true);
+    CountDownLatch restartAllowed = new CountDownLatch(1);
+    List<Duration> restartWaits = new CopyOnWriteArrayList<>();
+    restartBackoff = new ReaderLoop.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    sleeper =
+        d -> {
+          if (worker.problem().isPresent()) {
+            restartWaits.add(d);
+            restartAllowed.await();
+          }
+        };
+    newProducerHook =
+        () -> {
+          if (aclMissing.get()) {
+            producers.get(producers.size() - 1).initTransactionException =
+                new TransactionalIdAuthorizationException("Transactional Id authorization failed.");
+          }
+        };
+    start();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !restartWaits.isEmpty());
+    assertThat(worker.problem())
+        .hasValueSatisfying(
+            p ->
+                assertThat(p)
+                    .contains("mastodon")
+                    .contains("lmp.publisher-mastodon-test")
+                    .contains("TransactionalIdAuthorizationException")
+                    .contains("restarting"));
+    assertThat(producers).hasSize(Transactions.MAX_REBUILDS_IN_A_ROW + 1);
+    assertThat(restartWaits).containsExactly(Duration.ofSeconds(1));
+
+    aclMissing.set(false);
+    restartAllowed.countDown();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(worker.problem()).isEmpty();
+    assertThat(connector.calls).containsExactly("publish:t1");
   }
 
   /** Any other Kafka error aborts the transaction; the same outcome goes with the next one. */
