@@ -44,6 +44,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
@@ -759,6 +760,38 @@ class PublisherWorkerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
     assertThat(worker.problem()).isEmpty();
     assertThat(connector.calls).containsExactly("publish:t1");
+  }
+
+  /**
+   * Regression (dies unseen): a worker fenced by another process with the same --instance-id
+   * returned from run() and nothing reported it. Interleaving: poll t1 → journal transaction:
+   * sendOffsetsToTransaction throws FencedInstanceIdException → [before] run() returns silently →
+   * [now] problem() says it stopped for good and why; it is not restarted (that would fence the
+   * other process in turn).
+   */
+  @Test
+  void aWorkerFencedByAnotherWithTheSameInstanceIdIsReportedAndNotRestarted() throws Exception {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    List<Duration> waits = new CopyOnWriteArrayList<>();
+    sleeper = waits::add;
+    producer.sendOffsetsFailure =
+        new FencedInstanceIdException("The broker rejected this static consumer");
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    thread.join(10_000);
+    assertThat(thread.isAlive()).isFalse();
+    assertThat(worker.problem())
+        .hasValueSatisfying(
+            p ->
+                assertThat(p)
+                    .contains("mastodon")
+                    .contains("lmp.publisher-mastodon-test")
+                    .contains("stopped for good")
+                    .contains("--instance-id"));
+    assertThat(producers).hasSize(1);
+    assertThat(waits).isEmpty();
+    assertThat(connector.calls).isEmpty();
   }
 
   /** Any other Kafka error aborts the transaction; the same outcome goes with the next one. */
