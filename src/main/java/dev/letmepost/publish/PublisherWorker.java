@@ -5,6 +5,7 @@ import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.nio.charset.StandardCharsets;
@@ -148,7 +149,9 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    * the only one able to call that task (it polled the task itself, or its own wait had passed)
    * and had stopped its calls. Nor for this worker's own attempts whose journal transaction a
    * producer rebuild left in doubt: calls start only after that commit, so none was called; they
-   * resume in PUBLISH mode. What is not covered: a call that outlives its timeouts (a platform
+   * resume in PUBLISH mode, but only while this worker kept their partitions and only from the very
+   * entry it wrote (its holder and journaledAt): once a partition was revoked or lost, another
+   * owner may have called and re-journaled the task. What is not covered: a call that outlives its timeouts (a platform
    * acting on a request long after the connection ended), and a clock that jumps.
    */
 
@@ -184,12 +187,22 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final Map<String, Running> active = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Running> finished = new ConcurrentLinkedQueue<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch closeRequested = new CountDownLatch(1);
+  private final ReaderLoop.Backoff restartBackoff;
+  private final ReaderLoop.Sleeper sleeper;
+  private final Rebalance rebalance = new Rebalance();
   private final AtomicInteger outcomesWritten = new AtomicInteger();
   private final AtomicInteger refusedForLease = new AtomicInteger();
   private final AtomicInteger deferredForPreviousOwner = new AtomicInteger();
   private final AtomicInteger handOverWaitLooks = new AtomicInteger();
   private volatile boolean closing;
   private volatile boolean running;
+
+  /** Why this worker is not running (restarting, or stopped for good), or null while it runs. */
+  private volatile String down;
+
+  // Poll thread only: sessions ended by a fault in a row, reset once the producer is ready again.
+  private int failedSessions;
 
   /** Epoch ms until which calls may start (see the lease above); written by the poll thread. */
   private volatile long leaseUntil = Long.MIN_VALUE;
@@ -199,7 +212,17 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private long nextRenewalAttempt = Long.MIN_VALUE;
   private long pollStartedAt;
   private final Map<String, Running> unwritten = new LinkedHashMap<>();
-  private final Set<String> neverCalled = new HashSet<>();
+
+  /**
+   * This worker's own attempts whose journal transaction a producer rebuild left in doubt, so none
+   * was called: by task partition number, task id and the journaledAt of the entry this worker
+   * wrote. Trusted only for that very entry (same holder, same journaledAt), and only while this
+   * worker keeps the partition: a partition's entries go when it is revoked or lost and once its
+   * recovery has resumed them. Bounded by the records of the assigned partitions polled in
+   * transactions left in doubt before their recovery completed.
+   */
+  private final Map<Integer, Map<String, Long>> neverCalled = new HashMap<>();
+
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
 
   /**
@@ -248,6 +271,47 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       Supplier<Producer<String, byte[]>> producers,
       Supplier<Consumer<String, byte[]>> journalReaders,
       ScheduledExecutorService executor) {
+    this(
+        config,
+        connector,
+        accounts,
+        credentials,
+        clock,
+        consumer,
+        producers,
+        journalReaders,
+        executor,
+        ReaderLoop.Backoff.DEFAULT,
+        null);
+  }
+
+  /**
+   * As above; a worker whose producer cannot work (see {@link Transactions.GiveUp}) restarts after
+   * {@code restartBackoff}, waited for on {@code sleeper} (null: a wait that {@link #close()} ends
+   * at once), which also waits out the pause after a failed loop.
+   */
+  PublisherWorker(
+      PublisherConfig config,
+      Connector connector,
+      Function<String, Optional<Account>> accounts,
+      Credentials credentials,
+      Clock clock,
+      Consumer<String, byte[]> consumer,
+      Supplier<Producer<String, byte[]>> producers,
+      Supplier<Consumer<String, byte[]>> journalReaders,
+      ScheduledExecutorService executor,
+      ReaderLoop.Backoff restartBackoff,
+      ReaderLoop.Sleeper sleeper) {
+    this.restartBackoff = Objects.requireNonNull(restartBackoff, "restartBackoff");
+    this.sleeper =
+        sleeper != null
+            ? sleeper
+            : d -> {
+              boolean closed = closeRequested.await(d.toMillis(), TimeUnit.MILLISECONDS);
+              if (closed) {
+                log.debug("publisher wait of {} ended by close()", d);
+              }
+            };
     this.config = Objects.requireNonNull(config, "config");
     this.connector = Objects.requireNonNull(connector, "connector");
     if (connector.platform() != config.platform()) {
@@ -289,6 +353,21 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     this.lanes = new AccountLanes(executor, clock);
   }
 
+  /**
+   * Why this worker publishes nothing now, naming its platform, transactional id and the reason: it
+   * is restarting after its producer kept failing, or it stopped for good (another worker runs with
+   * the same instance id, or an unexpected error). Empty while it runs, and once it is being
+   * closed.
+   */
+  public Optional<String> problem() {
+    String d = down;
+    if (d == null || closing) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "publisher " + config.platform().wireName() + " (" + config.transactionalId() + ") " + d);
+  }
+
   /** The number of outcomes this worker has written. */
   public int outcomesWritten() {
     return outcomesWritten.get();
@@ -327,7 +406,13 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     return callTimeout;
   }
 
-  /** Polls, journals, publishes and answers until {@link #close()}. Runs once. */
+  /**
+   * Polls, journals, publishes and answers until {@link #close()}. Runs once. A session that ends
+   * on a fault (its producer kept failing fatally, e.g. its transactional id lost its ACL; or an
+   * unexpected error) releases its partitions and a new one starts after a capped exponential
+   * backoff; meanwhile {@link #problem()} names the worker. A fenced instance id (another worker
+   * with the same --instance-id) stops it for good, reported but never restarted.
+   */
   @Override
   public void run() {
     running = true;
@@ -338,37 +423,37 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         taskTopic,
         connector.getClass().getSimpleName());
     try {
-      consumer.subscribe(List.of(taskTopic), new Rebalance());
       while (!closing) {
-        try {
-          ensureProducer();
-          pollOnce();
-          advanceRecovery();
-          flushFinished();
-          renewLeaseIfDue();
-          applyBackpressure();
-        } catch (WakeupException e) {
-          // close() woke the consumer; the loop condition ends the loop.
-        } catch (FencedInstanceIdException e) {
-          log.error(
-              "publisher {} stopped: another worker joined {} with the same instance id; give each"
-                  + " running worker its own --instance-id",
-              config.transactionalId(),
-              config.groupId());
-          return;
-        } catch (Transactions.GiveUp e) {
-          log.error(
-              "publisher {} stopped: {} (its journaled tasks will be reconciled by the next owner)",
-              config.transactionalId(),
-              e.getMessage());
-          return;
-        } catch (RuntimeException e) {
-          log.error("publisher {} failed a loop; going on in {}", config.groupId(), ERROR_PAUSE, e);
-          pause();
+        String fault = session();
+        if (fault == null || closing) {
+          break;
         }
+        int n = ++failedSessions;
+        Duration delay = restartBackoff.delay(n);
+        down =
+            "is restarting: "
+                + fault
+                + " (failure "
+                + n
+                + " in a row; next attempt in "
+                + delay
+                + ")";
+        log.error(
+            "publisher {} stopped: {} (its journaled tasks will be reconciled by the next owner);"
+                + " restarting in {}",
+            config.transactionalId(),
+            fault,
+            delay);
+        try {
+          sleeper.sleep(delay);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        transactions.restart();
       }
-      handOver(Set.copyOf(consumer.assignment()), true);
     } catch (RuntimeException e) {
+      down = "stopped for good on an error: " + e;
       log.error("publisher {} stopped on an error", config.groupId(), e);
     } finally {
       executor.shutdownNow();
@@ -380,10 +465,83 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     }
   }
 
+  /**
+   * One session: subscribes and loops until the worker is closed (then hands over its partitions
+   * and answers null) or a fault ends it (then releases its partitions as lost and answers the
+   * fault). A fenced instance id answers null after setting {@link #down} for good.
+   */
+  private String session() {
+    String fault;
+    try {
+      consumer.subscribe(List.of(taskTopic), rebalance);
+      while (!closing) {
+        try {
+          ensureProducer();
+          if (down != null) {
+            log.info("publisher {} runs again", config.transactionalId());
+            down = null;
+            failedSessions = 0;
+          }
+          pollOnce();
+          advanceRecovery();
+          flushFinished();
+          renewLeaseIfDue();
+          applyBackpressure();
+        } catch (WakeupException e) {
+          // close() woke the consumer; the loop condition ends the loop.
+        } catch (FencedInstanceIdException e) {
+          down =
+              "stopped for good: another worker joined "
+                  + config.groupId()
+                  + " with the same instance id; give each running worker its own --instance-id";
+          log.error("publisher {} {}", config.transactionalId(), down);
+          return null;
+        } catch (Transactions.GiveUp e) {
+          fault = e.getMessage();
+          release();
+          return fault;
+        } catch (RuntimeException e) {
+          log.error("publisher {} failed a loop; going on in {}", config.groupId(), ERROR_PAUSE, e);
+          pause();
+        }
+      }
+      handOver(Set.copyOf(consumer.assignment()), true);
+      return null;
+    } catch (WakeupException e) {
+      return null;
+    } catch (RuntimeException e) {
+      if (closing) {
+        return null;
+      }
+      fault = "error: " + e;
+      log.error("publisher {} session ended on an error", config.groupId(), e);
+      release();
+      return fault;
+    }
+  }
+
+  /**
+   * Leaves the group after a fault: the partitions are treated as lost (no transaction can be
+   * written; their journal entries stand for their next owner) and the consumer unsubscribes, so
+   * other workers take them while this one waits to restart.
+   */
+  private void release() {
+    try {
+      rebalance.onPartitionsLost(Set.copyOf(consumer.assignment()));
+      consumer.unsubscribe();
+    } catch (RuntimeException e) {
+      log.warn(
+          "publisher {} could not release its partitions cleanly: {}",
+          config.transactionalId(),
+          e.toString());
+    }
+  }
+
   /** Stops polling, hands over unfinished tasks through the journal, and closes the clients. */
   @Override
   public void close() {
     closing = true;
+    closeRequested.countDown();
     if (!running) {
       executor.shutdownNow();
       closeQuietly(consumer::close, "consumer");
@@ -442,7 +600,11 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     if (!journaled) {
       if (transactions.rebuildPending()) {
         // The commit may have happened: after the rebuild the journal tells; none was called.
-        accepted.forEach(r -> neverCalled.add(r.run.task().taskId()));
+        accepted.forEach(
+            r ->
+                neverCalled
+                    .computeIfAbsent(r.run.partition(), p -> new HashMap<>())
+                    .put(r.run.task().taskId(), now));
       }
       log.warn(
           "publisher {} could not journal {} task(s); they will be polled again",
@@ -812,6 +974,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private void stopRecovery(Collection<TopicPartition> partitions) {
     Set<TopicPartition> tasks = taskPartitions(partitions);
     awaitingPosition.keySet().removeAll(tasks);
+    // Whoever owns them next may write their journal: what this worker knew of them is stale.
+    tasks.forEach(tp -> neverCalled.remove(tp.partition()));
     recovery.cancel(tasks.stream().map(TopicPartition::partition).toList());
     publishRecovering();
   }
@@ -851,9 +1015,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     for (JournalRecovery.Recovered r : recovery.advance()) {
       resume(r);
     }
-    if (awaitingPosition.isEmpty() && recovery.isEmpty()) {
-      neverCalled.clear();
-    }
     publishRecovering();
   }
 
@@ -869,7 +1030,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       if (active.containsKey(entry.task().taskId())) {
         continue;
       }
-      boolean ownUncalled = neverCalled.contains(entry.task().taskId());
+      boolean ownUncalled = isOwnUncalledEntry(o.partition(), entry);
       boolean reached = !ownUncalled && entry.mayHaveReachedPlatform();
       Long first = ownUncalled ? null : entry.firstAttemptAt();
       if (first == null && reached) {
@@ -889,6 +1050,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               notBefore));
       resumed++;
     }
+    neverCalled.remove(recovered.partition());
     if (resumed > 0) {
       log.info(
           "publisher {} resumed {} journaled attempt(s) from {}; {} of them wait until {} for an"
@@ -899,6 +1061,20 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
           waiting,
           previousOwnerDone);
     }
+  }
+
+  /**
+   * Whether {@code entry}, read from journal partition {@code partition}, is the very attempting
+   * entry this worker wrote in a journal transaction left in doubt, so that no call was made for
+   * it. An entry written since by another worker (or by this one on a hand-over) is not: it is
+   * reconciled like any other.
+   */
+  private boolean isOwnUncalledEntry(int partition, JournalEntry entry) {
+    Long journaledAt = neverCalled.getOrDefault(partition, Map.of()).get(entry.task().taskId());
+    return journaledAt != null
+        && journaledAt == entry.journaledAt()
+        && entry.holder().equals(config.transactionalId())
+        && !entry.handedOver();
   }
 
   /** The task partitions whose recovery has not completed, for other threads to read. */
@@ -920,6 +1096,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       return;
     }
     Set<TopicPartition> resumable = new HashSet<>(consumer.paused());
+    resumable.retainAll(assigned);
     resumable.removeAll(recovering);
     if (!resumable.isEmpty()) {
       consumer.resume(resumable);
@@ -969,7 +1146,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
 
   private void pause() {
     try {
-      TimeUnit.MILLISECONDS.sleep(ERROR_PAUSE.toMillis());
+      sleeper.sleep(ERROR_PAUSE);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closing = true;

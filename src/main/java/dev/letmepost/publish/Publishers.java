@@ -34,6 +34,7 @@ public final class Publishers implements AutoCloseable {
   private final AccountBook accounts;
   private final List<PublisherWorker> workers = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean closing;
 
   private Publishers(AccountBook accounts) {
     this.accounts = accounts;
@@ -183,18 +184,31 @@ public final class Publishers implements AutoCloseable {
     return workers.stream().flatMap(w -> w.recoveringPartitions().stream()).toList();
   }
 
-  /** The outcomes written so far by all workers. */
-  /** Why the publishers are not ready: their account book is not being read (down, restarting). */
+  /**
+   * Why the publishers are not ready: their account book is not being read (down, restarting), or a
+   * worker publishes nothing (restarting after its producer kept failing, or stopped for good),
+   * named with its platform, transactional id and reason. Empty once they are being closed.
+   */
   public Optional<String> problem() {
-    return accounts.problem();
+    if (closing) {
+      return Optional.empty();
+    }
+    List<String> problems = new ArrayList<>();
+    accounts.problem().ifPresent(problems::add);
+    for (PublisherWorker w : workers) {
+      w.problem().ifPresent(problems::add);
+    }
+    return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
   }
 
+  /** The outcomes written so far by all workers. */
   public int outcomesWritten() {
     return workers.stream().mapToInt(PublisherWorker::outcomesWritten).sum();
   }
 
   @Override
   public void close() {
+    closing = true;
     workers.parallelStream()
         .forEach(
             w -> {

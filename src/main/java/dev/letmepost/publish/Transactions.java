@@ -42,7 +42,8 @@ final class Transactions {
    * written twice by the retry; the worker's records are idempotent for their readers.)
    *
    * MAX_REBUILDS_IN_A_ROW fatal errors without a commit in between mean the producer cannot work
-   * (e.g. a missing ACL): ensureReady throws GiveUp and the worker stops.
+   * (e.g. a missing ACL): ensureReady throws GiveUp; the worker releases its partitions, reports
+   * itself down, and after a backoff restart() lets it build producers again.
    */
 
   static final int COMMIT_ATTEMPTS = 3;
@@ -57,7 +58,9 @@ final class Transactions {
     void to(Producer<String, byte[]> producer);
   }
 
-  /** Why the worker stops for good: its producer kept failing fatally. */
+  /**
+   * Why the worker's session ends (it restarts after a backoff): its producer kept failing fatally.
+   */
   static final class GiveUp extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -147,6 +150,17 @@ final class Transactions {
     if (afterRebuildDue) {
       afterRebuild.run();
       afterRebuildDue = false;
+    }
+  }
+
+  /**
+   * After {@link GiveUp}, for the worker's next session: the rebuilds start counting again from
+   * zero, and the next {@link #ensureReady} builds a new producer.
+   */
+  void restart() {
+    rebuildsInARow = 0;
+    if (rebuildReason == null) {
+      rebuildReason = "the worker restarts";
     }
   }
 

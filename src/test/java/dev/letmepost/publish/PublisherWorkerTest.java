@@ -9,6 +9,7 @@ import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -42,8 +44,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -71,6 +75,8 @@ class PublisherWorkerTest {
   final FakeConnector connector = new FakeConnector();
   Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
   Runnable newProducerHook = () -> {};
+  ReaderLoop.Backoff restartBackoff = ReaderLoop.Backoff.DEFAULT;
+  ReaderLoop.Sleeper sleeper = null;
   Supplier<Consumer<String, byte[]>> journalReaders = () -> new JournalReader(journal);
   PublisherWorker worker;
   Thread thread;
@@ -255,7 +261,9 @@ class PublisherWorkerTest {
               journalReads.incrementAndGet();
               return journalReaders.get();
             },
-            scheduler);
+            scheduler,
+            restartBackoff,
+            sleeper);
     thread = new Thread(worker, "worker-under-test");
     thread.start();
     TopicPartition p0 = new TopicPartition(TASKS, 0);
@@ -629,6 +637,63 @@ class PublisherWorkerTest {
   }
 
   /**
+   * Regression (second post): the set of this worker's uncalled in-doubt attempts outlived the
+   * partition and was trusted for another worker's entry. Interleaving: poll t1 (partition 0) →
+   * journal t1 + offsets, commitTransaction times out ×3 (the commit completed: t1 journaled by
+   * this worker, never called) → producer 2 → every partition revoked before their recovery ends
+   * (no other recovery under way) → w2 takes partition 0, reconciles and publishes t1, hands it
+   * over after its wait bound: t1 journaled by "w2" as may-have-reached → partition 0 back here →
+   * [before] t1 resumed in PUBLISH mode at once: posted a second time → [now] t1 waits out w2's
+   * calls, then is reconciled; connector.publish is never called.
+   */
+  @Test
+  void anInDoubtAttemptOfARevokedPartitionIsNotPublishedAgainAfterAnotherWorkerTookItOver() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    for (int i = 0; i < 3; i++) {
+      producer.journalCommitFailures.add(new TimeoutException("EndTxn(COMMIT) timed out"));
+    }
+    newProducerHook =
+        () -> {
+          if (producers.size() < 2) {
+            return;
+          }
+          for (ProducerRecord<String, byte[]> r : producer.lastFailedCommit) {
+            if (r.topic().equals(JOURNAL)) {
+              journal.add(
+                  new ConsumerRecord<>(JOURNAL, r.partition(), journal.size(), r.key(), r.value()));
+            }
+          }
+          // Revoked in the poll right after the rebuild, before any recovery can end.
+          consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+        };
+    start();
+    PublishTask t1 = task("t1", "acc_1");
+    deliver(0, 0, t1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> producers.size() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> consumer.assignment().isEmpty());
+
+    journal.add(
+        new ConsumerRecord<>(
+            JOURNAL,
+            0,
+            journal.size(),
+            t1.taskId(),
+            Json.write(new JournalEntry(t1, true, "w2", clock.millis(), clock.millis(), false))));
+    Instant reassignedAt = clock.instant();
+    TopicPartition p0 = new TopicPartition(TASKS, 0);
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(p0)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> worker.deferredForPreviousOwner() > 0 || !connector.calls.isEmpty());
+    assertThat(connector.calls).as("t1 waits out w2's calls").isEmpty();
+
+    clock.set(reassignedAt.plus(PublisherWorker.LEASE).plus(worker.callTimeout()));
+    awaitWhileTimePasses(() -> outcomes().size() == 1);
+    assertThat(connector.calls).containsExactly("reconcile:t1");
+    assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
+  }
+
+  /**
    * Regression: a fatal producer error (here ProducerFencedException from the outcome commit, as
    * after a transaction that outlived transaction.timeout.ms) stopped the worker for good with the
    * outcome of a post it had made unwritten. Interleaving: publish t1 → outcome commit:
@@ -652,6 +717,90 @@ class PublisherWorkerTest {
 
     deliver(1, 1, task("t2", "acc_1"));
     await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
+  }
+
+  /**
+   * Regression (dies unseen): a worker whose producer kept failing fatally returned from run() for
+   * good while the process, and its /readyz, stayed green; its platform's tasks never ran again.
+   * Interleaving: the transactional id loses its ACL → initTransactions throws
+   * TransactionalIdAuthorizationException on every new producer → after MAX_REBUILDS_IN_A_ROW,
+   * GiveUp → [before] run() returns, nothing reports it → [now] the worker releases its partitions,
+   * problem() names its platform, transactional id and reason while it waits its backoff, and once
+   * the ACL is back it runs again and publishes.
+   */
+  @Test
+  void aWorkerWhoseProducerKeepsFailingIsReportedAndRunsAgainOnceTheFaultClears() {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    AtomicBoolean aclMissing = new AtomicBoolean(true);
+    CountDownLatch restartAllowed = new CountDownLatch(1);
+    List<Duration> restartWaits = new CopyOnWriteArrayList<>();
+    restartBackoff = new ReaderLoop.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    sleeper =
+        d -> {
+          if (worker.problem().isPresent()) {
+            restartWaits.add(d);
+            restartAllowed.await();
+          }
+        };
+    newProducerHook =
+        () -> {
+          if (aclMissing.get()) {
+            producers.get(producers.size() - 1).initTransactionException =
+                new TransactionalIdAuthorizationException("Transactional Id authorization failed.");
+          }
+        };
+    start();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !restartWaits.isEmpty());
+    assertThat(worker.problem())
+        .hasValueSatisfying(
+            p ->
+                assertThat(p)
+                    .contains("mastodon")
+                    .contains("lmp.publisher-mastodon-test")
+                    .contains("TransactionalIdAuthorizationException")
+                    .contains("restarting"));
+    assertThat(producers).hasSize(Transactions.MAX_REBUILDS_IN_A_ROW + 1);
+    assertThat(restartWaits).containsExactly(Duration.ofSeconds(1));
+
+    aclMissing.set(false);
+    restartAllowed.countDown();
+    deliver(0, 0, task("t1", "acc_1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 1);
+    assertThat(worker.problem()).isEmpty();
+    assertThat(connector.calls).containsExactly("publish:t1");
+  }
+
+  /**
+   * Regression (dies unseen): a worker fenced by another process with the same --instance-id
+   * returned from run() and nothing reported it. Interleaving: poll t1 → journal transaction:
+   * sendOffsetsToTransaction throws FencedInstanceIdException → [before] run() returns silently →
+   * [now] problem() says it stopped for good and why; it is not restarted (that would fence the
+   * other process in turn).
+   */
+  @Test
+  void aWorkerFencedByAnotherWithTheSameInstanceIdIsReportedAndNotRestarted() throws Exception {
+    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
+    List<Duration> waits = new CopyOnWriteArrayList<>();
+    sleeper = waits::add;
+    producer.sendOffsetsFailure =
+        new FencedInstanceIdException("The broker rejected this static consumer");
+    start();
+    deliver(0, 0, task("t1", "acc_1"));
+
+    thread.join(10_000);
+    assertThat(thread.isAlive()).isFalse();
+    assertThat(worker.problem())
+        .hasValueSatisfying(
+            p ->
+                assertThat(p)
+                    .contains("mastodon")
+                    .contains("lmp.publisher-mastodon-test")
+                    .contains("stopped for good")
+                    .contains("--instance-id"));
+    assertThat(producers).hasSize(1);
+    assertThat(waits).isEmpty();
+    assertThat(connector.calls).isEmpty();
   }
 
   /** Any other Kafka error aborts the transaction; the same outcome goes with the next one. */
