@@ -259,20 +259,7 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
   @Override
   public void close() {
     running.set(false);
-    Consumer<String, byte[]> c = consumer;
-    if (c != null) {
-      try {
-        c.wakeup();
-      } catch (RuntimeException e) {
-        // already closed by its session
-      }
-    }
-    thread.interrupt(); // ends a backoff sleep
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ReaderLoop.stop(consumer, thread);
     producer.close(Duration.ofSeconds(5));
     waiters.values().forEach(f -> f.cancel(false));
   }

@@ -153,19 +153,6 @@ public final class AccountBook implements AutoCloseable {
   @Override
   public void close() {
     running.set(false);
-    Consumer<String, byte[]> c = consumer;
-    if (c != null) {
-      try {
-        c.wakeup();
-      } catch (RuntimeException e) {
-        // already closed by its session
-      }
-    }
-    reader.interrupt(); // ends a backoff sleep
-    try {
-      reader.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ReaderLoop.stop(consumer, reader);
   }
 }

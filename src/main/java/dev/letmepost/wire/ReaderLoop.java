@@ -136,4 +136,24 @@ public final class ReaderLoop {
         ? Optional.empty()
         : Optional.of("reader " + name + " is down, restarting: " + d);
   }
+
+  /**
+   * Stops a reader's thread once its loop condition is false: wakes the consumer it is polling, if
+   * any, interrupts a backoff sleep, and waits up to 10 s for the thread to end.
+   */
+  public static void stop(org.apache.kafka.clients.consumer.Consumer<?, ?> current, Thread thread) {
+    if (current != null) {
+      try {
+        current.wakeup();
+      } catch (RuntimeException e) {
+        // already closed by its session
+      }
+    }
+    thread.interrupt();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 }

@@ -144,19 +144,6 @@ public final class TopicFollower implements AutoCloseable {
   @Override
   public void close() {
     running.set(false);
-    Consumer<String, byte[]> c = consumer;
-    if (c != null) {
-      try {
-        c.wakeup();
-      } catch (RuntimeException e) {
-        // already closed by its session
-      }
-    }
-    thread.interrupt(); // ends a backoff sleep
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ReaderLoop.stop(consumer, thread);
   }
 }
