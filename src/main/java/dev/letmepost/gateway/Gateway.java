@@ -64,6 +64,20 @@ public final class Gateway implements AutoCloseable {
   /** The listen backlog of the HTTP connector: pending new connections the kernel keeps. */
   static final int ACCEPT_QUEUE = 1024;
 
+  /**
+   * Whether {@code e} is Kafka Streams refusing a query because the ledger on this instance is not
+   * running (shutting down, or failed): the request may succeed on another instance or later, so it
+   * is a {@code 503}, not a {@code 500}. (KafkaStreams throws a bare IllegalStateException then.)
+   */
+  static boolean ledgerNotRunning(IllegalStateException e) {
+    return e.getMessage() != null && e.getMessage().startsWith("KafkaStreams is not running");
+  }
+
+  private static void failed(Context ctx, Exception e) {
+    LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), e.toString(), e);
+    Responses.error(ctx, 500, "internal_error", "the gateway failed: " + e.getClass());
+  }
+
   /** What a connection's idle timeout adds to the longest wait of a request. */
   static final Duration IDLE_MARGIN = Duration.ofSeconds(30);
 
@@ -137,12 +151,18 @@ public final class Gateway implements AutoCloseable {
                       Responses.unavailable(
                           ctx, "the ledger's stores are not queryable right now"));
               cfg.routes.exception(
-                  Exception.class,
+                  IllegalStateException.class,
                   (e, ctx) -> {
-                    LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), e.toString(), e);
-                    Responses.error(
-                        ctx, 500, "internal_error", "the gateway failed: " + e.getClass());
+                    if (ledgerNotRunning(e)) {
+                      LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+                      Responses.unavailable(
+                          ctx,
+                          "the ledger on this instance is not running; retry: " + e.getMessage());
+                    } else {
+                      failed(ctx, e);
+                    }
                   });
+              cfg.routes.exception(Exception.class, (e, ctx) -> failed(ctx, e));
               cfg.routes.exception(
                   HttpResponseException.class,
                   (e, ctx) -> {

@@ -957,6 +957,32 @@ class GatewayHttpTest {
                 + " queryable right now\"}}");
   }
 
+  /**
+   * Regression (CrashMatrixIT, a broker SIGKILLed): an instance whose Kafka Streams was not running
+   * answered a POST {@code 500 internal_error} ("the gateway failed: class
+   * java.lang.IllegalStateException"), which a client must not retry; it is {@code 503}, retried on
+   * any instance.
+   */
+  @Test
+  void postWhileTheLedgerHereIsNotRunningIs503() throws Exception {
+    FakeLedger stopped =
+        new FakeLedger() {
+          @Override
+          public java.util.Optional<BatchView> liveRecord(String fingerprint, Instant now) {
+            throw new IllegalStateException("KafkaStreams is not running. State is ERROR.");
+          }
+        };
+    Gateway g = start(stopped, GatewayConfig.defaults());
+    base = URI.create("http://127.0.0.1:" + g.port());
+
+    HttpResponse<String> r = send(post("K", BODY));
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(header(r, "Retry-After")).isEqualTo("1");
+    assertThat(r.body()).contains("ledger_unavailable").contains("State is ERROR");
+    assertThat(stopped.submitted).isEmpty();
+  }
+
   @Test
   void waitersGaugeCountsRequestsWaitingForTheirAnswer() throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
