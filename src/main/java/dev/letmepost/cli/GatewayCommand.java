@@ -176,7 +176,8 @@ final class GatewayCommand implements Callable<Integer> {
                   0,
                   null,
                   PublisherCommand.defaultInstanceId(),
-                  kafkaClient.properties()));
+                  kafkaClient.properties(),
+                  Duration.ZERO));
       if (demo) {
         Services.registerDemoAccounts(services.client(), ledger.topics());
         demoKey = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -94,7 +95,8 @@ final class LedgerCommand implements Callable<Integer> {
                   0,
                   null,
                   PublisherCommand.defaultInstanceId(),
-                  kafkaClient.properties()));
+                  kafkaClient.properties(),
+                  Duration.ZERO));
       KafkaStreams streams = services.ledger();
       streamsMetrics = bindMetrics(health.registry(), streams);
       health.readiness(() -> notReady(streams.state()));

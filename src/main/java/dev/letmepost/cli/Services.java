@@ -110,36 +110,6 @@ public final class Services implements AutoCloseable {
       }
     }
 
-    /** Options with a demo sandbox that answers at once. */
-    public Options(
-        String bootstrapServers,
-        int kafkaPort,
-        Path dataDir,
-        short replicationFactor,
-        boolean demo,
-        LedgerConfig ledger,
-        Map<String, ?> streamsOverrides,
-        boolean publishers,
-        int sandboxPort,
-        URI sandboxUrl,
-        String instanceId,
-        Map<String, String> kafkaProperties) {
-      this(
-          bootstrapServers,
-          kafkaPort,
-          dataDir,
-          replicationFactor,
-          demo,
-          ledger,
-          streamsOverrides,
-          publishers,
-          sandboxPort,
-          sandboxUrl,
-          instanceId,
-          kafkaProperties,
-          Duration.ZERO);
-    }
-
     /** Everything in one process, the demo sandbox on a free port when {@code demo}. */
     public static Options allInOne(
         String bootstrapServers,
@@ -159,7 +129,8 @@ public final class Services implements AutoCloseable {
           0,
           null,
           "serve",
-          Map.of());
+          Map.of(),
+          Duration.ZERO);
     }
   }
 

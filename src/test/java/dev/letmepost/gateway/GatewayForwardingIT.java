@@ -141,7 +141,8 @@ class GatewayForwardingIT {
                 0,
                 null,
                 "fwd-" + dir.getFileName(),
-                Map.of()));
+                Map.of(),
+                Duration.ZERO));
     gateway.attach(services.client(), config.topics(), config, services.ledger());
     return new Instance(gateway, services, URI.create("http://127.0.0.1:" + gateway.port()));
   }
