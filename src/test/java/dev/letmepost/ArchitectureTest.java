@@ -22,12 +22,12 @@ import com.tngtech.archunit.lang.ArchRule;
  * command     -> wire
  * http        -> command, wire                (the HTTP side of the contract)
  * ledger      -> command, http, wire
- * publish     -> wire                         (the connector SPI: Connector, PlatformHttp, ...)
+ * publish     -> net, wire                    (the connector SPI: Connector, PlatformHttp, WebhookUrl, ...)
  * broker      -> wire
  * webhook     -> http, net, wire                  (webhook endpoints, signing, the dispatcher)
  * gateway     -> command, http, ledger, net, webhook, wire
- * platform    -> net, platform.*, publish, wire    (Connectors, the registry; WebhookUrl)
- * platform.*  -> net, publish, wire, platform      (discord and slack use platform.WebhookUrl)
+ * platform    -> net, platform.*, publish, wire    (Connectors, the registry)
+ * platform.*  -> net, publish, wire                (never the registry above them: no cycle)
  * bench       -> command, gateway, ledger, wire (lmp bench: the ledger, its gateway, the baselines;
  *                                             command: it keys commands by fingerprint, as the gateway)
  * cli         -> bench, broker, gateway, ledger, net, platform, platform.sandbox, publish, webhook, wire
@@ -65,9 +65,13 @@ class ArchitectureTest {
           .resideInAPackage("dev.letmepost.cli..")
           .as("nothing depends on cli");
 
+  /**
+   * Each package is its own slice ({@code (**)}, not {@code (*)..}): a cycle between {@code
+   * platform} and a {@code platform.<name>} below it is a cycle too.
+   */
   @ArchTest
   static final ArchRule noPackageCycles =
-      slices().matching("dev.letmepost.(*)..").should().beFreeOfCycles();
+      slices().matching("dev.letmepost.(**)").should().beFreeOfCycles();
 
   @ArchTest
   static final ArchRule connectorsOnlyThroughTheSpi =
@@ -162,7 +166,7 @@ class ArchitectureTest {
           .whereLayer("platform registry")
           .mayOnlyAccessLayers("connectors", "net", "publish", "wire")
           .whereLayer("connectors")
-          .mayOnlyAccessLayers("net", "platform registry", "publish", "wire")
+          .mayOnlyAccessLayers("net", "publish", "wire")
           .whereLayer("bench")
           .mayOnlyAccessLayers("command", "gateway", "ledger", "wire")
           .whereLayer("bench")
