@@ -375,7 +375,7 @@ class PublisherWorkerTest {
 
     start();
     await().atMost(Duration.ofSeconds(10)).until(() -> worker.deferredForPreviousOwner() > 0);
-    clock.advance(PublisherWorker.LEASE.plus(worker.callTimeout()));
+    clock.advance(PartitionLease.LEASE.plus(worker.callTimeout()));
 
     // The lease from the assignment ran out with the jump; its renewal is rechecked in time.
     awaitWhileTimePasses(() -> outcomes().size() == 1);
@@ -687,7 +687,7 @@ class PublisherWorkerTest {
         .until(() -> worker.deferredForPreviousOwner() > 0 || !connector.calls.isEmpty());
     assertThat(connector.calls).as("t1 waits out w2's calls").isEmpty();
 
-    clock.set(reassignedAt.plus(PublisherWorker.LEASE).plus(worker.callTimeout()));
+    clock.set(reassignedAt.plus(PartitionLease.LEASE).plus(worker.callTimeout()));
     awaitWhileTimePasses(() -> outcomes().size() == 1);
     assertThat(connector.calls).containsExactly("reconcile:t1");
     assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
@@ -900,7 +900,7 @@ class PublisherWorkerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.size() == 1);
 
     producer.sendOffsetsFailure = new TimeoutException("TxnOffsetCommit timed out");
-    clock.advance(PublisherWorker.LEASE.plusSeconds(1));
+    clock.advance(PartitionLease.LEASE.plusSeconds(1));
     release.countDown();
 
     // The 503's backoff comes due as time passes; the retry then finds the lease run out.
@@ -940,7 +940,7 @@ class PublisherWorkerTest {
     Instant assignedAt = clock.instant();
     start();
     await().atMost(Duration.ofSeconds(10)).until(() -> worker.deferredForPreviousOwner() > 0);
-    Instant previousOwnerDone = assignedAt.plus(PublisherWorker.LEASE).plus(worker.callTimeout());
+    Instant previousOwnerDone = assignedAt.plus(PartitionLease.LEASE).plus(worker.callTimeout());
 
     // Read before the move: the move itself runs the job that is due.
     int seen = worker.deferredForPreviousOwner();
