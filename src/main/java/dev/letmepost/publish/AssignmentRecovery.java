@@ -1,6 +1,5 @@
 package dev.letmepost.publish;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -47,16 +46,11 @@ final class AssignmentRecovery {
   private static final Logger log = LoggerFactory.getLogger(AssignmentRecovery.class);
   private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(5);
 
+  private final WorkerContext worker;
   private final Consumer<String, byte[]> consumer;
   private final PartitionLease lease;
-  private final InFlight inFlight;
-  private final TaskJob.Context jobs;
-  private final Journal journal;
+  private final TaskJob.Factory jobs;
   private final JournalRecovery journalRecovery;
-  private final Clock clock;
-  private final Duration callTimeout;
-  private final String taskTopic;
-  private final String holder;
 
   /**
    * Assigned task partitions whose committed offset is yet to be read before their journal is; with
@@ -79,30 +73,18 @@ final class AssignmentRecovery {
 
   /**
    * @param journalReaders makes a consumer to read the journal with (see {@link JournalRecovery})
-   * @param callTimeout the longest one connector call can last
-   * @param holder the worker's transactional id
    */
   AssignmentRecovery(
-      Consumer<String, byte[]> consumer,
+      WorkerContext worker,
       PartitionLease lease,
-      InFlight inFlight,
-      TaskJob.Context jobs,
-      Journal journal,
-      Supplier<Consumer<String, byte[]>> journalReaders,
-      Clock clock,
-      Duration callTimeout,
-      String taskTopic,
-      String holder) {
-    this.consumer = Objects.requireNonNull(consumer, "consumer");
+      TaskJob.Factory jobs,
+      Supplier<Consumer<String, byte[]>> journalReaders) {
+    this.worker = Objects.requireNonNull(worker, "worker");
+    this.consumer = worker.consumer();
     this.lease = Objects.requireNonNull(lease, "lease");
-    this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
     this.jobs = Objects.requireNonNull(jobs, "jobs");
-    this.journal = Objects.requireNonNull(journal, "journal");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.callTimeout = Objects.requireNonNull(callTimeout, "callTimeout");
-    this.taskTopic = Objects.requireNonNull(taskTopic, "taskTopic");
-    this.holder = Objects.requireNonNull(holder, "holder");
-    this.journalRecovery = new JournalRecovery(journal, journalReaders, clock, holder);
+    this.journalRecovery =
+        new JournalRecovery(worker.journal(), journalReaders, worker.clock(), worker.holder());
   }
 
   /**
@@ -111,7 +93,7 @@ final class AssignmentRecovery {
    * per loop.
    */
   void start(Collection<TopicPartition> assigned) {
-    Instant now = clock.instant();
+    Instant now = worker.clock().instant();
     List<TopicPartition> tasks = List.copyOf(assigned);
     if (tasks.isEmpty()) {
       return;
@@ -190,7 +172,7 @@ final class AssignmentRecovery {
         log.warn(
             "publisher {} could not read the committed offset of {} within {} (a transaction of"
                 + " its previous owner may still be open); {} stays paused and is tried again",
-            holder,
+            worker.holder(),
             tp,
             POSITION_TIMEOUT,
             tp);
@@ -228,12 +210,13 @@ final class AssignmentRecovery {
   private void resume(JournalRecovery.Recovered recovered) {
     // Every call an earlier owner may still make ends by then (see the lease): the assignment
     // came after that owner's last confirmation.
-    Instant previousOwnerDone = recovered.startedAt().plus(PartitionLease.LEASE).plus(callTimeout);
+    Instant previousOwnerDone =
+        recovered.startedAt().plus(PartitionLease.LEASE).plus(jobs.callTimeout());
     int resumed = 0;
     int waiting = 0;
     for (Journal.Open o : recovered.open()) {
       JournalEntry entry = o.entry();
-      if (inFlight.holds(entry.task().taskId())) {
+      if (worker.inFlight().holds(entry.task().taskId())) {
         continue;
       }
       boolean ownUncalled = isOwnUncalledEntry(o.partition(), entry);
@@ -246,13 +229,15 @@ final class AssignmentRecovery {
       if (notBefore != null) {
         waiting++;
       }
-      inFlight.start(
-          jobs.job(
-              entry.task(),
-              o.partition(),
-              reached,
-              first == null ? null : Instant.ofEpochMilli(first),
-              notBefore));
+      worker
+          .inFlight()
+          .start(
+              jobs.job(
+                  entry.task(),
+                  o.partition(),
+                  reached,
+                  first == null ? null : Instant.ofEpochMilli(first),
+                  notBefore));
       resumed++;
     }
     neverCalled.remove(recovered.partition());
@@ -260,9 +245,9 @@ final class AssignmentRecovery {
       log.info(
           "publisher {} resumed {} journaled attempt(s) from {}; {} of them wait until {} for an"
               + " earlier owner's calls to end",
-          holder,
+          worker.holder(),
           resumed,
-          journal.partition(recovered.partition()),
+          worker.journal().partition(recovered.partition()),
           waiting,
           previousOwnerDone);
     }
@@ -278,7 +263,7 @@ final class AssignmentRecovery {
     Long journaledAt = neverCalled.getOrDefault(partition, Map.of()).get(entry.task().taskId());
     return journaledAt != null
         && journaledAt == entry.journaledAt()
-        && entry.holder().equals(holder)
+        && entry.holder().equals(worker.holder())
         && !entry.handedOver();
   }
 
@@ -286,7 +271,7 @@ final class AssignmentRecovery {
   private void publishRecovering() {
     Set<TopicPartition> now = new HashSet<>(awaitingPosition.keySet());
     for (int p : journalRecovery.partitions()) {
-      now.add(new TopicPartition(taskTopic, p));
+      now.add(new TopicPartition(worker.taskTopic(), p));
     }
     if (!now.equals(recovering)) {
       recovering = Set.copyOf(now);

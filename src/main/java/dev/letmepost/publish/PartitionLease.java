@@ -15,11 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -96,16 +94,11 @@ final class PartitionLease {
   private static final Duration RENEWAL_RETRY = LEASE.dividedBy(10);
   private static final Logger log = LoggerFactory.getLogger(PartitionLease.class);
 
+  private final WorkerContext worker;
   private final PublisherConfig config;
   private final Clock clock;
-  private final Consumer<String, byte[]> consumer;
-  private final Journal journal;
   private final InFlight inFlight;
-  private final AtomicBoolean closing;
   private final Transactions transactions;
-  private final String taskTopic;
-  private final AtomicInteger outcomesWritten = new AtomicInteger();
-  private final AtomicInteger handOverWaitLooks = new AtomicInteger();
 
   /** Epoch ms until which calls may start; written by the poll thread. */
   private volatile long leaseUntil = Long.MIN_VALUE;
@@ -117,33 +110,26 @@ final class PartitionLease {
   /** The task partitions this worker owns, with their committed offsets. Poll thread only. */
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
 
+  // For outcomesWritten() and, in tests, handOverWaitLooks().
+  private final AtomicInteger outcomesWritten = new AtomicInteger();
+  private final AtomicInteger handOverWaitLooks = new AtomicInteger();
+
   /**
    * @param producers makes a new transactional producer each time one is needed
-   * @param closing set when the poll thread was interrupted: the worker is to stop
    */
-  PartitionLease(
-      PublisherConfig config,
-      Clock clock,
-      Consumer<String, byte[]> consumer,
-      Supplier<Producer<String, byte[]>> producers,
-      Journal journal,
-      InFlight inFlight,
-      AtomicBoolean closing) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.consumer = Objects.requireNonNull(consumer, "consumer");
-    this.journal = Objects.requireNonNull(journal, "journal");
-    this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
-    this.closing = Objects.requireNonNull(closing, "closing");
-    this.taskTopic = config.topics().publish(config.platform()).name();
+  PartitionLease(WorkerContext worker, Supplier<Producer<String, byte[]>> producers) {
+    this.worker = Objects.requireNonNull(worker, "worker");
+    this.config = worker.config();
+    this.clock = worker.clock();
+    this.inFlight = worker.inFlight();
     this.transactions =
         new Transactions(
             config.transactionalId(),
             producers,
-            consumer::groupMetadata,
+            worker.consumer()::groupMetadata,
             clock,
             this::confirm,
-            () -> closing.set(true));
+            () -> worker.closing().set(true));
   }
 
   /** The worker's transactions: every one that commits offsets confirms this lease. */
@@ -179,7 +165,7 @@ final class PartitionLease {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition tp : consumer.assignment()) {
+    for (TopicPartition tp : worker.consumer().assignment()) {
       OffsetAndMetadata o = committed.get(tp);
       if (o != null) {
         offsets.put(tp, o);
@@ -208,7 +194,7 @@ final class PartitionLease {
     List<TaskJob> done = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (TaskJob j : inFlight.unwritten()) {
-      TopicPartition tp = new TopicPartition(taskTopic, j.run.partition());
+      TopicPartition tp = new TopicPartition(worker.taskTopic(), j.run.partition());
       OffsetAndMetadata offset = committed.get(tp);
       if (offset == null) {
         inFlight.release(j);
@@ -237,7 +223,7 @@ final class PartitionLease {
                 producer.send(
                     new ProducerRecord<>(
                         outcomes, o.fingerprint(), serializer.serialize(outcomes, o)));
-                producer.send(journal.tombstone(j.run.partition(), o.taskId()));
+                producer.send(worker.journal().tombstone(j.run.partition(), o.taskId()));
               }
             },
             offsets);
@@ -324,7 +310,7 @@ final class PartitionLease {
           config.transactionalId(),
           dropped,
           numbers,
-          taskTopic);
+          worker.taskTopic());
     }
     if (!moving.isEmpty()) {
       log.info(
@@ -346,13 +332,15 @@ final class PartitionLease {
                 TaskJob j = e.getKey();
                 TaskJob.HandOff h = e.getValue();
                 producer.send(
-                    journal.handOver(
-                        j.run.partition(),
-                        j.run.task(),
-                        h.mayHaveReachedPlatform(),
-                        now,
-                        h.firstAttemptAt(),
-                        h.exclusive()));
+                    worker
+                        .journal()
+                        .handOver(
+                            j.run.partition(),
+                            j.run.task(),
+                            h.mayHaveReachedPlatform(),
+                            now,
+                            h.firstAttemptAt(),
+                            h.exclusive()));
               }
             },
             Map.of());
@@ -393,7 +381,7 @@ final class PartitionLease {
         bound,
         steps.size(),
         numbers,
-        taskTopic);
+        worker.taskTopic());
     while (!all.isDone()) {
       long left = until - clock.millis();
       handOverWaitLooks.incrementAndGet();
@@ -408,7 +396,7 @@ final class PartitionLease {
         break; // Never completed exceptionally; nothing more to wait for.
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        closing.set(true);
+        worker.closing().set(true);
         break;
       }
     }
@@ -420,7 +408,7 @@ final class PartitionLease {
           config.transactionalId(),
           stillRunning,
           numbers,
-          taskTopic,
+          worker.taskTopic(),
           bound);
     }
   }

@@ -5,7 +5,6 @@ import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.ReaderLoop;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -37,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * transaction with the consumed offsets before any call starts, and between polls recovering
  * assigned partitions, writing finished outcomes, renewing the lease and pausing partitions while
  * too many tasks are held; a session that ends on a fault is followed by a new one after a backoff.
- * It owns the consumer and the transactions; it is the consumer's rebalance listener.
+ * Its thread owns the consumer and runs every transaction; it is the consumer's rebalance listener.
  */
 final class PollLoop {
   /*
@@ -57,19 +55,14 @@ final class PollLoop {
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration ERROR_PAUSE = Duration.ofSeconds(1);
 
+  private final WorkerContext worker;
   private final PublisherConfig config;
-  private final Clock clock;
   private final Consumer<String, byte[]> consumer;
-  private final Transactions transactions;
   private final PartitionLease lease;
+  private final Transactions transactions;
   private final AssignmentRecovery recovery;
-  private final InFlight inFlight;
-  private final TaskJob.Context jobs;
-  private final Journal journal;
-  private final String taskTopic;
+  private final TaskJob.Factory jobs;
   private final ReaderLoop.Backoff restartBackoff;
-  private final ReaderLoop.Sleeper sleeper;
-  private final AtomicBoolean closing;
   private final Rebalance rebalance = new Rebalance();
 
   /** Why the worker is not running (restarting, or stopped for good), or null while it runs. */
@@ -83,36 +76,21 @@ final class PollLoop {
 
   /**
    * @param restartBackoff the wait before a new session after one that ended on a fault
-   * @param sleeper waits out {@code restartBackoff} and the pause after a failed loop; it ends
-   *     early once the worker is being closed
-   * @param closing set once the worker is being closed (or its poll thread was interrupted): the
-   *     loop ends
    */
   PollLoop(
-      PublisherConfig config,
-      Clock clock,
-      Consumer<String, byte[]> consumer,
+      WorkerContext worker,
       PartitionLease lease,
       AssignmentRecovery recovery,
-      InFlight inFlight,
-      TaskJob.Context jobs,
-      Journal journal,
-      ReaderLoop.Backoff restartBackoff,
-      ReaderLoop.Sleeper sleeper,
-      AtomicBoolean closing) {
-    this.config = Objects.requireNonNull(config, "config");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.consumer = Objects.requireNonNull(consumer, "consumer");
+      TaskJob.Factory jobs,
+      ReaderLoop.Backoff restartBackoff) {
+    this.worker = Objects.requireNonNull(worker, "worker");
+    this.config = worker.config();
+    this.consumer = worker.consumer();
     this.lease = Objects.requireNonNull(lease, "lease");
     this.transactions = lease.transactions();
     this.recovery = Objects.requireNonNull(recovery, "recovery");
-    this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
     this.jobs = Objects.requireNonNull(jobs, "jobs");
-    this.journal = Objects.requireNonNull(journal, "journal");
     this.restartBackoff = Objects.requireNonNull(restartBackoff, "restartBackoff");
-    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
-    this.closing = Objects.requireNonNull(closing, "closing");
-    this.taskTopic = config.topics().publish(config.platform()).name();
   }
 
   /** Why the worker is not running (restarting, or stopped for good), or null while it runs. */
@@ -128,9 +106,9 @@ final class PollLoop {
    */
   void run() {
     try {
-      while (!closing.get()) {
+      while (!worker.closing().get()) {
         String fault = session();
-        if (fault == null || closing.get()) {
+        if (fault == null || worker.closing().get()) {
           break;
         }
         int n = ++failedSessions;
@@ -150,7 +128,7 @@ final class PollLoop {
             fault,
             delay);
         try {
-          sleeper.sleep(delay);
+          worker.sleeper().sleep(delay);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;
@@ -171,8 +149,8 @@ final class PollLoop {
   private String session() {
     String fault;
     try {
-      consumer.subscribe(List.of(taskTopic), rebalance);
-      while (!closing.get()) {
+      consumer.subscribe(List.of(worker.taskTopic()), rebalance);
+      while (!worker.closing().get()) {
         try {
           ensureProducer();
           if (down != null) {
@@ -208,7 +186,7 @@ final class PollLoop {
     } catch (WakeupException e) {
       return null;
     } catch (RuntimeException e) {
-      if (closing.get()) {
+      if (worker.closing().get()) {
         return null;
       }
       fault = "error: " + e;
@@ -246,14 +224,14 @@ final class PollLoop {
 
   /** Polls, and journals what it polled with the consumed offsets before starting any call. */
   private void pollOnce() {
-    pollStartedAt = clock.millis();
+    pollStartedAt = worker.clock().millis();
     ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
     if (records.isEmpty()) {
       return;
     }
     List<TaskJob> accepted = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> next = nextOffsets(records);
-    long now = clock.millis();
+    long now = worker.clock().millis();
     boolean journaled =
         transactions.transact(
             "journal " + records.count() + " task(s)",
@@ -264,7 +242,7 @@ final class PollLoop {
                 if (task == null) {
                   continue;
                 }
-                producer.send(journal.attempting(r.partition(), task, now));
+                producer.send(worker.journal().attempting(r.partition(), task, now));
                 accepted.add(jobs.job(task, r.partition(), false, null, null));
               }
             },
@@ -282,7 +260,7 @@ final class PollLoop {
       return;
     }
     lease.committed(next);
-    accepted.forEach(inFlight::start);
+    accepted.forEach(worker.inFlight()::start);
   }
 
   /** The task in {@code r}, or null after dead-lettering a record that holds none. */
@@ -341,7 +319,7 @@ final class PollLoop {
   /** Pauses every partition while too many tasks are held; else resumes all but recovering ones. */
   private void applyBackpressure() {
     Set<TopicPartition> assigned = consumer.assignment();
-    if (inFlight.size() >= config.maxInFlight()) {
+    if (worker.inFlight().size() >= config.maxInFlight()) {
       consumer.pause(assigned);
       return;
     }
@@ -355,7 +333,7 @@ final class PollLoop {
 
   private Set<TopicPartition> taskPartitions(Collection<TopicPartition> partitions) {
     return partitions.stream()
-        .filter(tp -> tp.topic().equals(taskTopic))
+        .filter(tp -> tp.topic().equals(worker.taskTopic()))
         .collect(Collectors.toSet());
   }
 
@@ -381,10 +359,10 @@ final class PollLoop {
 
   private void pause() {
     try {
-      sleeper.sleep(ERROR_PAUSE);
+      worker.sleeper().sleep(ERROR_PAUSE);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      closing.set(true);
+      worker.closing().set(true);
     }
   }
 

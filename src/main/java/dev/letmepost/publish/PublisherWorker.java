@@ -55,7 +55,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    *    offsets, and the hand-over of revoked or lost partitions;
    *  - AssignmentRecovery: the journal of assigned partitions read and its open entries resumed;
    *  - TaskJob: one task's steps, each at most one platform call, on its account's lane;
-   *  - InFlight: the jobs held, and the finished ones whose outcome is not written yet.
+   *  - InFlight: the jobs held, and the finished ones whose outcome is not written yet;
+   *  - WorkerContext: what they share (settings, clock, consumer, journal, jobs held, stop flag).
    *
    * Threads. The poll thread owns the consumer, the producer and every transaction; platform
    * calls run on the lanes' executor (one lane per account) and hand their outcomes back through
@@ -70,16 +71,13 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   /** How long {@link #close()} waits for the poll thread to stop. */
   private static final Duration STOP_WAIT = Duration.ofSeconds(60);
 
-  private final PublisherConfig config;
+  private final WorkerContext worker;
   private final Connector connector;
-  private final Consumer<String, byte[]> consumer;
   private final ScheduledExecutorService executor;
-  private final Duration callTimeout;
   private final PartitionLease lease;
+  private final TaskJob.Factory jobs;
   private final AssignmentRecovery recovery;
-  private final TaskJob.Context jobs;
   private final PollLoop loop;
-  private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closeRequested = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running;
@@ -128,7 +126,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       ScheduledExecutorService executor,
       ReaderLoop.Backoff restartBackoff,
       ReaderLoop.Sleeper sleeper) {
-    this.config = Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(config, "config");
     this.connector = Objects.requireNonNull(connector, "connector");
     if (connector.platform() != config.platform()) {
       throw new IllegalArgumentException(
@@ -137,60 +135,26 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
               + " cannot serve platform "
               + config.platform().wireName());
     }
-    if (connector.requestsPerCall() < 1) {
-      throw new IllegalArgumentException(
-          "connector "
-              + connector.getClass().getSimpleName()
-              + " must make at least one request per call, says "
-              + connector.requestsPerCall());
-    }
-    this.callTimeout =
-        config
-            .connectTimeout()
-            .plus(config.requestTimeout())
-            .multipliedBy(connector.requestsPerCall());
-    this.consumer = Objects.requireNonNull(consumer, "consumer");
     this.executor = Objects.requireNonNull(executor, "executor");
-    String holder = config.transactionalId();
-    String taskTopic = config.topics().publish(config.platform()).name();
-    Journal journal = new Journal(config.topics().journal(config.platform()).name(), holder);
-    InFlight inFlight = new InFlight(new AccountLanes(executor, clock));
-    this.lease = new PartitionLease(config, clock, consumer, producers, journal, inFlight, closing);
-    this.jobs =
-        new TaskJob.Context(
-            clock,
-            connector,
-            new TaskAccess(config.platform(), connector.needsCredentials(), accounts, credentials),
-            lease,
-            inFlight,
-            config.backoff(),
-            holder,
-            taskTopic);
-    this.recovery =
-        new AssignmentRecovery(
-            consumer,
-            lease,
-            inFlight,
-            jobs,
-            journal,
-            journalReaders,
-            clock,
-            callTimeout,
-            taskTopic,
-            holder);
-    this.loop =
-        new PollLoop(
+    this.worker =
+        new WorkerContext(
             config,
             clock,
-            consumer,
-            lease,
-            recovery,
-            inFlight,
-            jobs,
-            journal,
-            Objects.requireNonNull(restartBackoff, "restartBackoff"),
-            sleeper != null ? sleeper : this::awaitClose,
-            closing);
+            Objects.requireNonNull(consumer, "consumer"),
+            new Journal(
+                config.topics().journal(config.platform()).name(), config.transactionalId()),
+            new InFlight(new AccountLanes(executor, clock)),
+            new AtomicBoolean(),
+            sleeper != null ? sleeper : this::awaitClose);
+    this.lease = new PartitionLease(worker, producers);
+    this.jobs =
+        new TaskJob.Factory(
+            worker,
+            connector,
+            new TaskAccess(config.platform(), connector.needsCredentials(), accounts, credentials),
+            lease);
+    this.recovery = new AssignmentRecovery(worker, lease, jobs, journalReaders);
+    this.loop = new PollLoop(worker, lease, recovery, jobs, restartBackoff);
   }
 
   /**
@@ -201,9 +165,10 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
    */
   public Optional<String> problem() {
     String d = loop.down();
-    if (d == null || closing.get()) {
+    if (d == null || worker.closing().get()) {
       return Optional.empty();
     }
+    PublisherConfig config = worker.config();
     return Optional.of(
         "publisher " + config.platform().wireName() + " (" + config.transactionalId() + ") " + d);
   }
@@ -215,7 +180,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
 
   /** How many times a job found the lease expired and did not start its call (for tests). */
   int refusedForLease() {
-    return jobs.refusedForLease.get();
+    return jobs.refusedForLease();
   }
 
   /** How many times a clean hand-over looked at the clock while it waited for calls (for tests). */
@@ -225,7 +190,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
 
   /** How many times a job waited for the previous owner's calls to end (for tests). */
   int deferredForPreviousOwner() {
-    return jobs.deferredForPreviousOwner.get();
+    return jobs.deferredForPreviousOwner();
   }
 
   /**
@@ -243,7 +208,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
 
   /** The longest one connector call (all its requests) can last. */
   Duration callTimeout() {
-    return callTimeout;
+    return jobs.callTimeout();
   }
 
   /**
@@ -258,32 +223,32 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     running = true;
     log.info(
         "publisher {} ({}) starting on {} with connector {}",
-        config.groupId(),
-        config.transactionalId(),
-        config.topics().publish(config.platform()).name(),
+        worker.config().groupId(),
+        worker.holder(),
+        worker.taskTopic(),
         connector.getClass().getSimpleName());
     try {
       loop.run();
     } finally {
       shutdown(PRODUCER_CLOSE);
       stopped.countDown();
-      log.info("publisher {} stopped", config.transactionalId());
+      log.info("publisher {} stopped", worker.holder());
     }
   }
 
   /** Stops polling, hands over unfinished tasks through the journal, and closes the clients. */
   @Override
   public void close() {
-    closing.set(true);
+    worker.closing().set(true);
     closeRequested.countDown();
     if (!running) {
       shutdown(Duration.ZERO);
       return;
     }
-    consumer.wakeup();
+    worker.consumer().wakeup();
     try {
       if (!stopped.await(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("publisher {} did not stop within {}", config.transactionalId(), STOP_WAIT);
+        log.warn("publisher {} did not stop within {}", worker.holder(), STOP_WAIT);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -298,7 +263,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
     executor.shutdownNow();
     recovery.close();
     try {
-      consumer.close();
+      worker.consumer().close();
     } catch (RuntimeException e) {
       log.warn("could not close the publisher's consumer: {}", e.toString());
     }

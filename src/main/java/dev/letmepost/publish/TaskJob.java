@@ -43,43 +43,55 @@ final class TaskJob implements AccountLanes.Job {
   record HandOff(boolean mayHaveReachedPlatform, Instant firstAttemptAt, boolean exclusive) {}
 
   /**
-   * What the jobs of one worker share, and the maker of its jobs: the connector and the accounts
-   * they call with, the lease that lets calls start, where a finished job goes, and the counts of
-   * calls not started that tests read.
+   * The maker of one worker's jobs, and what they share: the worker, its connector and the access
+   * to accounts it calls with, the lease that lets calls start, and the counts of calls not started
+   * that tests read.
    */
-  static final class Context {
-    final AtomicInteger refusedForLease = new AtomicInteger();
-    final AtomicInteger deferredForPreviousOwner = new AtomicInteger();
-    private final Clock clock;
+  static final class Factory {
+    private final WorkerContext worker;
     private final Connector connector;
     private final TaskAccess taskAccess;
     private final PartitionLease lease;
-    private final InFlight inFlight;
-    private final TaskRun.Backoff backoff;
-    private final String holder;
-    private final String taskTopic;
+    private final Duration callTimeout;
 
-    /**
-     * @param holder the worker's transactional id, for messages and logs
-     * @param taskTopic the publish topic, for messages and logs
-     */
-    Context(
-        Clock clock,
-        Connector connector,
-        TaskAccess taskAccess,
-        PartitionLease lease,
-        InFlight inFlight,
-        TaskRun.Backoff backoff,
-        String holder,
-        String taskTopic) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+    // Calls not started: for tests.
+    private final AtomicInteger refusedForLease = new AtomicInteger();
+    private final AtomicInteger deferredForPreviousOwner = new AtomicInteger();
+
+    Factory(
+        WorkerContext worker, Connector connector, TaskAccess taskAccess, PartitionLease lease) {
+      this.worker = Objects.requireNonNull(worker, "worker");
       this.connector = Objects.requireNonNull(connector, "connector");
       this.taskAccess = Objects.requireNonNull(taskAccess, "taskAccess");
       this.lease = Objects.requireNonNull(lease, "lease");
-      this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
-      this.backoff = Objects.requireNonNull(backoff, "backoff");
-      this.holder = Objects.requireNonNull(holder, "holder");
-      this.taskTopic = Objects.requireNonNull(taskTopic, "taskTopic");
+      if (connector.requestsPerCall() < 1) {
+        throw new IllegalArgumentException(
+            "connector "
+                + connector.getClass().getSimpleName()
+                + " must make at least one request per call, says "
+                + connector.requestsPerCall());
+      }
+      this.callTimeout =
+          worker
+              .config()
+              .connectTimeout()
+              .plus(worker.config().requestTimeout())
+              .multipliedBy(connector.requestsPerCall());
+    }
+
+    /** The longest one connector call (all its requests) can last. */
+    Duration callTimeout() {
+      return callTimeout;
+    }
+
+    /** How many times a job found the lease expired and did not start its call. */
+    int refusedForLease() {
+      return refusedForLease.get();
+    }
+
+    /** How many times a job waited for an earlier owner's calls to end. */
+    int deferredForPreviousOwner() {
+      return deferredForPreviousOwner.get();
     }
 
     /**
@@ -103,7 +115,7 @@ final class TaskJob implements AccountLanes.Job {
               partition,
               mayHaveReachedPlatform,
               firstAttemptAt,
-              backoff,
+              worker.config().backoff(),
               bound -> ThreadLocalRandom.current().nextLong(Math.max(1, bound)));
       return new TaskJob(run, notBefore, this);
     }
@@ -119,7 +131,7 @@ final class TaskJob implements AccountLanes.Job {
   }
 
   final TaskRun run;
-  private final Context context;
+  private final Factory jobs;
   private Instant notBefore;
   private boolean handedOver;
   private TargetOutcome outcome;
@@ -136,10 +148,10 @@ final class TaskJob implements AccountLanes.Job {
   /** Completed when the running step ends; made only when a hand-over waits for it. */
   private CompletableFuture<Void> stepEnded;
 
-  private TaskJob(TaskRun run, Instant notBefore, Context context) {
+  private TaskJob(TaskRun run, Instant notBefore, Factory jobs) {
     this.run = run;
     this.notBefore = notBefore;
-    this.context = context;
+    this.jobs = jobs;
     this.reached = run.mayHaveReachedPlatform();
     this.firstAttempt = run.firstAttemptAt();
   }
@@ -168,7 +180,7 @@ final class TaskJob implements AccountLanes.Job {
     } catch (HandedOver e) {
       return null;
     } catch (RuntimeException e) {
-      log.error("publisher {} failed on task {}; answering it", context.holder, taskId(), e);
+      log.error("publisher {} failed on task {}; answering it", jobs.worker.holder(), taskId(), e);
       finish(crashOutcome(e));
       return null;
     } finally {
@@ -222,7 +234,7 @@ final class TaskJob implements AccountLanes.Job {
 
   private AccountLanes.Again step() {
     PublishTask task = run.task();
-    Clock clock = context.clock;
+    Clock clock = jobs.worker.clock();
     Instant now = clock.instant();
     if (notBefore != null) {
       if (now.isBefore(notBefore)) {
@@ -231,7 +243,7 @@ final class TaskJob implements AccountLanes.Job {
               run.expire("an earlier owner's calls could still be in progress until " + notBefore));
           return null;
         }
-        context.deferredForPreviousOwner.incrementAndGet();
+        jobs.deferredForPreviousOwner.incrementAndGet();
         Instant recheck = now.plus(RECHECK);
         return new AccountLanes.Again(recheck.isBefore(notBefore) ? recheck : notBefore, false);
       }
@@ -241,7 +253,7 @@ final class TaskJob implements AccountLanes.Job {
     }
     AccountAccess access;
     try {
-      access = context.taskAccess.resolve(task);
+      access = jobs.taskAccess.resolve(task);
     } catch (TaskAccess.NoAccess e) {
       finish(
           run.mayHaveReachedPlatform()
@@ -255,25 +267,25 @@ final class TaskJob implements AccountLanes.Job {
       return null;
     }
     now = clock.instant();
-    long leaseUntil = context.lease.until();
+    long leaseUntil = jobs.lease.until();
     if (now.toEpochMilli() >= leaseUntil) {
       if (run.expired(now)) {
         finish(
             run.expire(
                 "publisher "
-                    + context.holder
+                    + jobs.worker.holder()
                     + " could not confirm it still owns partition "
                     + run.partition()
                     + " of "
-                    + context.taskTopic));
+                    + jobs.worker.taskTopic()));
         return null;
       }
-      if (context.refusedForLease.getAndIncrement() % 100 == 0) {
+      if (jobs.refusedForLease.getAndIncrement() % 100 == 0) {
         log.warn(
             "publisher {} starts no call for task {}: its lease on {} ran out at {}",
-            context.holder,
+            jobs.worker.holder(),
             task.taskId(),
-            context.taskTopic,
+            jobs.worker.taskTopic(),
             Instant.ofEpochMilli(leaseUntil));
       }
       return new AccountLanes.Again(now.plus(RECHECK), true);
@@ -312,7 +324,7 @@ final class TaskJob implements AccountLanes.Job {
   /** One connector call; a connector that throws anything but a CallFailure made it unclear. */
   private CallResult call(TaskRun.Mode mode, AccountAccess access) {
     PublishTask task = run.task();
-    Connector connector = context.connector;
+    Connector connector = jobs.connector;
     try {
       if (mode == TaskRun.Mode.PUBLISH) {
         return connector.publish(task, access);
@@ -385,7 +397,7 @@ final class TaskJob implements AccountLanes.Job {
       reached = run.mayHaveReachedPlatform();
       firstAttempt = run.firstAttemptAt();
       // Under the lock: a hand-over that sees the outcome also finds the job queued.
-      context.inFlight.finished(this);
+      jobs.worker.inFlight().finished(this);
     }
     log.info(
         "task {} of batch {} for account {}: {}{}",
