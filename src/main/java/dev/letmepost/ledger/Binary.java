@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.Function;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The primitives of the ledger's binary store values ({@link ReplayRecordCodec}, {@link
@@ -13,6 +15,13 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 final class Binary {
   private Binary() {}
+
+  /** The serde of a store value written by {@code write} and read by {@code read}; null as null. */
+  static <T> Serde<T> serde(Function<T, byte[]> write, Function<byte[], T> read) {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : write.apply(v),
+        (topic, bytes) -> bytes == null ? null : read.apply(bytes));
+  }
 
   /**
    * Reads {@code bytes}, a value whose first byte is {@code format}, with {@code reader}; an empty

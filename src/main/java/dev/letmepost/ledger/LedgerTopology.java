@@ -72,6 +72,11 @@ public final class LedgerTopology {
   /** Accounts by id, plus the per-principal, per-platform index (global). */
   public static final String ACCOUNTS_STORE = "accounts";
 
+  /** The stores a decision on a command ({@link Decisions}) reads and writes. */
+  private static final String[] DECIDER_STORES = {
+    REPLAY_STORE, TIMER_STORE, REQUEST_INDEX, BATCH_INDEX
+  };
+
   private LedgerTopology() {}
 
   public static Topology topology(LedgerConfig config) {
@@ -174,11 +179,7 @@ public final class LedgerTopology {
         parsed
             .get("parsed-command")
             .mapValues(p -> ((Parsed.Post) p).command(), Named.as("unwrap-command"))
-            .repartition(
-                Repartitioned.<String, Command>as("by-fingerprint")
-                    .withKeySerde(Serdes.String())
-                    .withValueSerde(new CommandSerde())
-                    .withNumberOfPartitions(config.partitions()))
+            .repartition(commandsBy("by-fingerprint", config))
             .merge(
                 parsed
                     .get("parsed-local")
@@ -187,27 +188,15 @@ public final class LedgerTopology {
             .process(
                 () -> new DecideRequest(config, preflight, fault),
                 Named.as("decide-request"),
-                REPLAY_STORE,
-                TIMER_STORE,
-                REQUEST_INDEX,
-                BATCH_INDEX);
+                DECIDER_STORES);
 
     KStream<String, Emission> actioned =
         parsed
             .get("parsed-action")
             .mapValues(p -> ((Parsed.Action) p).command(), Named.as("unwrap-action"))
-            .repartition(
-                Repartitioned.<String, Command>as("by-batch")
-                    .withKeySerde(Serdes.String())
-                    .withValueSerde(new CommandSerde())
-                    .withNumberOfPartitions(config.partitions()))
+            .repartition(commandsBy("by-batch", config))
             .process(
-                () -> new DecideAction(config, fault),
-                Named.as("decide-action"),
-                REPLAY_STORE,
-                TIMER_STORE,
-                REQUEST_INDEX,
-                BATCH_INDEX);
+                () -> new DecideAction(config, fault), Named.as("decide-action"), DECIDER_STORES);
 
     KStream<String, Emission> folded =
         builder.stream(
@@ -270,6 +259,17 @@ public final class LedgerTopology {
                                     topics.results().keySerde(), topics.results().valueSerde())
                                 .withName("post-results")),
                 "reply"));
+  }
+
+  /**
+   * A repartition of commands by their key ({@code name}: by fingerprint, by batch id) into the
+   * ledger's partitions.
+   */
+  private static Repartitioned<String, Command> commandsBy(String name, LedgerConfig config) {
+    return Repartitioned.<String, Command>as(name)
+        .withKeySerde(Serdes.String())
+        .withValueSerde(new CommandSerde())
+        .withNumberOfPartitions(config.partitions());
   }
 
   private static byte[] bytes(ByteString b) {

@@ -6,10 +6,7 @@ import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The replay store's value format: a {@link LedgerRecord} in a compact, versioned binary encoding.
@@ -43,16 +40,11 @@ final class ReplayRecordCodec {
   static final byte FORMAT_1 = 1;
   private static final TargetOutcome.Status[] STATUSES = TargetOutcome.Status.values();
 
-  static final Serializer<LedgerRecord> SERIALIZER =
-      (topic, value) -> value == null ? null : write(value);
-  static final Deserializer<LedgerRecord> DESERIALIZER =
-      (topic, bytes) -> bytes == null ? null : read(bytes);
-
   private ReplayRecordCodec() {}
 
   /** The replay store's serde. */
   static Serde<LedgerRecord> serde() {
-    return Serdes.serdeFrom(SERIALIZER, DESERIALIZER);
+    return Binary.serde(ReplayRecordCodec::write, ReplayRecordCodec::read);
   }
 
   static byte[] write(LedgerRecord r) {

@@ -2,7 +2,6 @@ package dev.letmepost.ledger;
 
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The request index's value ({@link RequestEntry}) as a compact binary value: a format byte, then
@@ -16,9 +15,7 @@ final class RequestEntryCodec {
   private RequestEntryCodec() {}
 
   static Serde<RequestEntry> serde() {
-    return Serdes.serdeFrom(
-        (topic, e) -> e == null ? null : write(e),
-        (topic, bytes) -> bytes == null ? null : read(bytes));
+    return Binary.serde(RequestEntryCodec::write, RequestEntryCodec::read);
   }
 
   static byte[] write(RequestEntry e) {
