@@ -2,6 +2,7 @@ package dev.letmepost.gateway;
 
 import dev.letmepost.command.Hashing;
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
@@ -244,7 +245,7 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
         header(r, LmpHeaders.IDEMPOTENCY_KEY),
         header(r, LmpHeaders.BATCH_ID),
         header(r, LmpHeaders.KEY_EXPIRES),
-        r.value() == null ? new byte[0] : r.value());
+        ByteString.copyOf(r.value() == null ? new byte[0] : r.value()));
   }
 
   private static String header(ConsumerRecord<?, ?> r, String name) {
