@@ -111,7 +111,7 @@ public final class LedgerTopology {
     // a cache iterator with the RocksDB one, and `lmp bench` measured replays 25-35 % and
     // conflicts 70 % faster without it; what the cache saved (a batch's writes folded within one
     // commit) is 1.2 changelog records per first-seen batch, which compaction removes anyway
-    // (README, Benchmarks: "What each optimisation bought").
+    // (docs/benchmarks.md, "Settings the figures depend on").
     builder.addStateStore(
         Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(REPLAY_STORE, retention, Duration.ofMillis(1), false),
