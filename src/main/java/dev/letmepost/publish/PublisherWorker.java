@@ -1,6 +1,7 @@
 package dev.letmepost.publish;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
@@ -188,7 +189,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   private final ConcurrentLinkedQueue<Running> finished = new ConcurrentLinkedQueue<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch closeRequested = new CountDownLatch(1);
-  private final ReaderLoop.Backoff restartBackoff;
+  private final Backoff restartBackoff;
   private final ReaderLoop.Sleeper sleeper;
   private final Rebalance rebalance = new Rebalance();
   private final AtomicInteger outcomesWritten = new AtomicInteger();
@@ -281,7 +282,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         producers,
         journalReaders,
         executor,
-        ReaderLoop.Backoff.DEFAULT,
+        Backoff.DEFAULT,
         null);
   }
 
@@ -300,7 +301,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       Supplier<Producer<String, byte[]>> producers,
       Supplier<Consumer<String, byte[]>> journalReaders,
       ScheduledExecutorService executor,
-      ReaderLoop.Backoff restartBackoff,
+      Backoff restartBackoff,
       ReaderLoop.Sleeper sleeper) {
     this.restartBackoff = Objects.requireNonNull(restartBackoff, "restartBackoff");
     this.sleeper =
@@ -696,7 +697,8 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         mayHaveReachedPlatform,
         firstAttemptAt,
         config.backoff(),
-        bound -> ThreadLocalRandom.current().nextLong(Math.max(1, bound)));
+        config.minReconcileWait(),
+        () -> ThreadLocalRandom.current().nextDouble());
   }
 
   /** The task in {@code r}, or null after dead-lettering a record that holds none. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.letmepost.testing.MutableClock;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
@@ -75,7 +76,7 @@ class PublisherWorkerTest {
   final FakeConnector connector = new FakeConnector();
   Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
   Runnable newProducerHook = () -> {};
-  ReaderLoop.Backoff restartBackoff = ReaderLoop.Backoff.DEFAULT;
+  Backoff restartBackoff = Backoff.DEFAULT;
   ReaderLoop.Sleeper sleeper = null;
   Supplier<Consumer<String, byte[]>> journalReaders = () -> new JournalReader(journal);
   PublisherWorker worker;
@@ -734,7 +735,7 @@ class PublisherWorkerTest {
     AtomicBoolean aclMissing = new AtomicBoolean(true);
     CountDownLatch restartAllowed = new CountDownLatch(1);
     List<Duration> restartWaits = new CopyOnWriteArrayList<>();
-    restartBackoff = new ReaderLoop.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    restartBackoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
     sleeper =
         d -> {
           if (worker.problem().isPresent()) {
