@@ -52,19 +52,24 @@ public final class Lanes<T> {
 
   /** Lanes whose items run in arrival order. */
   public Lanes(int inFlightPerGroup) {
-    this((a, b) -> 0, inFlightPerGroup);
+    this.order = Comparator.<Slot<T>>comparingLong(Slot::arrival);
+    this.inFlightPerGroup = positive(inFlightPerGroup);
   }
 
   /** Lanes whose items run in {@code order}, ties in arrival order. */
   public Lanes(Comparator<? super T> order, int inFlightPerGroup) {
     Objects.requireNonNull(order, "order");
+    this.order =
+        Comparator.<Slot<T>, T>comparing(Slot::item, order).thenComparingLong(Slot::arrival);
+    this.inFlightPerGroup = positive(inFlightPerGroup);
+  }
+
+  private static int positive(int inFlightPerGroup) {
     if (inFlightPerGroup < 1) {
       throw new IllegalArgumentException(
           "in flight per group must be at least 1, got " + inFlightPerGroup);
     }
-    this.order =
-        Comparator.<Slot<T>, T>comparing(Slot::item, order).thenComparingLong(Slot::arrival);
-    this.inFlightPerGroup = inFlightPerGroup;
+    return inFlightPerGroup;
   }
 
   /**

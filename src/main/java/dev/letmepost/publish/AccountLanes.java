@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -67,8 +68,9 @@ final class AccountLanes {
   }
 
   private void schedule(String accountId, Job job, Duration delay) {
-    executor.schedule(
-        () -> drive(accountId, job), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+    Future<?> unused =
+        executor.schedule(
+            () -> drive(accountId, job), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
   }
 
   /** Runs the account's job in flight once, then drives the lane on. */
@@ -84,8 +86,9 @@ final class AccountLanes {
         lanes.finish(accountId, job);
         if (again != null) {
           Duration own = Duration.between(clock.instant(), again.at());
-          executor.schedule(
-              () -> submit(accountId, job), Math.max(0, own.toMillis()), TimeUnit.MILLISECONDS);
+          Future<?> unused =
+              executor.schedule(
+                  () -> submit(accountId, job), Math.max(0, own.toMillis()), TimeUnit.MILLISECONDS);
         }
         next = lanes.start(accountId);
       }
