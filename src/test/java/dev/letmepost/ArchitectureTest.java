@@ -33,12 +33,13 @@ import java.util.regex.Pattern;
  * <pre>
  * wire        -> (nothing)
  * net         -> (nothing)                    (the outbound address policy: AddressGuard)
+ * lanes       -> (nothing)                    (per-key lanes of work: Lanes)
  * command     -> wire
  * http        -> command, wire                (the HTTP side of the contract)
  * ledger      -> command, http, wire
- * publish     -> net, wire                    (the connector SPI: Connector, PlatformHttp, ...)
+ * publish     -> lanes, net, wire             (the connector SPI: Connector, PlatformHttp, ...)
  * broker      -> wire
- * webhook     -> http, net, wire                  (webhook endpoints, signing, the dispatcher)
+ * webhook     -> http, lanes, net, wire           (webhook endpoints, signing, the dispatcher)
  * gateway     -> command, http, ledger, net, webhook, wire
  * platform    -> net, platform.*, publish, wire    (Connectors, the registry)
  * platform.*  -> net, publish, wire                (never the registry above them: no cycle)
@@ -141,6 +142,8 @@ class ArchitectureTest {
           .definedBy("dev.letmepost.wire..")
           .layer("net")
           .definedBy("dev.letmepost.net..")
+          .layer("lanes")
+          .definedBy("dev.letmepost.lanes..")
           .layer("command")
           .definedBy("dev.letmepost.command..")
           .layer("http")
@@ -167,6 +170,8 @@ class ArchitectureTest {
           .mayNotAccessAnyLayer()
           .whereLayer("net")
           .mayNotAccessAnyLayer()
+          .whereLayer("lanes")
+          .mayNotAccessAnyLayer()
           .whereLayer("command")
           .mayOnlyAccessLayers("wire")
           .whereLayer("http")
@@ -174,11 +179,11 @@ class ArchitectureTest {
           .whereLayer("ledger")
           .mayOnlyAccessLayers("command", "http", "wire")
           .whereLayer("publish")
-          .mayOnlyAccessLayers("net", "wire")
+          .mayOnlyAccessLayers("lanes", "net", "wire")
           .whereLayer("broker")
           .mayOnlyAccessLayers("wire")
           .whereLayer("webhook")
-          .mayOnlyAccessLayers("http", "net", "wire")
+          .mayOnlyAccessLayers("http", "lanes", "net", "wire")
           .whereLayer("gateway")
           .mayOnlyAccessLayers("command", "http", "ledger", "net", "webhook", "wire")
           .whereLayer("platform registry")

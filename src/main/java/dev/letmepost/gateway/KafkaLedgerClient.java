@@ -2,6 +2,7 @@ package dev.letmepost.gateway;
 
 import dev.letmepost.command.Hashing;
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
@@ -60,7 +61,7 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
             producerConfig(client), new ByteArraySerializer(), new ByteArraySerializer()),
         () ->
             Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer()),
-        ReaderLoop.Backoff.DEFAULT,
+        Backoff.DEFAULT,
         ReaderLoop.Sleeper.SYSTEM);
   }
 
@@ -74,7 +75,7 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
       Topics topics,
       Producer<byte[], byte[]> producer,
       Supplier<? extends Consumer<String, byte[]>> consumers,
-      ReaderLoop.Backoff backoff,
+      Backoff backoff,
       ReaderLoop.Sleeper sleeper) {
     this.topics = topics;
     this.producer = producer;

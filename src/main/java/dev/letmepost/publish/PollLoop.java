@@ -1,9 +1,9 @@
 package dev.letmepost.publish;
 
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;
-import dev.letmepost.wire.ReaderLoop;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ final class PollLoop {
   private final Transactions transactions;
   private final AssignmentRecovery recovery;
   private final TaskJob.Factory jobs;
-  private final ReaderLoop.Backoff restartBackoff;
+  private final Backoff restartBackoff;
   private final Rebalance rebalance = new Rebalance();
 
   /** Why the worker is not running (restarting, or stopped for good), or null while it runs. */
@@ -82,7 +82,7 @@ final class PollLoop {
       PartitionLease lease,
       AssignmentRecovery recovery,
       TaskJob.Factory jobs,
-      ReaderLoop.Backoff restartBackoff) {
+      Backoff restartBackoff) {
     this.worker = Objects.requireNonNull(worker, "worker");
     this.config = worker.config();
     this.consumer = worker.consumer();

@@ -1,6 +1,7 @@
 package dev.letmepost.publish;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.TargetOutcome;
@@ -101,7 +102,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
         () -> new KafkaProducer<>(WorkerClients.producerConfig(client, config.transactionalId())),
         () -> new KafkaConsumer<>(WorkerClients.journalReaderConfig(client)),
         callThreads(config.threads()),
-        ReaderLoop.Backoff.DEFAULT,
+        Backoff.DEFAULT,
         null);
   }
 
@@ -124,7 +125,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       Supplier<Producer<String, byte[]>> producers,
       Supplier<Consumer<String, byte[]>> journalReaders,
       ScheduledExecutorService executor,
-      ReaderLoop.Backoff restartBackoff,
+      Backoff restartBackoff,
       ReaderLoop.Sleeper sleeper) {
     Objects.requireNonNull(config, "config");
     this.connector = Objects.requireNonNull(connector, "connector");

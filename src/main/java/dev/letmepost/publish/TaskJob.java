@@ -116,7 +116,8 @@ final class TaskJob implements AccountLanes.Job {
               mayHaveReachedPlatform,
               firstAttemptAt,
               worker.config().backoff(),
-              bound -> ThreadLocalRandom.current().nextLong(Math.max(1, bound)));
+              worker.config().minReconcileWait(),
+              () -> ThreadLocalRandom.current().nextDouble());
       return new TaskJob(run, notBefore, this);
     }
   }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
-import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.TargetOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -254,7 +254,7 @@ class PublisherWorkerTest extends WorkerHarness {
     AtomicBoolean aclMissing = new AtomicBoolean(true);
     CountDownLatch restartAllowed = new CountDownLatch(1);
     List<Duration> restartWaits = new CopyOnWriteArrayList<>();
-    restartBackoff = new ReaderLoop.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    restartBackoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
     sleeper =
         d -> {
           if (worker.problem().isPresent()) {

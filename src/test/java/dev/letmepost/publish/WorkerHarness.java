@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.letmepost.testing.MutableClock;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -68,7 +69,7 @@ abstract class WorkerHarness {
   final FakeConnector connector = new FakeConnector();
   Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
   Runnable newProducerHook = () -> {};
-  ReaderLoop.Backoff restartBackoff = ReaderLoop.Backoff.DEFAULT;
+  Backoff restartBackoff = Backoff.DEFAULT;
   ReaderLoop.Sleeper sleeper = null;
   Supplier<Consumer<String, byte[]>> journalReaders = () -> new JournalReader(journal);
   PublisherWorker worker;
