@@ -29,14 +29,7 @@ import picocli.CommandLine.Option;
       AccountsCommand.ListAccounts.class,
       AccountsCommand.Remove.class
     })
-final class AccountsCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class AccountsCommand extends UsageCommand {
   @Command(
       name = "add",
       mixinStandardHelpOptions = true,

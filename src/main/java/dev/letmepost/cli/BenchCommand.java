@@ -41,10 +41,7 @@ final class BenchCommand implements Callable<Integer> {
               + " embedded broker")
   String bootstrapServers;
 
-  @Option(
-      names = "--replication-factor",
-      description = "replicas of the benchmark's topics (default: 1 embedded, 3 on a cluster)")
-  Short replicationFactor;
+  @Mixin ReplicationFactorOption replication;
 
   @Option(
       names = "--targets",
@@ -122,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
     int warm = warmupRecords != null ? warmupRecords : quick ? 100 : Math.max(1, n / 10);
     double http = quick && !explicit("--http-seconds") ? 1 : httpSeconds;
     double httpWarm = quick && !explicit("--http-warmup-seconds") ? 0.5 : httpWarmupSeconds;
-    short rf = replicationFactor != null ? replicationFactor : (short) (embedded ? 1 : 3);
+    short rf = replication.factor(embedded);
     Benchmark.Settings settings =
         new Benchmark.Settings(
             targets,

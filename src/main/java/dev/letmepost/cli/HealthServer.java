@@ -44,14 +44,20 @@ final class HealthServer implements AutoCloseable {
   private final ExecutorService executor;
   private final PrometheusMeterRegistry registry;
   private final String role;
+  private final String host;
   private volatile Supplier<Optional<String>> notReady;
 
   private HealthServer(
-      HttpServer server, ExecutorService executor, PrometheusMeterRegistry registry, String role) {
+      HttpServer server,
+      ExecutorService executor,
+      PrometheusMeterRegistry registry,
+      String role,
+      String host) {
     this.server = server;
     this.executor = executor;
     this.registry = registry;
     this.role = role;
+    this.host = host;
     this.notReady = () -> Optional.of(role + " is starting");
   }
 
@@ -87,7 +93,7 @@ final class HealthServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    HealthServer health = new HealthServer(server, executor, registry, role);
+    HealthServer health = new HealthServer(server, executor, registry, role, host);
     server.setExecutor(executor);
     server.createContext("/", health::handle);
     server.start();
@@ -114,6 +120,11 @@ final class HealthServer implements AutoCloseable {
 
   int port() {
     return server.getAddress().getPort();
+  }
+
+  /** Where the routes are: {@code http://<host>:<port>}, the host as given at start. */
+  String url() {
+    return "http://" + host + ":" + port();
   }
 
   private void handle(HttpExchange exchange) throws IOException {

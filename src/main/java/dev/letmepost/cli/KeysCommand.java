@@ -22,14 +22,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Manage the HTTP gateway's API keys (lmp.api-keys).",
     subcommands = {KeysCommand.Create.class, KeysCommand.Revoke.class})
-final class KeysCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class KeysCommand extends UsageCommand {
   @Command(
       name = "create",
       mixinStandardHelpOptions = true,

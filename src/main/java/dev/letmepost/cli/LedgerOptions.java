@@ -1,18 +1,15 @@
 package dev.letmepost.cli;
 
 import dev.letmepost.ledger.LedgerConfig;
-import dev.letmepost.wire.Topics;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The ledger options {@code serve} and {@code gateway} share: topics, TTL, deadlines, Streams. */
 final class LedgerOptions {
-  @Option(
-      names = "--topic-prefix",
-      defaultValue = "lmp.",
-      description = "topic name prefix (default: ${DEFAULT-VALUE})")
-  String topicPrefix;
+  @Mixin TopicPrefixOption topicPrefix;
 
   @Option(
       names = "--partitions",
@@ -73,7 +70,7 @@ final class LedgerOptions {
 
   LedgerConfig config() {
     return new LedgerConfig(
-        new Topics(topicPrefix),
+        topicPrefix.topics(),
         replayTtl,
         skew,
         targetDeadline,
@@ -82,5 +79,12 @@ final class LedgerOptions {
         partitions,
         maxCommandLag,
         outcomeGrace);
+  }
+
+  /** {@code base} (the gateway's settings, when it runs), then {@code --streams-config}'s. */
+  Map<String, String> streamsOverrides(Map<String, String> base) {
+    Map<String, String> all = new HashMap<>(base);
+    all.putAll(streamsConfig);
+    return all;
   }
 }
