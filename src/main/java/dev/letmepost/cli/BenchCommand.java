@@ -49,12 +49,7 @@ final class BenchCommand implements Callable<Integer> {
       description = "targets per batch, 1-25 (default: ${DEFAULT-VALUE})")
   int targets;
 
-  @Option(
-      names = "--partitions",
-      defaultValue = "6",
-      description =
-          "partitions of every topic, as serve's --partitions (default: ${DEFAULT-VALUE})")
-  int partitions;
+  @Mixin PartitionsOption partitions;
 
   @Option(
       names = "--records",
@@ -123,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
     Benchmark.Settings settings =
         new Benchmark.Settings(
             targets,
-            partitions,
+            partitions.count,
             rf,
             n,
             warm,
@@ -145,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
           new Benchmark.Environment(
               cluster,
               dir,
-              topics -> TopicSetup.ensureTopics(cluster, topics, partitions, rf),
+              topics -> TopicSetup.ensureTopics(cluster, topics, partitions.count, rf),
               topics ->
                   Services.startSandboxPublishing(
                       cluster, topics, dir.resolve("sandbox"), 0, Faults.NONE, "bench"));

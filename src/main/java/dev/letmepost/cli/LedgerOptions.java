@@ -11,12 +11,7 @@ import picocli.CommandLine.Option;
 final class LedgerOptions {
   @Mixin TopicPrefixOption topicPrefix;
 
-  @Option(
-      names = "--partitions",
-      defaultValue = "6",
-      description =
-          "partitions of created topics and of the ledger's repartition topic (default: ${DEFAULT-VALUE})")
-  int partitions;
+  @Mixin PartitionsOption partitions;
 
   @Option(
       names = "--replay-ttl",
@@ -76,7 +71,7 @@ final class LedgerOptions {
         targetDeadline,
         maxWaiters,
         LedgerConfig.DEFAULT_TIMER_INTERVAL,
-        partitions,
+        partitions.count,
         maxCommandLag,
         outcomeGrace);
   }

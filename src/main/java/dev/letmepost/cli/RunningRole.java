@@ -111,7 +111,10 @@ final class RunningRole {
     return 0;
   }
 
-  /** Adds {@code part}, started: it is stopped before every part added earlier. */
+  /**
+   * Adds {@code part}, started: it is stopped before every part added earlier. A part added once
+   * the stop began is stopped at once, and the start fails.
+   */
   <T extends AutoCloseable> T add(T part) {
     synchronized (this) {
       if (!stopping) {
@@ -128,17 +131,19 @@ final class RunningRole {
    * part, so that no request comes in while what answers it stops.
    */
   <T extends AutoCloseable> T frontDoor(T part) {
+    String refused;
     synchronized (this) {
-      if (frontDoor != null) {
-        throw new IllegalStateException("lmp " + name + " has a front door already");
-      }
-      if (!stopping) {
+      if (stopping) {
+        refused = "lmp " + name + " is stopping";
+      } else if (frontDoor != null) {
+        refused = "lmp " + name + " has a front door already";
+      } else {
         frontDoor = part;
         return part;
       }
     }
     stop(part);
-    throw new IllegalStateException("lmp " + name + " is stopping");
+    throw new IllegalStateException(refused);
   }
 
   /**
