@@ -42,7 +42,7 @@ final class GatewayCommand implements Callable<Integer> {
     return RunningRole.run(
         "gateway",
         role -> {
-          GatewayService gateway = role.frontDoor(GatewayService.bind(http.options()));
+          GatewayService gateway = http.bind(role);
           Services services =
               role.add(
                   Services.start(

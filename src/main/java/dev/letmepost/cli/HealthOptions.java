@@ -4,10 +4,17 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code --health-host} and {@code --health-port} options of a role without an HTTP API of its
- * own: where its {@link HealthServer} listens. Each role has its own default port, so that the
- * roles run side by side on one host.
+ * own ({@code ledger}, {@code publisher}, {@code sandbox}, {@code webhooks dispatch}), and how such
+ * a role runs: its {@link HealthServer} bound first, so that {@code /healthz} answers while the
+ * role starts. Each role has its own default port, so that the roles run side by side on one host.
  */
 final class HealthOptions {
+  /** What starts a role's parts once its health server listens (not ready until told). */
+  @FunctionalInterface
+  interface Start {
+    void start(RunningRole role, HealthServer health) throws Exception;
+  }
+
   private final String role;
 
   @Option(
@@ -28,8 +35,14 @@ final class HealthOptions {
     this.port = defaultPort;
   }
 
-  /** Starts the role's health server; not ready until the role says so. */
-  HealthServer start() {
-    return HealthServer.start(role, host, port);
+  /** Runs the role until stopped ({@link RunningRole#run}), its health server bound first. */
+  int run(Start start) throws Exception {
+    return RunningRole.run(
+        role, running -> start.start(running, running.add(HealthServer.start(role, host, port))));
+  }
+
+  /** Where {@code server}'s routes are: {@code http://<host>:<port>}, the host as given. */
+  String url(HealthServer server) {
+    return "http://" + host + ":" + server.port();
   }
 }

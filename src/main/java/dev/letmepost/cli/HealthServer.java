@@ -44,20 +44,14 @@ final class HealthServer implements AutoCloseable {
   private final ExecutorService executor;
   private final PrometheusMeterRegistry registry;
   private final String role;
-  private final String host;
   private volatile Supplier<Optional<String>> notReady;
 
   private HealthServer(
-      HttpServer server,
-      ExecutorService executor,
-      PrometheusMeterRegistry registry,
-      String role,
-      String host) {
+      HttpServer server, ExecutorService executor, PrometheusMeterRegistry registry, String role) {
     this.server = server;
     this.executor = executor;
     this.registry = registry;
     this.role = role;
-    this.host = host;
     this.notReady = () -> Optional.of(role + " is starting");
   }
 
@@ -93,7 +87,7 @@ final class HealthServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    HealthServer health = new HealthServer(server, executor, registry, role, host);
+    HealthServer health = new HealthServer(server, executor, registry, role);
     server.setExecutor(executor);
     server.createContext("/", health::handle);
     server.start();
@@ -120,11 +114,6 @@ final class HealthServer implements AutoCloseable {
 
   int port() {
     return server.getAddress().getPort();
-  }
-
-  /** Where the routes are: {@code http://<host>:<port>}, the host as given at start. */
-  String url() {
-    return "http://" + host + ":" + port();
   }
 
   private void handle(HttpExchange exchange) throws IOException {

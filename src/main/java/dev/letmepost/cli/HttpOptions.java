@@ -79,6 +79,14 @@ final class HttpOptions {
     maxBodyBytes = bytes;
   }
 
+  /**
+   * Binds the gateway as {@code role}'s front door, before the ledger it reads starts: its address
+   * is that ledger's {@code application.server} ({@link GatewayService#streamsOverrides}).
+   */
+  GatewayService bind(RunningRole role) {
+    return role.frontDoor(GatewayService.bind(options()));
+  }
+
   GatewayService.Options options() {
     return new GatewayService.Options(
         host,

@@ -42,10 +42,8 @@ final class LedgerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LedgerConfig ledger = ledgerOptions.config();
-    return RunningRole.run(
-        "ledger",
-        role -> {
-          HealthServer healthServer = role.add(health.start());
+    return health.run(
+        (role, healthServer) -> {
           Services services =
               role.add(
                   Services.start(
@@ -59,7 +57,7 @@ final class LedgerCommand implements Callable<Integer> {
                   + " (topic prefix "
                   + ledger.topics().prefix()
                   + "); /healthz, /readyz and /metrics on "
-                  + healthServer.url());
+                  + health.url(healthServer));
           System.out.flush();
         });
   }

@@ -105,11 +105,10 @@ final class PublisherCommand implements Callable<Integer> {
                         .withTimeouts(CONNECT_TIMEOUT, requestTimeout)
                         .withHandOverWait(handOverWait))
             .toList();
-    return RunningRole.run(
-        "publisher",
-        role -> {
-          // Bound first: /healthz answers while the workers read the accounts topic and start.
-          HealthServer healthServer = role.add(health.start());
+    // The health server is bound first: /healthz answers while the workers read the accounts
+    // topic and start.
+    return health.run(
+        (role, healthServer) -> {
           Publishers publishers =
               role.add(
                   Publishers.start(
@@ -138,7 +137,7 @@ final class PublisherCommand implements Callable<Integer> {
                   + (sandbox != null ? " through the sandbox at " + sandbox : "")
                   + (allowPrivateEndpoints ? " (private endpoints allowed)" : "")
                   + "; /healthz, /readyz and /metrics on "
-                  + healthServer.url());
+                  + health.url(healthServer));
           System.out.flush();
         });
   }

@@ -106,15 +106,13 @@ final class SandboxCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return RunningRole.run(
-        "sandbox",
-        role -> {
-          HealthServer healthServer = role.add(health.start());
+    return health.run(
+        (role, healthServer) -> {
           role.add(open());
           healthServer.readiness(Optional::empty);
           spec.commandLine()
               .getOut()
-              .println("sandbox: /healthz, /readyz and /metrics on " + healthServer.url());
+              .println("sandbox: /healthz, /readyz and /metrics on " + health.url(healthServer));
           spec.commandLine().getOut().flush();
         });
   }

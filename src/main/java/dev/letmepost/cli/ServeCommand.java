@@ -91,8 +91,7 @@ final class ServeCommand implements Callable<Integer> {
     return RunningRole.run(
         "serve",
         role -> {
-          // HTTP gateway: bound first so that its address is the ledger's application.server.
-          GatewayService gateway = role.frontDoor(GatewayService.bind(http.options()));
+          GatewayService gateway = http.bind(role);
           Services services =
               role.add(
                   Services.start(

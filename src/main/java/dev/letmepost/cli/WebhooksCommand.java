@@ -33,9 +33,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code lmp webhooks add|list|remove|dispatch}: webhook endpoints and the dispatcher role. */
 @Command(
@@ -220,10 +218,8 @@ final class WebhooksCommand extends UsageCommand {
       name = "add",
       mixinStandardHelpOptions = true,
       description = "Create a webhook endpoint and print it with its signing secret (shown once).")
-  static final class Add implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
+  static final class Add extends ClientCommand {
     @Mixin KeyOptions keyOptions;
-    @Spec CommandSpec spec;
 
     @Option(names = "--principal", required = true, description = "the endpoint's principal")
     String principal;
@@ -245,15 +241,13 @@ final class WebhooksCommand extends UsageCommand {
         WebhookStore store =
             offlineStore(kafka, readEndpoints(kafka), producer, key, keyOptions.policy());
         WebhookStore.Created c = store.create(principal, url, events);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         out.println(new String(Json.write(EndpointView.of(c.endpoint(), c.secret())), UTF8));
         out.println("store the secret now: it is not shown again");
         out.flush();
         return 0;
       } catch (WebhookException e) {
-        spec.commandLine()
-            .getErr()
-            .println("lmp webhooks add: " + e.code() + ": " + e.getMessage());
+        err().println("lmp webhooks add: " + e.code() + ": " + e.getMessage());
         return 1;
       }
     }
@@ -265,9 +259,7 @@ final class WebhooksCommand extends UsageCommand {
       name = "list",
       mixinStandardHelpOptions = true,
       description = "Print the webhook endpoints (one JSON line each), without secrets.")
-  static final class ListEndpoints implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-    @Spec CommandSpec spec;
+  static final class ListEndpoints extends ClientCommand {
 
     @Option(names = "--principal", description = "only this principal's")
     String principal;
@@ -275,7 +267,7 @@ final class WebhooksCommand extends UsageCommand {
     @Override
     public Integer call() {
       EndpointRegistry registry = readEndpoints(kafka);
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       List<WebhookEndpoint> all = principal != null ? registry.of(principal) : registry.all();
       for (WebhookEndpoint e : all) {
         out.println(new String(Json.write(EndpointView.of(e, null)), UTF8));
@@ -289,9 +281,7 @@ final class WebhooksCommand extends UsageCommand {
       name = "remove",
       mixinStandardHelpOptions = true,
       description = "Delete a webhook endpoint; its pending deliveries are dropped.")
-  static final class Remove implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-    @Spec CommandSpec spec;
+  static final class Remove extends ClientCommand {
 
     @Option(names = "--id", required = true, description = "the endpoint id (we_…)")
     String id;
@@ -309,8 +299,8 @@ final class WebhooksCommand extends UsageCommand {
         // then the dispatcher's mark, if any (ignored without its endpoint: only tidier)
         producer.send(new ProducerRecord<>(topic, DisabledMark.key(e.id()), null)).get();
       }
-      spec.commandLine().getOut().println("removed webhook endpoint " + id);
-      spec.commandLine().getOut().flush();
+      out().println("removed webhook endpoint " + id);
+      out().flush();
       return 0;
     }
   }
@@ -329,12 +319,10 @@ final class WebhooksCommand extends UsageCommand {
     public Integer call() throws Exception {
       SigningKey key = keyOptions.requireKey();
       String id = instanceId.id();
-      return RunningRole.run(
-          "webhooks",
-          role -> {
-            // Bound first: /healthz answers while the dispatcher reads its endpoints and pending
-            // work.
-            HealthServer healthServer = role.add(health.start());
+      // The health server is bound first: /healthz answers while the dispatcher reads its
+      // endpoints and pending work.
+      return health.run(
+          (role, healthServer) -> {
             WebhookDispatcher d =
                 role.add(
                     WebhookDispatcher.start(
