@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 final class DataDirOption {
   @Option(
       names = "--data-dir",
+      paramLabel = "<dataDir>",
       defaultValue = "${env:LMP_DATA_DIR:-./data}",
       description =
           "where this process keeps its local files, those of: the embedded broker (kafka/), the"

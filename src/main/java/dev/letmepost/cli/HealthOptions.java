@@ -19,12 +19,14 @@ final class HealthOptions {
 
   @Option(
       names = "--health-host",
+      paramLabel = "<healthHost>",
       defaultValue = "127.0.0.1",
       description = "address /healthz, /readyz and /metrics listen on (default: ${DEFAULT-VALUE})")
   String host;
 
   @Option(
       names = "--health-port",
+      paramLabel = "<healthPort>",
       description =
           "port of /healthz, /readyz and /metrics, 0 for a free one (default: ${DEFAULT-VALUE})")
   int port;

@@ -14,11 +14,12 @@ final class InstanceIdOption {
 
   @Option(
       names = "--instance-id",
+      paramLabel = "<instanceId>",
       description =
           "this process's stable id, unique among the running processes of its role; part of its"
               + " workers' transactional ids, so that a restart with the same id takes over their"
-              + " partitions and transactions at once (default: <host name>-<role>: -serve,"
-              + " -publisher, -webhooks)")
+              + " partitions and transactions at once (default: the host name and the role,"
+              + " <host name>-serve, -publisher or -webhooks)")
   String given;
 
   /** The option of {@code role}, the suffix of the default id. */

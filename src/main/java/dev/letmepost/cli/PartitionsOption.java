@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 final class PartitionsOption {
   @Option(
       names = "--partitions",
+      paramLabel = "<partitions>",
       defaultValue = "6",
       description =
           "partitions of created topics and of the ledger's repartition topic (default: ${DEFAULT-VALUE})")

@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 final class ReplicationFactorOption {
   @Option(
       names = "--replication-factor",
+      paramLabel = "<replicationFactor>",
       description =
           "replicas of the topics it creates when they are missing (default: 1 on the embedded"
               + " broker, 3 on a cluster)")

@@ -16,6 +16,7 @@ final class TopicPrefixOption {
 
   @Option(
       names = "--topic-prefix",
+      paramLabel = "<topicPrefix>",
       defaultValue = "${env:LMP_TOPIC_PREFIX:-lmp.}",
       description = "topic name prefix (default: ${DEFAULT-VALUE}; env LMP_TOPIC_PREFIX)")
   String prefix;
