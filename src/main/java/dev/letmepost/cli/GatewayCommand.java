@@ -1,6 +1,5 @@
 package dev.letmepost.cli;
 
-import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerConfig;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,15 +38,10 @@ final class GatewayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LedgerConfig ledger = ledgerOptions.config();
-    return RunningRole.run(
+    return http.run(
         "gateway",
-        role -> {
-          GatewayService gateway = http.bind(role);
-          Services services =
-              role.add(
-                  Services.start(
-                      cluster.ledgerOnly(
-                          ledger, ledgerOptions.streamsOverrides(gateway.streamsOverrides()))));
+        overrides -> cluster.ledgerOnly(ledger, ledgerOptions.streamsOverrides(overrides)),
+        (role, gateway, services) -> {
           String demoKey = null;
           if (demo) {
             Services.registerDemoAccounts(services.client(), ledger.topics());

@@ -4,7 +4,9 @@ import dev.letmepost.command.Limits;
 import dev.letmepost.gateway.GatewayConfig;
 import dev.letmepost.gateway.GatewayService;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -79,12 +81,26 @@ final class HttpOptions {
     maxBodyBytes = bytes;
   }
 
+  /** What starts the rest of a role once its gateway listens and the services it reads run. */
+  @FunctionalInterface
+  interface Start {
+    void start(RunningRole role, GatewayService gateway, Services services) throws Exception;
+  }
+
   /**
-   * Binds the gateway as {@code role}'s front door, before the ledger it reads starts: its address
-   * is that ledger's {@code application.server} ({@link GatewayService#streamsOverrides}).
+   * Runs the role {@code name} until stopped ({@link RunningRole#run}): the gateway, bound first as
+   * its front door, then the {@link Services} that {@code services} makes of the gateway's Kafka
+   * Streams settings (its address is the ledger's {@code application.server}), then {@code start}.
    */
-  GatewayService bind(RunningRole role) {
-    return role.frontDoor(GatewayService.bind(options()));
+  int run(String name, Function<Map<String, String>, Services.Options> services, Start start)
+      throws Exception {
+    return RunningRole.run(
+        name,
+        role -> {
+          GatewayService gateway = role.frontDoor(GatewayService.bind(options()));
+          start.start(
+              role, gateway, role.add(Services.start(services.apply(gateway.streamsOverrides()))));
+        });
   }
 
   GatewayService.Options options() {

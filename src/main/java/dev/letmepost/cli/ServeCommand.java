@@ -1,6 +1,5 @@
 package dev.letmepost.cli;
 
-import dev.letmepost.gateway.GatewayService;
 import dev.letmepost.ledger.LedgerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,27 +87,24 @@ final class ServeCommand implements Callable<Integer> {
     Duration latency = SandboxCommand.duration("--sandbox-latency", sandboxLatency);
     Path data = dataDir.path;
     String id = instanceId.id();
-    return RunningRole.run(
+    return http.run(
         "serve",
-        role -> {
-          GatewayService gateway = http.bind(role);
-          Services services =
-              role.add(
-                  Services.start(
-                      new Services.Options(
-                          embedded ? null : bootstrapServers,
-                          kafkaPort,
-                          data,
-                          replication.factor(embedded),
-                          demoMode,
-                          ledger,
-                          ledgerOptions.streamsOverrides(gateway.streamsOverrides()),
-                          !noPublishers,
-                          sandboxPort,
-                          sandboxUrl.url,
-                          id,
-                          kafkaClient.properties(),
-                          latency)));
+        overrides ->
+            new Services.Options(
+                embedded ? null : bootstrapServers,
+                kafkaPort,
+                data,
+                replication.factor(embedded),
+                demoMode,
+                ledger,
+                ledgerOptions.streamsOverrides(overrides),
+                !noPublishers,
+                sandboxPort,
+                sandboxUrl.url,
+                id,
+                kafkaClient.properties(),
+                latency),
+        (role, gateway, services) -> {
           String demoKey =
               demoMode ? Services.registerDemoApiKey(services.client(), ledger.topics()) : null;
           gateway.attach(services.client(), ledger.topics(), ledger, services.ledger());

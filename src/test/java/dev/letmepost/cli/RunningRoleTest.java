@@ -52,6 +52,11 @@ class RunningRoleTest {
     return () -> stopped.add(name);
   }
 
+  /** Runs the role "test" here, stopping within 10 s. */
+  private int run(RunningRole.Start start) throws Exception {
+    return RunningRole.run("test", start, Duration.ofSeconds(10), hooks);
+  }
+
   private CompletableFuture<Integer> runInBackground(RunningRole.Start start, Duration deadline) {
     return CompletableFuture.supplyAsync(
         () -> {
@@ -112,15 +117,12 @@ class RunningRoleTest {
   void aStartThatFailsStopsWhatItStartedRemovesItsHookAndRethrows() {
     assertThatThrownBy(
             () ->
-                RunningRole.run(
-                    "test",
+                run(
                     role -> {
                       role.frontDoor(part("gateway"));
                       role.add(part("services"));
                       throw new IllegalArgumentException("--flag must be positive, got -1");
-                    },
-                    Duration.ofSeconds(10),
-                    hooks))
+                    }))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("--flag must be positive, got -1");
 
@@ -134,14 +136,11 @@ class RunningRoleTest {
     hooks.shuttingDown = true;
     assertThatThrownBy(
             () ->
-                RunningRole.run(
-                    "test",
+                run(
                     role -> {
                       role.add(part("services"));
                       throw new IllegalStateException("the ledger did not reach RUNNING");
-                    },
-                    Duration.ofSeconds(10),
-                    hooks))
+                    }))
         .hasMessage("the ledger did not reach RUNNING");
     assertThat(stopped).isEmpty();
 
@@ -199,14 +198,11 @@ class RunningRoleTest {
   void aRoleHasOneFrontDoor() throws Exception {
     assertThatThrownBy(
             () ->
-                RunningRole.run(
-                    "test",
+                run(
                     role -> {
                       role.frontDoor(part("gateway"));
                       role.frontDoor(part("another"));
-                    },
-                    Duration.ofSeconds(10),
-                    hooks))
+                    }))
         .hasMessage("lmp test has a front door already");
     assertThat(stopped).containsExactly("another", "gateway");
   }
