@@ -57,6 +57,7 @@ class RunningRoleTest {
     return RunningRole.run("test", start, Duration.ofSeconds(10), hooks);
   }
 
+  /** Runs the role "test" on a thread of its own, as {@code main} does. */
   private CompletableFuture<Integer> runInBackground(RunningRole.Start start, Duration deadline) {
     return CompletableFuture.supplyAsync(
         () -> {
@@ -65,24 +66,41 @@ class RunningRoleTest {
           } catch (Exception e) {
             throw new IllegalStateException(e);
           }
+        },
+        r -> {
+          Thread t = new Thread(r, "test-role");
+          t.setDaemon(true);
+          t.start();
         });
+  }
+
+  /** {@link #runInBackground}, answered once {@code start} has returned. */
+  private CompletableFuture<Integer> started(RunningRole.Start start, Duration deadline)
+      throws InterruptedException {
+    CountDownLatch started = new CountDownLatch(1);
+    CompletableFuture<Integer> run =
+        runInBackground(
+            role -> {
+              start.start(role);
+              started.countDown();
+            },
+            deadline);
+    assertThat(started.await(10, TimeUnit.SECONDS)).as("started").isTrue();
+    return run;
   }
 
   @Test
   void runsUntilTheStopThenStopsTheFrontDoorFirstAndTheOtherPartsInReverseOrder() throws Exception {
-    CountDownLatch started = new CountDownLatch(1);
     CompletableFuture<Integer> run =
-        runInBackground(
+        started(
             role -> {
               role.add(part("health"));
               role.frontDoor(part("gateway"));
               role.add(part("services"));
               role.add(part("webhooks"));
-              started.countDown();
             },
             Duration.ofSeconds(10));
 
-    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(run).isNotDone();
     assertThat(stopped).isEmpty();
 
@@ -96,7 +114,7 @@ class RunningRoleTest {
   @Test
   void aPartThatFailsToStopDoesNotKeepTheOthersRunning() throws Exception {
     CompletableFuture<Integer> run =
-        runInBackground(
+        started(
             role -> {
               role.add(part("first"));
               role.add(
@@ -178,7 +196,7 @@ class RunningRoleTest {
   void aPartStillStoppingAtTheDeadlineIsLeftBehind() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<Integer> run =
-        runInBackground(
+        started(
             role -> {
               role.add(part("health"));
               role.add(() -> release.await());
