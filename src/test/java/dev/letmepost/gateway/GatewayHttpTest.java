@@ -1150,7 +1150,12 @@ class GatewayHttpTest {
 
   /** Sends {@code request} as is (ISO-8859-1) over a raw socket and reads the response to EOF. */
   HttpResponse<String> rawRequest(String request) throws IOException {
-    try (Socket s = new Socket("127.0.0.1", base.getPort())) {
+    return rawRequest(base.getPort(), request);
+  }
+
+  /** {@link #rawRequest(String)} to the gateway on {@code port}. */
+  static HttpResponse<String> rawRequest(int port, String request) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
       out.write(request.getBytes(StandardCharsets.ISO_8859_1));

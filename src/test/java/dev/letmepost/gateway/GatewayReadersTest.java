@@ -135,7 +135,13 @@ class GatewayReadersTest {
         new KafkaLedgerClient(topics, producer, consumers::poll, Backoff.DEFAULT, sleeper)) {
       assertThat(first.position(new TopicPartition(results, 0))).isEqualTo(3);
       CompletableFuture<LedgerAnswer> waiting =
-          client.submit("req_waiting", "key_a", "K", BODY.getBytes(StandardCharsets.UTF_8));
+          client.submit(
+              "req_waiting",
+              "key_a",
+              "K",
+              LmpHeaders.DEFAULT_METHOD,
+              LmpHeaders.DEFAULT_PATH,
+              BODY.getBytes(StandardCharsets.UTF_8));
       first.setPollException(new SaslAuthenticationException("credentials rotated"));
       await().atMost(Duration.ofSeconds(10)).until(() -> client.problem().isPresent());
       assertThat(client.problem().get())
