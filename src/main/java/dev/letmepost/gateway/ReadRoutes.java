@@ -88,7 +88,7 @@ final class ReadRoutes {
         ctx.header(ApiHeaders.IDEMPOTENCY_KEY, v.idempotencyKey());
       }
       ctx.header(ApiHeaders.KEY_EXPIRES, Rfc3339.format(v.expiresAt()));
-      ctx.contentType(ApiHeaders.JSON).result(v.envelope());
+      ctx.contentType(ApiHeaders.JSON).result(v.envelope().toByteArray());
       return;
     }
     if (!PeerReads.forwarded(ctx) && peers.scatter(ctx, c.backend(), null)) {

@@ -1,8 +1,8 @@
 package dev.letmepost.http;
 
 /**
- * Names of the HTTP headers of the API (README, "HTTP API"), as the gateway writes them: the
- * HTTP-side counterparts of the record headers in {@link dev.letmepost.wire.LmpHeaders}.
+ * Names of the HTTP headers of the API (docs/http-api.md, "Headers"), as the gateway writes them:
+ * the HTTP-side counterparts of the record headers in {@link dev.letmepost.wire.LmpHeaders}.
  */
 public final class ApiHeaders {
   /** Response: {@code true} when the answer is a stored one. */

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * A session that fails, with any exception (an ACL change's {@code TopicAuthorizationException}, a
  * SASL rotation's {@code SaslAuthenticationException}, a bug), ends; the reader reads as down,
  * naming itself and the error ({@link #problem()}, what {@code /readyz} shows), and a new session
- * starts after a capped exponential backoff. A session that reads again marks the reader up and
- * resets the backoff.
+ * starts after a capped exponential {@link Backoff} (not jittered). A session that reads again
+ * marks the reader up and resets the backoff.
  */
 public final class ReaderLoop {
   private static final Logger LOG = LoggerFactory.getLogger(ReaderLoop.class);
@@ -25,41 +25,6 @@ public final class ReaderLoop {
     void sleep(Duration d) throws InterruptedException;
 
     Sleeper SYSTEM = d -> Thread.sleep(d.toMillis());
-  }
-
-  /**
-   * Delays between failed sessions: {@code initial}, doubled after each failure in a row, at most
-   * {@code max}.
-   */
-  public static final class Backoff {
-    public static final Backoff DEFAULT =
-        new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
-
-    private final Duration initial;
-    private final Duration max;
-
-    public Backoff(Duration initial, Duration max) {
-      Objects.requireNonNull(initial, "initial");
-      Objects.requireNonNull(max, "max");
-      if (initial.isNegative() || initial.isZero()) {
-        throw new IllegalArgumentException("initial backoff must be positive, got " + initial);
-      }
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(
-            "max backoff " + max + " must not be below the initial " + initial);
-      }
-      this.initial = initial;
-      this.max = max;
-    }
-
-    /** The delay after the {@code failures}-th failure in a row (1 for the first). */
-    public Duration delay(int failures) {
-      Duration d = initial;
-      for (int i = 1; i < failures && d.compareTo(max) < 0; i++) {
-        d = d.multipliedBy(2);
-      }
-      return d.compareTo(max) > 0 ? max : d;
-    }
   }
 
   /** One session: reads until the reader is closed; calls {@code healthy} after each read. */
