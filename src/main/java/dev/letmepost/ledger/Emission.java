@@ -3,12 +3,14 @@ package dev.letmepost.ledger;
 import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.TargetOutcome;
 
 /**
  * What a ledger processor sends downstream, one of: an answer for the results topic (its headers
  * ride on the record), a publish task for a platform topic, a tick for the ledger's own outcomes
- * partition ({@link Inbound}) or a lifecycle event for the events topic ({@link PostEvents}). Never
- * serialized: the topology sends each kind to its topic ({@link LedgerTopology}).
+ * partition ({@link Inbound}), a lifecycle event for the events topic ({@link PostEvents}), a
+ * misrouted outcome sent on to its fingerprint's partition, or a dead letter. Never serialized: the
+ * topology sends each kind to its topic ({@link LedgerTopology}).
  */
 sealed interface Emission {
   /** An answer's exact body bytes. */
@@ -22,4 +24,13 @@ sealed interface Emission {
 
   /** A lifecycle event. */
   record Event(PostEvent event) implements Emission {}
+
+  /**
+   * An outcome read on another partition than its fingerprint's, for the partition that holds its
+   * batch ({@link Inbound#reroutePartitioner}).
+   */
+  record Reroute(TargetOutcome outcome) implements Emission {}
+
+  /** A record the ledger cannot take, for the dead-letter topic; the cause rides in its headers. */
+  record DeadLetter(ByteString key, ByteString value) implements Emission {}
 }

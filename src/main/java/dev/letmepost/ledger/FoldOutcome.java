@@ -1,9 +1,13 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.ByteString;
+import dev.letmepost.wire.Json;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -20,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * target wins; late, duplicate or foreign outcomes change nothing. The outcome's fields are kept
  * cut to {@link Limits}, so no outcome can grow a replay record past the record ceiling.
  *
+ * <p>An outcome whose batch is not here and that was read on another partition than its
+ * fingerprint's (a producer that does not partition by murmur2, such as librdkafka's default) is
+ * sent on to its fingerprint's partition, once, marked {@value Inbound#REROUTED_HEADER}; one that
+ * still arrives off its partition after that is a dead letter {@code misrouted_outcome}.
+ *
  * <p>It also owns the time decisions ({@link ExpireOverdue}): a wall-clock timer releases scheduled
  * batches and, when some deadline has passed, writes a tick to this task's outcomes partition; the
  * tick read back closes the overdue batches.
@@ -27,6 +36,8 @@ import org.slf4j.LoggerFactory;
 final class FoldOutcome implements Processor<String, Inbound, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(FoldOutcome.class);
   private final LedgerConfig config;
+  private ProcessorContext<String, Emission> context;
+  private int partition;
   private Batches batches;
   private ExpireOverdue expire;
 
@@ -36,11 +47,12 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
 
   @Override
   public void init(ProcessorContext<String, Emission> context) {
+    this.context = context;
+    this.partition = context.taskId().partition();
     WindowStore<String, LedgerRecord> replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
     this.batches = new Batches(config, replay, timers, context::forward, Effects.immediate());
     this.expire = new ExpireOverdue(batches, timers, config);
-    int partition = context.taskId().partition();
     Duration interval = config.timerInterval();
     context.schedule(
         interval,
@@ -85,6 +97,9 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
       return;
     }
     LedgerRecord batch = batches.find(fingerprint, o.recordedAt());
+    if (batch == null && sentOn(record, o)) {
+      return;
+    }
     if (batch == null || !batch.batchId().equals(o.batchId())) {
       LOG.warn(
           "ignoring outcome of task {}: batch {} has no replay record (expired or never started)",
@@ -126,6 +141,54 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
     } else {
       batches.save(fingerprint, batch);
     }
+  }
+
+  /**
+   * Sends an outcome read off its fingerprint's partition on to it, or dead-letters it when it was
+   * sent on before; false when this is its partition.
+   */
+  private boolean sentOn(Record<String, Inbound> record, TargetOutcome o) {
+    int home = ActionKeys.partition(record.key(), config.partitions());
+    if (home == partition) {
+      return false;
+    }
+    Header from = record.headers().lastHeader(Inbound.REROUTED_HEADER);
+    if (from == null) {
+      LOG.warn(
+          "outcome of task {} was read on partition {}, its fingerprint's partition is {}: sent on"
+              + " there. Outcomes must be partitioned by murmur2 of the key, as Kafka's Java"
+              + " producer does (librdkafka: partitioner=murmur2_random)",
+          Limits.echo(o.taskId()),
+          partition,
+          home);
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(Inbound.REROUTED_HEADER, DeadLetterHeaders.utf8(Integer.toString(partition)));
+      context.forward(
+          new Record<>(record.key(), new Emission.Reroute(o), record.timestamp(), headers));
+      return true;
+    }
+    String message =
+        "outcome of task "
+            + Limits.echo(o.taskId())
+            + " was sent on from partition "
+            + Limits.echo(new String(from.value(), StandardCharsets.UTF_8))
+            + " and read again on partition "
+            + partition
+            + ", not its fingerprint's partition "
+            + home
+            + " of "
+            + config.partitions();
+    LOG.warn("dead-lettering: {}", message);
+    context.forward(
+        new Record<>(
+            "",
+            new Emission.DeadLetter(
+                ByteString.copyOf(DeadLetterHeaders.utf8(record.key())),
+                ByteString.copyOf(Json.write(o))),
+            record.timestamp(),
+            DeadLetterHeaders.of(
+                record.headers(), "misrouted_outcome", message, context.recordMetadata())));
+    return true;
   }
 
   private static TargetError capped(TargetError e) {

@@ -34,6 +34,12 @@ sealed interface Inbound {
   /** Marks a tick on the target-outcomes topic; publishers never write it. */
   String TICK_HEADER = "lmp-ledger-tick";
 
+  /**
+   * Marks an outcome the ledger read on another partition than its fingerprint's and sent on; the
+   * value is the partition it was read on.
+   */
+  String REROUTED_HEADER = "lmp-rerouted-from";
+
   /** What the key of a tick starts with; its partition follows. */
   String TICK_KEY_PREFIX = "~ledger-tick/";
 
@@ -49,6 +55,15 @@ sealed interface Inbound {
   static StreamPartitioner<String, byte[]> tickPartitioner() {
     return (topic, key, value, partitions) ->
         Optional.of(Set.of(Integer.parseInt(key.substring(TICK_KEY_PREFIX.length()))));
+  }
+
+  /**
+   * Sends an outcome to its fingerprint's partition as Kafka's default partitioner (murmur2) would
+   * have, among the topic's real partition count.
+   */
+  static StreamPartitioner<String, TargetOutcome> reroutePartitioner() {
+    return (topic, key, value, partitions) ->
+        Optional.of(Set.of(ActionKeys.partition(key, partitions)));
   }
 
   static Serde<Inbound> serde() {

@@ -6,6 +6,7 @@ import dev.letmepost.command.Preflight;
 import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import java.util.function.Function;
@@ -35,6 +36,8 @@ import org.apache.kafka.streams.state.Stores;
  *        ^                                                                             +-> publish.&lt;platform&gt;
  *        |                                                                             +-> post-events
  *        +----------------------------------------------------------------------------+-> outcome-ticks
+ *        +----------------------------------------------------------------------------+-> rerouted-outcomes
+ *                                                                                      +-> dead-letters
  * accounts -> index-accounts (global store)
  * </pre>
  *
@@ -246,6 +249,36 @@ public final class LedgerTopology {
                                 .withStreamPartitioner(Inbound.tickPartitioner())
                                 .withName("outcome-ticks")),
                 "tick"))
+        .branch(
+            (key, e) -> e instanceof Emission.Reroute,
+            Branched.withConsumer(
+                rerouted ->
+                    rerouted
+                        .mapValues(
+                            e -> ((Emission.Reroute) e).outcome(), Named.as("unwrap-reroute"))
+                        .to(
+                            topics.outcomes().name(),
+                            Produced.with(Serdes.String(), Json.serde(TargetOutcome.class))
+                                .withStreamPartitioner(Inbound.reroutePartitioner())
+                                .withName("rerouted-outcomes")),
+                "reroute"))
+        .branch(
+            (key, e) -> e instanceof Emission.DeadLetter,
+            Branched.withConsumer(
+                dead ->
+                    dead.map(
+                            (k, e) -> {
+                              Emission.DeadLetter d = (Emission.DeadLetter) e;
+                              return KeyValue.pair(bytes(d.key()), bytes(d.value()));
+                            },
+                            Named.as("unwrap-outcome-dead-letter"))
+                        .to(
+                            topics.deadLetters().name(),
+                            Produced.with(
+                                    topics.deadLetters().keySerde(),
+                                    topics.deadLetters().valueSerde())
+                                .withName("outcome-dead-letters")),
+                "dead-letter"))
         .defaultBranch(
             Branched.withConsumer(
                 replies ->

@@ -6,8 +6,6 @@ import dev.letmepost.command.CommandReader;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.UnreadableCommandException;
 import dev.letmepost.wire.ByteString;
-import dev.letmepost.wire.LmpHeaders;
-import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -84,17 +82,9 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
               new RecordHeaders()));
     } catch (UnreadableCommandException e) {
       LOG.warn("dead-lettering command at {}: {}", source, e.getMessage());
-      Headers headers = new RecordHeaders(record.headers().toArray());
-      headers.add(LmpHeaders.ERROR_CODE, utf8(e.code()));
-      headers.add(LmpHeaders.ERROR_MESSAGE, utf8(e.getMessage()));
-      context
-          .recordMetadata()
-          .ifPresent(
-              m -> {
-                headers.add(LmpHeaders.ERROR_TOPIC, utf8(m.topic()));
-                headers.add(LmpHeaders.ERROR_PARTITION, utf8(Integer.toString(m.partition())));
-                headers.add(LmpHeaders.ERROR_OFFSET, utf8(Long.toString(m.offset())));
-              });
+      Headers headers =
+          DeadLetterHeaders.of(
+              record.headers(), e.code(), e.getMessage(), context.recordMetadata());
       Parsed.DeadLetter dead =
           new Parsed.DeadLetter(
               record.key() == null ? null : ByteString.copyOf(record.key()),
@@ -134,15 +124,11 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
     if (value.length <= room) {
       return ByteString.copyOf(value);
     }
-    headers.add(TRUNCATED_HEADER, utf8(Integer.toString(value.length)));
+    headers.add(TRUNCATED_HEADER, DeadLetterHeaders.utf8(Integer.toString(value.length)));
     return ByteString.copyOf(value, 0, Math.max(0, room - 64));
   }
 
   private static String source(RecordMetadata m) {
     return m.topic() + "/" + m.partition() + "/" + m.offset();
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

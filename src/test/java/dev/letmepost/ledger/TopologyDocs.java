@@ -187,6 +187,7 @@ public final class TopologyDocs {
     v.put("partitions", Integer.toString(c.partitions()));
     v.put("maxBodyBytes", Integer.toString(Limits.MAX_BODY_BYTES));
     v.put("tickHeader", Inbound.TICK_HEADER);
+    v.put("reroutedHeader", Inbound.REROUTED_HEADER);
     v.put("maxWaiters", Integer.toString(c.maxWaiters()));
     v.put("targetDeadline", human(c.targetDeadline()));
     v.put("maxScheduleAhead", human(c.replayTtl().minus(c.targetDeadline())));
