@@ -97,23 +97,13 @@ public record LedgerConfig(
               + " unknown; the default is "
               + DEFAULT_OUTCOME_GRACE);
     }
-    if (maxCommandLag.compareTo(replayTtl) >= 0) {
-      throw new IllegalArgumentException(
-          "maxCommandLag ("
-              + maxCommandLag
-              + ") must be shorter than replayTtl ("
-              + replayTtl
-              + "): a command decided later than the TTL after its broker time could miss the"
-              + " replay record it should meet");
-    }
-    if (targetDeadline.compareTo(replayTtl) >= 0) {
-      throw new IllegalArgumentException(
-          "targetDeadline ("
-              + targetDeadline
-              + ") must be shorter than replayTtl ("
-              + replayTtl
-              + ")");
-    }
+    shorterThanTtl(
+        maxCommandLag,
+        "maxCommandLag",
+        replayTtl,
+        ": a command decided later than the TTL after its broker time could miss the replay record"
+            + " it should meet");
+    shorterThanTtl(targetDeadline, "targetDeadline", replayTtl, "");
   }
 
   /**
@@ -188,6 +178,14 @@ public record LedgerConfig(
       partitions = c.partitions;
       maxCommandLag = c.maxCommandLag;
       outcomeGrace = c.outcomeGrace;
+    }
+  }
+
+  /** Refuses {@code d} unless it is shorter than {@code replayTtl}, saying {@code why} after. */
+  private static void shorterThanTtl(Duration d, String name, Duration replayTtl, String why) {
+    if (d.compareTo(replayTtl) >= 0) {
+      throw new IllegalArgumentException(
+          name + " (" + d + ") must be shorter than replayTtl (" + replayTtl + ")" + why);
     }
   }
 
