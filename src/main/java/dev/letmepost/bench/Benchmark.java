@@ -126,7 +126,8 @@ public final class Benchmark {
     this.env = env;
     this.log = log;
     this.topics = new Topics("bench-" + Long.toString(System.currentTimeMillis(), 36) + ".");
-    this.ledgerConfig = LedgerConfig.defaults(topics).withPartitions(settings.partitions());
+    this.ledgerConfig =
+        LedgerConfig.defaults(topics).with(c -> c.partitions = settings.partitions());
     this.ledgerApp = topics.prefix() + "ledger";
     this.written = new Written(topics);
   }

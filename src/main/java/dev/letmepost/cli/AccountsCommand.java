@@ -13,7 +13,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -195,7 +194,6 @@ final class AccountsCommand extends UsageCommand {
     }
   }
 
-  /** The accounts topic read from the start to its current end: the latest value per id. */
   /**
    * The accounts topic read from the start to its current end: the latest value per id. A record
    * that is not a valid account is reported on {@code err} and skipped, as the ledger skips it.
@@ -203,12 +201,7 @@ final class AccountsCommand extends UsageCommand {
   static Map<String, Account> readAll(
       ClientSettings client, Topics topics, java.io.PrintWriter err) {
     Map<String, Account> accounts = new TreeMap<>();
-    for (ConsumerRecord<String, byte[]> r :
-        TopicReader.readAll(
-            client,
-            topics.accounts().name(),
-            topics.accounts().keySerde().deserializer(),
-            new ByteArrayDeserializer())) {
+    for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(client, topics.accounts().name())) {
       if (r.value() == null) {
         accounts.remove(r.key());
         continue;

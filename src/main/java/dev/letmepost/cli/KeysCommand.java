@@ -8,8 +8,6 @@ import java.io.PrintWriter;
 import java.security.SecureRandom;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,11 +62,7 @@ final class KeysCommand extends UsageCommand {
       String hash = ApiKeys.isHash(keyOrHash) ? keyOrHash : ApiKeys.hash(keyOrHash);
       ApiKeyRecord current = null;
       for (ConsumerRecord<String, byte[]> r :
-          TopicReader.readAll(
-              kafka.settings(),
-              kafka.topics().apiKeys().name(),
-              new StringDeserializer(),
-              new ByteArrayDeserializer())) {
+          TopicReader.readAll(kafka.settings(), kafka.topics().apiKeys().name())) {
         if (hash.equals(r.key())) {
           current = r.value() == null ? null : Json.read(r.value(), ApiKeyRecord.class);
         }

@@ -101,9 +101,13 @@ final class PublisherCommand implements Callable<Integer> {
             .map(
                 p ->
                     PublisherConfig.defaults(topics, p, id)
-                        .withThreads(threads)
-                        .withTimeouts(CONNECT_TIMEOUT, requestTimeout)
-                        .withHandOverWait(handOverWait))
+                        .with(
+                            c -> {
+                              c.threads = threads;
+                              c.connectTimeout = CONNECT_TIMEOUT;
+                              c.requestTimeout = requestTimeout;
+                              c.handOverWait = handOverWait;
+                            }))
             .toList();
     // The health server is bound first: /healthz answers while the workers read the accounts
     // topic and start.

@@ -17,6 +17,7 @@ import dev.letmepost.publish.PublisherConfig;
 import dev.letmepost.publish.Publishers;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.ClientSettings;
+import dev.letmepost.wire.Closer;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
@@ -25,7 +26,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -153,7 +153,7 @@ public final class Services implements AutoCloseable {
     }
   }
 
-  private final List<AutoCloseable> started = new ArrayList<>();
+  private final Closer started = new Closer();
   private final Options options;
   private ClientSettings client;
   private KafkaStreams ledger;
@@ -342,13 +342,6 @@ public final class Services implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = started.size() - 1; i >= 0; i--) {
-      try {
-        started.get(i).close();
-      } catch (Exception e) {
-        LOG.warn("error while stopping {}: {}", started.get(i), e.toString());
-      }
-    }
-    started.clear();
+    started.close();
   }
 }

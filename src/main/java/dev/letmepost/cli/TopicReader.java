@@ -9,11 +9,18 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads topics directly: a whole topic from its beginning to its current end, read_committed. */
 public final class TopicReader {
   private TopicReader() {}
+
+  /** A topic keyed by strings, from its beginning to its current end, each value as written. */
+  public static List<ConsumerRecord<String, byte[]>> readAll(ClientSettings client, String topic) {
+    return readAll(client, topic, new StringDeserializer(), new ByteArrayDeserializer());
+  }
 
   public static <K, V> List<ConsumerRecord<K, V>> readAll(
       ClientSettings client, String topic, Deserializer<K> keys, Deserializer<V> values) {

@@ -27,9 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -169,11 +167,7 @@ final class WebhooksCommand extends UsageCommand {
   private static EndpointRegistry readEndpoints(KafkaOptions kafka) {
     EndpointRegistry registry = new EndpointRegistry();
     for (ConsumerRecord<String, byte[]> r :
-        TopicReader.readAll(
-            kafka.settings(),
-            kafka.topics().webhookEndpoints().name(),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
+        TopicReader.readAll(kafka.settings(), kafka.topics().webhookEndpoints().name())) {
       registry.apply(r.key(), r.value());
     }
     return registry;

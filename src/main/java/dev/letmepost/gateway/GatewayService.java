@@ -5,6 +5,7 @@ import dev.letmepost.net.AddressGuard;
 import dev.letmepost.webhook.SigningKey;
 import dev.letmepost.webhook.WebhookStore;
 import dev.letmepost.wire.ClientSettings;
+import dev.letmepost.wire.Closer;
 import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -53,7 +54,7 @@ public final class GatewayService implements AutoCloseable {
 
   private final Gateway gateway;
   private final HostInfo self;
-  private final List<AutoCloseable> started = new ArrayList<>();
+  private final Closer started = new Closer();
 
   private GatewayService(Gateway gateway, HostInfo self) {
     this.gateway = gateway;
@@ -264,23 +265,12 @@ public final class GatewayService implements AutoCloseable {
 
   /** Blocks until the API keys known at start are loaded. */
   public boolean awaitKeys(Duration timeout) throws InterruptedException {
-    for (AutoCloseable c : started) {
-      if (c instanceof ApiKeyFollower f) {
-        return f.awaitCaughtUp(timeout);
-      }
-    }
-    return false;
+    List<ApiKeyFollower> followers = started.partsOf(ApiKeyFollower.class);
+    return !followers.isEmpty() && followers.get(0).awaitCaughtUp(timeout);
   }
 
   @Override
   public void close() {
-    for (int i = started.size() - 1; i >= 0; i--) {
-      try {
-        started.get(i).close();
-      } catch (Exception e) {
-        LOG.warn("error while stopping {}: {}", started.get(i), e.toString());
-      }
-    }
-    started.clear();
+    started.close();
   }
 }

@@ -37,18 +37,6 @@ public record Envelope(
     List<String> retries,
     List<Result> results) {
 
-  /** An envelope without action fields. */
-  public Envelope(
-      String id,
-      String object,
-      String status,
-      String createdAt,
-      String scheduledAt,
-      String completedAt,
-      List<Result> results) {
-    this(id, object, status, createdAt, scheduledAt, completedAt, null, null, null, results);
-  }
-
   /** One target's result in the envelope. */
   @JsonPropertyOrder({"accountId", "platform", "status", "postId", "uri", "error"})
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -97,44 +97,13 @@ public record LedgerConfig(
               + " unknown; the default is "
               + DEFAULT_OUTCOME_GRACE);
     }
-    if (maxCommandLag.compareTo(replayTtl) >= 0) {
-      throw new IllegalArgumentException(
-          "maxCommandLag ("
-              + maxCommandLag
-              + ") must be shorter than replayTtl ("
-              + replayTtl
-              + "): a command decided later than the TTL after its broker time could miss the"
-              + " replay record it should meet");
-    }
-    if (targetDeadline.compareTo(replayTtl) >= 0) {
-      throw new IllegalArgumentException(
-          "targetDeadline ("
-              + targetDeadline
-              + ") must be shorter than replayTtl ("
-              + replayTtl
-              + ")");
-    }
-  }
-
-  /** A configuration with the default command lag and outcome grace. */
-  public LedgerConfig(
-      Topics topics,
-      Duration replayTtl,
-      Duration skewAllowance,
-      Duration targetDeadline,
-      int maxWaiters,
-      Duration timerInterval,
-      int partitions) {
-    this(
-        topics,
+    shorterThanTtl(
+        maxCommandLag,
+        "maxCommandLag",
         replayTtl,
-        skewAllowance,
-        targetDeadline,
-        maxWaiters,
-        timerInterval,
-        partitions,
-        DEFAULT_MAX_COMMAND_LAG,
-        DEFAULT_OUTCOME_GRACE);
+        ": a command decided later than the TTL after its broker time could miss the replay record"
+            + " it should meet");
+    shorterThanTtl(targetDeadline, "targetDeadline", replayTtl, "");
   }
 
   /**
@@ -162,39 +131,17 @@ public record LedgerConfig(
         DEFAULT_DEADLINE,
         DEFAULT_MAX_WAITERS,
         DEFAULT_TIMER_INTERVAL,
-        DEFAULT_PARTITIONS);
+        DEFAULT_PARTITIONS,
+        DEFAULT_MAX_COMMAND_LAG,
+        DEFAULT_OUTCOME_GRACE);
   }
 
-  public LedgerConfig withReplayTtl(Duration ttl) {
-    return with(c -> c.replayTtl = ttl);
-  }
-
-  public LedgerConfig withTargetDeadline(Duration deadline) {
-    return with(c -> c.targetDeadline = deadline);
-  }
-
-  public LedgerConfig withMaxWaiters(int waiters) {
-    return with(c -> c.maxWaiters = waiters);
-  }
-
-  public LedgerConfig withPartitions(int count) {
-    return with(c -> c.partitions = count);
-  }
-
-  public LedgerConfig withMaxCommandLag(Duration lag) {
-    return with(c -> c.maxCommandLag = lag);
-  }
-
-  public LedgerConfig withOutcomeGrace(Duration grace) {
-    return with(c -> c.outcomeGrace = grace);
-  }
-
-  public LedgerConfig withSkewAllowance(Duration skew) {
-    return with(c -> c.skewAllowance = skew);
-  }
-
-  /** This configuration with {@code change} made to a copy of its values. */
-  private LedgerConfig with(Consumer<Values> change) {
+  /**
+   * This configuration with {@code change} made to a copy of its values, checked once all are made,
+   * so values that bound each other change together: {@code config.with(c -> { c.replayTtl =
+   * Duration.ofDays(3); c.maxCommandLag = Duration.ofDays(2); })}.
+   */
+  public LedgerConfig with(Consumer<Values> change) {
     Values v = new Values(this);
     change.accept(v);
     return new LedgerConfig(
@@ -209,19 +156,19 @@ public record LedgerConfig(
         v.outcomeGrace);
   }
 
-  /** The values of a configuration being changed ({@link #with}). */
-  private static final class Values {
-    Topics topics;
-    Duration replayTtl;
-    Duration skewAllowance;
-    Duration targetDeadline;
-    int maxWaiters;
-    Duration timerInterval;
-    int partitions;
-    Duration maxCommandLag;
-    Duration outcomeGrace;
+  /** The values of a configuration being changed ({@link #with}), each a component's. */
+  public static final class Values {
+    public Topics topics;
+    public Duration replayTtl;
+    public Duration skewAllowance;
+    public Duration targetDeadline;
+    public int maxWaiters;
+    public Duration timerInterval;
+    public int partitions;
+    public Duration maxCommandLag;
+    public Duration outcomeGrace;
 
-    Values(LedgerConfig c) {
+    private Values(LedgerConfig c) {
       topics = c.topics;
       replayTtl = c.replayTtl;
       skewAllowance = c.skewAllowance;
@@ -231,6 +178,14 @@ public record LedgerConfig(
       partitions = c.partitions;
       maxCommandLag = c.maxCommandLag;
       outcomeGrace = c.outcomeGrace;
+    }
+  }
+
+  /** Refuses {@code d} unless it is shorter than {@code replayTtl}, saying {@code why} after. */
+  private static void shorterThanTtl(Duration d, String name, Duration replayTtl, String why) {
+    if (d.compareTo(replayTtl) >= 0) {
+      throw new IllegalArgumentException(
+          name + " (" + d + ") must be shorter than replayTtl (" + replayTtl + ")" + why);
     }
   }
 

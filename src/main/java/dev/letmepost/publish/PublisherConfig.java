@@ -5,6 +5,7 @@ import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How one platform's publisher worker runs.
@@ -88,60 +89,51 @@ public record PublisherConfig(
         DEFAULT_HAND_OVER_WAIT);
   }
 
-  public PublisherConfig withThreads(int n) {
+  /**
+   * This configuration with {@code change} made to a copy of its values, checked once all are made:
+   * {@code config.with(c -> c.threads = 4)}.
+   */
+  public PublisherConfig with(Consumer<Values> change) {
+    Values v = new Values(this);
+    change.accept(v);
     return new PublisherConfig(
-        topics,
-        platform,
-        instanceId,
-        n,
-        connectTimeout,
-        requestTimeout,
-        backoff,
-        minReconcileWait,
-        maxInFlight,
-        handOverWait);
+        v.topics,
+        v.platform,
+        v.instanceId,
+        v.threads,
+        v.connectTimeout,
+        v.requestTimeout,
+        v.backoff,
+        v.minReconcileWait,
+        v.maxInFlight,
+        v.handOverWait);
   }
 
-  public PublisherConfig withTimeouts(Duration connect, Duration request) {
-    return new PublisherConfig(
-        topics,
-        platform,
-        instanceId,
-        threads,
-        connect,
-        request,
-        backoff,
-        minReconcileWait,
-        maxInFlight,
-        handOverWait);
-  }
+  /** The values of a configuration being changed ({@link #with}), each a component's. */
+  public static final class Values {
+    public Topics topics;
+    public Platform platform;
+    public String instanceId;
+    public int threads;
+    public Duration connectTimeout;
+    public Duration requestTimeout;
+    public Backoff backoff;
+    public Duration minReconcileWait;
+    public int maxInFlight;
+    public Duration handOverWait;
 
-  public PublisherConfig withBackoff(Duration base, Duration max, Duration reconcileWait) {
-    return new PublisherConfig(
-        topics,
-        platform,
-        instanceId,
-        threads,
-        connectTimeout,
-        requestTimeout,
-        new Backoff(base, max),
-        reconcileWait,
-        maxInFlight,
-        handOverWait);
-  }
-
-  public PublisherConfig withHandOverWait(Duration wait) {
-    return new PublisherConfig(
-        topics,
-        platform,
-        instanceId,
-        threads,
-        connectTimeout,
-        requestTimeout,
-        backoff,
-        minReconcileWait,
-        maxInFlight,
-        wait);
+    private Values(PublisherConfig c) {
+      topics = c.topics;
+      platform = c.platform;
+      instanceId = c.instanceId;
+      threads = c.threads;
+      connectTimeout = c.connectTimeout;
+      requestTimeout = c.requestTimeout;
+      backoff = c.backoff;
+      minReconcileWait = c.minReconcileWait;
+      maxInFlight = c.maxInFlight;
+      handOverWait = c.handOverWait;
+    }
   }
 
   /** The consumer group of this platform's workers: {@code <prefix>publisher-<platform>}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.net.AddressGuard;
 import dev.letmepost.wire.ClientSettings;
+import dev.letmepost.wire.Closer;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.TopicFollower;
 import dev.letmepost.wire.Topics;
@@ -65,7 +66,7 @@ public final class WebhookStore implements AutoCloseable {
   private final AddressGuard guard;
   private final Clock clock;
   private final Supplier<String> ids;
-  private final List<AutoCloseable> owned = new ArrayList<>();
+  private final Closer owned = new Closer();
 
   /*
    * The cap of MAX_ENDPOINTS is a check and a write; a principal's changes are serialised through
@@ -254,10 +255,8 @@ public final class WebhookStore implements AutoCloseable {
    */
   public Optional<String> readerProblem() {
     List<String> problems = new ArrayList<>();
-    for (AutoCloseable c : owned) {
-      if (c instanceof TopicFollower f) {
-        f.problem().ifPresent(problems::add);
-      }
+    for (TopicFollower f : owned.partsOf(TopicFollower.class)) {
+      f.problem().ifPresent(problems::add);
     }
     return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
   }
@@ -435,12 +434,6 @@ public final class WebhookStore implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      try {
-        owned.get(i).close();
-      } catch (Exception e) {
-        // closing anyway
-      }
-    }
+    owned.close();
   }
 }

@@ -50,6 +50,17 @@ public record PublishTask(
 
   /** This task with the post content, for a scheduled batch that kept its content once. */
   public PublishTask withContent(String newText, List<Media> newMedia, String newFirstComment) {
+    return with(newText, newMedia, newFirstComment, deadline);
+  }
+
+  /** This task with its deadline set, for a scheduled batch released now. */
+  public PublishTask withDeadline(long newDeadline) {
+    return with(text, media, firstComment, newDeadline);
+  }
+
+  /** This task (the same ids, target and account) with the given content and deadline. */
+  private PublishTask with(
+      String newText, List<Media> newMedia, String newFirstComment, long newDeadline) {
     return new PublishTask(
         taskId,
         batchId,
@@ -63,24 +74,6 @@ public record PublishTask(
         newText,
         newMedia,
         newFirstComment,
-        deadline);
-  }
-
-  /** This task with its deadline set, for a scheduled batch released now. */
-  public PublishTask withDeadline(long newDeadline) {
-    return new PublishTask(
-        taskId,
-        batchId,
-        fingerprint,
-        recordedAt,
-        targetIndex,
-        accountId,
-        principal,
-        platform,
-        platformIdempotencyKey,
-        text,
-        media,
-        firstComment,
         newDeadline);
   }
 }

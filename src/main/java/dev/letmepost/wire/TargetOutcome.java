@@ -37,41 +37,29 @@ public record TargetOutcome(
   }
 
   public static TargetOutcome published(PublishTask task, String postId, String uri) {
-    return new TargetOutcome(
-        task.taskId(),
-        task.batchId(),
-        task.fingerprint(),
-        task.recordedAt(),
-        task.targetIndex(),
-        Status.published,
-        postId,
-        uri,
-        null);
+    return of(task, Status.published, postId, uri, null);
   }
 
   public static TargetOutcome failed(PublishTask task, TargetError error) {
-    return new TargetOutcome(
-        task.taskId(),
-        task.batchId(),
-        task.fingerprint(),
-        task.recordedAt(),
-        task.targetIndex(),
-        Status.failed,
-        null,
-        null,
-        error);
+    return of(task, Status.failed, null, null, error);
   }
 
   public static TargetOutcome unknown(PublishTask task, String message) {
+    return of(task, Status.unknown, null, null, new TargetError("outcome_unknown", message, null));
+  }
+
+  /** {@code task}'s outcome: its ids, time and target index, with what became of it. */
+  private static TargetOutcome of(
+      PublishTask task, Status status, String postId, String uri, TargetError error) {
     return new TargetOutcome(
         task.taskId(),
         task.batchId(),
         task.fingerprint(),
         task.recordedAt(),
         task.targetIndex(),
-        Status.unknown,
-        null,
-        null,
-        new TargetError("outcome_unknown", message, null));
+        status,
+        postId,
+        uri,
+        error);
   }
 }

@@ -16,6 +16,22 @@ public final class Topics {
 
   private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
 
+  /**
+   * A compacted topic whose entries live briefly (written, then tombstoned once their work is
+   * done): compacted as soon as a tenth of it is dirty, in hour-long segments, its tombstones kept
+   * a day.
+   */
+  private static final Map<String, String> COMPACTED_SHORT_LIVED =
+      Map.of(
+          "cleanup.policy",
+          "compact",
+          "min.cleanable.dirty.ratio",
+          "0.1",
+          "segment.ms",
+          "3600000",
+          "delete.retention.ms",
+          "86400000");
+
   private final String prefix;
   private final Topic<byte[], byte[]> commands;
   private final Topic<String, byte[]> results;
@@ -67,18 +83,7 @@ public final class Topics {
         new Topic<>(prefix + "webhook-endpoints", Serdes.String(), Serdes.ByteArray(), COMPACTED);
     this.webhookPending =
         new Topic<>(
-            prefix + "webhook-pending",
-            Serdes.String(),
-            Serdes.ByteArray(),
-            Map.of(
-                "cleanup.policy",
-                "compact",
-                "min.cleanable.dirty.ratio",
-                "0.1",
-                "segment.ms",
-                "3600000",
-                "delete.retention.ms",
-                "86400000"));
+            prefix + "webhook-pending", Serdes.String(), Serdes.ByteArray(), COMPACTED_SHORT_LIVED);
     this.webhookDeliveries =
         new Topic<>(
             prefix + "webhook-deliveries",
@@ -129,15 +134,7 @@ public final class Topics {
         prefix + "publisher-journal." + platform.wireName(),
         Serdes.String(),
         Serdes.ByteArray(),
-        Map.of(
-            "cleanup.policy",
-            "compact",
-            "min.cleanable.dirty.ratio",
-            "0.1",
-            "segment.ms",
-            "3600000",
-            "delete.retention.ms",
-            "86400000"));
+        COMPACTED_SHORT_LIVED);
   }
 
   /** Per-target outcomes: key request fingerprint. */

@@ -9,8 +9,9 @@
  * ({@link dev.letmepost.wire.Json}). It also holds how a role reaches the cluster ({@link
  * dev.letmepost.wire.ClientSettings}) and reads a contract topic directly ({@link
  * dev.letmepost.wire.Consumers}, {@link dev.letmepost.wire.TopicFollower} over a {@link
- * dev.letmepost.wire.ReaderLoop}). It owns the rule that a topic's name and serdes are read from
- * {@code Topics}, never written as literals at a call site, and it depends on no other project
- * package, so every role can share it.
+ * dev.letmepost.wire.ReaderLoop}) and closes the parts it started ({@link
+ * dev.letmepost.wire.Closer}). It owns the rule that a topic's name and serdes are read from {@code
+ * Topics}, never written as literals at a call site, and it depends on no other project package, so
+ * every role can share it.
  */
 package dev.letmepost.wire;

@@ -56,7 +56,7 @@ class GatewayForwardingIT {
   void readsOfDataHeldByTheOtherInstanceAreForwarded(@TempDir Path dir) throws Exception {
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, 3);
-    LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(3);
+    LedgerConfig config = LedgerConfig.defaults(topics).with(c -> c.partitions = 3);
     String key = ApiKeys.generate(new SecureRandom());
     ApiKeyWriter.write(
         ClientSettings.of(TestBroker.bootstrapServers()),

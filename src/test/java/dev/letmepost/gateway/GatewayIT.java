@@ -72,7 +72,7 @@ class GatewayIT {
   @BeforeAll
   static void startServe() throws Exception {
     topics = new Topics(TestBroker.uniquePrefix());
-    LedgerConfig ledger = LedgerConfig.defaults(topics).withPartitions(3);
+    LedgerConfig ledger = LedgerConfig.defaults(topics).with(c -> c.partitions = 3);
     TestBroker.createTopics(topics, 3);
     gateway =
         GatewayService.bind(

@@ -56,6 +56,9 @@ class HttpContractTest {
             "2026-11-30T12:00:00.000Z",
             null,
             "2026-11-30T12:00:01.000Z",
+            null,
+            null,
+            null,
             List.of(new Envelope.Result("acc_1", "bluesky", "published", "p1", "u1", null)));
     assertThat(utf8(dev.letmepost.wire.Json.write(e)))
         .isEqualTo(

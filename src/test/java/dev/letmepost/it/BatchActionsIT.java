@@ -43,7 +43,12 @@ class BatchActionsIT {
       throws Exception {
     Topics topics = Topics.defaults();
     LedgerConfig ledger =
-        LedgerConfig.defaults(topics).withPartitions(3).withTargetDeadline(Duration.ofSeconds(5));
+        LedgerConfig.defaults(topics)
+            .with(
+                c -> {
+                  c.partitions = 3;
+                  c.targetDeadline = Duration.ofSeconds(5);
+                });
     try (Services services =
             Services.start(Services.Options.allInOne(null, data, true, ledger, Map.of()));
         PostClient client = new PostClient(services.client(), topics);

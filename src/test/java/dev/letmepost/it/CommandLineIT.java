@@ -96,7 +96,7 @@ class CommandLineIT {
         .doesNotContain("acc_1")
         .contains("acc_2");
 
-    LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(2);
+    LedgerConfig config = LedgerConfig.defaults(topics).with(c -> c.partitions = 2);
     try (KafkaStreams ledger =
         LedgerApp.start(
             config,

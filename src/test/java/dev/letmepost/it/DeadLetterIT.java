@@ -40,7 +40,7 @@ class DeadLetterIT {
     String bootstrap = TestBroker.bootstrapServers();
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, 2);
-    LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(2);
+    LedgerConfig config = LedgerConfig.defaults(topics).with(c -> c.partitions = 2);
     try (KafkaStreams ledger =
             LedgerApp.start(
                 config,

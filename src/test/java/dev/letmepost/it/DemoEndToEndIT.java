@@ -30,7 +30,7 @@ class DemoEndToEndIT {
   void firstCallPublishesEachTargetOnceRetryReplaysAndChangedBodyConflicts(@TempDir Path data)
       throws Exception {
     Topics topics = Topics.defaults();
-    LedgerConfig ledger = LedgerConfig.defaults(topics).withPartitions(3);
+    LedgerConfig ledger = LedgerConfig.defaults(topics).with(c -> c.partitions = 3);
     try (Services services =
         Services.start(Services.Options.allInOne(null, data, true, ledger, Map.of()))) {
       assertThat(services.awaitRunning(WAIT)).as("ledger RUNNING").isTrue();

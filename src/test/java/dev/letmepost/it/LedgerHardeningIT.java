@@ -160,7 +160,7 @@ class LedgerHardeningIT {
   void largestValidRequestIsAnsweredEndToEndAndNoStreamThreadDies(@TempDir Path dir)
       throws Exception {
     Topics topics = topics(null, 25);
-    LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
+    LedgerConfig config = LedgerConfig.defaults(topics).with(c -> c.partitions = PARTITIONS);
     String emoji = "\uD83D\uDE00";
     String text = emoji.repeat(Platform.SANDBOX.textLimit());
     StringBuilder media = new StringBuilder();
@@ -231,7 +231,7 @@ class LedgerHardeningIT {
   void bodyOverTheLimitOnATopicThatTakesItIsAnswered413AndTheLedgerGoesOn(@TempDir Path dir)
       throws Exception {
     Topics topics = topics(Map.of("message.timestamp.type", "LogAppendTime"), 1);
-    LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
+    LedgerConfig config = LedgerConfig.defaults(topics).with(c -> c.partitions = PARTITIONS);
     try (Services.SandboxPublishing publishing = sandbox(topics, dir);
         Ledger ledger = new Ledger(config, dir.resolve("streams"));
         PostClient client =
@@ -266,9 +266,12 @@ class LedgerHardeningIT {
     Topics topics = topics(Map.of("message.timestamp.type", "CreateTime"), 1);
     LedgerConfig config =
         LedgerConfig.defaults(topics)
-            .withPartitions(PARTITIONS)
-            .withReplayTtl(Duration.ofDays(3))
-            .withMaxCommandLag(Duration.ofDays(2));
+            .with(
+                c -> {
+                  c.partitions = PARTITIONS;
+                  c.replayTtl = Duration.ofDays(3);
+                  c.maxCommandLag = Duration.ofDays(2);
+                });
     Instant now = Instant.now();
     Instant first = now.minus(Duration.ofHours(24)).plusSeconds(5 * 60);
     byte[] body = ("{\"targets\":[" + targets(1) + "],\"text\":\"lagging\"}").getBytes();
@@ -328,9 +331,12 @@ class LedgerHardeningIT {
     Topics topics = topics(null, 3);
     LedgerConfig config =
         LedgerConfig.defaults(topics)
-            .withPartitions(PARTITIONS)
-            .withTargetDeadline(Duration.ofSeconds(10))
-            .withOutcomeGrace(Platform.slowest().longestCallTime());
+            .with(
+                c -> {
+                  c.partitions = PARTITIONS;
+                  c.targetDeadline = Duration.ofSeconds(10);
+                  c.outcomeGrace = Platform.slowest().longestCallTime();
+                });
     int requests = 6;
     try (PostClient client =
         new PostClient(ClientSettings.of(TestBroker.bootstrapServers()), topics)) {

@@ -36,7 +36,7 @@ class LedgerRebalanceIT {
     String bootstrap = TestBroker.bootstrapServers();
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, PARTITIONS);
-    LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
+    LedgerConfig config = LedgerConfig.defaults(topics).with(c -> c.partitions = PARTITIONS);
     Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
     Map<String, Object> fast =
         Map.of(

@@ -143,8 +143,11 @@ class PublisherFaultIT {
     Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
     LedgerConfig config =
         LedgerConfig.defaults(topics)
-            .withPartitions(PARTITIONS)
-            .withTargetDeadline(Duration.ofSeconds(120));
+            .with(
+                c -> {
+                  c.partitions = PARTITIONS;
+                  c.targetDeadline = Duration.ofSeconds(120);
+                });
     try (SandboxServer sandbox =
             SandboxServer.start(
                 new SandboxPlatform(dir.resolve("sandbox"), Clock.systemUTC()),

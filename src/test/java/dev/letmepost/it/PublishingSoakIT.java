@@ -56,7 +56,7 @@ class PublishingSoakIT {
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, PARTITIONS);
     Services.registerDemoAccounts(ClientSettings.of(bootstrap), topics);
-    LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
+    LedgerConfig config = LedgerConfig.defaults(topics).with(c -> c.partitions = PARTITIONS);
     Faults faults =
         Faults.NONE
             .withErrorRate(0.03)

@@ -19,7 +19,7 @@ class LedgerConfigTest {
    */
   @Test
   void outcomeGraceShorterThanTheLongestPlatformCallIsRefusedNamingBoth() {
-    assertThatThrownBy(() -> DEFAULTS.withOutcomeGrace(Duration.ofSeconds(60)))
+    assertThatThrownBy(() -> DEFAULTS.with(c -> c.outcomeGrace = Duration.ofSeconds(60)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "outcomeGrace (PT1M) must be at least the longest platform call (PT1M40S: bluesky,"
@@ -35,7 +35,7 @@ class LedgerConfigTest {
           .isGreaterThanOrEqualTo(p.longestCallTime().plus(LedgerConfig.OUTCOME_GRACE_MARGIN));
     }
     assertThat(DEFAULTS.outcomeGrace()).isEqualTo(Duration.ofSeconds(120));
-    assertThat(DEFAULTS.withOutcomeGrace(Duration.ofSeconds(100)).outcomeGrace())
+    assertThat(DEFAULTS.with(c -> c.outcomeGrace = Duration.ofSeconds(100)).outcomeGrace())
         .isEqualTo(Platform.BLUESKY.longestCallTime());
   }
 
@@ -46,12 +46,13 @@ class LedgerConfigTest {
    */
   @Test
   void maxCommandLagNotShorterThanTheReplayTtlIsRefusedNamingBoth() {
-    assertThatThrownBy(() -> DEFAULTS.withMaxCommandLag(Duration.ofHours(24)))
+    assertThatThrownBy(() -> DEFAULTS.with(c -> c.maxCommandLag = Duration.ofHours(24)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("maxCommandLag (PT24H) must be shorter than replayTtl (PT24H)");
-    assertThatThrownBy(() -> DEFAULTS.withReplayTtl(Duration.ofHours(6)))
+    assertThatThrownBy(() -> DEFAULTS.with(c -> c.replayTtl = Duration.ofHours(6)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("maxCommandLag (PT6H) must be shorter than replayTtl (PT6H)");
-    assertThat(DEFAULTS.withMaxCommandLag(Duration.ofHours(23)).maxCommandLag()).hasHours(23);
+    assertThat(DEFAULTS.with(c -> c.maxCommandLag = Duration.ofHours(23)).maxCommandLag())
+        .hasHours(23);
   }
 }

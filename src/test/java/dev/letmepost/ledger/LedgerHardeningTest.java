@@ -95,7 +95,12 @@ class LedgerHardeningTest {
     ledger =
         withAccounts(
             new LedgerHarness(
-                c -> c.withReplayTtl(Duration.ofDays(3)).withMaxCommandLag(Duration.ofDays(2))));
+                c ->
+                    c.with(
+                        v -> {
+                          v.replayTtl = Duration.ofDays(3);
+                          v.maxCommandLag = Duration.ofDays(2);
+                        })));
     Duration ahead = Duration.ofHours(30);
     ledger.advanceWallClock(ahead);
     ledger.command(body("acc_li")).key("K-new").request("req-n").at(T0.plus(ahead)).send();
@@ -392,8 +397,11 @@ class LedgerHardeningTest {
         withAccounts(
             new LedgerHarness(
                 c ->
-                    c.withReplayTtl(Duration.ofDays(30_001))
-                        .withMaxCommandLag(Duration.ofDays(30_000))));
+                    c.with(
+                        v -> {
+                          v.replayTtl = Duration.ofDays(30_001);
+                          v.maxCommandLag = Duration.ofDays(30_000);
+                        })));
     ledger.command(body("acc_tw")).key("K1").request("req-1").at(Instant.EPOCH).send();
     single(ledger.tasks(Platform.TWITTER));
     assertThat(ledger.deadLetters()).isEmpty();

@@ -133,10 +133,13 @@ class LedgerProperties {
     LedgerHarness ledger =
         new LedgerHarness(
             c ->
-                c.withMaxCommandLag(MAX_LAG)
-                    .withReplayTtl(TTL)
-                    .withTargetDeadline(DEADLINE)
-                    .withMaxWaiters(MAX_WAITERS));
+                c.with(
+                    v -> {
+                      v.maxCommandLag = MAX_LAG;
+                      v.replayTtl = TTL;
+                      v.targetDeadline = DEADLINE;
+                      v.maxWaiters = MAX_WAITERS;
+                    }));
     try {
       ledger
           .account("acc_tw", "twitter")

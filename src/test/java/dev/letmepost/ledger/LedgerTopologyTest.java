@@ -183,7 +183,7 @@ class LedgerTopologyTest {
   @Test
   void waitersBeyondTheBoundGetInProgress() {
     ledger.close();
-    ledger = new LedgerHarness(c -> c.withMaxWaiters(1)).account("acc_tw", "twitter");
+    ledger = new LedgerHarness(c -> c.with(v -> v.maxWaiters = 1)).account("acc_tw", "twitter");
     ledger.command(body("acc_tw")).key("K1").request("req-1").send();
     PublishTask task = single(ledger.tasks(Platform.TWITTER));
     ledger.command(body("acc_tw")).key("K1").request("req-2").send();
@@ -710,9 +710,12 @@ class LedgerTopologyTest {
     ledger =
         new LedgerHarness(
                 c ->
-                    c.withMaxCommandLag(Duration.ofMinutes(5))
-                        .withReplayTtl(Duration.ofMinutes(10))
-                        .withTargetDeadline(Duration.ofMinutes(2)))
+                    c.with(
+                        v -> {
+                          v.maxCommandLag = Duration.ofMinutes(5);
+                          v.replayTtl = Duration.ofMinutes(10);
+                          v.targetDeadline = Duration.ofMinutes(2);
+                        }))
             .account("acc_tw", "twitter");
     ledger.command(body("acc_tw")).key("K0").request("req-1").at(T0).send();
     ledger

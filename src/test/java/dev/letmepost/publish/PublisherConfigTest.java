@@ -16,22 +16,23 @@ class PublisherConfigTest {
   @Test
   void theHandOverWaitDefaultsToTenSecondsAndMayBeZeroOrTheMaximum() {
     assertThat(DEFAULTS.handOverWait()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(DEFAULTS.withHandOverWait(Duration.ZERO).handOverWait()).isZero();
-    assertThat(DEFAULTS.withHandOverWait(PublisherConfig.MAX_HAND_OVER_WAIT).handOverWait())
+    assertThat(DEFAULTS.with(c -> c.handOverWait = Duration.ZERO).handOverWait()).isZero();
+    assertThat(
+            DEFAULTS.with(c -> c.handOverWait = PublisherConfig.MAX_HAND_OVER_WAIT).handOverWait())
         .isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test
   void aHandOverWaitNegativeOrLongerThanThirtySecondsIsRefusedNamingIt() {
-    assertThatThrownBy(() -> DEFAULTS.withHandOverWait(Duration.ofMillis(-1)))
+    assertThatThrownBy(() -> DEFAULTS.with(c -> c.handOverWait = Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("hand-over wait")
         .hasMessageContaining("PT-0.001S");
-    assertThatThrownBy(() -> DEFAULTS.withHandOverWait(Duration.ofSeconds(31)))
+    assertThatThrownBy(() -> DEFAULTS.with(c -> c.handOverWait = Duration.ofSeconds(31)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("PT31S")
         .hasMessageContaining("max.poll.interval.ms");
-    assertThatThrownBy(() -> DEFAULTS.withHandOverWait(null))
+    assertThatThrownBy(() -> DEFAULTS.with(c -> c.handOverWait = null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("got null");
   }

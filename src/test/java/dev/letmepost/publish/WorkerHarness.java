@@ -237,7 +237,11 @@ abstract class WorkerHarness {
   void start() {
     PublisherConfig config =
         PublisherConfig.defaults(TOPICS, PLATFORM, "test")
-            .withBackoff(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(10));
+            .with(
+                c -> {
+                  c.backoff = new Backoff(Duration.ofMillis(10), Duration.ofMillis(50));
+                  c.minReconcileWait = Duration.ofMillis(10);
+                });
     worker =
         new PublisherWorker(
             config,

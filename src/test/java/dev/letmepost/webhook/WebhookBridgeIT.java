@@ -80,7 +80,7 @@ class WebhookBridgeIT {
       throws Exception {
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, 3);
-    LedgerConfig ledger = LedgerConfig.defaults(topics).withPartitions(3);
+    LedgerConfig ledger = LedgerConfig.defaults(topics).with(c -> c.partitions = 3);
     GatewayService gateway =
         GatewayService.bind(
             new GatewayService.Options("127.0.0.1", 0, null, GatewayConfig.defaults()));

@@ -84,7 +84,7 @@ class WebhookDispatcherIT {
         });
     receiver.start(InetAddress.getLoopbackAddress(), 0);
 
-    LedgerConfig ledger = LedgerConfig.defaults(topics).withPartitions(3);
+    LedgerConfig ledger = LedgerConfig.defaults(topics).with(c -> c.partitions = 3);
     try (Services services =
         Services.start(
             Services.Options.allInOne(bootstrap, dir.resolve("data"), true, ledger, Map.of()))) {
