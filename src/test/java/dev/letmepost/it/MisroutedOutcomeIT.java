@@ -54,7 +54,7 @@ class MisroutedOutcomeIT {
     ClientSettings client = ClientSettings.of(bootstrap);
     Topics topics = new Topics(TestBroker.uniquePrefix());
     TestBroker.createTopics(topics, PARTITIONS);
-    LedgerConfig config = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
+    LedgerConfig config = LedgerConfig.defaults(topics).with(c -> c.partitions = PARTITIONS);
     try (KafkaProducer<byte[], byte[]> producer =
             new KafkaProducer<>(
                 Map.of(
