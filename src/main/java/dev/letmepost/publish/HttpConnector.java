@@ -1,0 +1,66 @@
+package dev.letmepost.publish;
+
+import dev.letmepost.wire.Platform;
+import dev.letmepost.wire.PublishTask;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The base of a connector that calls its platform through {@link PlatformHttp}: it holds the
+ * platform and the client, and refuses a task it never sends before any request is made.
+ */
+public abstract class HttpConnector implements Connector {
+  /*
+   * One place for what every connector did alike: the client with its deadline and body cap, the
+   * platform it names, and the refusal of a task before any request (the content the platform's
+   * capabilities do not allow, plus what a connector adds in refusal()). A connector states only
+   * what is its own: the request, and how the platform's answer reads (call()).
+   */
+
+  /** The client every request of this connector goes through. */
+  protected final PlatformHttp http;
+
+  private final Platform platform;
+
+  protected HttpConnector(Platform platform, PlatformHttp http) {
+    this.platform = Objects.requireNonNull(platform, "platform");
+    this.http = Objects.requireNonNull(http, "http");
+  }
+
+  @Override
+  public final Platform platform() {
+    return platform;
+  }
+
+  /**
+   * The {@link #refusal} of {@code task} when there is one, else the {@link #call} that posts it.
+   */
+  @Override
+  public final CallResult publish(PublishTask task, AccountAccess account) {
+    Optional<CallResult.Failed> refused = refusal(task, account);
+    return refused.isPresent() ? refused.get() : call(task, account);
+  }
+
+  /**
+   * Why this connector never sends {@code task} for {@code account}, found before any request: by
+   * default content the platform's capabilities do not allow ({@link
+   * Connector#unsupportedContent}).
+   */
+  protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
+    return Connector.unsupportedContent(platform, task);
+  }
+
+  /** Makes the requests that publish {@code task}, which {@link #refusal} let through. */
+  protected abstract CallResult call(PublishTask task, AccountAccess account);
+
+  /**
+   * {@code result} with every occurrence of {@code secret} in its message replaced by {@code mask},
+   * should an answer echo it; unchanged when there is no secret.
+   */
+  protected static CallResult scrub(CallResult result, String secret, String mask) {
+    if (secret == null || secret.isEmpty()) {
+      return result;
+    }
+    return result.withMessage(m -> m.replace(secret, mask));
+  }
+}
