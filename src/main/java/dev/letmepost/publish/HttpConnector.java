@@ -50,6 +50,37 @@ public abstract class HttpConnector implements Connector {
     return Connector.unsupportedContent(platform, task);
   }
 
+  /**
+   * The refusal of a task that has nothing to post (neither text nor media: rejected_by_platform)
+   * or a media entry without a URL (unsupported_content), else empty: for a {@link #refusal} of a
+   * platform that needs one or the other.
+   */
+  protected final Optional<CallResult.Failed> emptyContent(PublishTask task) {
+    for (PublishTask.Media media : task.media()) {
+      if (media.url() == null || media.url().isBlank()) {
+        return Optional.of(
+            new CallResult.Failed(
+                ErrorCodes.UNSUPPORTED_CONTENT,
+                "task "
+                    + task.taskId()
+                    + " has a media entry without a URL; "
+                    + platform.wireName()
+                    + " takes media by URL"));
+      }
+    }
+    if (task.media().isEmpty() && (task.text() == null || task.text().isBlank())) {
+      return Optional.of(
+          new CallResult.Failed(
+              ErrorCodes.REJECTED_BY_PLATFORM,
+              "task "
+                  + task.taskId()
+                  + " has neither text nor media; "
+                  + platform.wireName()
+                  + " needs one, nothing was posted"));
+    }
+    return Optional.empty();
+  }
+
   /** Makes the requests that publish {@code task}, which {@link #refusal} let through. */
   protected abstract CallResult call(PublishTask task, AccountAccess account);
 

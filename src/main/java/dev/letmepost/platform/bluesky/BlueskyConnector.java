@@ -121,17 +121,9 @@ public final class BlueskyConnector extends HttpConnector {
   /** The content this connector cannot send, a post without text, or an account without handle. */
   @Override
   protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = super.refusal(task, account);
-    if (unsupported.isPresent()) {
-      return unsupported;
-    }
-    if (task.text() == null || task.text().isBlank()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.REJECTED_BY_PLATFORM,
-              "a Bluesky post without media needs text; task "
-                  + task.taskId()
-                  + " has none; nothing was posted"));
+    Optional<CallResult.Failed> refused = super.refusal(task, account).or(() -> emptyContent(task));
+    if (refused.isPresent()) {
+      return refused;
     }
     String handle = account.account().handle();
     if (handle == null || handle.isBlank()) {

@@ -10,7 +10,6 @@ import dev.letmepost.publish.WebhookUrl;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,15 +66,12 @@ public final class DiscordConnector extends HttpConnector {
 
   @Override
   protected CallResult call(PublishTask task, AccountAccess account) {
-    WebhookUrl.FromAccount fromAccount =
-        WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Discord webhook URL");
-    if (fromAccount.problem() != null) {
-      return fromAccount.problem();
-    }
-    WebhookUrl hook = fromAccount.url();
-    HttpRequest request = PlatformHttp.postJson(executeUri(hook.uri()), body(task)).build();
-    String what = PlatformHttp.describe(request);
-    return hook.redact(classify(http.send(request), what, account));
+    return WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Discord webhook URL")
+        .post(
+            http,
+            DiscordConnector::executeUri,
+            body(task),
+            (response, what) -> classify(response, what, account));
   }
 
   private static String body(PublishTask task) {

@@ -122,19 +122,7 @@ public final class MastodonConnector extends HttpConnector {
   /** The content this connector cannot send, or a status without text. */
   @Override
   protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = super.refusal(task, account);
-    if (unsupported.isPresent()) {
-      return unsupported;
-    }
-    if (task.text() == null || task.text().isBlank()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.REJECTED_BY_PLATFORM,
-              "Mastodon needs status text when there is no media; task "
-                  + task.taskId()
-                  + " has none; nothing was posted"));
-    }
-    return Optional.empty();
+    return super.refusal(task, account).or(() -> emptyContent(task));
   }
 
   private HttpRequest request(PublishTask task, AccountAccess account, String token) {

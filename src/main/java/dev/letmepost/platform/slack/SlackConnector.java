@@ -8,13 +8,13 @@ import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.publish.WebhookUrl;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The connector for Slack incoming webhooks: posts a task as one message through the webhook URL
@@ -69,15 +69,12 @@ public final class SlackConnector extends HttpConnector {
 
   @Override
   protected CallResult call(PublishTask task, AccountAccess account) {
-    WebhookUrl.FromAccount fromAccount =
-        WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Slack incoming-webhook URL");
-    if (fromAccount.problem() != null) {
-      return fromAccount.problem();
-    }
-    WebhookUrl hook = fromAccount.url();
-    HttpRequest request = PlatformHttp.postJson(hook.uri(), body(task)).build();
-    String what = PlatformHttp.describe(request);
-    return hook.redact(classify(http.send(request), what, account));
+    return WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Slack incoming-webhook URL")
+        .post(
+            http,
+            UnaryOperator.identity(),
+            body(task),
+            (response, what) -> classify(response, what, account));
   }
 
   private static String body(PublishTask task) {

@@ -182,25 +182,6 @@ public final class TelegramConnector extends HttpConnector {
   /** The content this connector cannot send: more than a photo by URL, or nothing at all. */
   @Override
   protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = super.refusal(task, account);
-    if (unsupported.isPresent()) {
-      return unsupported;
-    }
-    if (task.media().size() == 1
-        && (task.media().get(0).url() == null || task.media().get(0).url().isBlank())) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "task "
-                  + task.taskId()
-                  + " has a media entry without a URL; Telegram is sent photo URLs"));
-    }
-    if (task.media().isEmpty() && (task.text() == null || task.text().isBlank())) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.REJECTED_BY_PLATFORM,
-              "task " + task.taskId() + " has neither text nor media; Telegram needs one"));
-    }
-    return Optional.empty();
+    return super.refusal(task, account).or(() -> emptyContent(task));
   }
 }

@@ -211,27 +211,12 @@ public final class ThreadsConnector extends HttpConnector {
   /** The content this connector cannot send: more than an image by URL, none, or too long. */
   @Override
   protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = super.refusal(task, account);
-    if (unsupported.isPresent()) {
-      return unsupported;
+    Optional<CallResult.Failed> refused = super.refusal(task, account).or(() -> emptyContent(task));
+    if (refused.isPresent()) {
+      return refused;
     }
-    if (task.media().size() == 1
-        && (task.media().get(0).url() == null || task.media().get(0).url().isBlank())) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.UNSUPPORTED_CONTENT,
-              "task "
-                  + task.taskId()
-                  + " has a media entry without a URL; Threads takes media by URL"));
-    }
-    boolean noText = task.text() == null || task.text().isBlank();
-    if (noText && task.media().isEmpty()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.REJECTED_BY_PLATFORM,
-              "task " + task.taskId() + " has neither text nor media; Threads needs one"));
-    }
-    if (!noText
+    if (task.text() != null
+        && !task.text().isBlank()
         && task.text().codePointCount(0, task.text().length()) > Platform.THREADS.textLimit()) {
       return Optional.of(
           new CallResult.Failed(
