@@ -81,6 +81,36 @@ public abstract class HttpConnector implements Connector {
     return Optional.empty();
   }
 
+  /**
+   * The Absent a reconcile answers for a task that {@link #refusal} refuses: no attempt at it sent
+   * a request, so nothing was posted; else empty.
+   */
+  protected final Optional<CallResult> neverSent(PublishTask task, AccountAccess account) {
+    return refusal(task, account)
+        .map(
+            refused ->
+                new CallResult.Absent(
+                    platform.wireName()
+                        + " never receives task "
+                        + task.taskId()
+                        + ", which this connector refuses before any request ("
+                        + refused.message()
+                        + ")"));
+  }
+
+  /**
+   * The Unknown a reconcile answers when its lookup was refused ({@code why}): the post may exist
+   * and it can no longer be looked up.
+   */
+  protected static CallResult.Unknown cannotLookUp(String why, AccountAccess account) {
+    return new CallResult.Unknown(
+        "cannot look the post up: "
+            + why
+            + "; check account "
+            + account.account().accountId()
+            + " before posting again");
+  }
+
   /** Makes the requests that publish {@code task}, which {@link #refusal} let through. */
   protected abstract CallResult call(PublishTask task, AccountAccess account);
 

@@ -108,11 +108,9 @@ public final class BlueskyConnector extends HttpConnector {
 
   @Override
   public CallResult reconcile(PublishTask task, AccountAccess account) {
-    if (refusal(task, account).isPresent()) {
-      return new CallResult.Absent(
-          "task "
-              + task.taskId()
-              + " has content this connector never sends, so nothing was posted");
+    Optional<CallResult> absent = neverSent(task, account);
+    if (absent.isPresent()) {
+      return absent.get();
     }
     Call call = new Call(account);
     return call.scrub(lookup(call, task, RecordKeys.forTask(task)));
@@ -276,12 +274,7 @@ public final class BlueskyConnector extends HttpConnector {
     }
     if (answer.failure() != null) {
       if (answer.failure() instanceof CallResult.Failed failed) {
-        return new CallResult.Unknown(
-            "cannot look the post up: "
-                + failed.message()
-                + "; check account "
-                + call.account.account().accountId()
-                + " before posting again");
+        return cannotLookUp(failed.message(), call.account);
       }
       return answer.failure();
     }
@@ -320,16 +313,9 @@ public final class BlueskyConnector extends HttpConnector {
       return rateLimited(what, response);
     }
     if (isAuthFailure(response) || status == 403) {
-      return new CallResult.Unknown(
-          "cannot look the post up: "
-              + what
-              + " refused the session ("
-              + status
-              + ")"
-              + PlatformHttp.excerpt(body)
-              + "; check account "
-              + call.account.account().accountId()
-              + " before posting again");
+      return cannotLookUp(
+          what + " refused the session (" + status + ")" + PlatformHttp.excerpt(body),
+          call.account);
     }
     return new CallResult.NotSent(
         status >= 500 ? ErrorCodes.PLATFORM_ERROR : ErrorCodes.PLATFORM_UNAVAILABLE,

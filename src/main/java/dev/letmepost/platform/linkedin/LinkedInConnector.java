@@ -93,14 +93,9 @@ public final class LinkedInConnector extends HttpConnector {
 
   @Override
   public CallResult reconcile(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> refused = refusal(task, account);
-    if (refused.isPresent()) {
-      return new CallResult.Absent(
-          "linkedin never receives task "
-              + task.taskId()
-              + ", which this connector refuses before any request ("
-              + refused.get().message()
-              + ")");
+    Optional<CallResult> absent = neverSent(task, account);
+    if (absent.isPresent()) {
+      return absent.get();
     }
     CallResult again = send(task, account);
     if (again instanceof CallResult.Failed failed) {

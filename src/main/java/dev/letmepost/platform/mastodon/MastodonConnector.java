@@ -87,11 +87,9 @@ public final class MastodonConnector extends HttpConnector {
 
   @Override
   public CallResult reconcile(PublishTask task, AccountAccess account, Instant firstAttemptAt) {
-    if (refusal(task, account).isPresent()) {
-      return new CallResult.Absent(
-          "task "
-              + task.taskId()
-              + " has content this connector never sends, so nothing was posted");
+    Optional<CallResult> absent = neverSent(task, account);
+    if (absent.isPresent()) {
+      return absent.get();
     }
     Instant now = http.clock().instant();
     Instant recorded = Instant.ofEpochMilli(task.recordedAt());
@@ -205,12 +203,7 @@ public final class MastodonConnector extends HttpConnector {
     }
     if (result instanceof CallResult.Failed failed
         && failed.code().equals(ErrorCodes.ACCOUNT_DISCONNECTED)) {
-      return new CallResult.Unknown(
-          "cannot look the post up: "
-              + failed.message()
-              + "; check account "
-              + account.account().accountId()
-              + " before posting again");
+      return cannotLookUp(failed.message(), account);
     }
     return result;
   }
