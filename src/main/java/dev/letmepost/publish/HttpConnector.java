@@ -2,6 +2,7 @@ package dev.letmepost.publish;
 
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
+import java.net.http.HttpResponse;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -109,6 +110,38 @@ public abstract class HttpConnector implements Connector {
             + "; check account "
             + account.account().accountId()
             + " before posting again");
+  }
+
+  /**
+   * What an answer that the connector's own rules did not read proves: its {@link
+   * PlatformHttp#commonFailure} when it has one, else a 4xx is Failed rejected_by_platform ({@code
+   * "refused the <thing> (<status>)"}) and any other status Unclear platform_error, since it came
+   * after the request was sent.
+   */
+  protected final CallResult otherAnswer(HttpResponse<String> response, String what, String thing) {
+    Optional<CallResult> common = http.commonFailure(response, what);
+    if (common.isPresent()) {
+      return common.get();
+    }
+    int status = response.statusCode();
+    if (status >= 400 && status < 500) {
+      return new CallResult.Failed(
+          ErrorCodes.REJECTED_BY_PLATFORM,
+          what
+              + " refused the "
+              + thing
+              + " ("
+              + status
+              + ")"
+              + PlatformHttp.excerpt(response.body()));
+    }
+    return new CallResult.Unclear(
+        ErrorCodes.PLATFORM_ERROR,
+        what
+            + " answered unexpected status "
+            + status
+            + " after the request was sent"
+            + PlatformHttp.excerpt(response.body()));
   }
 
   /** Makes the requests that publish {@code task}, which {@link #refusal} let through. */

@@ -548,32 +548,6 @@ public final class PlatformHttp {
     return Optional.empty();
   }
 
-  /**
-   * What an answer that the connector's own rules did not read proves: its {@link #commonFailure}
-   * when it has one, else a 4xx is Failed rejected_by_platform ({@code "refused the <thing>
-   * (<status>)"}) and any other status Unclear platform_error, since it came after the request was
-   * sent.
-   */
-  public CallResult otherAnswer(HttpResponse<String> response, String what, String thing) {
-    Optional<CallResult> common = commonFailure(response, what);
-    if (common.isPresent()) {
-      return common.get();
-    }
-    int status = response.statusCode();
-    if (status >= 400 && status < 500) {
-      return new CallResult.Failed(
-          ErrorCodes.REJECTED_BY_PLATFORM,
-          what + " refused the " + thing + " (" + status + ")" + excerpt(response.body()));
-    }
-    return new CallResult.Unclear(
-        ErrorCodes.PLATFORM_ERROR,
-        what
-            + " answered unexpected status "
-            + status
-            + " after the request was sent"
-            + excerpt(response.body()));
-  }
-
   /** The body as a JSON tree, or null when it is not JSON. Unknown fields are fine here. */
   public static JsonNode json(String body) {
     if (body == null || body.isBlank()) {

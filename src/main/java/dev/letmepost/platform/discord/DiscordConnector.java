@@ -121,7 +121,7 @@ public final class DiscordConnector extends HttpConnector {
           ErrorCodes.TEXT_TOO_LONG,
           what + " refused the content as too long (400)" + PlatformHttp.excerpt(body));
     }
-    return http.otherAnswer(response, what, "message");
+    return otherAnswer(response, what, "message");
   }
 
   private static CallResult published(int status, String body, String what) {

@@ -236,7 +236,7 @@ public final class LinkedInConnector extends HttpConnector {
               + " is no longer supported"
               + PlatformHttp.excerpt(body));
     }
-    return http.otherAnswer(response, what, "post");
+    return otherAnswer(response, what, "post");
   }
 
   private static boolean isDuplicate(JsonNode json) {

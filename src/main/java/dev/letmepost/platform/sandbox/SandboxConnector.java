@@ -95,7 +95,7 @@ public final class SandboxConnector extends HttpConnector {
               + " without a post id and uri"
               + PlatformHttp.excerpt(response.body()));
     }
-    return http.otherAnswer(response, what, "post");
+    return otherAnswer(response, what, "post");
   }
 
   @Override

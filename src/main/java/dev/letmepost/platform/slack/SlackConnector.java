@@ -155,7 +155,7 @@ public final class SlackConnector extends HttpConnector {
               + ")"
               + (error != null ? "" : PlatformHttp.excerpt(body)));
     }
-    return http.otherAnswer(response, what, "message");
+    return otherAnswer(response, what, "message");
   }
 
   /** The body when it is one of Slack's error strings ({@code channel_not_found}), else null. */

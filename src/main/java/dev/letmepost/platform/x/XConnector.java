@@ -123,7 +123,7 @@ public final class XConnector extends HttpConnector {
       return new CallResult.Failed(
           ErrorCodes.TEXT_TOO_LONG, what + " answered " + status + ": text too long" + said);
     }
-    return http.otherAnswer(response, what, "post");
+    return otherAnswer(response, what, "post");
   }
 
   private CallResult rateLimited(HttpResponse<String> response, String what) {
