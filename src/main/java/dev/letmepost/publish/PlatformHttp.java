@@ -6,6 +6,7 @@ import dev.letmepost.net.AddressGuard;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
@@ -17,7 +18,9 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -442,6 +445,16 @@ public final class PlatformHttp {
   }
 
   /**
+   * A POST of {@code json} (UTF-8) to {@code uri} with {@code Content-Type: application/json}: the
+   * request every JSON API takes; the caller adds its own headers and builds it.
+   */
+  public static HttpRequest.Builder postJson(URI uri, String json) {
+    return HttpRequest.newBuilder(uri)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
+  }
+
+  /**
    * The answer's {@code Retry-After} (delta-seconds or an HTTP date) as a wait from now, or null
    * when absent or unreadable.
    */
@@ -455,12 +468,43 @@ public final class PlatformHttp {
       return Duration.ofMillis(Math.max(0, Math.round(Double.parseDouble(v) * 1000)));
     } catch (NumberFormatException notSeconds) {
       try {
-        ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-        Duration wait = Duration.between(clock.instant(), at.toInstant());
-        return wait.isNegative() ? Duration.ZERO : wait;
+        return until(ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
       } catch (DateTimeParseException notADate) {
         return null;
       }
+    }
+  }
+
+  /**
+   * The wait a body names in {@code seconds} (a non-negative number, fractions kept), else the
+   * answer's {@code Retry-After}: for platforms that say how long to wait in their error JSON.
+   */
+  public Duration retryAfter(JsonNode seconds, HttpResponse<?> response) {
+    if (seconds != null && seconds.isNumber() && seconds.asDouble() >= 0) {
+      return Duration.ofMillis(Math.round(seconds.asDouble() * 1000));
+    }
+    return retryAfter(response);
+  }
+
+  /** The wait from now until {@code at}, zero when it has passed. */
+  public Duration until(Instant at) {
+    Duration wait = Duration.between(clock.instant(), at);
+    return wait.isNegative() ? Duration.ZERO : wait;
+  }
+
+  /**
+   * The instant a header gives in epoch seconds (a rate-limit reset), or null when it is absent,
+   * not a number or out of range.
+   */
+  public static Instant epochSeconds(HttpResponse<?> response, String header) {
+    Optional<String> value = response.headers().firstValue(header);
+    if (value.isEmpty()) {
+      return null;
+    }
+    try {
+      return Instant.ofEpochSecond(Long.parseLong(value.get().trim()));
+    } catch (NumberFormatException | DateTimeException unreadable) {
+      return null;
     }
   }
 

@@ -3,12 +3,16 @@ package dev.letmepost.publish;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +91,25 @@ public final class WebhookUrl {
    * The webhook URL an account's secret holds, or the {@code account_disconnected} failure that
    * says why there is none; {@code kind} names it in messages, e.g. "Discord webhook URL".
    */
-  public record FromAccount(WebhookUrl url, CallResult.Failed problem) {}
+  public record FromAccount(WebhookUrl url, CallResult.Failed problem) {
+    /**
+     * Posts {@code json} to the webhook ({@code target} makes the URL to call from its URL) and
+     * reads the answer with {@code read}, which is given the answer and the request's {@link
+     * PlatformHttp#describe description}; every message of the result has the URL's secrets cut
+     * out. Without a URL, the {@link #problem}: nothing is sent.
+     */
+    public CallResult post(
+        PlatformHttp http,
+        UnaryOperator<URI> target,
+        String json,
+        BiFunction<HttpResponse<String>, String, CallResult> read) {
+      if (problem != null) {
+        return problem;
+      }
+      HttpRequest request = PlatformHttp.postJson(target.apply(url.uri()), json).build();
+      return url.redact(read.apply(http.send(request), PlatformHttp.describe(request)));
+    }
+  }
 
   /**
    * Reads {@code account}'s secret as a {@code kind}. A failure's message names the account only:

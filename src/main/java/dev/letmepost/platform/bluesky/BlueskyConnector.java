@@ -6,8 +6,8 @@ import dev.letmepost.platform.bluesky.SessionCache.Session;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -34,7 +33,7 @@ import java.util.function.Function;
  * creates the task's post as an {@code app.bsky.feed.post} record under a record key computed from
  * the task, which is what makes a retry safe.
  */
-public final class BlueskyConnector implements Connector {
+public final class BlueskyConnector extends HttpConnector {
   /*
    * Idempotency. AT Protocol has no idempotency key, but createRecord takes a client-chosen rkey
    * and a repository holds at most one record per (collection, rkey). The rkey is a TID computed
@@ -89,16 +88,10 @@ public final class BlueskyConnector implements Connector {
   private static final DateTimeFormatter CREATED_AT =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-  private final PlatformHttp http;
   private final SessionCache sessions = new SessionCache();
 
   public BlueskyConnector(PlatformHttp http) {
-    this.http = Objects.requireNonNull(http, "http");
-  }
-
-  @Override
-  public Platform platform() {
-    return Platform.BLUESKY;
+    super(Platform.BLUESKY, http);
   }
 
   /** A session, the request, and once more both when the session was refused. */
@@ -108,39 +101,27 @@ public final class BlueskyConnector implements Connector {
   }
 
   @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
-    Optional<CallResult> refused = unsendable(task, account);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
+  protected CallResult call(PublishTask task, AccountAccess account) {
     Call call = new Call(account);
     return call.scrub(create(call, task, RecordKeys.forTask(task)));
   }
 
   @Override
   public CallResult reconcile(PublishTask task, AccountAccess account) {
-    if (unsendable(task, account).isPresent()) {
-      return new CallResult.Absent(
-          "task "
-              + task.taskId()
-              + " has content this connector never sends, so nothing was posted");
+    Optional<CallResult> absent = neverSent(task, account);
+    if (absent.isPresent()) {
+      return absent.get();
     }
     Call call = new Call(account);
     return call.scrub(lookup(call, task, RecordKeys.forTask(task)));
   }
 
-  private static Optional<CallResult> unsendable(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.BLUESKY, task);
-    if (unsupported.isPresent()) {
-      return Optional.of(unsupported.get());
-    }
-    if (task.text() == null || task.text().isBlank()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.REJECTED_BY_PLATFORM,
-              "a Bluesky post without media needs text; task "
-                  + task.taskId()
-                  + " has none; nothing was posted"));
+  /** The content this connector cannot send, a post without text, or an account without handle. */
+  @Override
+  protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
+    Optional<CallResult.Failed> refused = super.refusal(task, account).or(() -> emptyContent(task));
+    if (refused.isPresent()) {
+      return refused;
     }
     String handle = account.account().handle();
     if (handle == null || handle.isBlank()) {
@@ -255,11 +236,10 @@ public final class BlueskyConnector implements Connector {
     body.put("collection", COLLECTION);
     body.put("rkey", rkey);
     body.put("record", record);
-    return HttpRequest.newBuilder(URI.create(call.endpoint + "/xrpc/" + CREATE_RECORD))
+    return PlatformHttp.postJson(
+            URI.create(call.endpoint + "/xrpc/" + CREATE_RECORD), PlatformHttp.toJson(body))
         .header("Authorization", "Bearer " + session.accessJwt())
-        .header("Content-Type", "application/json")
         .header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(PlatformHttp.toJson(body)))
         .build();
   }
 
@@ -294,12 +274,7 @@ public final class BlueskyConnector implements Connector {
     }
     if (answer.failure() != null) {
       if (answer.failure() instanceof CallResult.Failed failed) {
-        return new CallResult.Unknown(
-            "cannot look the post up: "
-                + failed.message()
-                + "; check account "
-                + call.account.account().accountId()
-                + " before posting again");
+        return cannotLookUp(failed.message(), call.account);
       }
       return answer.failure();
     }
@@ -338,16 +313,9 @@ public final class BlueskyConnector implements Connector {
       return rateLimited(what, response);
     }
     if (isAuthFailure(response) || status == 403) {
-      return new CallResult.Unknown(
-          "cannot look the post up: "
-              + what
-              + " refused the session ("
-              + status
-              + ")"
-              + PlatformHttp.excerpt(body)
-              + "; check account "
-              + call.account.account().accountId()
-              + " before posting again");
+      return cannotLookUp(
+          what + " refused the session (" + status + ")" + PlatformHttp.excerpt(body),
+          call.account);
     }
     return new CallResult.NotSent(
         status >= 500 ? ErrorCodes.PLATFORM_ERROR : ErrorCodes.PLATFORM_UNAVAILABLE,
@@ -408,10 +376,9 @@ public final class BlueskyConnector implements Connector {
     body.put("identifier", handle);
     body.put("password", call.password);
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(call.endpoint + "/xrpc/" + CREATE_SESSION))
-            .header("Content-Type", "application/json")
+        PlatformHttp.postJson(
+                URI.create(call.endpoint + "/xrpc/" + CREATE_SESSION), PlatformHttp.toJson(body))
             .header("Accept", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(PlatformHttp.toJson(body)))
             .build();
     HttpResponse<String> response;
     try {
@@ -495,17 +462,8 @@ public final class BlueskyConnector implements Connector {
 
   /** The wait until Bluesky's {@code ratelimit-reset} (epoch seconds), else Retry-After. */
   private Duration rateLimitWait(HttpResponse<String> response) {
-    Optional<String> reset = response.headers().firstValue("ratelimit-reset");
-    if (reset.isPresent()) {
-      try {
-        Instant at = Instant.ofEpochSecond(Long.parseLong(reset.get().trim()));
-        Duration wait = Duration.between(http.clock().instant(), at);
-        return wait.isNegative() ? Duration.ZERO : wait;
-      } catch (NumberFormatException unreadable) {
-        // fall through to Retry-After
-      }
-    }
-    return http.retryAfter(response);
+    Instant reset = PlatformHttp.epochSeconds(response, "ratelimit-reset");
+    return reset != null ? http.until(reset) : http.retryAfter(response);
   }
 
   private static String codeOf(CallResult result) {

@@ -3,30 +3,25 @@ package dev.letmepost.platform.discord;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.publish.WebhookUrl;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * The connector for Discord channel webhooks: posts a task as one message through the webhook URL
  * the account's secret holds, and reads the created message back ({@code ?wait=true}).
  */
-public final class DiscordConnector implements Connector {
+public final class DiscordConnector extends HttpConnector {
   /*
    * The credential. A Discord webhook URL (https://discord.com/api/webhooks/{id}/{token}) is both
    * the address and the secret: whoever has it can post. So the whole URL is the account's
@@ -65,37 +60,18 @@ public final class DiscordConnector implements Connector {
   /** The webhook URL's path words that are not secret. */
   private static final Set<String> PUBLIC_SEGMENTS = Set.of("api", "webhooks");
 
-  private final PlatformHttp http;
-
   public DiscordConnector(PlatformHttp http) {
-    this.http = Objects.requireNonNull(http, "http");
+    super(Platform.DISCORD, http);
   }
 
   @Override
-  public Platform platform() {
-    return Platform.DISCORD;
-  }
-
-  @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(platform(), task);
-    if (unsupported.isPresent()) {
-      return unsupported.get();
-    }
-    WebhookUrl.FromAccount fromAccount =
-        WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Discord webhook URL");
-    if (fromAccount.problem() != null) {
-      return fromAccount.problem();
-    }
-    WebhookUrl hook = fromAccount.url();
-    HttpRequest request =
-        HttpRequest.newBuilder(executeUri(hook.uri()))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body(task), StandardCharsets.UTF_8))
-            .build();
-    String what = PlatformHttp.describe(request);
-    HttpResponse<String> response = http.send(request);
-    return hook.redact(classify(response, what, account));
+  protected CallResult call(PublishTask task, AccountAccess account) {
+    return WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Discord webhook URL")
+        .post(
+            http,
+            DiscordConnector::executeUri,
+            body(task),
+            (response, what) -> classify(response, what, account));
   }
 
   private static String body(PublishTask task) {
@@ -128,7 +104,7 @@ public final class DiscordConnector implements Connector {
               + " answered 429 Too Many Requests"
               + (global ? " (global limit)" : "")
               + PlatformHttp.excerpt(body),
-          retryAfter(error, response));
+          http.retryAfter(error == null ? null : error.get("retry_after"), response));
     }
     if (status == 401 || status == 404) {
       return new CallResult.Failed(
@@ -145,22 +121,7 @@ public final class DiscordConnector implements Connector {
           ErrorCodes.TEXT_TOO_LONG,
           what + " refused the content as too long (400)" + PlatformHttp.excerpt(body));
     }
-    if (status >= 400 && status < 500) {
-      return new CallResult.Failed(
-          ErrorCodes.REJECTED_BY_PLATFORM,
-          what + " refused the message (" + status + ")" + PlatformHttp.excerpt(body));
-    }
-    Optional<CallResult> common = http.commonFailure(response, what);
-    if (common.isPresent()) {
-      return common.get();
-    }
-    return new CallResult.Unclear(
-        ErrorCodes.PLATFORM_ERROR,
-        what
-            + " answered unexpected status "
-            + status
-            + " after the request was sent"
-            + PlatformHttp.excerpt(body));
+    return otherAnswer(response, what, "message");
   }
 
   private static CallResult published(int status, String body, String what) {
@@ -197,17 +158,6 @@ public final class DiscordConnector implements Connector {
     return text.matches("[0-9]{1,25}") ? text : null;
   }
 
-  /** The body's {@code retry_after} (seconds, fractional), else the Retry-After header. */
-  private Duration retryAfter(JsonNode error, HttpResponse<String> response) {
-    if (error != null && error.path("retry_after").isNumber()) {
-      double seconds = error.path("retry_after").asDouble();
-      if (seconds >= 0) {
-        return Duration.ofMillis(Math.round(seconds * 1000));
-      }
-    }
-    return http.retryAfter(response);
-  }
-
   /**
    * Whether a 400 names a content field over its length limit: {@code {"code": 50035, "errors":
    * {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", ...}]}}}}.
@@ -223,8 +173,6 @@ public final class DiscordConnector implements Connector {
     }
     return false;
   }
-
-  /** A webhook URL taken apart: where to post, and which strings must never be printed. */
 
   /** The webhook with {@code wait=true} as its only wait parameter. */
   static URI executeUri(URI uri) {

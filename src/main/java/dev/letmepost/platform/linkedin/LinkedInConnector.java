@@ -3,8 +3,8 @@ package dev.letmepost.platform.linkedin;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +22,7 @@ import java.util.regex.Pattern;
  * The LinkedIn connector: publishes a text post as a member or an organization through the
  * versioned Posts API ({@code POST /rest/posts}), and reconciles by sending the same post again.
  */
-public final class LinkedInConnector implements Connector {
+public final class LinkedInConnector extends HttpConnector {
   /*
    * The request. One POST to {endpoint}/rest/posts with the versioned-API headers LinkedIn requires
    * on every call (LinkedIn-Version: YYYYMM, X-Restli-Protocol-Version: 2.0.0). The author is the
@@ -83,36 +82,20 @@ public final class LinkedInConnector implements Connector {
       Pattern.compile("(?i)text length \\(\\d+ characters\\) exceeded");
   private static final String RESERVED = "\\|{}@[]()<>#*_~";
 
-  private final PlatformHttp http;
-
   public LinkedInConnector(PlatformHttp http) {
-    this.http = Objects.requireNonNull(http, "http");
+    super(Platform.LINKEDIN, http);
   }
 
   @Override
-  public Platform platform() {
-    return Platform.LINKEDIN;
-  }
-
-  @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> refused = refuseBeforeSending(task, account);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
-    return scrub(send(task, account), account);
+  protected CallResult call(PublishTask task, AccountAccess account) {
+    return scrub(send(task, account), account.secretValue(), "***");
   }
 
   @Override
   public CallResult reconcile(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> refused = refuseBeforeSending(task, account);
-    if (refused.isPresent()) {
-      return new CallResult.Absent(
-          "linkedin never receives task "
-              + task.taskId()
-              + ", which this connector refuses before any request ("
-              + refused.get().message()
-              + ")");
+    Optional<CallResult> absent = neverSent(task, account);
+    if (absent.isPresent()) {
+      return absent.get();
     }
     CallResult again = send(task, account);
     if (again instanceof CallResult.Failed failed) {
@@ -126,7 +109,7 @@ public final class LinkedInConnector implements Connector {
                   + ": "
                   + failed.message());
     }
-    return scrub(again, account);
+    return scrub(again, account.secretValue(), "***");
   }
 
   /** The request body the Posts API takes for a text-only post by {@code author}. */
@@ -158,8 +141,10 @@ public final class LinkedInConnector implements Connector {
     return escaped.toString();
   }
 
-  private Optional<CallResult.Failed> refuseBeforeSending(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(platform(), task);
+  /** The content this connector cannot send, or an author that is not a LinkedIn URN. */
+  @Override
+  protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
+    Optional<CallResult.Failed> unsupported = super.refusal(task, account);
     if (unsupported.isPresent()) {
       return unsupported;
     }
@@ -182,12 +167,10 @@ public final class LinkedInConnector implements Connector {
     URI uri = URI.create(account.endpoint(DEFAULT_ENDPOINT) + "/rest/posts");
     String text = task.text() == null ? "" : task.text();
     HttpRequest request =
-        HttpRequest.newBuilder(uri)
+        PlatformHttp.postJson(uri, body(account.account().handle(), text))
             .header("Authorization", "Bearer " + account.secretValue())
             .header("LinkedIn-Version", LINKEDIN_VERSION)
             .header("X-Restli-Protocol-Version", "2.0.0")
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body(account.account().handle(), text)))
             .build();
     String what = "linkedin " + PlatformHttp.describe(request) + "/rest/posts";
     return classify(http.send(request), what);
@@ -231,10 +214,6 @@ public final class LinkedInConnector implements Connector {
               + " this task's post exists"
               + PlatformHttp.excerpt(body));
     }
-    Optional<CallResult> common = http.commonFailure(response, what);
-    if (common.isPresent()) {
-      return common.get();
-    }
     if (status == 403) {
       return new CallResult.Failed(
           ErrorCodes.ACCOUNT_DISCONNECTED,
@@ -257,14 +236,7 @@ public final class LinkedInConnector implements Connector {
               + " is no longer supported"
               + PlatformHttp.excerpt(body));
     }
-    if (status >= 400 && status < 500) {
-      return new CallResult.Failed(
-          ErrorCodes.REJECTED_BY_PLATFORM,
-          what + " refused the post (" + status + ")" + PlatformHttp.excerpt(body));
-    }
-    return new CallResult.Unclear(
-        ErrorCodes.PLATFORM_ERROR,
-        what + " answered unexpected status " + status + PlatformHttp.excerpt(body));
+    return otherAnswer(response, what, "post");
   }
 
   private static boolean isDuplicate(JsonNode json) {
@@ -288,18 +260,5 @@ public final class LinkedInConnector implements Connector {
 
   private static CallResult.Published published(String urn) {
     return new CallResult.Published(urn, FEED_URL + urn);
-  }
-
-  /** {@code result} with the account's secret masked in its message, should a body echo it. */
-  private static CallResult scrub(CallResult result, AccountAccess account) {
-    String secret = account.secret() == null ? null : account.secret().reveal();
-    if (secret == null || secret.isEmpty()) {
-      return result;
-    }
-    return result.withMessage(m -> mask(m, secret));
-  }
-
-  private static String mask(String message, String secret) {
-    return message.replace(secret, "***");
   }
 }

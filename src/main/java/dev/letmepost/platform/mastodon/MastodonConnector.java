@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -18,14 +18,13 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The Mastodon connector: posts a task's text as a status with {@code POST /api/v1/statuses} on the
  * account's instance, under the task's platform idempotency key.
  */
-public final class MastodonConnector implements Connector {
+public final class MastodonConnector extends HttpConnector {
   /*
    * Idempotency. Every attempt sends `Idempotency-Key: <task.platformIdempotencyKey()>`. Mastodon's
    * PostStatusService looks the key up (redis `idempotency:status:<account>:<key>`) before doing
@@ -70,26 +69,15 @@ public final class MastodonConnector implements Connector {
 
   private static final String WHAT = "Mastodon POST /api/v1/statuses";
 
-  private final PlatformHttp http;
-
   public MastodonConnector(PlatformHttp http) {
-    this.http = Objects.requireNonNull(http, "http");
+    super(Platform.MASTODON, http);
   }
 
   @Override
-  public Platform platform() {
-    return Platform.MASTODON;
-  }
-
-  @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
-    Optional<CallResult> refused = unsendable(task);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
+  protected CallResult call(PublishTask task, AccountAccess account) {
     String token = account.secretValue();
     HttpResponse<String> response = http.send(request(task, account, token));
-    return scrub(classify(response, task), token);
+    return scrub(classify(response, task), token, "[redacted]");
   }
 
   @Override
@@ -99,11 +87,9 @@ public final class MastodonConnector implements Connector {
 
   @Override
   public CallResult reconcile(PublishTask task, AccountAccess account, Instant firstAttemptAt) {
-    if (unsendable(task).isPresent()) {
-      return new CallResult.Absent(
-          "task "
-              + task.taskId()
-              + " has content this connector never sends, so nothing was posted");
+    Optional<CallResult> absent = neverSent(task, account);
+    if (absent.isPresent()) {
+      return absent.get();
     }
     Instant now = http.clock().instant();
     Instant recorded = Instant.ofEpochMilli(task.recordedAt());
@@ -128,35 +114,23 @@ public final class MastodonConnector implements Connector {
     } catch (CallFailure failure) {
       result = failure.result();
     }
-    return scrub(asLookup(result, account), token);
+    return scrub(asLookup(result, account), token, "[redacted]");
   }
 
-  private static Optional<CallResult> unsendable(PublishTask task) {
-    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.MASTODON, task);
-    if (unsupported.isPresent()) {
-      return Optional.of(unsupported.get());
-    }
-    if (task.text() == null || task.text().isBlank()) {
-      return Optional.of(
-          new CallResult.Failed(
-              ErrorCodes.REJECTED_BY_PLATFORM,
-              "Mastodon needs status text when there is no media; task "
-                  + task.taskId()
-                  + " has none; nothing was posted"));
-    }
-    return Optional.empty();
+  /** The content this connector cannot send, or a status without text. */
+  @Override
+  protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
+    return super.refusal(task, account).or(() -> emptyContent(task));
   }
 
   private HttpRequest request(PublishTask task, AccountAccess account, String token) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", task.text());
     URI uri = URI.create(account.endpoint(DEFAULT_ENDPOINT) + "/api/v1/statuses");
-    return HttpRequest.newBuilder(uri)
+    return PlatformHttp.postJson(uri, PlatformHttp.toJson(body))
         .header("Authorization", "Bearer " + token)
         .header("Idempotency-Key", task.platformIdempotencyKey())
-        .header("Content-Type", "application/json")
         .header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(PlatformHttp.toJson(body)))
         .build();
   }
 
@@ -229,12 +203,7 @@ public final class MastodonConnector implements Connector {
     }
     if (result instanceof CallResult.Failed failed
         && failed.code().equals(ErrorCodes.ACCOUNT_DISCONNECTED)) {
-      return new CallResult.Unknown(
-          "cannot look the post up: "
-              + failed.message()
-              + "; check account "
-              + account.account().accountId()
-              + " before posting again");
+      return cannotLookUp(failed.message(), account);
     }
     return result;
   }
@@ -250,8 +219,7 @@ public final class MastodonConnector implements Connector {
       return null;
     }
     try {
-      Duration wait = Duration.between(http.clock().instant(), Instant.parse(reset.get().trim()));
-      return wait.isNegative() ? Duration.ZERO : wait;
+      return http.until(Instant.parse(reset.get().trim()));
     } catch (DateTimeParseException e) {
       return null;
     }
@@ -263,12 +231,5 @@ public final class MastodonConnector implements Connector {
     }
     JsonNode value = json.get(field);
     return value != null && value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
-  }
-
-  private static CallResult scrub(CallResult result, String token) {
-    if (token == null || token.isEmpty()) {
-      return result;
-    }
-    return result.withMessage(m -> m.replace(token, "[redacted]"));
   }
 }

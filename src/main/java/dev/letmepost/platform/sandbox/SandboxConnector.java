@@ -6,8 +6,8 @@ import dev.letmepost.platform.sandbox.SandboxWire.PostRequest;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Platform;
@@ -27,7 +27,7 @@ import java.util.Optional;
  *
  * <p>Thread-safe: it holds no state besides its {@link PlatformHttp}.
  */
-public final class SandboxConnector implements Connector {
+public final class SandboxConnector extends HttpConnector {
   /*
    * Publishing is safe to reconcile because the sandbox dedups on the Idempotency-Key: the task's
    * platform idempotency key, the same on every delivery. So Absent (a 404 not_found from the
@@ -44,8 +44,6 @@ public final class SandboxConnector implements Connector {
    * platforms, and every one of them is served by the sandbox at sandboxUrl.
    */
 
-  private final Platform platform;
-  private final PlatformHttp http;
   private final URI sandboxUrl;
 
   /**
@@ -53,8 +51,7 @@ public final class SandboxConnector implements Connector {
    * @param sandboxUrl the sandbox's base URL, e.g. {@code http://127.0.0.1:8090}
    */
   public SandboxConnector(Platform platform, PlatformHttp http, URI sandboxUrl) {
-    this.platform = Objects.requireNonNull(platform, "platform");
-    this.http = Objects.requireNonNull(http, "http");
+    super(platform, http);
     Objects.requireNonNull(sandboxUrl, "sandboxUrl");
     String base = sandboxUrl.toString();
     if (!base.matches("https?://\\S+")) {
@@ -68,24 +65,24 @@ public final class SandboxConnector implements Connector {
     return false;
   }
 
+  /** None: the sandbox stands in for any platform and keeps whatever content it is sent. */
   @Override
-  public Platform platform() {
-    return platform;
+  protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
+    return Optional.empty();
   }
 
   @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
+  protected CallResult call(PublishTask task, AccountAccess account) {
     HttpRequest request =
-        HttpRequest.newBuilder(
-                URI.create(sandboxUrl + "/v1/accounts/" + segment(task.accountId()) + "/posts"))
-            .header("Content-Type", "application/json")
+        PlatformHttp.postJson(
+                URI.create(sandboxUrl + "/v1/accounts/" + segment(task.accountId()) + "/posts"),
+                new String(Json.write(PostRequest.of(task)), StandardCharsets.UTF_8))
             .header("Idempotency-Key", task.platformIdempotencyKey())
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(PostRequest.of(task))))
             .build();
     String what = PlatformHttp.describe(request) + " (sandbox post of task " + task.taskId() + ")";
     HttpResponse<String> response = http.send(request);
     int status = response.statusCode();
-    if (status == 200 || status == 201) {
+    if (status >= 200 && status < 300) {
       Optional<CallResult.Published> published = post(response);
       if (published.isPresent()) {
         return published.get();
@@ -98,18 +95,7 @@ public final class SandboxConnector implements Connector {
               + " without a post id and uri"
               + PlatformHttp.excerpt(response.body()));
     }
-    Optional<CallResult> common = http.commonFailure(response, what);
-    if (common.isPresent()) {
-      return common.get();
-    }
-    if (status >= 400) {
-      return new CallResult.Failed(
-          ErrorCodes.REJECTED_BY_PLATFORM,
-          what + " answered " + status + PlatformHttp.excerpt(response.body()));
-    }
-    return new CallResult.Unclear(
-        status >= 200 && status < 300 ? ErrorCodes.MALFORMED_RESPONSE : ErrorCodes.PLATFORM_ERROR,
-        what + " answered the unexpected status " + status + PlatformHttp.excerpt(response.body()));
+    return otherAnswer(response, what, "post");
   }
 
   @Override

@@ -2,28 +2,25 @@ package dev.letmepost.platform.slack;
 
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.publish.WebhookUrl;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The connector for Slack incoming webhooks: posts a task as one message through the webhook URL
  * the account's secret holds ({@code https://hooks.slack.com/services/T…/B…/…}).
  */
-public final class SlackConnector implements Connector {
+public final class SlackConnector extends HttpConnector {
   /*
    * The credential. An incoming-webhook URL is both the address and the secret, so the whole URL
    * is the account's secret, account.endpoint() is ignored, and no message of ours may hold the
@@ -66,37 +63,18 @@ public final class SlackConnector implements Connector {
   /** The webhook URL's path words that are not secret. */
   private static final Set<String> PUBLIC_SEGMENTS = Set.of("services");
 
-  private final PlatformHttp http;
-
   public SlackConnector(PlatformHttp http) {
-    this.http = Objects.requireNonNull(http, "http");
+    super(Platform.SLACK, http);
   }
 
   @Override
-  public Platform platform() {
-    return Platform.SLACK;
-  }
-
-  @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(platform(), task);
-    if (unsupported.isPresent()) {
-      return unsupported.get();
-    }
-    WebhookUrl.FromAccount fromAccount =
-        WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Slack incoming-webhook URL");
-    if (fromAccount.problem() != null) {
-      return fromAccount.problem();
-    }
-    WebhookUrl hook = fromAccount.url();
-    HttpRequest request =
-        HttpRequest.newBuilder(hook.uri())
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body(task), StandardCharsets.UTF_8))
-            .build();
-    String what = PlatformHttp.describe(request);
-    HttpResponse<String> response = http.send(request);
-    return hook.redact(classify(response, what, account));
+  protected CallResult call(PublishTask task, AccountAccess account) {
+    return WebhookUrl.fromAccount(account, PUBLIC_SEGMENTS, "Slack incoming-webhook URL")
+        .post(
+            http,
+            UnaryOperator.identity(),
+            body(task),
+            (response, what) -> classify(response, what, account));
   }
 
   private static String body(PublishTask task) {
@@ -177,23 +155,11 @@ public final class SlackConnector implements Connector {
               + ")"
               + (error != null ? "" : PlatformHttp.excerpt(body)));
     }
-    Optional<CallResult> common = http.commonFailure(response, what);
-    if (common.isPresent()) {
-      return common.get();
-    }
-    return new CallResult.Unclear(
-        ErrorCodes.PLATFORM_ERROR,
-        what
-            + " answered unexpected status "
-            + status
-            + " after the request was sent"
-            + PlatformHttp.excerpt(body));
+    return otherAnswer(response, what, "message");
   }
 
   /** The body when it is one of Slack's error strings ({@code channel_not_found}), else null. */
   private static String slackError(String body) {
     return body.matches("[a-z][a-z0-9_]{1,63}") ? body : null;
   }
-
-  /** A webhook URL taken apart: where to post, and which strings must never be printed. */
 }

@@ -4,19 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -25,7 +23,7 @@ import java.util.regex.Pattern;
  * one photo by URL with the text as its caption ({@code sendPhoto}), to the chat named by the
  * account's handle.
  */
-public final class TelegramConnector implements Connector {
+public final class TelegramConnector extends HttpConnector {
   /*
    * The secret is in the URL. The Bot API takes the bot token as a path segment
    * (/bot<token>/sendMessage), so any message that named the URL would leak it. Messages here name
@@ -61,23 +59,12 @@ public final class TelegramConnector implements Connector {
   private static final Pattern NUMERIC_CHAT = Pattern.compile("-?[0-9]{1,19}");
   private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9_]+");
 
-  private final PlatformHttp http;
-
   public TelegramConnector(PlatformHttp http) {
-    this.http = Objects.requireNonNull(http, "http");
+    super(Platform.TELEGRAM, http);
   }
 
   @Override
-  public Platform platform() {
-    return Platform.TELEGRAM;
-  }
-
-  @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
-    CallResult refused = refuseUnsupported(task);
-    if (refused != null) {
-      return refused;
-    }
+  protected CallResult call(PublishTask task, AccountAccess account) {
     String chat = account.account().handle();
     if (chat == null || chat.isBlank()) {
       return new CallResult.Failed(
@@ -107,10 +94,9 @@ public final class TelegramConnector implements Connector {
       body.put("text", task.text());
     }
     HttpRequest request =
-        HttpRequest.newBuilder(
-                URI.create(account.endpoint(DEFAULT_ENDPOINT) + "/bot" + token + "/" + method))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(PlatformHttp.toJson(body)))
+        PlatformHttp.postJson(
+                URI.create(account.endpoint(DEFAULT_ENDPOINT) + "/bot" + token + "/" + method),
+                PlatformHttp.toJson(body))
             .build();
     String what =
         "Telegram " + method + " to chat " + chat + " (" + PlatformHttp.describe(request) + ")";
@@ -120,11 +106,11 @@ public final class TelegramConnector implements Connector {
       response = http.send(request);
     } catch (CallFailure e) {
       if (e.getMessage() != null && e.getMessage().contains(token)) {
-        throw new CallFailure(scrub(e.result(), token));
+        throw new CallFailure(scrub(e.result(), token, "<bot-token>"));
       }
       throw e;
     }
-    return scrub(classify(response, what), token);
+    return scrub(classify(response, what), token, "<bot-token>");
   }
 
   private CallResult classify(HttpResponse<String> response, String what) {
@@ -138,7 +124,10 @@ public final class TelegramConnector implements Connector {
         body == null ? "" : body.path("description").asText("").toLowerCase(Locale.ROOT);
     if (status == 429) {
       return new CallResult.NotSent(
-          ErrorCodes.RATE_LIMITED, said + "; nothing was sent", retryAfter(body, response));
+          ErrorCodes.RATE_LIMITED,
+          said + "; nothing was sent",
+          http.retryAfter(
+              body == null ? null : body.path("parameters").get("retry_after"), response));
     }
     if (status == 401 || status == 404) {
       return new CallResult.Failed(
@@ -190,40 +179,9 @@ public final class TelegramConnector implements Connector {
     return new CallResult.Published(messageId, uri);
   }
 
-  private Duration retryAfter(JsonNode body, HttpResponse<String> response) {
-    JsonNode seconds = body == null ? null : body.path("parameters").get("retry_after");
-    if (seconds != null && seconds.isNumber() && seconds.asLong() >= 0) {
-      return Duration.ofSeconds(seconds.asLong());
-    }
-    return http.retryAfter(response);
-  }
-
-  private static CallResult refuseUnsupported(PublishTask task) {
-    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.TELEGRAM, task);
-    if (unsupported.isPresent()) {
-      return unsupported.get();
-    }
-    if (task.media().size() == 1
-        && (task.media().get(0).url() == null || task.media().get(0).url().isBlank())) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task "
-              + task.taskId()
-              + " has a media entry without a URL; Telegram is sent photo URLs");
-    }
-    if (task.media().isEmpty() && (task.text() == null || task.text().isBlank())) {
-      return new CallResult.Failed(
-          ErrorCodes.REJECTED_BY_PLATFORM,
-          "task " + task.taskId() + " has neither text nor media; Telegram needs one");
-    }
-    return null;
-  }
-
-  private static String scrub(String message, String token) {
-    return message.replace(token, "<bot-token>");
-  }
-
-  private static CallResult scrub(CallResult result, String token) {
-    return result.withMessage(m -> scrub(m, token));
+  /** The content this connector cannot send: more than a photo by URL, or nothing at all. */
+  @Override
+  protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
+    return super.refusal(task, account).or(() -> emptyContent(task));
   }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallFailure;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -15,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -24,7 +23,7 @@ import java.util.regex.Pattern;
  * The connector for Meta's Threads API: publishes a text post, or one image by URL with its text,
  * in two steps (create a media container, then publish it) as the account's Threads user.
  */
-public final class ThreadsConnector implements Connector {
+public final class ThreadsConnector extends HttpConnector {
   /*
    * Two steps, two classifications. POST /{user-id}/threads only creates a media container: an
    * unpublished draft that expires after 24 hours and that nobody sees. Whatever happens to that
@@ -75,16 +74,10 @@ public final class ThreadsConnector implements Connector {
   private static final Pattern CONTAINER_ID = Pattern.compile("[0-9A-Za-z_]+");
   private static final Set<Integer> RATE_LIMIT_CODES = Set.of(4, 17, 32, 613);
   private static final int PUBLISHING_LIMIT_SUBCODE = 2207042;
-
-  private final PlatformHttp http;
+  private static final String ACCESS_TOKEN = "<access-token>";
 
   public ThreadsConnector(PlatformHttp http) {
-    this.http = Objects.requireNonNull(http, "http");
-  }
-
-  @Override
-  public Platform platform() {
-    return Platform.THREADS;
+    super(Platform.THREADS, http);
   }
 
   /** The media container, its status (for an image), and the publish step. */
@@ -94,11 +87,7 @@ public final class ThreadsConnector implements Connector {
   }
 
   @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
-    CallResult refused = refuseUnsupported(task);
-    if (refused != null) {
-      return refused;
-    }
+  protected CallResult call(PublishTask task, AccountAccess account) {
     String userId = account.account().handle() == null ? "me" : account.account().handle();
     if (!USER_ID.matcher(userId).matches()) {
       return new CallResult.Failed(
@@ -143,10 +132,8 @@ public final class ThreadsConnector implements Connector {
     try {
       created = http.send(create);
     } catch (CallFailure e) {
-      return new CallResult.NotSent(
-          ErrorCodes.PLATFORM_UNAVAILABLE,
-          scrub(e.getMessage() + "; a media container publishes nothing, so no post exists", token),
-          retryAfterOf(e.result()));
+      return scrub(
+          nothingPublished(e, "; a media container publishes nothing, so no post exists"), token);
     }
     String containerId = idOf(created);
     if (containerId == null) {
@@ -196,10 +183,7 @@ public final class ThreadsConnector implements Connector {
     try {
       answer = http.send(status);
     } catch (CallFailure e) {
-      return new CallResult.NotSent(
-          ErrorCodes.PLATFORM_UNAVAILABLE,
-          e.getMessage() + "; nothing was published",
-          retryAfterOf(e.result()));
+      return nothingPublished(e, "; nothing was published");
     }
     JsonNode body = PlatformHttp.json(answer.body());
     String state =
@@ -224,35 +208,27 @@ public final class ThreadsConnector implements Connector {
     }
   }
 
-  private static CallResult refuseUnsupported(PublishTask task) {
-    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(Platform.THREADS, task);
-    if (unsupported.isPresent()) {
-      return unsupported.get();
+  /** The content this connector cannot send: more than an image by URL, none, or too long. */
+  @Override
+  protected Optional<CallResult.Failed> refusal(PublishTask task, AccountAccess account) {
+    Optional<CallResult.Failed> refused = super.refusal(task, account).or(() -> emptyContent(task));
+    if (refused.isPresent()) {
+      return refused;
     }
-    if (task.media().size() == 1
-        && (task.media().get(0).url() == null || task.media().get(0).url().isBlank())) {
-      return new CallResult.Failed(
-          ErrorCodes.UNSUPPORTED_CONTENT,
-          "task " + task.taskId() + " has a media entry without a URL; Threads takes media by URL");
-    }
-    boolean noText = task.text() == null || task.text().isBlank();
-    if (noText && task.media().isEmpty()) {
-      return new CallResult.Failed(
-          ErrorCodes.REJECTED_BY_PLATFORM,
-          "task " + task.taskId() + " has neither text nor media; Threads needs one");
-    }
-    if (!noText
+    if (task.text() != null
+        && !task.text().isBlank()
         && task.text().codePointCount(0, task.text().length()) > Platform.THREADS.textLimit()) {
-      return new CallResult.Failed(
-          ErrorCodes.TEXT_TOO_LONG,
-          "task "
-              + task.taskId()
-              + " has "
-              + task.text().codePointCount(0, task.text().length())
-              + " characters; Threads takes at most "
-              + Platform.THREADS.textLimit());
+      return Optional.of(
+          new CallResult.Failed(
+              ErrorCodes.TEXT_TOO_LONG,
+              "task "
+                  + task.taskId()
+                  + " has "
+                  + task.text().codePointCount(0, task.text().length())
+                  + " characters; Threads takes at most "
+                  + Platform.THREADS.textLimit()));
     }
-    return null;
+    return Optional.empty();
   }
 
   /** Step 1 (or the status check) failed: whatever the answer, nothing was published. */
@@ -346,8 +322,15 @@ public final class ThreadsConnector implements Connector {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
-  private static java.time.Duration retryAfterOf(CallResult result) {
-    return result instanceof CallResult.NotSent r ? r.retryAfter() : null;
+  /**
+   * A request before the publish step got no answer: whatever the transport proved, nothing was
+   * published, so it is NotSent (with the transport's wait, if it named one).
+   */
+  private static CallResult.NotSent nothingPublished(CallFailure failure, String why) {
+    return new CallResult.NotSent(
+        ErrorCodes.PLATFORM_UNAVAILABLE,
+        failure.getMessage() + why,
+        failure.result() instanceof CallResult.NotSent r ? r.retryAfter() : null);
   }
 
   private static boolean containsSecret(String message, String token) {
@@ -355,11 +338,11 @@ public final class ThreadsConnector implements Connector {
   }
 
   private static String scrub(String message, String token) {
-    return token.isEmpty() ? message : message.replace(token, "<access-token>");
+    return token.isEmpty() ? message : message.replace(token, ACCESS_TOKEN);
   }
 
   private static CallResult scrub(CallResult result, String token) {
-    return result.withMessage(m -> scrub(m, token));
+    return scrub(result, token, ACCESS_TOKEN);
   }
 
   /** The fields of a Graph API error body that classification reads. */

@@ -3,8 +3,8 @@ package dev.letmepost.platform.x;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
+import dev.letmepost.publish.HttpConnector;
 import dev.letmepost.publish.PlatformHttp;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -14,15 +14,13 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * The X (Twitter) connector: publishes a text post through the X API v2 ({@code POST /2/tweets})
  * with the account's OAuth 2.0 user-context token. It has no reconciliation: X offers none.
  */
-public final class XConnector implements Connector {
+public final class XConnector extends HttpConnector {
   /*
    * The request. One POST to {endpoint}/2/tweets with {"text": ...}; X answers 201 with
    * {"data": {"id", "text", "edit_history_tweet_ids"}}. The token must be a user-context token
@@ -69,33 +67,20 @@ public final class XConnector implements Connector {
           "x-app-limit-24hour-remaining", "x-app-limit-24hour-reset",
           "x-user-limit-24hour-remaining", "x-user-limit-24hour-reset");
 
-  private final PlatformHttp http;
-
   public XConnector(PlatformHttp http) {
-    this.http = Objects.requireNonNull(http, "http");
+    super(Platform.TWITTER, http);
   }
 
   @Override
-  public Platform platform() {
-    return Platform.TWITTER;
-  }
-
-  @Override
-  public CallResult publish(PublishTask task, AccountAccess account) {
-    Optional<CallResult.Failed> unsupported = Connector.unsupportedContent(platform(), task);
-    if (unsupported.isPresent()) {
-      return unsupported.get();
-    }
+  protected CallResult call(PublishTask task, AccountAccess account) {
     URI uri = URI.create(account.endpoint(DEFAULT_ENDPOINT) + "/2/tweets");
     String text = task.text() == null ? "" : task.text();
     HttpRequest request =
-        HttpRequest.newBuilder(uri)
+        PlatformHttp.postJson(uri, PlatformHttp.toJson(Map.of("text", text)))
             .header("Authorization", "Bearer " + account.secretValue())
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(PlatformHttp.toJson(Map.of("text", text))))
             .build();
     String what = "x " + PlatformHttp.describe(request) + "/2/tweets";
-    return scrub(classify(http.send(request), what), account);
+    return scrub(classify(http.send(request), what), account.secretValue(), "***");
   }
 
   private CallResult classify(HttpResponse<String> response, String what) {
@@ -113,10 +98,6 @@ public final class XConnector implements Connector {
     }
     if (status == 429) {
       return rateLimited(response, what);
-    }
-    Optional<CallResult> common = http.commonFailure(response, what);
-    if (common.isPresent()) {
-      return common.get();
     }
     // The problem's text classifies; the message a tenant sees says only how long the answer was.
     String problem = problem(json, body);
@@ -142,21 +123,14 @@ public final class XConnector implements Connector {
       return new CallResult.Failed(
           ErrorCodes.TEXT_TOO_LONG, what + " answered " + status + ": text too long" + said);
     }
-    if (status >= 400 && status < 500) {
-      return new CallResult.Failed(
-          ErrorCodes.REJECTED_BY_PLATFORM, what + " refused the post (" + status + ")" + said);
-    }
-    return new CallResult.Unclear(
-        ErrorCodes.PLATFORM_ERROR,
-        what + " answered unexpected status " + status + PlatformHttp.excerpt(body));
+    return otherAnswer(response, what, "post");
   }
 
   private CallResult rateLimited(HttpResponse<String> response, String what) {
-    Instant now = http.clock().instant();
     Instant until = null;
     String window = null;
     for (Map.Entry<String, String> w : WINDOWS.entrySet()) {
-      Instant reset = epochSeconds(response, w.getValue());
+      Instant reset = PlatformHttp.epochSeconds(response, w.getValue());
       if (reset != null
           && "0".equals(response.headers().firstValue(w.getKey()).orElse("").trim())
           && (until == null || reset.isAfter(until))) {
@@ -165,14 +139,13 @@ public final class XConnector implements Connector {
       }
     }
     if (until == null) {
-      until = epochSeconds(response, "x-rate-limit-reset");
+      until = PlatformHttp.epochSeconds(response, "x-rate-limit-reset");
       window = until == null ? null : "x-rate-limit-reset";
     }
     Duration wait;
     String hint;
     if (until != null) {
-      wait = Duration.between(now, until);
-      wait = wait.isNegative() ? Duration.ZERO : wait;
+      wait = http.until(until);
       hint = " (" + window + " " + until.getEpochSecond() + ", in " + wait.toSeconds() + " s)";
     } else {
       wait = http.retryAfter(response);
@@ -182,18 +155,6 @@ public final class XConnector implements Connector {
         ErrorCodes.RATE_LIMITED,
         what + " answered 429 Too Many Requests" + hint + PlatformHttp.excerpt(response.body()),
         wait);
-  }
-
-  private static Instant epochSeconds(HttpResponse<?> response, String header) {
-    Optional<String> value = response.headers().firstValue(header);
-    if (value.isEmpty()) {
-      return null;
-    }
-    try {
-      return Instant.ofEpochSecond(Long.parseLong(value.get().trim()));
-    } catch (NumberFormatException | java.time.DateTimeException e) {
-      return null;
-    }
   }
 
   /**
@@ -224,18 +185,5 @@ public final class XConnector implements Connector {
 
   private static String text(JsonNode json, String field) {
     return json == null ? "" : json.path(field).asText("");
-  }
-
-  /** {@code result} with the account's secret masked in its message, should a body echo it. */
-  private static CallResult scrub(CallResult result, AccountAccess account) {
-    String secret = account.secret() == null ? null : account.secret().reveal();
-    if (secret == null || secret.isEmpty()) {
-      return result;
-    }
-    return result.withMessage(m -> mask(m, secret));
-  }
-
-  private static String mask(String message, String secret) {
-    return message.replace(secret, "***");
   }
 }

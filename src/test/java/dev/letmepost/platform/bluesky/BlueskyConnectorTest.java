@@ -262,6 +262,29 @@ class BlueskyConnectorTest {
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
+  /**
+   * A {@code ratelimit-reset} beyond what an Instant holds made {@code Instant.ofEpochSecond} throw
+   * a DateTimeException out of publish (only a NumberFormatException was caught, unlike X's copy of
+   * the same reading), which the SPI forbids for a platform's answer: the 429 must still be NotSent
+   * rate_limited, waiting Retry-After.
+   */
+  @Test
+  void rateLimitResetOutOfRangeFallsBackToRetryAfter() throws Exception {
+    server.enqueue(
+        json(429, "{\"error\":\"RateLimitExceeded\",\"message\":\"Rate Limit Exceeded\"}")
+            .addHeader("ratelimit-remaining", "0")
+            .addHeader("ratelimit-reset", "99999999999999999")
+            .addHeader("Retry-After", "7"));
+
+    CallResult result = connector.publish(task(), access);
+
+    assertThat(result).isInstanceOf(CallResult.NotSent.class);
+    CallResult.NotSent notSent = (CallResult.NotSent) result;
+    assertThat(notSent.code()).isEqualTo(ErrorCodes.RATE_LIMITED);
+    assertThat(notSent.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
   @Test
   void sessionServerErrorOrTimeoutIsNotSentNeverUnclear() throws Exception {
     BlueskyConnector impatient = new BlueskyConnector(http(Duration.ofMillis(300)));
