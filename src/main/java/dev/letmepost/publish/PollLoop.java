@@ -60,7 +60,9 @@ final class PollLoop {
   static final String MALFORMED_TASK = "malformed_task";
 
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
-  private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+
+  /** How long a poll waits for tasks while no call is held. */
+  static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
 
   /** How long a poll waits for tasks while calls are held, whose outcomes it will then write. */
   static final Duration BUSY_POLL_TIMEOUT = Duration.ofMillis(10);
