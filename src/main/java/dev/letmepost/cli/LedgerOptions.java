@@ -73,7 +73,8 @@ final class LedgerOptions {
         LedgerConfig.DEFAULT_TIMER_INTERVAL,
         partitions.count,
         maxCommandLag,
-        outcomeGrace);
+        outcomeGrace,
+        LedgerConfig.DEFAULT_COMMIT_GAP);
   }
 
   /** {@code base} (the gateway's settings, when it runs), then {@code --streams-config}'s. */

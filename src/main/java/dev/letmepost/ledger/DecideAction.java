@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
 final class DecideAction implements Processor<String, Command, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(DecideAction.class);
   private final LedgerConfig config;
+  private final CommitPacer pacer;
   private final Effects.Fault fault;
   private ProcessorContext<String, Emission> context;
   private Decisions decisions;
@@ -61,18 +62,20 @@ final class DecideAction implements Processor<String, Command, String, Emission>
   }
 
   /**
+   * @param pacer how its tasks and answers ask for an early commit ({@link CommitPacer})
    * @param fault called before each write or forward is held ({@link Effects.Fault#NONE} but in
    *     tests, which throw from it to fail a decision midway)
    */
-  DecideAction(LedgerConfig config, Effects.Fault fault) {
+  DecideAction(LedgerConfig config, CommitPacer pacer, Effects.Fault fault) {
     this.config = config;
+    this.pacer = pacer;
     this.fault = fault;
   }
 
   @Override
   public void init(ProcessorContext<String, Emission> context) {
     this.context = context;
-    this.decisions = new Decisions(config, context, fault);
+    this.decisions = new Decisions(config, context, pacer, fault);
   }
 
   @Override

@@ -26,25 +26,31 @@ import org.apache.kafka.streams.processor.api.Record;
 final class DecideRequest implements Processor<String, Command, String, Emission> {
   private final LedgerConfig config;
   private final Function<byte[], Preflight.Result> preflight;
+  private final CommitPacer pacer;
   private final Effects.Fault fault;
   private Decisions decisions;
 
   /**
    * @param preflight the body check ({@link Preflight#check}; tests pass one that throws to prove
    *     every exception is answered)
+   * @param pacer how its tasks and answers ask for an early commit ({@link CommitPacer})
    * @param fault called before each write or forward is held ({@link Effects.Fault#NONE} but in
    *     tests, which throw from it to fail a decision midway)
    */
   DecideRequest(
-      LedgerConfig config, Function<byte[], Preflight.Result> preflight, Effects.Fault fault) {
+      LedgerConfig config,
+      Function<byte[], Preflight.Result> preflight,
+      CommitPacer pacer,
+      Effects.Fault fault) {
     this.config = config;
     this.preflight = preflight;
+    this.pacer = pacer;
     this.fault = fault;
   }
 
   @Override
   public void init(ProcessorContext<String, Emission> context) {
-    this.decisions = new Decisions(config, context, fault);
+    this.decisions = new Decisions(config, context, pacer, fault);
   }
 
   @Override

@@ -57,16 +57,21 @@ final class Decisions {
   private final Effects effects;
 
   /**
+   * @param pacer how its tasks and answers ask for an early commit
    * @param fault called before each write or forward is held ({@link Effects.Fault}; tests throw
    *     from it to fail a decision midway)
    */
-  Decisions(LedgerConfig config, ProcessorContext<String, Emission> context, Effects.Fault fault) {
+  Decisions(
+      LedgerConfig config,
+      ProcessorContext<String, Emission> context,
+      CommitPacer pacer,
+      Effects.Fault fault) {
     this.config = config;
     this.context = context;
     WindowStore<String, LedgerRecord> replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
     this.effects = Effects.held(fault);
-    this.batches = new Batches(config, replay, timers, context::forward, effects);
+    this.batches = new Batches(config, replay, timers, pacer.forwarder(context), effects);
     this.accounts = new AccountDirectory(context.getStateStore(LedgerTopology.ACCOUNTS_STORE));
     this.requests = context.getStateStore(LedgerTopology.REQUEST_INDEX);
     this.batchIndex = context.getStateStore(LedgerTopology.BATCH_INDEX);

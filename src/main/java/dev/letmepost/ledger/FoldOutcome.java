@@ -36,13 +36,18 @@ import org.slf4j.LoggerFactory;
 final class FoldOutcome implements Processor<String, Inbound, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(FoldOutcome.class);
   private final LedgerConfig config;
+  private final CommitPacer pacer;
   private ProcessorContext<String, Emission> context;
   private int partition;
   private Batches batches;
   private ExpireOverdue expire;
 
-  FoldOutcome(LedgerConfig config) {
+  /**
+   * @param pacer how its answers ask for an early commit ({@link CommitPacer})
+   */
+  FoldOutcome(LedgerConfig config, CommitPacer pacer) {
     this.config = config;
+    this.pacer = pacer;
   }
 
   @Override
@@ -51,7 +56,8 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
     this.partition = context.taskId().partition();
     WindowStore<String, LedgerRecord> replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
-    this.batches = new Batches(config, replay, timers, context::forward, Effects.immediate());
+    this.batches =
+        new Batches(config, replay, timers, pacer.forwarder(context), Effects.immediate());
     this.expire = new ExpireOverdue(batches, timers, config);
     Duration interval = config.timerInterval();
     context.schedule(

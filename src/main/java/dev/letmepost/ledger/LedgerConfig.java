@@ -29,6 +29,9 @@ import java.util.function.Consumer;
  *     (the publisher's call timeout plus its commit): open targets end {@code unknown} only once
  *     the ledger has read its outcomes partition past {@code deadline + outcomeGrace}; at least the
  *     longest platform call ({@link Platform#longestCallTime()})
+ * @param commitGap the least wall-clock time between two commits a stream thread requests early,
+ *     after sending a publish task or an answer ({@link CommitPacer}); the commit interval still
+ *     commits the rest
  */
 public record LedgerConfig(
     Topics topics,
@@ -39,7 +42,8 @@ public record LedgerConfig(
     Duration timerInterval,
     int partitions,
     Duration maxCommandLag,
-    Duration outcomeGrace) {
+    Duration outcomeGrace,
+    Duration commitGap) {
 
   public static final Duration DEFAULT_TTL = Duration.ofHours(24);
   public static final Duration DEFAULT_SKEW = Duration.ofHours(1);
@@ -48,6 +52,12 @@ public record LedgerConfig(
   public static final Duration DEFAULT_TIMER_INTERVAL = Duration.ofSeconds(1);
   public static final int DEFAULT_PARTITIONS = 6;
   public static final Duration DEFAULT_MAX_COMMAND_LAG = Duration.ofHours(6);
+
+  /**
+   * At most one early commit per 20 ms and stream thread: what `lmp bench` measured
+   * (docs/benchmarks.md, "Settings the figures depend on").
+   */
+  public static final Duration DEFAULT_COMMIT_GAP = Duration.ofMillis(20);
 
   /**
    * What the default outcome grace adds to the longest platform call: the publisher's commit of the
@@ -79,6 +89,10 @@ public record LedgerConfig(
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     }
     positive(maxCommandLag, "maxCommandLag");
+    Objects.requireNonNull(commitGap, "commitGap");
+    if (commitGap.isNegative()) {
+      throw new IllegalArgumentException("commitGap must not be negative, got " + commitGap);
+    }
     Objects.requireNonNull(outcomeGrace, "outcomeGrace");
     Platform slowest = Platform.slowest();
     if (outcomeGrace.compareTo(slowest.longestCallTime()) < 0) {
@@ -133,7 +147,8 @@ public record LedgerConfig(
         DEFAULT_TIMER_INTERVAL,
         DEFAULT_PARTITIONS,
         DEFAULT_MAX_COMMAND_LAG,
-        DEFAULT_OUTCOME_GRACE);
+        DEFAULT_OUTCOME_GRACE,
+        DEFAULT_COMMIT_GAP);
   }
 
   /**
@@ -153,7 +168,8 @@ public record LedgerConfig(
         v.timerInterval,
         v.partitions,
         v.maxCommandLag,
-        v.outcomeGrace);
+        v.outcomeGrace,
+        v.commitGap);
   }
 
   /** The values of a configuration being changed ({@link #with}), each a component's. */
@@ -167,6 +183,7 @@ public record LedgerConfig(
     public int partitions;
     public Duration maxCommandLag;
     public Duration outcomeGrace;
+    public Duration commitGap;
 
     private Values(LedgerConfig c) {
       topics = c.topics;
@@ -178,6 +195,7 @@ public record LedgerConfig(
       partitions = c.partitions;
       maxCommandLag = c.maxCommandLag;
       outcomeGrace = c.outcomeGrace;
+      commitGap = c.commitGap;
     }
   }
 

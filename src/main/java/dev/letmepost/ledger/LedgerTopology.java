@@ -89,17 +89,22 @@ public final class LedgerTopology {
   }
 
   public static void build(StreamsBuilder builder, LedgerConfig config) {
-    build(builder, config, Preflight::check, Effects.Fault.NONE);
+    build(
+        builder, config, Preflight::check, new CommitPacer(config.commitGap()), Effects.Fault.NONE);
   }
 
   /**
-   * The topology with another body check and a fault in the deciders (tests: both throw to prove
-   * every exception is answered and leaves nothing else behind).
+   * The topology with another body check, commit request and a fault in the deciders (tests: the
+   * check and the fault throw to prove every exception is answered and leaves nothing else behind;
+   * the request records when the ledger asked to commit).
    */
   static Topology topology(
-      LedgerConfig config, Function<byte[], Preflight.Result> preflight, Effects.Fault fault) {
+      LedgerConfig config,
+      Function<byte[], Preflight.Result> preflight,
+      CommitPacer.Request request,
+      Effects.Fault fault) {
     StreamsBuilder builder = new StreamsBuilder();
-    build(builder, config, preflight, fault);
+    build(builder, config, preflight, new CommitPacer(config.commitGap(), request), fault);
     return builder.build();
   }
 
@@ -107,6 +112,7 @@ public final class LedgerTopology {
       StreamsBuilder builder,
       LedgerConfig config,
       Function<byte[], Preflight.Result> preflight,
+      CommitPacer pacer,
       Effects.Fault fault) {
     Topics topics = config.topics();
     Duration retention = config.retention();
@@ -189,7 +195,7 @@ public final class LedgerTopology {
                     .mapValues(p -> ((Parsed.LocalPost) p).command(), Named.as("unwrap-local")),
                 Named.as("commands-here"))
             .process(
-                () -> new DecideRequest(config, preflight, fault),
+                () -> new DecideRequest(config, preflight, pacer, fault),
                 Named.as("decide-request"),
                 DECIDER_STORES);
 
@@ -199,7 +205,9 @@ public final class LedgerTopology {
             .mapValues(p -> ((Parsed.Action) p).command(), Named.as("unwrap-action"))
             .repartition(commandsBy("by-batch", config))
             .process(
-                () -> new DecideAction(config, fault), Named.as("decide-action"), DECIDER_STORES);
+                () -> new DecideAction(config, pacer, fault),
+                Named.as("decide-action"),
+                DECIDER_STORES);
 
     KStream<String, Emission> folded =
         builder.stream(
@@ -207,7 +215,10 @@ public final class LedgerTopology {
                 Consumed.with(topics.outcomes().keySerde(), Inbound.serde())
                     .withName("target-outcomes"))
             .process(
-                () -> new FoldOutcome(config), Named.as("fold-outcome"), REPLAY_STORE, TIMER_STORE);
+                () -> new FoldOutcome(config, pacer),
+                Named.as("fold-outcome"),
+                REPLAY_STORE,
+                TIMER_STORE);
 
     decided
         .merge(folded, Named.as("emissions"))

@@ -47,12 +47,26 @@ final class PollLoop {
    * stays unwritten (InFlight) until a transaction holding it commits: no failure path drops it.
    * (If a commit left in doubt did complete, its outcomes are written twice; the ledger keeps the
    * first outcome per target, and a second tombstone is harmless.)
+   *
+   * Finished calls. A call ends on a lane thread, and its outcome is written by this thread after
+   * its next poll. While any call is held the poll waits at most BUSY_POLL_TIMEOUT, so an outcome
+   * waits for that, not for POLL_TIMEOUT. Not consumer.wakeup() from the lane thread: a wakeup
+   * fires in whichever blocking consumer call comes next, and this thread makes such calls outside
+   * poll (committed offsets and positions while recovering, also inside the rebalance callbacks
+   * that poll runs), where a WakeupException would cut a recovery short; the short poll costs only
+   * more loops (about 100 a second) while calls run.
    */
 
   static final String MALFORMED_TASK = "malformed_task";
 
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
-  private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+
+  /** How long a poll waits for tasks while no call is held. */
+  static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+
+  /** How long a poll waits for tasks while calls are held, whose outcomes it will then write. */
+  static final Duration BUSY_POLL_TIMEOUT = Duration.ofMillis(10);
+
   private static final Duration ERROR_PAUSE = Duration.ofSeconds(1);
 
   private final WorkerContext worker;
@@ -225,7 +239,8 @@ final class PollLoop {
   /** Polls, and journals what it polled with the consumed offsets before starting any call. */
   private void pollOnce() {
     pollStartedAt = worker.clock().millis();
-    ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+    ConsumerRecords<String, byte[]> records =
+        consumer.poll(worker.inFlight().isEmpty() ? POLL_TIMEOUT : BUSY_POLL_TIMEOUT);
     if (records.isEmpty()) {
       return;
     }

@@ -61,6 +61,7 @@ final class LedgerHarness implements AutoCloseable {
   private final java.util.function.UnaryOperator<LedgerConfig> tweak;
   private final java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result>
       preflight;
+  private final CommitPacer.Request request;
   private final Effects.Fault fault;
 
   /** The accounts piped so far, by id (null: removed), for {@link #restart()}. */
@@ -89,16 +90,23 @@ final class LedgerHarness implements AutoCloseable {
       java.util.function.UnaryOperator<LedgerConfig> tweak,
       java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result> preflight,
       Effects.Fault fault) {
-    this(tweak, preflight, fault, T0);
+    this(tweak, preflight, CommitPacer.Request.COMMIT, fault, T0);
+  }
+
+  /** A ledger whose early commit requests also go to {@code request} (to record them). */
+  LedgerHarness(java.util.function.UnaryOperator<LedgerConfig> tweak, CommitPacer.Request request) {
+    this(tweak, dev.letmepost.command.Preflight::check, request, Effects.Fault.NONE, T0);
   }
 
   private LedgerHarness(
       java.util.function.UnaryOperator<LedgerConfig> tweak,
       java.util.function.Function<byte[], dev.letmepost.command.Preflight.Result> preflight,
+      CommitPacer.Request request,
       Effects.Fault fault,
       Instant start) {
     this.tweak = tweak;
     this.preflight = preflight;
+    this.request = request;
     this.fault = fault;
     this.wallClock = start;
     this.config = tweak.apply(LedgerConfig.defaults(topics));
@@ -110,7 +118,9 @@ final class LedgerHarness implements AutoCloseable {
     Properties p =
         LedgerApp.streamsProperties(
             config, ClientSettings.of("unused:9092"), stateDir, java.util.Map.of());
-    driver = new TopologyTestDriver(LedgerTopology.topology(config, preflight, fault), p, start);
+    driver =
+        new TopologyTestDriver(
+            LedgerTopology.topology(config, preflight, request, fault), p, start);
     commands =
         driver.createInputTopic(
             topics.commands().name(),
@@ -268,7 +278,7 @@ final class LedgerHarness implements AutoCloseable {
    * it; a keyed command is unaffected.
    */
   LedgerHarness restart() {
-    LedgerHarness next = new LedgerHarness(tweak, preflight, fault, wallClock);
+    LedgerHarness next = new LedgerHarness(tweak, preflight, request, fault, wallClock);
     accountsPiped.forEach(
         (id, a) -> {
           if (a == null) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Topics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -32,6 +33,13 @@ class LedgerSettingsTest {
     assertThat(p.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
         .isEqualTo(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(50);
+  }
+
+  @Test
+  void freshTasksAndAnswersAskForACommitAtMostEvery20MsPerThread() {
+    assertThat(LedgerConfig.defaults(Topics.defaults()).commitGap())
+        .isEqualTo(Duration.ofMillis(20));
+    assertThat(CommitPacer.FRESH).isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test

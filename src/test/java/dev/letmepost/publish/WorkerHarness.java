@@ -19,6 +19,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -32,6 +33,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
@@ -59,7 +61,7 @@ abstract class WorkerHarness {
   static final String SECRET = "tok-very-secret-123";
 
   final Map<String, Account> accounts = new ConcurrentHashMap<>();
-  final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  final TimedConsumer consumer = new TimedConsumer();
   final MutableClock clock = new MutableClock(Instant.now());
   final VirtualTimeScheduler scheduler = new VirtualTimeScheduler(clock);
   final StrictProducer producer = new StrictProducer();
@@ -75,6 +77,25 @@ abstract class WorkerHarness {
   PublisherWorker worker;
 
   Thread thread;
+
+  /** A MockConsumer that also keeps how long its polls since {@link #forgetTimeouts} might wait. */
+  static final class TimedConsumer extends MockConsumer<String, byte[]> {
+    final Set<Duration> pollTimeouts = ConcurrentHashMap.newKeySet();
+
+    TimedConsumer() {
+      super("earliest");
+    }
+
+    @Override
+    public synchronized ConsumerRecords<String, byte[]> poll(Duration timeout) {
+      pollTimeouts.add(timeout);
+      return super.poll(timeout);
+    }
+
+    void forgetTimeouts() {
+      pollTimeouts.clear();
+    }
+  }
 
   /**
    * A MockProducer that keeps KafkaProducer's rule after a commit timeout (only commitTransaction
