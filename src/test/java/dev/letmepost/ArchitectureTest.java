@@ -22,7 +22,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * wire        -> client
  * net         -> (nothing)                    (the outbound address policy: AddressGuard)
  * command     -> client, wire
- * http        -> command, wire                (the HTTP side of the contract)
+ * http        -> client, command, wire        (the HTTP side of the contract)
  * ledger      -> command, http, wire
  * publish     -> wire                         (the connector SPI: Connector, PlatformHttp, ...)
  * broker      -> wire
