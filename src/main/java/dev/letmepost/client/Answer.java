@@ -28,6 +28,8 @@ public final class Answer {
   /**
    * An answer as given.
    *
+   * @param requestId the request's correlation id; null only for an error the HTTP gateway answered
+   *     itself, before there was a request (a bad API key, an unreadable body)
    * @param replayed true when the answer is the recorded one of an earlier request
    * @param idempotencyKey null when the request had none
    * @param batchId null for an answer without batch (most errors)
@@ -43,7 +45,7 @@ public final class Answer {
       String batchId,
       String keyExpires,
       byte[] body) {
-    this.requestId = Objects.requireNonNull(requestId, "requestId");
+    this.requestId = requestId;
     this.body = Objects.requireNonNull(body, "body");
     if (status < 100 || status > 599) {
       throw new IllegalArgumentException(
@@ -56,6 +58,7 @@ public final class Answer {
     this.keyExpires = keyExpires;
   }
 
+  /** The request's correlation id, or null for an error the HTTP gateway answered itself. */
   public String requestId() {
     return requestId;
   }
@@ -167,7 +170,7 @@ public final class Answer {
   @Override
   public boolean equals(Object other) {
     return other instanceof Answer o
-        && requestId.equals(o.requestId)
+        && Objects.equals(requestId, o.requestId)
         && status == o.status
         && replayed == o.replayed
         && Objects.equals(idempotencyKey, o.idempotencyKey)
