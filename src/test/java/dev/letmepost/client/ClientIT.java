@@ -192,6 +192,18 @@ class ClientIT {
         .hasSize(3);
   }
 
+  @Test
+  void theDocumentedProducerPostsOncePerWorkflowStep() throws Exception {
+    Envelope first = Snippets.announce(TestBroker.bootstrapServers(), names, "wf-snippet");
+    assertThat(first.status()).isEqualTo(Envelope.BatchStatus.PUBLISHED);
+    assertThat(first.results()).hasSize(2);
+    Envelope retried = Snippets.announce(TestBroker.bootstrapServers(), names, "wf-snippet");
+    assertThat(retried).as("the retried step replays the first batch").isEqualTo(first);
+    assertThat(SandboxPlatform.readPosts(data.resolve("sandbox")))
+        .filteredOn(p -> p.text().equals("2.4 is out"))
+        .hasSize(2);
+  }
+
   private static List<ConsumerRecord<String, byte[]>> read(String topic) {
     return TopicReader.readAll(
         services.client(), topic, new StringDeserializer(), new ByteArrayDeserializer());
