@@ -15,82 +15,32 @@ import org.apache.kafka.common.header.Header;
  * result headers (or their HTTP counterparts), the exact body bytes from the value. The body is a
  * batch {@link #envelope()} or an {@link #error()}; a replay's body is byte for byte the first
  * answer's.
+ *
+ * @param requestId the request's correlation id; null only for an error the HTTP gateway answered
+ *     itself, before there was a request (a bad API key, an unreadable body)
+ * @param status the HTTP-style status
+ * @param replayed true when the answer is the recorded one of an earlier request (a replay)
+ * @param idempotencyKey null when the request had none
+ * @param batchId null for an answer without batch (most errors)
+ * @param keyExpires when the replay record expires, RFC 3339 as the ledger wrote it; null when the
+ *     answer has none
+ * @param body the exact body bytes, kept (not copied: do not change them)
  */
-public final class Answer {
-  private final String requestId;
-  private final int status;
-  private final boolean replayed;
-  private final String idempotencyKey;
-  private final String batchId;
-  private final String keyExpires;
-  private final byte[] body;
+public record Answer(
+    String requestId,
+    int status,
+    boolean replayed,
+    String idempotencyKey,
+    String batchId,
+    String keyExpires,
+    byte[] body) {
 
-  /**
-   * An answer as given.
-   *
-   * @param requestId the request's correlation id; null only for an error the HTTP gateway answered
-   *     itself, before there was a request (a bad API key, an unreadable body)
-   * @param replayed true when the answer is the recorded one of an earlier request
-   * @param idempotencyKey null when the request had none
-   * @param batchId null for an answer without batch (most errors)
-   * @param keyExpires when the replay record expires, RFC 3339 as the ledger wrote it; null when
-   *     the answer has none
-   * @param body the exact body bytes, kept (not copied)
-   */
-  public Answer(
-      String requestId,
-      int status,
-      boolean replayed,
-      String idempotencyKey,
-      String batchId,
-      String keyExpires,
-      byte[] body) {
-    this.requestId = requestId;
-    this.body = Objects.requireNonNull(body, "body");
+  public Answer {
+    Objects.requireNonNull(body, "body");
     if (status < 100 || status > 599) {
       throw new IllegalArgumentException(
           "answer to " + requestId + " has status " + status + ", not an HTTP status");
     }
-    this.status = status;
-    this.replayed = replayed;
-    this.idempotencyKey = idempotencyKey;
-    this.batchId = batchId;
-    this.keyExpires = keyExpires;
-  }
-
-  /** The request's correlation id, or null for an error the HTTP gateway answered itself. */
-  public String requestId() {
-    return requestId;
-  }
-
-  /** The HTTP-style status. */
-  public int status() {
-    return status;
-  }
-
-  /** True when the answer is the recorded one of an earlier request (a replay). */
-  public boolean replayed() {
-    return replayed;
-  }
-
-  /** The request's idempotency key, or null when it had none. */
-  public String idempotencyKey() {
-    return idempotencyKey;
-  }
-
-  /** The batch the answer is about, or null (most errors). */
-  public String batchId() {
-    return batchId;
-  }
-
-  /** When the replay record expires, RFC 3339 as the ledger wrote it, or null. */
-  public String keyExpires() {
-    return keyExpires;
-  }
-
-  /** The exact body bytes (not a copy: do not change them). */
-  public byte[] body() {
-    return body;
   }
 
   /**

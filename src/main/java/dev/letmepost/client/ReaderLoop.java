@@ -159,4 +159,16 @@ public class ReaderLoop {
       Thread.currentThread().interrupt();
     }
   }
+
+  /**
+   * Closes a session's consumer, waiting up to 5 s, also when the session ends because its thread
+   * was interrupted (the reader is closing): the interrupt is set again afterwards.
+   */
+  public static void close(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+    boolean interrupted = Thread.interrupted();
+    consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
 }

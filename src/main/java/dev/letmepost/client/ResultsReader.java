@@ -13,7 +13,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -186,11 +185,7 @@ public final class ResultsReader implements AutoCloseable {
     } finally {
       consumer = null;
       if (c != null) {
-        boolean interrupted = Thread.interrupted(); // close() ends a session closing interrupted
-        c.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
+        ReaderLoop.close(c);
       }
     }
   }
