@@ -6,11 +6,25 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static java.util.stream.Collectors.toCollection;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The package graph of the production code (tests may reach anything: the ITs start the broker, the
@@ -21,15 +35,16 @@ import com.tngtech.archunit.lang.ArchRule;
  *                                             library; every package may use it)
  * wire        -> client
  * net         -> (nothing)                    (the outbound address policy: AddressGuard)
+ * lanes       -> (nothing)                    (per-key lanes of work: Lanes)
  * command     -> client, wire
  * http        -> client, command, wire        (the HTTP side of the contract)
  * ledger      -> command, http, wire
- * publish     -> wire                         (the connector SPI: Connector, PlatformHttp, ...)
+ * publish     -> lanes, net, wire             (the connector SPI: Connector, PlatformHttp, ...)
  * broker      -> wire
- * webhook     -> http, net, wire                  (webhook endpoints, signing, the dispatcher)
+ * webhook     -> http, lanes, net, wire           (webhook endpoints, signing, the dispatcher)
  * gateway     -> command, http, ledger, net, webhook, wire
- * platform    -> net, platform.*, publish, wire    (Connectors, the registry; WebhookUrl)
- * platform.*  -> net, publish, wire, platform      (discord and slack use platform.WebhookUrl)
+ * platform    -> net, platform.*, publish, wire    (Connectors, the registry)
+ * platform.*  -> net, publish, wire                (never the registry above them: no cycle)
  * bench       -> command, gateway, ledger, wire (lmp bench: the ledger, its gateway, the baselines;
  *                                             command: it keys commands by fingerprint, as the gateway)
  * cli         -> bench, broker, gateway, ledger, net, platform, platform.sandbox, publish, webhook, wire
@@ -46,6 +61,10 @@ class ArchitectureTest {
 
   private static final String PROJECT = "dev.letmepost..";
   private static final String CONNECTOR_PACKAGES = "dev.letmepost.platform.*..";
+  private static final Path SOURCES = Path.of("src/main/java");
+  private static final Pattern JAVADOC =
+      Pattern.compile("/\\*\\*(.*?)\\*/\\s*package\\s", Pattern.DOTALL);
+  private static final Pattern LINK = Pattern.compile("\\{@link(?:plain)?\\s+([^\\s}#(]+)");
 
   /**
    * The client library, below every layer of {@link #packageGraph} (which leaves it out, so that
@@ -74,9 +93,13 @@ class ArchitectureTest {
           .resideInAPackage("dev.letmepost.cli..")
           .as("nothing depends on cli");
 
+  /**
+   * Each package is its own slice ({@code (**)}, not {@code (*)..}): a cycle between {@code
+   * platform} and a {@code platform.<name>} below it is a cycle too.
+   */
   @ArchTest
   static final ArchRule noPackageCycles =
-      slices().matching("dev.letmepost.(*)..").should().beFreeOfCycles();
+      slices().matching("dev.letmepost.(**)").should().beFreeOfCycles();
 
   @ArchTest
   static final ArchRule connectorsOnlyThroughTheSpi =
@@ -128,6 +151,8 @@ class ArchitectureTest {
           .definedBy("dev.letmepost.wire..")
           .layer("net")
           .definedBy("dev.letmepost.net..")
+          .layer("lanes")
+          .definedBy("dev.letmepost.lanes..")
           .layer("command")
           .definedBy("dev.letmepost.command..")
           .layer("http")
@@ -154,6 +179,8 @@ class ArchitectureTest {
           .mayNotAccessAnyLayer()
           .whereLayer("net")
           .mayNotAccessAnyLayer()
+          .whereLayer("lanes")
+          .mayNotAccessAnyLayer()
           .whereLayer("command")
           .mayOnlyAccessLayers("wire")
           .whereLayer("http")
@@ -161,17 +188,17 @@ class ArchitectureTest {
           .whereLayer("ledger")
           .mayOnlyAccessLayers("command", "http", "wire")
           .whereLayer("publish")
-          .mayOnlyAccessLayers("net", "wire")
+          .mayOnlyAccessLayers("lanes", "net", "wire")
           .whereLayer("broker")
           .mayOnlyAccessLayers("wire")
           .whereLayer("webhook")
-          .mayOnlyAccessLayers("http", "net", "wire")
+          .mayOnlyAccessLayers("http", "lanes", "net", "wire")
           .whereLayer("gateway")
           .mayOnlyAccessLayers("command", "http", "ledger", "net", "webhook", "wire")
           .whereLayer("platform registry")
           .mayOnlyAccessLayers("connectors", "net", "publish", "wire")
           .whereLayer("connectors")
-          .mayOnlyAccessLayers("net", "platform registry", "publish", "wire")
+          .mayOnlyAccessLayers("net", "publish", "wire")
           .whereLayer("bench")
           .mayOnlyAccessLayers("command", "gateway", "ledger", "wire")
           .whereLayer("bench")
@@ -199,4 +226,57 @@ class ArchitectureTest {
               "com.fasterxml.jackson..",
               "org.slf4j..")
           .as("client depends on the JDK, kafka-clients, Jackson and SLF4J only");
+
+  /**
+   * Every package of the production code says what it is: it has a package-info.java whose Javadoc
+   * is not empty, and each class that Javadoc links to exists (a class moved or renamed since shows
+   * here, not as a dead link).
+   */
+  @ArchTest
+  static void everyPackageSaysWhatItIs(JavaClasses classes) {
+    Set<String> packages =
+        classes.stream().map(JavaClass::getPackageName).collect(toCollection(TreeSet::new));
+    List<String> problems = new ArrayList<>();
+    for (String pkg : packages) {
+      Path file = SOURCES.resolve(pkg.replace('.', '/')).resolve("package-info.java");
+      if (!Files.isRegularFile(file)) {
+        problems.add(pkg + ": no " + file);
+        continue;
+      }
+      Matcher javadoc = JAVADOC.matcher(read(file));
+      String text = javadoc.find() ? javadoc.group(1).replaceAll("(?m)^\\s*\\*", "").strip() : "";
+      if (text.isEmpty()) {
+        problems.add(pkg + ": " + file + " has no Javadoc before its package declaration");
+      }
+      Matcher link = LINK.matcher(text);
+      while (link.find()) {
+        String target = link.group(1).contains(".") ? link.group(1) : pkg + "." + link.group(1);
+        if (!exists(classes, target)) {
+          problems.add(pkg + ": " + file + " links to " + link.group(1) + ", which is no class");
+        }
+      }
+    }
+    assertThat(problems).as("packages of src/main/java").isEmpty();
+  }
+
+  /** Whether {@code name} is a class of the production code, a nested one named with dots too. */
+  private static boolean exists(JavaClasses classes, String name) {
+    String candidate = name;
+    while (!classes.contain(candidate)) {
+      int dot = candidate.lastIndexOf('.');
+      if (dot < 0) {
+        return false;
+      }
+      candidate = candidate.substring(0, dot) + '$' + candidate.substring(dot + 1);
+    }
+    return true;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }

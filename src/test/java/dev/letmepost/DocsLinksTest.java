@@ -22,10 +22,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every relative link in the project's Markdown docs resolves: the file or directory exists and an
- * {@code #anchor} into a Markdown file names one of its headings, as GitHub derives heading anchors
- * ({@link #anchor}). Absolute links ({@code https:}, {@code mailto:} …) are not followed; links
- * inside code spans and fenced code blocks are not links.
+ * Every relative link in the project's Markdown docs (the README, every page of {@code docs/} and
+ * {@code topology-docs/README.md}) resolves: the file or directory exists and an {@code #anchor}
+ * into a Markdown file names one of its headings, as GitHub derives heading anchors ({@link
+ * #anchor}). Absolute links ({@code https:}, {@code mailto:} …) are not followed; links inside code
+ * spans and fenced code blocks are not links. A link's text stays on one line, so that the
+ * line-by-line check sees every link.
  */
 class DocsLinksTest {
   /** The docs checked, relative to the Maven working directory (the project root). */
@@ -52,6 +54,7 @@ class DocsLinksTest {
     for (Path doc : docs) {
       assertThat(doc).as("checked doc").exists();
       broken.addAll(brokenLinks(doc));
+      broken.addAll(splitLinks(doc));
     }
 
     assertThat(broken).as("relative links that do not resolve").isEmpty();
@@ -98,6 +101,28 @@ class DocsLinksTest {
                 + root.resolve("README.md"),
             root.resolve("README.md") + ":8: ./docs/missing%20file.md: no such file or directory");
     assertThat(brokenLinks(root.resolve("docs/guide.md"))).isEmpty();
+  }
+
+  @Test
+  void aLinkWhoseTextRunsOverALineBreakIsReported(@TempDir Path root) throws IOException {
+    Path doc = root.resolve("a.md");
+    write(
+        doc,
+        """
+        # A
+
+        See [the
+        guide](gone.md#nowhere) and [this](#a).
+
+        ```
+        [not
+        a link](x.md)
+        ```
+        """);
+
+    assertThat(brokenLinks(doc)).isEmpty();
+    assertThat(splitLinks(doc))
+        .containsExactly(doc + ":3: link text runs over a line break: [the guide](");
   }
 
   @Test
@@ -219,6 +244,35 @@ class DocsLinksTest {
   private static Path parent(Path doc) {
     Path parent = doc.getParent();
     return parent == null ? Path.of("") : parent;
+  }
+
+  /** The start of a link whose text runs over a line break: [text(newline)text]( */
+  private static final Pattern SPLIT_LINK =
+      Pattern.compile("\\[[^\\]\\[\\n]*\\n[^\\]\\[\\n]*\\]\\(");
+
+  /**
+   * The links of {@code doc} whose text runs over a line break, as "file:line: problem": {@link
+   * #brokenLinks} reads line by line and would not see them.
+   */
+  static List<String> splitLinks(Path doc) {
+    StringBuilder text = new StringBuilder();
+    boolean inFence = false;
+    for (String line : read(doc)) {
+      if (FENCE.matcher(line).find()) {
+        inFence = !inFence;
+      } else if (!inFence) {
+        text.append(CODE_SPAN.matcher(line).replaceAll(""));
+      }
+      text.append('\n');
+    }
+    List<String> split = new ArrayList<>();
+    Matcher m = SPLIT_LINK.matcher(text);
+    while (m.find()) {
+      long line = text.substring(0, m.start()).chars().filter(c -> c == '\n').count() + 1;
+      split.add(
+          doc + ":" + line + ": link text runs over a line break: " + m.group().replace('\n', ' '));
+    }
+    return split;
   }
 
   /** The anchors GitHub gives the headings of {@code doc} (and its HTML anchors), in order. */

@@ -1,6 +1,6 @@
 package dev.letmepost.ledger;
 
-import dev.letmepost.wire.Json;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +16,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The ledger's per-record work on its replay record: the record's serde (the replay store's, {@link
- * ReplayRecordCodec}; the {@code json*} benchmarks are the JSON serde it replaced, for the before
- * and after), folding one outcome into a running batch as {@code FoldOutcome} does (read the
+ * ReplayRecordCodec}), folding one outcome into a running batch as {@code FoldOutcome} does (read the
  * record, set the target, write it back), folding the last outcome (which also renders the
  * envelope and records the answer), and rendering an envelope. A three-target batch.
  *
@@ -31,14 +30,10 @@ import org.openjdk.jmh.annotations.State;
 public class LedgerBenchmarks {
   private static final String TOPIC = "bench.ledger-replay-records-changelog";
   private final Serde<LedgerRecord> serde = ReplayRecordCodec.serde();
-  private final Serde<LedgerRecord> json = Json.serde(LedgerRecord.class);
   private LedgerRecord replay;
   private byte[] replayBytes;
   private byte[] runningBytes;
   private byte[] lastOpenBytes;
-  private byte[] jsonReplayBytes;
-  private byte[] jsonRunningBytes;
-  private byte[] jsonLastOpenBytes;
 
   @Setup
   public void setUp() {
@@ -56,34 +51,22 @@ public class LedgerBenchmarks {
               null));
     }
     LedgerRecord running =
-        new LedgerRecord(
-            "batch_01M8KSFCF4C5ZZF7X93DSS21NN",
-            "req-first-17",
-            "key_bench",
-            "first-17",
-            "9f2c0a4c7e1b5d8a3f6e2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e",
-            t,
-            t,
-            null,
-            t + 300_000,
-            open,
-            List.of(),
-            List.of(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            List.of());
+        LedgerRecord.builder()
+            .batchId("batch_01M8KSFCF4C5ZZF7X93DSS21NN")
+            .requestId("req-first-17")
+            .principal("key_bench")
+            .idempotencyKey("first-17")
+            .bodySha256("9f2c0a4c7e1b5d8a3f6e2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e")
+            .firstSeen(t)
+            .filedAt(t)
+            .deadline(t + 300_000)
+            .targets(open)
+            .build();
     runningBytes = serde.serializer().serialize(TOPIC, running);
     LedgerRecord lastOpen = running.withTarget(0, published(running, 0)).withTarget(1, published(running, 1));
     lastOpenBytes = serde.serializer().serialize(TOPIC, lastOpen);
     replay = fold(lastOpen, 2);
     replayBytes = serde.serializer().serialize(TOPIC, replay);
-    jsonRunningBytes = json.serializer().serialize(TOPIC, running);
-    jsonLastOpenBytes = json.serializer().serialize(TOPIC, lastOpen);
-    jsonReplayBytes = json.serializer().serialize(TOPIC, replay);
   }
 
   private static LedgerRecord.TargetState published(LedgerRecord r, int i) {
@@ -130,29 +113,7 @@ public class LedgerBenchmarks {
   }
 
   @Benchmark
-  public byte[] jsonReplayRecordSerialize() {
-    return json.serializer().serialize(TOPIC, replay);
-  }
-
-  @Benchmark
-  public LedgerRecord jsonReplayRecordDeserialize() {
-    return json.deserializer().deserialize(TOPIC, jsonReplayBytes);
-  }
-
-  @Benchmark
-  public byte[] jsonFoldOutcome() {
-    LedgerRecord r = json.deserializer().deserialize(TOPIC, jsonRunningBytes);
-    return json.serializer().serialize(TOPIC, fold(r, 0));
-  }
-
-  @Benchmark
-  public byte[] jsonFoldLastOutcome() {
-    LedgerRecord r = json.deserializer().deserialize(TOPIC, jsonLastOpenBytes);
-    return json.serializer().serialize(TOPIC, fold(r, 2));
-  }
-
-  @Benchmark
-  public byte[] renderEnvelope() {
+  public ByteString renderEnvelope() {
     return Answers.envelope(replay, "published");
   }
 }

@@ -346,12 +346,8 @@ public final class Benchmark {
             settings.httpPhase(),
             settings.httpMinCalls());
     out.add(
-        new Report.Latency(
-            "http-first-" + publisher,
-            "POST under a new key, " + publisher + " publisher",
-            first.errors(),
-            first.latencyNanos().length / first.seconds(),
-            Percentiles.ofNanos(first.latencyNanos())));
+        first.latency(
+            "http-first-" + publisher, "POST under a new key, " + publisher + " publisher"));
     HttpLoad.Run replay =
         load.replays(
             first.keysAnswered(),
@@ -360,12 +356,9 @@ public final class Benchmark {
             settings.httpPhase(),
             settings.httpMinCalls());
     out.add(
-        new Report.Latency(
+        replay.latency(
             "http-replay-" + publisher,
-            "POST again, same key and body, " + publisher + " publisher",
-            replay.errors(),
-            replay.latencyNanos().length / replay.seconds(),
-            Percentiles.ofNanos(replay.latencyNanos())));
+            "POST again, same key and body, " + publisher + " publisher"));
     return new HashSet<>(first.keysAnswered()).size();
   }
 

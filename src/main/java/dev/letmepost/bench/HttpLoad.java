@@ -37,7 +37,13 @@ final class HttpLoad {
   }
 
   /** What one phase measured. */
-  record Run(long[] latencyNanos, long errors, double seconds, List<String> keysAnswered) {}
+  record Run(long[] latencyNanos, long errors, double seconds, List<String> keysAnswered) {
+    /** This run as the report's phase {@code name}, described as {@code what}. */
+    Report.Latency latency(String name, String what) {
+      return new Report.Latency(
+          name, what, errors, latencyNanos.length / seconds, Percentiles.ofNanos(latencyNanos));
+    }
+  }
 
   /**
    * First calls: every call under a new key {@code <tag>-<client>-<n>}; a call counts when it is

@@ -140,7 +140,7 @@ public record Report(
     return Json.write(this);
   }
 
-  /** The report as text tables, for the terminal and the README. */
+  /** The report as text tables, for the terminal and docs/benchmarks.md. */
   public String table() {
     StringBuilder b = new StringBuilder();
     b.append(

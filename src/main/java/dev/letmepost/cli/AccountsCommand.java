@@ -8,7 +8,6 @@ import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Topics;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -16,7 +15,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code lmp accounts add|list|remove}: manages the compacted accounts topic. */
@@ -29,22 +27,12 @@ import picocli.CommandLine.Option;
       AccountsCommand.ListAccounts.class,
       AccountsCommand.Remove.class
     })
-final class AccountsCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class AccountsCommand extends UsageCommand {
   @Command(
       name = "add",
       mixinStandardHelpOptions = true,
       description = "Add or replace an account.")
-  static final class Add implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  static final class Add extends ClientCommand {
 
     @Option(names = "--id", required = true, description = "account id, e.g. acc_123")
     String id;
@@ -115,8 +103,7 @@ final class AccountsCommand implements Runnable {
               isDefault,
               endpoint);
       send(kafka, account.accountId(), account);
-      spec.commandLine()
-          .getOut()
+      out()
           .println(
               "added "
                   + account.accountId()
@@ -152,10 +139,7 @@ final class AccountsCommand implements Runnable {
       name = "remove",
       mixinStandardHelpOptions = true,
       description = "Remove an account (writes a tombstone).")
-  static final class Remove implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  static final class Remove extends ClientCommand {
 
     @Option(names = "--id", required = true, description = "account id")
     String id;
@@ -163,7 +147,7 @@ final class AccountsCommand implements Runnable {
     @Override
     public Integer call() {
       send(kafka, id, null);
-      spec.commandLine().getOut().println("removed " + id);
+      out().println("removed " + id);
       return 0;
     }
   }
@@ -172,19 +156,15 @@ final class AccountsCommand implements Runnable {
       name = "list",
       mixinStandardHelpOptions = true,
       description = "List the current accounts.")
-  static final class ListAccounts implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  static final class ListAccounts extends ClientCommand {
 
     @Option(names = "--principal", description = "only this principal's accounts")
     String principal;
 
     @Override
     public Integer call() {
-      java.io.PrintWriter out = spec.commandLine().getOut();
-      Map<String, Account> accounts =
-          readAll(kafka.settings(), kafka.topics(), spec.commandLine().getErr());
+      java.io.PrintWriter out = out();
+      Map<String, Account> accounts = readAll(kafka.settings(), kafka.topics(), err());
       out.printf("%-24s %-10s %-16s %-12s %s%n", "ID", "PLATFORM", "PRINCIPAL", "STATUS", "HANDLE");
       accounts.values().stream()
           .filter(a -> principal == null || a.principal().equals(principal))

@@ -41,10 +41,7 @@ final class BenchCommand implements Callable<Integer> {
               + " embedded broker")
   String bootstrapServers;
 
-  @Option(
-      names = "--replication-factor",
-      description = "replicas of the benchmark's topics (default: 1 embedded, 3 on a cluster)")
-  Short replicationFactor;
+  @Mixin ReplicationFactorOption replication;
 
   @Option(
       names = "--targets",
@@ -52,12 +49,7 @@ final class BenchCommand implements Callable<Integer> {
       description = "targets per batch, 1-25 (default: ${DEFAULT-VALUE})")
   int targets;
 
-  @Option(
-      names = "--partitions",
-      defaultValue = "6",
-      description =
-          "partitions of every topic, as serve's --partitions (default: ${DEFAULT-VALUE})")
-  int partitions;
+  @Mixin PartitionsOption partitions;
 
   @Option(
       names = "--records",
@@ -122,11 +114,11 @@ final class BenchCommand implements Callable<Integer> {
     int warm = warmupRecords != null ? warmupRecords : quick ? 100 : Math.max(1, n / 10);
     double http = quick && !explicit("--http-seconds") ? 1 : httpSeconds;
     double httpWarm = quick && !explicit("--http-warmup-seconds") ? 0.5 : httpWarmupSeconds;
-    short rf = replicationFactor != null ? replicationFactor : (short) (embedded ? 1 : 3);
+    short rf = replication.factor(embedded);
     Benchmark.Settings settings =
         new Benchmark.Settings(
             targets,
-            partitions,
+            partitions.count,
             rf,
             n,
             warm,
@@ -148,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
           new Benchmark.Environment(
               cluster,
               dir,
-              topics -> TopicSetup.ensureTopics(cluster, topics, partitions, rf),
+              topics -> TopicSetup.ensureTopics(cluster, topics, partitions.count, rf),
               topics ->
                   Services.startSandboxPublishing(
                       cluster, topics, dir.resolve("sandbox"), 0, Faults.NONE, "bench"));

@@ -17,11 +17,7 @@ final class KafkaOptions {
           "Kafka bootstrap servers (default: ${DEFAULT-VALUE}; env LMP_BOOTSTRAP_SERVERS)")
   String bootstrapServers;
 
-  @Option(
-      names = "--topic-prefix",
-      defaultValue = "${env:LMP_TOPIC_PREFIX:-lmp.}",
-      description = "topic name prefix (default: ${DEFAULT-VALUE})")
-  String topicPrefix;
+  @Mixin TopicPrefixOption topicPrefix;
 
   @Mixin KafkaClientOptions client;
 
@@ -31,6 +27,6 @@ final class KafkaOptions {
   }
 
   Topics topics() {
-    return new Topics(topicPrefix);
+    return topicPrefix.topics();
   }
 }

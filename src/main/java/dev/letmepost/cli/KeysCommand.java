@@ -7,12 +7,10 @@ import dev.letmepost.wire.Json;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -22,22 +20,12 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Manage the HTTP gateway's API keys (lmp.api-keys).",
     subcommands = {KeysCommand.Create.class, KeysCommand.Revoke.class})
-final class KeysCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class KeysCommand extends UsageCommand {
   @Command(
       name = "create",
       mixinStandardHelpOptions = true,
       description = "Create an API key for a principal and print it (once: only its hash is kept).")
-  static final class Create implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  static final class Create extends ClientCommand {
 
     @Option(
         names = "--principal",
@@ -51,7 +39,7 @@ final class KeysCommand implements Runnable {
       String hash = ApiKeys.hash(secret);
       ApiKeyWriter.write(
           kafka.settings(), kafka.topics(), hash, ApiKeyRecord.active(principal, Instant.now()));
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       out.println(secret);
       out.println("principal: " + principal);
       out.println("sha256: " + hash);
@@ -66,10 +54,7 @@ final class KeysCommand implements Runnable {
       name = "revoke",
       mixinStandardHelpOptions = true,
       description = "Revoke an API key, given as the key itself or its SHA-256 (hex).")
-  static final class Revoke implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  static final class Revoke extends ClientCommand {
 
     @Parameters(index = "0", paramLabel = "KEY_OR_SHA256", description = "the key or its SHA-256")
     String keyOrHash;
@@ -91,7 +76,7 @@ final class KeysCommand implements Runnable {
       if (current == null) {
         throw new IllegalArgumentException("no API key with sha256 " + hash);
       }
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       if (current.status() == ApiKeyRecord.Status.revoked) {
         out.println(
             "API key sha256 "

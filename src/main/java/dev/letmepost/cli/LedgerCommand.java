@@ -4,16 +4,12 @@ import dev.letmepost.ledger.LedgerConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code lmp ledger}: a ledger instance alone (no HTTP API, no publishers, no broker) against a
@@ -37,96 +33,33 @@ final class LedgerCommand implements Callable<Integer> {
    * read lmp.post-results themselves, like `lmp post`), and scales like any Streams app.
    */
 
-  @Option(
-      names = "--bootstrap-servers",
-      required = true,
-      defaultValue = "${env:LMP_BOOTSTRAP_SERVERS}",
-      description = "the Kafka cluster (env LMP_BOOTSTRAP_SERVERS)")
-  String bootstrapServers;
-
-  @Option(
-      names = "--data-dir",
-      defaultValue = "${env:LMP_DATA_DIR:-./data}",
-      description =
-          "the ledger's local state (a cache of its changelogs) (default: ${DEFAULT-VALUE})")
-  Path dataDir;
-
-  @Option(
-      names = "--replication-factor",
-      defaultValue = "3",
-      description = "replicas of topics created if missing (default: ${DEFAULT-VALUE})")
-  short replicationFactor;
+  @Mixin ClusterOptions cluster;
 
   @Mixin LedgerOptions ledgerOptions;
 
-  @Mixin KafkaClientOptions kafkaClient;
-
-  @Option(
-      names = "--health-host",
-      defaultValue = "127.0.0.1",
-      description = "address /healthz, /readyz and /metrics listen on (default: ${DEFAULT-VALUE})")
-  String healthHost;
-
-  @Option(
-      names = "--health-port",
-      defaultValue = "8081",
-      description =
-          "port of /healthz, /readyz and /metrics, 0 for a free one (default: ${DEFAULT-VALUE})")
-  int healthPort;
+  @Mixin HealthOptions health = new HealthOptions("ledger", 8081);
 
   @Override
   public Integer call() throws Exception {
     LedgerConfig ledger = ledgerOptions.config();
-    HealthServer health = HealthServer.start("ledger", healthHost, healthPort);
-    Services services;
-    KafkaStreamsMetrics streamsMetrics;
-    try {
-      services =
-          Services.start(
-              new Services.Options(
-                  bootstrapServers,
-                  0,
-                  dataDir,
-                  replicationFactor,
-                  false,
-                  ledger,
-                  Map.copyOf(ledgerOptions.streamsConfig),
-                  false,
-                  0,
-                  null,
-                  PublisherCommand.defaultInstanceId(),
-                  kafkaClient.properties(),
-                  Duration.ZERO));
-      KafkaStreams streams = services.ledger();
-      streamsMetrics = bindMetrics(health.registry(), streams);
-      health.readiness(() -> notReady(streams.state()));
-    } catch (RuntimeException e) {
-      health.close();
-      throw e;
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  services.close();
-                  streamsMetrics.close();
-                  health.close();
-                  stopped.countDown();
-                },
-                "lmp-ledger-shutdown"));
-    System.out.println(
-        "ledger instance running against "
-            + services.bootstrapServers()
-            + " (topic prefix "
-            + ledger.topics().prefix()
-            + "); /healthz, /readyz and /metrics on http://"
-            + healthHost
-            + ":"
-            + health.port());
-    System.out.flush();
-    stopped.await();
-    return 0;
+    return health.run(
+        (role, healthServer) -> {
+          Services services =
+              role.add(
+                  Services.start(
+                      cluster.ledgerOnly(ledger, ledgerOptions.streamsOverrides(Map.of()))));
+          KafkaStreams streams = services.ledger();
+          role.add(bindMetrics(healthServer.registry(), streams));
+          healthServer.readiness(() -> notReady(streams.state()));
+          System.out.println(
+              "ledger instance running against "
+                  + services.bootstrapServers()
+                  + " (topic prefix "
+                  + ledger.topics().prefix()
+                  + "); /healthz, /readyz and /metrics on "
+                  + health.url(healthServer));
+          System.out.flush();
+        });
   }
 
   /** The ledger role's meters: its Kafka Streams metrics and whether it is RUNNING. */

@@ -1,25 +1,17 @@
 package dev.letmepost.cli;
 
 import dev.letmepost.ledger.LedgerConfig;
-import dev.letmepost.wire.Topics;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The ledger options {@code serve} and {@code gateway} share: topics, TTL, deadlines, Streams. */
 final class LedgerOptions {
-  @Option(
-      names = "--topic-prefix",
-      defaultValue = "lmp.",
-      description = "topic name prefix (default: ${DEFAULT-VALUE})")
-  String topicPrefix;
+  @Mixin TopicPrefixOption topicPrefix;
 
-  @Option(
-      names = "--partitions",
-      defaultValue = "6",
-      description =
-          "partitions of created topics and of the ledger's repartition topic (default: ${DEFAULT-VALUE})")
-  int partitions;
+  @Mixin PartitionsOption partitions;
 
   @Option(
       names = "--replay-ttl",
@@ -73,14 +65,21 @@ final class LedgerOptions {
 
   LedgerConfig config() {
     return new LedgerConfig(
-        new Topics(topicPrefix),
+        topicPrefix.topics(),
         replayTtl,
         skew,
         targetDeadline,
         maxWaiters,
         LedgerConfig.DEFAULT_TIMER_INTERVAL,
-        partitions,
+        partitions.count,
         maxCommandLag,
         outcomeGrace);
+  }
+
+  /** {@code base} (the gateway's settings, when it runs), then {@code --streams-config}'s. */
+  Map<String, String> streamsOverrides(Map<String, String> base) {
+    Map<String, String> all = new HashMap<>(base);
+    all.putAll(streamsConfig);
+    return all;
   }
 }

@@ -23,9 +23,7 @@ import picocli.CommandLine.Command;
       WebhooksCommand.class,
       BenchCommand.class
     })
-public final class Lmp implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+public final class Lmp extends UsageCommand {
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
@@ -39,10 +37,5 @@ public final class Lmp implements Runnable {
               cli.getErr().println("lmp " + cli.getCommandName() + ": " + e.getMessage());
               return 1;
             });
-  }
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
   }
 }

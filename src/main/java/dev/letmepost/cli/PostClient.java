@@ -1,5 +1,6 @@
 package dev.letmepost.cli;
 
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
@@ -36,49 +37,9 @@ public final class PostClient implements AutoCloseable {
       String idempotencyKey,
       String batchId,
       String keyExpires,
-      byte[] body) {
+      ByteString body) {
     public String bodyText() {
-      return new String(body, StandardCharsets.UTF_8);
-    }
-
-    /** Compares the body by content (a record's own equals compares arrays by identity). */
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Answer o
-          && status == o.status
-          && replayed == o.replayed
-          && java.util.Objects.equals(requestId, o.requestId)
-          && java.util.Objects.equals(idempotencyKey, o.idempotencyKey)
-          && java.util.Objects.equals(batchId, o.batchId)
-          && java.util.Objects.equals(keyExpires, o.keyExpires)
-          && java.util.Arrays.equals(body, o.body);
-    }
-
-    @Override
-    public int hashCode() {
-      return 31
-              * java.util.Objects.hash(
-                  requestId, status, replayed, idempotencyKey, batchId, keyExpires)
-          + java.util.Arrays.hashCode(body);
-    }
-
-    @Override
-    public String toString() {
-      return "Answer[requestId="
-          + requestId
-          + ", status="
-          + status
-          + ", replayed="
-          + replayed
-          + ", idempotencyKey="
-          + idempotencyKey
-          + ", batchId="
-          + batchId
-          + ", keyExpires="
-          + keyExpires
-          + ", body="
-          + dev.letmepost.command.Bytes.describe(body)
-          + "]";
+      return body.toUtf8String();
     }
   }
 
@@ -144,7 +105,7 @@ public final class PostClient implements AutoCloseable {
         header(r, LmpHeaders.IDEMPOTENCY_KEY),
         header(r, LmpHeaders.BATCH_ID),
         header(r, LmpHeaders.KEY_EXPIRES),
-        r.value());
+        r.value() == null ? null : ByteString.copyOf(r.value()));
   }
 
   private static String header(ConsumerRecord<?, ?> r, String name) {

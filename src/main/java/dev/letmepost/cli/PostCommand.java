@@ -9,10 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,11 +21,7 @@ import picocli.CommandLine.Option;
     name = "post",
     mixinStandardHelpOptions = true,
     description = "Send a post command and print the answer (status, replayed flag, body).")
-final class PostCommand implements Callable<Integer> {
-  @Mixin KafkaOptions kafka;
-
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
+final class PostCommand extends ClientCommand {
   @Option(
       names = "--principal",
       required = true,
@@ -81,8 +75,7 @@ final class PostCommand implements Callable<Integer> {
       answer = client.post(principal, idempotencyKey, id, bytes, timeout);
     }
     if (answer.isEmpty()) {
-      spec.commandLine()
-          .getErr()
+      err()
           .println(
               "lmp post: no answer to request "
                   + id
@@ -92,7 +85,7 @@ final class PostCommand implements Callable<Integer> {
       return 2;
     }
     PostClient.Answer a = answer.get();
-    java.io.PrintWriter out = spec.commandLine().getOut();
+    java.io.PrintWriter out = out();
     out.println("status: " + a.status());
     out.println("replayed: " + a.replayed());
     out.println("request-id: " + a.requestId());

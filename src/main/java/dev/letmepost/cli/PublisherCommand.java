@@ -10,9 +10,7 @@ import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,7 +18,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.ToIntFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,12 +47,7 @@ final class PublisherCommand implements Callable<Integer> {
               + " threads, telegram, discord, slack, sandbox")
   List<String> platforms;
 
-  @Option(
-      names = "--instance-id",
-      description =
-          "this worker's stable id, unique among running workers; a restart with the same id takes"
-              + " over its partitions and transactions at once (default: <host name>-publisher)")
-  String instanceId;
+  @Mixin InstanceIdOption instanceId = new InstanceIdOption("publisher");
 
   @Option(
       names = "--threads",
@@ -90,25 +82,9 @@ final class PublisherCommand implements Callable<Integer> {
               + " or shared addresses; https is still required")
   boolean allowPrivateEndpoints;
 
-  @Option(
-      names = "--sandbox-url",
-      paramLabel = "URL",
-      description =
-          "send every task to the sandbox platform at this URL instead of the real API (demo, tests)")
-  URI sandboxUrl;
+  @Mixin SandboxUrlOption sandboxUrl;
 
-  @Option(
-      names = "--health-host",
-      defaultValue = "127.0.0.1",
-      description = "address /healthz, /readyz and /metrics listen on (default: ${DEFAULT-VALUE})")
-  String healthHost;
-
-  @Option(
-      names = "--health-port",
-      defaultValue = "8082",
-      description =
-          "port of /healthz, /readyz and /metrics, 0 for a free one (default: ${DEFAULT-VALUE})")
-  int healthPort;
+  @Mixin HealthOptions health = new HealthOptions("publisher", 8082);
 
   @Override
   public Integer call() throws Exception {
@@ -118,7 +94,8 @@ final class PublisherCommand implements Callable<Integer> {
     AddressGuard guard =
         new AddressGuard(
             new AddressGuard.Policy(false, allowPrivateEndpoints), AddressGuard.Resolver.SYSTEM);
-    String id = instanceId != null ? instanceId : defaultInstanceId() + "-publisher";
+    String id = instanceId.id();
+    URI sandbox = sandboxUrl.url;
     List<PublisherConfig> configs =
         selected.stream()
             .map(
@@ -128,62 +105,41 @@ final class PublisherCommand implements Callable<Integer> {
                         .withTimeouts(CONNECT_TIMEOUT, requestTimeout)
                         .withHandOverWait(handOverWait))
             .toList();
-    // Bound first: /healthz answers while the workers read the accounts topic and start.
-    HealthServer health = HealthServer.start("publisher", healthHost, healthPort);
-    Publishers publishers;
-    ConsumerLag lag;
-    try {
-      publishers =
-          Publishers.start(
-              kafka.settings(),
-              configs,
-              http -> platform -> Connectors.forPlatform(platform, http, sandboxUrl, guard),
-              Credentials.fromEnvironment(),
-              Clock.systemUTC());
-      bindMetrics(
-          health.registry(),
-          publishers,
-          Publishers::outcomesWritten,
-          p -> p.recoveringPartitions().size());
-      lag =
-          ConsumerLag.of(kafka.settings(), configs.stream().map(PublisherConfig::groupId).toList())
-              .bindTo(health.registry());
-      health.readiness(publishers::problem);
-    } catch (RuntimeException e) {
-      health.close();
-      throw e;
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  publishers.close();
-                  try {
-                    lag.close();
-                  } catch (Exception e) {
-                    // the admin client's close does not fail in practice; nothing to undo
-                  }
-                  health.close();
-                  stopped.countDown();
-                },
-                "lmp-publisher-shutdown"));
-    System.out.println(
-        "publishing "
-            + selected.stream().map(Platform::wireName).toList()
-            + " as instance "
-            + id
-            + " against "
-            + kafka.bootstrapServers
-            + (sandboxUrl != null ? " through the sandbox at " + sandboxUrl : "")
-            + (allowPrivateEndpoints ? " (private endpoints allowed)" : "")
-            + "; /healthz, /readyz and /metrics on http://"
-            + healthHost
-            + ":"
-            + health.port());
-    System.out.flush();
-    stopped.await();
-    return 0;
+    // The health server is bound first: /healthz answers while the workers read the accounts
+    // topic and start.
+    return health.run(
+        (role, healthServer) -> {
+          Publishers publishers =
+              role.add(
+                  Publishers.start(
+                      kafka.settings(),
+                      configs,
+                      http -> platform -> Connectors.forPlatform(platform, http, sandbox, guard),
+                      Credentials.fromEnvironment(),
+                      Clock.systemUTC()));
+          bindMetrics(
+              healthServer.registry(),
+              publishers,
+              Publishers::outcomesWritten,
+              p -> p.recoveringPartitions().size());
+          role.add(
+              ConsumerLag.of(
+                      kafka.settings(), configs.stream().map(PublisherConfig::groupId).toList())
+                  .bindTo(healthServer.registry()));
+          healthServer.readiness(publishers::problem);
+          System.out.println(
+              "publishing "
+                  + selected.stream().map(Platform::wireName).toList()
+                  + " as instance "
+                  + id
+                  + " against "
+                  + kafka.bootstrapServers
+                  + (sandbox != null ? " through the sandbox at " + sandbox : "")
+                  + (allowPrivateEndpoints ? " (private endpoints allowed)" : "")
+                  + "; /healthz, /readyz and /metrics on "
+                  + health.url(healthServer));
+          System.out.flush();
+        });
   }
 
   /**
@@ -264,13 +220,5 @@ final class PublisherCommand implements Callable<Integer> {
       }
     }
     return out;
-  }
-
-  static String defaultInstanceId() {
-    try {
-      return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
-    } catch (UnknownHostException e) {
-      return "localhost";
-    }
   }
 }

@@ -10,10 +10,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,11 +43,7 @@ final class SandboxCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--data-dir",
-      defaultValue = "${env:LMP_DATA_DIR:-./data}",
-      description = "posts go to <data-dir>/sandbox/posts.jsonl (default: ${DEFAULT-VALUE})")
-  Path dataDir;
+  @Mixin DataDirOption dataDir;
 
   @Option(
       names = "--host",
@@ -106,50 +102,19 @@ final class SandboxCommand implements Callable<Integer> {
       description = "seed of the random fault draws (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(
-      names = "--health-host",
-      defaultValue = "127.0.0.1",
-      description = "address /healthz, /readyz and /metrics listen on (default: ${DEFAULT-VALUE})")
-  String healthHost;
-
-  @Option(
-      names = "--health-port",
-      defaultValue = "8091",
-      description =
-          "port of /healthz, /readyz and /metrics, 0 for a free one (default: ${DEFAULT-VALUE})")
-  int healthPort;
+  @Mixin HealthOptions health = new HealthOptions("sandbox", 8091);
 
   @Override
   public Integer call() throws Exception {
-    HealthServer health = HealthServer.start("sandbox", healthHost, healthPort);
-    SandboxServer server;
-    try {
-      server = open();
-    } catch (RuntimeException e) {
-      health.close();
-      throw e;
-    }
-    health.readiness(Optional::empty);
-    spec.commandLine()
-        .getOut()
-        .println(
-            "sandbox: /healthz, /readyz and /metrics on http://"
-                + healthHost
-                + ":"
-                + health.port());
-    spec.commandLine().getOut().flush();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  health.close();
-                  stopped.countDown();
-                },
-                "lmp-sandbox-shutdown"));
-    stopped.await();
-    return 0;
+    return health.run(
+        (role, healthServer) -> {
+          role.add(open());
+          healthServer.readiness(Optional::empty);
+          spec.commandLine()
+              .getOut()
+              .println("sandbox: /healthz, /readyz and /metrics on " + health.url(healthServer));
+          spec.commandLine().getOut().flush();
+        });
   }
 
   /** Checks the options, starts the server and prints where it listens. */
@@ -158,7 +123,7 @@ final class SandboxCommand implements Callable<Integer> {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
     }
-    Path sandboxDir = dataDir.resolve("sandbox");
+    Path sandboxDir = dataDir.path.resolve("sandbox");
     SandboxPlatform platform = new SandboxPlatform(sandboxDir, Clock.systemUTC());
     SandboxServer server = SandboxServer.start(platform, host, port, faults);
     spec.commandLine()

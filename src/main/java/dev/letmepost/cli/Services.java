@@ -2,6 +2,10 @@ package dev.letmepost.cli;
 
 import dev.letmepost.broker.EmbeddedBroker;
 import dev.letmepost.broker.TopicSetup;
+import dev.letmepost.gateway.ApiKeyRecord;
+import dev.letmepost.gateway.ApiKeyWriter;
+import dev.letmepost.gateway.ApiKeys;
+import dev.letmepost.gateway.DemoKey;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.platform.Connectors;
@@ -17,8 +21,10 @@ import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -282,6 +288,18 @@ public final class Services implements AutoCloseable {
       }
       producer.flush();
     }
+  }
+
+  /**
+   * Registers an API key for the demo principal: {@code $LMP_DEMO_API_KEY}, else a random one.
+   *
+   * @return the key, to be printed
+   */
+  public static String registerDemoApiKey(ClientSettings client, Topics topics) {
+    String key = DemoKey.choose(System.getenv(DemoKey.ENV), new SecureRandom());
+    ApiKeyWriter.write(
+        client, topics, ApiKeys.hash(key), ApiKeyRecord.active(DEMO_PRINCIPAL, Instant.now()));
+    return key;
   }
 
   /** Blocks until the ledger is RUNNING; false when it did not get there in time. */

@@ -21,8 +21,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,9 +33,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code lmp webhooks add|list|remove|dispatch}: webhook endpoints and the dispatcher role. */
 @Command(
@@ -48,14 +46,7 @@ import picocli.CommandLine.Spec;
       WebhooksCommand.Remove.class,
       WebhooksCommand.Dispatch.class
     })
-final class WebhooksCommand implements Runnable {
-  @Spec CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class WebhooksCommand extends UsageCommand {
   /** The webhook options {@code serve} and the webhook commands share. */
   static final class Options {
     @Option(
@@ -114,9 +105,9 @@ final class WebhooksCommand implements Runnable {
 
     /**
      * {@code serve}'s webhooks: the routes on {@code gateway} and a dispatcher, when there is a
-     * key; returns what stops them.
+     * key; answers the dispatcher started.
      */
-    Runnable serve(
+    Optional<WebhookDispatcher> serve(
         ClientSettings client,
         Topics topics,
         boolean demo,
@@ -127,7 +118,7 @@ final class WebhooksCommand implements Runnable {
       if (key == null) {
         System.out.println(
             "webhooks off: no --webhook-signing-key-file (the webhook routes answer 503)");
-        return () -> {};
+        return Optional.empty();
       }
       gateway.attachWebhooks(client, topics, key, policy(demo));
       WebhookDispatcher d =
@@ -139,20 +130,40 @@ final class WebhooksCommand implements Runnable {
               Clock.systemUTC(),
               gateway.meterRegistry());
       gateway.watch(d::readerProblem);
-      return d::close;
+      return Optional.of(d);
     }
   }
 
-  private static SigningKey requireKey(Options o, boolean demo, Path dataDir) {
-    SigningKey key = o.key(demo, dataDir);
-    if (key == null) {
-      throw new IllegalArgumentException(
-          "no webhook signing key: give --webhook-signing-key-file PATH (or set "
-              + SigningKey.ENV
-              + "), or --demo to use <data-dir>/"
-              + SigningKey.DEMO_FILE);
+  /**
+   * The signing key options of the commands that run without {@code serve} ({@code add}, {@code
+   * dispatch}): the webhook options, and demo mode's key in the data directory.
+   */
+  static final class KeyOptions {
+    @Mixin Options webhook;
+
+    @Option(
+        names = "--demo",
+        description = "demo mode: http and loopback URLs allowed, the data directory's key")
+    boolean demo;
+
+    @Mixin DataDirOption dataDir;
+
+    /** The key; without one, an error naming the ways to give it. */
+    SigningKey requireKey() {
+      SigningKey key = webhook.key(demo, dataDir.path);
+      if (key == null) {
+        throw new IllegalArgumentException(
+            "no webhook signing key: give --webhook-signing-key-file PATH (or set "
+                + SigningKey.ENV
+                + "), or --demo to use <data-dir>/"
+                + SigningKey.DEMO_FILE);
+      }
+      return key;
     }
-    return key;
+
+    AddressGuard.Policy policy() {
+      return webhook.policy(demo);
+    }
   }
 
   private static EndpointRegistry readEndpoints(KafkaOptions kafka) {
@@ -207,10 +218,8 @@ final class WebhooksCommand implements Runnable {
       name = "add",
       mixinStandardHelpOptions = true,
       description = "Create a webhook endpoint and print it with its signing secret (shown once).")
-  static final class Add implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-    @Mixin Options webhook;
-    @Spec CommandSpec spec;
+  static final class Add extends ClientCommand {
+    @Mixin KeyOptions keyOptions;
 
     @Option(names = "--principal", required = true, description = "the endpoint's principal")
     String principal;
@@ -225,33 +234,20 @@ final class WebhooksCommand implements Runnable {
         description = "an event type to deliver (repeatable), e.g. batch.completed")
     List<String> events;
 
-    @Option(
-        names = "--demo",
-        description = "demo mode: http and loopback URLs allowed, the data directory's key")
-    boolean demo;
-
-    @Option(
-        names = "--data-dir",
-        defaultValue = "${env:LMP_DATA_DIR:-./data}",
-        description = "with --demo: where serve keeps its key (default: ${DEFAULT-VALUE})")
-    Path dataDir;
-
     @Override
     public Integer call() throws Exception {
-      SigningKey key = requireKey(webhook, demo, dataDir);
+      SigningKey key = keyOptions.requireKey();
       try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
         WebhookStore store =
-            offlineStore(kafka, readEndpoints(kafka), producer, key, webhook.policy(demo));
+            offlineStore(kafka, readEndpoints(kafka), producer, key, keyOptions.policy());
         WebhookStore.Created c = store.create(principal, url, events);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         out.println(new String(Json.write(EndpointView.of(c.endpoint(), c.secret())), UTF8));
         out.println("store the secret now: it is not shown again");
         out.flush();
         return 0;
       } catch (WebhookException e) {
-        spec.commandLine()
-            .getErr()
-            .println("lmp webhooks add: " + e.code() + ": " + e.getMessage());
+        err().println("lmp webhooks add: " + e.code() + ": " + e.getMessage());
         return 1;
       }
     }
@@ -263,9 +259,7 @@ final class WebhooksCommand implements Runnable {
       name = "list",
       mixinStandardHelpOptions = true,
       description = "Print the webhook endpoints (one JSON line each), without secrets.")
-  static final class ListEndpoints implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-    @Spec CommandSpec spec;
+  static final class ListEndpoints extends ClientCommand {
 
     @Option(names = "--principal", description = "only this principal's")
     String principal;
@@ -273,7 +267,7 @@ final class WebhooksCommand implements Runnable {
     @Override
     public Integer call() {
       EndpointRegistry registry = readEndpoints(kafka);
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       List<WebhookEndpoint> all = principal != null ? registry.of(principal) : registry.all();
       for (WebhookEndpoint e : all) {
         out.println(new String(Json.write(EndpointView.of(e, null)), UTF8));
@@ -287,9 +281,7 @@ final class WebhooksCommand implements Runnable {
       name = "remove",
       mixinStandardHelpOptions = true,
       description = "Delete a webhook endpoint; its pending deliveries are dropped.")
-  static final class Remove implements Callable<Integer> {
-    @Mixin KafkaOptions kafka;
-    @Spec CommandSpec spec;
+  static final class Remove extends ClientCommand {
 
     @Option(names = "--id", required = true, description = "the endpoint id (we_…)")
     String id;
@@ -307,8 +299,8 @@ final class WebhooksCommand implements Runnable {
         // then the dispatcher's mark, if any (ignored without its endpoint: only tidier)
         producer.send(new ProducerRecord<>(topic, DisabledMark.key(e.id()), null)).get();
       }
-      spec.commandLine().getOut().println("removed webhook endpoint " + id);
-      spec.commandLine().getOut().flush();
+      out().println("removed webhook endpoint " + id);
+      out().flush();
       return 0;
     }
   }
@@ -319,78 +311,33 @@ final class WebhooksCommand implements Runnable {
       description = "Run the webhook dispatcher: deliver lmp.post-events to the endpoints.")
   static final class Dispatch implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
-    @Mixin Options webhook;
-
-    @Option(
-        names = "--demo",
-        description = "demo mode: http and loopback URLs allowed, the data directory's key")
-    boolean demo;
-
-    @Option(
-        names = "--data-dir",
-        defaultValue = "${env:LMP_DATA_DIR:-./data}",
-        description = "with --demo: where the key is (default: ${DEFAULT-VALUE})")
-    Path dataDir;
-
-    @Option(
-        names = "--instance-id",
-        description =
-            "this dispatcher's stable id, unique among running dispatchers; a restart with the"
-                + " same id takes its transactions over at once (default: <host name>-webhooks)")
-    String instanceId;
-
-    @Option(
-        names = "--health-host",
-        defaultValue = "127.0.0.1",
-        description =
-            "address /healthz, /readyz and /metrics listen on (default: ${DEFAULT-VALUE})")
-    String healthHost;
-
-    @Option(
-        names = "--health-port",
-        defaultValue = "8083",
-        description =
-            "port of /healthz, /readyz and /metrics, 0 for a free one (default: ${DEFAULT-VALUE})")
-    int healthPort;
+    @Mixin KeyOptions keyOptions;
+    @Mixin InstanceIdOption instanceId = new InstanceIdOption("webhooks");
+    @Mixin HealthOptions health = new HealthOptions("webhooks", 8083);
 
     @Override
     public Integer call() throws Exception {
-      SigningKey key = requireKey(webhook, demo, dataDir);
-      String id =
-          instanceId != null ? instanceId : PublisherCommand.defaultInstanceId() + "-webhooks";
-      // Bound first: /healthz answers while the dispatcher reads its endpoints and pending work.
-      HealthServer health = HealthServer.start("webhooks", healthHost, healthPort);
-      WebhookDispatcher d;
-      try {
-        d =
-            WebhookDispatcher.start(
-                kafka.settings(),
-                kafka.topics(),
-                key,
-                WebhookConfig.defaults(webhook.policy(demo), id)
-                    .withMaxFailures(webhook.maxFailures),
-                Clock.systemUTC(),
-                health.registry());
-      } catch (RuntimeException e) {
-        health.close();
-        throw e;
-      }
-      health.readiness(d::readerProblem);
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    d.close();
-                    health.close();
-                    stopped.countDown();
-                  },
-                  "lmp-webhooks-shutdown"));
-      System.out.println(
-          "dispatching webhooks as instance " + id + " against " + kafka.bootstrapServers);
-      System.out.flush();
-      stopped.await();
-      return 0;
+      SigningKey key = keyOptions.requireKey();
+      String id = instanceId.id();
+      // The health server is bound first: /healthz answers while the dispatcher reads its
+      // endpoints and pending work.
+      return health.run(
+          (role, healthServer) -> {
+            WebhookDispatcher d =
+                role.add(
+                    WebhookDispatcher.start(
+                        kafka.settings(),
+                        kafka.topics(),
+                        key,
+                        WebhookConfig.defaults(keyOptions.policy(), id)
+                            .withMaxFailures(keyOptions.webhook.maxFailures),
+                        Clock.systemUTC(),
+                        healthServer.registry()));
+            healthServer.readiness(d::readerProblem);
+            System.out.println(
+                "dispatching webhooks as instance " + id + " against " + kafka.bootstrapServers);
+            System.out.flush();
+          });
     }
   }
 }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * A session that fails, with any exception (an ACL change's {@code TopicAuthorizationException}, a
  * SASL rotation's {@code SaslAuthenticationException}, a bug), ends; the reader reads as down,
  * naming itself and the error ({@link #problem()}, what {@code /readyz} shows), and a new session
- * starts after a capped exponential backoff. A session that reads again marks the reader up and
- * resets the backoff.
+ * starts after a capped exponential backoff ({@link RestartDelay}). A session that reads again
+ * marks the reader up and resets the backoff.
  *
  * <p>Its home is the client, whose {@link ResultsReader} runs on it; {@code wire.ReaderLoop} names
  * it for the server's readers. Not meant to be extended otherwise.
@@ -31,38 +31,16 @@ public class ReaderLoop {
   }
 
   /**
-   * Delays between failed sessions: {@code initial}, doubled after each failure in a row, at most
-   * {@code max}.
+   * The wait before a new session after the {@code failures}-th failed one in a row (1 for the
+   * first).
    */
-  public static final class Backoff {
-    public static final Backoff DEFAULT =
-        new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+  @FunctionalInterface
+  public interface RestartDelay {
+    Duration delay(int failures);
 
-    private final Duration initial;
-    private final Duration max;
-
-    public Backoff(Duration initial, Duration max) {
-      Objects.requireNonNull(initial, "initial");
-      Objects.requireNonNull(max, "max");
-      if (initial.isNegative() || initial.isZero()) {
-        throw new IllegalArgumentException("initial backoff must be positive, got " + initial);
-      }
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(
-            "max backoff " + max + " must not be below the initial " + initial);
-      }
-      this.initial = initial;
-      this.max = max;
-    }
-
-    /** The delay after the {@code failures}-th failure in a row (1 for the first). */
-    public Duration delay(int failures) {
-      Duration d = initial;
-      for (int i = 1; i < failures && d.compareTo(max) < 0; i++) {
-        d = d.multipliedBy(2);
-      }
-      return d.compareTo(max) > 0 ? max : d;
-    }
+    /** 500 ms, doubled after each failure in a row, at most 30 s. */
+    RestartDelay DEFAULT =
+        failures -> Duration.ofMillis(Math.min(30_000L, 500L << Math.min(failures - 1, 6)));
   }
 
   /** One session: reads until the reader is closed; calls {@code healthy} after each read. */
@@ -72,7 +50,7 @@ public class ReaderLoop {
   }
 
   private final String name;
-  private final Backoff backoff;
+  private final RestartDelay backoff;
   private final Sleeper sleeper;
   private final BooleanSupplier running;
   private volatile String down;
@@ -82,7 +60,7 @@ public class ReaderLoop {
    * @param name how {@code /readyz} and the log name the reader
    * @param running false once the reader is being closed: a session that ends then is not restarted
    */
-  public ReaderLoop(String name, Backoff backoff, Sleeper sleeper, BooleanSupplier running) {
+  public ReaderLoop(String name, RestartDelay backoff, Sleeper sleeper, BooleanSupplier running) {
     this.name = Objects.requireNonNull(name, "name");
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");

@@ -65,7 +65,7 @@ public final class ResultsReader implements AutoCloseable {
             new KafkaConsumer<>(
                 KafkaConfigs.reader(kafka), new StringDeserializer(), new ByteArrayDeserializer()),
         maxWaiters,
-        ReaderLoop.Backoff.DEFAULT,
+        ReaderLoop.RestartDelay.DEFAULT,
         ReaderLoop.Sleeper.SYSTEM);
   }
 
@@ -77,7 +77,7 @@ public final class ResultsReader implements AutoCloseable {
       String topic,
       Supplier<? extends Consumer<String, byte[]>> consumers,
       int maxWaiters,
-      ReaderLoop.Backoff backoff,
+      ReaderLoop.RestartDelay backoff,
       ReaderLoop.Sleeper sleeper) {
     if (maxWaiters < 1) {
       throw new IllegalArgumentException("maxWaiters must be at least 1, got " + maxWaiters);

@@ -1,6 +1,6 @@
 package dev.letmepost.command;
 
-import java.util.Arrays;
+import dev.letmepost.wire.ByteString;
 import java.util.Objects;
 
 /**
@@ -21,7 +21,7 @@ public record Command(
     String idempotencyKey,
     String fingerprint,
     String bodySha256,
-    byte[] body) {
+    ByteString body) {
 
   public Command {
     Objects.requireNonNull(requestId, "requestId");
@@ -31,49 +31,5 @@ public record Command(
     Objects.requireNonNull(fingerprint, "fingerprint");
     Objects.requireNonNull(bodySha256, "bodySha256");
     Objects.requireNonNull(body, "body");
-  }
-
-  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof Command o
-        && Objects.equals(requestId, o.requestId)
-        && Objects.equals(principal, o.principal)
-        && Objects.equals(method, o.method)
-        && Objects.equals(path, o.path)
-        && Objects.equals(idempotencyKey, o.idempotencyKey)
-        && Objects.equals(fingerprint, o.fingerprint)
-        && Objects.equals(bodySha256, o.bodySha256)
-        && Arrays.equals(body, o.body);
-  }
-
-  @Override
-  public int hashCode() {
-    int h =
-        Objects.hash(requestId, principal, method, path, idempotencyKey, fingerprint, bodySha256);
-    h = 31 * h + Arrays.hashCode(body);
-    return h;
-  }
-
-  /** The components, bytes as their length only. */
-  @Override
-  public String toString() {
-    return "Command[requestId="
-        + requestId
-        + ", principal="
-        + principal
-        + ", method="
-        + method
-        + ", path="
-        + path
-        + ", idempotencyKey="
-        + idempotencyKey
-        + ", fingerprint="
-        + fingerprint
-        + ", bodySha256="
-        + bodySha256
-        + ", body="
-        + Bytes.describe(body)
-        + "]";
   }
 }

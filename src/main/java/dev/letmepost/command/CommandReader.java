@@ -1,5 +1,6 @@
 package dev.letmepost.command;
 
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.LmpHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -71,7 +72,14 @@ public final class CommandReader {
             ? Hashing.keylessFingerprint(principal, method, path, sourceId)
             : Hashing.fingerprint(principal, method, path, key);
     return new Command(
-        requestId, principal, method, path, key, fingerprint, Hashing.sha256Hex(body), body);
+        requestId,
+        principal,
+        method,
+        path,
+        key,
+        fingerprint,
+        Hashing.sha256Hex(body),
+        ByteString.copyOf(body));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.letmepost.command;
 
+import dev.letmepost.wire.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.errors.SerializationException;
@@ -21,10 +22,15 @@ public final class CommandSerde implements Serde<Command> {
         return null;
       }
       byte[][] fields = {
-        utf8(c.requestId()), utf8(c.principal()), utf8(c.method()), utf8(c.path()),
-        utf8(c.idempotencyKey()), utf8(c.fingerprint()), utf8(c.bodySha256()), c.body()
+        utf8(c.requestId()),
+        utf8(c.principal()),
+        utf8(c.method()),
+        utf8(c.path()),
+        utf8(c.idempotencyKey()),
+        utf8(c.fingerprint()),
+        utf8(c.bodySha256())
       };
-      int size = 1;
+      int size = 1 + 4 + c.body().size();
       for (byte[] f : fields) {
         size += 4 + (f == null ? 0 : f.length);
       }
@@ -35,6 +41,8 @@ public final class CommandSerde implements Serde<Command> {
           buf.put(f);
         }
       }
+      buf.putInt(c.body().size());
+      c.body().writeTo(buf);
       return buf.array();
     };
   }
@@ -52,7 +60,7 @@ public final class CommandSerde implements Serde<Command> {
           throw new SerializationException("unknown command encoding version " + version);
         }
         return new Command(
-            str(buf), str(buf), str(buf), str(buf), str(buf), str(buf), str(buf), raw(buf));
+            str(buf), str(buf), str(buf), str(buf), str(buf), str(buf), str(buf), body(buf));
       } catch (RuntimeException e) {
         throw new SerializationException("malformed internal command record: " + e, e);
       }
@@ -71,6 +79,11 @@ public final class CommandSerde implements Serde<Command> {
     byte[] out = new byte[len];
     buf.get(out);
     return out;
+  }
+
+  private static ByteString body(ByteBuffer buf) {
+    int len = buf.getInt();
+    return len < 0 ? null : ByteString.readFrom(buf, len);
   }
 
   private static String str(ByteBuffer buf) {

@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * (503 while the gateway is starting) and the caller's principal (401, or 503 while the keys load).
  */
 final class Access {
+  /** An authenticated caller: its principal and the backend its request is answered from. */
+  record Caller(Gateway.Backend backend, String principal) {}
+
   private static final byte[] UNAUTHORIZED =
       ErrorBody.of("unauthorized", "a valid API key is required: Authorization: Bearer <api key>");
 
@@ -31,13 +34,18 @@ final class Access {
     return backend.get();
   }
 
-  /** The backend, or null after answering 503 (the gateway is starting). */
-  Gateway.Backend backend(Context ctx) {
+  /**
+   * Who is asking, with the backend to answer from; null after answering 503 (the gateway is
+   * starting, or the keys are loading) or 401 ({@link #authenticate}).
+   */
+  Caller caller(Context ctx) {
     Gateway.Backend b = backend.get();
     if (b == null) {
       Responses.unavailable(ctx, "the gateway is starting");
+      return null;
     }
-    return b;
+    String principal = authenticate(ctx, b);
+    return principal == null ? null : new Caller(b, principal);
   }
 
   /**
@@ -47,7 +55,7 @@ final class Access {
    * Retry-After}: a key not known yet may be valid, and a key that reads active may be revoked
    * further on in the topic.
    */
-  String authenticate(Context ctx, Gateway.Backend b) {
+  private static String authenticate(Context ctx, Gateway.Backend b) {
     if (!b.keysReady().getAsBoolean()) {
       Responses.unavailable(ctx, "the API keys are still loading");
       return null;

@@ -37,11 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
   /*
-   * The wiring: the routes are PostRoute (the post, its coalesced flights and the FastPath) and
-   * ReadRoutes (the reads, with PeerReads forwarding to the instance that hosts the data); Access
-   * holds the backend and authenticates; Responses writes the answers. Writes are stateless: any
-   * instance produces the command and waits on its own results consumer. Reads go to the instance
-   * that hosts the data.
+   * The wiring: the routes are PostRoute (the post, its coalesced flights and the FastPath),
+   * ActionRoutes (the batch actions), WebhookRoutes (the webhook endpoints) and ReadRoutes (the
+   * reads, with PeerReads forwarding to the instance that hosts the data). Every route that writes
+   * takes its request through the WritePipeline (one order of checks; a command submitted and
+   * awaited in Waiters); Access holds the backend and authenticates; Responses writes the answers.
+   * Writes are stateless: any instance produces the command and waits on its own results
+   * consumer. Reads go to the instance that hosts the data.
    */
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
@@ -88,7 +90,7 @@ public final class Gateway implements AutoCloseable {
   private final Waiters waiters;
   private final Access access = new Access();
   private final List<Supplier<Optional<String>>> readers = new CopyOnWriteArrayList<>();
-  private final WebhookRoutes webhooks = new WebhookRoutes(access);
+  private final WebhookRoutes webhooks;
   private final Javalin app;
   private final Duration idleTimeout;
   private volatile String host;
@@ -105,10 +107,11 @@ public final class Gateway implements AutoCloseable {
     QueuedThreadPool threads = new QueuedThreadPool(HTTP_THREADS, 8);
     threads.setName("gateway-http");
     this.waiters = new Waiters(config, metrics, threads);
-    PostRoute post =
-        new PostRoute(config, metrics, access, new FastPath(config, clock), recent, waiters);
+    WritePipeline writes = new WritePipeline(config, access, recent, waiters);
+    PostRoute post = new PostRoute(metrics, writes, new FastPath(config, clock), recent);
     ReadRoutes reads = new ReadRoutes(clock, access, recent, new PeerReads(config, metrics));
-    ActionRoutes actions = new ActionRoutes(config, metrics, access, recent, waiters);
+    ActionRoutes actions = new ActionRoutes(writes);
+    this.webhooks = new WebhookRoutes(access, writes);
     this.app =
         Javalin.create(
             cfg -> {

@@ -80,12 +80,12 @@ public final class GatewayMetrics implements AutoCloseable {
     if (answer.status() == 409) {
       Counter.builder("lmp.gateway.conflicts")
           .description("409 answers by code")
-          .tag("code", errorCode(answer.body()))
+          .tag("code", errorCode(answer.body().toByteArray()))
           .register(registry)
           .increment();
     }
     if (!answer.replayed() && answer.batchId() != null && source.equals("kafka")) {
-      countOutcomes(answer.body());
+      countOutcomes(answer.body().toByteArray());
     }
   }
 

@@ -2,6 +2,8 @@ package dev.letmepost.gateway;
 
 import dev.letmepost.command.Hashing;
 import dev.letmepost.command.Limits;
+import dev.letmepost.wire.Backoff;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.LmpHeaders;
@@ -59,7 +61,7 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
             producerConfig(client), new ByteArraySerializer(), new ByteArraySerializer()),
         () ->
             Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer()),
-        ReaderLoop.Backoff.DEFAULT,
+        Backoff.DEFAULT,
         ReaderLoop.Sleeper.SYSTEM);
   }
 
@@ -73,7 +75,7 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
       Topics topics,
       Producer<byte[], byte[]> producer,
       Supplier<? extends Consumer<String, byte[]>> consumers,
-      ReaderLoop.Backoff backoff,
+      Backoff backoff,
       ReaderLoop.Sleeper sleeper) {
     this.topics = topics;
     this.producer = producer;
@@ -244,7 +246,7 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
         header(r, LmpHeaders.IDEMPOTENCY_KEY),
         header(r, LmpHeaders.BATCH_ID),
         header(r, LmpHeaders.KEY_EXPIRES),
-        r.value() == null ? new byte[0] : r.value());
+        ByteString.copyOf(r.value() == null ? new byte[0] : r.value()));
   }
 
   private static String header(ConsumerRecord<?, ?> r, String name) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonRawValue;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.wire.LmpHeaders;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -59,6 +58,6 @@ record KeyView(
         Rfc3339.format(v.createdAt()),
         Rfc3339.format(v.expiresAt()),
         v.responseStatus(),
-        new String(v.envelope(), StandardCharsets.UTF_8));
+        v.envelope().toUtf8String());
   }
 }

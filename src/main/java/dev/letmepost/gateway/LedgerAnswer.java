@@ -1,7 +1,6 @@
 package dev.letmepost.gateway;
 
-import dev.letmepost.command.Bytes;
-import java.util.Arrays;
+import dev.letmepost.wire.ByteString;
 import java.util.Objects;
 
 /**
@@ -19,7 +18,7 @@ public record LedgerAnswer(
     String idempotencyKey,
     String batchId,
     String keyExpires,
-    byte[] body) {
+    ByteString body) {
   public LedgerAnswer {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(body, "body");
@@ -36,45 +35,5 @@ public record LedgerAnswer(
   LedgerAnswer forFollower() {
     return new LedgerAnswer(
         requestId, status, replayed || batchId != null, idempotencyKey, batchId, keyExpires, body);
-  }
-
-  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof LedgerAnswer o
-        && Objects.equals(requestId, o.requestId)
-        && status == o.status
-        && replayed == o.replayed
-        && Objects.equals(idempotencyKey, o.idempotencyKey)
-        && Objects.equals(batchId, o.batchId)
-        && Objects.equals(keyExpires, o.keyExpires)
-        && Arrays.equals(body, o.body);
-  }
-
-  @Override
-  public int hashCode() {
-    int h = Objects.hash(requestId, status, replayed, idempotencyKey, batchId, keyExpires);
-    h = 31 * h + Arrays.hashCode(body);
-    return h;
-  }
-
-  /** The components, bytes as their length only. */
-  @Override
-  public String toString() {
-    return "LedgerAnswer[requestId="
-        + requestId
-        + ", status="
-        + status
-        + ", replayed="
-        + replayed
-        + ", idempotencyKey="
-        + idempotencyKey
-        + ", batchId="
-        + batchId
-        + ", keyExpires="
-        + keyExpires
-        + ", body="
-        + Bytes.describe(body)
-        + "]";
   }
 }

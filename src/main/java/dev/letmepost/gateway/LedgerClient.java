@@ -1,6 +1,5 @@
 package dev.letmepost.gateway;
 
-import dev.letmepost.wire.LmpHeaders;
 import java.util.concurrent.CompletableFuture;
 
 /** How the gateway hands a command to the ledger and gets its answer. */
@@ -17,19 +16,4 @@ public interface LedgerClient {
       String method,
       String path,
       byte[] body);
-
-  /**
-   * A {@code POST /v1/posts} command: {@link #submit(String, String, String, String, String,
-   * byte[])}.
-   */
-  default CompletableFuture<LedgerAnswer> submit(
-      String requestId, String principal, String idempotencyKey, byte[] body) {
-    return submit(
-        requestId,
-        principal,
-        idempotencyKey,
-        LmpHeaders.DEFAULT_METHOD,
-        LmpHeaders.DEFAULT_PATH,
-        body);
-  }
 }

@@ -33,9 +33,8 @@ final class ReadRoutes {
   }
 
   void getKey(Context ctx) throws InterruptedException {
-    Gateway.Backend b = access.backend(ctx);
-    String principal = b == null ? null : access.authenticate(ctx, b);
-    if (principal == null) {
+    Access.Caller c = access.caller(ctx);
+    if (c == null) {
       return;
     }
     String key = ctx.pathParam("key");
@@ -44,8 +43,8 @@ final class ReadRoutes {
       Responses.error(ctx, 400, "invalid_idempotency_key", problem.get());
       return;
     }
-    String fingerprint = Gateway.fingerprint(principal, key);
-    Optional<URI> owner = b.ledger().ownerOf(fingerprint);
+    String fingerprint = Gateway.fingerprint(c.principal(), key);
+    Optional<URI> owner = c.backend().ledger().ownerOf(fingerprint);
     if (owner.isPresent() && !PeerReads.forwarded(ctx)) {
       PeerReads.PeerAnswer a = peers.ask(ctx, owner.get());
       if (a.outcome() == PeerReads.Outcome.UNAVAILABLE) {
@@ -61,7 +60,7 @@ final class ReadRoutes {
       }
       return;
     }
-    Optional<BatchView> live = b.ledger().liveRecord(fingerprint, clock.instant());
+    Optional<BatchView> live = c.backend().ledger().liveRecord(fingerprint, clock.instant());
     if (live.isEmpty()) {
       Responses.error(
           ctx,
@@ -74,13 +73,13 @@ final class ReadRoutes {
   }
 
   void getBatch(Context ctx) throws InterruptedException {
-    Gateway.Backend b = access.backend(ctx);
-    String principal = b == null ? null : access.authenticate(ctx, b);
-    if (principal == null) {
+    Access.Caller c = access.caller(ctx);
+    if (c == null) {
       return;
     }
     String id = ctx.pathParam("id");
-    Optional<BatchView> batch = b.ledger().batch(id).filter(v -> v.principal().equals(principal));
+    Optional<BatchView> batch =
+        c.backend().ledger().batch(id).filter(v -> v.principal().equals(c.principal()));
     if (batch.isPresent()) {
       BatchView v = batch.get();
       ctx.status(200);
@@ -89,10 +88,10 @@ final class ReadRoutes {
         ctx.header(ApiHeaders.IDEMPOTENCY_KEY, v.idempotencyKey());
       }
       ctx.header(ApiHeaders.KEY_EXPIRES, Rfc3339.format(v.expiresAt()));
-      ctx.contentType(ApiHeaders.JSON).result(v.envelope());
+      ctx.contentType(ApiHeaders.JSON).result(v.envelope().toByteArray());
       return;
     }
-    if (!PeerReads.forwarded(ctx) && peers.scatter(ctx, b, null)) {
+    if (!PeerReads.forwarded(ctx) && peers.scatter(ctx, c.backend(), null)) {
       return;
     }
     Responses.error(
@@ -105,9 +104,8 @@ final class ReadRoutes {
    * instance answered while the ledger has not decided it yet.
    */
   void getRequest(Context ctx) throws InterruptedException {
-    Gateway.Backend b = access.backend(ctx);
-    String principal = b == null ? null : access.authenticate(ctx, b);
-    if (principal == null) {
+    Access.Caller c = access.caller(ctx);
+    if (c == null) {
       return;
     }
     String id = ctx.pathParam("id");
@@ -116,6 +114,8 @@ final class ReadRoutes {
       Responses.error(ctx, 400, "invalid_request_id", problem.get());
       return;
     }
+    Gateway.Backend b = c.backend();
+    String principal = c.principal();
     Optional<RequestView> request =
         b.ledger().request(id).filter(v -> v.principal().equals(principal));
     if (request.isPresent()) {

@@ -25,7 +25,7 @@ final class Responses {
     if (a.batchId() != null) {
       ctx.header(ApiHeaders.BATCH_ID, a.batchId());
     }
-    ctx.contentType(ApiHeaders.JSON).result(a.body());
+    ctx.contentType(ApiHeaders.JSON).result(a.body().toByteArray());
   }
 
   /** {@code 202} with the pending body: the answer to {@code requestId} is not known yet. */

@@ -1,6 +1,5 @@
 package dev.letmepost.gateway;
 
-import dev.letmepost.http.ApiHeaders;
 import io.javalin.http.Context;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -34,6 +33,7 @@ final class Waiters {
   }
 
   private final GatewayConfig config;
+  private final GatewayMetrics metrics;
   private final Executor resume;
   private final Map<String, AtomicInteger> byPrincipal = new ConcurrentHashMap<>();
   private final AtomicInteger total = new AtomicInteger();
@@ -44,6 +44,7 @@ final class Waiters {
    */
   Waiters(GatewayConfig config, GatewayMetrics metrics, Executor resume) {
     this.config = config;
+    this.metrics = metrics;
     this.resume = resume;
     metrics.waiters(total::get);
   }
@@ -62,13 +63,14 @@ final class Waiters {
   /**
    * Waits for {@code answer} without holding the request's thread, at most {@link
    * GatewayConfig#answerTimeout()}, and writes what comes with {@code outcome} on an HTTP thread.
-   * Past the principal's bound, {@link Outcome#timedOut()} at once. {@code answer} itself is never
-   * completed or cancelled here (coalesced requests share it).
+   * Past the principal's bound, {@link Outcome#timedOut()} at once; either timeout is counted
+   * ({@link GatewayMetrics#timedOut()}). {@code answer} itself is never completed or cancelled here
+   * (coalesced requests share it).
    */
   void await(
       Context ctx, String principal, CompletableFuture<LedgerAnswer> answer, Outcome outcome) {
     if (!enter(principal)) {
-      outcome.timedOut();
+      timedOut(outcome);
       return;
     }
     CompletableFuture<LedgerAnswer> mine =
@@ -84,7 +86,7 @@ final class Waiters {
                   }
                   Throwable cause = unwrap(e);
                   if (cause instanceof TimeoutException) {
-                    outcome.timedOut();
+                    timedOut(outcome);
                   } else if (cause instanceof CancellationException) {
                     Responses.error(ctx, 503, "ledger_unavailable", "the gateway is shutting down");
                   } else {
@@ -95,10 +97,10 @@ final class Waiters {
                 resume));
   }
 
-  /** {@code 202} for a request whose answer is not known: {@code Location} and the pending body. */
-  static void pending(Context ctx, String requestId, String key) {
-    ctx.header(ApiHeaders.LOCATION, "/v1/requests/" + requestId);
-    Responses.pendingRead(ctx, requestId, key, null);
+  /** Counts the answer timeout (a request past the bound is one too) and lets {@code o} answer. */
+  private void timedOut(Outcome o) {
+    metrics.timedOut();
+    o.timedOut();
   }
 
   private boolean enter(String principal) {

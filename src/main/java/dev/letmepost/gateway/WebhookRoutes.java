@@ -10,8 +10,6 @@ import dev.letmepost.wire.Json;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,11 +29,17 @@ final class WebhookRoutes {
 
   private record Deleted(String id, String object, boolean deleted) {}
 
+  /** A creation: no {@code Idempotency-Key} (not a ledger command), always JSON. */
+  private static final WritePipeline.Rules CREATE =
+      new WritePipeline.Rules(false, WritePipeline.Json.ALWAYS, MAX_BODY_BYTES);
+
   private final Access access;
+  private final WritePipeline pipeline;
   private final AtomicReference<WebhookStore> store = new AtomicReference<>();
 
-  WebhookRoutes(Access access) {
+  WebhookRoutes(Access access, WritePipeline pipeline) {
     this.access = access;
+    this.pipeline = pipeline;
   }
 
   void register(RoutesConfig routes) {
@@ -51,12 +55,20 @@ final class WebhookRoutes {
   }
 
   /** The caller's principal with the store, or null once answered (503, 401). */
-  private Caller caller(Context ctx) {
-    Gateway.Backend b = access.backend(ctx);
-    String principal = b == null ? null : access.authenticate(ctx, b);
-    if (principal == null) {
+  private StoreCaller caller(Context ctx) {
+    Access.Caller c = access.caller(ctx);
+    if (c == null) {
       return null;
     }
+    WebhookStore s = available(ctx);
+    return s == null ? null : new StoreCaller(c.principal(), s);
+  }
+
+  /**
+   * The store, or null after answering {@code 503 webhooks_unavailable}: none is attached (no
+   * signing key on this instance), or its endpoints are still loading.
+   */
+  private WebhookStore available(Context ctx) {
     WebhookStore s = store.get();
     if (s == null) {
       Responses.error(
@@ -72,41 +84,20 @@ final class WebhookRoutes {
       Responses.error(ctx, 503, "webhooks_unavailable", "the webhook endpoints are still loading");
       return null;
     }
-    return new Caller(principal, s);
+    return s;
   }
 
-  private record Caller(String principal, WebhookStore store) {}
+  private record StoreCaller(String principal, WebhookStore store) {}
 
+  /** {@code POST /v1/webhook-endpoints}: the {@link WritePipeline}'s checks, then the store. */
   void create(Context ctx) throws IOException {
-    Caller c = caller(ctx);
-    if (c == null) {
-      return;
-    }
-    List<String> types = Collections.list(ctx.req().getHeaders(ApiHeaders.CONTENT_TYPE));
-    if (types.size() != 1 || !PostRoute.isJson(types.get(0))) {
-      Responses.error(
-          ctx,
-          415,
-          "unsupported_media_type",
-          "Content-Type must be application/json, sent once; got "
-              + (types.isEmpty() ? "none" : "'" + String.join(", ", types) + "'"));
-      return;
-    }
-    byte[] body;
-    try (InputStream in = ctx.req().getInputStream()) {
-      body = in.readNBytes(MAX_BODY_BYTES + 1);
-    }
-    if (body.length > MAX_BODY_BYTES) {
-      Responses.error(
-          ctx,
-          413,
-          "body_too_large",
-          "the request body is larger than the limit of " + MAX_BODY_BYTES + " bytes");
+    WritePipeline.Write w = pipeline.admit(ctx, CREATE, c -> available(c) != null);
+    if (w == null) {
       return;
     }
     try {
-      WebhookStore.Request r = WebhookStore.parse(body);
-      WebhookStore.Created created = c.store().create(c.principal(), r.url(), r.events());
+      WebhookStore.Request r = WebhookStore.parse(w.body());
+      WebhookStore.Created created = store.get().create(w.principal(), r.url(), r.events());
       ctx.status(201)
           .contentType(ApiHeaders.JSON)
           .result(Json.write(EndpointView.of(created.endpoint(), created.secret())));
@@ -116,7 +107,7 @@ final class WebhookRoutes {
   }
 
   void list(Context ctx) {
-    Caller c = caller(ctx);
+    StoreCaller c = caller(ctx);
     if (c == null) {
       return;
     }
@@ -126,7 +117,7 @@ final class WebhookRoutes {
   }
 
   void get(Context ctx) {
-    Caller c = caller(ctx);
+    StoreCaller c = caller(ctx);
     if (c == null) {
       return;
     }
@@ -139,7 +130,7 @@ final class WebhookRoutes {
   }
 
   void delete(Context ctx) {
-    Caller c = caller(ctx);
+    StoreCaller c = caller(ctx);
     if (c == null) {
       return;
     }
@@ -159,7 +150,7 @@ final class WebhookRoutes {
   }
 
   void deliveries(Context ctx) {
-    Caller c = caller(ctx);
+    StoreCaller c = caller(ctx);
     if (c == null) {
       return;
     }

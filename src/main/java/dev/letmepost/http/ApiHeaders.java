@@ -3,9 +3,9 @@ package dev.letmepost.http;
 import dev.letmepost.client.Headers;
 
 /**
- * Names of the HTTP headers of the API (README, "HTTP API"), as the gateway writes them: the
- * HTTP-side counterparts of the record headers in {@link dev.letmepost.wire.LmpHeaders}. Those of
- * the contract are {@link Headers.Http}'s (their one home).
+ * Names of the HTTP headers of the API (docs/http-api.md, "Headers"), as the gateway writes them:
+ * the HTTP-side counterparts of the record headers in {@link dev.letmepost.wire.LmpHeaders}. Those
+ * of the contract are {@link Headers.Http}'s (their one home).
  */
 public final class ApiHeaders {
   /** Response: {@code true} when the answer is a stored one. */

@@ -2,6 +2,7 @@ package dev.letmepost.ledger;
 
 import dev.letmepost.command.Hashing;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntFunction;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -24,18 +25,26 @@ final class ActionKeys {
   }
 
   /**
+   * The first of the candidates {@code candidate.apply(0)}, {@code candidate.apply(1)}, ... whose
+   * partition among {@code partitions} is {@code partition}: about {@code partitions} tries.
+   */
+  static String firstInPartition(int partition, int partitions, IntFunction<String> candidate) {
+    for (int i = 0; ; i++) {
+      String c = candidate.apply(i);
+      if (partition(c, partitions) == partition) {
+        return c;
+      }
+    }
+  }
+
+  /**
    * The key an action's replay record is filed under: {@code actionFingerprint} (principal, method,
    * path, key) + {@code ~} + the first counter that puts it in {@code partition}, the partition of
    * the batch the action is about. A retry's new batch is filed under it, so the publishers'
    * outcomes, keyed by it, come back to the task that holds the batch.
    */
   static String recordKey(String actionFingerprint, int partition, int partitions) {
-    for (int i = 0; ; i++) {
-      String key = actionFingerprint + "~" + i;
-      if (partition(key, partitions) == partition) {
-        return key;
-      }
-    }
+    return firstInPartition(partition, partitions, i -> actionFingerprint + "~" + i);
   }
 
   /**
@@ -44,16 +53,14 @@ final class ActionKeys {
    * partition of the batch it retries), so that actions on the new batch reach this task too.
    */
   static String retryBatchId(String recordKey, long firstSeen, int partition, int partitions) {
-    for (int i = 0; ; i++) {
-      String id =
-          "batch_"
-              + Hashing.ulid(
-                  firstSeen,
-                  Hashing.lengthPrefixed(
-                      "lmp-retry", recordKey, Long.toString(firstSeen), Integer.toString(i)));
-      if (partition(id, partitions) == partition) {
-        return id;
-      }
-    }
+    String seen = Long.toString(firstSeen);
+    return firstInPartition(
+        partition,
+        partitions,
+        i ->
+            "batch_"
+                + Hashing.ulid(
+                    firstSeen,
+                    Hashing.lengthPrefixed("lmp-retry", recordKey, seen, Integer.toString(i))));
   }
 }

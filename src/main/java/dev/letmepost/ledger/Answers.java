@@ -4,6 +4,7 @@ import dev.letmepost.command.FieldError;
 import dev.letmepost.http.Envelope;
 import dev.letmepost.http.ErrorBody;
 import dev.letmepost.http.Rfc3339;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.List;
@@ -21,6 +22,8 @@ final class Answers {
   static final int BAD_REQUEST = 400;
   static final int NOT_FOUND = 404;
   static final int CONFLICT = 409;
+  static final int INTERNAL_ERROR = 500;
+  static final int UNAVAILABLE = 503;
 
   /** Batch state of a released batch that still has open targets (reads only). */
   static final String RUNNING = "running";
@@ -68,32 +71,33 @@ final class Answers {
   }
 
   /** The envelope of {@code record} as it stands: {@link #state}, open targets named after it. */
-  static byte[] current(LedgerRecord r) {
+  static ByteString current(LedgerRecord r) {
     String state = state(r);
     return envelope(r, state, r.canceled() ? CANCELED : r.released() ? PENDING : SCHEDULED);
   }
 
   /** The envelope of {@code record}; open targets render as "scheduled". */
-  static byte[] envelope(LedgerRecord record, String status) {
+  static ByteString envelope(LedgerRecord record, String status) {
     return envelope(record, status, SCHEDULED);
   }
 
   /** The envelope of {@code record}, open targets rendered with {@code openTargetStatus}. */
-  static byte[] envelope(LedgerRecord record, String status, String openTargetStatus) {
+  static ByteString envelope(LedgerRecord record, String status, String openTargetStatus) {
     List<Envelope.Result> results =
         record.targets().stream().map(t -> result(t, openTargetStatus)).toList();
-    return Json.write(
-        new Envelope(
-            record.batchId(),
-            "batch",
-            status,
-            Rfc3339.format(record.firstSeen()),
-            record.scheduledAt() == null ? null : Rfc3339.format(record.scheduledAt()),
-            record.completedAt() == null ? null : Rfc3339.format(record.completedAt()),
-            record.canceledAt() == null ? null : Rfc3339.format(record.canceledAt()),
-            record.retryOf(),
-            record.retries().isEmpty() ? null : record.retries(),
-            results));
+    return ByteString.copyOf(
+        Json.write(
+            new Envelope(
+                record.batchId(),
+                "batch",
+                status,
+                Rfc3339.format(record.firstSeen()),
+                record.scheduledAt() == null ? null : Rfc3339.format(record.scheduledAt()),
+                record.completedAt() == null ? null : Rfc3339.format(record.completedAt()),
+                record.canceledAt() == null ? null : Rfc3339.format(record.canceledAt()),
+                record.retryOf(),
+                record.retriedBy() == null ? null : List.of(record.retriedBy()),
+                results)));
   }
 
   /** One target's entry of the envelope; an open target shows {@code openTargetStatus}. */
@@ -107,16 +111,17 @@ final class Answers {
         t.error());
   }
 
-  static byte[] error(String code, String message) {
-    return ErrorBody.of(code, message);
+  static ByteString error(String code, String message) {
+    return ByteString.copyOf(ErrorBody.of(code, message));
   }
 
-  static byte[] preflightFailed(List<FieldError> errors) {
-    return ErrorBody.of(
-        "preflight_failed",
-        "the request body failed validation ("
-            + errors.size()
-            + (errors.size() == 1 ? " error)" : " errors)"),
-        errors);
+  static ByteString preflightFailed(List<FieldError> errors) {
+    return ByteString.copyOf(
+        ErrorBody.of(
+            "preflight_failed",
+            "the request body failed validation ("
+                + errors.size()
+                + (errors.size() == 1 ? " error)" : " errors)"),
+            errors));
   }
 }

@@ -1,8 +1,7 @@
 package dev.letmepost.ledger;
 
-import dev.letmepost.command.Bytes;
+import dev.letmepost.wire.ByteString;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -28,8 +27,8 @@ public record BatchView(
     Instant expiresAt,
     String state,
     Integer responseStatus,
-    byte[] response,
-    byte[] envelope) {
+    ByteString response,
+    ByteString envelope) {
 
   public BatchView {
     Objects.requireNonNull(batchId, "batchId");
@@ -50,72 +49,5 @@ public record BatchView(
   /** True once the request has its recorded answer, which every retry replays. */
   public boolean answered() {
     return response != null;
-  }
-
-  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof BatchView o
-        && Objects.equals(batchId, o.batchId)
-        && Objects.equals(requestId, o.requestId)
-        && Objects.equals(principal, o.principal)
-        && Objects.equals(idempotencyKey, o.idempotencyKey)
-        && Objects.equals(fingerprint, o.fingerprint)
-        && Objects.equals(bodySha256, o.bodySha256)
-        && Objects.equals(createdAt, o.createdAt)
-        && Objects.equals(expiresAt, o.expiresAt)
-        && Objects.equals(state, o.state)
-        && Objects.equals(responseStatus, o.responseStatus)
-        && Arrays.equals(response, o.response)
-        && Arrays.equals(envelope, o.envelope);
-  }
-
-  @Override
-  public int hashCode() {
-    int h =
-        Objects.hash(
-            batchId,
-            requestId,
-            principal,
-            idempotencyKey,
-            fingerprint,
-            bodySha256,
-            createdAt,
-            expiresAt,
-            state,
-            responseStatus);
-    h = 31 * h + Arrays.hashCode(response);
-    h = 31 * h + Arrays.hashCode(envelope);
-    return h;
-  }
-
-  /** The components, bytes as their length only. */
-  @Override
-  public String toString() {
-    return "BatchView[batchId="
-        + batchId
-        + ", requestId="
-        + requestId
-        + ", principal="
-        + principal
-        + ", idempotencyKey="
-        + idempotencyKey
-        + ", fingerprint="
-        + fingerprint
-        + ", bodySha256="
-        + bodySha256
-        + ", createdAt="
-        + createdAt
-        + ", expiresAt="
-        + expiresAt
-        + ", state="
-        + state
-        + ", responseStatus="
-        + responseStatus
-        + ", response="
-        + Bytes.describe(response)
-        + ", envelope="
-        + Bytes.describe(envelope)
-        + "]";
   }
 }

@@ -1,6 +1,7 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.http.Rfc3339;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
@@ -103,7 +104,7 @@ final class Batches {
     if (metering) {
       written += recordBytes(record);
     }
-    effects.add(() -> replay.put(fingerprint, record, record.windowTime()));
+    effects.add(() -> replay.put(fingerprint, record, record.filedAt()));
   }
 
   /**
@@ -140,7 +141,7 @@ final class Batches {
     long bytes =
         RECORD_OVERHEAD_BYTES
             + (long) STORED_TARGET_BYTES * (record.targets().size() + record.pending().size())
-            + (record.response() == null ? 0 : record.response().length)
+            + (record.response() == null ? 0 : record.response().size())
             + contentBytes(record.content());
     for (LedgerRecord.TargetState t : record.targets()) {
       if (t.error() != null) {
@@ -201,14 +202,14 @@ final class Batches {
   }
 
   void schedule(String fingerprint, LedgerRecord record) {
-    String key = timerKey(kind(record), record.due(), record.windowTime(), fingerprint);
-    long windowTime = record.windowTime();
-    effects.add(() -> timers.put(key, windowTime));
+    String key = timerKey(kind(record), record.due(), record.filedAt(), fingerprint);
+    long filedAt = record.filedAt();
+    effects.add(() -> timers.put(key, filedAt));
   }
 
   private void unschedule(String fingerprint, LedgerRecord record) {
     if (record.released() || record.scheduledAt() != null) {
-      String key = timerKey(kind(record), record.due(), record.windowTime(), fingerprint);
+      String key = timerKey(kind(record), record.due(), record.filedAt(), fingerprint);
       effects.add(() -> timers.delete(key));
     }
   }
@@ -240,7 +241,10 @@ final class Batches {
       }
       send(
           new Record<>(
-              task.accountId(), Emission.task(full.withDeadline(deadline)), timestamp, headers));
+              task.accountId(),
+              new Emission.Task(full.withDeadline(deadline)),
+              timestamp,
+              headers));
     }
     unschedule(fingerprint, record);
     LedgerRecord running = record.released(deadline);
@@ -304,7 +308,7 @@ final class Batches {
     unschedule(fingerprint, record);
     LedgerRecord done = record.completed(Math.max(completedAt, record.firstSeen()));
     String status = Answers.batchStatus(done.targets());
-    byte[] envelope = Answers.envelope(done, status);
+    ByteString envelope = Answers.envelope(done, status);
     if (!done.answered()) {
       int code = Answers.httpStatus(status);
       reply(done.requestId(), code, envelope, false, done, timestamp);
@@ -339,17 +343,14 @@ final class Batches {
   void reply(
       String requestId,
       int status,
-      byte[] body,
+      ByteString body,
       boolean replayed,
       LedgerRecord about,
       long timestamp) {
     Headers h = headers(requestId, status, replayed, about.idempotencyKey());
     h.add(LmpHeaders.BATCH_ID, utf8(about.batchId()));
     h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(config.expiry(about))));
-    if (metering) {
-      written += RECORD_OVERHEAD_BYTES + body.length;
-    }
-    send(new Record<>(requestId, Emission.reply(body), timestamp, h));
+    sendReply(requestId, body, timestamp, h);
   }
 
   /** Forwards {@code record} downstream, at once or when the decision is applied. */
@@ -361,7 +362,7 @@ final class Batches {
   void replyError(
       String requestId,
       int status,
-      byte[] body,
+      ByteString body,
       String idempotencyKey,
       Long expiresAt,
       long timestamp) {
@@ -369,10 +370,14 @@ final class Batches {
     if (expiresAt != null) {
       h.add(LmpHeaders.KEY_EXPIRES, utf8(Rfc3339.format(expiresAt)));
     }
+    sendReply(requestId, body, timestamp, h);
+  }
+
+  private void sendReply(String requestId, ByteString body, long timestamp, Headers h) {
     if (metering) {
-      written += RECORD_OVERHEAD_BYTES + body.length;
+      written += RECORD_OVERHEAD_BYTES + body.size();
     }
-    send(new Record<>(requestId, Emission.reply(body), timestamp, h));
+    send(new Record<>(requestId, new Emission.Reply(body), timestamp, h));
   }
 
   static Headers headers(String requestId, int status, boolean replayed, String idempotencyKey) {

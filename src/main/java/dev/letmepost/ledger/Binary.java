@@ -1,15 +1,71 @@
 package dev.letmepost.ledger;
 
+import dev.letmepost.wire.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.Function;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The primitives of the ledger's binary store values ({@link ReplayRecordCodec}, {@link
  * RequestEntryCodec}): varint lengths, fixed-width longs, strings that keep unpaired surrogates (as
- * UTF-16 when they have one), byte arrays; null as a zero tag.
+ * UTF-16 when they have one), byte strings; null as a zero tag.
  */
 final class Binary {
   private Binary() {}
+
+  /** The serde of a store value written by {@code write} and read by {@code read}; null as null. */
+  static <T> Serde<T> serde(Function<T, byte[]> write, Function<byte[], T> read) {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : write.apply(v),
+        (topic, bytes) -> bytes == null ? null : read.apply(bytes));
+  }
+
+  /**
+   * Reads {@code bytes}, a value whose first byte is {@code format}, with {@code reader}; an empty
+   * value, another format byte, a value cut short or with bytes left over, and a field {@code
+   * reader} refuses (by an {@link IllegalArgumentException}) each throw {@link
+   * SerializationException} "not a {@code what}: " and why.
+   */
+  static <T> T read(byte[] bytes, byte format, String what, Function<In, T> reader) {
+    if (bytes.length == 0) {
+      throw new SerializationException("not a " + what + ": an empty value");
+    }
+    if (bytes[0] != format) {
+      throw new SerializationException(
+          "not a "
+              + what
+              + ": unknown format byte 0x"
+              + String.format("%02x", bytes[0] & 0xff)
+              + " in a value of "
+              + bytes.length
+              + " bytes");
+    }
+    In in = new In(bytes, 1);
+    T value;
+    try {
+      value = reader.apply(in);
+    } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
+      throw new SerializationException(
+          "not a " + what + ": truncated at byte " + in.pos + " of " + bytes.length, e);
+    } catch (IllegalArgumentException | NullPointerException | ArithmeticException e) {
+      throw new SerializationException("not a " + what + ": " + e.getMessage(), e);
+    }
+    if (in.pos != bytes.length) {
+      throw new SerializationException(
+          "not a "
+              + what
+              + ": "
+              + (bytes.length - in.pos)
+              + " trailing bytes after "
+              + in.pos
+              + " of "
+              + bytes.length);
+    }
+    return value;
+  }
 
   /** A growing output buffer. */
   static final class Out {
@@ -76,13 +132,15 @@ final class Binary {
       raw(data);
     }
 
-    void bytes(byte[] data) {
+    void bytes(ByteString data) {
       if (data == null) {
         uint(0);
         return;
       }
-      uint(data.length + 1);
-      raw(data);
+      uint(data.size() + 1);
+      room(data.size());
+      data.copyTo(buf, pos);
+      pos += data.size();
     }
 
     private void raw(byte[] data) {
@@ -115,7 +173,7 @@ final class Binary {
   /** A cursor over an input value. */
   static final class In {
     private final byte[] buf;
-    int pos;
+    private int pos;
 
     In(byte[] buf, int pos) {
       this.buf = buf;
@@ -195,7 +253,7 @@ final class Binary {
       return s;
     }
 
-    byte[] bytes() {
+    ByteString bytes() {
       int n = uint();
       if (n == 0) {
         return null;
@@ -205,7 +263,7 @@ final class Binary {
         throw new IllegalArgumentException(
             "a body of " + len + " bytes with " + (buf.length - pos) + " left");
       }
-      byte[] out = Arrays.copyOfRange(buf, pos, pos + len);
+      ByteString out = ByteString.copyOf(buf, pos, len);
       pos += len;
       return out;
     }

@@ -2,12 +2,11 @@ package dev.letmepost.ledger;
 
 import dev.letmepost.command.BatchAction;
 import dev.letmepost.command.Command;
-import dev.letmepost.command.FieldError;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
 import dev.letmepost.command.Preflight;
 import dev.letmepost.http.Rfc3339;
-import dev.letmepost.wire.PublishTask;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,13 +39,26 @@ import org.slf4j.LoggerFactory;
  * retry batch. An exception while deciding is answered {@code 500 internal_error} and leaves
  * nothing else behind ({@link Effects}).
  */
-final class DecideAction implements Processor<String, BatchLookup, String, Emission> {
+final class DecideAction implements Processor<String, Command, String, Emission> {
   private static final Logger LOG = LoggerFactory.getLogger(DecideAction.class);
   private final LedgerConfig config;
-  private final LedgerClock clock;
   private final Effects.Fault fault;
   private ProcessorContext<String, Emission> context;
   private Decisions decisions;
+
+  /**
+   * One action being decided on an existing batch.
+   *
+   * @param key the key the action's replay record is filed under ({@link ActionKeys#recordKey})
+   * @param windowTime the window time it is filed under
+   * @param batch the batch the action names, and the key it is filed under
+   */
+  private record Act(
+      Command c, String key, long windowTime, LedgerStores.Filed batch, Decisions.Times t) {
+    LedgerRecord record() {
+      return batch.record();
+    }
+  }
 
   /**
    * @param fault called before each write or forward is held ({@link Effects.Fault#NONE} but in
@@ -54,7 +66,6 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
    */
   DecideAction(LedgerConfig config, Effects.Fault fault) {
     this.config = config;
-    this.clock = new LedgerClock(config);
     this.fault = fault;
   }
 
@@ -65,35 +76,12 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
   }
 
   @Override
-  public void process(Record<String, BatchLookup> record) {
-    BatchLookup in = record.value();
-    if (in == null || in.command() == null) {
-      return;
-    }
-    Command c = in.command();
-    long ts = record.timestamp();
-    long now = context.currentSystemTimeMs();
-    long brokerTime = clock.brokerTime(ts, now);
-    long filedAt = LedgerClock.fileTime(brokerTime, now);
-    decisions.decideWhole(
-        c,
-        filedAt,
-        ts,
-        () -> decide(c, brokerTime, filedAt, now, ts),
-        e ->
-            LOG.error(
-                "internal error deciding action {} {} (request {}); answering 500",
-                Limits.echo(c.method()),
-                Limits.echo(c.path()),
-                c.requestId(),
-                e));
+  public void process(Record<String, Command> record) {
+    decisions.decide(record, (c, batchId, t) -> decide(c, t));
   }
 
-  private void decide(Command c, long brokerTime, long filedAt, long now, long ts) {
-    if (decisions.answeredInvalidKey(c, filedAt, ts)) {
-      return;
-    }
-    if (decisions.answeredBehind(c, brokerTime, now, filedAt, ts, "changed")) {
+  private void decide(Command c, Decisions.Times t) {
+    if (decisions.answeredInvalidKey(c, t) || decisions.answeredBehind(c, t, "changed")) {
       return;
     }
     BatchAction action =
@@ -102,176 +90,96 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
                 () ->
                     new IllegalStateException(
                         "not a batch action: " + Limits.echo(c.method() + " " + c.path())));
-    int n = config.partitions();
-    String key = ActionKeys.recordKey(c.fingerprint(), context.taskId().partition(), n);
-    LedgerRecord live = decisions.live(key, brokerTime);
-    if (live != null) {
-      decisions.answerRetry(c, key, live, filedAt, ts);
+    String key =
+        ActionKeys.recordKey(c.fingerprint(), context.taskId().partition(), config.partitions());
+    if (decisions.answeredRetry(c, key, t)) {
       return;
     }
-    LedgerRecord batch = decisions.batch(action.batchId());
-    if (batch == null || !batch.principal().equals(c.principal())) {
+    LedgerStores.Filed batch = decisions.stores().batch(action.batchId());
+    if (batch == null || !batch.record().principal().equals(c.principal())) {
       decisions.answerError(
           c,
-          filedAt,
+          t,
           Answers.NOT_FOUND,
           Answers.error(
               "batch_not_found",
               "no batch '" + Limits.echo(action.batchId()) + "' for this API key"),
           c.idempotencyKey(),
-          null,
-          ts);
+          null);
       return;
     }
-    Preflight.ActionResult body = Preflight.checkAction(action.kind(), c.body());
+    Preflight.ActionResult body = Preflight.checkAction(action.kind(), c.body().toByteArray());
     if (!body.ok()) {
-      decisions.answerError(
-          c,
-          filedAt,
-          Answers.BAD_REQUEST,
-          Answers.preflightFailed(body.errors()),
-          c.idempotencyKey(),
-          null,
-          ts);
+      decisions.answerPreflightFailed(c, t, body.errors());
       return;
     }
-    String fingerprint = decisions.fingerprintOf(batch.batchId());
-    long windowTime = decisions.freeWindowTime(key, filedAt);
+    Act a = new Act(c, key, decisions.stores().freeWindowTime(key, t.filedAt()), batch, t);
     switch (action.kind()) {
-      case CANCEL -> cancel(c, key, fingerprint, batch, brokerTime, windowTime, ts);
-      case RESCHEDULE ->
-          reschedule(
-              c,
-              key,
-              fingerprint,
-              batch,
-              body.scheduledAt().toEpochMilli(),
-              brokerTime,
-              windowTime,
-              filedAt,
-              now,
-              ts);
-      case RETRY -> retry(c, key, fingerprint, batch, brokerTime, windowTime, now, ts);
+      case CANCEL -> cancel(a);
+      case RESCHEDULE -> reschedule(a, body.scheduledAt().toEpochMilli());
+      case RETRY -> retry(a);
     }
   }
 
-  private void cancel(
-      Command c,
-      String key,
-      String fingerprint,
-      LedgerRecord batch,
-      long brokerTime,
-      long windowTime,
-      long ts) {
-    String state = Answers.state(batch);
+  private void cancel(Act a) {
+    String state = Answers.state(a.record());
     if (state.equals(Answers.SCHEDULED)) {
-      LedgerRecord canceled = decisions.batches().cancel(fingerprint, batch, brokerTime, ts);
-      decisions.recordAction(
-          c, key, canceled, brokerTime, windowTime, Answers.OK, Answers.current(canceled), ts);
+      LedgerRecord canceled =
+          decisions.batches().cancel(a.batch.key(), a.record(), a.t.brokerTime(), a.t.ts());
+      record(a, canceled, Answers.OK, Answers.current(canceled));
     } else if (state.equals(Answers.CANCELED)) {
-      decisions.recordAction(
-          c, key, batch, brokerTime, windowTime, Answers.OK, Answers.current(batch), ts);
+      record(a, a.record(), Answers.OK, Answers.current(a.record()));
     } else {
-      refuse(
-          c,
-          key,
-          batch,
-          brokerTime,
-          windowTime,
-          ts,
-          "batch_not_cancelable",
-          "only a scheduled batch can be canceled");
+      refuse(a, "batch_not_cancelable", "only a scheduled batch can be canceled");
     }
   }
 
-  private void reschedule(
-      Command c,
-      String key,
-      String fingerprint,
-      LedgerRecord batch,
-      long scheduledAt,
-      long brokerTime,
-      long windowTime,
-      long filedAt,
-      long now,
-      long ts) {
-    String state = Answers.state(batch);
-    if (!state.equals(Answers.SCHEDULED)) {
-      refuse(
-          c,
-          key,
-          batch,
-          brokerTime,
-          windowTime,
-          ts,
-          "batch_not_reschedulable",
-          "only a scheduled batch can be rescheduled");
+  private void reschedule(Act a, long scheduledAt) {
+    if (!Answers.state(a.record()).equals(Answers.SCHEDULED)) {
+      refuse(a, "batch_not_reschedulable", "only a scheduled batch can be rescheduled");
       return;
     }
-    long latest = batch.firstSeen() + config.replayTtl().minus(config.targetDeadline()).toMillis();
-    if (scheduledAt > latest) {
-      decisions.answerError(
-          c,
-          filedAt,
-          Answers.BAD_REQUEST,
-          Answers.preflightFailed(
-              List.of(
-                  new FieldError(
-                      "scheduledAt",
-                      "schedule_too_far",
-                      "scheduledAt "
-                          + Rfc3339.format(scheduledAt)
-                          + " is later than "
-                          + Rfc3339.format(latest)
-                          + ", the latest the batch's replay record can cover"))),
-          c.idempotencyKey(),
-          null,
-          ts);
+    if (decisions.answeredScheduleTooFar(
+        a.c,
+        a.t,
+        scheduledAt,
+        Rfc3339.format(scheduledAt),
+        a.record().firstSeen(),
+        "the batch's")) {
       return;
     }
     LedgerRecord moved =
-        decisions.batches().reschedule(fingerprint, batch, scheduledAt, brokerTime, key, now, ts);
-    decisions.recordAction(
-        c, key, moved, brokerTime, windowTime, Answers.OK, Answers.current(moved), ts);
+        decisions
+            .batches()
+            .reschedule(
+                a.batch.key(),
+                a.record(),
+                scheduledAt,
+                a.t.brokerTime(),
+                a.key,
+                a.t.now(),
+                a.t.ts());
+    record(a, moved, Answers.OK, Answers.current(moved));
   }
 
-  private void retry(
-      Command c,
-      String key,
-      String fingerprint,
-      LedgerRecord batch,
-      long brokerTime,
-      long windowTime,
-      long now,
-      long ts) {
-    String state = Answers.state(batch);
+  private void retry(Act a) {
+    LedgerRecord batch = a.record();
     if (!batch.complete() || batch.canceled()) {
       refuse(
-          c,
-          key,
-          batch,
-          brokerTime,
-          windowTime,
-          ts,
+          a,
           "batch_not_retryable",
           "only a batch whose every target has an outcome can be retried");
       return;
     }
-    if (!batch.retries().isEmpty()) {
-      String takenBy = batch.retries().get(batch.retries().size() - 1);
+    if (batch.retriedBy() != null) {
       refuse(
-          c,
-          key,
-          batch,
-          brokerTime,
-          windowTime,
-          ts,
+          a,
           "batch_not_retryable",
           "its failed targets were handed to retry batch '"
-              + takenBy
+              + batch.retriedBy()
               + "' already (a failed target is retried at most once per batch); to retry them"
               + " again, retry batch '"
-              + takenBy
+              + batch.retriedBy()
               + "'");
       return;
     }
@@ -285,75 +193,54 @@ final class DecideAction implements Processor<String, BatchLookup, String, Emiss
     }
     if (targets.isEmpty()) {
       refuse(
-          c,
-          key,
-          batch,
-          brokerTime,
-          windowTime,
-          ts,
+          a,
           "batch_not_retryable",
           "none of its targets failed with retryable: true (published and unknown targets are"
               + " never retried)");
       return;
     }
+    String id =
+        ActionKeys.retryBatchId(
+            a.key, a.t.brokerTime(), context.taskId().partition(), config.partitions());
     LedgerRecord.PostContent content = batch.content();
-    if (content == null) {
-      refuse(
-          c,
-          key,
-          batch,
-          brokerTime,
-          windowTime,
-          ts,
-          "batch_not_retryable",
-          "its content was not kept (the batch was recorded before retries existed)");
-      return;
-    }
-    int n = config.partitions();
-    String id = ActionKeys.retryBatchId(key, brokerTime, context.taskId().partition(), n);
-    List<PublishTask.Media> media = content.media() == null ? List.of() : content.media();
     PostRequest request =
         new PostRequest(
             targets,
             content.text() == null ? "" : content.text(),
-            media,
+            content.media() == null ? List.of() : content.media(),
             content.firstComment(),
             null);
-    decisions.batches().save(fingerprint, batch.withRetry(id));
+    decisions.batches().save(a.batch.key(), batch.withRetry(id));
     LOG.info(
         "batch {} ({}): retrying {} failed target(s) as {}",
         batch.batchId(),
-        state,
+        Answers.state(batch),
         targets.size(),
         id);
-    decisions.start(c, key, id, request, brokerTime, windowTime, null, now, ts, batch.batchId());
+    decisions.start(a.c, a.key, a.windowTime, id, request, a.t, null, batch.batchId());
   }
 
   /** Records and sends {@code 409 code} naming the batch's state. */
-  private void refuse(
-      Command c,
-      String key,
-      LedgerRecord batch,
-      long brokerTime,
-      long windowTime,
-      long ts,
-      String code,
-      String rule) {
-    String state = Answers.state(batch);
+  private void refuse(Act a, String code, String rule) {
+    String state = Answers.state(a.record());
     String detail =
         switch (state) {
           case Answers.RUNNING -> " (released to the publishers)";
           case Answers.SCHEDULED -> " (not released yet)";
           default -> "";
         };
-    decisions.recordAction(
-        c,
-        key,
-        batch,
-        brokerTime,
-        windowTime,
+    record(
+        a,
+        a.record(),
         Answers.CONFLICT,
-        Answers.error(code, "batch '" + batch.batchId() + "' is " + state + detail + "; " + rule),
-        ts);
+        Answers.error(
+            code, "batch '" + a.record().batchId() + "' is " + state + detail + "; " + rule));
+  }
+
+  /**
+   * Records the action's answer about {@code about} and sends it ({@link Decisions#recordAction}).
+   */
+  private void record(Act a, LedgerRecord about, int status, ByteString body) {
+    decisions.recordAction(a.c, a.key, a.windowTime, about, a.t, status, body);
   }
 }

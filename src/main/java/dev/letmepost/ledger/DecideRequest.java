@@ -1,19 +1,14 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.command.Command;
-import dev.letmepost.command.FieldError;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
 import dev.letmepost.command.Preflight;
-import dev.letmepost.http.Rfc3339;
 import dev.letmepost.wire.LmpHeaders;
-import java.util.List;
 import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The dedup decision: what one post command, keyed by its fingerprint, gets
@@ -29,15 +24,10 @@ import org.slf4j.LoggerFactory;
  * complete ({@link Effects}), so that answer is all an exception leaves behind.
  */
 final class DecideRequest implements Processor<String, Command, String, Emission> {
-  private static final Logger LOG = LoggerFactory.getLogger(DecideRequest.class);
-  static final int INTERNAL_ERROR = Decisions.INTERNAL_ERROR;
-  static final int UNAVAILABLE = Decisions.UNAVAILABLE;
   private final LedgerConfig config;
   private final Function<byte[], Preflight.Result> preflight;
   private final Effects.Fault fault;
-  private ProcessorContext<String, Emission> context;
   private Decisions decisions;
-  private LedgerClock clock;
 
   /**
    * @param preflight the body check ({@link Preflight#check}; tests pass one that throws to prove
@@ -54,105 +44,60 @@ final class DecideRequest implements Processor<String, Command, String, Emission
 
   @Override
   public void init(ProcessorContext<String, Emission> context) {
-    this.context = context;
     this.decisions = new Decisions(config, context, fault);
-    this.clock = new LedgerClock(config);
   }
 
   @Override
   public void process(Record<String, Command> record) {
-    Command c = record.value();
-    long ts = record.timestamp();
-    long now = context.currentSystemTimeMs();
-    long brokerTime = clock.brokerTime(ts, now);
-    long filedAt = LedgerClock.fileTime(brokerTime, now);
-    decisions.decideWhole(
-        c,
-        filedAt,
-        ts,
-        () -> decide(c, record.key(), brokerTime, filedAt, now, ts),
-        e ->
-            LOG.error(
-                "internal error deciding request {} (fingerprint {}); answering 500",
-                c.requestId(),
-                record.key(),
-                e));
+    decisions.decide(record, this::decide);
   }
 
-  private void decide(
-      Command c, String fingerprint, long brokerTime, long filedAt, long now, long ts) {
-    if (decisions.answeredInvalidKey(c, filedAt, ts)) {
+  private void decide(Command c, String fingerprint, Decisions.Times t) {
+    if (decisions.answeredInvalidKey(c, t)) {
       return;
     }
     if (!c.method().equals(LmpHeaders.DEFAULT_METHOD)
         || !c.path().equals(LmpHeaders.DEFAULT_PATH)) {
       decisions.answerError(
           c,
-          filedAt,
+          t,
           Answers.NOT_FOUND,
           Answers.error(
               "route_not_found",
               "no route for " + Limits.echo(c.method()) + " " + Limits.echo(c.path())),
           c.idempotencyKey(),
-          null,
-          ts);
+          null);
       return;
     }
-    if (decisions.answeredBehind(c, brokerTime, now, filedAt, ts, "recorded or published")) {
+    if (decisions.answeredBehind(c, t, "recorded or published")
+        || decisions.answeredRetry(c, fingerprint, t)) {
       return;
     }
-
-    LedgerRecord live = decisions.live(fingerprint, brokerTime);
-    if (live != null) {
-      decisions.answerRetry(c, fingerprint, live, filedAt, ts);
+    Preflight.Result checked = preflight.apply(c.body().toByteArray());
+    if (!checked.ok()) {
+      decisions.answerPreflightFailed(c, t, checked.errors());
       return;
     }
-
-    Preflight.Result preflight = this.preflight.apply(c.body());
-    if (!preflight.ok()) {
-      decisions.answerError(
-          c,
-          filedAt,
-          Answers.BAD_REQUEST,
-          Answers.preflightFailed(preflight.errors()),
-          c.idempotencyKey(),
-          null,
-          ts);
-      return;
-    }
-    PostRequest request = preflight.request();
+    PostRequest request = checked.request();
     Long scheduledAt = request.scheduledAt() == null ? null : request.scheduledAt().toEpochMilli();
-    long latestSchedule = brokerTime + config.replayTtl().minus(config.targetDeadline()).toMillis();
-    if (scheduledAt != null && scheduledAt > latestSchedule) {
-      decisions.answerError(
-          c,
-          filedAt,
-          Answers.BAD_REQUEST,
-          Answers.preflightFailed(
-              List.of(
-                  new FieldError(
-                      "scheduledAt",
-                      "schedule_too_far",
-                      "scheduledAt "
-                          + request.scheduledAt()
-                          + " is later than "
-                          + Rfc3339.format(latestSchedule)
-                          + ", the latest this request's replay record can cover"))),
-          c.idempotencyKey(),
-          null,
-          ts);
+    if (scheduledAt != null
+        && decisions.answeredScheduleTooFar(
+            c,
+            t,
+            scheduledAt,
+            request.scheduledAt().toString(),
+            t.brokerTime(),
+            "this request's")) {
       return;
     }
     decisions.start(
         c,
         fingerprint,
-        Decisions.batchId(fingerprint, brokerTime, config.partitions()),
+        decisions.stores().freeWindowTime(fingerprint, t.filedAt()),
+        Decisions.batchId(fingerprint, t.brokerTime(), config.partitions()),
         request,
-        brokerTime,
-        decisions.freeWindowTime(fingerprint, filedAt),
-        scheduledAt != null && scheduledAt > brokerTime ? scheduledAt : null,
-        now,
-        ts,
+        t,
+        scheduledAt != null && scheduledAt > t.brokerTime() ? scheduledAt : null,
         null);
   }
 }

@@ -1,33 +1,54 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.command.Command;
+import dev.letmepost.command.FieldError;
 import dev.letmepost.command.Hashing;
 import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
 import dev.letmepost.http.Rfc3339;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.PublishTask;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The moves every decision on a request shares, over one ledger task's stores: answer an error and
- * index it, answer a retry from its live replay record (conflict, replay, wait), start a new batch.
- * {@link DecideRequest} (posts) and {@link DecideAction} (batch actions) each build one in {@code
- * init}; the idempotency table is the same for both.
+ * The moves every decision on a command shares, over one ledger task's stores: the decision's
+ * skeleton (its times, and the catch-all answer), answer an error and index it, answer a retry from
+ * its live replay record (conflict, replay, wait), the scheduling rule, start a new batch. {@link
+ * DecideRequest} (posts) and {@link DecideAction} (batch actions) each build one in {@code init};
+ * the idempotency table is the same for both.
  */
 final class Decisions {
-  static final int INTERNAL_ERROR = 500;
-  static final int UNAVAILABLE = 503;
+  private static final Logger LOG = LoggerFactory.getLogger(Decisions.class);
+
+  /**
+   * The times of one command's decision ({@link LedgerClock}).
+   *
+   * @param ts the command record's timestamp, which everything the decision sends carries
+   * @param now the wall clock
+   * @param brokerTime the time its idempotency contract counts from
+   * @param filedAt the window time of the index entries it writes
+   */
+  record Times(long ts, long now, long brokerTime, long filedAt) {}
+
+  /** A decision on one command, under the key its topic is keyed by. */
+  @FunctionalInterface
+  interface Decider {
+    void decide(Command c, String key, Times t);
+  }
+
   private final LedgerConfig config;
   private final ProcessorContext<String, Emission> context;
-  private final WindowStore<String, LedgerRecord> replay;
+  private final LedgerStores stores;
   private final Batches batches;
   private final AccountDirectory accounts;
   private final WindowStore<String, RequestEntry> requests;
@@ -42,13 +63,19 @@ final class Decisions {
   Decisions(LedgerConfig config, ProcessorContext<String, Emission> context, Effects.Fault fault) {
     this.config = config;
     this.context = context;
-    this.replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
+    WindowStore<String, LedgerRecord> replay = context.getStateStore(LedgerTopology.REPLAY_STORE);
     KeyValueStore<String, Long> timers = context.getStateStore(LedgerTopology.TIMER_STORE);
     this.effects = Effects.held(fault);
     this.batches = new Batches(config, replay, timers, context::forward, effects);
     this.accounts = new AccountDirectory(context.getStateStore(LedgerTopology.ACCOUNTS_STORE));
     this.requests = context.getStateStore(LedgerTopology.REQUEST_INDEX);
     this.batchIndex = context.getStateStore(LedgerTopology.BATCH_INDEX);
+    this.stores =
+        new LedgerStores(
+            LedgerStores.Window.of(replay),
+            LedgerStores.Window.of(batchIndex),
+            LedgerStores.Window.of(requests),
+            config);
     this.clock = new LedgerClock(config);
   }
 
@@ -56,19 +83,47 @@ final class Decisions {
     return batches;
   }
 
+  LedgerStores stores() {
+    return stores;
+  }
+
   /**
-   * Decides {@code c} with {@code decide}, then applies what it wrote and sent, whole; when it
-   * throws, drops all of it and answers {@code 500 internal_error} (logged by {@code onError}),
-   * which is then all this command leaves behind.
+   * Decides the command of {@code record} with {@code decider} at its times, then applies what it
+   * wrote and sent, whole; when it throws, drops all of it and answers {@code 500 internal_error}
+   * (and logs it), which is then all this command leaves behind. A record without command is
+   * skipped.
    */
-  void decideWhole(
-      Command c, long filedAt, long ts, Runnable decide, Consumer<RuntimeException> onError) {
+  void decide(Record<String, Command> record, Decider decider) {
+    Command c = record.value();
+    if (c == null) {
+      return;
+    }
+    long ts = record.timestamp();
+    long now = context.currentSystemTimeMs();
+    long brokerTime = clock.brokerTime(ts, now);
+    Times t = new Times(ts, now, brokerTime, LedgerClock.fileTime(brokerTime, now));
     try {
-      decide.run();
+      decider.decide(c, record.key(), t);
     } catch (RuntimeException e) {
       effects.drop();
-      onError.accept(e);
-      internalError(c, e, filedAt, ts);
+      LOG.error(
+          "internal error deciding {} {} (request {}, key '{}'); answering 500",
+          Limits.echo(c.method()),
+          Limits.echo(c.path()),
+          c.requestId(),
+          Limits.echo(record.key()),
+          e);
+      answerError(
+          c,
+          t,
+          Answers.INTERNAL_ERROR,
+          Answers.error(
+              "internal_error",
+              "the ledger failed to decide this request ("
+                  + Limits.echo(e.getClass().getSimpleName() + ": " + e.getMessage())
+                  + "); nothing was recorded or published; retry with the same key"),
+          echoKey(c),
+          null);
     }
     effects.apply();
   }
@@ -84,7 +139,7 @@ final class Decisions {
    * Answers {@code 400 invalid_idempotency_key} (not recorded, the key not echoed) when the
    * command's key breaks the key rules; true when it did.
    */
-  boolean answeredInvalidKey(Command c, long filedAt, long ts) {
+  boolean answeredInvalidKey(Command c, Times t) {
     if (c.idempotencyKey() == null) {
       return false;
     }
@@ -93,12 +148,11 @@ final class Decisions {
         p ->
             answerError(
                 c,
-                filedAt,
+                t,
                 Answers.BAD_REQUEST,
                 Answers.error("invalid_idempotency_key", p),
                 null,
-                null,
-                ts));
+                null));
     return problem.isPresent();
   }
 
@@ -108,111 +162,84 @@ final class Decisions {
    *
    * @param unchanged what was not done, as the answer says it: "nothing was {@code unchanged}"
    */
-  boolean answeredBehind(
-      Command c, long brokerTime, long now, long filedAt, long ts, String unchanged) {
-    if (!clock.tooLate(brokerTime, now)) {
+  boolean answeredBehind(Command c, Times t, String unchanged) {
+    if (!clock.tooLate(t.brokerTime(), t.now())) {
       return false;
     }
     answerError(
         c,
-        filedAt,
-        UNAVAILABLE,
+        t,
+        Answers.UNAVAILABLE,
         Answers.error(
             "ledger_behind",
             "the ledger read this request "
-                + java.time.Duration.ofMillis(now - brokerTime).toSeconds()
+                + Duration.ofMillis(t.now() - t.brokerTime()).toSeconds()
                 + " s after the broker accepted it ("
-                + Rfc3339.format(brokerTime)
+                + Rfc3339.format(t.brokerTime())
                 + "), later than its max command lag of "
                 + config.maxCommandLag()
                 + ": its replay record may be gone, so it was not decided; nothing was "
                 + unchanged
                 + "; retry with the same key"),
         c.idempotencyKey(),
-        null,
-        ts);
+        null);
     return true;
   }
 
   /**
-   * {@code 500 internal_error} for an exception while deciding; nothing recorded ({@link
-   * #decideWhole} dropped what the decision had written).
+   * Answers {@code 400 preflight_failed} with {@code errors} (not recorded): a body that failed its
+   * check.
    */
-  void internalError(Command c, RuntimeException e, long filedAt, long ts) {
+  void answerPreflightFailed(Command c, Times t, List<FieldError> errors) {
     answerError(
+        c, t, Answers.BAD_REQUEST, Answers.preflightFailed(errors), c.idempotencyKey(), null);
+  }
+
+  /**
+   * The scheduling rule: a batch first seen at {@code firstSeen} can be scheduled at most the TTL
+   * minus the target deadline later, so that its replay record covers the whole batch. Answers
+   * {@code 400 preflight_failed} / {@code schedule_too_far} (not recorded) when {@code scheduledAt}
+   * is later; true when it did.
+   *
+   * @param shown {@code scheduledAt} as the answer shows it
+   * @param whose whose replay record, as the answer names it
+   */
+  boolean answeredScheduleTooFar(
+      Command c, Times t, long scheduledAt, String shown, long firstSeen, String whose) {
+    long latest = firstSeen + config.replayTtl().minus(config.targetDeadline()).toMillis();
+    if (scheduledAt <= latest) {
+      return false;
+    }
+    answerPreflightFailed(
         c,
-        filedAt,
-        INTERNAL_ERROR,
-        Answers.error(
-            "internal_error",
-            "the ledger failed to decide this request ("
-                + Limits.echo(e.getClass().getSimpleName() + ": " + e.getMessage())
-                + "); nothing was recorded or published; retry with the same key"),
-        echoKey(c),
-        null,
-        ts);
+        t,
+        List.of(
+            new FieldError(
+                "scheduledAt",
+                "schedule_too_far",
+                "scheduledAt "
+                    + shown
+                    + " is later than "
+                    + Rfc3339.format(latest)
+                    + ", the latest "
+                    + whose
+                    + " replay record can cover")));
+    return true;
   }
 
   /**
-   * {@code filedAt}, or the next millisecond no record of this fingerprint is filed under: two TTL
-   * periods of a key read in one poll share a wall-clock millisecond, and a window store keeps one
-   * value per key and time.
+   * Answers a retry that meets a live replay record under {@code key}: conflict, the recorded
+   * answer, or a place to wait; true when it did, false when the command is new.
    */
-  long freeWindowTime(String fingerprint, long filedAt) {
-    long t = filedAt;
-    while (replay.fetch(fingerprint, t) != null) {
-      t++;
+  boolean answeredRetry(Command c, String key, Times t) {
+    LedgerRecord live = stores.live(key, t.brokerTime());
+    if (live == null) {
+      return false;
     }
-    return t;
-  }
-
-  /** The replay record a command with this broker time meets, or null when it is new. */
-  LedgerRecord live(String fingerprint, long brokerTime) {
-    long ttl = config.replayTtl().toMillis();
-    try (WindowStoreIterator<LedgerRecord> it =
-        replay.fetch(fingerprint, LiveRecord.scanFrom(brokerTime, ttl), Long.MAX_VALUE)) {
-      return LiveRecord.choose(it, brokerTime, ttl);
-    }
-  }
-
-  /**
-   * The batch with this id in this task, while its replay record is kept: the latest batch-index
-   * entry, then its record.
-   */
-  LedgerRecord batch(String batchId) {
-    String fingerprint = null;
-    long windowTime = 0;
-    try (WindowStoreIterator<String> it = batchIndex.fetch(batchId, 0L, Long.MAX_VALUE)) {
-      while (it.hasNext()) {
-        var kv = it.next();
-        windowTime = kv.key;
-        fingerprint = kv.value;
-      }
-    }
-    if (fingerprint == null) {
-      return null;
-    }
-    LedgerRecord r = replay.fetch(fingerprint, windowTime);
-    return r == null || !r.batchId().equals(batchId) ? null : r;
-  }
-
-  /** The key the batch with this id is filed under (its batch-index entry), or null. */
-  String fingerprintOf(String batchId) {
-    String fingerprint = null;
-    try (WindowStoreIterator<String> it = batchIndex.fetch(batchId, 0L, Long.MAX_VALUE)) {
-      while (it.hasNext()) {
-        fingerprint = it.next().value;
-      }
-    }
-    return fingerprint;
-  }
-
-  /** A retry meeting a live replay record: conflict, the recorded answer, or a place to wait. */
-  void answerRetry(Command c, String fingerprint, LedgerRecord live, long filedAt, long ts) {
     if (!live.bodySha256().equals(c.bodySha256())) {
       answerError(
           c,
-          filedAt,
+          t,
           Answers.CONFLICT,
           Answers.error(
               "idempotency_conflict",
@@ -225,15 +252,14 @@ final class Decisions {
                   + c.bodySha256()
                   + "); nothing was published for this request"),
           c.idempotencyKey(),
-          config.expiry(live),
-          ts);
+          config.expiry(live));
     } else if (live.answered()) {
-      indexPointer(c, fingerprint, live, filedAt);
-      batches.reply(c.requestId(), live.responseStatus(), live.response(), true, live, ts);
+      indexPointer(c, key, live, t.filedAt());
+      batches.reply(c.requestId(), live.responseStatus(), live.response(), true, live, t.ts());
     } else if (live.waiters().size() >= config.maxWaiters()) {
       answerError(
           c,
-          filedAt,
+          t,
           Answers.CONFLICT,
           Answers.error(
               "idempotency_in_progress",
@@ -243,12 +269,12 @@ final class Decisions {
                   + live.waiters().size()
                   + " retries waiting; retry later"),
           c.idempotencyKey(),
-          config.expiry(live),
-          ts);
+          config.expiry(live));
     } else {
-      indexPointer(c, fingerprint, live, filedAt);
-      batches.save(fingerprint, live.withWaiter(c.requestId()));
+      indexPointer(c, key, live, t.filedAt());
+      batches.save(key, live.withWaiter(c.requestId()));
     }
+    return true;
   }
 
   /**
@@ -258,23 +284,20 @@ final class Decisions {
    *     huge; it is never stored)
    */
   void answerError(
-      Command c,
-      long filedAt,
-      int status,
-      byte[] body,
-      String idempotencyKey,
-      Long expiresAt,
-      long ts) {
+      Command c, Times t, int status, ByteString body, String idempotencyKey, Long expiresAt) {
     RequestEntry entry =
         RequestEntry.answer(c.principal(), idempotencyKey, status, body, expiresAt);
-    effects.add(() -> requests.put(c.requestId(), entry, filedAt));
-    batches.replyError(c.requestId(), status, body, idempotencyKey, expiresAt, ts);
+    effects.add(() -> requests.put(c.requestId(), entry, t.filedAt()));
+    batches.replyError(c.requestId(), status, body, idempotencyKey, expiresAt, t.ts());
   }
 
-  /** Indexes the request as answered from (now or later) the replay record {@code about}. */
-  void indexPointer(Command c, String fingerprint, LedgerRecord about, long filedAt) {
+  /**
+   * Indexes the request, under {@code filedAt}, as answered from (now or later) the replay record
+   * {@code about}.
+   */
+  private void indexPointer(Command c, String key, LedgerRecord about, long filedAt) {
     RequestEntry entry =
-        RequestEntry.pointer(c.principal(), c.idempotencyKey(), fingerprint, about.windowTime());
+        RequestEntry.pointer(c.principal(), c.idempotencyKey(), key, about.filedAt());
     effects.add(() -> requests.put(c.requestId(), entry, filedAt));
   }
 
@@ -287,107 +310,95 @@ final class Decisions {
    * directory of batch ids (docs/contract.md#batch-actions).
    */
   static String batchId(String fingerprint, long firstSeen, int partitions) {
-    int partition = ActionKeys.partition(fingerprint, partitions);
     String seen = Long.toString(firstSeen);
-    for (int i = 0; ; i++) {
-      byte[] entropy =
-          i == 0
-              ? Hashing.lengthPrefixed(fingerprint, seen)
-              : Hashing.lengthPrefixed(fingerprint, seen, Integer.toString(i));
-      String id = "batch_" + Hashing.ulid(firstSeen, entropy);
-      if (ActionKeys.partition(id, partitions) == partition) {
-        return id;
-      }
-    }
+    return ActionKeys.firstInPartition(
+        ActionKeys.partition(fingerprint, partitions),
+        partitions,
+        i ->
+            "batch_"
+                + Hashing.ulid(
+                    firstSeen,
+                    i == 0
+                        ? Hashing.lengthPrefixed(fingerprint, seen)
+                        : Hashing.lengthPrefixed(fingerprint, seen, Integer.toString(i))));
   }
 
   /**
-   * Records an action's answer (not a batch of its own) under {@code key} and sends it: a replay
-   * record without targets, answered at once, that the action's retries replay.
+   * Records an action's answer (not a batch of its own) under {@code key} at {@code windowTime} and
+   * sends it: a replay record without targets, first seen at the action's broker time and answered
+   * at once, that the action's retries replay.
    */
   void recordAction(
       Command c,
       String key,
+      long windowTime,
       LedgerRecord about,
-      long firstSeen,
-      long filedAt,
+      Times t,
       int status,
-      byte[] body,
-      long ts) {
+      ByteString body) {
     LedgerRecord record =
-        new LedgerRecord(
-            about.batchId(),
-            c.requestId(),
-            c.principal(),
-            c.idempotencyKey(),
-            c.bodySha256(),
-            firstSeen,
-            filedAt,
-            null,
-            0,
-            List.of(),
-            List.of(),
-            List.of(),
-            null,
-            status,
-            body,
-            firstSeen,
-            null,
-            null,
-            null);
+        newRecord(c, about.batchId(), t.brokerTime(), windowTime)
+            .responseStatus(status)
+            .response(body)
+            .completedAt(t.brokerTime())
+            .build();
     batches.save(key, record);
-    indexPointer(c, key, record, filedAt);
-    batches.reply(c.requestId(), status, body, false, record, ts);
+    indexPointer(c, key, record, windowTime);
+    batches.reply(c.requestId(), status, body, false, record, t.ts());
+  }
+
+  /** A new replay record of {@code c}'s request, first seen and filed as given. */
+  private static LedgerRecord.Builder newRecord(
+      Command c, String batchId, long firstSeen, long filedAt) {
+    return LedgerRecord.builder()
+        .batchId(batchId)
+        .requestId(c.requestId())
+        .principal(c.principal())
+        .idempotencyKey(c.idempotencyKey())
+        .bodySha256(c.bodySha256())
+        .firstSeen(firstSeen)
+        .filedAt(filedAt);
   }
 
   /**
-   * Starts a new batch under {@code fingerprint}: resolves its targets, records it, emits its
-   * events and either releases it, schedules it, or completes it at once.
+   * Starts a new batch under {@code key} at {@code windowTime}, first seen at the command's broker
+   * time: resolves its targets, records it, emits its events and either releases it, schedules it,
+   * or completes it at once.
    *
+   * @param scheduledAt when it is due, or null for now
    * @param retryOf the batch it retries, else null
    */
   LedgerRecord start(
       Command c,
-      String fingerprint,
+      String key,
+      long windowTime,
       String batchId,
       PostRequest request,
-      long firstSeen,
-      long filedAt,
+      Times t,
       Long scheduledAt,
-      long now,
-      long ts,
       String retryOf) {
+    long firstSeen = t.brokerTime();
     ResolveTargets.Resolution resolution =
         ResolveTargets.resolve(
-            accounts, c.principal(), request, fingerprint, batchId, firstSeen, filedAt);
+            accounts, c.principal(), request, key, batchId, firstSeen, windowTime);
     LedgerRecord record =
-        new LedgerRecord(
-            batchId,
-            c.requestId(),
-            c.principal(),
-            c.idempotencyKey(),
-            c.bodySha256(),
-            firstSeen,
-            filedAt,
-            scheduledAt,
-            0,
-            resolution.states(),
-            List.of(),
-            scheduledAt == null ? List.of() : withoutContent(resolution.tasks()),
-            new LedgerRecord.PostContent(request.text(), request.media(), request.firstComment()),
-            null,
-            null,
-            null,
-            null,
-            retryOf,
-            null);
-    effects.add(() -> batchIndex.put(batchId, fingerprint, filedAt));
-    indexPointer(c, fingerprint, record, filedAt);
+        newRecord(c, batchId, firstSeen, windowTime)
+            .scheduledAt(scheduledAt)
+            .targets(resolution.states())
+            .pending(scheduledAt == null ? List.of() : withoutContent(resolution.tasks()))
+            .content(
+                new LedgerRecord.PostContent(
+                    request.text(), request.media(), request.firstComment()))
+            .retryOf(retryOf)
+            .build();
+    effects.add(() -> batchIndex.put(batchId, key, windowTime));
+    indexPointer(c, key, record, windowTime);
     boolean waits = !resolution.tasks().isEmpty() && scheduledAt != null;
-    byte[] accepted =
+    ByteString accepted =
         waits
             ? Answers.envelope(record, Answers.SCHEDULED)
             : Answers.envelope(record, Answers.RUNNING, Answers.PENDING);
+    long ts = t.ts();
     batches.emit(PostEvents.batch(PostEvent.BATCH_ACCEPTED, record, accepted, firstSeen), ts);
     if (waits) {
       batches.emit(PostEvents.batch(PostEvent.BATCH_SCHEDULED, record, accepted, firstSeen), ts);
@@ -398,15 +409,15 @@ final class Decisions {
       }
     }
     if (resolution.tasks().isEmpty()) {
-      return batches.complete(fingerprint, record, firstSeen, ts);
+      return batches.complete(key, record, firstSeen, ts);
     } else if (waits) {
       record = record.answered(Answers.ACCEPTED, accepted);
-      batches.save(fingerprint, record);
-      batches.schedule(fingerprint, record);
+      batches.save(key, record);
+      batches.schedule(key, record);
       batches.reply(c.requestId(), Answers.ACCEPTED, accepted, false, record, ts);
       return record;
     } else {
-      return batches.release(fingerprint, record, resolution.tasks(), now, ts);
+      return batches.release(key, record, resolution.tasks(), t.now(), ts);
     }
   }
 

@@ -5,6 +5,7 @@ import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -66,31 +67,42 @@ final class ExpireOverdue {
    * and {@link #MAX_BYTES_PER_CALL}.
    */
   Work releaseDue(long now) {
-    return batches.metered(() -> releaseDueMetered(now));
+    return handleDue(
+        Batches.RELEASE,
+        now,
+        (fingerprint, batch) -> {
+          if (!batch.complete() && !batch.released() && !batch.canceled()) {
+            batches.release(fingerprint, batch, batch.pending(), now, now);
+          }
+        });
   }
 
-  private Work releaseDueMetered(long now) {
-    List<KeyValue<String, Long>> due = due(Batches.RELEASE, now);
-    long start = batches.written();
-    int handled = 0;
-    for (KeyValue<String, Long> entry : due) {
-      if (batches.written() - start >= MAX_BYTES_PER_CALL) {
-        break;
-      }
-      handled++;
-      timers.delete(entry.key);
-      String fingerprint = Batches.fingerprintOf(entry.key);
-      LedgerRecord batch = batches.find(fingerprint, entry.value);
-      if (batch != null && !batch.complete() && !batch.released() && !batch.canceled()) {
-        batches.release(fingerprint, batch, batch.pending(), now, now);
-      }
-    }
-    return work(due, handled, start);
-  }
-
-  private Work work(List<KeyValue<String, Long>> due, int handled, long start) {
-    return new Work(
-        handled, batches.written() - start, handled < due.size() || handled == MAX_PER_CALL);
+  /**
+   * Takes the timer entries of {@code kind} due by {@code by} out of the index, earliest first,
+   * within {@link #MAX_PER_CALL} and {@link #MAX_BYTES_PER_CALL}, and hands each batch that still
+   * has its replay record to {@code handle} (fingerprint, record).
+   */
+  private Work handleDue(char kind, long by, BiConsumer<String, LedgerRecord> handle) {
+    return batches.metered(
+        () -> {
+          List<KeyValue<String, Long>> due = due(kind, by);
+          long start = batches.written();
+          int handled = 0;
+          for (KeyValue<String, Long> entry : due) {
+            if (batches.written() - start >= MAX_BYTES_PER_CALL) {
+              break;
+            }
+            handled++;
+            timers.delete(entry.key);
+            String fingerprint = Batches.fingerprintOf(entry.key);
+            LedgerRecord batch = batches.find(fingerprint, entry.value);
+            if (batch != null) {
+              handle.accept(fingerprint, batch);
+            }
+          }
+          return new Work(
+              handled, batches.written() - start, handled < due.size() || handled == MAX_PER_CALL);
+        });
   }
 
   /** True when some deadline plus grace has passed by {@code now}: a tick would close it. */
@@ -113,32 +125,20 @@ final class ExpireOverdue {
    * #tickNeeded}).
    */
   Work closeOverdue(long tickAt) {
-    return batches.metered(() -> closeOverdueMetered(tickAt));
-  }
-
-  private Work closeOverdueMetered(long tickAt) {
-    List<KeyValue<String, Long>> due = due(Batches.DEADLINE, tickAt - grace);
-    long start = batches.written();
-    int handled = 0;
-    for (KeyValue<String, Long> entry : due) {
-      if (batches.written() - start >= MAX_BYTES_PER_CALL) {
-        break;
-      }
-      handled++;
-      timers.delete(entry.key);
-      String fingerprint = Batches.fingerprintOf(entry.key);
-      LedgerRecord batch = batches.find(fingerprint, entry.value);
-      if (batch != null && !batch.complete() && batch.released()) {
-        LedgerRecord closed = closeOpenTargets(batch);
-        for (int i = 0; i < batch.targets().size(); i++) {
-          if (batch.targets().get(i).open()) {
-            batches.targetClosed(closed, i, tickAt, tickAt);
+    return handleDue(
+        Batches.DEADLINE,
+        tickAt - grace,
+        (fingerprint, batch) -> {
+          if (!batch.complete() && batch.released()) {
+            LedgerRecord closed = closeOpenTargets(batch);
+            for (int i = 0; i < batch.targets().size(); i++) {
+              if (batch.targets().get(i).open()) {
+                batches.targetClosed(closed, i, tickAt, tickAt);
+              }
+            }
+            batches.complete(fingerprint, closed, tickAt, tickAt);
           }
-        }
-        batches.complete(fingerprint, closed, tickAt, tickAt);
-      }
-    }
-    return work(due, handled, start);
+        });
   }
 
   private List<KeyValue<String, Long>> due(char kind, long by) {

@@ -57,7 +57,7 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
             RecordHeaders headers = new RecordHeaders();
             headers.add(Inbound.TICK_HEADER, new byte[] {1});
             context.forward(
-                new Record<>(Inbound.tickKey(partition), Emission.tick(now), now, headers));
+                new Record<>(Inbound.tickKey(partition), new Emission.Tick(now), now, headers));
           }
         });
   }
@@ -65,8 +65,8 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
   @Override
   public void process(Record<String, Inbound> record) {
     Inbound in = record.value();
-    if (in != null && in.isTick()) {
-      ExpireOverdue.Work closed = expire.closeOverdue(in.tickAt());
+    if (in instanceof Inbound.Tick tick) {
+      ExpireOverdue.Work closed = expire.closeOverdue(tick.at());
       if (closed.cut()) {
         LOG.info(
             "closed {} overdue batches (about {} bytes); the rest at the next tick",
@@ -75,7 +75,7 @@ final class FoldOutcome implements Processor<String, Inbound, String, Emission> 
       }
       return;
     }
-    TargetOutcome o = in == null ? null : in.outcome();
+    TargetOutcome o = in instanceof Inbound.Outcome outcome ? outcome.outcome() : null;
     String fingerprint = record.key();
     if (o == null || !o.fingerprint().equals(fingerprint)) {
       LOG.warn(

@@ -13,8 +13,8 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
 /**
- * One record of the target-outcomes topic as the ledger reads it: a publisher's outcome, or one of
- * the ledger's own ticks.
+ * One record of the target-outcomes topic as the ledger reads it, one of: a publisher's outcome, or
+ * one of the ledger's own ticks.
  *
  * <p>A tick is how the ledger learns that it has read its outcomes partition up to a point in time:
  * it writes {@code {"tick": <wall clock ms>}} (header {@value #TICK_HEADER}) to the partition it
@@ -23,14 +23,19 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
  * Deadlines are closed on ticks, never on the wall clock alone, so a ledger that was down,
  * restoring or lagging takes every outcome written before a deadline before it calls a target
  * unknown.
- *
- * @param tickAt the tick's wall-clock time, or null for an outcome
  */
-record Inbound(TargetOutcome outcome, Long tickAt) {
-  /** Marks a tick on the target-outcomes topic; publishers never write it. */
-  static final String TICK_HEADER = "lmp-ledger-tick";
+sealed interface Inbound {
+  /** A publisher's outcome of one target. */
+  record Outcome(TargetOutcome outcome) implements Inbound {}
 
-  private static final String TICK_KEY_PREFIX = "~ledger-tick/";
+  /** A tick the ledger wrote at {@code at} (wall clock) and has now read back. */
+  record Tick(long at) implements Inbound {}
+
+  /** Marks a tick on the target-outcomes topic; publishers never write it. */
+  String TICK_HEADER = "lmp-ledger-tick";
+
+  /** What the key of a tick starts with; its partition follows. */
+  String TICK_KEY_PREFIX = "~ledger-tick/";
 
   static String tickKey(int partition) {
     return TICK_KEY_PREFIX + partition;
@@ -52,14 +57,14 @@ record Inbound(TargetOutcome outcome, Long tickAt) {
         new Deserializer<>() {
           @Override
           public Inbound deserialize(String topic, byte[] data) {
-            return data == null ? null : new Inbound(outcomes.deserialize(topic, data), null);
+            return data == null ? null : new Outcome(outcomes.deserialize(topic, data));
           }
 
           @Override
           public Inbound deserialize(String topic, Headers headers, byte[] data) {
             if (data != null && headers != null && headers.lastHeader(TICK_HEADER) != null) {
               try {
-                return new Inbound(null, Json.MAPPER.readTree(data).get("tick").longValue());
+                return new Tick(Json.MAPPER.readTree(data).get("tick").longValue());
               } catch (java.io.IOException | RuntimeException e) {
                 throw new SerializationException("malformed ledger tick: " + e.getMessage(), e);
               }
@@ -69,11 +74,9 @@ record Inbound(TargetOutcome outcome, Long tickAt) {
         };
     return Serdes.serdeFrom(
         (topic, v) ->
-            v == null ? null : v.isTick() ? tickValue(v.tickAt()) : Json.write(v.outcome()),
+            v == null
+                ? null
+                : v instanceof Tick t ? tickValue(t.at()) : Json.write(((Outcome) v).outcome()),
         deserializer);
-  }
-
-  boolean isTick() {
-    return tickAt != null;
   }
 }

@@ -19,8 +19,8 @@ public final class LedgerApp {
   /**
    * The ledger's commit interval: how long its answers, tasks and events may wait for their
    * transaction. `lmp bench` measured a first call's p50 300 ms at Streams' exactly-once default of
-   * 100 ms, 230 ms at 50 ms and at 25 ms, with no loss of first-seen throughput at 50 ms (README,
-   * Benchmarks: "What each optimisation bought").
+   * 100 ms, 230 ms at 50 ms and at 25 ms, with no loss of first-seen throughput at 50 ms
+   * (docs/benchmarks.md, "Settings the figures depend on").
    */
   public static final int COMMIT_INTERVAL_MS = 50;
 
@@ -54,7 +54,7 @@ public final class LedgerApp {
     // Process whatever is buffered, never idling a task for an empty input partition: no decision
     // depends on the order of records across the task's topics (each is ordered within its
     // partition, which is all the ledger relies on), and the check the default runs per record
-    // cost a fifth of the stream thread's time in `lmp bench` (README, Benchmarks).
+    // cost a fifth of the stream thread's time in `lmp bench` (docs/benchmarks.md).
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizeGuard.class.getName());
     p.put(
@@ -68,8 +68,8 @@ public final class LedgerApp {
 
   /**
    * How fast the ledger takes over the work of an instance that died (SIGKILL, a lost host): the
-   * settings CrashMatrixIT measured (README, "Running on a real cluster"). Kafka's defaults let a
-   * survivor answer nothing for about 50 s after the death of one of two instances.
+   * settings CrashMatrixIT measured (docs/operations.md, "Recovery after a crash"). Kafka's
+   * defaults let a survivor answer nothing for about 50 s after the death of one of two instances.
    */
   static void putRecoveryDefaults(Properties p) {
     // Unprefixed keys on purpose: Streams gives any prefixed setting (consumer., main.consumer.,

@@ -4,6 +4,7 @@ import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Everything the ledger topology is built from.
@@ -165,94 +166,72 @@ public record LedgerConfig(
   }
 
   public LedgerConfig withReplayTtl(Duration ttl) {
-    return new LedgerConfig(
-        topics,
-        ttl,
-        skewAllowance,
-        targetDeadline,
-        maxWaiters,
-        timerInterval,
-        partitions,
-        maxCommandLag,
-        outcomeGrace);
+    return with(c -> c.replayTtl = ttl);
   }
 
   public LedgerConfig withTargetDeadline(Duration deadline) {
-    return new LedgerConfig(
-        topics,
-        replayTtl,
-        skewAllowance,
-        deadline,
-        maxWaiters,
-        timerInterval,
-        partitions,
-        maxCommandLag,
-        outcomeGrace);
+    return with(c -> c.targetDeadline = deadline);
   }
 
   public LedgerConfig withMaxWaiters(int waiters) {
-    return new LedgerConfig(
-        topics,
-        replayTtl,
-        skewAllowance,
-        targetDeadline,
-        waiters,
-        timerInterval,
-        partitions,
-        maxCommandLag,
-        outcomeGrace);
+    return with(c -> c.maxWaiters = waiters);
   }
 
   public LedgerConfig withPartitions(int count) {
-    return new LedgerConfig(
-        topics,
-        replayTtl,
-        skewAllowance,
-        targetDeadline,
-        maxWaiters,
-        timerInterval,
-        count,
-        maxCommandLag,
-        outcomeGrace);
+    return with(c -> c.partitions = count);
   }
 
   public LedgerConfig withMaxCommandLag(Duration lag) {
-    return new LedgerConfig(
-        topics,
-        replayTtl,
-        skewAllowance,
-        targetDeadline,
-        maxWaiters,
-        timerInterval,
-        partitions,
-        lag,
-        outcomeGrace);
+    return with(c -> c.maxCommandLag = lag);
   }
 
   public LedgerConfig withOutcomeGrace(Duration grace) {
-    return new LedgerConfig(
-        topics,
-        replayTtl,
-        skewAllowance,
-        targetDeadline,
-        maxWaiters,
-        timerInterval,
-        partitions,
-        maxCommandLag,
-        grace);
+    return with(c -> c.outcomeGrace = grace);
   }
 
   public LedgerConfig withSkewAllowance(Duration skew) {
+    return with(c -> c.skewAllowance = skew);
+  }
+
+  /** This configuration with {@code change} made to a copy of its values. */
+  private LedgerConfig with(Consumer<Values> change) {
+    Values v = new Values(this);
+    change.accept(v);
     return new LedgerConfig(
-        topics,
-        replayTtl,
-        skew,
-        targetDeadline,
-        maxWaiters,
-        timerInterval,
-        partitions,
-        maxCommandLag,
-        outcomeGrace);
+        v.topics,
+        v.replayTtl,
+        v.skewAllowance,
+        v.targetDeadline,
+        v.maxWaiters,
+        v.timerInterval,
+        v.partitions,
+        v.maxCommandLag,
+        v.outcomeGrace);
+  }
+
+  /** The values of a configuration being changed ({@link #with}). */
+  private static final class Values {
+    Topics topics;
+    Duration replayTtl;
+    Duration skewAllowance;
+    Duration targetDeadline;
+    int maxWaiters;
+    Duration timerInterval;
+    int partitions;
+    Duration maxCommandLag;
+    Duration outcomeGrace;
+
+    Values(LedgerConfig c) {
+      topics = c.topics;
+      replayTtl = c.replayTtl;
+      skewAllowance = c.skewAllowance;
+      targetDeadline = c.targetDeadline;
+      maxWaiters = c.maxWaiters;
+      timerInterval = c.timerInterval;
+      partitions = c.partitions;
+      maxCommandLag = c.maxCommandLag;
+      outcomeGrace = c.outcomeGrace;
+    }
   }
 
   private static void positive(Duration d, String name) {

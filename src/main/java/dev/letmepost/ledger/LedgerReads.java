@@ -6,53 +6,33 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * The read side of the ledger: replay records, batches and requests looked up in the ledger's
- * stores on this instance (every local partition). It answers only for what this instance hosts;
- * routing a read to the instance that hosts it is the caller's business.
+ * stores on this instance (every local partition), by the look-ups the ledger decides with ({@link
+ * LedgerStores}). It answers only for what this instance hosts; routing a read to the instance that
+ * hosts it is the caller's business.
  *
  * <p>A store that is not queryable right now (the instance is rebalancing or restoring) throws
  * {@link org.apache.kafka.streams.errors.InvalidStateStoreException}.
  */
 public final class LedgerReads {
-  /** The three stores a read needs; fetched per read so that a rebalance is noticed. */
-  interface Stores {
-    ReadOnlyWindowStore<String, LedgerRecord> replay();
-
-    ReadOnlyWindowStore<String, RequestEntry> requests();
-
-    ReadOnlyWindowStore<String, String> batches();
-  }
-
-  private final Stores stores;
+  private final LedgerStores stores;
   private final LedgerConfig config;
 
-  LedgerReads(Stores stores, LedgerConfig config) {
+  LedgerReads(LedgerStores stores, LedgerConfig config) {
     this.stores = stores;
     this.config = config;
   }
 
-  /** Reads the stores of a running ledger instance. */
+  /** Reads the stores of a running ledger instance, each fetched anew for every read. */
   public static LedgerReads of(KafkaStreams streams, LedgerConfig config) {
     return new LedgerReads(
-        new Stores() {
-          @Override
-          public ReadOnlyWindowStore<String, LedgerRecord> replay() {
-            return window(streams, LedgerTopology.REPLAY_STORE);
-          }
-
-          @Override
-          public ReadOnlyWindowStore<String, RequestEntry> requests() {
-            return window(streams, LedgerTopology.REQUEST_INDEX);
-          }
-
-          @Override
-          public ReadOnlyWindowStore<String, String> batches() {
-            return window(streams, LedgerTopology.BATCH_INDEX);
-          }
-        },
+        new LedgerStores(
+            LedgerStores.Window.queried(() -> window(streams, LedgerTopology.REPLAY_STORE)),
+            LedgerStores.Window.queried(() -> window(streams, LedgerTopology.BATCH_INDEX)),
+            LedgerStores.Window.queried(() -> window(streams, LedgerTopology.REQUEST_INDEX)),
+            config),
         config);
   }
 
@@ -66,41 +46,21 @@ public final class LedgerReads {
    * {@code now}, by the rule {@link DecideRequest} decides with ({@link LiveRecord}).
    */
   public Optional<BatchView> liveRecord(String fingerprint, Instant now) {
-    long t = now.toEpochMilli();
-    long ttl = config.replayTtl().toMillis();
-    LedgerRecord live;
-    try (WindowStoreIterator<LedgerRecord> it =
-        stores
-            .replay()
-            .fetch(
-                fingerprint,
-                Instant.ofEpochMilli(LiveRecord.scanFrom(t, ttl)),
-                Instant.ofEpochMilli(Long.MAX_VALUE))) {
-      live = LiveRecord.choose(it, t, ttl);
-    }
-    return Optional.ofNullable(live).map(r -> view(fingerprint, r));
+    return Optional.ofNullable(stores.live(fingerprint, now.toEpochMilli()))
+        .map(r -> view(fingerprint, r));
   }
 
   /** The batch with this id, while its replay record is kept. */
   public Optional<BatchView> batch(String batchId) {
-    Latest<String> fingerprint = latest(stores.batches(), batchId);
-    if (fingerprint == null) {
-      return Optional.empty();
-    }
-    LedgerRecord record = stores.replay().fetch(fingerprint.value, fingerprint.windowStart);
-    if (record == null || !record.batchId().equals(batchId)) {
-      return Optional.empty();
-    }
-    return Optional.of(view(fingerprint.value, record));
+    return Optional.ofNullable(stores.batch(batchId)).map(f -> view(f.key(), f.record()));
   }
 
   /** What became of the request with this id, while its index entry is kept. */
   public Optional<RequestView> request(String requestId) {
-    Latest<RequestEntry> found = latest(stores.requests(), requestId);
-    if (found == null) {
+    RequestEntry e = stores.request(requestId);
+    if (e == null) {
       return Optional.empty();
     }
-    RequestEntry e = found.value;
     if (!e.isPointer()) {
       return Optional.of(
           new RequestView(
@@ -113,7 +73,7 @@ public final class LedgerReads {
               e.keyExpires() == null ? null : Instant.ofEpochMilli(e.keyExpires()),
               e.body()));
     }
-    LedgerRecord record = stores.replay().fetch(e.fingerprint(), e.windowTime());
+    LedgerRecord record = stores.record(e.fingerprint(), e.windowTime());
     if (record == null) {
       return Optional.empty();
     }
@@ -145,20 +105,5 @@ public final class LedgerReads {
         r.responseStatus(),
         r.response(),
         Answers.current(r));
-  }
-
-  private record Latest<V>(long windowStart, V value) {}
-
-  /** The entry of {@code key} with the latest window start, or null. */
-  private static <V> Latest<V> latest(ReadOnlyWindowStore<String, V> store, String key) {
-    Latest<V> latest = null;
-    try (WindowStoreIterator<V> it =
-        store.fetch(key, Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
-      while (it.hasNext()) {
-        var kv = it.next();
-        latest = new Latest<>(kv.key, kv.value);
-      }
-    }
-    return latest;
   }
 }

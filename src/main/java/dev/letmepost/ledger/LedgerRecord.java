@@ -1,23 +1,21 @@
 package dev.letmepost.ledger;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.letmepost.command.Bytes;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * The replay record of one request fingerprint for one TTL period: the value of the ledger's window
- * store, filed under {@link #windowTime()}.
+ * store, filed under {@link #filedAt()}.
  *
  * <p>It holds what a retry is compared with (body hash), what it is answered with (the recorded
  * status and body bytes, set once), the batch's per-target progress, and the retries waiting for a
- * running batch.
+ * running batch. A change makes a new record: one of the named changes below, each a {@link
+ * Builder} over this record's components.
  *
  * @param firstSeen broker time of the first request (see {@link LedgerClock#brokerTime}): the TTL
  *     counts from it
@@ -35,12 +33,10 @@ import java.util.Objects;
  * @param canceledAt epoch ms (broker time of the cancel) when the batch was canceled before its
  *     release, else null
  * @param retryOf the batch this one retries the failed targets of, else null
- * @param retries the batch that retries this one's failed targets: at most one, since a retry takes
- *     over every failed retryable target at once and a later retry of this batch is refused naming
- *     it ({@link DecideAction}); records of earlier versions may list more, in order, and are never
- *     added to
+ * @param retriedBy the batch that retries this one's failed targets, else null: at most one, since
+ *     a retry takes over every failed retryable target at once and a later retry of this batch is
+ *     refused naming it ({@link DecideAction})
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 record LedgerRecord(
     String batchId,
     String requestId,
@@ -56,14 +52,13 @@ record LedgerRecord(
     List<PublishTask> pending,
     PostContent content,
     Integer responseStatus,
-    byte[] response,
+    ByteString response,
     Long completedAt,
     Long canceledAt,
     String retryOf,
-    List<String> retries) {
+    String retriedBy) {
 
   /** One target's progress; {@code status} null while its outcome is open. */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
   record TargetState(
       String accountId,
       String platform,
@@ -73,7 +68,6 @@ record LedgerRecord(
       String uri,
       TargetError error) {
 
-    @JsonIgnore
     boolean open() {
       return status == null;
     }
@@ -88,65 +82,44 @@ record LedgerRecord(
     targets = List.copyOf(targets);
     waiters = waiters == null ? List.of() : List.copyOf(waiters);
     pending = pending == null ? List.of() : List.copyOf(pending);
-    retries = retries == null ? List.of() : List.copyOf(retries);
   }
 
   /** The post content of a scheduled batch, kept once rather than in each pending task. */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
   record PostContent(String text, List<PublishTask.Media> media, String firstComment) {}
 
-  /** The window-store time of this record; records written before filedAt existed use firstSeen. */
-  @JsonIgnore
-  long windowTime() {
-    return filedAt != 0 ? filedAt : firstSeen;
-  }
-
-  @JsonIgnore
   boolean answered() {
     return response != null;
   }
 
-  @JsonIgnore
   boolean complete() {
     return completedAt != null;
   }
 
-  @JsonIgnore
   boolean released() {
     return deadline != 0;
   }
 
+  boolean canceled() {
+    return canceledAt != null;
+  }
+
+  boolean allTargetsClosed() {
+    return targets.stream().noneMatch(TargetState::open);
+  }
+
   /** When the punctuator must next look at this record: its deadline, or its schedule. */
-  @JsonIgnore
   long due() {
     return released() ? deadline : scheduledAt;
   }
 
+  /** The batch with {@code requestId} waiting for its answer too. */
   LedgerRecord withWaiter(String requestId) {
     List<String> w = new ArrayList<>(waiters);
     w.add(requestId);
-    return new LedgerRecord(
-        batchId,
-        this.requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        scheduledAt,
-        deadline,
-        targets,
-        w,
-        pending,
-        content,
-        responseStatus,
-        response,
-        completedAt,
-        canceledAt,
-        retryOf,
-        retries);
+    return toBuilder().waiters(w).build();
   }
 
+  /** The batch with target {@code index} replaced. */
   LedgerRecord withTarget(int index, TargetState target) {
     List<TargetState> t = new ArrayList<>(targets);
     t.set(index, target);
@@ -154,273 +127,212 @@ record LedgerRecord(
   }
 
   LedgerRecord withTargets(List<TargetState> t) {
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        scheduledAt,
-        deadline,
-        t,
-        waiters,
-        pending,
-        content,
-        responseStatus,
-        response,
-        completedAt,
-        canceledAt,
-        retryOf,
-        retries);
+    return toBuilder().targets(t).build();
   }
 
+  /** The batch released to the publishers, due by {@code newDeadline}: its pending tasks sent. */
   LedgerRecord released(long newDeadline) {
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        scheduledAt,
-        newDeadline,
-        targets,
-        waiters,
-        List.of(),
-        content,
-        responseStatus,
-        response,
-        completedAt,
-        canceledAt,
-        retryOf,
-        retries);
+    return toBuilder().deadline(newDeadline).pending(List.of()).build();
   }
 
-  LedgerRecord answered(int status, byte[] body) {
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        scheduledAt,
-        deadline,
-        targets,
-        List.of(),
-        pending,
-        content,
-        status,
-        body,
-        completedAt,
-        canceledAt,
-        retryOf,
-        retries);
+  /** The batch with its recorded answer, which its waiters got too. */
+  LedgerRecord answered(int status, ByteString body) {
+    return toBuilder().waiters(List.of()).responseStatus(status).response(body).build();
   }
 
+  /** The batch with every target's outcome in, at {@code at}. */
   LedgerRecord completed(long at) {
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        scheduledAt,
-        deadline,
-        targets,
-        waiters,
-        pending,
-        content,
-        responseStatus,
-        response,
-        at,
-        canceledAt,
-        retryOf,
-        retries);
+    return toBuilder().completedAt(at).build();
   }
 
   /** The batch canceled at {@code at}: its pending tasks dropped, its content kept no longer. */
   LedgerRecord canceled(long at) {
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        scheduledAt,
-        deadline,
-        targets,
-        waiters,
-        List.of(),
-        null,
-        responseStatus,
-        response,
-        completedAt,
-        at,
-        retryOf,
-        retries);
+    return toBuilder().pending(List.of()).content(null).canceledAt(at).build();
   }
 
   /** The batch due at {@code newScheduledAt} instead. */
   LedgerRecord rescheduled(long newScheduledAt) {
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        newScheduledAt,
-        deadline,
-        targets,
-        waiters,
-        pending,
-        content,
-        responseStatus,
-        response,
-        completedAt,
-        canceledAt,
-        retryOf,
-        retries);
+    return toBuilder().scheduledAt(newScheduledAt).build();
   }
 
-  /** The batch with {@code retryBatchId} added to its retries. */
+  /** The batch whose failed targets the batch {@code retryBatchId} retries. */
   LedgerRecord withRetry(String retryBatchId) {
-    List<String> r = new ArrayList<>(retries);
-    r.add(retryBatchId);
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        scheduledAt,
-        deadline,
-        targets,
-        waiters,
-        pending,
-        content,
-        responseStatus,
-        response,
-        completedAt,
-        canceledAt,
-        retryOf,
-        r);
+    return toBuilder().retriedBy(retryBatchId).build();
   }
 
-  @JsonIgnore
-  boolean canceled() {
-    return canceledAt != null;
+  /** A builder holding this record's components. */
+  Builder toBuilder() {
+    return new Builder(this);
   }
 
-  @JsonIgnore
-  boolean allTargetsClosed() {
-    return targets.stream().noneMatch(TargetState::open);
+  /** A builder of a new record: no targets, waiters or pending tasks, every other field unset. */
+  static Builder builder() {
+    return new Builder(null);
   }
 
-  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof LedgerRecord o
-        && Objects.equals(batchId, o.batchId)
-        && Objects.equals(requestId, o.requestId)
-        && Objects.equals(principal, o.principal)
-        && Objects.equals(idempotencyKey, o.idempotencyKey)
-        && Objects.equals(bodySha256, o.bodySha256)
-        && firstSeen == o.firstSeen
-        && filedAt == o.filedAt
-        && Objects.equals(scheduledAt, o.scheduledAt)
-        && deadline == o.deadline
-        && Objects.equals(targets, o.targets)
-        && Objects.equals(waiters, o.waiters)
-        && Objects.equals(pending, o.pending)
-        && Objects.equals(content, o.content)
-        && Objects.equals(responseStatus, o.responseStatus)
-        && Arrays.equals(response, o.response)
-        && Objects.equals(completedAt, o.completedAt)
-        && Objects.equals(canceledAt, o.canceledAt)
-        && Objects.equals(retryOf, o.retryOf)
-        && Objects.equals(retries, o.retries);
-  }
+  /** The components of a record being made; {@link #build()} checks them as the record does. */
+  static final class Builder {
+    private String batchId;
+    private String requestId;
+    private String principal;
+    private String idempotencyKey;
+    private String bodySha256;
+    private long firstSeen;
+    private long filedAt;
+    private Long scheduledAt;
+    private long deadline;
+    private List<TargetState> targets = List.of();
+    private List<String> waiters = List.of();
+    private List<PublishTask> pending = List.of();
+    private PostContent content;
+    private Integer responseStatus;
+    private ByteString response;
+    private Long completedAt;
+    private Long canceledAt;
+    private String retryOf;
+    private String retriedBy;
 
-  @Override
-  public int hashCode() {
-    int h =
-        Objects.hash(
-            batchId,
-            requestId,
-            principal,
-            idempotencyKey,
-            bodySha256,
-            firstSeen,
-            filedAt,
-            scheduledAt,
-            deadline,
-            targets,
-            waiters,
-            pending,
-            content,
-            responseStatus,
-            completedAt,
-            canceledAt,
-            retryOf,
-            retries);
-    h = 31 * h + Arrays.hashCode(response);
-    return h;
-  }
+    private Builder(LedgerRecord r) {
+      if (r == null) {
+        return;
+      }
+      batchId = r.batchId;
+      requestId = r.requestId;
+      principal = r.principal;
+      idempotencyKey = r.idempotencyKey;
+      bodySha256 = r.bodySha256;
+      firstSeen = r.firstSeen;
+      filedAt = r.filedAt;
+      scheduledAt = r.scheduledAt;
+      deadline = r.deadline;
+      targets = r.targets;
+      waiters = r.waiters;
+      pending = r.pending;
+      content = r.content;
+      responseStatus = r.responseStatus;
+      response = r.response;
+      completedAt = r.completedAt;
+      canceledAt = r.canceledAt;
+      retryOf = r.retryOf;
+      retriedBy = r.retriedBy;
+    }
 
-  /** The components, bytes as their length only. */
-  @Override
-  public String toString() {
-    return "LedgerRecord[batchId="
-        + batchId
-        + ", requestId="
-        + requestId
-        + ", principal="
-        + principal
-        + ", idempotencyKey="
-        + idempotencyKey
-        + ", bodySha256="
-        + bodySha256
-        + ", firstSeen="
-        + firstSeen
-        + ", filedAt="
-        + filedAt
-        + ", scheduledAt="
-        + scheduledAt
-        + ", deadline="
-        + deadline
-        + ", targets="
-        + targets
-        + ", waiters="
-        + waiters
-        + ", pending="
-        + pending
-        + ", content="
-        + content
-        + ", responseStatus="
-        + responseStatus
-        + ", response="
-        + Bytes.describe(response)
-        + ", completedAt="
-        + completedAt
-        + ", canceledAt="
-        + canceledAt
-        + ", retryOf="
-        + retryOf
-        + ", retries="
-        + retries
-        + "]";
+    Builder batchId(String v) {
+      batchId = v;
+      return this;
+    }
+
+    Builder requestId(String v) {
+      requestId = v;
+      return this;
+    }
+
+    Builder principal(String v) {
+      principal = v;
+      return this;
+    }
+
+    Builder idempotencyKey(String v) {
+      idempotencyKey = v;
+      return this;
+    }
+
+    Builder bodySha256(String v) {
+      bodySha256 = v;
+      return this;
+    }
+
+    Builder firstSeen(long v) {
+      firstSeen = v;
+      return this;
+    }
+
+    Builder filedAt(long v) {
+      filedAt = v;
+      return this;
+    }
+
+    Builder scheduledAt(Long v) {
+      scheduledAt = v;
+      return this;
+    }
+
+    Builder deadline(long v) {
+      deadline = v;
+      return this;
+    }
+
+    Builder targets(List<TargetState> v) {
+      targets = v;
+      return this;
+    }
+
+    Builder waiters(List<String> v) {
+      waiters = v;
+      return this;
+    }
+
+    Builder pending(List<PublishTask> v) {
+      pending = v;
+      return this;
+    }
+
+    Builder content(PostContent v) {
+      content = v;
+      return this;
+    }
+
+    Builder responseStatus(Integer v) {
+      responseStatus = v;
+      return this;
+    }
+
+    Builder response(ByteString v) {
+      response = v;
+      return this;
+    }
+
+    Builder completedAt(Long v) {
+      completedAt = v;
+      return this;
+    }
+
+    Builder canceledAt(Long v) {
+      canceledAt = v;
+      return this;
+    }
+
+    Builder retryOf(String v) {
+      retryOf = v;
+      return this;
+    }
+
+    Builder retriedBy(String v) {
+      retriedBy = v;
+      return this;
+    }
+
+    LedgerRecord build() {
+      return new LedgerRecord(
+          batchId,
+          requestId,
+          principal,
+          idempotencyKey,
+          bodySha256,
+          firstSeen,
+          filedAt,
+          scheduledAt,
+          deadline,
+          targets,
+          waiters,
+          pending,
+          content,
+          responseStatus,
+          response,
+          completedAt,
+          canceledAt,
+          retryOf,
+          retriedBy);
+    }
   }
 }

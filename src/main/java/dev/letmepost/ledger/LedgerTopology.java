@@ -3,6 +3,7 @@ package dev.letmepost.ledger;
 import dev.letmepost.command.Command;
 import dev.letmepost.command.CommandSerde;
 import dev.letmepost.command.Preflight;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.Topics;
@@ -71,6 +72,11 @@ public final class LedgerTopology {
   /** Accounts by id, plus the per-principal, per-platform index (global). */
   public static final String ACCOUNTS_STORE = "accounts";
 
+  /** The stores a decision on a command ({@link Decisions}) reads and writes. */
+  private static final String[] DECIDER_STORES = {
+    REPLAY_STORE, TIMER_STORE, REQUEST_INDEX, BATCH_INDEX
+  };
+
   private LedgerTopology() {}
 
   public static Topology topology(LedgerConfig config) {
@@ -105,7 +111,7 @@ public final class LedgerTopology {
     // a cache iterator with the RocksDB one, and `lmp bench` measured replays 25-35 % and
     // conflicts 70 % faster without it; what the cache saved (a batch's writes folded within one
     // commit) is 1.2 changelog records per first-seen batch, which compaction removes anyway
-    // (README, Benchmarks: "What each optimisation bought").
+    // (docs/benchmarks.md, "Settings the figures depend on").
     builder.addStateStore(
         Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(REPLAY_STORE, retention, Duration.ofMillis(1), false),
@@ -142,15 +148,15 @@ public final class LedgerTopology {
                     .withName("post-commands"))
             .process(() -> new ParseCommand(config.partitions()), Named.as("parse-command"))
             .split(Named.as("parsed-"))
-            .branch((fingerprint, p) -> p.isDeadLetter(), Branched.as("dead-letter"))
-            .branch((requestId, p) -> p.isReply(), Branched.as("reply"))
-            .branch((batchId, p) -> p.action(), Branched.as("action"))
-            .branch((fingerprint, p) -> p.local(), Branched.as("local"))
+            .branch((key, p) -> p instanceof Parsed.DeadLetter, Branched.as("dead-letter"))
+            .branch((requestId, p) -> p instanceof Parsed.Reply, Branched.as("reply"))
+            .branch((batchId, p) -> p instanceof Parsed.Action, Branched.as("action"))
+            .branch((fingerprint, p) -> p instanceof Parsed.LocalPost, Branched.as("local"))
             .defaultBranch(Branched.as("command"));
 
     parsed
         .get("parsed-reply")
-        .mapValues(Parsed::reply, Named.as("unwrap-parse-reply"))
+        .mapValues(p -> ((Parsed.Reply) p).body().toByteArray(), Named.as("unwrap-parse-reply"))
         .to(
             topics.results().name(),
             Produced.with(topics.results().keySerde(), topics.results().valueSerde())
@@ -159,7 +165,10 @@ public final class LedgerTopology {
     parsed
         .get("parsed-dead-letter")
         .map(
-            (k, p) -> KeyValue.pair(p.originalKey(), p.originalValue()),
+            (k, p) -> {
+              Parsed.DeadLetter dead = (Parsed.DeadLetter) p;
+              return KeyValue.pair(bytes(dead.key()), bytes(dead.value()));
+            },
             Named.as("unwrap-dead-letter"))
         .to(
             topics.deadLetters().name(),
@@ -169,39 +178,25 @@ public final class LedgerTopology {
     KStream<String, Emission> decided =
         parsed
             .get("parsed-command")
-            .mapValues(Parsed::command, Named.as("unwrap-command"))
-            .repartition(
-                Repartitioned.<String, Command>as("by-fingerprint")
-                    .withKeySerde(Serdes.String())
-                    .withValueSerde(new CommandSerde())
-                    .withNumberOfPartitions(config.partitions()))
+            .mapValues(p -> ((Parsed.Post) p).command(), Named.as("unwrap-command"))
+            .repartition(commandsBy("by-fingerprint", config))
             .merge(
-                parsed.get("parsed-local").mapValues(Parsed::command, Named.as("unwrap-local")),
+                parsed
+                    .get("parsed-local")
+                    .mapValues(p -> ((Parsed.LocalPost) p).command(), Named.as("unwrap-local")),
                 Named.as("commands-here"))
             .process(
                 () -> new DecideRequest(config, preflight, fault),
                 Named.as("decide-request"),
-                REPLAY_STORE,
-                TIMER_STORE,
-                REQUEST_INDEX,
-                BATCH_INDEX);
+                DECIDER_STORES);
 
     KStream<String, Emission> actioned =
         parsed
             .get("parsed-action")
-            .mapValues(p -> BatchLookup.action(p.command()), Named.as("unwrap-action"))
-            .repartition(
-                Repartitioned.<String, BatchLookup>as("by-batch")
-                    .withKeySerde(Serdes.String())
-                    .withValueSerde(BatchLookup.serde())
-                    .withNumberOfPartitions(config.partitions()))
+            .mapValues(p -> ((Parsed.Action) p).command(), Named.as("unwrap-action"))
+            .repartition(commandsBy("by-batch", config))
             .process(
-                () -> new DecideAction(config, fault),
-                Named.as("decide-action"),
-                REPLAY_STORE,
-                TIMER_STORE,
-                REQUEST_INDEX,
-                BATCH_INDEX);
+                () -> new DecideAction(config, fault), Named.as("decide-action"), DECIDER_STORES);
 
     KStream<String, Emission> folded =
         builder.stream(
@@ -216,33 +211,35 @@ public final class LedgerTopology {
         .merge(actioned, Named.as("action-emissions"))
         .split(Named.as("emit-"))
         .branch(
-            (key, e) -> e.isTask(),
+            (key, e) -> e instanceof Emission.Task,
             Branched.withConsumer(
                 tasks ->
                     tasks
-                        .mapValues(Emission::task, Named.as("unwrap-task"))
+                        .mapValues(e -> ((Emission.Task) e).task(), Named.as("unwrap-task"))
                         .to(
                             new PublishTopic(topics),
                             Produced.with(Serdes.String(), Json.serde(PublishTask.class))
                                 .withName("publish-tasks")),
                 "task"))
         .branch(
-            (key, e) -> e.isEvent(),
+            (key, e) -> e instanceof Emission.Event,
             Branched.withConsumer(
                 events ->
                     events
-                        .mapValues(Emission::event, Named.as("unwrap-event"))
+                        .mapValues(e -> ((Emission.Event) e).event(), Named.as("unwrap-event"))
                         .to(
                             topics.events().name(),
                             Produced.with(topics.events().keySerde(), topics.events().valueSerde())
                                 .withName("post-events")),
                 "event"))
         .branch(
-            (key, e) -> e.isTick(),
+            (key, e) -> e instanceof Emission.Tick,
             Branched.withConsumer(
                 ticks ->
                     ticks
-                        .mapValues(Emission::tick, Named.as("unwrap-tick"))
+                        .mapValues(
+                            e -> Inbound.tickValue(((Emission.Tick) e).at()),
+                            Named.as("unwrap-tick"))
                         .to(
                             topics.outcomes().name(),
                             Produced.with(Serdes.String(), Serdes.ByteArray())
@@ -253,12 +250,29 @@ public final class LedgerTopology {
             Branched.withConsumer(
                 replies ->
                     replies
-                        .mapValues(Emission::reply, Named.as("unwrap-reply"))
+                        .mapValues(
+                            e -> ((Emission.Reply) e).body().toByteArray(),
+                            Named.as("unwrap-reply"))
                         .to(
                             topics.results().name(),
                             Produced.with(
                                     topics.results().keySerde(), topics.results().valueSerde())
                                 .withName("post-results")),
                 "reply"));
+  }
+
+  /**
+   * A repartition of commands by their key ({@code name}: by fingerprint, by batch id) into the
+   * ledger's partitions.
+   */
+  private static Repartitioned<String, Command> commandsBy(String name, LedgerConfig config) {
+    return Repartitioned.<String, Command>as(name)
+        .withKeySerde(Serdes.String())
+        .withValueSerde(new CommandSerde())
+        .withNumberOfPartitions(config.partitions());
+  }
+
+  private static byte[] bytes(ByteString b) {
+    return b == null ? null : b.toByteArray();
   }
 }

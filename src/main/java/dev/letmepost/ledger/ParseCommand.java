@@ -1,10 +1,11 @@
 package dev.letmepost.ledger;
 
 import dev.letmepost.command.BatchAction;
+import dev.letmepost.command.Command;
 import dev.letmepost.command.CommandReader;
-import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.UnreadableCommandException;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.LmpHeaders;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
@@ -22,11 +23,10 @@ import org.slf4j.LoggerFactory;
  * fingerprint, so that every retry of it meets the same replay record whatever key the producer
  * chose; an unreadable one becomes a dead letter with error headers. A post command that is already
  * in the partition of its fingerprint (its producer keyed it by the fingerprint with Kafka's
- * default partitioner, as the gateway does) is marked {@link Parsed#local() local} and decided in
- * this task without the repartition: one Kafka record and one commit less on its way. A readable
- * one whose body is over {@link Limits#MAX_BODY_BYTES} is answered {@code 413 body_too_large} here,
- * before it is repartitioned: nothing the ledger derives from it could fit under the record
- * ceiling.
+ * default partitioner, as the gateway does) is a {@link Parsed.LocalPost}, decided in this task
+ * without the repartition: one Kafka record and one commit less on its way. A readable one whose
+ * body is over {@link Limits#MAX_BODY_BYTES} is answered {@code 413 body_too_large} here, before it
+ * is repartitioned: nothing the ledger derives from it could fit under the record ceiling.
  *
  * <p>A dead letter keeps the original value unless value and headers together would pass {@link
  * Limits#MAX_RECORD_BYTES} (a record near the broker's limit): then it keeps the first bytes and
@@ -60,7 +60,7 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
     String source = context.recordMetadata().map(ParseCommand::source).orElse("unknown");
     try {
       var command = CommandReader.read(record.headers(), record.value(), source);
-      if (command.body().length > Limits.MAX_BODY_BYTES) {
+      if (command.body().size() > Limits.MAX_BODY_BYTES) {
         answerTooLarge(command, record.timestamp());
         return;
       }
@@ -69,7 +69,7 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
         context.forward(
             new Record<>(
                 action.get().batchId(),
-                Parsed.action(command),
+                new Parsed.Action(command),
                 record.timestamp(),
                 new RecordHeaders()));
         return;
@@ -79,13 +79,12 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
       context.forward(
           new Record<>(
               command.fingerprint(),
-              local ? Parsed.local(command) : Parsed.command(command),
+              local ? new Parsed.LocalPost(command) : new Parsed.Post(command),
               record.timestamp(),
               new RecordHeaders()));
     } catch (UnreadableCommandException e) {
       LOG.warn("dead-lettering command at {}: {}", source, e.getMessage());
       Headers headers = new RecordHeaders(record.headers().toArray());
-      byte[] value = record.value();
       headers.add(LmpHeaders.ERROR_CODE, utf8(e.code()));
       headers.add(LmpHeaders.ERROR_MESSAGE, utf8(e.getMessage()));
       context
@@ -96,36 +95,34 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
                 headers.add(LmpHeaders.ERROR_PARTITION, utf8(Integer.toString(m.partition())));
                 headers.add(LmpHeaders.ERROR_OFFSET, utf8(Long.toString(m.offset())));
               });
-      value = fitted(record.key(), value, headers);
-      context.forward(
-          new Record<>("", Parsed.deadLetter(record.key(), value), record.timestamp(), headers));
+      Parsed.DeadLetter dead =
+          new Parsed.DeadLetter(
+              record.key() == null ? null : ByteString.copyOf(record.key()),
+              fitted(record.key(), record.value(), headers));
+      context.forward(new Record<>("", dead, record.timestamp(), headers));
     }
   }
 
-  private void answerTooLarge(dev.letmepost.command.Command c, long timestamp) {
+  private void answerTooLarge(Command c, long timestamp) {
     LOG.warn(
         "answering 413 to request {}: body of {} bytes is over the limit of {}",
         c.requestId(),
-        c.body().length,
+        c.body().size(),
         Limits.MAX_BODY_BYTES);
-    byte[] body =
+    ByteString body =
         Answers.error(
             "body_too_large",
             "the request body is "
-                + c.body().length
+                + c.body().size()
                 + " bytes, larger than the limit of "
                 + Limits.MAX_BODY_BYTES
                 + " bytes; nothing was recorded or published");
-    String key =
-        c.idempotencyKey() == null || IdempotencyKeys.problem(c.idempotencyKey()).isPresent()
-            ? null
-            : c.idempotencyKey();
-    Headers h = Batches.headers(c.requestId(), PAYLOAD_TOO_LARGE, false, key);
-    context.forward(new Record<>(c.requestId(), Parsed.reply(body), timestamp, h));
+    Headers h = Batches.headers(c.requestId(), PAYLOAD_TOO_LARGE, false, Decisions.echoKey(c));
+    context.forward(new Record<>(c.requestId(), new Parsed.Reply(body), timestamp, h));
   }
 
   /** The value a dead letter can carry: all of it, or its first bytes when it would not fit. */
-  private static byte[] fitted(byte[] key, byte[] value, Headers headers) {
+  private static ByteString fitted(byte[] key, byte[] value, Headers headers) {
     if (value == null) {
       return null;
     }
@@ -135,10 +132,10 @@ final class ParseCommand implements Processor<byte[], byte[], String, Parsed> {
     }
     int room = Limits.MAX_RECORD_BYTES - overhead;
     if (value.length <= room) {
-      return value;
+      return ByteString.copyOf(value);
     }
     headers.add(TRUNCATED_HEADER, utf8(Integer.toString(value.length)));
-    return java.util.Arrays.copyOf(value, Math.max(0, room - 64));
+    return ByteString.copyOf(value, 0, Math.max(0, room - 64));
   }
 
   private static String source(RecordMetadata m) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.letmepost.command.Hashing;
 import dev.letmepost.http.Rfc3339;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PostEvent;
 import dev.letmepost.wire.TargetOutcome;
@@ -61,29 +62,16 @@ final class PostEvents {
    * own id and a re-processed one the same.
    */
   static String id(String batchId, String type, Integer targetIndex, String change) {
-    if (change != null) {
-      return "evt_"
-          + Hashing.hex(
-                  Hashing.lengthPrefixed(
-                      "lmp-event",
-                      batchId,
-                      type,
-                      targetIndex == null ? "" : Integer.toString(targetIndex),
-                      change))
-              .substring(0, 32);
-    }
-    return "evt_"
-        + Hashing.hex(
-                Hashing.lengthPrefixed(
-                    "lmp-event",
-                    batchId,
-                    type,
-                    targetIndex == null ? "" : Integer.toString(targetIndex)))
-            .substring(0, 32);
+    String index = targetIndex == null ? "" : Integer.toString(targetIndex);
+    byte[] digest =
+        change == null
+            ? Hashing.lengthPrefixed("lmp-event", batchId, type, index)
+            : Hashing.lengthPrefixed("lmp-event", batchId, type, index, change);
+    return "evt_" + Hashing.hex(digest).substring(0, 32);
   }
 
   /** A {@code batch.*} event carrying {@code envelope}, the batch as it stands after the change. */
-  static PostEvent batch(String type, LedgerRecord batch, byte[] envelope, long at) {
+  static PostEvent batch(String type, LedgerRecord batch, ByteString envelope, long at) {
     return batch(type, batch, envelope, at, null);
   }
 
@@ -91,9 +79,10 @@ final class PostEvents {
    * A {@code batch.*} event that may happen more than once: {@link #id(String, String, Integer,
    * String)}.
    */
-  static PostEvent batch(String type, LedgerRecord batch, byte[] envelope, long at, String change) {
+  static PostEvent batch(
+      String type, LedgerRecord batch, ByteString envelope, long at, String change) {
     ObjectNode data = Json.MAPPER.createObjectNode();
-    data.set("batch", raw(envelope));
+    data.set("batch", raw(envelope.toUtf8String()));
     return new PostEvent(
         id(batch.batchId(), type, null, change),
         type,
@@ -110,7 +99,9 @@ final class PostEvents {
     ObjectNode data = Json.MAPPER.createObjectNode();
     data.put("batchId", batch.batchId());
     data.put("targetIndex", index);
-    data.set("target", raw(Json.write(Answers.result(t, Answers.PENDING))));
+    data.set(
+        "target",
+        raw(new String(Json.write(Answers.result(t, Answers.PENDING)), StandardCharsets.UTF_8)));
     return new PostEvent(
         id(batch.batchId(), type, index),
         type,
@@ -135,7 +126,7 @@ final class PostEvents {
   static Record<String, Emission> record(PostEvent event, long timestamp) {
     Headers headers = new RecordHeaders();
     headers.add(TYPE_HEADER, event.type().getBytes(StandardCharsets.UTF_8));
-    return new Record<>(event.batchId(), Emission.event(event), timestamp, headers);
+    return new Record<>(event.batchId(), new Emission.Event(event), timestamp, headers);
   }
 
   /**
@@ -155,9 +146,7 @@ final class PostEvents {
     return bytes;
   }
 
-  private static JsonNode raw(byte[] json) {
-    return Json.MAPPER
-        .getNodeFactory()
-        .rawValueNode(new RawValue(new String(json, StandardCharsets.UTF_8)));
+  private static JsonNode raw(String json) {
+    return Json.MAPPER.getNodeFactory().rawValueNode(new RawValue(json));
   }
 }

@@ -1,20 +1,15 @@
 package dev.letmepost.ledger;
 
-import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * The replay store's value format: a {@link LedgerRecord} in a compact, versioned binary encoding;
- * values written by earlier versions as JSON (first byte {@code '{'}) are still read.
+ * The replay store's value format: a {@link LedgerRecord} in a compact, versioned binary encoding.
  */
 final class ReplayRecordCodec {
   /*
@@ -22,7 +17,7 @@ final class ReplayRecordCodec {
    *
    *   string    varint 0 for null, else varint ((byteLength << 1 | utf16) + 1), then the bytes:
    *             UTF-8, or its chars as 2 bytes each, big-endian (utf16 = 1), for the rare string
-   *             holding an unpaired surrogate, which UTF-8 cannot carry and JSON kept escaped
+   *             holding an unpaired surrogate, which UTF-8 cannot carry
    *   long      8 bytes big-endian; a nullable Long is a presence byte (0 or 1) then the 8 bytes
    *   int       varint (unsigned; a target index, a count, a status)
    *   list      varint count, then each element; a nullable list (media) varint 0 for null, else
@@ -31,7 +26,9 @@ final class ReplayRecordCodec {
    *   boolean?  1 byte: 0 null, 1 false, 2 true
    *   bytes?    varint 0 for null, else varint (length + 1), then the raw bytes
    *
-   * Why binary: the JSON value escaped every control character to 6 bytes (in the target states
+   * retriedBy is a list of zero or one batch id (a reader refuses more).
+   *
+   * Why binary: a JSON value escaped every control character to 6 bytes (in the target states
    * and again inside the recorded envelope, which it held base64-encoded, 4/3 more again), so the
    * worst-case 25-target batch came to 1.3 MB, over Limits.MAX_RECORD_BYTES; here a character
    * costs its UTF-8 bytes and the envelope is stored as it is. It is also the ledger's most
@@ -41,23 +38,17 @@ final class ReplayRecordCodec {
    */
 
   static final byte FORMAT_1 = 1;
-  private static final byte JSON_OPEN = '{';
   private static final TargetOutcome.Status[] STATUSES = TargetOutcome.Status.values();
-
-  static final Serializer<LedgerRecord> SERIALIZER =
-      (topic, value) -> value == null ? null : write(value);
-  static final Deserializer<LedgerRecord> DESERIALIZER =
-      (topic, bytes) -> bytes == null ? null : read(bytes);
 
   private ReplayRecordCodec() {}
 
   /** The replay store's serde. */
   static Serde<LedgerRecord> serde() {
-    return Serdes.serdeFrom(SERIALIZER, DESERIALIZER);
+    return Binary.serde(ReplayRecordCodec::write, ReplayRecordCodec::read);
   }
 
   static byte[] write(LedgerRecord r) {
-    Binary.Out out = new Binary.Out(256 + (r.response() == null ? 0 : r.response().length));
+    Binary.Out out = new Binary.Out(256 + (r.response() == null ? 0 : r.response().size()));
     out.b(FORMAT_1);
     out.str(r.batchId());
     out.str(r.requestId());
@@ -113,9 +104,9 @@ final class ReplayRecordCodec {
     out.optI64(r.completedAt());
     out.optI64(r.canceledAt());
     out.str(r.retryOf());
-    out.uint(r.retries().size());
-    for (String retry : r.retries()) {
-      out.str(retry);
+    out.uint(r.retriedBy() == null ? 0 : 1);
+    if (r.retriedBy() != null) {
+      out.str(r.retriedBy());
     }
     return out.toArray();
   }
@@ -142,55 +133,25 @@ final class ReplayRecordCodec {
   }
 
   /**
-   * Reads a value in format 1, or in the JSON of earlier versions; anything else throws {@link
-   * SerializationException} naming what was wrong.
+   * Reads a value in format 1; anything else throws {@link SerializationException} naming what was
+   * wrong.
    */
   static LedgerRecord read(byte[] bytes) {
-    if (bytes.length == 0) {
-      throw new SerializationException("not a replay record: an empty value");
-    }
-    if (bytes[0] == JSON_OPEN) {
-      return Json.read(bytes, LedgerRecord.class);
-    }
-    if (bytes[0] != FORMAT_1) {
-      throw new SerializationException(
-          "not a replay record: unknown format byte 0x"
-              + String.format("%02x", bytes[0] & 0xff)
-              + " in a value of "
-              + bytes.length
-              + " bytes");
-    }
-    Binary.In in = new Binary.In(bytes, 1);
-    try {
-      LedgerRecord r = readFormat1(in);
-      if (in.pos != bytes.length) {
-        throw new SerializationException(
-            "not a replay record: "
-                + (bytes.length - in.pos)
-                + " trailing bytes after "
-                + in.pos
-                + " of "
-                + bytes.length);
-      }
-      return r;
-    } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
-      throw new SerializationException(
-          "not a replay record: truncated at byte " + in.pos + " of " + bytes.length, e);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      throw new SerializationException("not a replay record: " + e.getMessage(), e);
-    }
+    return Binary.read(bytes, FORMAT_1, "replay record", ReplayRecordCodec::readFormat1);
   }
 
   private static LedgerRecord readFormat1(Binary.In in) {
-    String batchId = in.str();
-    String requestId = in.str();
-    String principal = in.str();
-    String idempotencyKey = in.str();
-    String bodySha256 = in.str();
-    long firstSeen = in.i64();
-    long filedAt = in.i64();
-    Long scheduledAt = in.optI64();
-    long deadline = in.i64();
+    LedgerRecord.Builder r =
+        LedgerRecord.builder()
+            .batchId(in.str())
+            .requestId(in.str())
+            .principal(in.str())
+            .idempotencyKey(in.str())
+            .bodySha256(in.str())
+            .firstSeen(in.i64())
+            .filedAt(in.i64())
+            .scheduledAt(in.optI64())
+            .deadline(in.i64());
     int n = in.count();
     List<LedgerRecord.TargetState> targets = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -208,11 +169,13 @@ final class ReplayRecordCodec {
       targets.add(
           new LedgerRecord.TargetState(accountId, platform, taskId, status, postId, uri, error));
     }
+    r.targets(targets);
     n = in.count();
     List<String> waiters = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       waiters.add(in.str());
     }
+    r.waiters(waiters);
     n = in.count();
     List<PublishTask> pending = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -221,38 +184,18 @@ final class ReplayRecordCodec {
               in.str(), in.str(), in.str(), in.i64(), in.uint(), in.str(), in.str(), in.str(),
               in.str(), in.str(), media(in), in.str(), in.i64()));
     }
-    LedgerRecord.PostContent content =
-        in.u8() == 0 ? null : new LedgerRecord.PostContent(in.str(), media(in), in.str());
-    Integer responseStatus = in.u8() == 0 ? null : in.uint();
-    byte[] response = in.bytes();
-    Long completedAt = in.optI64();
-    Long canceledAt = in.optI64();
-    String retryOf = in.str();
+    r.pending(pending);
+    r.content(in.u8() == 0 ? null : new LedgerRecord.PostContent(in.str(), media(in), in.str()))
+        .responseStatus(in.u8() == 0 ? null : in.uint())
+        .response(in.bytes())
+        .completedAt(in.optI64())
+        .canceledAt(in.optI64())
+        .retryOf(in.str());
     n = in.count();
-    List<String> retries = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      retries.add(in.str());
+    if (n > 1) {
+      throw new IllegalArgumentException("a batch has at most one retry, got " + n);
     }
-    return new LedgerRecord(
-        batchId,
-        requestId,
-        principal,
-        idempotencyKey,
-        bodySha256,
-        firstSeen,
-        filedAt,
-        scheduledAt,
-        deadline,
-        targets,
-        waiters,
-        pending,
-        content,
-        responseStatus,
-        response,
-        completedAt,
-        canceledAt,
-        retryOf,
-        retries);
+    return r.retriedBy(n == 0 ? null : in.str()).build();
   }
 
   private static TargetError error(Binary.In in) {

@@ -1,9 +1,6 @@
 package dev.letmepost.ledger;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.letmepost.command.Bytes;
-import java.util.Arrays;
+import dev.letmepost.wire.ByteString;
 import java.util.Objects;
 
 /**
@@ -15,7 +12,6 @@ import java.util.Objects;
  * @param keyExpires epoch ms the key's replay record expires, for an error answered about a live
  *     record (409); null otherwise
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 record RequestEntry(
     String principal,
     String idempotencyKey,
@@ -23,7 +19,7 @@ record RequestEntry(
     Long windowTime,
     Integer status,
     Long keyExpires,
-    byte[] body) {
+    ByteString body) {
 
   RequestEntry {
     Objects.requireNonNull(principal, "principal");
@@ -48,52 +44,11 @@ record RequestEntry(
   }
 
   static RequestEntry answer(
-      String principal, String idempotencyKey, int status, byte[] body, Long keyExpires) {
+      String principal, String idempotencyKey, int status, ByteString body, Long keyExpires) {
     return new RequestEntry(principal, idempotencyKey, null, null, status, keyExpires, body);
   }
 
-  @JsonIgnore
   boolean isPointer() {
     return fingerprint != null;
-  }
-
-  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof RequestEntry o
-        && Objects.equals(principal, o.principal)
-        && Objects.equals(idempotencyKey, o.idempotencyKey)
-        && Objects.equals(fingerprint, o.fingerprint)
-        && Objects.equals(windowTime, o.windowTime)
-        && Objects.equals(status, o.status)
-        && Objects.equals(keyExpires, o.keyExpires)
-        && Arrays.equals(body, o.body);
-  }
-
-  @Override
-  public int hashCode() {
-    int h = Objects.hash(principal, idempotencyKey, fingerprint, windowTime, status, keyExpires);
-    h = 31 * h + Arrays.hashCode(body);
-    return h;
-  }
-
-  /** The components, bytes as their length only. */
-  @Override
-  public String toString() {
-    return "RequestEntry[principal="
-        + principal
-        + ", idempotencyKey="
-        + idempotencyKey
-        + ", fingerprint="
-        + fingerprint
-        + ", windowTime="
-        + windowTime
-        + ", status="
-        + status
-        + ", keyExpires="
-        + keyExpires
-        + ", body="
-        + Bytes.describe(body)
-        + "]";
   }
 }

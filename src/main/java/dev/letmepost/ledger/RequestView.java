@@ -1,8 +1,7 @@
 package dev.letmepost.ledger;
 
-import dev.letmepost.command.Bytes;
+import dev.letmepost.wire.ByteString;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -23,7 +22,7 @@ public record RequestView(
     boolean replayed,
     String batchId,
     Instant keyExpires,
-    byte[] body) {
+    ByteString body) {
 
   public RequestView {
     Objects.requireNonNull(requestId, "requestId");
@@ -36,49 +35,5 @@ public record RequestView(
 
   public boolean pending() {
     return status == null;
-  }
-
-  /** Compares the bytes by content (a record's own equals compares arrays by identity). */
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof RequestView o
-        && Objects.equals(requestId, o.requestId)
-        && Objects.equals(principal, o.principal)
-        && Objects.equals(idempotencyKey, o.idempotencyKey)
-        && Objects.equals(status, o.status)
-        && replayed == o.replayed
-        && Objects.equals(batchId, o.batchId)
-        && Objects.equals(keyExpires, o.keyExpires)
-        && Arrays.equals(body, o.body);
-  }
-
-  @Override
-  public int hashCode() {
-    int h =
-        Objects.hash(requestId, principal, idempotencyKey, status, replayed, batchId, keyExpires);
-    h = 31 * h + Arrays.hashCode(body);
-    return h;
-  }
-
-  /** The components, bytes as their length only. */
-  @Override
-  public String toString() {
-    return "RequestView[requestId="
-        + requestId
-        + ", principal="
-        + principal
-        + ", idempotencyKey="
-        + idempotencyKey
-        + ", status="
-        + status
-        + ", replayed="
-        + replayed
-        + ", batchId="
-        + batchId
-        + ", keyExpires="
-        + keyExpires
-        + ", body="
-        + Bytes.describe(body)
-        + "]";
   }
 }

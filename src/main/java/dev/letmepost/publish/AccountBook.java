@@ -1,6 +1,7 @@
 package dev.letmepost.publish;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
@@ -50,7 +51,7 @@ public final class AccountBook implements AutoCloseable {
         () ->
             Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer()),
         topic,
-        ReaderLoop.Backoff.DEFAULT,
+        Backoff.DEFAULT,
         ReaderLoop.Sleeper.SYSTEM);
   }
 
@@ -62,7 +63,7 @@ public final class AccountBook implements AutoCloseable {
   AccountBook(
       Supplier<? extends Consumer<String, byte[]>> consumers,
       String topic,
-      ReaderLoop.Backoff backoff,
+      Backoff backoff,
       ReaderLoop.Sleeper sleeper) {
     this.consumers = consumers;
     this.topic = topic;

@@ -1,12 +1,11 @@
 package dev.letmepost.publish;
 
+import dev.letmepost.lanes.Lanes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -24,6 +23,9 @@ final class AccountLanes {
    * job leaves the lane and rejoins its tail at T, and the account's other jobs go on). No wait
    * holds a thread: lanes and jobs are rescheduled on the executor. Only calls in progress hold
    * threads, so the executor's size bounds concurrent platform calls, not waiting accounts.
+   *
+   * The lanes are dev.letmepost.lanes.Lanes, one group per account: the job in flight is the head
+   * being run or waited for, and a drive of the lane is scheduled exactly while one is in flight.
    */
 
   /** When a job runs again: at {@code at}, holding its account's lane until then or not. */
@@ -44,102 +46,70 @@ final class AccountLanes {
 
   private final ScheduledExecutorService executor;
   private final Clock clock;
-  private final Map<String, Lane> lanes = new HashMap<>();
+
+  /** Guarded by this. */
+  private final Lanes<Job> lanes = new Lanes<>(1);
 
   AccountLanes(ScheduledExecutorService executor, Clock clock) {
     this.executor = Objects.requireNonNull(executor, "executor");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  private void rejoin(String accountId, Job job) {
-    synchronized (this) {
-      Lane lane = lanes.get(accountId);
-      if (lane != null) {
-        lane.waiting--;
-      }
-    }
-    submit(accountId, job);
-  }
-
   /** Queues {@code job} behind the account's other jobs. */
   void submit(String accountId, Job job) {
-    Lane lane;
-    boolean start;
+    Job start;
     synchronized (this) {
-      lane = lanes.computeIfAbsent(accountId, Lane::new);
-      lane.jobs.addLast(job);
-      start = !lane.scheduled;
-      lane.scheduled = true;
+      lanes.add(accountId, accountId, job);
+      start = lanes.start(accountId);
     }
-    if (start) {
-      schedule(lane, Duration.ZERO);
+    if (start != null) {
+      schedule(accountId, start, Duration.ZERO);
     }
   }
 
-  private void schedule(Lane lane, Duration delay) {
-    executor.schedule(() -> drive(lane), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+  private void schedule(String accountId, Job job, Duration delay) {
+    Future<?> unused =
+        executor.schedule(
+            () -> drive(accountId, job), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
   }
 
-  private void drive(Lane lane) {
-    Job head;
-    synchronized (this) {
-      head = lane.jobs.peekFirst();
-      if (head == null) {
-        lane.scheduled = false;
-        removeIfIdle(lane);
-        return;
-      }
-    }
-    Again again;
-    try {
-      again = head.runOnce();
-    } catch (RuntimeException e) {
-      log.error("a job of account {} failed; it is dropped from the lane", lane.accountId, e);
-      again = null;
-      try {
-        head.crashed(e);
-      } catch (RuntimeException settleFailure) {
-        log.error(
-            "a failed job of account {} could not settle itself", lane.accountId, settleFailure);
-      }
-    }
+  /** Runs the account's job in flight once, then drives the lane on. */
+  private void drive(String accountId, Job job) {
+    Again again = runOnce(accountId, job);
+    Job next;
     Duration delay = Duration.ZERO;
     synchronized (this) {
-      if (again == null) {
-        lane.jobs.pollFirst();
-      } else if (again.holdAccount()) {
+      if (again != null && again.holdAccount()) {
+        next = job; // still in flight: the whole lane waits
         delay = Duration.between(clock.instant(), again.at());
       } else {
-        lane.jobs.pollFirst();
-        lane.waiting++;
-        Duration own = Duration.between(clock.instant(), again.at());
-        executor.schedule(
-            () -> rejoin(lane.accountId, head), Math.max(0, own.toMillis()), TimeUnit.MILLISECONDS);
-      }
-      if (lane.jobs.isEmpty()) {
-        lane.scheduled = false;
-        removeIfIdle(lane);
-        return;
+        lanes.finish(accountId, job);
+        if (again != null) {
+          Duration own = Duration.between(clock.instant(), again.at());
+          Future<?> unused =
+              executor.schedule(
+                  () -> submit(accountId, job), Math.max(0, own.toMillis()), TimeUnit.MILLISECONDS);
+        }
+        next = lanes.start(accountId);
       }
     }
-    schedule(lane, delay);
-  }
-
-  /** Forgets a lane with no job queued and none waiting to rejoin. Call holding the lock. */
-  private void removeIfIdle(Lane lane) {
-    if (lane.jobs.isEmpty() && lane.waiting == 0 && !lane.scheduled) {
-      lanes.remove(lane.accountId);
+    if (next != null) {
+      schedule(accountId, next, delay);
     }
   }
 
-  private static final class Lane {
-    final String accountId;
-    final ArrayDeque<Job> jobs = new ArrayDeque<>();
-    boolean scheduled;
-    int waiting;
-
-    Lane(String accountId) {
-      this.accountId = accountId;
+  /** One step of {@code job}; null when it is finished, or threw (then it has settled itself). */
+  private static Again runOnce(String accountId, Job job) {
+    try {
+      return job.runOnce();
+    } catch (RuntimeException e) {
+      log.error("a job of account {} failed; it is dropped from the lane", accountId, e);
+      try {
+        job.crashed(e);
+      } catch (RuntimeException settleFailure) {
+        log.error("a failed job of account {} could not settle itself", accountId, settleFailure);
+      }
+      return null;
     }
   }
 }

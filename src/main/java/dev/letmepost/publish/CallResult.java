@@ -13,7 +13,9 @@ public sealed interface CallResult {
    * The stable error code of a {@link Failed}, {@link NotSent} or {@link Unclear}; null for {@link
    * Published}, {@link Absent} and {@link Unknown}, which carry none.
    */
-  String code();
+  default String code() {
+    return null;
+  }
 
   /** What happened, in words; null for {@link Published} only. */
   String message();
@@ -49,11 +51,6 @@ public sealed interface CallResult {
    * @param uri a link to the post, or null where none can be built
    */
   record Published(String postId, String uri) implements CallResult {
-    @Override
-    public String code() {
-      return null;
-    }
-
     @Override
     public String message() {
       return null;
@@ -107,11 +104,6 @@ public sealed interface CallResult {
     public Absent {
       requireText("absent", message);
     }
-
-    @Override
-    public String code() {
-      return null;
-    }
   }
 
   /**
@@ -122,11 +114,6 @@ public sealed interface CallResult {
   record Unknown(String message) implements CallResult {
     public Unknown {
       requireText("unknown", message);
-    }
-
-    @Override
-    public String code() {
-      return null;
     }
   }
 

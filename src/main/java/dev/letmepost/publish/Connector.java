@@ -32,7 +32,7 @@ public interface Connector {
    * The most HTTP requests one {@link #publish} or {@link #reconcile} call makes, one after the
    * other (e.g. a session, the post, a renewed session, the post again): with the connect and
    * request timeouts it bounds how long a call can last, which a new owner of the task waits out
-   * before calling (see PublisherWorker's lease).
+   * before calling (see PartitionLease and AssignmentRecovery).
    */
   default int requestsPerCall() {
     return 1;

@@ -1,8 +1,8 @@
 package dev.letmepost.publish;
 
 /**
- * The stable error codes a publisher writes into target outcomes; the README lists which connector
- * uses which.
+ * The stable error codes a publisher writes into target outcomes; docs/publishers.md lists which
+ * connector uses which.
  */
 public final class ErrorCodes {
   /** 429 or an exhausted rate-limit budget: nothing was posted (retryable). */

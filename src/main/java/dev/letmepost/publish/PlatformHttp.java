@@ -52,11 +52,11 @@ public final class PlatformHttp {
    * The whole-call deadline. On JDK 17 to 25 HttpRequest.timeout() ends when the response headers
    * arrive: a server that sends its status and then stalls the body (or trickles it) would hold the
    * calling thread forever with BodyHandlers.ofString(). So every request is sent with sendAsync
-   * and awaited for at most the deadline (connect timeout + request timeout, the figure
-   * PublisherWorker's callTimeout multiplies by requestsPerCall); past it the body subscription and
-   * the future are canceled (JDK 16+ cancels the exchange and closes the connection on
-   * MinimalFuture.cancel; canceling the subscription closes it in any case) and the call is
-   * Unclear platform_timeout.
+   * and awaited for at most the deadline (connect timeout + request timeout, the figure the
+   * worker's TaskJob.Factory.callTimeout multiplies by requestsPerCall); past it the body
+   * subscription and the future are canceled (JDK 16+ cancels the exchange and closes the
+   * connection on MinimalFuture.cancel; canceling the subscription closes it in any case) and the
+   * call is Unclear platform_timeout.
    *
    * The body cap. A body is read into memory up to MAX_BODY_BYTES (1 MiB): a Content-Length above
    * it, or more bytes than it, ends the read at once, and the call is Unclear malformed_response

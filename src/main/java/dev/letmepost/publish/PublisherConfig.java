@@ -1,5 +1,6 @@
 package dev.letmepost.publish;
 
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
@@ -12,6 +13,8 @@ import java.util.Objects;
  *     instance fences its predecessor's unfinished transactions at once
  * @param threads the most platform calls in progress at once (accounts in parallel, one call per
  *     account at a time)
+ * @param backoff the wait after a task's failed call: jittered, doubling from its initial delay to
+ *     its max (TaskRun)
  * @param maxInFlight tasks held (running or waiting to retry) before the worker stops polling
  * @param handOverWait how long a clean hand-over of partitions (a revocation in a rebalance, a
  *     graceful shutdown) waits for the platform calls in progress on them to end, so that their
@@ -26,8 +29,7 @@ public record PublisherConfig(
     int threads,
     Duration connectTimeout,
     Duration requestTimeout,
-    Duration backoffBase,
-    Duration backoffMax,
+    Backoff backoff,
     Duration minReconcileWait,
     int maxInFlight,
     Duration handOverWait) {
@@ -41,6 +43,7 @@ public record PublisherConfig(
   public PublisherConfig {
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(platform, "platform");
+    Objects.requireNonNull(backoff, "backoff");
     if (instanceId == null || !instanceId.matches("[A-Za-z0-9._-]+")) {
       throw new IllegalArgumentException(
           "instance id may hold only letters, digits, '.', '_' and '-', got '" + instanceId + "'");
@@ -51,10 +54,7 @@ public record PublisherConfig(
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("max in flight must be positive, got " + maxInFlight);
     }
-    for (Duration d :
-        new Duration[] {
-          connectTimeout, requestTimeout, backoffBase, backoffMax, minReconcileWait
-        }) {
+    for (Duration d : new Duration[] {connectTimeout, requestTimeout, minReconcileWait}) {
       if (d == null || d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException("durations must be positive, got " + d);
       }
@@ -82,8 +82,7 @@ public record PublisherConfig(
         16,
         Duration.ofSeconds(5),
         Duration.ofSeconds(20),
-        Duration.ofMillis(500),
-        Duration.ofSeconds(30),
+        Backoff.DEFAULT,
         Duration.ofSeconds(1),
         10_000,
         DEFAULT_HAND_OVER_WAIT);
@@ -97,8 +96,7 @@ public record PublisherConfig(
         n,
         connectTimeout,
         requestTimeout,
-        backoffBase,
-        backoffMax,
+        backoff,
         minReconcileWait,
         maxInFlight,
         handOverWait);
@@ -112,8 +110,7 @@ public record PublisherConfig(
         threads,
         connect,
         request,
-        backoffBase,
-        backoffMax,
+        backoff,
         minReconcileWait,
         maxInFlight,
         handOverWait);
@@ -127,8 +124,7 @@ public record PublisherConfig(
         threads,
         connectTimeout,
         requestTimeout,
-        base,
-        max,
+        new Backoff(base, max),
         reconcileWait,
         maxInFlight,
         handOverWait);
@@ -142,8 +138,7 @@ public record PublisherConfig(
         threads,
         connectTimeout,
         requestTimeout,
-        backoffBase,
-        backoffMax,
+        backoff,
         minReconcileWait,
         maxInFlight,
         wait);
@@ -157,9 +152,5 @@ public record PublisherConfig(
   /** The transactional id of this instance: {@code <group>-<instanceId>}. */
   public String transactionalId() {
     return groupId() + "-" + instanceId;
-  }
-
-  TaskRun.Backoff backoff() {
-    return new TaskRun.Backoff(backoffBase, backoffMax, minReconcileWait);
   }
 }

@@ -33,7 +33,6 @@ public final class Publishers implements AutoCloseable {
 
   private final AccountBook accounts;
   private final List<PublisherWorker> workers = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
   private volatile boolean closing;
 
   private Publishers(AccountBook accounts) {
@@ -75,7 +74,6 @@ public final class Publishers implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         p.workers.add(worker);
-        p.threads.add(t);
       }
       return p;
     } catch (InterruptedException e) {

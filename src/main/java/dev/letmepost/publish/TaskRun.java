@@ -1,5 +1,6 @@
 package dev.letmepost.publish;
 
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
@@ -7,8 +8,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
-import java.util.function.LongUnaryOperator;
 
 /**
  * One task's way from its journaled attempt to its outcome: the retry and reconciliation decisions
@@ -30,25 +31,13 @@ final class TaskRun {
    *
    * Waits. NotSent waits max(platform hint, backoff); Unclear waits at least `minReconcileWait`
    * (Mastodon stores an Idempotency-Key only after saving the post, so an instant repeat could
-   * double-post). Backoff is exponential with full jitter in [base·2^n / 2, base·2^n], capped.
+   * double-post). The backoff is the jittered wire.Backoff: after the n-th failure, from half to
+   * all of base·2^(n−1), capped.
    */
 
   enum Mode {
     PUBLISH,
     RECONCILE
-  }
-
-  /** The wait policy: base and cap of the exponential backoff, and the least wait to reconcile. */
-  record Backoff(Duration base, Duration max, Duration minReconcileWait) {
-    static final Backoff DEFAULT =
-        new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(1));
-
-    Duration after(int failures, LongUnaryOperator jitter) {
-      long ceiling = base.toMillis() << Math.min(failures, 20);
-      ceiling = Math.min(Math.max(ceiling, 1), max.toMillis());
-      long half = ceiling / 2;
-      return Duration.ofMillis(half + jitter.applyAsLong(ceiling - half + 1));
-    }
   }
 
   /**
@@ -73,16 +62,17 @@ final class TaskRun {
   private final PublishTask task;
   private final int partition;
   private final Backoff backoff;
-  private final LongUnaryOperator jitter;
+  private final Duration minReconcileWait;
+  private final DoubleSupplier random;
   private Mode mode;
   private boolean mayHaveReachedPlatform;
   private Instant firstAttemptAt;
   private int failures;
 
   /**
-   * A run for {@code task} from publish partition {@code partition}; {@code jitter} draws a number
-   * in {@code [0, bound)}; {@code firstAttemptAt} is no later than the first call already made, or
-   * null.
+   * A run for {@code task} from publish partition {@code partition}; {@code random} draws the
+   * backoff's jitter, in [0, 1]; {@code firstAttemptAt} is no later than the first call already
+   * made, or null.
    */
   TaskRun(
       PublishTask task,
@@ -90,12 +80,14 @@ final class TaskRun {
       boolean mayHaveReachedPlatform,
       Instant firstAttemptAt,
       Backoff backoff,
-      LongUnaryOperator jitter) {
+      Duration minReconcileWait,
+      DoubleSupplier random) {
     this.firstAttemptAt = firstAttemptAt;
     this.task = Objects.requireNonNull(task, "task");
     this.partition = partition;
     this.backoff = Objects.requireNonNull(backoff, "backoff");
-    this.jitter = Objects.requireNonNull(jitter, "jitter");
+    this.minReconcileWait = Objects.requireNonNull(minReconcileWait, "minReconcileWait");
+    this.random = Objects.requireNonNull(random, "random");
     this.mayHaveReachedPlatform = mayHaveReachedPlatform;
     this.mode = mayHaveReachedPlatform ? Mode.RECONCILE : Mode.PUBLISH;
   }
@@ -193,7 +185,7 @@ final class TaskRun {
         // The platform proved it did nothing: this attempt did not reach it.
         mayHaveReachedPlatform = false;
       }
-      Duration wait = backoff.after(failures++, jitter);
+      Duration wait = backoff.delay(++failures, random);
       if (n.retryAfter() != null && n.retryAfter().compareTo(wait) > 0) {
         wait = n.retryAfter();
       }
@@ -203,9 +195,9 @@ final class TaskRun {
     if (result instanceof CallResult.Unclear u) {
       mayHaveReachedPlatform = true;
       mode = Mode.RECONCILE;
-      Duration wait = backoff.after(failures++, jitter);
-      if (wait.compareTo(backoff.minReconcileWait()) < 0) {
-        wait = backoff.minReconcileWait();
+      Duration wait = backoff.delay(++failures, random);
+      if (wait.compareTo(minReconcileWait) < 0) {
+        wait = minReconcileWait;
       }
       return retryOrGiveUp(now.plus(wait), u.code(), u.message());
     }

@@ -1,7 +1,9 @@
 package dev.letmepost.webhook;
 
 import dev.letmepost.http.Rfc3339;
+import dev.letmepost.lanes.Lanes;
 import dev.letmepost.net.AddressGuard;
+import dev.letmepost.wire.Backoff;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -14,11 +16,9 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.DoubleSupplier;
@@ -36,32 +36,34 @@ import org.slf4j.LoggerFactory;
 final class DeliveryLanes {
   /*
    * Bounds (WebhookConfig.Limits). Threads: one attempt per endpoint, inFlightPerPrincipal per
-   * principal; a principal at its bound waits, so one tenant's trickling receivers hold at most
-   * that many of the pool's threads, each for at most the request timeout (WebhookHttp's deadline).
+   * principal (the lanes' group); a principal at its bound waits, so one tenant's trickling
+   * receivers hold at most that many of the pool's threads, each for at most the request timeout
+   * (WebhookHttp's deadline).
    *
    * Memory: a delivery is written to lmp.webhook-pending before it is queued here, so the queues
    * are a cache of that topic. A delivery that would take an endpoint, its principal or the whole
-   * dispatcher past a bound (entries or body bytes; the one in progress counts) is not held: its
-   * lane is marked spilled and the delivery stays in Kafka only. Once a spilled lane has no
-   * attempt in progress, no write of it waits in the outbox (so what Kafka holds for it is what
-   * this object knows) and at most half its bound queued, the Kafka loop re-reads the pending
-   * partitions (a Refill, at most once per REFILL_INTERVAL) and queues what the bounds allow, in
-   * topic order; the lane stays spilled while anything was left behind. A partition newly assigned
-   * is read the same way. So nothing is lost past a bound, it is delivered later; and what is in
-   * memory, queued or read back, never exceeds the bounds.
-   *
-   * A refill is read a bounded step at a time (PendingReader: a deadline, a number of records and
-   * bytes per step), so the Kafka loop polls, commits and pumps the other lanes between steps; it
-   * stays active across steps and queues what it found only once it reached the end offsets taken
-   * when it began, because a record of the part not yet read may supersede one already read (a
-   * retry's new value, a delivered one's tombstone). While it is active its spilled lanes start no
-   * attempt, so no write of theirs lands past those end offsets unread. A refill of spilled lanes
-   * begins at the lowest of their cursors (Lane.from), not at the partition's beginning.
+   * dispatcher past a bound (entries or body bytes, QueueBounds; the one in progress counts) is not
+   * held: its lane is marked spilled (SpilledLanes) and the delivery stays in Kafka only. Once a
+   * spilled lane has no attempt in progress, no write of it waits in the outbox (so what Kafka
+   * holds for it is what this object knows) and at most half its bound queued, the Kafka loop
+   * re-reads the pending partitions (a Refill, at most once per REFILL_INTERVAL) and queues what
+   * the bounds allow, in topic order; the lane stays spilled while anything was left behind. A
+   * partition newly assigned is read the same way. So nothing is lost past a bound, it is
+   * delivered later; and what is in memory, queued or read back, never exceeds the bounds.
    */
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryLanes.class);
 
   /** The shortest time between two re-reads of the pending topic for spilled lanes. */
   static final Duration REFILL_INTERVAL = Duration.ofSeconds(1);
+
+  /**
+   * The retries of a failed delivery: 30 s doubling to 4 h, each drawn from ½ to 1 of its nominal
+   * value (docs/webhooks.md#retries).
+   */
+  static final Backoff RETRY = new Backoff(Duration.ofSeconds(30), Duration.ofHours(4));
+
+  /** No attempt is made later than this after the first was due. */
+  static final Duration RETRY_WINDOW = Duration.ofHours(24);
 
   /** Which topic a write goes to. */
   enum Kind {
@@ -91,47 +93,10 @@ final class DeliveryLanes {
         throws IOException;
   }
 
-  private record Entry(PendingDelivery p, int partition, long seq) {
+  /** A delivery held in a lane: from events partition {@code partition}, of {@code principal}. */
+  record Entry(PendingDelivery p, int partition, String principal) {
     long bytes() {
       return p.body().length();
-    }
-  }
-
-  private static final class Lane {
-    final String principal;
-    final PriorityQueue<Entry> queue =
-        new PriorityQueue<>(
-            Comparator.comparingLong((Entry e) -> e.p().nextAttemptAt())
-                .thenComparingLong(Entry::seq));
-    Entry inFlight;
-
-    /** Deliveries of this endpoint are in lmp.webhook-pending but not here. */
-    boolean spilled;
-
-    /**
-     * Per events partition, the pending offset a refill of a spilled lane reads this endpoint's
-     * deliveries from: each earlier one was read back (so it is here, or its tombstone or newer
-     * value comes later) or is dead, so a refill does not spend its room on them again.
-     */
-    final Map<Integer, Long> from = new HashMap<>();
-
-    Lane(String principal) {
-      this.principal = principal;
-    }
-
-    int held() {
-      return queue.size() + (inFlight == null ? 0 : 1);
-    }
-  }
-
-  /** What one principal's lanes hold and run. */
-  private static final class Usage {
-    int entries;
-    long bytes;
-    int running;
-
-    boolean idle() {
-      return entries == 0 && running == 0;
     }
   }
 
@@ -145,16 +110,14 @@ final class DeliveryLanes {
   private final WebhookMetrics metrics;
   private final DoubleSupplier random;
 
-  private final Map<String, Lane> lanes = new LinkedHashMap<>();
+  private final Lanes<Entry> lanes;
+  private final QueueBounds held = new QueueBounds();
+  private final SpilledLanes spilled = new SpilledLanes();
   private final Set<Integer> owned = new HashSet<>();
   private final List<Write> outbox = new ArrayList<>();
   private final Map<String, Integer> consecutiveFailures = new HashMap<>();
-  private final Map<String, Usage> usage = new HashMap<>();
   private final Set<String> unflushed = new HashSet<>();
-  private int entries;
-  private long bytes;
   private long nextRefillAt = Long.MIN_VALUE;
-  private long seq;
 
   /** The refill being read, across steps of the reader; null when none. */
   private Refill active;
@@ -178,6 +141,10 @@ final class DeliveryLanes {
     this.config = config;
     this.metrics = metrics;
     this.random = random;
+    this.lanes =
+        new Lanes<>(
+            Comparator.comparingLong((Entry e) -> e.p().nextAttemptAt()),
+            config.limits().inFlightPerPrincipal());
   }
 
   /** From now on deliveries of events partition {@code p} are this dispatcher's. */
@@ -188,19 +155,11 @@ final class DeliveryLanes {
   /** Forgets the deliveries of these partitions (another dispatcher owns them now). */
   synchronized void disown(Collection<Integer> partitions) {
     owned.removeAll(partitions);
-    active =
-        null; // a refill in progress is dropped: its lanes stay spilled and the next begins anew
-    for (Lane lane : lanes.values()) {
-      lane.from.keySet().removeAll(partitions);
-      for (Iterator<Entry> it = lane.queue.iterator(); it.hasNext(); ) {
-        Entry e = it.next();
-        if (partitions.contains(e.partition())) {
-          it.remove();
-          release(lane, e);
-        }
-      }
+    active = null; // a refill in progress is dropped: its lanes stay spilled, the next begins anew
+    spilled.disown(partitions);
+    for (String id : lanes.keys()) {
+      lanes.remove(id, e -> partitions.contains(e.partition())).forEach(this::release);
     }
-    lanes.values().removeIf(l -> l.queue.isEmpty() && l.inFlight == null && !l.spilled);
   }
 
   /**
@@ -209,77 +168,51 @@ final class DeliveryLanes {
    * delivery of an endpoint that is gone is dropped.
    */
   synchronized void add(PendingDelivery p, int partition) {
-    Lane lane = lanes.get(p.endpointId());
-    if (lane != null) {
-      if (lane.inFlight != null && lane.inFlight.p().eventId().equals(p.eventId())) {
-        return; // its attempt is in progress and decides what happens next
-      }
-      for (Iterator<Entry> it = lane.queue.iterator(); it.hasNext(); ) {
-        Entry e = it.next();
-        if (e.p().eventId().equals(p.eventId())) {
-          it.remove();
-          release(lane, e);
-        }
-      }
+    String id = p.endpointId();
+    Entry in = lanes.inFlight(id);
+    if (in != null && in.p().eventId().equals(p.eventId())) {
+      return; // its attempt is in progress and decides what happens next
     }
-    Entry entry = new Entry(p, partition, seq++);
-    if (lane == null) {
-      WebhookEndpoint endpoint = endpoints.get(p.endpointId()).orElse(null);
-      if (endpoint == null) {
-        emit(tombstone(entry));
-        return;
-      }
-      lane = new Lane(endpoint.principal());
-      lanes.put(p.endpointId(), lane);
-    }
-    if (lane.spilled || !fits(lane, entry.bytes())) {
-      lane.spilled = true; // it is in Kafka; a refill brings it back when there is room
+    String principal = principalOf(id);
+    lanes.remove(id, e -> e.p().eventId().equals(p.eventId())).forEach(this::release);
+    if (principal == null) {
+      emit(new Write(Kind.PENDING, partition, p.key(), null));
       return;
     }
-    hold(lane, entry);
+    Entry entry = new Entry(p, partition, principal);
+    if (spilled.contains(id)
+        || !held.fits(config.limits(), lanes.held(id), principal, entry.bytes())) {
+      spilled.mark(id, principal); // it is in Kafka; a refill brings it back when there is room
+      return;
+    }
+    hold(id, entry);
   }
 
-  /** Whether one more entry of {@code size} body bytes fits the bounds of {@code lane}. */
-  private boolean fits(Lane lane, long size) {
-    WebhookConfig.Limits l = config.limits();
-    Usage u = usage.get(lane.principal);
-    return lane.held() < l.queuedPerEndpoint()
-        && (u == null ? 0 : u.entries) < l.queuedPerPrincipal()
-        && (u == null ? 0 : u.bytes) + size <= l.queuedBytesPerPrincipal()
-        && entries < l.queued()
-        && bytes + size <= l.queuedBytes();
+  /** The principal of {@code endpointId}: its lane's, else its registered one; null when gone. */
+  String principalOf(String endpointId) {
+    String principal = lanes.group(endpointId);
+    if (principal == null) {
+      principal = spilled.principal(endpointId);
+    }
+    if (principal == null) {
+      principal = endpoints.get(endpointId).map(WebhookEndpoint::principal).orElse(null);
+    }
+    return principal;
   }
 
-  private void hold(Lane lane, Entry e) {
-    lane.queue.add(e);
-    Usage u = usage.computeIfAbsent(lane.principal, k -> new Usage());
-    u.entries++;
-    u.bytes += e.bytes();
-    entries++;
-    bytes += e.bytes();
+  private void hold(String endpointId, Entry e) {
+    held.add(e.principal(), e.bytes());
+    lanes.add(endpointId, e.principal(), e);
   }
 
   /** {@code e} is no longer held in memory (delivered, dropped, or another's now). */
-  private void release(Lane lane, Entry e) {
-    Usage u = usage.get(lane.principal);
-    if (u != null) {
-      u.entries--;
-      u.bytes -= e.bytes();
-      if (u.idle()) {
-        usage.remove(lane.principal);
-      }
-    }
-    entries--;
-    bytes -= e.bytes();
+  private void release(Entry e) {
+    held.remove(e.principal(), e.bytes());
   }
 
   /** Deliveries queued or in progress. */
   synchronized int pending() {
-    int n = 0;
-    for (Lane l : lanes.values()) {
-      n += l.queue.size() + (l.inFlight == null ? 0 : 1);
-    }
-    return n;
+    return lanes.held();
   }
 
   /** Collects {@code w} for the next transaction; its endpoint has a write in flight until then. */
@@ -307,15 +240,11 @@ final class DeliveryLanes {
     Set<String> whole = new HashSet<>();
     if (now >= nextRefillAt) {
       int half = Math.max(1, config.limits().queuedPerEndpoint() / 2);
-      lanes.forEach(
-          (id, lane) -> {
-            if (lane.spilled
-                && lane.inFlight == null
-                && !unflushed.contains(id)
-                && lane.queue.size() <= half) {
-              whole.add(id);
-            }
-          });
+      for (String id : spilled.endpoints()) {
+        if (lanes.inFlight(id) == null && !unflushed.contains(id) && lanes.held(id) <= half) {
+          whole.add(id);
+        }
+      }
     }
     if (whole.isEmpty() && restoring.isEmpty()) {
       return null;
@@ -333,228 +262,61 @@ final class DeliveryLanes {
       long from = Long.MAX_VALUE;
       if (!restoring.contains(p)) {
         for (String id : whole) {
-          from = Math.min(from, lanes.get(id).from.getOrDefault(p, 0L));
+          from = Math.min(from, spilled.from(id, p));
         }
       }
       start.put(p, restoring.contains(p) || from == Long.MAX_VALUE ? 0L : from);
     }
-    active = new Refill(read, Set.copyOf(restoring), whole, Map.copyOf(start));
+    active = new Refill(this, read, Set.copyOf(restoring), whole, Map.copyOf(start));
     return active;
   }
 
   /**
-   * One re-read of the pending topic ({@link #refill}): {@link #offer} it every record of {@link
-   * #partitions()} from {@link #from} to the end, in order (over as many steps as it takes), then
-   * {@link #finish()}. It keeps at most what the bounds leave room for, so the read itself holds no
-   * more than the bounds.
+   * The pending offset a refill reads {@code endpointId}'s deliveries of {@code partition} from.
    */
-  final class Refill {
-    /** Tombstones of deliveries whose endpoint is gone, written per read at most. */
-    static final int MAX_GONE = 1024;
-
-    private final Set<Integer> partitions;
-    private final Set<Integer> restoring;
-    private final Set<String> whole;
-    private final Map<String, Map<String, Entry>> found = new HashMap<>();
-    private final Map<String, Usage> promised = new HashMap<>();
-    private final Set<String> leftBehind = new HashSet<>();
-    private final Map<String, Integer> gone = new LinkedHashMap<>();
-    private final Map<String, Map<Integer, Long>> firstLeft = new HashMap<>();
-    private final Map<Integer, Long> readTo = new HashMap<>();
-    private final Map<Integer, Long> start;
-    private int promisedEntries;
-    private long promisedBytes;
-
-    private Refill(
-        Set<Integer> partitions,
-        Set<Integer> restoring,
-        Set<String> whole,
-        Map<Integer, Long> start) {
-      this.partitions = partitions;
-      this.restoring = restoring;
-      this.whole = whole;
-      this.start = start;
-    }
-
-    /**
-     * The pending offset of {@code partition} to read from: the beginning for a restored partition,
-     * else the lowest cursor of the lanes refilled (nothing they need lies before it).
-     */
-    long from(int partition) {
-      return start.getOrDefault(partition, 0L);
-    }
-
-    /** The events partitions whose pending partitions to read. */
-    Set<Integer> partitions() {
-      return partitions;
-    }
-
-    /** The record at {@code offset} of pending partition {@code partition}, in topic order. */
-    void offer(int partition, long offset, String key, byte[] value) {
-      int slash = key == null ? -1 : key.indexOf('/');
-      if (slash < 0 || !partitions.contains(partition)) {
-        return;
-      }
-      readTo.merge(partition, offset + 1, Math::max);
-      String endpointId = key.substring(0, slash);
-      if (!restoring.contains(partition)) {
-        if (!whole.contains(endpointId)) {
-          return;
-        }
-        synchronized (DeliveryLanes.this) {
-          Lane lane = lanes.get(endpointId);
-          if (lane != null && offset < lane.from.getOrDefault(partition, 0L)) {
-            return; // read back before, or dead
-          }
-        }
-      }
-      Map<String, Entry> mine = found.get(endpointId);
-      if (value == null) {
-        gone.remove(key);
-        Entry was = mine == null ? null : mine.remove(key);
-        if (was != null) {
-          synchronized (DeliveryLanes.this) {
-            unpromise(principalOf(endpointId), was);
-          }
-        }
-        return;
-      }
-      PendingDelivery p;
-      try {
-        p = PendingDelivery.fromJson(value);
-      } catch (RuntimeException e) {
-        LOG.warn("skipping unreadable pending delivery '{}': {}", key, e.getMessage());
-        return;
-      }
-      if (!p.key().equals(key)) {
-        LOG.warn("skipping pending delivery '{}': it holds '{}'", key, p.key());
-        return;
-      }
-      synchronized (DeliveryLanes.this) {
-        Lane lane = lanes.get(endpointId);
-        String principal = principalOf(endpointId);
-        if (principal == null) {
-          if (gone.size() < MAX_GONE) {
-            gone.put(key, partition);
-          }
-          return;
-        }
-        if (lane != null && holds(lane, p.eventId())) {
-          return; // this object's copy is the newer
-        }
-        Entry e = new Entry(p, partition, seq++);
-        if (mine != null && mine.containsKey(key)) {
-          unpromise(principal, mine.put(key, e));
-          promise(principal, e);
-          return;
-        }
-        int laneHeld = (lane == null ? 0 : lane.held()) + (mine == null ? 0 : mine.size());
-        Usage u = usage.get(principal);
-        Usage pr = promised.get(principal);
-        WebhookConfig.Limits l = config.limits();
-        boolean room =
-            laneHeld < l.queuedPerEndpoint()
-                && (u == null ? 0 : u.entries) + (pr == null ? 0 : pr.entries)
-                    < l.queuedPerPrincipal()
-                && (u == null ? 0 : u.bytes) + (pr == null ? 0 : pr.bytes) + e.bytes()
-                    <= l.queuedBytesPerPrincipal()
-                && entries + promisedEntries < l.queued()
-                && bytes + promisedBytes + e.bytes() <= l.queuedBytes();
-        if (!room) {
-          leftBehind.add(endpointId);
-          firstLeft
-              .computeIfAbsent(endpointId, k -> new HashMap<>())
-              .putIfAbsent(partition, offset);
-          return;
-        }
-        found.computeIfAbsent(endpointId, k -> new LinkedHashMap<>()).put(key, e);
-        promise(principal, e);
-      }
-    }
-
-    private String principalOf(String endpointId) {
-      Lane lane = lanes.get(endpointId);
-      if (lane != null) {
-        return lane.principal;
-      }
-      return endpoints.get(endpointId).map(WebhookEndpoint::principal).orElse(null);
-    }
-
-    private void promise(String principal, Entry e) {
-      Usage pr = promised.computeIfAbsent(principal, k -> new Usage());
-      pr.entries++;
-      pr.bytes += e.bytes();
-      promisedEntries++;
-      promisedBytes += e.bytes();
-    }
-
-    private void unpromise(String principal, Entry e) {
-      Usage pr = promised.get(principal);
-      if (pr != null) {
-        pr.entries--;
-        pr.bytes -= e.bytes();
-      }
-      promisedEntries--;
-      promisedBytes -= e.bytes();
-    }
-
-    /** Queues what was found; a lane stays spilled while anything was left behind. */
-    void finish() {
-      synchronized (DeliveryLanes.this) {
-        if (active != this) {
-          return; // dropped meanwhile (a revocation, a newer restore): what it read may be stale
-        }
-        active = null;
-        Set<String> touched = new HashSet<>(whole);
-        touched.addAll(found.keySet());
-        touched.addAll(leftBehind);
-        for (String id : touched) {
-          Lane lane = lanes.get(id);
-          if (lane == null) {
-            String principal = principalOf(id);
-            if (principal == null) {
-              continue;
-            }
-            lane = new Lane(principal);
-            lanes.put(id, lane);
-          }
-          boolean behind = leftBehind.contains(id);
-          lane.spilled = whole.contains(id) ? behind : lane.spilled || behind;
-          if (!lane.spilled) {
-            lane.from.clear();
-          } else {
-            Map<Integer, Long> left = firstLeft.getOrDefault(id, Map.of());
-            for (Map.Entry<Integer, Long> r : readTo.entrySet()) {
-              int p = r.getKey();
-              if (whole.contains(id) || restoring.contains(p)) {
-                lane.from.put(p, left.getOrDefault(p, r.getValue()));
-              }
-            }
-          }
-          for (Entry e : found.getOrDefault(id, Map.of()).values()) {
-            if (owned.contains(e.partition()) && !holds(lane, e.p().eventId())) {
-              hold(lane, e);
-            }
-          }
-          if (lane.inFlight == null && lane.queue.isEmpty() && !lane.spilled) {
-            lanes.remove(id);
-          }
-        }
-        gone.forEach((key, partition) -> emit(new Write(Kind.PENDING, partition, key, null)));
-      }
-    }
+  synchronized long cursor(String endpointId, int partition) {
+    return spilled.from(endpointId, partition);
   }
 
-  private static boolean holds(Lane lane, String eventId) {
-    if (lane.inFlight != null && lane.inFlight.p().eventId().equals(eventId)) {
-      return true;
+  /** Whether the lane of {@code endpointId} holds a delivery of {@code eventId}, queued or not. */
+  synchronized boolean holds(String endpointId, String eventId) {
+    return lanes.holds(endpointId, e -> e.p().eventId().equals(eventId));
+  }
+
+  /**
+   * Whether {@code e} fits the bounds with {@code alsoFound} more of its endpoint and what {@code
+   * promised} counts (a refill's finds) held too.
+   */
+  synchronized boolean fits(String endpointId, int alsoFound, Entry e, QueueBounds promised) {
+    return held.fits(
+        config.limits(), lanes.held(endpointId) + alsoFound, e.principal(), e.bytes(), promised);
+  }
+
+  /** Queues what {@code r} found, if it is still the active refill; see {@link Refill#finish()}. */
+  synchronized void refilled(Refill r) {
+    if (active != r) {
+      return; // dropped meanwhile (a revocation, a newer restore): what it read may be stale
     }
-    for (Entry e : lane.queue) {
-      if (e.p().eventId().equals(eventId)) {
-        return true;
+    active = null;
+    for (String id : r.touched()) {
+      String principal = principalOf(id);
+      if (principal == null) {
+        continue;
+      }
+      boolean behind = r.leftBehind(id);
+      if (r.refills(id) ? behind : spilled.contains(id) || behind) {
+        spilled.mark(id, principal);
+        spilled.readFrom(id, r.cursors(id));
+      } else {
+        spilled.clear(id);
+      }
+      for (Entry e : r.found(id)) {
+        if (owned.contains(e.partition()) && !holds(id, e.p().eventId())) {
+          hold(id, e);
+        }
       }
     }
-    return false;
+    r.gone().forEach((k, partition) -> emit(new Write(Kind.PENDING, partition, k, null)));
   }
 
   /** The writes collected since the last call. */
@@ -573,42 +335,28 @@ final class DeliveryLanes {
     List<Runnable> start = new ArrayList<>();
     synchronized (this) {
       long now = clock.millis();
-      int perPrincipal = config.limits().inFlightPerPrincipal();
-      for (Iterator<Map.Entry<String, Lane>> it = lanes.entrySet().iterator(); it.hasNext(); ) {
-        Map.Entry<String, Lane> me = it.next();
-        Lane lane = me.getValue();
-        if (active != null && active.whole.contains(me.getKey())) {
+      for (String id : lanes.keys()) {
+        if (active != null && active.refills(id)) {
           continue; // being refilled: no write of it may land past the refill's end unread
         }
-        while (lane.inFlight == null
-            && !lane.queue.isEmpty()
-            && lane.queue.peek().p().nextAttemptAt() <= now) {
-          Entry e = lane.queue.peek();
-          WebhookEndpoint endpoint = endpoints.get(e.p().endpointId()).orElse(null);
-          if (endpoint == null) {
-            lane.queue.poll();
-            release(lane, e);
+        while (lanes.inFlight(id) == null
+            && lanes.head(id) != null
+            && lanes.head(id).p().nextAttemptAt() <= now) {
+          WebhookEndpoint endpoint = endpoints.get(id).orElse(null);
+          if (endpoint == null || endpoint.status() != WebhookEndpoint.Status.enabled) {
+            Entry e = lanes.drop(id);
+            release(e);
             emit(tombstone(e));
+            if (endpoint != null) {
+              record(e, now, DeliveryAttempt.FAILED, null, 0, "the endpoint is disabled", null);
+            }
             continue;
           }
-          if (endpoint.status() != WebhookEndpoint.Status.enabled) {
-            lane.queue.poll();
-            release(lane, e);
-            emit(tombstone(e));
-            record(e, now, DeliveryAttempt.FAILED, null, 0, "the endpoint is disabled", null);
-            continue;
-          }
-          Usage u = usage.computeIfAbsent(lane.principal, k -> new Usage());
-          if (u.running >= perPrincipal) {
+          Entry e = lanes.start(id);
+          if (e == null) {
             break; // the principal's other attempts first: it waits, others go on
           }
-          lane.queue.poll();
-          u.running++;
-          lane.inFlight = e;
-          start.add(() -> complete(me.getKey(), e, attempt(endpoint, e.p())));
-        }
-        if (lane.inFlight == null && lane.queue.isEmpty() && !lane.spilled) {
-          it.remove();
+          start.add(() -> complete(id, e, attempt(endpoint, e.p())));
         }
       }
     }
@@ -651,27 +399,15 @@ final class DeliveryLanes {
   }
 
   private synchronized void complete(String endpointId, Entry e, Result r) {
-    Lane lane = lanes.get(endpointId);
-    if (lane != null && e.equals(lane.inFlight)) {
-      lane.inFlight = null;
-      Usage u = usage.get(lane.principal);
-      if (u != null) {
-        u.running--;
-      }
-    }
-    if (lane == null || !owned.contains(e.partition())) {
-      if (lane != null) {
-        release(lane, e);
-        if (lane.queue.isEmpty() && !lane.spilled) {
-          lanes.remove(endpointId);
-        }
-      }
+    lanes.finish(endpointId, e);
+    if (!owned.contains(e.partition())) {
+      release(e);
       return; // revoked meanwhile: the new owner delivers it again
     }
     long now = clock.millis();
     PendingDelivery p = e.p();
     if (r.ok()) {
-      release(lane, e);
+      release(e);
       consecutiveFailures.remove(endpointId);
       emit(tombstone(e));
       record(e, now, DeliveryAttempt.SUCCEEDED, r.status(), r.took().toMillis(), null, null);
@@ -681,22 +417,16 @@ final class DeliveryLanes {
     String error = r.error() != null ? r.error() : "the receiver answered HTTP " + r.status();
     int failures = consecutiveFailures.merge(endpointId, 1, Integer::sum);
     if (failures >= config.maxFailures()) {
-      disable(endpointId, lane, e, r, error, failures, now);
+      disable(endpointId, e, r, error, failures, now);
       return;
     }
-    long next = now + Backoff.delay(p.attempts() + 1, random).toMillis();
-    if (next > p.firstDueAt() + Backoff.WINDOW.toMillis()) {
-      release(lane, e);
-      emit(tombstone(e));
-      record(
+    long next = now + RETRY.delay(p.attempts() + 1, random).toMillis();
+    if (next > p.firstDueAt() + RETRY_WINDOW.toMillis()) {
+      fail(
           e,
           now,
-          DeliveryAttempt.FAILED,
-          r.status(),
-          r.took().toMillis(),
-          error + "; no more attempts: the next would be more than 24 h after the first",
-          null);
-      metrics.attempt(DeliveryAttempt.FAILED, r.took());
+          r,
+          error + "; no more attempts: the next would be more than 24 h after the first");
       return;
     }
     PendingDelivery retry = p.retryAt(next);
@@ -705,11 +435,18 @@ final class DeliveryLanes {
     metrics.attempt(DeliveryAttempt.RETRYING, r.took());
     metrics.retry();
     // Still held: the retry takes the place of the attempt (same body, same bounds).
-    lane.queue.add(new Entry(retry, e.partition(), seq++));
+    lanes.add(endpointId, e.principal(), new Entry(retry, e.partition(), e.principal()));
   }
 
-  private void disable(
-      String endpointId, Lane lane, Entry e, Result r, String error, int failures, long now) {
+  /** The last attempt of {@code e} failed: it is dropped, its attempt recorded as failed. */
+  private void fail(Entry e, long now, Result r, String error) {
+    release(e);
+    emit(tombstone(e));
+    record(e, now, DeliveryAttempt.FAILED, r.status(), r.took().toMillis(), error, null);
+    metrics.attempt(DeliveryAttempt.FAILED, r.took());
+  }
+
+  private void disable(String endpointId, Entry e, Result r, String error, int failures, long now) {
     String reason =
         failures + " consecutive failed deliveries; the last: " + AddressGuard.echo(error);
     // A mark beside the endpoint's record, never the record itself: a delete this view has not
@@ -720,27 +457,18 @@ final class DeliveryLanes {
       metrics.disabled();
       LOG.warn("webhook endpoint {} disabled: {}", endpointId, reason);
     }
-    release(lane, e);
-    emit(tombstone(e));
-    record(
+    fail(
         e,
         now,
-        DeliveryAttempt.FAILED,
-        r.status(),
-        r.took().toMillis(),
-        error + "; the endpoint is disabled after " + failures + " consecutive failures",
-        null);
-    metrics.attempt(DeliveryAttempt.FAILED, r.took());
+        r,
+        error + "; the endpoint is disabled after " + failures + " consecutive failures");
     consecutiveFailures.remove(endpointId);
-    for (Entry queued : lane.queue) {
-      release(lane, queued);
+    // A spilled lane stays spilled: a refill reads the rest and drops them.
+    for (Entry queued : lanes.remove(endpointId, x -> true)) {
+      release(queued);
       if (owned.contains(queued.partition())) {
         emit(tombstone(queued));
       }
-    }
-    lane.queue.clear();
-    if (!lane.spilled) {
-      lanes.remove(endpointId); // a spilled lane stays: a refill reads and drops the rest
     }
   }
 
@@ -778,44 +506,27 @@ final class DeliveryLanes {
 
   /** Attempts in progress. */
   synchronized int inFlight() {
-    int n = 0;
-    for (Lane l : lanes.values()) {
-      n += l.inFlight == null ? 0 : 1;
-    }
-    return n;
-  }
-
-  /** The lanes' endpoint ids (tests). */
-  synchronized Set<String> laneIds() {
-    return new HashSet<>(lanes.keySet());
+    return lanes.inFlight();
   }
 
   /** The queued deliveries of one endpoint, due first (tests). */
   synchronized List<PendingDelivery> queued(String endpointId) {
-    Lane lane = lanes.get(endpointId);
-    if (lane == null) {
-      return List.of();
-    }
-    List<Entry> all = new ArrayList<>(lane.queue);
-    all.sort(lane.queue.comparator());
-    return all.stream().map(Entry::p).toList();
+    return lanes.queued(endpointId).stream().map(Entry::p).toList();
   }
 
   /** Deliveries held in memory, queued or in progress, and their body bytes (tests). */
   synchronized long[] held() {
-    return new long[] {entries, bytes};
+    return held.all();
   }
 
   /** Deliveries of {@code principal} held in memory, queued or in progress (tests). */
   synchronized int held(String principal) {
-    Usage u = usage.get(principal);
-    return u == null ? 0 : u.entries;
+    return held.entries(principal);
   }
 
   /** Whether the endpoint has deliveries in Kafka that are not held here (tests). */
   synchronized boolean spilled(String endpointId) {
-    Lane lane = lanes.get(endpointId);
-    return lane != null && lane.spilled;
+    return spilled.contains(endpointId);
   }
 
   /** The consecutive failed attempts of an endpoint since its last success (tests). */

@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The reader of {@code lmp.webhook-pending} for {@link DeliveryLanes.Refill}s: each {@link #step}
- * reads the active refill on from where the previous step stopped, for at most {@link Budget} (a
- * deadline, a number of records and of bytes), and finishes the refill once it reached the end
- * offsets taken when it began.
+ * The reader of {@code lmp.webhook-pending} for {@link Refill}s: each {@link #step} reads the
+ * active refill on from where the previous step stopped, for at most {@link Budget} (a deadline, a
+ * number of records and of bytes), and finishes the refill once it reached the end offsets taken
+ * when it began.
  */
 final class PendingReader implements AutoCloseable {
   /*
@@ -52,7 +52,7 @@ final class PendingReader implements AutoCloseable {
   private final LongSupplier nanoTime;
   private final Budget budget;
   private volatile Consumer<String, byte[]> consumer;
-  private DeliveryLanes.Refill current;
+  private Refill current;
   private List<TopicPartition> parts = List.of();
   private Map<TopicPartition, Long> end;
 
@@ -77,7 +77,7 @@ final class PendingReader implements AutoCloseable {
    * time plus one {@link #POLL}.
    */
   void step(DeliveryLanes lanes, Collection<Integer> restoring) {
-    DeliveryLanes.Refill refill = lanes.refill(restoring);
+    Refill refill = lanes.refill(restoring);
     if (refill == null) {
       current = null;
       return;

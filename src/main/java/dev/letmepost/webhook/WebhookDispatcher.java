@@ -337,7 +337,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   }
 
   /** On assignment, queues what the pending partitions still owe; on revocation, forgets it. */
-  private final class Restore implements ConsumerRebalanceListener {
+  private static final class Restore implements ConsumerRebalanceListener {
     private final DeliveryLanes lanes;
     private final PendingReader reader;
 

@@ -43,7 +43,7 @@ public final class TopicFollower implements AutoCloseable {
             Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer()),
         topic,
         apply,
-        ReaderLoop.Backoff.DEFAULT,
+        Backoff.DEFAULT,
         ReaderLoop.Sleeper.SYSTEM);
   }
 
@@ -55,7 +55,7 @@ public final class TopicFollower implements AutoCloseable {
       Supplier<? extends Consumer<String, byte[]>> consumers,
       String topic,
       BiConsumer<String, byte[]> apply,
-      ReaderLoop.Backoff backoff,
+      Backoff backoff,
       ReaderLoop.Sleeper sleeper) {
     this.consumers = consumers;
     this.topic = topic;

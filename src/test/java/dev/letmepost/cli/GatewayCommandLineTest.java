@@ -44,7 +44,7 @@ class GatewayCommandLineTest {
     assertThat(options.advertisedHost()).isEqualTo("gw-1.internal");
     assertThat(options.config().answerTimeout()).hasSeconds(5);
     assertThat(options.config().maxBodyBytes()).isEqualTo(4096);
-    assertThat(gateway.bootstrapServers).isEqualTo("k1:9092");
+    assertThat(gateway.cluster.bootstrapServers).isEqualTo("k1:9092");
   }
 
   /**

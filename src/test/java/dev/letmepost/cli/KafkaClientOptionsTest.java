@@ -107,10 +107,10 @@ class KafkaClientOptionsTest {
     GatewayCommand gateway = new GatewayCommand();
     new CommandLine(gateway)
         .parseArgs("--bootstrap-servers", "k1:9093", "--kafka-property", "security.protocol=SSL");
-    assertThat(gateway.kafkaClient.properties()).containsEntry("security.protocol", "SSL");
+    assertThat(gateway.cluster.client.properties()).containsEntry("security.protocol", "SSL");
     LedgerCommand ledger = new LedgerCommand();
     new CommandLine(ledger).parseArgs("--bootstrap-servers", "k1:9093", "--kafka-config", file);
-    assertThat(ledger.kafkaClient.settings("k1:9093").config())
+    assertThat(ledger.cluster.client.settings("k1:9093").config())
         .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
     BenchCommand bench = new BenchCommand();
     new CommandLine(bench).parseArgs("--kafka-property", "security.protocol=SSL");

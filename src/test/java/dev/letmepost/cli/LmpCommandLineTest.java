@@ -6,11 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.reflect.Member;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The {@code lmp} command line's parsing and the bodies it builds; nothing reaches Kafka. */
 class LmpCommandLineTest {
@@ -75,7 +84,7 @@ class LmpCommandLineTest {
         .containsEntry("num.stream.threads", "2")
         .containsEntry("commit.interval.ms", "50");
     assertThat(serve.demo).isFalse();
-    assertThat(serve.ledgerOptions.partitions).isEqualTo(6);
+    assertThat(serve.ledgerOptions.partitions.count).isEqualTo(6);
     assertThat(serve.kafkaPort).isEqualTo(9092);
   }
 
@@ -245,5 +254,114 @@ class LmpCommandLineTest {
                 AccountsCommand.Add.checkEndpoint(
                     "https://10.1.2.3", dev.letmepost.net.AddressGuard.Policy.STRICT, resolver))
         .hasMessageContaining("private addresses are not allowed");
+  }
+
+  /**
+   * Broke: {@code LMP_TOPIC_PREFIX} was the default of {@code --topic-prefix} for {@code post},
+   * {@code accounts}, {@code keys}, {@code webhooks} and {@code publisher}, but {@code serve},
+   * {@code gateway} and {@code ledger} declared their own {@code --topic-prefix} defaulting to
+   * {@code lmp.}: with the variable set for a deployment, the publishers read {@code
+   * <prefix>publish.*} while the ledger wrote {@code lmp.publish.*}, and nothing was published.
+   * Every command now takes it; checked in a child JVM, where the variable can be set.
+   */
+  @Test
+  void everyCommandTakesTheTopicPrefixFromLmpTopicPrefix() throws Exception {
+    ProcessBuilder child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                TopicPrefixDefaults.class.getName())
+            .redirectErrorStream(true);
+    child.environment().put("LMP_TOPIC_PREFIX", "staging.");
+    Process p = child.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+
+    Map<String, String> defaults = new TreeMap<>();
+    for (String line : out.split("\\R")) {
+      int eq = line.indexOf('=');
+      if (line.startsWith("lmp ") && eq > 0) {
+        defaults.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    assertThat(defaults)
+        .containsKeys(
+            "lmp serve",
+            "lmp gateway",
+            "lmp ledger",
+            "lmp publisher",
+            "lmp post",
+            "lmp accounts add",
+            "lmp keys create",
+            "lmp webhooks dispatch");
+    assertThat(Set.copyOf(defaults.values())).containsExactly("staging.");
+    assertThat(TopicPrefixDefaults.of(Lmp.commandLine()).values())
+        .as("without LMP_TOPIC_PREFIX")
+        .containsOnly("lmp.");
+  }
+
+  /** Prints each command's default {@code --topic-prefix} as {@code <command>=<default>}. */
+  static final class TopicPrefixDefaults {
+    public static void main(String[] args) {
+      of(Lmp.commandLine())
+          .forEach((command, prefix) -> System.out.println(command + "=" + prefix));
+    }
+
+    static Map<String, String> of(CommandLine root) {
+      Map<String, String> defaults = new TreeMap<>();
+      for (CommandLine c : allCommands(root)) {
+        OptionSpec o = c.getCommandSpec().findOption("--topic-prefix");
+        if (o != null) {
+          defaults.put(c.getCommandSpec().qualifiedName(), o.defaultValue());
+        }
+      }
+      return defaults;
+    }
+  }
+
+  /**
+   * Each option is declared once, with one default and one description, for every command that
+   * takes it (a role's own default, such as its health port, is given by the command to the one
+   * declaration). The names below are different options under one name.
+   */
+  @Test
+  void everyOptionIsDeclaredOnceButDifferentOptionsUnderOneName() {
+    Map<String, String> differentOptions =
+        Map.of(
+            "--allow-private-endpoints",
+            "accounts add: accept the endpoint; publisher: call such endpoints",
+            "--bootstrap-servers",
+            "clients: 127.0.0.1:9092; gateway, ledger: required; serve: else the embedded broker;"
+                + " bench: else a fresh embedded broker, never the environment's cluster",
+            "--data-dir",
+            "bench: else a fresh temporary directory, deleted at the end",
+            "--demo",
+            "serve: the demo mode; gateway: register the demo data; webhooks: the demo key",
+            "--id",
+            "an account's, an endpoint's",
+            "--platform",
+            "what to publish to, a default account's, an account's",
+            "--principal",
+            "whose key, account, endpoint or post; the filter of a list");
+    Map<String, Set<String>> declarations = new TreeMap<>();
+    for (CommandLine c : allCommands(Lmp.commandLine())) {
+      for (OptionSpec o : c.getCommandSpec().options()) {
+        Member m = (Member) o.userObject();
+        declarations
+            .computeIfAbsent(o.longestName(), k -> new TreeSet<>())
+            .add(m.getDeclaringClass().getSimpleName() + "." + m.getName());
+      }
+    }
+    declarations.entrySet().removeIf(e -> e.getValue().size() == 1);
+
+    assertThat(declarations.keySet()).isEqualTo(differentOptions.keySet());
+  }
+
+  private static List<CommandLine> allCommands(CommandLine root) {
+    List<CommandLine> all = new ArrayList<>(List.of(root));
+    root.getSubcommands().values().forEach(sub -> all.addAll(allCommands(sub)));
+    return all;
   }
 }

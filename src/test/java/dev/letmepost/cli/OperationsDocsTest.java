@@ -15,14 +15,16 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * {@code docs/operations.md} and the README's tables against the code: every flag they name exists
- * on the command it is listed for (the picocli model), every topic they name is one of {@code
- * wire/Topics} (or a ledger-internal topic of {@code topology-docs/}), every topic of the registry
- * is in the topic table, and the metric table lists exactly the meters the code registers.
+ * {@code docs/operations.md}, the other pages of {@code docs/} and the README against the code:
+ * every flag of their tables and {@code lmp} command lines exists on the command it is listed for
+ * (the picocli model), every topic they name is one of {@code wire/Topics} (or a ledger-internal
+ * topic of {@code topology-docs/}), every topic of the registry is in the operations page's topic
+ * table, and its metric table lists exactly the meters the code registers.
  */
 class OperationsDocsTest {
   private static final Path OPERATIONS = Path.of("docs/operations.md");
@@ -45,6 +47,39 @@ class OperationsDocsTest {
   void everyFlagInTheReadmesTablesAndLmpCommandLinesExists() throws IOException {
     List<String> problems = flagProblems(Files.readAllLines(README));
     assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void everyFlagInTheTablesAndLmpCommandLinesOfTheOtherDocsExists() throws IOException {
+    List<Path> pages = otherDocs();
+    assertThat(pages)
+        .contains(Path.of("docs/contract.md"), Path.of("docs/publishers.md"))
+        .doesNotContain(OPERATIONS);
+    List<String> problems = new ArrayList<>();
+    for (Path page : pages) {
+      flagProblems(Files.readAllLines(page)).forEach(p -> problems.add(page + ": " + p));
+    }
+    assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void everyTopicTheReadmeAndTheOtherDocsNameExists() throws IOException {
+    String internal = Files.readString(Path.of("topology-docs/README.md"));
+    Set<String> topics =
+        Topics.defaults().all().stream().map(Topic::name).collect(Collectors.toSet());
+    List<String> groups = List.of("lmp.ledger", "lmp.publisher-");
+    List<Path> pages = new ArrayList<>(otherDocs());
+    pages.add(README);
+    List<String> unknown = new ArrayList<>();
+    for (Path page : pages) {
+      Matcher m = TOPIC.matcher(Files.readString(page));
+      while (m.find()) {
+        if (!namesATopic(m.group(1), topics, groups, internal)) {
+          unknown.add(page + ": " + m.group(1));
+        }
+      }
+    }
+    assertThat(unknown).as("topics the docs name that do not exist").isEmpty();
   }
 
   @Test
@@ -147,6 +182,16 @@ class OperationsDocsTest {
   }
 
   // ---- helpers ----
+
+  /** The Markdown pages of {@code docs/} but the operations page, which has tests of its own. */
+  private static List<Path> otherDocs() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("docs"))) {
+      return files
+          .filter(p -> p.toString().endsWith(".md") && !p.equals(OPERATIONS))
+          .sorted()
+          .toList();
+    }
+  }
 
   /**
    * Every flag of the doc's tables and of its {@code lmp} command lines that is not an option of

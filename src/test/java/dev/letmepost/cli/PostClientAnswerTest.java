@@ -2,13 +2,14 @@ package dev.letmepost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.letmepost.wire.ByteString;
 import org.junit.jupiter.api.Test;
 
 /** {@link PostClient.Answer} compares its body by content and never prints it. */
 class PostClientAnswerTest {
   private static PostClient.Answer answer(byte[] body) {
     return new PostClient.Answer(
-        "req-1", 201, false, "K1", "batch_1", "2026-12-02T00:00:00Z", body);
+        "req-1", 201, false, "K1", "batch_1", "2026-12-02T00:00:00Z", ByteString.copyOf(body));
   }
 
   @Test

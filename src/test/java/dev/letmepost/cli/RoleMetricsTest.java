@@ -52,10 +52,15 @@ class RoleMetricsTest {
     SandboxCommand sandbox = new SandboxCommand();
     new picocli.CommandLine(sandbox).parseArgs();
 
-    assertThat(java.util.List.of(ledger.healthPort, publisher.healthPort, sandbox.healthPort))
+    assertThat(java.util.List.of(ledger.health.port, publisher.health.port, sandbox.health.port))
         .containsExactly(8081, 8082, 8091)
         .doesNotContain(8080, sandbox.port);
-    assertThat(ledger.healthHost).isEqualTo("127.0.0.1");
-    assertThat(ledger.replicationFactor).isEqualTo((short) 3);
+    assertThat(ledger.health.host).isEqualTo("127.0.0.1");
+    assertThat(
+            ledger
+                .cluster
+                .ledgerOnly(ledger.ledgerOptions.config(), java.util.Map.of())
+                .replicationFactor())
+        .isEqualTo((short) 3);
   }
 }

@@ -79,12 +79,12 @@ class WebhooksCommandTest {
   void dispatchServesHealthAndMetricsLikeTheOtherRoles() {
     WebhooksCommand.Dispatch dispatch = new WebhooksCommand.Dispatch();
     new CommandLine(dispatch).parseArgs("--bootstrap-servers", "b:9092");
-    assertThat(dispatch.healthHost).isEqualTo("127.0.0.1");
-    assertThat(dispatch.healthPort).isEqualTo(8083);
+    assertThat(dispatch.health.host).isEqualTo("127.0.0.1");
+    assertThat(dispatch.health.port).isEqualTo(8083);
     new CommandLine(dispatch)
         .parseArgs(
             "--bootstrap-servers", "b:9092", "--health-host", "0.0.0.0", "--health-port", "0");
-    assertThat(dispatch.healthHost).isEqualTo("0.0.0.0");
-    assertThat(dispatch.healthPort).isZero();
+    assertThat(dispatch.health.host).isEqualTo("0.0.0.0");
+    assertThat(dispatch.health.port).isZero();
   }
 }

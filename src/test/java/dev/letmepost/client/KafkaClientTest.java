@@ -50,7 +50,7 @@ class KafkaClientTest {
             TOPICS.results(),
             queue::poll,
             maxWaiters,
-            ReaderLoop.Backoff.DEFAULT,
+            ReaderLoop.RestartDelay.DEFAULT,
             new MockReaders.GatedSleeper()));
   }
 
@@ -167,7 +167,7 @@ class KafkaClientTest {
                 TOPICS.results(),
                 KafkaClientTest::results,
                 10,
-                ReaderLoop.Backoff.DEFAULT,
+                ReaderLoop.RestartDelay.DEFAULT,
                 new MockReaders.GatedSleeper()))) {
       CompletableFuture<Answer> answer =
           client.submit(new Command("p", "K", "req-1", Request.post(POST)), LONG);
@@ -208,7 +208,7 @@ class KafkaClientTest {
         new KafkaClient(
             new CommandProducer(producer, TOPICS.commands()),
             new ResultsReader(
-                TOPICS.results(), queue::poll, 10, ReaderLoop.Backoff.DEFAULT, sleeper))) {
+                TOPICS.results(), queue::poll, 10, ReaderLoop.RestartDelay.DEFAULT, sleeper))) {
       CompletableFuture<Answer> waiting =
           client.submit(new Command("p", "K", "req-waiting", Request.post(POST)), LONG);
       first.setPollException(new SaslAuthenticationException("credentials rotated"));
@@ -234,7 +234,7 @@ class KafkaClientTest {
                     TOPICS.results(),
                     () -> none,
                     10,
-                    ReaderLoop.Backoff.DEFAULT,
+                    ReaderLoop.RestartDelay.DEFAULT,
                     new MockReaders.GatedSleeper()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("topic lmp.post-results does not exist");

@@ -2,6 +2,7 @@ package dev.letmepost.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.letmepost.wire.ByteString;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ class CommandTest {
         "K1",
         "fp",
         "sha",
-        body.getBytes(StandardCharsets.UTF_8));
+        ByteString.copyOf(body.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test

@@ -25,17 +25,7 @@ class FakeLedger implements LedgerClient, LedgerView {
       String idempotencyKey,
       String method,
       String path,
-      byte[] body) {
-    Submitted(String requestId, String principal, String idempotencyKey, byte[] body) {
-      this(
-          requestId,
-          principal,
-          idempotencyKey,
-          dev.letmepost.wire.LmpHeaders.DEFAULT_METHOD,
-          dev.letmepost.wire.LmpHeaders.DEFAULT_PATH,
-          body);
-    }
-  }
+      byte[] body) {}
 
   final List<Submitted> submitted = new CopyOnWriteArrayList<>();
   final Map<String, CompletableFuture<LedgerAnswer>> pending = new ConcurrentHashMap<>();

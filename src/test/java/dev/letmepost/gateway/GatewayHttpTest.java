@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.letmepost.command.Limits;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.ledger.RequestView;
+import dev.letmepost.wire.ByteString;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -93,7 +94,7 @@ class GatewayHttpTest {
         s.idempotencyKey(),
         batchId,
         "2026-11-30T12:00:00.000Z",
-        body.getBytes(StandardCharsets.UTF_8));
+        ByteString.copyOf(body.getBytes(StandardCharsets.UTF_8)));
   }
 
   HttpRequest.Builder post(String key, String body) {
@@ -132,8 +133,8 @@ class GatewayHttpTest {
         T0.minusSeconds(60).plus(Duration.ofHours(24)),
         answered ? "published" : "running",
         answered ? 201 : null,
-        answered ? ENVELOPE.getBytes(StandardCharsets.UTF_8) : null,
-        ENVELOPE.getBytes(StandardCharsets.UTF_8));
+        answered ? ByteString.copyOf(ENVELOPE.getBytes(StandardCharsets.UTF_8)) : null,
+        ByteString.copyOf(ENVELOPE.getBytes(StandardCharsets.UTF_8)));
   }
 
   // ---- health ----
@@ -644,7 +645,7 @@ class GatewayHttpTest {
 
   @Test
   void requestReadsAsItsAnswerWhilePendingAs202AndForOthersAs404() throws Exception {
-    byte[] env = ENVELOPE.getBytes(StandardCharsets.UTF_8);
+    ByteString env = ByteString.copyOf(ENVELOPE.getBytes(StandardCharsets.UTF_8));
     ledger.requests.put(
         "req_done",
         new RequestView(
@@ -701,7 +702,7 @@ class GatewayHttpTest {
             false,
             "batch_1",
             T0.plusSeconds(5),
-            ENVELOPE.getBytes(StandardCharsets.UTF_8)));
+            ByteString.copyOf(ENVELOPE.getBytes(StandardCharsets.UTF_8))));
     HttpResponse<String> done = send(get(location, ALICE_KEY));
 
     assertThat(pending.statusCode()).isEqualTo(202);
@@ -788,7 +789,7 @@ class GatewayHttpTest {
             false,
             "batch_1",
             T0.plusSeconds(5),
-            ENVELOPE.getBytes(StandardCharsets.UTF_8)));
+            ByteString.copyOf(ENVELOPE.getBytes(StandardCharsets.UTF_8))));
     HttpResponse<String> done = send(get("/v1/requests/" + requestId, ALICE_KEY));
 
     assertThat(pending.statusCode()).isEqualTo(202);
@@ -1149,7 +1150,12 @@ class GatewayHttpTest {
 
   /** Sends {@code request} as is (ISO-8859-1) over a raw socket and reads the response to EOF. */
   HttpResponse<String> rawRequest(String request) throws IOException {
-    try (Socket s = new Socket("127.0.0.1", base.getPort())) {
+    return rawRequest(base.getPort(), request);
+  }
+
+  /** {@link #rawRequest(String)} to the gateway on {@code port}. */
+  static HttpResponse<String> rawRequest(int port, String request) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
       out.write(request.getBytes(StandardCharsets.ISO_8859_1));

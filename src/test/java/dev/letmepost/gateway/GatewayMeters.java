@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.wire.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -16,10 +17,11 @@ public final class GatewayMeters {
     try (GatewayMetrics metrics = new GatewayMetrics()) {
       metrics.waiters(() -> 0);
       metrics.request("POST", "/v1/posts", 201, Duration.ofMillis(5));
-      byte[] envelope =
-          ("{\"id\":\"batch_1\",\"object\":\"batch\",\"status\":\"published\",\"results\":"
-                  + "[{\"accountId\":\"acc_1\",\"platform\":\"bluesky\",\"status\":\"published\"}]}")
-              .getBytes(StandardCharsets.UTF_8);
+      ByteString envelope =
+          ByteString.copyOf(
+              ("{\"id\":\"batch_1\",\"object\":\"batch\",\"status\":\"published\",\"results\":"
+                      + "[{\"accountId\":\"acc_1\",\"platform\":\"bluesky\",\"status\":\"published\"}]}")
+                  .getBytes(StandardCharsets.UTF_8));
       metrics.postAnswered(
           new LedgerAnswer("req_1", 201, false, "K1", "batch_1", null, envelope),
           "kafka",
@@ -36,7 +38,9 @@ public final class GatewayMeters {
               "K1",
               null,
               null,
-              "{\"error\":{\"code\":\"idempotency_conflict\"}}".getBytes(StandardCharsets.UTF_8)),
+              ByteString.copyOf(
+                  "{\"error\":{\"code\":\"idempotency_conflict\"}}"
+                      .getBytes(StandardCharsets.UTF_8))),
           "kafka",
           Duration.ofMillis(1));
       metrics.timedOut();

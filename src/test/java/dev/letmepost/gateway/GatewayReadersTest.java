@@ -7,10 +7,10 @@ import static dev.letmepost.gateway.GatewayHttpTest.answer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.MockReaders;
-import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.TopicFollower;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
@@ -86,11 +86,7 @@ class GatewayReadersTest {
     try (ApiKeyFollower follower =
             new ApiKeyFollower(
                 new TopicFollower(
-                    consumers::poll,
-                    "lmp.api-keys",
-                    registry::apply,
-                    ReaderLoop.Backoff.DEFAULT,
-                    sleeper));
+                    consumers::poll, "lmp.api-keys", registry::apply, Backoff.DEFAULT, sleeper));
         Gateway gateway =
             new Gateway(
                     GatewayConfig.defaults(), Clock.fixed(T0, ZoneOffset.UTC), new GatewayMetrics())
@@ -136,11 +132,16 @@ class GatewayReadersTest {
         new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
 
     try (KafkaLedgerClient client =
-        new KafkaLedgerClient(
-            topics, producer, consumers::poll, ReaderLoop.Backoff.DEFAULT, sleeper)) {
+        new KafkaLedgerClient(topics, producer, consumers::poll, Backoff.DEFAULT, sleeper)) {
       assertThat(first.position(new TopicPartition(results, 0))).isEqualTo(3);
       CompletableFuture<LedgerAnswer> waiting =
-          client.submit("req_waiting", "key_a", "K", BODY.getBytes(StandardCharsets.UTF_8));
+          client.submit(
+              "req_waiting",
+              "key_a",
+              "K",
+              LmpHeaders.DEFAULT_METHOD,
+              LmpHeaders.DEFAULT_PATH,
+              BODY.getBytes(StandardCharsets.UTF_8));
       first.setPollException(new SaslAuthenticationException("credentials rotated"));
       await().atMost(Duration.ofSeconds(10)).until(() -> client.problem().isPresent());
       assertThat(client.problem().get())

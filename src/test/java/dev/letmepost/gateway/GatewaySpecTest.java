@@ -16,6 +16,7 @@ import dev.letmepost.webhook.DeliveryLog;
 import dev.letmepost.webhook.EndpointRegistry;
 import dev.letmepost.webhook.SigningKey;
 import dev.letmepost.webhook.WebhookStore;
+import dev.letmepost.wire.ByteString;
 import io.javalin.Javalin;
 import io.javalin.router.ParsedEndpoint;
 import java.lang.reflect.Field;
@@ -289,7 +290,7 @@ class GatewaySpecTest {
             true,
             "batch_1",
             T0.plus(Duration.ofHours(24)),
-            ENVELOPE.getBytes(StandardCharsets.UTF_8)));
+            ByteString.copyOf(ENVELOPE.getBytes(StandardCharsets.UTF_8))));
     String b = "/v1/batches/{id}";
     String r = "/v1/requests/{id}";
     String k = "/v1/idempotency-keys/{key}";

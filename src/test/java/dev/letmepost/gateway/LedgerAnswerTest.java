@@ -2,6 +2,7 @@ package dev.letmepost.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.letmepost.wire.ByteString;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ class LedgerAnswerTest {
         "K1",
         "batch_1",
         "2026-11-30T12:00:00.000Z",
-        body.getBytes(StandardCharsets.UTF_8));
+        ByteString.copyOf(body.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.letmepost.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.letmepost.wire.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +37,13 @@ class RecentRequestsTest {
 
   static LedgerAnswer replay(String requestId) {
     return new LedgerAnswer(
-        requestId, 201, true, "K", "batch_1", null, "{}".getBytes(StandardCharsets.UTF_8));
+        requestId,
+        201,
+        true,
+        "K",
+        "batch_1",
+        null,
+        ByteString.copyOf("{}".getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test

@@ -20,6 +20,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,21 +53,34 @@ class WebhookRoutesTest {
     FakeLedger fake = new FakeLedger();
     gateway.attach(new Gateway.Backend(GatewayHttpTest.registry(), () -> true, fake, fake));
     gateway.attachWebhooks(
-        new WebhookStore(
+        store(
             endpoints,
             log,
-            () -> true,
             (id, value) -> {
               if (failWrites != null) {
                 throw failWrites;
               }
               written.put(id, value);
             },
-            KEY,
-            new AddressGuard(AddressGuard.Policy.STRICT, AddressGuard.Resolver.SYSTEM),
-            Clock.fixed(T0, ZoneOffset.UTC),
             () -> "we_" + ids.incrementAndGet()));
     base = URI.create("http://127.0.0.1:" + gateway.port());
+  }
+
+  /** A ready store on {@link #KEY} whose endpoint writes go to {@code writer}. */
+  static WebhookStore store(
+      EndpointRegistry endpoints,
+      DeliveryLog log,
+      WebhookStore.Writer writer,
+      Supplier<String> ids) {
+    return new WebhookStore(
+        endpoints,
+        log,
+        () -> true,
+        writer,
+        KEY,
+        new AddressGuard(AddressGuard.Policy.STRICT, AddressGuard.Resolver.SYSTEM),
+        Clock.fixed(T0, ZoneOffset.UTC),
+        ids);
   }
 
   @AfterEach
@@ -253,6 +267,54 @@ class WebhookRoutesTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(noType.statusCode()).isEqualTo(415);
+    assertThat(written).isEmpty();
+  }
+
+  /**
+   * The creation route read up to 16 KiB + 1 bytes of a body before it looked at its size, the
+   * declared {@code Content-Length} unread: a client that declared a larger body and sent it
+   * slowly, or not at all, held its request open until the body came or the connection timed out. A
+   * declared length over the limit is {@code 413} at once, the body unread, as on every route that
+   * writes ({@link WritePipeline}).
+   */
+  @Test
+  void createDeclaringABodyOverTheLimitIs413WithoutWaitingForTheBody() throws Exception {
+    HttpResponse<String> r =
+        GatewayHttpTest.rawRequest(
+            gateway.port(),
+            "POST /v1/webhook-endpoints HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "Authorization: Bearer "
+                + GatewayHttpTest.ALICE_KEY
+                + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + (WebhookRoutes.MAX_BODY_BYTES + 1)
+                + "\r\n\r\n{");
+
+    assertError(
+        r, 413, "body_too_large", "the request body is larger than the limit of 16384 bytes");
+    assertThat(written).isEmpty();
+  }
+
+  /**
+   * The creation route echoed a refused {@code Content-Type} whole into its error body (up to the 8
+   * KiB header limit); every echoed value is cut to 64 characters, as the other write routes did.
+   */
+  @Test
+  void createWithALongContentTypeIs415EchoingItCut() throws Exception {
+    String type = "text/" + "x".repeat(2000);
+    HttpResponse<String> r =
+        client.send(
+            HttpRequest.newBuilder(base.resolve("/v1/webhook-endpoints"))
+                .header("Authorization", "Bearer " + GatewayHttpTest.ALICE_KEY)
+                .header("Content-Type", type)
+                .POST(HttpRequest.BodyPublishers.ofString(CREATE))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertError(
+        r,
+        415,
+        "unsupported_media_type",
+        "Content-Type must be application/json, got 'text/" + "x".repeat(59) + "...(2005 chars)'");
     assertThat(written).isEmpty();
   }
 

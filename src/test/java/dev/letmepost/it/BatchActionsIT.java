@@ -65,7 +65,7 @@ class BatchActionsIT {
       send(producer, topics, "DELETE", "/v1/batches/" + id, "K-cancel", "req-c1", "");
       PostClient.Answer canceled = client.await("req-c1", WAIT).orElseThrow();
       assertThat(canceled.status()).isEqualTo(200);
-      JsonNode envelope = Json.MAPPER.readTree(canceled.body());
+      JsonNode envelope = Json.MAPPER.readTree(canceled.body().toByteArray());
       assertThat(envelope.get("status").asText()).isEqualTo("canceled");
       assertThat(envelope.at("/results/0/status").asText()).isEqualTo("canceled");
       send(producer, topics, "DELETE", "/v1/batches/" + id, "K-cancel", "req-c2", "");
@@ -81,7 +81,7 @@ class BatchActionsIT {
       PostClient.Answer failed =
           client.post("key_demo", "K-post", "req-p1", post, WAIT).orElseThrow();
       assertThat(failed.status()).isEqualTo(207);
-      JsonNode target = Json.MAPPER.readTree(failed.body()).at("/results/0");
+      JsonNode target = Json.MAPPER.readTree(failed.body().toByteArray()).at("/results/0");
       assertThat(target.get("status").asText()).isEqualTo("failed");
       assertThat(target.at("/error/retryable").asBoolean()).isTrue();
 
@@ -96,7 +96,7 @@ class BatchActionsIT {
           "");
       PostClient.Answer retried = client.await("req-r1", WAIT).orElseThrow();
       assertThat(retried.status()).isEqualTo(201);
-      JsonNode retry = Json.MAPPER.readTree(retried.body());
+      JsonNode retry = Json.MAPPER.readTree(retried.body().toByteArray());
       assertThat(retry.get("retryOf").asText()).isEqualTo(failed.batchId());
       assertThat(retry.at("/results/0/status").asText()).isEqualTo("published");
 

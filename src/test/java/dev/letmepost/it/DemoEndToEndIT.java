@@ -45,7 +45,7 @@ class DemoEndToEndIT {
                 .orElseThrow();
         assertThat(first.status()).isEqualTo(201);
         assertThat(first.replayed()).isFalse();
-        JsonNode envelope = Json.MAPPER.readTree(first.body());
+        JsonNode envelope = Json.MAPPER.readTree(first.body().toByteArray());
         assertThat(envelope.get("status").asText()).isEqualTo("published");
         assertThat(envelope.get("results"))
             .hasSize(3)

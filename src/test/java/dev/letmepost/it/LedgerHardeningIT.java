@@ -205,7 +205,7 @@ class LedgerHardeningIT {
       PostClient.Answer answered =
           client.post(PRINCIPAL, "K-now", "req-n", now, WAIT).orElseThrow();
       assertThat(answered.status()).isIn(201, 207);
-      JsonNode envelope = Json.MAPPER.readTree(answered.body());
+      JsonNode envelope = Json.MAPPER.readTree(answered.body().toByteArray());
       assertThat(envelope.get("results")).hasSize(25);
 
       await()

@@ -3,15 +3,17 @@ package dev.letmepost.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.command.Command;
+import dev.letmepost.command.CommandSerde;
 import dev.letmepost.command.Hashing;
+import dev.letmepost.wire.ByteString;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.junit.jupiter.api.Test;
 
 /**
  * The keys a batch action derives land where they must (docs/contract.md#batch-actions), by the
- * same partitioner Kafka's producers use, and the same inputs derive the same key; the internal
- * batch-lookup records read back what was written.
+ * same partitioner Kafka's producers use, and the same inputs derive the same key; the action
+ * commands on the by-batch repartition read back what was written.
  */
 class ActionKeysTest {
   @Test
@@ -67,21 +69,34 @@ class ActionKeysTest {
                     1L, dev.letmepost.command.Hashing.lengthPrefixed("fp", "1")));
   }
 
+  /**
+   * Batch ids, record keys and retry batch ids are in the stores and on the topics: the one search
+   * they share ({@link ActionKeys#firstInPartition}) derives what each one's own loop derived
+   * before, past the first candidate too.
+   */
   @Test
-  void batchLookupRecordsReadBackAsWritten() {
-    var serde = BatchLookup.serde();
+  void derivedValuesAreThoseOfTheLoopsTheSearchReplaced() {
+    assertThat(Decisions.batchId("fp-golden", 1_764_590_400_000L, 6))
+        .isEqualTo("batch_01KBCWHCG0VWX1J9Z52RQ4583G");
+    assertThat(ActionKeys.recordKey("action-golden", 4, 6)).isEqualTo("action-golden~5");
+    assertThat(ActionKeys.retryBatchId("fp~0", 1_764_590_400_000L, 5, 6))
+        .isEqualTo("batch_01KBCWHCG09VF0PAAVJRWYEQ1B");
+  }
+
+  @Test
+  void actionCommandsReadBackAsWrittenFromTheByBatchRepartition() {
+    var serde = new CommandSerde();
     Command c =
         new Command(
-            "req_1", "key_alice", "DELETE", "/v1/batches/b", "K", "fp", "sha", new byte[] {1, 2});
-    for (BatchLookup v :
-        new BatchLookup[] {
-          new BatchLookup(null, "fp", null), // a directory entry of the previous version
-          BatchLookup.action(c),
-          new BatchLookup(c, "fp", "batch_2"),
-          new BatchLookup(c, null, null)
-        }) {
-      byte[] bytes = serde.serializer().serialize("t", v);
-      assertThat(serde.deserializer().deserialize("t", bytes)).isEqualTo(v);
-    }
+            "req_1",
+            "key_alice",
+            "DELETE",
+            "/v1/batches/b",
+            "K",
+            "fp",
+            "sha",
+            ByteString.copyOf(new byte[] {1, 2}));
+    byte[] bytes = serde.serializer().serialize("t", c);
+    assertThat(serde.deserializer().deserialize("t", bytes)).isEqualTo(c);
   }
 }

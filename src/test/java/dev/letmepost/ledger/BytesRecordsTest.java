@@ -3,6 +3,7 @@ package dev.letmepost.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.command.Command;
+import dev.letmepost.wire.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -10,12 +11,12 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * The ledger's records with exact-bytes components compare those bytes by content, not by array
- * identity, and show their length only.
+ * The ledger's records with exact-bytes components ({@link ByteString}) compare those bytes by
+ * content and show their length only, as plain records.
  */
 class BytesRecordsTest {
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+  private static ByteString bytes(String s) {
+    return ByteString.copyOf(s.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Two instances built from equal (but distinct) arrays are equal; other bytes are not. */
@@ -87,15 +88,15 @@ class BytesRecordsTest {
 
   @Test
   void emission() {
-    equalByContent(s -> Emission.reply(bytes(s)));
+    equalByContent(s -> new Emission.Reply(bytes(s)));
   }
 
   @Test
   void parsed() {
-    equalByContent(s -> Parsed.deadLetter(bytes("k"), bytes(s)));
+    equalByContent(s -> new Parsed.DeadLetter(bytes("k"), bytes(s)));
     equalByContent(
         s ->
-            Parsed.command(
+            new Parsed.Post(
                 new Command(
                     "req_1", "key_alice", "POST", "/v1/posts", "K1", "fp", "sha", bytes(s))));
   }

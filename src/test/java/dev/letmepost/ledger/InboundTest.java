@@ -15,9 +15,9 @@ class InboundTest {
   void tickRoundTripsWithItsHeader() {
     RecordHeaders headers = new RecordHeaders();
     headers.add(Inbound.TICK_HEADER, new byte[] {1});
-    byte[] bytes = serde.serializer().serialize("t", new Inbound(null, 42L));
+    byte[] bytes = serde.serializer().serialize("t", new Inbound.Tick(42L));
     assertThat(serde.deserializer().deserialize("t", headers, bytes))
-        .isEqualTo(new Inbound(null, 42L));
+        .isEqualTo(new Inbound.Tick(42L));
   }
 
   @Test
@@ -33,8 +33,8 @@ class InboundTest {
             null,
             null,
             new TargetError("x", "y", false));
-    byte[] bytes = serde.serializer().serialize("t", new Inbound(outcome, null));
-    assertThat(serde.deserializer().deserialize("t", new RecordHeaders(), bytes).outcome())
-        .isEqualTo(outcome);
+    byte[] bytes = serde.serializer().serialize("t", new Inbound.Outcome(outcome));
+    assertThat(serde.deserializer().deserialize("t", new RecordHeaders(), bytes))
+        .isEqualTo(new Inbound.Outcome(outcome));
   }
 }

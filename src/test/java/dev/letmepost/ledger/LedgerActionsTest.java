@@ -7,6 +7,7 @@ import static dev.letmepost.ledger.LedgerHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PostEvent;
@@ -17,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,25 +48,7 @@ class LedgerActionsTest {
             .account("acc_tw", "twitter")
             .account("acc_li", "linkedin")
             .account("acc_bs", "bluesky");
-    reads =
-        new LedgerReads(
-            new LedgerReads.Stores() {
-              @Override
-              public ReadOnlyWindowStore<String, LedgerRecord> replay() {
-                return ledger.driver.getWindowStore(LedgerTopology.REPLAY_STORE);
-              }
-
-              @Override
-              public ReadOnlyWindowStore<String, RequestEntry> requests() {
-                return ledger.driver.getWindowStore(LedgerTopology.REQUEST_INDEX);
-              }
-
-              @Override
-              public ReadOnlyWindowStore<String, String> batches() {
-                return ledger.driver.getWindowStore(LedgerTopology.BATCH_INDEX);
-              }
-            },
-            ledger.config);
+    reads = ledger.reads();
   }
 
   @AfterEach
@@ -78,6 +60,10 @@ class LedgerActionsTest {
 
   static String utf8(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
+  }
+
+  static String utf8(ByteString b) {
+    return b.toUtf8String();
   }
 
   /** Sends an action command; {@code key} null for none. */
@@ -193,29 +179,6 @@ class LedgerActionsTest {
     assertThat(ledger.timers()).isEmpty();
     assertOriginalReplaysUnchanged(accepted, SCHEDULED, T0.plusSeconds(120));
     ledger.assertNothingElseEmitted();
-  }
-
-  @Test
-  void aDirectoryEntryThePreviousVersionLeftOnTheByBatchRepartitionIsSkipped() {
-    TestRecord<String, byte[]> accepted = schedule();
-    String id = batchId(accepted);
-    // What the previous version wrote there for each new batch: a batch-directory entry.
-    ledger
-        .driver
-        .createInputTopic(
-            LedgerApp.streamsProperties(
-                        ledger.config,
-                        dev.letmepost.wire.ClientSettings.of("unused:9092"),
-                        java.nio.file.Path.of("unused"),
-                        java.util.Map.of())
-                    .getProperty(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG)
-                + "-by-batch-repartition",
-            org.apache.kafka.common.serialization.Serdes.String().serializer(),
-            BatchLookup.serde().serializer())
-        .pipeInput(id, new BatchLookup(null, "an old directory entry", null), T0);
-    ledger.assertNothingElseEmitted();
-
-    assertThat(status(cancel(id, "K-cancel", T0.plusSeconds(60)))).isEqualTo(200);
   }
 
   @Test

@@ -79,7 +79,7 @@ class LedgerEventsIT {
         Map<String, byte[]> envelopes = new LinkedHashMap<>();
         answers.values().stream()
             .filter(a -> !a.replayed())
-            .forEach(a -> envelopes.put(a.batchId(), a.body()));
+            .forEach(a -> envelopes.put(a.batchId(), a.body().toByteArray()));
         assertThat(envelopes).hasSize(70);
 
         List<ConsumerRecord<String, byte[]>> records =

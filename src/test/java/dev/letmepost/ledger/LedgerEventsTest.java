@@ -11,6 +11,7 @@ import dev.letmepost.command.Hashing;
 import dev.letmepost.command.Limits;
 import dev.letmepost.command.Preflight;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
@@ -25,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +48,7 @@ class LedgerEventsTest {
   @BeforeEach
   void setUp() {
     ledger = harness();
-    reads = reads(ledger);
+    reads = ledger.reads();
   }
 
   @AfterEach
@@ -63,29 +63,12 @@ class LedgerEventsTest {
         .account("acc_bs", "bluesky");
   }
 
-  private static LedgerReads reads(LedgerHarness ledger) {
-    return new LedgerReads(
-        new LedgerReads.Stores() {
-          @Override
-          public ReadOnlyWindowStore<String, LedgerRecord> replay() {
-            return ledger.driver.getWindowStore(LedgerTopology.REPLAY_STORE);
-          }
-
-          @Override
-          public ReadOnlyWindowStore<String, RequestEntry> requests() {
-            return ledger.driver.getWindowStore(LedgerTopology.REQUEST_INDEX);
-          }
-
-          @Override
-          public ReadOnlyWindowStore<String, String> batches() {
-            return ledger.driver.getWindowStore(LedgerTopology.BATCH_INDEX);
-          }
-        },
-        ledger.config);
-  }
-
   private static String utf8(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static String utf8(ByteString b) {
+    return b.toUtf8String();
   }
 
   /** The batch's three tasks, in target order (twitter, linkedin, bluesky). */

@@ -331,7 +331,7 @@ class LedgerHardeningTest {
     ledger.command(body("acc_tw")).key("K1").request("req-1").at(old).send();
     PublishTask task = single(ledger.tasks(Platform.TWITTER));
     LedgerRecord record = single(ledger.replayRecords()).value;
-    assertThat(task.recordedAt()).isEqualTo(record.windowTime());
+    assertThat(task.recordedAt()).isEqualTo(record.filedAt());
     assertThat(record.firstSeen()).isEqualTo(old.toEpochMilli());
     ledger.publishedOutcome(task, T0.plus(Duration.ofHours(2)));
     assertThat(header(ledger.onlyResult(), LmpHeaders.STATUS)).isEqualTo("201");

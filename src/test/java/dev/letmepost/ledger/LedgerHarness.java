@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
@@ -352,6 +353,17 @@ final class LedgerHarness implements AutoCloseable {
   }
 
   /** All replay records in the store, with their window start. */
+  /** The ledger's read side over this driver's stores, as the gateway reads a running instance. */
+  LedgerReads reads() {
+    return new LedgerReads(
+        new LedgerStores(
+            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.REPLAY_STORE)),
+            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.BATCH_INDEX)),
+            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.REQUEST_INDEX)),
+            config),
+        config);
+  }
+
   List<KeyValue<Long, LedgerRecord>> replayRecords() {
     WindowStore<String, LedgerRecord> store = driver.getWindowStore(LedgerTopology.REPLAY_STORE);
     List<KeyValue<Long, LedgerRecord>> all = new ArrayList<>();
@@ -402,6 +414,10 @@ final class LedgerHarness implements AutoCloseable {
       it.forEachRemaining(kv -> keys.add(kv.key));
     }
     return keys;
+  }
+
+  static JsonNode json(ByteString bytes) {
+    return json(bytes.toByteArray());
   }
 
   static String header(TestRecord<?, ?> r, String name) {

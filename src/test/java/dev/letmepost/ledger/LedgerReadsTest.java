@@ -6,6 +6,7 @@ import static dev.letmepost.ledger.LedgerHarness.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.command.Hashing;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,25 +31,7 @@ class LedgerReadsTest {
   @BeforeEach
   void setUp() {
     ledger = new LedgerHarness().account("acc_tw", "twitter").account("acc_bs", "bluesky");
-    reads =
-        new LedgerReads(
-            new LedgerReads.Stores() {
-              @Override
-              public ReadOnlyWindowStore<String, LedgerRecord> replay() {
-                return ledger.driver.getWindowStore(LedgerTopology.REPLAY_STORE);
-              }
-
-              @Override
-              public ReadOnlyWindowStore<String, RequestEntry> requests() {
-                return ledger.driver.getWindowStore(LedgerTopology.REQUEST_INDEX);
-              }
-
-              @Override
-              public ReadOnlyWindowStore<String, String> batches() {
-                return ledger.driver.getWindowStore(LedgerTopology.BATCH_INDEX);
-              }
-            },
-            ledger.config);
+    reads = ledger.reads();
   }
 
   @AfterEach
@@ -72,7 +54,7 @@ class LedgerReadsTest {
     assertThat(batch.requestId()).isEqualTo("req-1");
     assertThat(batch.principal()).isEqualTo(LedgerHarness.PRINCIPAL);
     assertThat(batch.expiresAt()).isEqualTo(T0.plus(Duration.ofHours(24)));
-    assertThat(new String(batch.envelope(), StandardCharsets.UTF_8))
+    assertThat(batch.envelope().toUtf8String())
         .isEqualTo(
             "{\"id\":\""
                 + tw.batchId()
@@ -100,25 +82,27 @@ class LedgerReadsTest {
 
     BatchView batch = reads.batch(header(first, LmpHeaders.BATCH_ID)).orElseThrow();
     assertThat(batch.state()).isEqualTo("published");
-    assertThat(batch.response()).isEqualTo(first.value());
-    assertThat(batch.envelope()).as("the live view of a done batch").isEqualTo(first.value());
+    assertThat(batch.response()).isEqualTo(ByteString.copyOf(first.value()));
+    assertThat(batch.envelope())
+        .as("the live view of a done batch")
+        .isEqualTo(ByteString.copyOf(first.value()));
     assertThat(batch.responseStatus()).isEqualTo(201);
 
     RequestView r1 = reads.request("req-1").orElseThrow();
     assertThat(r1.status()).isEqualTo(201);
     assertThat(r1.replayed()).isFalse();
-    assertThat(r1.body()).isEqualTo(first.value());
+    assertThat(r1.body()).isEqualTo(ByteString.copyOf(first.value()));
     assertThat(r1.keyExpires().toString())
         .isEqualTo(Instant.parse(header(first, LmpHeaders.KEY_EXPIRES)).toString());
     RequestView r2 = reads.request("req-2").orElseThrow();
     assertThat(r2.replayed()).isTrue();
-    assertThat(r2.body()).isEqualTo(replay.value());
+    assertThat(r2.body()).isEqualTo(ByteString.copyOf(replay.value()));
 
     BatchView live =
         reads
             .liveRecord(fingerprint(LedgerHarness.PRINCIPAL, "K1"), T0.plus(Duration.ofHours(2)))
             .orElseThrow();
-    assertThat(live.response()).isEqualTo(first.value());
+    assertThat(live.response()).isEqualTo(ByteString.copyOf(first.value()));
     assertThat(live.bodySha256())
         .isEqualTo(Hashing.sha256Hex(body("acc_tw", "acc_bs").getBytes(StandardCharsets.UTF_8)));
   }
@@ -130,7 +114,7 @@ class LedgerReadsTest {
 
     RequestView r = reads.request("req-bad").orElseThrow();
     assertThat(r.status()).isEqualTo(400);
-    assertThat(r.body()).isEqualTo(answer.value());
+    assertThat(r.body()).isEqualTo(ByteString.copyOf(answer.value()));
     assertThat(r.batchId()).isNull();
     assertThat(reads.request("req-nope")).isEmpty();
     assertThat(reads.batch("batch_00000000000000000000000000")).isEmpty();

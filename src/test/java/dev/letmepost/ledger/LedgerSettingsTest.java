@@ -14,8 +14,8 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.junit.jupiter.api.Test;
 
 /**
- * The performance settings `lmp bench` measured (README, Benchmarks: "What each optimisation
- * bought"), so that none is lost by accident.
+ * The performance settings `lmp bench` measured (docs/benchmarks.md, "Settings the figures depend
+ * on"), so that none is lost by accident.
  */
 class LedgerSettingsTest {
   private static Properties properties(Map<String, ?> overrides) {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
@@ -104,7 +105,7 @@ class LedgerTopologyTest {
     var records = ledger.replayRecords();
     assertThat(records).hasSize(1);
     assertThat(records.get(0).key).isEqualTo(T0.toEpochMilli());
-    assertThat(records.get(0).value.response()).isEqualTo(answer.value());
+    assertThat(records.get(0).value.response()).isEqualTo(ByteString.copyOf(answer.value()));
     assertThat(ledger.timers()).as("completed batches leave the open-batch index").isEmpty();
   }
 
@@ -538,7 +539,8 @@ class LedgerTopologyTest {
 
     ledger.publishedOutcome(tasks.get(1), T0.plus(Duration.ofMinutes(6)));
     ledger.assertNothingElseEmitted();
-    assertThat(ledger.replayRecords().get(0).value.response()).isEqualTo(answer.value());
+    assertThat(ledger.replayRecords().get(0).value.response())
+        .isEqualTo(ByteString.copyOf(answer.value()));
   }
 
   @Test
@@ -662,7 +664,7 @@ class LedgerTopologyTest {
     assertThat(record.complete()).isTrue();
     assertThat(record.response())
         .as("the recorded answer stays the first one")
-        .isEqualTo(accepted.value());
+        .isEqualTo(ByteString.copyOf(accepted.value()));
   }
 
   @Test

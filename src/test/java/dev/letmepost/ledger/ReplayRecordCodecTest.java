@@ -3,6 +3,7 @@ package dev.letmepost.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import java.nio.charset.StandardCharsets;
@@ -11,9 +12,9 @@ import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
-/** The replay store's codec on fixed values: the previous version's JSON, and bad input. */
+/** The replay store's codec on fixed values: what it writes, and bad input. */
 class ReplayRecordCodecTest {
-  /** A completed one-target record exactly as the JSON serde of the previous version stored it. */
+  /** A completed one-target record as a superseded JSON serde stored it: no longer read. */
   private static final String STORED_JSON =
       "{\"batchId\":\"batch_01M8KSFCF4C5ZZF7X93DSS21NN\",\"requestId\":\"req-1\","
           + "\"principal\":\"key_a\",\"idempotencyKey\":\"K1\",\"bodySha256\":\"9f2c\","
@@ -47,17 +48,39 @@ class ReplayRecordCodecTest {
         List.of(),
         null,
         200,
-        "{\"batch\":{}}".getBytes(StandardCharsets.UTF_8),
+        ByteString.copyOf("{\"batch\":{}}".getBytes(StandardCharsets.UTF_8)),
         1_764_590_400_480L,
         null,
         null,
-        List.of());
+        null);
   }
 
   @Test
-  void readsTheJsonThePreviousVersionStored() {
-    assertThat(ReplayRecordCodec.read(STORED_JSON.getBytes(StandardCharsets.UTF_8)))
-        .isEqualTo(expected());
+  void aJsonValueIsRefusedAsAnUnknownFormat() {
+    assertThatThrownBy(() -> ReplayRecordCodec.read(STORED_JSON.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("not a replay record: unknown format byte 0x7b");
+  }
+
+  @Test
+  void aRetriedByWritesAsAListOfOneAndReadsBack() {
+    LedgerRecord retried = expected().withRetry("batch_2");
+    byte[] bytes = ReplayRecordCodec.write(retried);
+    byte[] without = ReplayRecordCodec.write(expected());
+    assertThat(bytes[without.length - 1]).as("the list's count").isEqualTo((byte) 1);
+    assertThat(ReplayRecordCodec.read(bytes)).isEqualTo(retried);
+  }
+
+  @Test
+  void aRecordListingMoreThanOneRetryIsRefused() {
+    byte[] one = ReplayRecordCodec.write(expected().withRetry("batch_2"));
+    byte[] none = ReplayRecordCodec.write(expected());
+    byte[] two = Arrays.copyOf(one, one.length + (one.length - none.length));
+    System.arraycopy(one, none.length, two, one.length, one.length - none.length);
+    two[none.length - 1] = 2;
+    assertThatThrownBy(() -> ReplayRecordCodec.read(two))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("a batch has at most one retry, got 2");
   }
 
   @Test

@@ -3,7 +3,7 @@ package dev.letmepost.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.letmepost.wire.Json;
+import dev.letmepost.wire.ByteString;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -13,8 +13,8 @@ import net.jqwik.api.Provide;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * The request index's binary value: every entry reads back equal, entries the previous version
- * wrote as JSON still read, and a damaged value is refused with a message that says why.
+ * The request index's binary value: every entry reads back equal, and a damaged value (a value in
+ * another format among them) is refused with a message that says why.
  */
 class RequestEntryCodecProperties {
   @Provide
@@ -29,7 +29,7 @@ class RequestEntryCodecProperties {
                 text,
                 optional,
                 Arbitraries.integers().between(100, 599),
-                Arbitraries.bytes().array(byte[].class).ofMaxSize(300),
+                Arbitraries.bytes().array(byte[].class).ofMaxSize(300).map(ByteString::copyOf),
                 Arbitraries.longs().injectNull(0.5))
             .as(RequestEntry::answer);
     return Arbitraries.oneOf(pointers, answers);
@@ -42,21 +42,17 @@ class RequestEntryCodecProperties {
     assertThat(RequestEntryCodec.read(bytes)).isEqualTo(e);
   }
 
-  @Property(tries = 200)
-  void anEntryThePreviousVersionWroteAsJsonStillReads(@ForAll("entries") RequestEntry e) {
-    assertThat(RequestEntryCodec.read(Json.write(e))).isEqualTo(e);
-  }
-
   @Example
   void aDamagedValueIsRefusedSayingWhy() {
     byte[] good =
-        RequestEntryCodec.write(RequestEntry.answer("key_alice", "K", 409, new byte[] {1}, 5L));
+        RequestEntryCodec.write(
+            RequestEntry.answer("key_alice", "K", 409, ByteString.copyOf(new byte[] {1}), 5L));
     assertThatThrownBy(() -> RequestEntryCodec.read(new byte[0]))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("empty value");
     assertThatThrownBy(() -> RequestEntryCodec.read(new byte[] {7, 0}))
         .isInstanceOf(SerializationException.class)
-        .hasMessageContaining("unknown format byte 7");
+        .hasMessageContaining("unknown format byte 0x07");
     assertThatThrownBy(() -> RequestEntryCodec.read(java.util.Arrays.copyOf(good, good.length - 1)))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("not a request entry");

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.letmepost.wire.Account;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.MockReaders;
-import dev.letmepost.wire.ReaderLoop;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -46,8 +46,7 @@ class AccountBookTest {
         new LinkedBlockingQueue<>(List.of(first, second));
     MockReaders.GatedSleeper sleeper = new MockReaders.GatedSleeper();
 
-    try (AccountBook book =
-        new AccountBook(consumers::poll, TOPIC, ReaderLoop.Backoff.DEFAULT, sleeper)) {
+    try (AccountBook book = new AccountBook(consumers::poll, TOPIC, Backoff.DEFAULT, sleeper)) {
       assertThat(book.awaitCaughtUp(Duration.ofSeconds(10))).isTrue();
       assertThat(book.get("acc_1").orElseThrow().handle()).isEqualTo("old.bsky.social");
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The broker side of the publisher's outcome fencing (PublisherWorker, "Fencing outcomes"), on the
+ * The broker side of the publisher's outcome fencing (PartitionLease, "Fencing outcomes"), on the
  * embedded KRaft broker with the workers' own client settings: an outcome transaction that sends
  * offsets with the group metadata of a member the group has moved past is refused, and the outcome
  * it carried never becomes visible.

@@ -3,7 +3,7 @@ package dev.letmepost.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.letmepost.publish.PublisherWorkerTest.StrictProducer;
+import dev.letmepost.publish.WorkerHarness.StrictProducer;
 import dev.letmepost.testing.MutableClock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
  * commit retried after a timeout, aborted, or the producer rebuilt; and giving up on rebuilding.
  */
 class TransactionsTest {
-  static final String OUTCOMES = PublisherWorkerTest.TOPICS.outcomes().name();
+  static final String OUTCOMES = WorkerHarness.TOPICS.outcomes().name();
   static final Map<TopicPartition, OffsetAndMetadata> OFFSETS =
-      Map.of(new TopicPartition(PublisherWorkerTest.TASKS, 0), new OffsetAndMetadata(7));
+      Map.of(new TopicPartition(WorkerHarness.TASKS, 0), new OffsetAndMetadata(7));
 
   final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
   final List<StrictProducer> producers = new ArrayList<>();

@@ -204,6 +204,17 @@ public final class ChildLmp implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * SIGTERM, as a deploy stops a role: its shutdown hook runs. Answers the exit code, or empty when
+   * it had not ended {@code timeout} later.
+   */
+  public java.util.OptionalInt terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        ? java.util.OptionalInt.of(process.exitValue())
+        : java.util.OptionalInt.empty();
+  }
+
   /** SIGKILL: no shutdown hook, no commit, no transaction abort. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();

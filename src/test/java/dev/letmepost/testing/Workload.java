@@ -197,7 +197,7 @@ public final class Workload {
       }
       com.fasterxml.jackson.databind.JsonNode body;
       try {
-        body = Json.MAPPER.readTree(a.body());
+        body = Json.MAPPER.readTree(a.body().toByteArray());
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }

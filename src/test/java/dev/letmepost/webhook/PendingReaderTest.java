@@ -230,7 +230,7 @@ class PendingReaderTest {
     lanes.drain();
     assertThat(lanes.spilled("we_a")).isTrue();
 
-    DeliveryLanes.Refill refill = lanes.refill(List.of());
+    Refill refill = lanes.refill(List.of());
     assertThat(refill).isNotNull();
     lanes.pump();
     assertThat(attempts).as("frozen while its refill is read").hasValue(1);

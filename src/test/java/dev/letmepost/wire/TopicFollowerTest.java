@@ -63,7 +63,7 @@ class TopicFollowerTest {
             consumers::poll,
             TOPIC,
             (k, v) -> applied.put(k, text(v)),
-            new ReaderLoop.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
+            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
             sleeper)) {
       await().atMost(Duration.ofSeconds(10)).until(follower::caughtUp);
       assertThat(follower.problem()).isEmpty();
@@ -86,33 +86,5 @@ class TopicFollowerTest {
           .containsExactlyInAnyOrderEntriesOf(Map.of("k1", "v1", "k2", "v2", "k3", "v3"));
       assertThat(sleeper.delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2));
     }
-  }
-
-  /** The backoff doubles after each failure in a row and stays at its cap. */
-  @Test
-  void backoffIsCappedExponential() {
-    ReaderLoop.Backoff b = new ReaderLoop.Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
-
-    assertThat(java.util.stream.IntStream.rangeClosed(1, 9).mapToObj(b::delay))
-        .containsExactly(
-            Duration.ofMillis(500),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(4),
-            Duration.ofSeconds(8),
-            Duration.ofSeconds(16),
-            Duration.ofSeconds(30),
-            Duration.ofSeconds(30),
-            Duration.ofSeconds(30));
-    assertThat(b.delay(1_000_000)).isEqualTo(Duration.ofSeconds(30));
-  }
-
-  /** A backoff whose cap is below its start is refused, naming both. */
-  @Test
-  void backoffCapBelowItsStartIsRefused() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> new ReaderLoop.Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("max backoff PT1S must not be below the initial PT2S");
   }
 }

@@ -1,12 +1,12 @@
 package dev.letmepost.platform.discord;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.letmepost.platform.WebhookUrl;
 import dev.letmepost.publish.AccountAccess;
 import dev.letmepost.publish.CallResult;
 import dev.letmepost.publish.Connector;
 import dev.letmepost.publish.ErrorCodes;
 import dev.letmepost.publish.PlatformHttp;
+import dev.letmepost.publish.WebhookUrl;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
 import java.net.URI;

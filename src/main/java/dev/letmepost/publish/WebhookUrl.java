@@ -1,8 +1,5 @@
-package dev.letmepost.platform;
+package dev.letmepost.publish;
 
-import dev.letmepost.publish.AccountAccess;
-import dev.letmepost.publish.CallResult;
-import dev.letmepost.publish.ErrorCodes;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
