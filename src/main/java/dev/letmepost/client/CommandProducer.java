@@ -29,13 +29,25 @@ public final class CommandProducer implements AutoCloseable {
    */
   public CommandProducer(Map<String, ?> kafka, String topic) {
     this(
-        new KafkaProducer<>(
-            KafkaConfigs.producer(kafka), new ByteArraySerializer(), new ByteArraySerializer()),
+        new KafkaProducer<>(config(kafka), new ByteArraySerializer(), new ByteArraySerializer()),
         topic);
   }
 
-  /** A producer on {@code producer} (a mock, in tests). */
-  CommandProducer(Producer<byte[], byte[]> producer, String topic) {
+  /**
+   * The configuration a command producer runs with: the user's settings {@code kafka}, idempotent,
+   * {@code acks=all}; by default no linger and a {@code max.request.size} of 1 MiB, the size the
+   * ledger's limits are worked out against.
+   *
+   * @throws IllegalArgumentException naming a setting that contradicts those
+   */
+  public static Map<String, Object> config(Map<String, ?> kafka) {
+    return KafkaConfigs.producer(kafka);
+  }
+
+  /**
+   * A producer on {@code producer}, configured as {@link #config} makes it (or a mock, in tests).
+   */
+  public CommandProducer(Producer<byte[], byte[]> producer, String topic) {
     this.producer = Objects.requireNonNull(producer, "producer");
     this.topic = Objects.requireNonNull(topic, "topic");
   }

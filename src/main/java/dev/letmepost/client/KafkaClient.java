@@ -51,8 +51,11 @@ public final class KafkaClient implements AutoCloseable {
     this.results = reader;
   }
 
-  /** A client on these parts (fakes, in tests). */
-  KafkaClient(CommandProducer producer, ResultsReader results) {
+  /**
+   * A client on these parts: a producer and a reader configured otherwise (a server's own
+   * settings), or fakes in tests. Closing the client closes both.
+   */
+  public KafkaClient(CommandProducer producer, ResultsReader results) {
     this.producer = Objects.requireNonNull(producer, "producer");
     this.results = Objects.requireNonNull(results, "results");
   }

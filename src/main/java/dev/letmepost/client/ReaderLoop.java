@@ -1,9 +1,12 @@
 package dev.letmepost.client;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +24,9 @@ import org.slf4j.LoggerFactory;
  */
 public class ReaderLoop {
   private static final Logger LOG = LoggerFactory.getLogger(ReaderLoop.class);
+
+  /** How long {@link #assignAll} waits for a topic's metadata. */
+  public static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
 
   /** Waits between sessions; tests pass one that does not sleep. */
   @FunctionalInterface
@@ -122,7 +128,7 @@ public class ReaderLoop {
    * Stops a reader's thread once its loop condition is false: wakes the consumer it is polling, if
    * any, interrupts a backoff sleep, and waits up to 10 s for the thread to end.
    */
-  public static void stop(org.apache.kafka.clients.consumer.Consumer<?, ?> current, Thread thread) {
+  public static void stop(Consumer<?, ?> current, Thread thread) {
     if (current != null) {
       try {
         current.wakeup();
@@ -142,11 +148,27 @@ public class ReaderLoop {
    * Closes a session's consumer, waiting up to 5 s, also when the session ends because its thread
    * was interrupted (the reader is closing): the interrupt is set again afterwards.
    */
-  public static void close(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+  public static void close(Consumer<?, ?> consumer) {
     boolean interrupted = Thread.interrupted();
     consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Assigns every partition of {@code topic} to {@code c}, waiting up to {@link #METADATA_TIMEOUT}
+   * for its metadata; fails when the topic is missing.
+   */
+  public static List<TopicPartition> assignAll(Consumer<?, ?> c, String topic) {
+    List<TopicPartition> partitions =
+        c.partitionsFor(topic, METADATA_TIMEOUT).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition()))
+            .toList();
+    if (partitions.isEmpty()) {
+      throw new IllegalStateException("topic " + topic + " does not exist");
+    }
+    c.assign(partitions);
+    return partitions;
   }
 }

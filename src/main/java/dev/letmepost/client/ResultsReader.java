@@ -16,7 +16,6 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -35,9 +34,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * still reach their waiters; {@link #problem()} says why it is down meanwhile.
  */
 public final class ResultsReader implements AutoCloseable {
-  /** How long the constructor waits for the topic's metadata. */
-  static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
-
   private final String topic;
   private final Supplier<? extends Consumer<String, byte[]>> consumers;
   private final Map<String, CompletableFuture<Answer>> waiters = new ConcurrentHashMap<>();
@@ -60,6 +56,7 @@ public final class ResultsReader implements AutoCloseable {
    */
   public ResultsReader(Map<String, ?> kafka, String topic, int maxWaiters) {
     this(
+        topic + " reader",
         topic,
         () ->
             new KafkaConsumer<>(
@@ -70,10 +67,14 @@ public final class ResultsReader implements AutoCloseable {
   }
 
   /**
-   * A reader on consumers from {@code consumers} (a new one for each session). The first is
-   * assigned here, from the end: a missing topic fails the constructor.
+   * A reader on consumers from {@code consumers} (a new one for each session), which the caller
+   * configures {@code read_committed}. The first is assigned here, from the end: a missing topic
+   * fails the constructor, closing it.
+   *
+   * @param name how {@link #problem()}, the log and the reader's thread name it
    */
-  ResultsReader(
+  public ResultsReader(
+      String name,
       String topic,
       Supplier<? extends Consumer<String, byte[]>> consumers,
       int maxWaiters,
@@ -88,7 +89,7 @@ public final class ResultsReader implements AutoCloseable {
     this.slots = new Semaphore(maxWaiters);
     Consumer<String, byte[]> first = consumers.get();
     try {
-      List<TopicPartition> partitions = assignAll(first);
+      List<TopicPartition> partitions = ReaderLoop.assignAll(first, topic);
       first.seekToEnd(partitions);
       for (TopicPartition tp : partitions) {
         positions.put(tp, first.position(tp));
@@ -98,8 +99,8 @@ public final class ResultsReader implements AutoCloseable {
       throw e;
     }
     this.consumer = first;
-    this.loop = new ReaderLoop(topic + " reader", backoff, sleeper, running::get);
-    this.thread = new Thread(() -> loop.run(this::session), "lmp-results-reader");
+    this.loop = new ReaderLoop(name, backoff, sleeper, running::get);
+    this.thread = new Thread(() -> loop.run(this::session), name);
     thread.setDaemon(true);
     thread.start();
   }
@@ -146,25 +147,13 @@ public final class ResultsReader implements AutoCloseable {
     return loop.problem();
   }
 
-  private List<TopicPartition> assignAll(Consumer<String, byte[]> c) {
-    List<TopicPartition> partitions =
-        c.partitionsFor(topic, METADATA_TIMEOUT).stream()
-            .map((PartitionInfo p) -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    if (partitions.isEmpty()) {
-      throw new IllegalStateException("topic " + topic + " does not exist");
-    }
-    c.assign(partitions);
-    return partitions;
-  }
-
   private void session(Runnable healthy) {
     Consumer<String, byte[]> c = consumer;
     try {
       if (c == null) {
         c = consumers.get();
         consumer = c;
-        for (TopicPartition tp : assignAll(c)) {
+        for (TopicPartition tp : ReaderLoop.assignAll(c, topic)) {
           Long at = positions.get(tp);
           if (at == null) {
             c.seekToEnd(List.of(tp));

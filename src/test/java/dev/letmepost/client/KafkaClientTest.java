@@ -47,6 +47,7 @@ class KafkaClientTest {
     return new KafkaClient(
         new CommandProducer(producer, TOPICS.commands()),
         new ResultsReader(
+            "results",
             TOPICS.results(),
             queue::poll,
             maxWaiters,
@@ -164,6 +165,7 @@ class KafkaClientTest {
         new KafkaClient(
             new CommandProducer(failing, TOPICS.commands()),
             new ResultsReader(
+                "results",
                 TOPICS.results(),
                 KafkaClientTest::results,
                 10,
@@ -208,7 +210,12 @@ class KafkaClientTest {
         new KafkaClient(
             new CommandProducer(producer, TOPICS.commands()),
             new ResultsReader(
-                TOPICS.results(), queue::poll, 10, ReaderLoop.RestartDelay.DEFAULT, sleeper))) {
+                "results",
+                TOPICS.results(),
+                queue::poll,
+                10,
+                ReaderLoop.RestartDelay.DEFAULT,
+                sleeper))) {
       CompletableFuture<Answer> waiting =
           client.submit(new Command("p", "K", "req-waiting", Request.post(POST)), LONG);
       first.setPollException(new SaslAuthenticationException("credentials rotated"));
@@ -231,6 +238,7 @@ class KafkaClientTest {
     assertThatThrownBy(
             () ->
                 new ResultsReader(
+                    "results",
                     TOPICS.results(),
                     () -> none,
                     10,
