@@ -47,9 +47,9 @@ public final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
       s.cancel();
       body.completeExceptionally(
           new IOException(
-              "the answer declared a body of "
+              "a body of "
                   + declared
-                  + " bytes, larger than the limit of "
+                  + " bytes was declared, larger than the limit of "
                   + max
                   + " bytes"));
       return;
@@ -66,7 +66,7 @@ public final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
       if (bytes.size() + b.remaining() > max) {
         subscription.cancel();
         body.completeExceptionally(
-            new IOException("the answer's body is larger than the limit of " + max + " bytes"));
+            new IOException("the body is larger than the limit of " + max + " bytes"));
         return;
       }
       byte[] chunk = new byte[b.remaining()];
