@@ -210,7 +210,7 @@ class KafkaClientTest {
         new KafkaClient(
             new CommandProducer(producer, TOPICS.commands()),
             new ResultsReader(
-                "results",
+                TOPICS.results() + " reader",
                 TOPICS.results(),
                 queue::poll,
                 10,
