@@ -1,7 +1,7 @@
 package dev.letmepost;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackages;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
@@ -31,11 +31,13 @@ import java.util.regex.Pattern;
  * CLI and the sandbox). Today's graph, found with {@code jdeps -verbose:package} on target/classes:
  *
  * <pre>
- * wire        -> (nothing)
+ * client      -> (nothing: the JDK, kafka-clients, Jackson, SLF4J)  (the producers' and consumers'
+ *                                             library; every package may use it)
+ * wire        -> client
  * net         -> (nothing)                    (the outbound address policy: AddressGuard)
  * lanes       -> (nothing)                    (per-key lanes of work: Lanes)
- * command     -> wire
- * http        -> command, wire                (the HTTP side of the contract)
+ * command     -> client, wire
+ * http        -> client, command, wire        (the HTTP side of the contract)
  * ledger      -> command, http, wire
  * publish     -> lanes, net, wire             (the connector SPI: Connector, PlatformHttp, ...)
  * broker      -> wire
@@ -64,6 +66,12 @@ class ArchitectureTest {
       Pattern.compile("/\\*\\*(.*?)\\*/\\s*package\\s", Pattern.DOTALL);
   private static final Pattern LINK = Pattern.compile("\\{@link(?:plain)?\\s+([^\\s}#(]+)");
 
+  /**
+   * The client library, below every layer of {@link #packageGraph} (which leaves it out, so that
+   * any layer may use it): its own rules are {@link #clientIsALibraryOfItsOwn}.
+   */
+  private static final String CLIENT = "dev.letmepost.client..";
+
   @ArchTest
   static final ArchRule wireIsTheBottom =
       noClasses()
@@ -71,8 +79,9 @@ class ArchitectureTest {
           .resideInAPackage("dev.letmepost.wire..")
           .should()
           .dependOnClassesThat(
-              resideInAPackage(PROJECT).and(resideOutsideOfPackage("dev.letmepost.wire..")))
-          .as("wire (the contract) depends on no other project package");
+              resideInAPackage(PROJECT)
+                  .and(resideOutsideOfPackages("dev.letmepost.wire..", CLIENT)))
+          .as("wire (the contract) depends on no other project package but client");
 
   @ArchTest
   static final ArchRule cliIsTheTop =
@@ -137,7 +146,7 @@ class ArchitectureTest {
   static final ArchRule packageGraph =
       layeredArchitecture()
           .consideringOnlyDependenciesInLayers()
-          .ensureAllClassesAreContainedInArchitecture()
+          .ensureAllClassesAreContainedInArchitectureIgnoring(CLIENT)
           .layer("wire")
           .definedBy("dev.letmepost.wire..")
           .layer("net")
@@ -196,6 +205,27 @@ class ArchitectureTest {
           .mayOnlyBeAccessedByLayers("cli")
           .whereLayer("cli")
           .mayNotBeAccessedByAnyLayer();
+
+  /**
+   * {@code dev.letmepost.client} is what users embed in their own services: it depends on the JDK,
+   * kafka-clients, Jackson and SLF4J only, never on another project package (nor on Kafka Streams,
+   * Javalin or picocli).
+   */
+  @ArchTest
+  static final ArchRule clientIsALibraryOfItsOwn =
+      classes()
+          .that()
+          .resideInAPackage(CLIENT)
+          .should()
+          .onlyDependOnClassesThat()
+          .resideInAnyPackage(
+              CLIENT,
+              "java..",
+              "org.apache.kafka.clients..",
+              "org.apache.kafka.common..",
+              "com.fasterxml.jackson..",
+              "org.slf4j..")
+          .as("client depends on the JDK, kafka-clients, Jackson and SLF4J only");
 
   /**
    * Every package of the production code says what it is: it has a package-info.java whose Javadoc

@@ -1,24 +1,19 @@
 package dev.letmepost.bench;
 
-import dev.letmepost.command.Hashing;
+import dev.letmepost.client.CommandProducer;
+import dev.letmepost.client.Request;
 import dev.letmepost.wire.Account;
 import dev.letmepost.wire.ClientSettings;
-import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The benchmark's commands: one principal, {@code targets} accounts (spread over the demo
@@ -33,25 +28,21 @@ final class Traffic implements AutoCloseable {
 
   private final Topics topics;
   private final int targets;
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final CommandProducer producer;
 
+  /** A sender on the client library's command producer, lingering 5 ms over batches of 128 KiB. */
   Traffic(ClientSettings client, Topics topics, int targets) {
     this.topics = topics;
     this.targets = targets;
     this.producer =
-        new KafkaProducer<>(
+        new CommandProducer(
             client.config(
                 Map.of(
-                    ProducerConfig.ACKS_CONFIG,
-                    "all",
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                    true,
                     ProducerConfig.LINGER_MS_CONFIG,
                     5,
                     ProducerConfig.BATCH_SIZE_CONFIG,
                     128 * 1024)),
-            new ByteArraySerializer(),
-            new ByteArraySerializer());
+            topics.commands().name());
   }
 
   /** The accounts every body targets: {@code acc_bench_<i>}, round-robin over three platforms. */
@@ -87,28 +78,20 @@ final class Traffic implements AutoCloseable {
   /** One command as the commands topic carries it. */
   record Command(String key, String requestId, byte[] body) {}
 
-  /** Produces {@code commands} and waits until every one is acknowledged. */
+  /**
+   * Produces {@code commands} ({@link dev.letmepost.client.Command#toRecord}, keyed by the
+   * fingerprint) and waits until every one is acknowledged.
+   */
   void send(List<Command> commands) {
-    List<Future<RecordMetadata>> acks = new ArrayList<>(commands.size());
+    List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>(commands.size());
     for (Command c : commands) {
-      RecordHeaders headers = new RecordHeaders();
-      headers.add(LmpHeaders.PRINCIPAL, utf8(PRINCIPAL));
-      headers.add(LmpHeaders.REQUEST_ID, utf8(c.requestId()));
-      headers.add(LmpHeaders.IDEMPOTENCY_KEY, utf8(c.key()));
       acks.add(
           producer.send(
-              new ProducerRecord<>(
-                  topics.commands().name(),
-                  null,
-                  null,
-                  utf8(
-                      Hashing.fingerprint(
-                          PRINCIPAL, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH, c.key())),
-                  c.body(),
-                  headers)));
+              new dev.letmepost.client.Command(
+                  PRINCIPAL, c.key(), c.requestId(), Request.post(c.body()))));
     }
     producer.flush();
-    for (Future<RecordMetadata> ack : acks) {
+    for (CompletableFuture<RecordMetadata> ack : acks) {
       try {
         ack.get();
       } catch (InterruptedException e) {
@@ -161,12 +144,8 @@ final class Traffic implements AutoCloseable {
     return out;
   }
 
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
   @Override
   public void close() {
-    producer.close(Duration.ofSeconds(10));
+    producer.close();
   }
 }

@@ -1,93 +1,112 @@
 package dev.letmepost.cli;
 
-import dev.letmepost.wire.ByteString;
+import dev.letmepost.client.Answer;
+import dev.letmepost.client.Command;
+import dev.letmepost.client.CommandProducer;
+import dev.letmepost.client.KafkaClient;
+import dev.letmepost.client.Request;
+import dev.letmepost.client.ResultsReader;
+import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
-import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.Topics;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * A Kafka client of the ledger: produces post commands and reads their answers from the results
- * topic ({@code read_committed}), matched by request id. Answers are read from the moment the
- * client was created, so create it before sending.
+ * {@code lmp post}'s Kafka client of the ledger, and the tests': a {@link KafkaClient} of the
+ * client library (commands keyed by their fingerprint, answers read {@code read_committed} and
+ * matched by request id) on the operator's {@link ClientSettings}, whose {@link #send} and {@link
+ * #await} may be called apart: the answer is awaited from the send on. Answers are read from the
+ * moment the client was created, so create it before sending.
+ *
+ * <p>Bounds: each sent command's answer is awaited for {@link #KEPT} at most, then its waiter
+ * leaves; at most {@link KafkaClient#DEFAULT_MAX_WAITERS} are awaited at once. An answer is kept
+ * until {@link #await} takes it or the client closes (a tool's client lives for a few commands).
  */
 public final class PostClient implements AutoCloseable {
-  /** One answer, as the results topic carries it. */
-  public record Answer(
-      String requestId,
-      int status,
-      boolean replayed,
-      String idempotencyKey,
-      String batchId,
-      String keyExpires,
-      ByteString body) {
-    public String bodyText() {
-      return body.toUtf8String();
-    }
-  }
+  /** How long the answer to a command sent is awaited, whether or not {@link #await} asks yet. */
+  static final Duration KEPT = Duration.ofMinutes(10);
 
-  private final Topics topics;
-  private final KafkaProducer<byte[], byte[]> producer;
-  private final KafkaConsumer<String, byte[]> consumer;
-  private final Map<String, Answer> unclaimed = new HashMap<>();
+  private final KafkaClient client;
+  private final Map<String, CompletableFuture<Answer>> sent = new ConcurrentHashMap<>();
 
-  /** The command producer's settings: idempotent, acks=all. */
+  /** The command producer's settings ({@link CommandProducer#config}): idempotent, acks=all. */
   static Map<String, Object> producerConfig(ClientSettings client) {
-    return client.config(
-        Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"));
+    return CommandProducer.config(client.config());
   }
 
-  public PostClient(ClientSettings client, Topics topics) {
-    this.topics = topics;
-    this.producer =
-        new KafkaProducer<>(
-            producerConfig(client), new ByteArraySerializer(), new ByteArraySerializer());
-    this.consumer =
-        Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> partitions = Consumers.assignAll(consumer, topics.results().name());
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position);
+  public PostClient(ClientSettings settings, Topics topics) {
+    this(
+        new KafkaClient(
+            new CommandProducer(
+                new KafkaProducer<>(
+                    producerConfig(settings), new ByteArraySerializer(), new ByteArraySerializer()),
+                topics.commands().name()),
+            new ResultsReader(
+                "lmp-post-results",
+                topics.results().name(),
+                () ->
+                    Consumers.readCommitted(
+                        settings, new StringDeserializer(), new ByteArrayDeserializer()),
+                KafkaClient.DEFAULT_MAX_WAITERS,
+                Backoff.DEFAULT::delay,
+                dev.letmepost.client.ReaderLoop.Sleeper.SYSTEM)));
   }
 
-  /** Produces one command with the contract's headers and the body's exact bytes. */
+  /** A client on {@code client} (on mocks, in tests). */
+  PostClient(KafkaClient client) {
+    this.client = client;
+  }
+
+  /**
+   * Produces {@code body} as a post command ({@code POST /v1/posts}, its exact bytes) for {@code
+   * principal} under {@code idempotencyKey} (null: none) and {@code requestId}, and waits until
+   * Kafka has it.
+   */
   public void send(String principal, String idempotencyKey, String requestId, byte[] body) {
-    RecordHeaders headers = new RecordHeaders();
-    headers.add(LmpHeaders.PRINCIPAL, utf8(principal));
-    headers.add(LmpHeaders.REQUEST_ID, utf8(requestId));
-    if (idempotencyKey != null) {
-      headers.add(LmpHeaders.IDEMPOTENCY_KEY, utf8(idempotencyKey));
-    }
-    producer.send(
-        new ProducerRecord<>(topics.commands().name(), null, null, utf8(requestId), body, headers));
-    producer.flush();
+    Command command = new Command(principal, idempotencyKey, requestId, Request.post(body));
+    CompletableFuture<Answer> answer = client.submit(command, KEPT);
+    sent.put(requestId, answer);
+    client.producer().flush();
   }
 
-  /** The answer to {@code requestId}, or empty when none arrived within {@code timeout}. */
+  /**
+   * The answer to {@code requestId}, sent with {@link #send}, or empty when none arrived within
+   * {@code timeout}.
+   *
+   * @throws IllegalStateException when the command could not be sent, or was not sent here
+   */
   public Optional<Answer> await(String requestId, Duration timeout) {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (!unclaimed.containsKey(requestId) && System.nanoTime() < end) {
-      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-        unclaimed.put(r.key(), answer(r));
-      }
+    CompletableFuture<Answer> answer = sent.get(requestId);
+    if (answer == null) {
+      throw new IllegalStateException("no command with request id " + requestId + " sent here");
     }
-    return Optional.ofNullable(unclaimed.remove(requestId));
+    try {
+      Optional<Answer> got = Optional.of(answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+      sent.remove(requestId, answer);
+      return got;
+    } catch (TimeoutException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TimeoutException) {
+        return Optional.empty();
+      }
+      throw new IllegalStateException("request " + requestId + " failed: " + e.getCause(), e);
+    }
   }
 
   /** Sends and awaits. */
@@ -97,29 +116,8 @@ public final class PostClient implements AutoCloseable {
     return await(requestId, timeout);
   }
 
-  private static Answer answer(ConsumerRecord<String, byte[]> r) {
-    return new Answer(
-        r.key(),
-        Integer.parseInt(header(r, LmpHeaders.STATUS)),
-        Boolean.parseBoolean(header(r, LmpHeaders.REPLAYED)),
-        header(r, LmpHeaders.IDEMPOTENCY_KEY),
-        header(r, LmpHeaders.BATCH_ID),
-        header(r, LmpHeaders.KEY_EXPIRES),
-        r.value() == null ? null : ByteString.copyOf(r.value()));
-  }
-
-  private static String header(ConsumerRecord<?, ?> r, String name) {
-    Header h = r.headers().lastHeader(name);
-    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
   @Override
   public void close() {
-    producer.close(Duration.ofSeconds(5));
-    consumer.close(Duration.ofSeconds(5));
+    client.close();
   }
 }

@@ -2,13 +2,13 @@ package dev.letmepost.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.letmepost.client.Answer;
 import dev.letmepost.wire.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,8 +69,8 @@ final class PostCommand extends ClientCommand {
   @Override
   public Integer call() throws Exception {
     byte[] bytes = body.bodyFile != null ? readBody(body.bodyFile) : build(body.built);
-    String id = requestId != null ? requestId : "req_" + UUID.randomUUID();
-    Optional<PostClient.Answer> answer;
+    String id = requestId != null ? requestId : dev.letmepost.client.Command.newRequestId();
+    Optional<Answer> answer;
     try (PostClient client = new PostClient(kafka.settings(), kafka.topics())) {
       answer = client.post(principal, idempotencyKey, id, bytes, timeout);
     }
@@ -84,7 +84,7 @@ final class PostCommand extends ClientCommand {
                   + "; the command was sent: retry with the same --idempotency-key to get its answer");
       return 2;
     }
-    PostClient.Answer a = answer.get();
+    Answer a = answer.get();
     java.io.PrintWriter out = out();
     out.println("status: " + a.status());
     out.println("replayed: " + a.replayed());
@@ -100,7 +100,7 @@ final class PostCommand extends ClientCommand {
     }
     out.println(a.bodyText());
     out.flush();
-    return a.status() / 100 == 2 ? 0 : 1;
+    return a.ok() ? 0 : 1;
   }
 
   private static byte[] readBody(Path file) throws java.io.IOException {

@@ -1,9 +1,7 @@
 package dev.letmepost.command;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import dev.letmepost.client.Fingerprint;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 helpers for the fingerprint, the body hash and the ids derived from them. */
@@ -13,12 +11,9 @@ public final class Hashing {
 
   private Hashing() {}
 
+  /** A new SHA-256 digest ({@link Fingerprint#sha256()}). */
   public static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no SHA-256", e);
-    }
+    return Fingerprint.sha256();
   }
 
   /** SHA-256 of the exact bytes, lower-case hex. */
@@ -27,42 +22,26 @@ public final class Hashing {
   }
 
   /**
-   * SHA-256 over the fields, each prefixed by its UTF-8 length as a 4-byte big-endian int, so that
-   * no two field lists share an encoding; a null field is encoded as length -1.
+   * SHA-256 over the fields, each length-prefixed; the fingerprint's encoding, whose home is {@link
+   * Fingerprint#lengthPrefixed}.
    */
   public static byte[] lengthPrefixed(String... fields) {
-    MessageDigest digest = sha256();
-    ByteBuffer length = ByteBuffer.allocate(4);
-    for (String field : fields) {
-      byte[] bytes = field == null ? null : field.getBytes(StandardCharsets.UTF_8);
-      length.clear();
-      length.putInt(bytes == null ? -1 : bytes.length);
-      digest.update(length.array());
-      if (bytes != null) {
-        digest.update(bytes);
-      }
-    }
-    return digest.digest();
+    return Fingerprint.lengthPrefixed(fields);
   }
 
   /**
-   * The request fingerprint, the replay record's key: hex SHA-256 of principal, method, path and
-   * idempotency key, {@link #lengthPrefixed length-prefixed}. Every retry with the same key meets
-   * the same record; the ledger and the gateway both derive it here.
+   * The request fingerprint, the replay record's key: {@link Fingerprint#of}, the one derivation
+   * the ledger, the gateway and every producer share.
    */
   public static String fingerprint(
       String principal, String method, String path, String idempotencyKey) {
-    return hex(lengthPrefixed(principal, method, path, idempotencyKey));
+    return Fingerprint.of(principal, method, path, idempotencyKey);
   }
 
-  /**
-   * The fingerprint of a command without idempotency key: {@code sourceId} (where the record was
-   * read from) takes the key's place after a null, so no two such commands share a record and none
-   * meets a keyed one.
-   */
+  /** The fingerprint of a command without idempotency key: {@link Fingerprint#ofKeyless}. */
   public static String keylessFingerprint(
       String principal, String method, String path, String sourceId) {
-    return hex(lengthPrefixed(principal, method, path, null, sourceId));
+    return Fingerprint.ofKeyless(principal, method, path, sourceId);
   }
 
   public static String hex(byte[] bytes) {

@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.ledger.BatchView;
 import java.time.Clock;
@@ -22,7 +23,7 @@ final class FastPath {
    * same bytes the ledger would send, without a Kafka round trip. Empty when the record is not
    * here, not answered, has another body, or expires within the margin (the ledger decides then).
    */
-  Optional<LedgerAnswer> find(
+  Optional<Answer> find(
       Gateway.Backend b, String fingerprint, String bodyHash, String requestId, String key) {
     try {
       if (b.ledger().ownerOf(fingerprint).isPresent()) {
@@ -46,7 +47,7 @@ final class FastPath {
    * the replay record it came from is no longer here (expired, or its partition moved to another
    * instance) or is another batch's now.
    */
-  static Optional<LedgerAnswer> reread(Gateway.Backend b, RecentRequests.Entry e, Instant now) {
+  static Optional<Answer> reread(Gateway.Backend b, RecentRequests.Entry e, Instant now) {
     return b.ledger()
         .liveRecord(e.fingerprint(), now)
         .filter(BatchView::answered)
@@ -54,14 +55,14 @@ final class FastPath {
         .map(v -> replay(v, e.requestId(), e.idempotencyKey()));
   }
 
-  private static LedgerAnswer replay(BatchView v, String requestId, String key) {
-    return new LedgerAnswer(
+  private static Answer replay(BatchView v, String requestId, String key) {
+    return new Answer(
         requestId,
         v.responseStatus(),
         true,
         key,
         v.batchId(),
         Rfc3339.format(v.expiresAt()),
-        v.response());
+        v.response().toByteArray());
   }
 }

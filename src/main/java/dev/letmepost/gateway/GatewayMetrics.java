@@ -1,6 +1,7 @@
 package dev.letmepost.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.client.Answer;
 import dev.letmepost.wire.Json;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -63,7 +64,7 @@ public final class GatewayMetrics implements AutoCloseable {
   /**
    * A post answered from the ledger; {@code source} is {@code store} (fast path) or {@code kafka}.
    */
-  void postAnswered(LedgerAnswer answer, String source, Duration took) {
+  void postAnswered(Answer answer, String source, Duration took) {
     Timer.builder("lmp.gateway.post.latency")
         .description("end-to-end latency of POST /v1/posts, from request to answer")
         .tag("source", source)
@@ -80,12 +81,12 @@ public final class GatewayMetrics implements AutoCloseable {
     if (answer.status() == 409) {
       Counter.builder("lmp.gateway.conflicts")
           .description("409 answers by code")
-          .tag("code", errorCode(answer.body().toByteArray()))
+          .tag("code", errorCode(answer.body()))
           .register(registry)
           .increment();
     }
     if (!answer.replayed() && answer.batchId() != null && source.equals("kafka")) {
-      countOutcomes(answer.body().toByteArray());
+      countOutcomes(answer.body());
     }
   }
 

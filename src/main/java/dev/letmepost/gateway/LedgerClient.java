@@ -1,19 +1,17 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
+import dev.letmepost.client.Command;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /** How the gateway hands a command to the ledger and gets its answer. */
 public interface LedgerClient {
   /**
-   * Produces the command {@code method} {@code path} (docs/contract.md#command-headers, body bytes
-   * unchanged) and returns the answer to {@code requestId} when it arrives on the results topic.
-   * The caller cancels the future when it stops waiting.
+   * Produces {@code command} (docs/contract.md#command-headers, body bytes unchanged) and returns
+   * the answer to its request id when it arrives on the results topic, or fails with a {@link
+   * java.util.concurrent.TimeoutException} at {@code deadline}. The caller cancels the future when
+   * it stops waiting.
    */
-  CompletableFuture<LedgerAnswer> submit(
-      String requestId,
-      String principal,
-      String idempotencyKey,
-      String method,
-      String path,
-      byte[] body);
+  CompletableFuture<Answer> submit(Command command, Duration deadline);
 }

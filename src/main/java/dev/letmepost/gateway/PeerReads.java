@@ -1,23 +1,19 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.CappedBody;
 import dev.letmepost.command.Limits;
 import dev.letmepost.http.ApiHeaders;
 import io.javalin.http.Context;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -155,7 +151,7 @@ final class PeerReads {
     req.header(ApiHeaders.FORWARDED, "1");
     CompletableFuture<HttpResponse<byte[]>> call;
     try {
-      call = http.sendAsync(req.build(), capped(MAX_BODY_BYTES));
+      call = http.sendAsync(req.build(), CappedBody.handler(MAX_BODY_BYTES));
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
@@ -204,79 +200,6 @@ final class PeerReads {
     } catch (ExecutionException | CancellationException e) {
       // askAsync's future does not fail; this is a bug, reported as a peer not asked
       return new PeerAnswer(Outcome.UNAVAILABLE, null, "not asked: " + e);
-    }
-  }
-
-  /**
-   * A body handler that keeps at most {@code max} bytes: a longer body (declared or sent) fails the
-   * call with an {@link IOException} naming the limit, and the rest is not read.
-   */
-  static HttpResponse.BodyHandler<byte[]> capped(int max) {
-    return info ->
-        new CappedBody(max, info.headers().firstValueAsLong("Content-Length").orElse(-1));
-  }
-
-  /** Collects a body up to a limit; past it, cancels the subscription and fails. */
-  private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-    private final int max;
-    private final long declared;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-    private Flow.Subscription subscription;
-
-    CappedBody(int max, long declared) {
-      this.max = max;
-      this.declared = declared;
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return body;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      this.subscription = s;
-      if (declared > max) {
-        s.cancel();
-        body.completeExceptionally(
-            new IOException(
-                "the peer declared a body of "
-                    + declared
-                    + " bytes, larger than the limit of "
-                    + max
-                    + " bytes"));
-        return;
-      }
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-      if (body.isDone()) {
-        return;
-      }
-      for (ByteBuffer b : items) {
-        if (bytes.size() + b.remaining() > max) {
-          subscription.cancel();
-          body.completeExceptionally(
-              new IOException("the peer's body is larger than the limit of " + max + " bytes"));
-          return;
-        }
-        byte[] chunk = new byte[b.remaining()];
-        b.get(chunk);
-        bytes.writeBytes(chunk);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      body.completeExceptionally(t);
-    }
-
-    @Override
-    public void onComplete() {
-      body.complete(bytes.toByteArray());
     }
   }
 

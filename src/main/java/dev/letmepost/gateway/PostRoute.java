@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
 import dev.letmepost.command.Hashing;
 import dev.letmepost.wire.LmpHeaders;
 import io.javalin.http.Context;
@@ -22,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * storm on one instance from reaching that bound.
  */
 final class PostRoute {
-  private record Flight(String requestId, CompletableFuture<LedgerAnswer> answer) {}
+  private record Flight(String requestId, CompletableFuture<Answer> answer) {}
 
   private final GatewayMetrics metrics;
   private final WritePipeline pipeline;
@@ -53,7 +54,7 @@ final class PostRoute {
     String fingerprint = key == null ? null : Gateway.fingerprint(principal, key);
 
     if (fingerprint != null) {
-      Optional<LedgerAnswer> stored =
+      Optional<Answer> stored =
           fastPath.find(w.caller().backend(), fingerprint, bodyHash, requestId, key);
       if (stored.isPresent()) {
         recent.answered(principal, fingerprint, stored.get());
@@ -94,14 +95,29 @@ final class PostRoute {
         flight.requestId(),
         flight.answer(),
         answer -> {
-          LedgerAnswer a = coalesced ? answer.forFollower() : answer;
+          Answer a = coalesced ? forFollower(answer) : answer;
           metrics.postAnswered(a, "kafka", elapsed(started));
           return a;
         });
   }
 
-  private CompletableFuture<LedgerAnswer> submit(WritePipeline.Write w, String requestId) {
+  private CompletableFuture<Answer> submit(WritePipeline.Write w, String requestId) {
     return pipeline.submit(w, requestId, LmpHeaders.DEFAULT_METHOD, LmpHeaders.DEFAULT_PATH);
+  }
+
+  /**
+   * The answer {@code a} as a coalesced retry gets it: a batch answer reads as a replay, an error
+   * as is; the request id stays the one the ledger knows, so that it can be looked up.
+   */
+  static Answer forFollower(Answer a) {
+    return new Answer(
+        a.requestId(),
+        a.status(),
+        a.replayed() || a.batchId() != null,
+        a.idempotencyKey(),
+        a.batchId(),
+        a.keyExpires(),
+        a.body());
   }
 
   private static Duration elapsed(long startedNanos) {

@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
 import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.command.Limits;
 import dev.letmepost.http.ApiHeaders;
@@ -125,14 +126,14 @@ final class ReadRoutes {
       } else {
         Responses.answer(
             ctx,
-            new LedgerAnswer(
+            new Answer(
                 id,
                 r.status(),
                 r.replayed(),
                 r.idempotencyKey(),
                 r.batchId(),
                 r.keyExpires() == null ? null : Rfc3339.format(r.keyExpires()),
-                r.body()),
+                r.body().toByteArray()),
             r.idempotencyKey());
       }
       return;
@@ -140,7 +141,7 @@ final class ReadRoutes {
     Optional<RecentRequests.Entry> mine = recent.get(id, principal);
     if (mine.isPresent() && !mine.get().pending()) {
       RecentRequests.Entry e = mine.get();
-      Optional<LedgerAnswer> replayed = FastPath.reread(b, e, clock.instant());
+      Optional<Answer> replayed = FastPath.reread(b, e, clock.instant());
       if (replayed.isPresent()) {
         Responses.answer(ctx, replayed.get(), e.idempotencyKey());
       } else {

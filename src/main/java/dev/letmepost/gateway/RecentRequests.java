@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,7 +97,7 @@ final class RecentRequests {
    * {@code answer} was given to {@code principal} without the ledger (the replay fast path), from
    * the replay record of {@code fingerprint}.
    */
-  void answered(String principal, String fingerprint, LedgerAnswer answer) {
+  void answered(String principal, String fingerprint, Answer answer) {
     put(
         new Entry(
             answer.requestId(),

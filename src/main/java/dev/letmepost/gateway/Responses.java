@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
 import dev.letmepost.http.ApiHeaders;
 import dev.letmepost.http.ErrorBody;
 import dev.letmepost.http.PendingRequest;
@@ -12,7 +13,7 @@ import io.javalin.http.Context;
 final class Responses {
   private Responses() {}
 
-  static void answer(Context ctx, LedgerAnswer a, String key) {
+  static void answer(Context ctx, Answer a, String key) {
     ctx.status(a.status());
     ctx.header(ApiHeaders.REPLAYED, Boolean.toString(a.replayed()));
     if (key != null) {
@@ -25,7 +26,7 @@ final class Responses {
     if (a.batchId() != null) {
       ctx.header(ApiHeaders.BATCH_ID, a.batchId());
     }
-    ctx.contentType(ApiHeaders.JSON).result(a.body().toByteArray());
+    ctx.contentType(ApiHeaders.JSON).result(a.body());
   }
 
   /** {@code 202} with the pending body: the answer to {@code requestId} is not known yet. */

@@ -1,5 +1,6 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
 import io.javalin.http.Context;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Waiters {
   /** How a waited-for answer ends: the answer, no answer in time, or a failure to hand it over. */
   interface Outcome {
-    void answered(LedgerAnswer a);
+    void answered(Answer a);
 
     void timedOut();
 
@@ -67,13 +68,12 @@ final class Waiters {
    * ({@link GatewayMetrics#timedOut()}). {@code answer} itself is never completed or cancelled here
    * (coalesced requests share it).
    */
-  void await(
-      Context ctx, String principal, CompletableFuture<LedgerAnswer> answer, Outcome outcome) {
+  void await(Context ctx, String principal, CompletableFuture<Answer> answer, Outcome outcome) {
     if (!enter(principal)) {
       timedOut(outcome);
       return;
     }
-    CompletableFuture<LedgerAnswer> mine =
+    CompletableFuture<Answer> mine =
         answer.copy().orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
     mine.whenComplete((a, e) -> leave(principal));
     ctx.future(

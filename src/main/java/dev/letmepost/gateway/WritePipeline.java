@@ -1,5 +1,8 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
+import dev.letmepost.client.Command;
+import dev.letmepost.client.Request;
 import dev.letmepost.command.Limits;
 import dev.letmepost.http.ApiHeaders;
 import io.javalin.http.Context;
@@ -9,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -161,14 +165,12 @@ final class WritePipeline {
    * with a timeout after the answer timeout, which ends the client's waiter: a later answer is read
    * from the ledger's request index.
    */
-  CompletableFuture<LedgerAnswer> submit(Write w, String requestId, String method, String path) {
-    CompletableFuture<LedgerAnswer> answer;
+  CompletableFuture<Answer> submit(Write w, String requestId, String method, String path) {
+    CompletableFuture<Answer> answer;
     try {
-      answer =
-          w.caller()
-              .backend()
-              .client()
-              .submit(requestId, w.principal(), w.key(), method, path, w.body());
+      Command command =
+          new Command(w.principal(), w.key(), requestId, new Request(method, path, w.body()));
+      answer = w.caller().backend().client().submit(command, config.answerTimeout());
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
@@ -185,15 +187,15 @@ final class WritePipeline {
       Context ctx,
       Write w,
       String requestId,
-      CompletableFuture<LedgerAnswer> answer,
-      UnaryOperator<LedgerAnswer> shown) {
+      CompletableFuture<Answer> answer,
+      UnaryOperator<Answer> shown) {
     waiters.await(
         ctx,
         w.principal(),
         answer,
         new Waiters.Outcome() {
           @Override
-          public void answered(LedgerAnswer a) {
+          public void answered(Answer a) {
             Responses.answer(ctx, shown.apply(a), w.key());
           }
 
@@ -212,14 +214,15 @@ final class WritePipeline {
   }
 
   /**
-   * The command could not be produced. Only a transient Kafka error ({@link RetriableException}) is
-   * {@code 503} with {@code Retry-After}: a retry can succeed. A record Kafka refuses as too large
-   * is {@code 413} and any other error {@code 500}, since retrying the same request would fail the
-   * same way.
+   * The command could not be produced. Only a transient Kafka error ({@link RetriableException}) or
+   * this instance's bound of awaited answers ({@link RejectedExecutionException}, {@link
+   * KafkaLedgerClient#MAX_WAITERS}) is {@code 503} with {@code Retry-After}: a retry can succeed. A
+   * record Kafka refuses as too large is {@code 413} and any other error {@code 500}, since
+   * retrying the same request would fail the same way.
    */
   private static void produceFailed(Context ctx, String requestId, int bodyBytes, Throwable e) {
     String what = e.getClass().getSimpleName() + ": " + e.getMessage();
-    if (e instanceof RetriableException) {
+    if (e instanceof RetriableException || e instanceof RejectedExecutionException) {
       LOG.warn("command {} could not reach Kafka: {}", requestId, what);
       ctx.header(ApiHeaders.RETRY_AFTER, "1");
       Responses.error(

@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public final class Consumers {
   /** How long {@link #assignAll(Consumer, String)} waits for the topic's metadata. */
-  public static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration METADATA_TIMEOUT = ReaderLoop.METADATA_TIMEOUT;
 
   private Consumers() {}
 
@@ -51,17 +51,10 @@ public final class Consumers {
 
   /**
    * Assigns every partition of {@code topic} to {@code consumer}, waiting up to {@link
-   * #METADATA_TIMEOUT} for its metadata; fails when the topic is missing.
+   * #METADATA_TIMEOUT} for its metadata; fails when the topic is missing ({@link
+   * dev.letmepost.client.ReaderLoop#assignAll}, its home).
    */
   public static List<TopicPartition> assignAll(Consumer<?, ?> consumer, String topic) {
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic, METADATA_TIMEOUT).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    if (partitions.isEmpty()) {
-      throw new IllegalStateException("topic " + topic + " does not exist");
-    }
-    consumer.assign(partitions);
-    return partitions;
+    return ReaderLoop.assignAll(consumer, topic);
   }
 }

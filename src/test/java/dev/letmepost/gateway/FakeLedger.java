@@ -1,8 +1,11 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.Answer;
+import dev.letmepost.client.Command;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.ledger.RequestView;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +31,8 @@ class FakeLedger implements LedgerClient, LedgerView {
       byte[] body) {}
 
   final List<Submitted> submitted = new CopyOnWriteArrayList<>();
-  final Map<String, CompletableFuture<LedgerAnswer>> pending = new ConcurrentHashMap<>();
-  volatile Function<Submitted, LedgerAnswer> answers = s -> null;
+  final Map<String, CompletableFuture<Answer>> pending = new ConcurrentHashMap<>();
+  volatile Function<Submitted, Answer> answers = s -> null;
 
   /** When it gives an exception, {@link #submit} throws it, as a closed producer does. */
   volatile Function<Submitted, RuntimeException> throwing = s -> null;
@@ -42,21 +45,23 @@ class FakeLedger implements LedgerClient, LedgerView {
   final List<URI> peers = new CopyOnWriteArrayList<>();
 
   @Override
-  public CompletableFuture<LedgerAnswer> submit(
-      String requestId,
-      String principal,
-      String idempotencyKey,
-      String method,
-      String path,
-      byte[] body) {
-    Submitted s = new Submitted(requestId, principal, idempotencyKey, method, path, body);
+  public CompletableFuture<Answer> submit(Command command, Duration deadline) {
+    String requestId = command.requestId();
+    Submitted s =
+        new Submitted(
+            requestId,
+            command.principal(),
+            command.idempotencyKey(),
+            command.request().method(),
+            command.request().path(),
+            command.request().body());
     submitted.add(s);
     RuntimeException thrown = throwing.apply(s);
     if (thrown != null) {
       throw thrown;
     }
-    CompletableFuture<LedgerAnswer> f = new CompletableFuture<>();
-    LedgerAnswer a = answers.apply(s);
+    CompletableFuture<Answer> f = new CompletableFuture<>();
+    Answer a = answers.apply(s);
     if (a != null) {
       f.complete(a);
     } else {

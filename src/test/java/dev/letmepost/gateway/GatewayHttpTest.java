@@ -3,6 +3,7 @@ package dev.letmepost.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.letmepost.client.Answer;
 import dev.letmepost.command.Limits;
 import dev.letmepost.ledger.BatchView;
 import dev.letmepost.ledger.RequestView;
@@ -85,16 +86,16 @@ class GatewayHttpTest {
     return keys;
   }
 
-  static LedgerAnswer answer(
+  static Answer answer(
       FakeLedger.Submitted s, int status, boolean replayed, String batchId, String body) {
-    return new LedgerAnswer(
+    return new Answer(
         s.requestId(),
         status,
         replayed,
         s.idempotencyKey(),
         batchId,
         "2026-11-30T12:00:00.000Z",
-        ByteString.copyOf(body.getBytes(StandardCharsets.UTF_8)));
+        body.getBytes(StandardCharsets.UTF_8));
   }
 
   HttpRequest.Builder post(String key, String body) {

@@ -1,6 +1,6 @@
 package dev.letmepost.gateway;
 
-import dev.letmepost.wire.ByteString;
+import dev.letmepost.client.Answer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -17,30 +17,27 @@ public final class GatewayMeters {
     try (GatewayMetrics metrics = new GatewayMetrics()) {
       metrics.waiters(() -> 0);
       metrics.request("POST", "/v1/posts", 201, Duration.ofMillis(5));
-      ByteString envelope =
-          ByteString.copyOf(
-              ("{\"id\":\"batch_1\",\"object\":\"batch\",\"status\":\"published\",\"results\":"
-                      + "[{\"accountId\":\"acc_1\",\"platform\":\"bluesky\",\"status\":\"published\"}]}")
-                  .getBytes(StandardCharsets.UTF_8));
+      byte[] envelope =
+          ("{\"id\":\"batch_1\",\"object\":\"batch\",\"status\":\"published\",\"results\":"
+                  + "[{\"accountId\":\"acc_1\",\"platform\":\"bluesky\",\"status\":\"published\"}]}")
+              .getBytes(StandardCharsets.UTF_8);
       metrics.postAnswered(
-          new LedgerAnswer("req_1", 201, false, "K1", "batch_1", null, envelope),
+          new Answer("req_1", 201, false, "K1", "batch_1", null, envelope),
           "kafka",
           Duration.ofMillis(5));
       metrics.postAnswered(
-          new LedgerAnswer("req_2", 201, true, "K1", "batch_1", null, envelope),
+          new Answer("req_2", 201, true, "K1", "batch_1", null, envelope),
           "store",
           Duration.ofMillis(1));
       metrics.postAnswered(
-          new LedgerAnswer(
+          new Answer(
               "req_3",
               409,
               false,
               "K1",
               null,
               null,
-              ByteString.copyOf(
-                  "{\"error\":{\"code\":\"idempotency_conflict\"}}"
-                      .getBytes(StandardCharsets.UTF_8))),
+              "{\"error\":{\"code\":\"idempotency_conflict\"}}".getBytes(StandardCharsets.UTF_8)),
           "kafka",
           Duration.ofMillis(1));
       metrics.timedOut();

@@ -7,6 +7,9 @@ import static dev.letmepost.gateway.GatewayHttpTest.answer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.letmepost.client.Answer;
+import dev.letmepost.client.Command;
+import dev.letmepost.client.Request;
 import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
@@ -134,14 +137,11 @@ class GatewayReadersTest {
     try (KafkaLedgerClient client =
         new KafkaLedgerClient(topics, producer, consumers::poll, Backoff.DEFAULT, sleeper)) {
       assertThat(first.position(new TopicPartition(results, 0))).isEqualTo(3);
-      CompletableFuture<LedgerAnswer> waiting =
+      CompletableFuture<Answer> waiting =
           client.submit(
-              "req_waiting",
-              "key_a",
-              "K",
-              LmpHeaders.DEFAULT_METHOD,
-              LmpHeaders.DEFAULT_PATH,
-              BODY.getBytes(StandardCharsets.UTF_8));
+              new Command(
+                  "key_a", "K", "req_waiting", Request.post(BODY.getBytes(StandardCharsets.UTF_8))),
+              Duration.ofMinutes(1));
       first.setPollException(new SaslAuthenticationException("credentials rotated"));
       await().atMost(Duration.ofSeconds(10)).until(() -> client.problem().isPresent());
       assertThat(client.problem().get())

@@ -2,7 +2,7 @@ package dev.letmepost.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.letmepost.wire.ByteString;
+import dev.letmepost.client.Answer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,15 +35,9 @@ class RecentRequestsTest {
     }
   }
 
-  static LedgerAnswer replay(String requestId) {
-    return new LedgerAnswer(
-        requestId,
-        201,
-        true,
-        "K",
-        "batch_1",
-        null,
-        ByteString.copyOf("{}".getBytes(StandardCharsets.UTF_8)));
+  static Answer replay(String requestId) {
+    return new Answer(
+        requestId, 201, true, "K", "batch_1", null, "{}".getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -121,7 +115,7 @@ class RecentRequestsTest {
                 "req_1", "key_alice", "K", "fp_1", "batch_1", T0.plus(Duration.ofMinutes(10))));
     assertThat(RecentRequests.Entry.class.getRecordComponents())
         .extracting(c -> c.getType().getSimpleName())
-        .doesNotContain("LedgerAnswer", "byte[]");
+        .doesNotContain("Answer", "byte[]");
   }
 
   /** Past the principals bound, the principal used least recently goes with its ids. */

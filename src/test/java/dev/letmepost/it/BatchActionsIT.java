@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
+import dev.letmepost.client.Answer;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
@@ -63,18 +64,17 @@ class BatchActionsIT {
                   + due
                   + "\"}")
               .getBytes(StandardCharsets.UTF_8);
-      PostClient.Answer accepted =
-          client.post("key_demo", "K-sched", "req-s1", scheduled, WAIT).orElseThrow();
+      Answer accepted = client.post("key_demo", "K-sched", "req-s1", scheduled, WAIT).orElseThrow();
       assertThat(accepted.status()).isEqualTo(202);
       String id = accepted.batchId();
       send(producer, topics, "DELETE", "/v1/batches/" + id, "K-cancel", "req-c1", "");
-      PostClient.Answer canceled = client.await("req-c1", WAIT).orElseThrow();
+      Answer canceled = client.await("req-c1", WAIT).orElseThrow();
       assertThat(canceled.status()).isEqualTo(200);
-      JsonNode envelope = Json.MAPPER.readTree(canceled.body().toByteArray());
+      JsonNode envelope = Json.MAPPER.readTree(canceled.body());
       assertThat(envelope.get("status").asText()).isEqualTo("canceled");
       assertThat(envelope.at("/results/0/status").asText()).isEqualTo("canceled");
       send(producer, topics, "DELETE", "/v1/batches/" + id, "K-cancel", "req-c2", "");
-      PostClient.Answer again = client.await("req-c2", WAIT).orElseThrow();
+      Answer again = client.await("req-c2", WAIT).orElseThrow();
       assertThat(again.replayed()).isTrue();
       assertThat(again.body()).isEqualTo(canceled.body());
 
@@ -83,10 +83,9 @@ class BatchActionsIT {
       byte[] post =
           "{\"targets\":[{\"accountId\":\"acc_demo_twitter\"}],\"text\":\"again\"}"
               .getBytes(StandardCharsets.UTF_8);
-      PostClient.Answer failed =
-          client.post("key_demo", "K-post", "req-p1", post, WAIT).orElseThrow();
+      Answer failed = client.post("key_demo", "K-post", "req-p1", post, WAIT).orElseThrow();
       assertThat(failed.status()).isEqualTo(207);
-      JsonNode target = Json.MAPPER.readTree(failed.body().toByteArray()).at("/results/0");
+      JsonNode target = Json.MAPPER.readTree(failed.body()).at("/results/0");
       assertThat(target.get("status").asText()).isEqualTo("failed");
       assertThat(target.at("/error/retryable").asBoolean()).isTrue();
 
@@ -99,9 +98,9 @@ class BatchActionsIT {
           "K-retry",
           "req-r1",
           "");
-      PostClient.Answer retried = client.await("req-r1", WAIT).orElseThrow();
+      Answer retried = client.await("req-r1", WAIT).orElseThrow();
       assertThat(retried.status()).isEqualTo(201);
-      JsonNode retry = Json.MAPPER.readTree(retried.body().toByteArray());
+      JsonNode retry = Json.MAPPER.readTree(retried.body());
       assertThat(retry.get("retryOf").asText()).isEqualTo(failed.batchId());
       assertThat(retry.at("/results/0/status").asText()).isEqualTo("published");
 
@@ -114,7 +113,7 @@ class BatchActionsIT {
           "K-retry-2",
           "req-r2",
           "");
-      PostClient.Answer secondRetry = client.await("req-r2", WAIT).orElseThrow();
+      Answer secondRetry = client.await("req-r2", WAIT).orElseThrow();
       assertThat(secondRetry.status()).isEqualTo(409);
       assertThat(secondRetry.bodyText())
           .contains("batch_not_retryable", "retry batch '" + retry.get("id").asText() + "'");
@@ -125,8 +124,7 @@ class BatchActionsIT {
       assertThat(posts).extracting(SandboxPlatform.AcceptedPost::text).containsExactly("again");
       assertThat(posts.get(0).accountId()).isEqualTo("acc_demo_twitter");
 
-      PostClient.Answer replay =
-          client.post("key_demo", "K-post", "req-p2", post, WAIT).orElseThrow();
+      Answer replay = client.post("key_demo", "K-post", "req-p2", post, WAIT).orElseThrow();
       assertThat(replay.body()).as("the first answer is the contract").isEqualTo(failed.body());
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
+import dev.letmepost.client.Answer;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
 import dev.letmepost.wire.Json;
@@ -39,19 +40,19 @@ class DemoEndToEndIT {
                   + "{\"accountId\":\"acc_demo_bluesky\"}],\"text\":\"shipped\"}")
               .getBytes(StandardCharsets.UTF_8);
       try (PostClient client = new PostClient(services.client(), topics)) {
-        PostClient.Answer first =
+        Answer first =
             client
                 .post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-1", body, WAIT)
                 .orElseThrow();
         assertThat(first.status()).isEqualTo(201);
         assertThat(first.replayed()).isFalse();
-        JsonNode envelope = Json.MAPPER.readTree(first.body().toByteArray());
+        JsonNode envelope = Json.MAPPER.readTree(first.body());
         assertThat(envelope.get("status").asText()).isEqualTo("published");
         assertThat(envelope.get("results"))
             .hasSize(3)
             .allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("published"));
 
-        PostClient.Answer retry =
+        Answer retry =
             client
                 .post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-2", body, WAIT)
                 .orElseThrow();
@@ -64,7 +65,7 @@ class DemoEndToEndIT {
             new String(body, StandardCharsets.UTF_8)
                 .replace("shipped", "shipped!")
                 .getBytes(StandardCharsets.UTF_8);
-        PostClient.Answer conflict =
+        Answer conflict =
             client
                 .post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-3", changed, WAIT)
                 .orElseThrow();

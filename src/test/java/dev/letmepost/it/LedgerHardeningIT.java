@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
 import dev.letmepost.cli.TopicReader;
+import dev.letmepost.client.Answer;
 import dev.letmepost.command.Limits;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerConfig;
@@ -200,19 +201,18 @@ class LedgerHardeningIT {
                   + scheduledAt
                   + "\"}",
               Limits.MAX_BODY_BYTES);
-      PostClient.Answer accepted =
+      Answer accepted =
           client.post(PRINCIPAL, "K-scheduled", "req-s", scheduled, WAIT).orElseThrow();
       assertThat(accepted.status()).isEqualTo(202);
-      PostClient.Answer answered =
-          client.post(PRINCIPAL, "K-now", "req-n", now, WAIT).orElseThrow();
+      Answer answered = client.post(PRINCIPAL, "K-now", "req-n", now, WAIT).orElseThrow();
       assertThat(answered.status()).isIn(201, 207);
-      JsonNode envelope = Json.MAPPER.readTree(answered.body().toByteArray());
+      JsonNode envelope = Json.MAPPER.readTree(answered.body());
       assertThat(envelope.get("results")).hasSize(25);
 
       await()
           .atMost(WAIT)
           .until(() -> SandboxPlatform.readPosts(dir.resolve("sandbox")).size() >= 50);
-      PostClient.Answer replay = client.post(PRINCIPAL, "K-now", "req-n2", now, WAIT).orElseThrow();
+      Answer replay = client.post(PRINCIPAL, "K-now", "req-n2", now, WAIT).orElseThrow();
       assertThat(replay.replayed()).isTrue();
       assertThat(replay.body()).isEqualTo(answered.body());
       assertThat(ledger.streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
@@ -240,12 +240,12 @@ class LedgerHardeningIT {
           padded(
               "{\"targets\":[" + targets(1) + "],\"text\":\"big\"}",
               Limits.MAX_BODY_BYTES + 100_000);
-      PostClient.Answer tooLarge = client.post(PRINCIPAL, "K1", "req-big", big, WAIT).orElseThrow();
+      Answer tooLarge = client.post(PRINCIPAL, "K1", "req-big", big, WAIT).orElseThrow();
       assertThat(tooLarge.status()).isEqualTo(413);
       assertThat(tooLarge.bodyText()).contains("body_too_large");
 
       byte[] small = ("{\"targets\":[" + targets(1) + "],\"text\":\"small\"}").getBytes();
-      PostClient.Answer ok = client.post(PRINCIPAL, "K1", "req-ok", small, WAIT).orElseThrow();
+      Answer ok = client.post(PRINCIPAL, "K1", "req-ok", small, WAIT).orElseThrow();
       assertThat(ok.status()).as("the 413 recorded nothing: the key is free").isEqualTo(201);
       assertThat(ledger.streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
     }
@@ -279,7 +279,7 @@ class LedgerHardeningIT {
         KafkaProducer<byte[], byte[]> producer = producer();
         PostClient client =
             new PostClient(ClientSettings.of(TestBroker.bootstrapServers()), topics)) {
-      PostClient.Answer answer;
+      Answer answer;
       try (Ledger ledger = new Ledger(config, dir.resolve("streams"))) {
         send(producer, topics, 0, first, "K1", "req-1", body);
         answer = client.await("req-1", WAIT).orElseThrow();
@@ -301,13 +301,13 @@ class LedgerHardeningIT {
             "K1",
             "req-2",
             body);
-        PostClient.Answer retry = client.await("req-2", WAIT).orElseThrow();
+        Answer retry = client.await("req-2", WAIT).orElseThrow();
         assertThat(retry.replayed()).isTrue();
         assertThat(retry.status()).isEqualTo(201);
         assertThat(retry.body()).isEqualTo(answer.body());
 
         send(producer, topics, 0, now.minus(Duration.ofHours(26)), "K-old", "req-old", body);
-        PostClient.Answer old = client.await("req-old", WAIT).orElseThrow();
+        Answer old = client.await("req-old", WAIT).orElseThrow();
         assertThat(old.status()).isEqualTo(201);
       }
       assertThat(SandboxPlatform.readPosts(dir.resolve("sandbox"))).hasSize(22);
@@ -359,7 +359,7 @@ class LedgerHardeningIT {
         await().atMost(WAIT.plus(config.outcomeGrace())).until(() -> Instant.now().isAfter(due));
         try (Ledger ledger = new Ledger(config, dir.resolve("streams"))) {
           for (int i = 0; i < requests; i++) {
-            PostClient.Answer a = client.await("req-" + i, WAIT).orElseThrow();
+            Answer a = client.await("req-" + i, WAIT).orElseThrow();
             assertThat(a.status()).as("req-%d: %s", i, a.bodyText()).isEqualTo(201);
           }
         }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
+import dev.letmepost.client.Answer;
 import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
@@ -80,7 +81,7 @@ class LedgerRoleIT {
                   Faults.NONE,
                   "ledger-role-it");
           PostClient client = new PostClient(ClientSettings.of(bootstrap), topics)) {
-        Optional<PostClient.Answer> answer =
+        Optional<Answer> answer =
             client.post(
                 Services.DEMO_PRINCIPAL,
                 "K1",

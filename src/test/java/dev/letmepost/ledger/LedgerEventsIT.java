@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.Services;
 import dev.letmepost.cli.TopicReader;
+import dev.letmepost.client.Answer;
 import dev.letmepost.platform.sandbox.Faults;
 import dev.letmepost.testing.ChildLmp;
 import dev.letmepost.testing.TestBroker;
@@ -73,13 +74,13 @@ class LedgerEventsIT {
         ledger.awaitRunning(Duration.ofSeconds(90));
         work.sendRetries(20);
 
-        Map<String, PostClient.Answer> answers = work.awaitAnswers(Duration.ofSeconds(60));
+        Map<String, Answer> answers = work.awaitAnswers(Duration.ofSeconds(60));
         work.assertEveryRequestAnsweredOnceAndEachTargetTaskedOnce(bootstrap, topics, answers);
 
         Map<String, byte[]> envelopes = new LinkedHashMap<>();
         answers.values().stream()
             .filter(a -> !a.replayed())
-            .forEach(a -> envelopes.put(a.batchId(), a.body().toByteArray()));
+            .forEach(a -> envelopes.put(a.batchId(), a.body()));
         assertThat(envelopes).hasSize(70);
 
         List<ConsumerRecord<String, byte[]>> records =

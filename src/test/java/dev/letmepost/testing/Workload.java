@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.cli.PostClient;
 import dev.letmepost.cli.TopicReader;
+import dev.letmepost.client.Answer;
 import dev.letmepost.platform.sandbox.SandboxPlatform;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Json;
@@ -38,7 +39,7 @@ public final class Workload {
   private final Random random;
   private final List<Sent> sent = new ArrayList<>();
   private final Map<String, byte[]> bodies = new HashMap<>();
-  private final Map<String, PostClient.Answer> early = new HashMap<>();
+  private final Map<String, Answer> early = new HashMap<>();
   private final String runId;
   private int keys;
 
@@ -106,13 +107,13 @@ public final class Workload {
   }
 
   /** Awaits every answer; fails naming the first request without one. */
-  public Map<String, PostClient.Answer> awaitAnswers(Duration eachTimeout) {
-    Map<String, PostClient.Answer> answers = new HashMap<>(early);
+  public Map<String, Answer> awaitAnswers(Duration eachTimeout) {
+    Map<String, Answer> answers = new HashMap<>(early);
     for (Sent s : sent) {
       if (answers.containsKey(s.requestId())) {
         continue;
       }
-      PostClient.Answer a = client.await(s.requestId(), eachTimeout).orElse(null);
+      Answer a = client.await(s.requestId(), eachTimeout).orElse(null);
       assertThat(a).as("answer to " + s.requestId() + " (key " + s.key() + ")").isNotNull();
       answers.put(s.requestId(), a);
     }
@@ -124,10 +125,7 @@ public final class Workload {
    * run in which every target publishes.
    */
   public void assertNothingTwiceAndEveryRequestAnsweredOnce(
-      String bootstrapServers,
-      Topics topics,
-      Map<String, PostClient.Answer> answers,
-      Path sandboxDir) {
+      String bootstrapServers, Topics topics, Map<String, Answer> answers, Path sandboxDir) {
     List<PublishTask> tasks =
         assertEveryRequestAnsweredOnceAndEachTargetTaskedOnce(bootstrapServers, topics, answers);
     var posts = SandboxPlatform.readPosts(sandboxDir);
@@ -148,7 +146,7 @@ public final class Workload {
    * answers per key, one publish task per target of every key. Returns the tasks.
    */
   public List<PublishTask> assertEveryRequestAnsweredOnceAndEachTargetTaskedOnce(
-      String bootstrapServers, Topics topics, Map<String, PostClient.Answer> answers) {
+      String bootstrapServers, Topics topics, Map<String, Answer> answers) {
     var results =
         TopicReader.readAll(
             ClientSettings.of(bootstrapServers),
@@ -167,10 +165,10 @@ public final class Workload {
     Map<String, List<Sent>> byKey = sent.stream().collect(Collectors.groupingBy(Sent::key));
     byKey.forEach(
         (key, requests) -> {
-          PostClient.Answer first = answers.get(requests.get(0).requestId());
+          Answer first = answers.get(requests.get(0).requestId());
           assertThat(first.status()).as("status of " + key).isIn(201, 207);
           for (Sent s : requests) {
-            PostClient.Answer a = answers.get(s.requestId());
+            Answer a = answers.get(s.requestId());
             assertThat(a.body())
                 .as("answer bytes of " + s.requestId() + " for key " + key)
                 .isEqualTo(first.body());
@@ -189,15 +187,15 @@ public final class Workload {
   }
 
   /** How many target results of the first answers have each status and error code. */
-  private static Map<String, Long> targetResults(Map<String, PostClient.Answer> answers) {
+  private static Map<String, Long> targetResults(Map<String, Answer> answers) {
     Map<String, Long> counts = new java.util.TreeMap<>();
-    for (PostClient.Answer a : answers.values()) {
+    for (Answer a : answers.values()) {
       if (a.replayed()) {
         continue;
       }
       com.fasterxml.jackson.databind.JsonNode body;
       try {
-        body = Json.MAPPER.readTree(a.body().toByteArray());
+        body = Json.MAPPER.readTree(a.body());
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
