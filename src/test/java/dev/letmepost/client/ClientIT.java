@@ -59,7 +59,7 @@ class ClientIT {
     String prefix = TestBroker.uniquePrefix();
     Topics topics = new Topics(prefix);
     names = TopicNames.withPrefix(prefix);
-    LedgerConfig ledger = LedgerConfig.defaults(topics).withPartitions(PARTITIONS);
+    LedgerConfig ledger = LedgerConfig.defaults(topics).with(c -> c.partitions = PARTITIONS);
     TestBroker.createTopics(topics, PARTITIONS);
     gateway =
         GatewayService.bind(
