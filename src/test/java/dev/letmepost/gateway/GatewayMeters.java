@@ -33,7 +33,7 @@ public final class GatewayMeters {
       metrics.postAnswered(
           new LedgerAnswer(
               "req_3",
-              409,
+              422,
               false,
               "K1",
               null,
