@@ -685,7 +685,9 @@ class LedgerProperties {
             Answer first = same.get(0);
             for (Answer a : same) {
               int status = Integer.parseInt(header(a.record(), LmpHeaders.STATUS));
-              assertThat(status).as("property 3: %s answers no 400/409/422", period).isNotIn(400, 409, 422);
+              assertThat(status)
+                  .as("property 3: %s answers no 400/409/422", period)
+                  .isNotIn(400, 409, 422);
               assertThat(header(a.record(), LmpHeaders.STATUS))
                   .as(
                       "property 3: status answered to %s equals that to %s (period %s)",
