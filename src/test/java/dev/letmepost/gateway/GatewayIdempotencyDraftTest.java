@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class GatewayIdempotencyDraftTest {
   private static final String UUID = "8e03978e-40d5-43e8-bc93-6894a57f9324";
+  private static final String CAROL_KEY = "lmp_live_carolCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
   private static final String POLICY_LINK = "</v1/idempotency-policy>; rel=\"describedby\"";
 
   final HttpClient client = HttpClient.newHttpClient();
@@ -45,7 +46,10 @@ class GatewayIdempotencyDraftTest {
                 Clock.fixed(T0, ZoneOffset.UTC),
                 new GatewayMetrics())
             .start("127.0.0.1", 0);
-    gateway.attach(new Gateway.Backend(GatewayHttpTest.registry(), () -> true, ledger, ledger));
+    ApiKeyRegistry keys = GatewayHttpTest.registry();
+    keys.put(
+        ApiKeys.hash(CAROL_KEY), ApiKeyRecord.active("key_carol", T0).requiringIdempotencyKey());
+    gateway.attach(new Gateway.Backend(keys, () -> true, ledger, ledger));
     base = URI.create("http://127.0.0.1:" + gateway.port());
   }
 
@@ -84,15 +88,37 @@ class GatewayIdempotencyDraftTest {
     assertThat(ledger.submitted).isEmpty();
   }
 
-  /** Row "key missing where required": a key is optional; a write without one goes through. */
+  /**
+   * Row "key missing where required": 400 idempotency_key_required for an API key that requires
+   * one, nothing produced; a key that does not require one writes without.
+   */
   @Test
-  void keyMissingAWriteWithoutAKeyIsNotRefused() throws Exception {
+  void keyMissingWhereRequiredIs400IdempotencyKeyRequired() throws Exception {
     ledger.answers = s -> answer(s, 201, false, "batch_1", ENVELOPE);
 
-    HttpResponse<String> r = send(post(null, BODY));
+    HttpResponse<String> refused =
+        send(post(null, BODY).setHeader("Authorization", "Bearer " + CAROL_KEY));
 
-    assertThat(r.statusCode()).isEqualTo(201);
-    assertThat(ledger.submitted).extracting(FakeLedger.Submitted::idempotencyKey).containsNull();
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body())
+        .isEqualTo(
+            "{\"error\":{\"code\":\"idempotency_key_required\",\"message\":\"the API key of"
+                + " principal 'key_carol' requires an Idempotency-Key on every write; send one (a"
+                + " UUID)\"}}");
+    assertThat(header(refused, "Link")).isEqualTo(POLICY_LINK);
+    assertThat(ledger.submitted).isEmpty();
+
+    HttpResponse<String> keyed =
+        send(post(UUID, BODY).setHeader("Authorization", "Bearer " + CAROL_KEY));
+    HttpResponse<String> optional = send(post(null, BODY));
+
+    assertThat(keyed.statusCode()).isEqualTo(201);
+    assertThat(optional.statusCode()).isEqualTo(201);
+    assertThat(ledger.submitted)
+        .extracting(FakeLedger.Submitted::principal, FakeLedger.Submitted::idempotencyKey)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("key_carol", UUID),
+            org.assertj.core.groups.Tuple.tuple("key_alice", null));
   }
 
   /** Row "same key, other payload": the ledger's 422 passes through, with the policy link. */
