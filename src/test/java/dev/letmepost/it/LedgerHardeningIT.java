@@ -44,6 +44,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -314,8 +315,13 @@ class LedgerHardeningIT {
    * The ledger fans a batch out, then is down for longer than the deadline and its grace while the
    * publishers publish and write their outcomes. Restarted, it reads those outcomes before its tick
    * closes anything: every target published, none unknown.
+   *
+   * <p>Tagged {@code long}: it waits the real outcome grace out (2 min), so it runs under {@code
+   * -Pcrash}; {@code LedgerHardeningTest#outcomeWrittenWhileTheLedgerWasDownPastTheGraceIsTaken}
+   * covers it in the default suite.
    */
   @Test
+  @Tag("long")
   @Timeout(value = 360, unit = TimeUnit.SECONDS)
   void ledgerDownLongerThanTheDeadlineTakesTheOutcomesWrittenMeanwhile(@TempDir Path dir)
       throws Exception {

@@ -156,6 +156,29 @@ class LedgerHardeningTest {
   }
 
   /**
+   * The ledger is down for longer than the deadline and its grace while the publisher writes the
+   * outcome. Restarted, it takes that outcome although its time is past the grace: the target is
+   * published, and no tick is left to close it {@code unknown}. The broker version, {@code
+   * LedgerHardeningIT}'s {@code ledgerDownLongerThanTheDeadlineTakesTheOutcomesWrittenMeanwhile},
+   * waits the real grace out and runs under {@code -Pcrash}.
+   */
+  @Test
+  void outcomeWrittenWhileTheLedgerWasDownPastTheGraceIsTaken() {
+    ledger.command(body("acc_tw")).key("K1").request("req-1").at(T0).send();
+    PublishTask task = single(ledger.tasks(Platform.TWITTER));
+    Duration down =
+        LedgerConfig.DEFAULT_DEADLINE.plus(LedgerConfig.DEFAULT_OUTCOME_GRACE).plusMinutes(1);
+    ledger = ledger.restart();
+
+    ledger.publishedOutcome(task, T0.plus(down).minusSeconds(30));
+    ledger.advanceWallClock(down);
+
+    TestRecord<String, byte[]> answer = ledger.onlyResult();
+    assertThat(json(answer.value()).at("/results/0/status").asText()).isEqualTo("published");
+    assertThat(ledger.ticks()).as("nothing was left open: no tick closes it unknown").isEmpty();
+  }
+
+  /**
    * The deadline is closed by a tick the ledger writes to its own outcomes partition and reads
    * back, so every outcome appended before the tick is read first, however long the ledger was down
    * or behind.
