@@ -264,7 +264,7 @@ public final class Benchmark {
                 true,
                 true));
         traffic.send(traffic.again("warm-conflict", warmFirsts, 1));
-        answers.await(ledger, "warm-conflict", warmFirsts.size(), 409, false);
+        answers.await(ledger, "warm-conflict", warmFirsts.size(), 422, false);
         phases.add(
             ledgerPhase(
                 probe,
@@ -272,10 +272,10 @@ public final class Benchmark {
                 ledger,
                 traffic,
                 "conflict",
-                "ledger: the first-seen keys with another body (409)",
+                "ledger: the first-seen keys with another body (422)",
                 traffic.again("conflict", firsts, 1),
                 "conflict",
-                409,
+                422,
                 false,
                 true));
         int waitKeys = Math.max(1, settings.records() / 2);

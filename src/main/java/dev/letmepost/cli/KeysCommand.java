@@ -31,12 +31,22 @@ final class KeysCommand extends UsageCommand {
         description = "the principal the key acts for, e.g. key_alice")
     String principal;
 
+    @Option(
+        names = "--require-idempotency-key",
+        description =
+            "refuse this key's writes without an Idempotency-Key (400 idempotency_key_required)")
+    boolean requireIdempotencyKey;
+
     @Override
     public Integer call() {
       String secret = ApiKeys.generate(new SecureRandom());
       String hash = ApiKeys.hash(secret);
+      ApiKeyRecord record = ApiKeyRecord.active(principal, Instant.now());
       ApiKeyWriter.write(
-          kafka.settings(), kafka.topics(), hash, ApiKeyRecord.active(principal, Instant.now()));
+          kafka.settings(),
+          kafka.topics(),
+          hash,
+          requireIdempotencyKey ? record.requiringIdempotencyKey() : record);
       PrintWriter out = out();
       out.println(secret);
       out.println("principal: " + principal);

@@ -64,7 +64,8 @@ public record Command(String principal, String idempotencyKey, String requestId,
   /**
    * The record of this command on {@code topic}: key {@link #recordKey()}, value the exact body
    * bytes, headers {@code lmp-principal}, {@code lmp-request-id}, {@code lmp-method}, {@code
-   * lmp-path} and, when there is one, {@code idempotency-key}.
+   * lmp-path} and, when there is one, {@code idempotency-key} ({@link IdempotencyKeys#headerValue}:
+   * bare, or an sf-string when the key starts with a double quote).
    */
   public ProducerRecord<byte[], byte[]> toRecord(String topic) {
     RecordHeaders headers = new RecordHeaders();
@@ -73,7 +74,7 @@ public record Command(String principal, String idempotencyKey, String requestId,
     headers.add(Headers.METHOD, utf8(request.method()));
     headers.add(Headers.PATH, utf8(request.path()));
     if (idempotencyKey != null) {
-      headers.add(Headers.IDEMPOTENCY_KEY, utf8(idempotencyKey));
+      headers.add(Headers.IDEMPOTENCY_KEY, utf8(IdempotencyKeys.headerValue(idempotencyKey)));
     }
     return new ProducerRecord<>(topic, null, null, utf8(recordKey()), request.bodyBytes(), headers);
   }

@@ -84,7 +84,7 @@ public final class GatewayClient {
             .header("Content-Type", JSON)
             .header("Accept", JSON);
     if (idempotencyKey != null) {
-      b.header(Headers.Http.IDEMPOTENCY_KEY, idempotencyKey);
+      b.header(Headers.Http.IDEMPOTENCY_KEY, IdempotencyKeys.headerValue(idempotencyKey));
     }
     HttpResponse<byte[]> response = exchange(b, end, deadline);
     while (pending(response)) {

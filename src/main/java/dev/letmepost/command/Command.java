@@ -10,8 +10,11 @@ import java.util.Objects;
  *
  * @param fingerprint hex SHA-256 of principal, method, path and idempotency key (the replay
  *     record's key)
- * @param idempotencyKey null when the command has none (no replay protection)
+ * @param idempotencyKey the key its header names, decoded from its sf-string; null when the command
+ *     has none (no replay protection) or its header names none ({@code keyProblem})
  * @param bodySha256 hex SHA-256 of {@code body}
+ * @param keyProblem why the command's idempotency-key header names no valid key (answered {@code
+ *     400 invalid_idempotency_key}); null when it names one or is absent
  */
 public record Command(
     String requestId,
@@ -21,7 +24,8 @@ public record Command(
     String idempotencyKey,
     String fingerprint,
     String bodySha256,
-    ByteString body) {
+    ByteString body,
+    String keyProblem) {
 
   public Command {
     Objects.requireNonNull(requestId, "requestId");
@@ -31,5 +35,18 @@ public record Command(
     Objects.requireNonNull(fingerprint, "fingerprint");
     Objects.requireNonNull(bodySha256, "bodySha256");
     Objects.requireNonNull(body, "body");
+  }
+
+  /** A command whose idempotency-key header, when it has one, is well-formed. */
+  public Command(
+      String requestId,
+      String principal,
+      String method,
+      String path,
+      String idempotencyKey,
+      String fingerprint,
+      String bodySha256,
+      ByteString body) {
+    this(requestId, principal, method, path, idempotencyKey, fingerprint, bodySha256, body, null);
   }
 }

@@ -1,5 +1,6 @@
 package dev.letmepost.command;
 
+import dev.letmepost.client.IdempotencyKeys.HeaderKey;
 import dev.letmepost.wire.ByteString;
 import dev.letmepost.wire.LmpHeaders;
 import java.nio.ByteBuffer;
@@ -20,8 +21,11 @@ import org.apache.kafka.common.header.Headers;
  * over the record's headers: a bridge forwarding HTTP's {@code Idempotency-Key} is read as {@code
  * idempotency-key}, and two spellings of one header count as a repeated header.
  *
- * <p>Values that can be answered (an invalid idempotency key, an unknown route, a bad body) are not
- * judged here: the ledger answers them on the results topic.
+ * <p>The {@code idempotency-key} header follows HTTP's rule ({@link IdempotencyKeys#parseHeader}):
+ * an sf-string names the key it quotes, so {@code "k"} and {@code k} are one key with one
+ * fingerprint. Values that can be answered (a header that names no valid key, an unknown route, a
+ * bad body) are not judged here: the command carries the key's problem and the ledger answers them
+ * on the results topic.
  */
 public final class CommandReader {
   /** The headers read, in slot order. */
@@ -58,7 +62,16 @@ public final class CommandReader {
     bounded("invalid_method", LmpHeaders.METHOD, method, Limits.MAX_METHOD_CHARS);
     String path = orDefault(found[PATH], LmpHeaders.DEFAULT_PATH);
     bounded("invalid_path", LmpHeaders.PATH, path, Limits.MAX_PATH_CHARS);
-    String key = found[KEY];
+    String key = null;
+    String keyProblem = null;
+    if (found[KEY] != null) {
+      HeaderKey parsed = IdempotencyKeys.parseHeader(found[KEY]);
+      if (parsed instanceof HeaderKey.Key k) {
+        key = k.key();
+      } else {
+        keyProblem = ((HeaderKey.Malformed) parsed).problem();
+      }
+    }
     String requestId = found[REQUEST_ID];
     if (requestId == null) {
       requestId =
@@ -79,7 +92,8 @@ public final class CommandReader {
         key,
         fingerprint,
         Hashing.sha256Hex(body),
-        ByteString.copyOf(body));
+        ByteString.copyOf(body),
+        keyProblem);
   }
 
   /**

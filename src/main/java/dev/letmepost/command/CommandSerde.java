@@ -10,10 +10,13 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A compact binary serde for {@link Command} on the ledger's internal repartition topic: a version
- * byte, length-prefixed UTF-8 strings (length -1 for null), then the body bytes.
+ * byte, length-prefixed UTF-8 strings (length -1 for null), the body bytes, then (version 2) the
+ * key's problem. Version 1 records, written before a command carried its key's problem, are read
+ * with none.
  */
 public final class CommandSerde implements Serde<Command> {
-  private static final byte VERSION = 1;
+  private static final byte VERSION = 2;
+  private static final byte VERSION_1 = 1;
 
   @Override
   public Serializer<Command> serializer() {
@@ -30,7 +33,8 @@ public final class CommandSerde implements Serde<Command> {
         utf8(c.fingerprint()),
         utf8(c.bodySha256())
       };
-      int size = 1 + 4 + c.body().size();
+      byte[] keyProblem = utf8(c.keyProblem());
+      int size = 1 + 4 + c.body().size() + 4 + (keyProblem == null ? 0 : keyProblem.length);
       for (byte[] f : fields) {
         size += 4 + (f == null ? 0 : f.length);
       }
@@ -43,6 +47,10 @@ public final class CommandSerde implements Serde<Command> {
       }
       buf.putInt(c.body().size());
       c.body().writeTo(buf);
+      buf.putInt(keyProblem == null ? -1 : keyProblem.length);
+      if (keyProblem != null) {
+        buf.put(keyProblem);
+      }
       return buf.array();
     };
   }
@@ -56,11 +64,19 @@ public final class CommandSerde implements Serde<Command> {
       try {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         byte version = buf.get();
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_1) {
           throw new SerializationException("unknown command encoding version " + version);
         }
         return new Command(
-            str(buf), str(buf), str(buf), str(buf), str(buf), str(buf), str(buf), body(buf));
+            str(buf),
+            str(buf),
+            str(buf),
+            str(buf),
+            str(buf),
+            str(buf),
+            str(buf),
+            body(buf),
+            version == VERSION_1 ? null : str(buf));
       } catch (RuntimeException e) {
         throw new SerializationException("malformed internal command record: " + e, e);
       }

@@ -13,4 +13,12 @@ public final class IdempotencyKeys {
   public static Optional<String> problem(String key) {
     return dev.letmepost.client.IdempotencyKeys.problem(key);
   }
+
+  /**
+   * The key an {@code Idempotency-Key} header value names (an sf-string or the bare key), or why it
+   * names none.
+   */
+  public static dev.letmepost.client.IdempotencyKeys.HeaderKey parseHeader(String value) {
+    return dev.letmepost.client.IdempotencyKeys.parseHeader(value);
+  }
 }

@@ -14,8 +14,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * (503 while the gateway is starting) and the caller's principal (401, or 503 while the keys load).
  */
 final class Access {
-  /** An authenticated caller: its principal and the backend its request is answered from. */
-  record Caller(Gateway.Backend backend, String principal) {}
+  /**
+   * An authenticated caller: its principal and the backend its request is answered from.
+   *
+   * @param keyRequired whether its writes must carry an {@code Idempotency-Key} ({@link
+   *     ApiKeyRecord#requiresIdempotencyKey})
+   */
+  record Caller(Gateway.Backend backend, String principal, boolean keyRequired) {}
 
   private static final byte[] UNAUTHORIZED =
       ErrorBody.of("unauthorized", "a valid API key is required: Authorization: Bearer <api key>");
@@ -44,37 +49,37 @@ final class Access {
       Responses.unavailable(ctx, "the gateway is starting");
       return null;
     }
-    String principal = authenticate(ctx, b);
-    return principal == null ? null : new Caller(b, principal);
+    ApiKeyRecord key = authenticate(ctx, b);
+    return key == null ? null : new Caller(b, key.principal(), key.requiresIdempotencyKey());
   }
 
   /**
-   * The principal of the request's bearer key, or null after answering 401: a missing, malformed,
+   * The record of the request's bearer key, or null after answering 401: a missing, malformed,
    * unknown or revoked key all get the same answer. While the keys are still loading (the key topic
    * not yet read up to its end as of start-up) no key is answered at all, {@code 503} with {@code
    * Retry-After}: a key not known yet may be valid, and a key that reads active may be revoked
    * further on in the topic.
    */
-  private static String authenticate(Context ctx, Gateway.Backend b) {
+  private static ApiKeyRecord authenticate(Context ctx, Gateway.Backend b) {
     if (!b.keysReady().getAsBoolean()) {
       Responses.unavailable(ctx, "the API keys are still loading");
       return null;
     }
     List<String> values = Collections.list(ctx.req().getHeaders(ApiHeaders.AUTHORIZATION));
-    Optional<String> principal = Optional.empty();
+    Optional<ApiKeyRecord> key = Optional.empty();
     if (values.size() == 1) {
       String v = values.get(0);
       if (v.length() > 7 && v.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        principal = b.keys().principalFor(v.substring(7).trim());
+        key = b.keys().activeFor(v.substring(7).trim());
       }
     }
-    if (principal.isEmpty()) {
+    if (key.isEmpty()) {
       ctx.status(401)
           .header("WWW-Authenticate", "Bearer")
           .contentType(ApiHeaders.JSON)
           .result(UNAUTHORIZED);
       return null;
     }
-    return principal.get();
+    return key.get();
   }
 }

@@ -43,9 +43,14 @@ public final class ApiKeyRegistry {
 
   /** The principal of {@code secret} when it is a known, active key. */
   public Optional<String> principalFor(String secret) {
+    return activeFor(secret).map(ApiKeyRecord::principal);
+  }
+
+  /** The record of {@code secret} when it is a known, active key. */
+  public Optional<ApiKeyRecord> activeFor(String secret) {
     ApiKeyRecord r = byHash.get(ApiKeys.hash(secret));
     return r != null && r.status() == ApiKeyRecord.Status.active
-        ? Optional.of(r.principal())
+        ? Optional.of(r)
         : Optional.empty();
   }
 

@@ -63,6 +63,9 @@ public final class Gateway implements AutoCloseable {
   /** The OpenAPI document of this API, served as kept in the repository (src/main/resources). */
   private static final byte[] OPENAPI = resource("/openapi.json");
 
+  /** The published idempotency policy (draft-ietf-httpapi-idempotency-key-header). */
+  private static final byte[] IDEMPOTENCY_POLICY = resource("/idempotency-policy.json");
+
   /** The listen backlog of the HTTP connector: pending new connections the kernel keeps. */
   static final int ACCEPT_QUEUE = 1024;
 
@@ -140,6 +143,9 @@ public final class Gateway implements AutoCloseable {
                           .result(metrics.scrape()));
               cfg.routes.get(
                   "/openapi.json", ctx -> ctx.contentType(ApiHeaders.JSON).result(OPENAPI));
+              cfg.routes.get(
+                  Responses.POLICY_PATH,
+                  ctx -> ctx.contentType(ApiHeaders.JSON).result(IDEMPOTENCY_POLICY));
               cfg.routes.post("/v1/posts", post::handle);
               cfg.routes.get("/v1/batches/{id}", reads::getBatch);
               cfg.routes.delete("/v1/batches/{id}", actions::cancel);

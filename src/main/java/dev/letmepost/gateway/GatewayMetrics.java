@@ -78,9 +78,9 @@ public final class GatewayMetrics implements AutoCloseable {
           .register(registry)
           .increment();
     }
-    if (answer.status() == 409) {
+    if (answer.status() == 409 || answer.status() == 422) {
       Counter.builder("lmp.gateway.conflicts")
-          .description("409 answers by code")
+          .description("409 and 422 answers by code")
           .tag("code", errorCode(answer.body()))
           .register(registry)
           .increment();

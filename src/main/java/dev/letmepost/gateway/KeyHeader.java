@@ -1,19 +1,19 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.IdempotencyKeys.HeaderKey;
 import dev.letmepost.command.IdempotencyKeys;
 import dev.letmepost.http.ApiHeaders;
 import io.javalin.http.Context;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The {@code Idempotency-Key} of a request that writes (a post or a batch action): absent, or sent
- * once and valid ({@link IdempotencyKeys}); anything else is answered {@code 400
- * invalid_idempotency_key} naming the problem.
+ * once as an sf-string or the bare key, naming a valid key ({@link IdempotencyKeys#parseHeader});
+ * anything else is answered {@code 400 invalid_idempotency_key} naming the problem.
  *
  * @param refused true when the request was answered 400 and must go no further
- * @param key the key, null when none was sent
+ * @param key the key (decoded from its sf-string), null when none was sent
  */
 record KeyHeader(boolean refused, String key) {
 
@@ -31,11 +31,11 @@ record KeyHeader(boolean refused, String key) {
     if (keys.isEmpty()) {
       return new KeyHeader(false, null);
     }
-    Optional<String> problem = IdempotencyKeys.problem(keys.get(0));
-    if (problem.isPresent()) {
-      Responses.error(ctx, 400, "invalid_idempotency_key", problem.get());
+    HeaderKey parsed = IdempotencyKeys.parseHeader(keys.get(0));
+    if (parsed instanceof HeaderKey.Malformed m) {
+      Responses.error(ctx, 400, "invalid_idempotency_key", m.problem());
       return new KeyHeader(true, null);
     }
-    return new KeyHeader(false, keys.get(0));
+    return new KeyHeader(false, ((HeaderKey.Key) parsed).key());
   }
 }

@@ -31,7 +31,8 @@ final class WritePipeline {
    * The order of checks; the first that fails answers:
    *   1. the caller (Access): 503 while the gateway starts or the keys load, else 401. First, so
    *      that a caller without a valid API key learns nothing about the request or what it names;
-   *   2. the Idempotency-Key (KeyHeader), on routes that take one: 400 invalid_idempotency_key;
+   *   2. the Idempotency-Key (KeyHeader), on routes that take one: 400 invalid_idempotency_key, or
+   *      400 idempotency_key_required when absent and the caller's API key requires one;
    *   3. the route's own check of what the path names (a batch action's id: 404 batch_not_found;
    *      the webhook store: 503 webhooks_unavailable);
    *   4. the Content-Type: 415 unsupported_media_type, sent twice, or not application/json where
@@ -118,6 +119,16 @@ final class WritePipeline {
         return null;
       }
       key = header.key();
+      if (key == null && caller.keyRequired()) {
+        Responses.error(
+            ctx,
+            400,
+            "idempotency_key_required",
+            "the API key of principal '"
+                + caller.principal()
+                + "' requires an Idempotency-Key on every write; send one (a UUID)");
+        return null;
+      }
     }
     if (!check.admits(ctx)) {
       return null;

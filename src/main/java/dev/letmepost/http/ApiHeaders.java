@@ -30,6 +30,7 @@ public final class ApiHeaders {
   public static final String AUTHORIZATION = "Authorization";
   public static final String LOCATION = "Location";
   public static final String RETRY_AFTER = "Retry-After";
+  public static final String LINK = "Link";
 
   /** The media type of every API body. */
   public static final String JSON = "application/json";

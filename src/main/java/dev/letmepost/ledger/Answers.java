@@ -22,6 +22,10 @@ final class Answers {
   static final int BAD_REQUEST = 400;
   static final int NOT_FOUND = 404;
   static final int CONFLICT = 409;
+
+  /** A key reused with another body (draft-ietf-httpapi-idempotency-key-header: 422). */
+  static final int UNPROCESSABLE = 422;
+
   static final int INTERNAL_ERROR = 500;
   static final int UNAVAILABLE = 503;
 

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An action has the idempotency table of a post: its replay record is filed under {@link
  * ActionKeys#recordKey} (the action's fingerprint, aligned to this task's partition); a retry with
- * the same key and body replays its answer byte for byte, one with another body is {@code 409
+ * the same key and body replays its answer byte for byte, one with another body is {@code 422
  * idempotency_conflict}. An action on an unknown batch, or on another principal's, is {@code 404
  * batch_not_found}, the same body for both, and not recorded; a body that fails its check is {@code
  * 400 preflight_failed}, not recorded; every decision on an existing batch (the change, or the

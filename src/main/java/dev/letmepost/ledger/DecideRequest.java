@@ -12,7 +12,7 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The dedup decision: what one post command, keyed by its fingerprint, gets
- * (docs/contract.md#the-idempotency-table). A live replay record with another body hash: {@code 409
+ * (docs/contract.md#the-idempotency-table). A live replay record with another body hash: {@code 422
  * idempotency_conflict}. With the same body: the recorded answer, byte for byte, or a place among
  * the waiters while the batch runs ({@code 409 idempotency_in_progress} once they are full). No
  * live record: preflight, then a new batch recorded under the command's broker time.

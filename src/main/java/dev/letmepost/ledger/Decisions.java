@@ -145,10 +145,12 @@ final class Decisions {
    * command's key breaks the key rules; true when it did.
    */
   boolean answeredInvalidKey(Command c, Times t) {
-    if (c.idempotencyKey() == null) {
-      return false;
-    }
-    Optional<String> problem = IdempotencyKeys.problem(c.idempotencyKey());
+    Optional<String> problem =
+        c.keyProblem() != null
+            ? Optional.of(c.keyProblem())
+            : c.idempotencyKey() == null
+                ? Optional.empty()
+                : IdempotencyKeys.problem(c.idempotencyKey());
     problem.ifPresent(
         p ->
             answerError(
@@ -245,7 +247,7 @@ final class Decisions {
       answerError(
           c,
           t,
-          Answers.CONFLICT,
+          Answers.UNPROCESSABLE,
           Answers.error(
               "idempotency_conflict",
               "Idempotency-Key '"

@@ -10,7 +10,7 @@ import java.util.Objects;
  * error: {@code status} and {@code body}).
  *
  * @param keyExpires epoch ms the key's replay record expires, for an error answered about a live
- *     record (409); null otherwise
+ *     record (409 in progress, 422 conflict); null otherwise
  */
 record RequestEntry(
     String principal,

@@ -185,7 +185,7 @@ class ClientIT {
     assertThat(overKafka.body()).isEqualTo(overHttp.body());
 
     Answer conflict = http.post(post("over http, changed"), key, WAIT);
-    assertThat(conflict.status()).isEqualTo(409);
+    assertThat(conflict.status()).isEqualTo(422);
     assertThat(conflict.error().orElseThrow().code()).isEqualTo("idempotency_conflict");
     assertThat(SandboxPlatform.readPosts(data.resolve("sandbox")))
         .filteredOn(p -> p.text().startsWith("over http"))

@@ -220,7 +220,7 @@ class LedgerRoundTripTest {
             Request.post(Post.builder().account("acc_tw").text("b").build())),
         T0.plusSeconds(1));
     Answer conflict = onlyAnswer();
-    assertThat(conflict.status()).isEqualTo(409);
+    assertThat(conflict.status()).isEqualTo(422);
     assertThat(conflict.ok()).isFalse();
     assertThat(conflict.envelope()).isEmpty();
     assertThat(conflict.error().orElseThrow().code()).isEqualTo("idempotency_conflict");

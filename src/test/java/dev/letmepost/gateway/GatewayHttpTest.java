@@ -189,7 +189,7 @@ class GatewayHttpTest {
             s.idempotencyKey().equals("K-conflict")
                 ? answer(
                     s,
-                    409,
+                    422,
                     false,
                     null,
                     "{\"error\":{\"code\":\"idempotency_conflict\",\"message\":\"m\"}}")
@@ -210,7 +210,7 @@ class GatewayHttpTest {
     assertThat(r.body())
         .contains(
             "lmp_gateway_http_requests_seconds_count{method=\"POST\",route=\"/v1/posts\",status=\"201\"} 2",
-            "lmp_gateway_http_requests_seconds_count{method=\"POST\",route=\"/v1/posts\",status=\"409\"} 1",
+            "lmp_gateway_http_requests_seconds_count{method=\"POST\",route=\"/v1/posts\",status=\"422\"} 1",
             "lmp_gateway_http_requests_seconds_count{method=\"POST\",route=\"/v1/posts\",status=\"415\"} 1",
             "lmp_gateway_replays_total{source=\"kafka\"} 1.0",
             "lmp_gateway_conflicts_total{code=\"idempotency_conflict\"} 1.0",
@@ -265,13 +265,13 @@ class GatewayHttpTest {
     ledger.answers =
         s ->
             s.idempotencyKey().equals("K")
-                ? answer(s, 409, false, null, conflict)
+                ? answer(s, 422, false, null, conflict)
                 : answer(s, 400, false, null, preflight);
 
     HttpResponse<String> c = send(post("K", BODY));
     HttpResponse<String> p = send(post("K2", "{\"targets\":[]}"));
 
-    assertThat(c.statusCode()).isEqualTo(409);
+    assertThat(c.statusCode()).isEqualTo(422);
     assertThat(c.body()).isEqualTo(conflict);
     assertThat(header(c, "Idempotent-Replayed")).isEqualTo("false");
     assertThat(header(c, "Lmp-Batch-Id")).isNull();

@@ -169,7 +169,7 @@ class GatewayIT {
         .isEqualTo(header(first, "Idempotency-Key-Expires"));
 
     HttpResponse<byte[]> conflict = curl(demoKey, DOC_KEY, DOC_BODY.replace("shipped", "shipped!"));
-    assertThat(conflict.statusCode()).isEqualTo(409);
+    assertThat(conflict.statusCode()).isEqualTo(422);
     assertThat(header(conflict, "Idempotent-Replayed")).isEqualTo("false");
     assertThat(json(conflict.body()).at("/error/code").asText()).isEqualTo("idempotency_conflict");
 

@@ -71,6 +71,23 @@ class GatewayKeysTest {
   }
 
   @Test
+  void aKeyThatRequiresAnIdempotencyKeySaysSoAndKeepsItWhenRevoked() {
+    ApiKeyRecord required = ApiKeyRecord.active("key_carol", T0).requiringIdempotencyKey();
+    assertThat(new String(Json.write(required), StandardCharsets.UTF_8))
+        .isEqualTo(
+            "{\"principal\":\"key_carol\",\"status\":\"active\",\"createdAt\":\"2026-11-29T12:00:00Z\","
+                + "\"idempotencyKeyRequired\":true}");
+    assertThat(Json.read(Json.write(required), ApiKeyRecord.class).requiresIdempotencyKey())
+        .isTrue();
+    assertThat(required.revoked(T0).requiresIdempotencyKey()).isTrue();
+    assertThat(
+            Json.read(Json.write(ApiKeyRecord.active("key_alice", T0)), ApiKeyRecord.class)
+                .requiresIdempotencyKey())
+        .as("a record written before the flag")
+        .isFalse();
+  }
+
+  @Test
   void demoKeyIsTheEnvironmentsValueWhenSetAndNeverEchoesABadOne() {
     SecureRandom random = new SecureRandom();
     assertThat(DemoKey.choose("lmp_live_fixedDemoKeyForScripts0000", random))

@@ -32,7 +32,7 @@ public final class GatewayMeters {
       metrics.postAnswered(
           new Answer(
               "req_3",
-              409,
+              422,
               false,
               "K1",
               null,

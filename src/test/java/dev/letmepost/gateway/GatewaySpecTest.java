@@ -251,11 +251,11 @@ class GatewaySpecTest {
         .isEqualTo(201);
     String conflict =
         "{\"error\":{\"code\":\"idempotency_conflict\",\"message\":\"Idempotency-Key 'K1' was first used with a different request body\"}}";
-    ledger.answers = s -> GatewayHttpTest.answer(s, 409, false, "batch_1", conflict);
+    ledger.answers = s -> GatewayHttpTest.answer(s, 422, false, "batch_1", conflict);
     assertThat(
             call("POST", t, t, ALICE_KEY, BODY + " ", "Content-Type", JSON, "Idempotency-Key", "K1")
                 .statusCode())
-        .isEqualTo(409);
+        .isEqualTo(422);
     ledger.answers = s -> null;
     assertThat(
             call("POST", t, t, ALICE_KEY, BODY, "Content-Type", JSON, "Idempotency-Key", "K2")

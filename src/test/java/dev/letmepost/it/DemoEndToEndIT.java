@@ -69,7 +69,7 @@ class DemoEndToEndIT {
             client
                 .post("key_demo", "01HY6X4AWBJM2K9F2PTQMRD9JQ", "req-3", changed, WAIT)
                 .orElseThrow();
-        assertThat(conflict.status()).isEqualTo(409);
+        assertThat(conflict.status()).isEqualTo(422);
         assertThat(conflict.bodyText()).contains("idempotency_conflict");
 
         var posts = SandboxPlatform.readPosts(data.resolve("sandbox"));

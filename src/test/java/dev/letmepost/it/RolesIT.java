@@ -162,7 +162,7 @@ class RolesIT {
 
           HttpResponse<byte[]> conflict =
               post(g2, "01HY6X4AWBJM2K9F2PTQMRD9JQ", BODY.replace("shipped", "changed"));
-          assertThat(conflict.statusCode()).isEqualTo(409);
+          assertThat(conflict.statusCode()).isEqualTo(422);
           assertThat(text(conflict)).contains("idempotency_conflict");
 
           String batchId = envelope.path("id").asText();

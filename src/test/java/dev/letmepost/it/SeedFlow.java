@@ -101,7 +101,7 @@ final class SeedFlow implements AutoCloseable {
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  /** The seed flow: 201 published, the same bytes replayed, 409 for another body. */
+  /** The seed flow: 201 published, the same bytes replayed, 422 for another body. */
   void assertSeedFlow(String key) throws Exception {
     HttpResponse<byte[]> first = post(key, BODY);
     assertThat(first.statusCode()).as(text(first)).isEqualTo(201);
@@ -112,7 +112,7 @@ final class SeedFlow implements AutoCloseable {
     assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
     assertThat(replay.body()).isEqualTo(first.body());
     HttpResponse<byte[]> conflict = post(key, BODY.replace("shipped", "changed"));
-    assertThat(conflict.statusCode()).isEqualTo(409);
+    assertThat(conflict.statusCode()).isEqualTo(422);
     assertThat(text(conflict)).contains("idempotency_conflict");
   }
 

@@ -559,7 +559,7 @@ class LedgerActionsTest {
   }
 
   @Test
-  void anActionKeyReusedWithAnotherBodyIs409IdempotencyConflictAndChangesNothing() {
+  void anActionKeyReusedWithAnotherBodyIs422IdempotencyConflictAndChangesNothing() {
     String id = batchId(schedule());
     reschedule(id, "K-move", "2026-11-29T14:00:00Z", T0.plusSeconds(60));
     ledger.events();
@@ -567,7 +567,7 @@ class LedgerActionsTest {
     TestRecord<String, byte[]> r =
         reschedule(id, "K-move", "2026-11-29T15:00:00Z", T0.plusSeconds(61));
 
-    assertThat(status(r)).isEqualTo(409);
+    assertThat(status(r)).isEqualTo(422);
     assertThat(utf8(r.value())).contains("idempotency_conflict");
     assertThat(json(reads.batch(id).orElseThrow().envelope()).get("scheduledAt").asText())
         .isEqualTo("2026-11-29T14:00:00.000Z");

@@ -290,7 +290,7 @@ class LedgerEventsTest {
         .send();
     assertThat(ledger.results())
         .extracting(r -> header(r, LmpHeaders.STATUS))
-        .containsExactly("409", "400", "400", "404");
+        .containsExactly("422", "400", "400", "404");
     ledger.assertNoEvents();
 
     ledger.publishedOutcome(task, T0.plusSeconds(1));
@@ -305,7 +305,7 @@ class LedgerEventsTest {
     ledger.publishedOutcome(task, T0.plusSeconds(2));
     assertThat(ledger.results())
         .extracting(r -> header(r, LmpHeaders.STATUS))
-        .containsExactly("201", "409");
+        .containsExactly("201", "422");
     ledger.assertNoEvents();
     ledger.assertNothingElseEmitted();
   }

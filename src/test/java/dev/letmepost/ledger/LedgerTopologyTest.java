@@ -213,7 +213,7 @@ class LedgerTopologyTest {
 
     TestRecord<String, byte[]> conflict = ledger.onlyResult();
     assertThat(conflict.key()).isEqualTo("req-2");
-    assertThat(header(conflict, LmpHeaders.STATUS)).isEqualTo("409");
+    assertThat(header(conflict, LmpHeaders.STATUS)).isEqualTo("422");
     assertThat(header(conflict, LmpHeaders.REPLAYED)).isEqualTo("false");
     assertThat(header(conflict, LmpHeaders.BATCH_ID)).isNull();
     assertThat(header(conflict, LmpHeaders.KEY_EXPIRES)).isEqualTo("2026-11-30T12:00:00.000Z");
