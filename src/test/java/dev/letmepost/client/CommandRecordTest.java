@@ -24,7 +24,7 @@ class CommandRecordTest {
     assertThat(read.requestId()).isEqualTo("req-1");
     assertThat(read.method()).isEqualTo("POST");
     assertThat(read.path()).isEqualTo("/v1/posts");
-    assertThat(read.body()).isEqualTo(POST.toJson());
+    assertThat(read.body().toByteArray()).isEqualTo(POST.toJson());
     assertThat(read.fingerprint()).isEqualTo(c.fingerprint());
   }
 

@@ -168,6 +168,6 @@ class PeerReadsTest {
                 0));
 
     assertThat(r.statusCode()).isEqualTo(503);
-    assertThat(r.body()).contains("declared a body of 50000000 bytes");
+    assertThat(r.body()).contains("a body of 50000000 bytes was declared");
   }
 }
