@@ -82,15 +82,25 @@ public final class PostClient implements AutoCloseable {
   }
 
   /**
-   * The answer to {@code requestId}, sent with {@link #send}, or empty when none arrived within
-   * {@code timeout}.
+   * Awaits the answer to {@code requestId}, a command sent some other way: call it before sending,
+   * then {@link #await}.
+   */
+  public void expect(String requestId) {
+    sent.put(requestId, client.await(requestId, KEPT));
+  }
+
+  /**
+   * The answer to {@code requestId}, sent with {@link #send} or {@link #expect}ed, or empty when
+   * none arrived within {@code timeout}.
    *
-   * @throws IllegalStateException when the command could not be sent, or was not sent here
+   * @throws IllegalStateException when the command could not be sent, or was neither sent nor
+   *     expected here
    */
   public Optional<Answer> await(String requestId, Duration timeout) {
     CompletableFuture<Answer> answer = sent.get(requestId);
     if (answer == null) {
-      throw new IllegalStateException("no command with request id " + requestId + " sent here");
+      throw new IllegalStateException(
+          "no command with request id " + requestId + " sent or expected here");
     }
     try {
       Optional<Answer> got = Optional.of(answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS));

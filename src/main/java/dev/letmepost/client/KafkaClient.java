@@ -133,6 +133,19 @@ public final class KafkaClient implements AutoCloseable {
     return call(Command.of(principal, idempotencyKey, Request.post(post)), deadline);
   }
 
+  /**
+   * The answer to {@code requestId}, a command sent some other way (another producer, a bridge):
+   * call it before the command is sent, as an answer read before is not kept. The future fails as
+   * {@link #submit}'s does.
+   *
+   * @throws java.util.concurrent.RejectedExecutionException when the client awaits its bound of
+   *     answers already
+   * @throws IllegalStateException when {@code requestId} is awaited already
+   */
+  public CompletableFuture<Answer> await(String requestId, Duration deadline) {
+    return results.await(requestId, deadline);
+  }
+
   /** The command producer, for senders that do not await answers (bulk loads). */
   public CommandProducer producer() {
     return producer;

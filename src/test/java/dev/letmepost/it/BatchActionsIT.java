@@ -67,13 +67,13 @@ class BatchActionsIT {
       Answer accepted = client.post("key_demo", "K-sched", "req-s1", scheduled, WAIT).orElseThrow();
       assertThat(accepted.status()).isEqualTo(202);
       String id = accepted.batchId();
-      send(producer, topics, "DELETE", "/v1/batches/" + id, "K-cancel", "req-c1", "");
+      send(client, producer, topics, "DELETE", "/v1/batches/" + id, "K-cancel", "req-c1", "");
       Answer canceled = client.await("req-c1", WAIT).orElseThrow();
       assertThat(canceled.status()).isEqualTo(200);
       JsonNode envelope = Json.MAPPER.readTree(canceled.body());
       assertThat(envelope.get("status").asText()).isEqualTo("canceled");
       assertThat(envelope.at("/results/0/status").asText()).isEqualTo("canceled");
-      send(producer, topics, "DELETE", "/v1/batches/" + id, "K-cancel", "req-c2", "");
+      send(client, producer, topics, "DELETE", "/v1/batches/" + id, "K-cancel", "req-c2", "");
       Answer again = client.await("req-c2", WAIT).orElseThrow();
       assertThat(again.replayed()).isTrue();
       assertThat(again.body()).isEqualTo(canceled.body());
@@ -91,6 +91,7 @@ class BatchActionsIT {
 
       services.sandboxPublishing().sandbox().faults(Faults.NONE);
       send(
+          client,
           producer,
           topics,
           "POST",
@@ -106,6 +107,7 @@ class BatchActionsIT {
 
       // The client re-sends the retry under another key: refused, naming the retry batch.
       send(
+          client,
           producer,
           topics,
           "POST",
@@ -136,7 +138,9 @@ class BatchActionsIT {
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
+  /** Sends a command the test's client did not write, after telling the client to await it. */
   private static void send(
+      PostClient client,
       KafkaProducer<byte[], byte[]> producer,
       Topics topics,
       String method,
@@ -144,6 +148,7 @@ class BatchActionsIT {
       String key,
       String requestId,
       String body) {
+    client.expect(requestId);
     RecordHeaders h = new RecordHeaders();
     h.add(LmpHeaders.PRINCIPAL, utf8("key_demo"));
     h.add(LmpHeaders.REQUEST_ID, utf8(requestId));

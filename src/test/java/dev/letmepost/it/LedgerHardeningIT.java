@@ -281,11 +281,11 @@ class LedgerHardeningIT {
             new PostClient(ClientSettings.of(TestBroker.bootstrapServers()), topics)) {
       Answer answer;
       try (Ledger ledger = new Ledger(config, dir.resolve("streams"))) {
-        send(producer, topics, 0, first, "K1", "req-1", body);
+        send(client, producer, topics, 0, first, "K1", "req-1", body);
         answer = client.await("req-1", WAIT).orElseThrow();
         assertThat(answer.status()).isEqualTo(201);
         for (int i = 0; i < 20; i++) {
-          send(producer, topics, 1, now, "K-fast-" + i, "req-f" + i, body);
+          send(client, producer, topics, 1, now, "K-fast-" + i, "req-f" + i, body);
         }
         for (int i = 0; i < 20; i++) {
           assertThat(client.await("req-f" + i, WAIT)).isPresent();
@@ -294,6 +294,7 @@ class LedgerHardeningIT {
       deleteRecursively(dir.resolve("streams"));
       try (Ledger ledger = new Ledger(config, dir.resolve("streams"))) {
         send(
+            client,
             producer,
             topics,
             2,
@@ -306,7 +307,8 @@ class LedgerHardeningIT {
         assertThat(retry.status()).isEqualTo(201);
         assertThat(retry.body()).isEqualTo(answer.body());
 
-        send(producer, topics, 0, now.minus(Duration.ofHours(26)), "K-old", "req-old", body);
+        send(
+            client, producer, topics, 0, now.minus(Duration.ofHours(26)), "K-old", "req-old", body);
         Answer old = client.await("req-old", WAIT).orElseThrow();
         assertThat(old.status()).isEqualTo(201);
       }
@@ -401,7 +403,9 @@ class LedgerHardeningIT {
         new ByteArraySerializer());
   }
 
+  /** Sends a command the test's client did not write, after telling the client to await it. */
   private static void send(
+      PostClient client,
       KafkaProducer<byte[], byte[]> producer,
       Topics topics,
       int partition,
@@ -410,6 +414,7 @@ class LedgerHardeningIT {
       String requestId,
       byte[] body)
       throws Exception {
+    client.expect(requestId);
     RecordHeaders headers = new RecordHeaders();
     headers.add(LmpHeaders.PRINCIPAL, PRINCIPAL.getBytes(StandardCharsets.UTF_8));
     headers.add(LmpHeaders.IDEMPOTENCY_KEY, key.getBytes(StandardCharsets.UTF_8));
