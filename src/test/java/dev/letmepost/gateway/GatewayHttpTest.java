@@ -500,6 +500,25 @@ class GatewayHttpTest {
   }
 
   /**
+   * This instance awaits its bound of answers already ({@code KafkaLedgerClient#MAX_WAITERS}): the
+   * write is {@code 503} with {@code Retry-After}, not {@code 500}, as a retry can succeed once
+   * answers come in; nothing was produced.
+   */
+  @Test
+  void submitPastTheBoundOfAwaitedAnswersIs503WithRetryAfter() throws Exception {
+    ledger.throwing =
+        s ->
+            new java.util.concurrent.RejectedExecutionException(
+                "already 100000 answers awaited (the bound); retry later");
+
+    HttpResponse<String> r = send(post("K", BODY));
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(header(r, "Retry-After")).isEqualTo("1");
+    assertThat(r.body()).contains("ledger_unavailable", "answers awaited (the bound)");
+  }
+
+  /**
    * A client whose submit throws (a closed producer) left the leader's flight registered: every
    * identical retry joined it and waited for an answer that never came.
    */
