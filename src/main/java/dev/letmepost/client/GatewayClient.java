@@ -88,19 +88,13 @@ public final class GatewayClient {
     }
     HttpResponse<byte[]> response = exchange(b, end, deadline);
     while (pending(response)) {
-      URI location =
-          base.resolve(
-              response
-                  .headers()
-                  .firstValue("Location")
-                  .orElse("/v1/requests/" + header(response, Headers.Http.REQUEST_ID)));
-      Duration wait =
-          Duration.ofSeconds(response.headers().firstValueAsLong("Retry-After").orElse(1));
+      URI location = location(response);
+      long wait = TimeUnit.SECONDS.toNanos(retryAfterSeconds(response));
       long left = end - System.nanoTime();
-      if (left <= wait.toNanos()) {
+      if (left <= wait) {
         throw timeout(response, deadline);
       }
-      TimeUnit.NANOSECONDS.sleep(wait.toNanos());
+      TimeUnit.NANOSECONDS.sleep(wait);
       response =
           exchange(
               HttpRequest.newBuilder(location)
@@ -141,6 +135,55 @@ public final class GatewayClient {
       throw cause instanceof IOException io
           ? io
           : new IOException(request.method() + " " + request.uri() + " failed: " + cause, cause);
+    }
+  }
+
+  /**
+   * Where a pending answer is polled: its {@code Location}, resolved against the gateway's base,
+   * which must stay on the gateway (same scheme, host and port), as the poll carries the API key.
+   *
+   * @throws IOException naming a {@code Location} elsewhere
+   */
+  private URI location(HttpResponse<byte[]> pending) throws IOException {
+    String where =
+        pending
+            .headers()
+            .firstValue("Location")
+            .orElse("/v1/requests/" + header(pending, Headers.Http.REQUEST_ID));
+    URI location;
+    try {
+      location = base.resolve(where);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("the gateway's Location '" + where + "' is not a URI", e);
+    }
+    if (!Objects.equals(location.getScheme(), base.getScheme())
+        || !Objects.equals(location.getHost(), base.getHost())
+        || location.getPort() != base.getPort()) {
+      throw new IOException(
+          "the gateway's Location '"
+              + where
+              + "' is not on the gateway "
+              + base
+              + ": not polled, as the poll would carry the API key there");
+    }
+    return location;
+  }
+
+  /**
+   * The seconds a pending answer's {@code Retry-After} asks to wait: 1 when it is absent, negative
+   * or not a number of seconds (an HTTP-date), so that polls never follow each other without pause
+   * on a value this client does not read.
+   */
+  private static long retryAfterSeconds(HttpResponse<byte[]> pending) {
+    Optional<String> value = pending.headers().firstValue("Retry-After");
+    if (value.isEmpty()) {
+      return 1;
+    }
+    try {
+      long seconds = Long.parseLong(value.get().trim());
+      return seconds < 0 ? 1 : seconds;
+    } catch (NumberFormatException e) {
+      return 1;
     }
   }
 

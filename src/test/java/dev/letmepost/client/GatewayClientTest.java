@@ -112,6 +112,60 @@ class GatewayClientTest {
     }
   }
 
+  /**
+   * A pending answer's {@code Location} on another host was polled with the API key: a gateway (or
+   * anything between, a proxy that rewrites headers) answering {@code 202} with {@code Location:
+   * http://elsewhere/...} received the caller's {@code Authorization: Bearer} there.
+   */
+  @Test
+  void aPendingAnswersLocationOnAnotherHostIsNotPolledWithTheApiKey() throws IOException {
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      String there = elsewhere.url("/v1/requests/req_1").toString();
+      gateway.enqueue(
+          new MockResponse()
+              .setResponseCode(202)
+              .addHeader("Location", there)
+              .addHeader("Retry-After", "0")
+              .addHeader("Lmp-Request-Id", "req_1")
+              .setBody(PENDING));
+      elsewhere.enqueue(answered(201, false, ENVELOPE));
+
+      assertThatThrownBy(() -> client.post(POST, "K-1", DEADLINE))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("Location '" + there + "' is not on the gateway");
+      assertThat(elsewhere.getRequestCount()).isZero();
+      assertThat(gateway.getRequestCount()).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A {@code Retry-After} given as an HTTP-date (RFC 9110 allows it; a proxy may send one) threw
+   * {@link NumberFormatException} out of {@code send}, neither an answer nor an {@link
+   * IOException}; a negative one polled again without any pause. Both wait the default second.
+   */
+  @Test
+  void aRetryAfterThatIsNotSecondsWaitsOneSecondBeforeThePoll() throws Exception {
+    for (String retryAfter : new String[] {"Tue, 08 Dec 2026 07:28:00 GMT", "-5"}) {
+      gateway.enqueue(
+          new MockResponse()
+              .setResponseCode(202)
+              .addHeader("Location", "/v1/requests/req_1")
+              .addHeader("Retry-After", retryAfter)
+              .addHeader("Lmp-Request-Id", "req_1")
+              .setBody(PENDING));
+      gateway.enqueue(answered(201, false, ENVELOPE));
+
+      long started = System.nanoTime();
+      Answer a = client.post(POST, "K-1", DEADLINE);
+
+      assertThat(a.status()).as(retryAfter).isEqualTo(201);
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .as(retryAfter)
+          .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    }
+  }
+
   @Test
   void aScheduledBatchs202IsTheAnswerNotAPendingOne() throws Exception {
     String scheduled =
