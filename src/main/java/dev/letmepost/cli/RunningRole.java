@@ -142,16 +142,23 @@ final class RunningRole {
             });
     add(watch::shutdownNow);
     watch.scheduleWithFixedDelay(
-        () ->
-            failure
-                .get()
-                .ifPresent(
-                    why -> {
-                      watch.shutdown();
-                      LOG.error("lmp {}: {}; stopping, exit code 1", name, why);
-                      exitCode = 1;
-                      new Thread(this::stopAndRelease, "lmp-" + name + "-failed").start();
-                    }),
+        () -> {
+          Optional<String> why;
+          try {
+            why = failure.get();
+          } catch (RuntimeException e) {
+            // A check that throws would end the schedule for good: log it and check again.
+            LOG.warn("lmp {}: checking whether a part died failed: {}", name, e.toString());
+            return;
+          }
+          why.ifPresent(
+              reason -> {
+                watch.shutdown();
+                LOG.error("lmp {}: {}; stopping, exit code 1", name, reason);
+                exitCode = 1;
+                new Thread(this::stopAndRelease, "lmp-" + name + "-failed").start();
+              });
+        },
         period.toMillis(),
         period.toMillis(),
         TimeUnit.MILLISECONDS);

@@ -137,6 +137,39 @@ class RunningRoleTest {
     assertThat(stopped).containsExactly("gateway", "services", "health");
   }
 
+  /**
+   * Regression: a failure check that threw once ended the watch for good (a scheduled executor runs
+   * a task that threw no more, and says nothing), so a part that died afterwards left the role
+   * running with exit code 0 never reached.
+   */
+  @Test
+  void aFailureCheckThatThrowsOnceStillStopsTheRoleWhenAPartDiesLater() throws Exception {
+    AtomicReference<String> failure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger checks =
+        new java.util.concurrent.atomic.AtomicInteger();
+    CompletableFuture<Integer> run =
+        started(
+            role -> {
+              role.add(part("services"));
+              role.stopWhen(
+                  () -> {
+                    if (checks.incrementAndGet() == 1) {
+                      throw new IllegalStateException("state not readable yet");
+                    }
+                    return Optional.ofNullable(failure.get());
+                  },
+                  Duration.ofMillis(5));
+            },
+            Duration.ofSeconds(10));
+
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() > 1);
+    assertThat(run).isNotDone();
+    failure.set("the ledger is in state ERROR");
+
+    assertThat(run.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(stopped).containsExactly("services");
+  }
+
   @Test
   void aPartThatFailsToStopDoesNotKeepTheOthersRunning() throws Exception {
     CompletableFuture<Integer> run =
