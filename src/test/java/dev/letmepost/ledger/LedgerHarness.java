@@ -362,7 +362,11 @@ final class LedgerHarness implements AutoCloseable {
     }
   }
 
-  /** All replay records in the store, with their window start. */
+  /** The ledger's dry run over this driver's accounts store, as the gateway runs it. */
+  DryRun dryRun() {
+    return new DryRun(() -> driver.getKeyValueStore(LedgerTopology.ACCOUNTS_STORE), config);
+  }
+
   /** The ledger's read side over this driver's stores, as the gateway reads a running instance. */
   LedgerReads reads() {
     return new LedgerReads(
@@ -374,6 +378,7 @@ final class LedgerHarness implements AutoCloseable {
         config);
   }
 
+  /** All replay records in the store, with their window start. */
   List<KeyValue<Long, LedgerRecord>> replayRecords() {
     WindowStore<String, LedgerRecord> store = driver.getWindowStore(LedgerTopology.REPLAY_STORE);
     List<KeyValue<Long, LedgerRecord>> all = new ArrayList<>();
