@@ -33,8 +33,8 @@ final class WritePipeline {
    *   1. the caller (Access): 503 while the gateway starts or the keys load, else 401. First, so
    *      that a caller without a valid API key learns nothing about the request or what it names;
    *   2. the Idempotency-Key (KeyHeader), on routes that take one: 400 invalid_idempotency_key, or
-   *      400 idempotency_key_required when absent and the caller's API key requires one (but on a
-   *      dry run, which records nothing a key would guard);
+   *      400 idempotency_key_required when absent and the caller's API key requires one (never on
+   *      a dry run, which records nothing a key would guard);
    *   3. the route's own check of what the path names (a batch action's id: 404 batch_not_found;
    *      the webhook store: 503 webhooks_unavailable; the ledger a dry run reads: 503
    *      ledger_unavailable);

@@ -271,7 +271,7 @@ class GatewayValidateTest {
   }
 
   @Test
-  void oversizeBodyIs413AsOnThePostAndIsNotReadPastTheLimit() throws Exception {
+  void oversizeBodyIs413AsOnThePostDeclaredOrChunked() throws Exception {
     String big = "{\"text\":\"" + "a".repeat(LIMIT) + "\"}";
     HttpResponse<String> declared = validate(ALICE_KEY, null, big);
     HttpResponse<String> post = send("/v1/posts", ALICE_KEY, "K1", HttpRequest.BodyPublishers.ofString(big));
