@@ -23,9 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The write pipeline: how every route that writes ({@code POST /v1/posts}, the batch actions, the
  * creation of a webhook endpoint), or would write ({@code POST /v1/posts/validate}), takes its
- * request, in one order of checks ({@link #admit}), and
- * how a write that is a ledger command is submitted ({@link #submit}), awaited and answered ({@link
- * #answer}).
+ * request, in one order of checks ({@link #admit}), and how a write that is a ledger command is
+ * submitted ({@link #submit}), awaited and answered ({@link #answer}).
  */
 final class WritePipeline {
   /*

@@ -15,11 +15,11 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * The dry run of a post ({@code POST /v1/posts/validate}): what the ledger would answer a new {@code
- * POST /v1/posts} of a body now, by its own rules, recording nothing. A body that fails the check
- * of a new post ({@link DecideRequest#check}: preflight and the scheduling rule) gets the {@code
- * 400 preflight_failed} answer the ledger would give, byte for byte; any other gets {@code 200} and
- * the {@link Validation} of each target ({@link ResolveTargets#verdicts}).
+ * The dry run of a post ({@code POST /v1/posts/validate}): what the ledger would answer a new
+ * {@code POST /v1/posts} of a body now, by its own rules, recording nothing. A body that fails the
+ * check of a new post ({@link DecideRequest#check}: preflight and the scheduling rule) gets the
+ * {@code 400 preflight_failed} answer the ledger would give, byte for byte; any other gets {@code
+ * 200} and the {@link Validation} of each target ({@link ResolveTargets#verdicts}).
  *
  * <p>Targets are resolved in the global accounts store ({@link LedgerTopology#ACCOUNTS_STORE}),
  * which every ledger instance holds whole: any instance answers any principal, with no Kafka round

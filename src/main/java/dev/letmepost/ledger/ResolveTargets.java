@@ -141,8 +141,7 @@ final class ResolveTargets {
             .capabilities()
             .refusal("targets[" + i + "]", request.media(), request.firstComment());
     if (refusal.isPresent()) {
-      return refused(
-          account.accountId(), account.platform(), "unsupported_content", refusal.get());
+      return refused(account.accountId(), account.platform(), "unsupported_content", refusal.get());
     }
     return new Accepted(account);
   }

@@ -161,7 +161,9 @@ final class DriverLedger implements AutoCloseable {
 
   /** Whether the ledger wrote nothing at all: no answer, event or task. */
   boolean wroteNothing() {
-    return results.isEmpty() && events.isEmpty() && tasks.stream().allMatch(TestOutputTopic::isEmpty);
+    return results.isEmpty()
+        && events.isEmpty()
+        && tasks.stream().allMatch(TestOutputTopic::isEmpty);
   }
 
   @Override

@@ -237,7 +237,8 @@ class GatewayIT {
    */
   @Test
   void dryRunReadsTheRunningLedgersGlobalAccountsAndPublishesNothing() throws Exception {
-    String body = DOC_BODY.replace("shipped", "dry run only").replace("]", ",{\"platform\":\"twitter\"}]");
+    String body =
+        DOC_BODY.replace("shipped", "dry run only").replace("]", ",{\"platform\":\"twitter\"}]");
     HttpResponse<byte[]> mine = validate(demoKey, body);
     HttpResponse<byte[]> theirs = validate(secondKey, body);
 

@@ -297,8 +297,7 @@ class GatewaySpecTest {
           .isEqualTo(400);
       assertThat(call("POST", t, t, ALICE_KEY, BODY, "Content-Type", "text/plain").statusCode())
           .isEqualTo(415);
-      assertThat(call("POST", t, t, null, BODY, "Content-Type", JSON).statusCode())
-          .isEqualTo(401);
+      assertThat(call("POST", t, t, null, BODY, "Content-Type", JSON).statusCode()).isEqualTo(401);
       ledger.running = false;
       assertThat(call("POST", t, t, ALICE_KEY, BODY, "Content-Type", JSON).statusCode())
           .isEqualTo(503);

@@ -37,10 +37,13 @@ class GatewayValidateTest {
   /** The gateway's body limit here. */
   static final int LIMIT = 2_000;
 
-  /** A body every target of which the ledger would refuse for the account it names. */
+  /**
+   * A body whose targets but the first the ledger would refuse for the account they resolve to
+   * ({@code {"platform":"twitter"}} is alice's only twitter account, already the first target).
+   */
   static final String ACCOUNT_REFUSALS =
       "{\"targets\":[{\"accountId\":\"acc_tw\"},{\"accountId\":\"acc_nope\"},"
-          + "{\"accountId\":\"acc_bob\"},{\"platform\":\"linkedin\"},{\"accountId\":\"acc_tw\"},"
+          + "{\"accountId\":\"acc_bob\"},{\"platform\":\"linkedin\"},{\"platform\":\"twitter\"},"
           + "{\"accountId\":\"acc_off\"}],\"text\":\"shipped\"}";
 
   /** A body whose targets the ledger would refuse for its text and media. */
@@ -154,7 +157,9 @@ class GatewayValidateTest {
     for (int i = 0; i < results.size(); i++) {
       JsonNode mine = results.get(i);
       JsonNode theirs = recorded.get(i);
-      assertThat(mine.path("accountId")).as("[%d].accountId", i).isEqualTo(theirs.path("accountId"));
+      assertThat(mine.path("accountId"))
+          .as("[%d].accountId", i)
+          .isEqualTo(theirs.path("accountId"));
       assertThat(mine.path("platform")).as("[%d].platform", i).isEqualTo(theirs.path("platform"));
       assertThat(mine.path("error")).as("[%d].error", i).isEqualTo(theirs.path("error"));
       assertThat(mine.get("valid").asBoolean())
@@ -228,7 +233,9 @@ class GatewayValidateTest {
             .body();
 
     assertThat(
-            bobs.replace("acc_bob_off", "ID2").replace("acc_bob_li", "ID3").replace("acc_bob", "ID1"))
+            bobs.replace("acc_bob_off", "ID2")
+                .replace("acc_bob_li", "ID3")
+                .replace("acc_bob", "ID1"))
         .isEqualTo(
             missing
                 .replace("acc_zzz_zzz", "ID2")
@@ -274,7 +281,8 @@ class GatewayValidateTest {
   void oversizeBodyIs413AsOnThePostDeclaredOrChunked() throws Exception {
     String big = "{\"text\":\"" + "a".repeat(LIMIT) + "\"}";
     HttpResponse<String> declared = validate(ALICE_KEY, null, big);
-    HttpResponse<String> post = send("/v1/posts", ALICE_KEY, "K1", HttpRequest.BodyPublishers.ofString(big));
+    HttpResponse<String> post =
+        send("/v1/posts", ALICE_KEY, "K1", HttpRequest.BodyPublishers.ofString(big));
     HttpResponse<String> chunked = send(PATH, ALICE_KEY, null, WritePipelineTest.chunked(big));
 
     assertThat(declared.statusCode()).isEqualTo(413);

@@ -29,10 +29,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@link WritePipeline} over real HTTP, on every route that writes (a post, the three batch
- * actions, a webhook endpoint's creation) and on a post's dry run: a request that fails several checks is answered by the
- * first of them in the pipeline's order (API key, {@code Idempotency-Key}, the route's own check,
- * {@code Content-Type}, body size), nothing is produced or stored, and a command not answered in
- * time is {@code 202} and reads as pending at its {@code Location}.
+ * actions, a webhook endpoint's creation) and on a post's dry run: a request that fails several
+ * checks is answered by the first of them in the pipeline's order (API key, {@code
+ * Idempotency-Key}, the route's own check, {@code Content-Type}, body size), nothing is produced or
+ * stored, and a command not answered in time is {@code 202} and reads as pending at its {@code
+ * Location}.
  */
 class WritePipelineTest {
   /** The gateway's body limit here; the webhook route's is its own 16 KiB. */

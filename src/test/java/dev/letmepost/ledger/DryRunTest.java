@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
  * The dry run ({@link DryRun}) against the ledger itself on a TopologyTestDriver: a body the ledger
  * refuses gets the ledger's error bytes, another principal's accounts read exactly as missing ones,
  * and a dry run writes to no store and emits nothing. That each target's verdict is the ledger's
- * own resolution of it, code and message, is held over HTTP by {@code
- * gateway/GatewayValidateTest}, against this topology's answer to the same body posted.
+ * own resolution of it, code and message, is held over HTTP by {@code gateway/GatewayValidateTest},
+ * against this topology's answer to the same body posted.
  */
 class DryRunTest {
   private static final String BOB = "key_bob";
@@ -101,12 +101,14 @@ class DryRunTest {
         .as("the caller's own disconnected account")
         .isEqualTo("account_disconnected");
 
-    JsonNode linkedin = json(validate(PRINCIPAL, body("{\"platform\":\"linkedin\"}", "\"text\":\"hi\"")).body());
+    JsonNode linkedin =
+        json(validate(PRINCIPAL, body("{\"platform\":\"linkedin\"}", "\"text\":\"hi\"")).body());
     assertThat(linkedin.at("/results/0/error/code").asText())
         .as("bob's default linkedin account is not alice's")
         .isEqualTo("no_default_account");
     assertThat(linkedin.at("/results/0").has("accountId")).isFalse();
-    JsonNode asBob = json(validate(BOB, body("{\"platform\":\"linkedin\"}", "\"text\":\"hi\"")).body());
+    JsonNode asBob =
+        json(validate(BOB, body("{\"platform\":\"linkedin\"}", "\"text\":\"hi\"")).body());
     assertThat(asBob.at("/results/0/accountId").asText()).isEqualTo("acc_bob_li");
   }
 
@@ -134,7 +136,9 @@ class DryRunTest {
     assertThat(v.body().toByteArray()).isEqualTo(ledger.onlyResult().value());
     assertThat(json(v.body()).at("/error/errors/0/code").asText()).isEqualTo("schedule_too_far");
     String near =
-        body(ids("acc_tw"), "\"text\":\"x\",\"scheduledAt\":\"" + T0.plus(Duration.ofHours(1)) + "\"");
+        body(
+            ids("acc_tw"),
+            "\"text\":\"x\",\"scheduledAt\":\"" + T0.plus(Duration.ofHours(1)) + "\"");
     assertThat(validate(PRINCIPAL, near).status()).isEqualTo(200);
   }
 
