@@ -371,9 +371,9 @@ final class LedgerHarness implements AutoCloseable {
   LedgerReads reads() {
     return new LedgerReads(
         new LedgerStores(
-            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.REPLAY_STORE)),
-            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.BATCH_INDEX)),
-            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.REQUEST_INDEX)),
+            LedgerStores.Window.queried(key -> driver.getWindowStore(LedgerTopology.REPLAY_STORE)),
+            LedgerStores.Window.queried(key -> driver.getWindowStore(LedgerTopology.BATCH_INDEX)),
+            LedgerStores.Window.queried(key -> driver.getWindowStore(LedgerTopology.REQUEST_INDEX)),
             config),
         config);
   }
