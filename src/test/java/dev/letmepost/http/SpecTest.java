@@ -348,6 +348,8 @@ class SpecTest {
     m.put("dev.letmepost.http.ErrorBody", openapiSchema("ErrorBody"));
     m.put("dev.letmepost.http.ErrorBody$Error", openapiSchema("ErrorDetail"));
     m.put("dev.letmepost.http.PendingRequest", openapiSchema("PendingRequest"));
+    m.put("dev.letmepost.http.Validation", openapiSchema("Validation"));
+    m.put("dev.letmepost.http.Validation$Result", openapiSchema("ValidationResult"));
     m.put("dev.letmepost.command.FieldError", openapiSchema("FieldError"));
     m.put("dev.letmepost.command.PostRequest", openapiSchema("PostRequest"));
     m.put("dev.letmepost.command.PostRequest$Target", openapiSchema("PostTarget"));
@@ -740,6 +742,8 @@ class SpecTest {
         return openapiSchema("Envelope");
       case "request":
         return openapiSchema("PendingRequest");
+      case "validation":
+        return openapiSchema("Validation");
       case "idempotency_key":
         return openapiSchema("KeyView");
       case "webhook_endpoint":

@@ -369,6 +369,11 @@ public final class LedgerHarness implements AutoCloseable {
     }
   }
 
+  /** The ledger's dry run over this driver's accounts store, as the gateway runs it. */
+  DryRun dryRun() {
+    return new DryRun(() -> driver.getKeyValueStore(LedgerTopology.ACCOUNTS_STORE), config);
+  }
+
   /** The ledger's read side over this driver's stores, as the gateway reads a running instance. */
   LedgerReads reads() {
     return new LedgerReads(
