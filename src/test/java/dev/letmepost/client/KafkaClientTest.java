@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.letmepost.wire.MockReaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -52,7 +51,7 @@ class KafkaClientTest {
             TOPICS.results(),
             queue::poll,
             maxWaiters,
-            ReaderLoop.RestartDelay.DEFAULT,
+            Backoff.DEFAULT,
             new MockReaders.GatedSleeper()));
   }
 
@@ -195,7 +194,7 @@ class KafkaClientTest {
                 TOPICS.results(),
                 KafkaClientTest::results,
                 10,
-                ReaderLoop.RestartDelay.DEFAULT,
+                Backoff.DEFAULT,
                 new MockReaders.GatedSleeper()))) {
       CompletableFuture<Answer> answer =
           client.submit(new Command("p", "K", "req-1", Request.post(POST)), LONG);
@@ -240,7 +239,7 @@ class KafkaClientTest {
                 TOPICS.results(),
                 queue::poll,
                 10,
-                ReaderLoop.RestartDelay.DEFAULT,
+                Backoff.DEFAULT,
                 sleeper))) {
       CompletableFuture<Answer> waiting =
           client.submit(new Command("p", "K", "req-waiting", Request.post(POST)), LONG);
@@ -268,7 +267,7 @@ class KafkaClientTest {
                     TOPICS.results(),
                     () -> none,
                     10,
-                    ReaderLoop.RestartDelay.DEFAULT,
+                    Backoff.DEFAULT,
                     new MockReaders.GatedSleeper()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("topic lmp.post-results does not exist");
