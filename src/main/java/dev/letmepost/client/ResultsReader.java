@@ -88,9 +88,12 @@ public final class ResultsReader implements AutoCloseable {
    *
    * @throws RejectedExecutionException when {@code maxWaiters} answers are awaited already
    * @throws IllegalStateException when {@code requestId} is awaited already
+   * @throws IllegalArgumentException when {@code deadline} is too long to schedule (over about 292
+   *     million years in milliseconds)
    */
   public CompletableFuture<Answer> await(String requestId, Duration deadline) {
     Objects.requireNonNull(requestId, "requestId");
+    long millis = millis(deadline);
     if (!open.get()) {
       throw new IllegalStateException("the results reader is closed");
     }
@@ -109,7 +112,18 @@ public final class ResultsReader implements AutoCloseable {
             slots.release();
           }
         });
-    return answer.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    return answer.orTimeout(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** {@code deadline} in milliseconds, checked before a waiter takes its slot. */
+  private static long millis(Duration deadline) {
+    Objects.requireNonNull(deadline, "deadline");
+    try {
+      return deadline.toMillis();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          "deadline " + deadline + " is too long to schedule in milliseconds", e);
+    }
   }
 
   /** How many answers are awaited now. */

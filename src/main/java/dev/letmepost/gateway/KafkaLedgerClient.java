@@ -103,6 +103,11 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
     return client.submit(command, deadline);
   }
 
+  @Override
+  public CompletableFuture<Void> send(Command command) {
+    return client.producer().send(command).thenApply(sent -> null);
+  }
+
   /** Stops the results reader, cancelling every waiter, and closes the producer. */
   @Override
   public void close() {

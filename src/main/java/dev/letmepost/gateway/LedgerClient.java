@@ -14,4 +14,10 @@ public interface LedgerClient {
    * it stops waiting.
    */
   CompletableFuture<Answer> submit(Command command, Duration deadline);
+
+  /**
+   * Produces {@code command} without awaiting its answer (a request that does not wait: its answer
+   * is read later from the ledger's request index). The future ends when the send does.
+   */
+  CompletableFuture<Void> send(Command command);
 }

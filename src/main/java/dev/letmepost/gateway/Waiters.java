@@ -55,6 +55,15 @@ final class Waiters {
     return total.get();
   }
 
+  /**
+   * Whether a request of {@code principal} would not wait now (its waiters are at their bound): it
+   * is then sent without awaiting its answer ({@link WritePipeline#submit}), so that a principal
+   * past its bound holds none of the instance's awaited answers.
+   */
+  boolean full(String principal) {
+    return waiting(principal) >= config.maxWaitersPerPrincipal();
+  }
+
   /** Requests of {@code principal} waiting on this instance. */
   int waiting(String principal) {
     AtomicInteger n = byPrincipal.get(principal);

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -197,14 +198,22 @@ final class WritePipeline {
    * Produces {@code w} as the command {@code method} {@code path} under {@code requestId}. The
    * answer's future fails when the client throws (so that no one waits for it for ever) and ends
    * with a timeout after the answer timeout, which ends the client's waiter: a later answer is read
-   * from the ledger's request index.
+   * from the ledger's request index. A principal whose waiters are at their bound gets its {@code
+   * 202} at once ({@link #answer}): its command is sent without a waiter, and the future fails at
+   * once with a timeout.
    */
   CompletableFuture<Answer> submit(Write w, String requestId, String method, String path) {
     CompletableFuture<Answer> answer;
     try {
       Command command =
           new Command(w.principal(), w.key(), requestId, new Request(method, path, w.body()));
-      answer = w.caller().backend().client().submit(command, config.answerTimeout());
+      LedgerClient client = w.caller().backend().client();
+      if (waiters.full(w.principal())) {
+        client.send(command);
+        return CompletableFuture.failedFuture(
+            new TimeoutException("not awaited: the principal's waiters are at their bound"));
+      }
+      answer = client.submit(command, config.answerTimeout());
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }

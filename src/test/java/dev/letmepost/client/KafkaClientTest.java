@@ -26,7 +26,6 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** The Kafka client on a mock producer and mock consumers: sending, awaiting, bounds, restarts. */
@@ -147,15 +146,12 @@ class KafkaClientTest {
   }
 
   /**
-   * A deadline the reader cannot schedule ({@code Duration.ofSeconds(Long.MAX_VALUE)}: its {@code
-   * toMillis()} overflows; null likewise) fails {@code await} after the waiter took its slot and
-   * its place in the map (ResultsReader.await: {@code orTimeout(deadline.toMillis(), ...)} comes
-   * last), so neither ever leaves: with a bound of 1, every later call is refused until the client
-   * closes.
+   * Regression: a deadline the reader cannot schedule ({@code Duration.ofSeconds(Long.MAX_VALUE)}:
+   * its {@code toMillis()} overflows; null likewise) failed {@code await} after the waiter took its
+   * slot and its place in the map (ResultsReader.await: {@code orTimeout(deadline.toMillis(), ...)}
+   * comes last), so neither ever left: with a bound of 1, every later call was refused until the
+   * client closed. The deadline is now checked first.
    */
-  @Disabled(
-      "defect: ResultsReader.await leaks its waiter and slot when the deadline's toMillis()"
-          + " throws (overflow, null)")
   @Test
   void aDeadlineTheReaderCannotScheduleIsRefusedAndTakesNoSlot() {
     try (KafkaClient client = client(1, results())) {

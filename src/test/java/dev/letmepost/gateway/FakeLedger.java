@@ -56,17 +56,32 @@ class FakeLedger implements LedgerClient, LedgerView {
   final AtomicInteger validated = new AtomicInteger();
 
   @Override
-  public CompletableFuture<Answer> submit(Command command, Duration deadline) {
-    String requestId = command.requestId();
+  public CompletableFuture<Void> send(Command command) {
+    Submitted s = submitted(command);
+    RuntimeException thrown = throwing.apply(s);
+    if (thrown != null) {
+      throw thrown;
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private Submitted submitted(Command command) {
     Submitted s =
         new Submitted(
-            requestId,
+            command.requestId(),
             command.principal(),
             command.idempotencyKey(),
             command.request().method(),
             command.request().path(),
             command.request().body());
     submitted.add(s);
+    return s;
+  }
+
+  @Override
+  public CompletableFuture<Answer> submit(Command command, Duration deadline) {
+    String requestId = command.requestId();
+    Submitted s = submitted(command);
     RuntimeException thrown = throwing.apply(s);
     if (thrown != null) {
       throw thrown;
