@@ -185,48 +185,12 @@ final class PartitionLease {
   }
 
   /**
-   * The finished tasks whose outcome a transaction is to write, with the committed offsets of their
-   * partitions: what {@link #finished()} took, for {@link #send} and, once committed, {@link
-   * #written}.
-   */
-  record Finished(List<TaskJob> jobs, Map<TopicPartition, OffsetAndMetadata> offsets) {
-    boolean isEmpty() {
-      return jobs.isEmpty();
-    }
-  }
-
-  /**
    * Writes the outcomes of finished tasks with their journal tombstones and the committed offsets
    * of their partitions, in one transaction (see "Fencing outcomes" above). An outcome stays
    * pending until a transaction holding it commits, or until its partition is taken from this
    * worker; one of a partition this worker does not own is dropped, never written.
    */
   void flushFinished() {
-    Finished done = finished();
-    if (done.isEmpty()) {
-      return;
-    }
-    boolean written =
-        transactions.transact(
-            "write " + done.jobs().size() + " outcome(s)",
-            producer -> send(done, producer),
-            done.offsets());
-    if (!written) {
-      log.warn(
-          "publisher {} could not write {} outcome(s) yet; they stay pending",
-          config.transactionalId(),
-          done.jobs().size());
-      return;
-    }
-    written(done);
-  }
-
-  /**
-   * The finished tasks whose outcome is not written yet, oldest first, with the committed offsets
-   * of their partitions; drops (never to be written) the outcomes of partitions this worker no
-   * longer owns.
-   */
-  Finished finished() {
     List<TaskJob> done = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (TaskJob j : inFlight.unwritten()) {
@@ -245,27 +209,32 @@ final class PartitionLease {
       offsets.put(tp, offset);
       done.add(j);
     }
-    return new Finished(done, offsets);
-  }
-
-  /**
-   * Sends the outcomes of {@code done} and their journal tombstones, inside a transaction that also
-   * sends {@code done.offsets()}.
-   */
-  void send(Finished done, Producer<String, byte[]> producer) {
+    if (done.isEmpty()) {
+      return;
+    }
     String outcomes = config.topics().outcomes().name();
     var serializer = config.topics().outcomes().valueSerde().serializer();
-    for (TaskJob j : done.jobs()) {
-      TargetOutcome o = j.outcome();
-      producer.send(
-          new ProducerRecord<>(outcomes, o.fingerprint(), serializer.serialize(outcomes, o)));
-      producer.send(worker.journal().tombstone(j.run.partition(), o.taskId()));
+    boolean written =
+        transactions.transact(
+            "write " + done.size() + " outcome(s)",
+            producer -> {
+              for (TaskJob j : done) {
+                TargetOutcome o = j.outcome();
+                producer.send(
+                    new ProducerRecord<>(
+                        outcomes, o.fingerprint(), serializer.serialize(outcomes, o)));
+                producer.send(worker.journal().tombstone(j.run.partition(), o.taskId()));
+              }
+            },
+            offsets);
+    if (!written) {
+      log.warn(
+          "publisher {} could not write {} outcome(s) yet; they stay pending",
+          config.transactionalId(),
+          done.size());
+      return;
     }
-  }
-
-  /** Lets go of the tasks of {@code done}: a transaction holding their outcomes committed. */
-  void written(Finished done) {
-    for (TaskJob j : done.jobs()) {
+    for (TaskJob j : done) {
       inFlight.release(j);
       outcomesWritten.incrementAndGet();
     }

@@ -32,11 +32,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A publisher worker's poll thread: sessions of polling, each journaling every polled task in one
- * transaction with the consumed offsets before any call starts (writing in it too the outcomes
- * finished by then), and between polls recovering assigned partitions, writing finished outcomes,
- * renewing the lease and pausing partitions while too many tasks are held; a session that ends on a
- * fault is followed by a new one after a backoff. Its thread owns the consumer and runs every
- * transaction; it is the consumer's rebalance listener.
+ * transaction with the consumed offsets before any call starts, and between polls recovering
+ * assigned partitions, writing finished outcomes, renewing the lease and pausing partitions while
+ * too many tasks are held; a session that ends on a fault is followed by a new one after a backoff.
+ * Its thread owns the consumer and runs every transaction; it is the consumer's rebalance listener.
  */
 final class PollLoop {
   /*
@@ -50,13 +49,8 @@ final class PollLoop {
    * first outcome per target, and a second tombstone is harmless.)
    *
    * Finished calls. A call ends on a lane thread, and its outcome is written by this thread after
-   * its next poll: in the journal transaction of the tasks that poll brought, else in a
-   * transaction of its own (PartitionLease.flushFinished). One transaction per pass, not one per
-   * kind: the thread polls only between transactions, so with several clients a second one made
-   * new tasks wait on the broker (docs/benchmarks.md). An outcome is fenced the same way in
-   * either (its partition's committed offset and the group metadata; only partitions this worker
-   * owns) and stays pending if the transaction fails. While any call is held the poll waits at
-   * most BUSY_POLL_TIMEOUT, so an outcome waits for that, not for POLL_TIMEOUT. Not consumer.wakeup() from the lane thread: a wakeup
+   * its next poll. While any call is held the poll waits at most BUSY_POLL_TIMEOUT, so an outcome
+   * waits for that, not for POLL_TIMEOUT. Not consumer.wakeup() from the lane thread: a wakeup
    * fires in whichever blocking consumer call comes next, and this thread makes such calls outside
    * poll (committed offsets and positions while recovering, also inside the rebalance callbacks
    * that poll runs), where a WakeupException would cut a recovery short; the short poll costs only
@@ -252,16 +246,10 @@ final class PollLoop {
     }
     List<TaskJob> accepted = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> next = nextOffsets(records);
-    PartitionLease.Finished done = lease.finished();
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(done.offsets());
-    offsets.putAll(next);
     long now = worker.clock().millis();
     boolean journaled =
         transactions.transact(
-            "journal "
-                + records.count()
-                + " task(s)"
-                + (done.isEmpty() ? "" : " and write " + done.jobs().size() + " outcome(s)"),
+            "journal " + records.count() + " task(s)",
             producer -> {
               accepted.clear();
               for (ConsumerRecord<String, byte[]> r : records) {
@@ -272,9 +260,8 @@ final class PollLoop {
                 producer.send(worker.journal().attempting(r.partition(), task, now));
                 accepted.add(jobs.job(task, r.partition(), false, null, null));
               }
-              lease.send(done, producer);
             },
-            offsets);
+            next);
     if (!journaled) {
       if (transactions.rebuildPending()) {
         // The commit may have happened: after the rebuild the journal tells; none was called.
@@ -288,7 +275,6 @@ final class PollLoop {
       return;
     }
     lease.committed(next);
-    lease.written(done);
     accepted.forEach(worker.inFlight()::start);
   }
 

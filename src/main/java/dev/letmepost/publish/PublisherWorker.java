@@ -6,7 +6,6 @@ import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.TargetOutcome;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -177,14 +176,6 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
   /** The number of outcomes this worker has written. */
   public int outcomesWritten() {
     return lease.outcomesWritten();
-  }
-
-  /**
-   * The tasks whose outcome is finished but not written yet (for tests); call it on the poll thread
-   * only, e.g. from a consumer's poll.
-   */
-  List<String> unwrittenOutcomes() {
-    return worker.inFlight().unwritten().stream().map(TaskJob::taskId).toList();
   }
 
   /** How many times a job found the lease expired and did not start its call (for tests). */

@@ -1,7 +1,6 @@
 package dev.letmepost.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.letmepost.client.Backoff;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -57,57 +55,6 @@ class PublisherWorkerTest extends WorkerHarness {
                 assertThat(m.values().iterator().next()).containsKey(new TopicPartition(TASKS, 1)));
     assertThat(outcomes().get(0).status()).isEqualTo(TargetOutcome.Status.published);
     assertThat(outcomes().get(0).postId()).isEqualTo("post-1");
-  }
-
-  /**
-   * Regression: the poll thread journaled newly polled tasks in one transaction and wrote the
-   * outcomes that had finished meanwhile in a second one right after, so every task cost two
-   * transactions on the one thread that also polls, and with several clients tasks waited on the
-   * broker while it ran them (docs/benchmarks.md, "Where a sandbox first call spends its time").
-   * Interleaving: t1's call ends, then t2 is polled: t2's attempt and t1's outcome now share one
-   * transaction, with the offsets of both partitions.
-   */
-  @Test
-  void anOutcomeFinishedWhenNewTasksArriveIsWrittenInTheirJournalTransaction() {
-    addAccount("acc_1", Account.Status.connected, "env:TOKEN");
-    CountDownLatch release = new CountDownLatch(1);
-    connector.holds.put("acc_1", release);
-    start();
-    deliver(1, 0, task("t1", "acc_1"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> connector.calls.contains("publish:t1"));
-    consumer.schedulePollTask(
-        () -> {
-          release.countDown();
-          await()
-              .atMost(Duration.ofSeconds(10))
-              .until(() -> worker.unwrittenOutcomes().contains("t1"));
-          consumer.addRecord(
-              new ConsumerRecord<>(TASKS, 0, 0, "acc_1", Json.write(task("t2", "acc_1"))));
-        });
-
-    await().atMost(Duration.ofSeconds(10)).until(() -> outcomes().size() == 2);
-
-    List<ProducerRecord<String, byte[]>> shared =
-        producer.committedTransactions.stream()
-            .filter(t -> t.stream().anyMatch(r -> isAttempt(r, "t2")))
-            .findFirst()
-            .orElseThrow();
-    assertThat(shared)
-        .extracting(ProducerRecord::topic, ProducerRecord::key)
-        .containsExactlyInAnyOrder(
-            tuple(JOURNAL, "t2"), tuple(TOPICS.outcomes().name(), "fp_t1"), tuple(JOURNAL, "t1"));
-    assertThat(producer.consumerGroupOffsetsHistory())
-        .anySatisfy(
-            m ->
-                assertThat(m.values().iterator().next())
-                    .containsOnlyKeys(new TopicPartition(TASKS, 0), new TopicPartition(TASKS, 1)));
-    assertThat(producer.committedTransactions)
-        .as("journal t1; journal t2 with t1's outcome; t2's outcome")
-        .hasSize(3);
-  }
-
-  private static boolean isAttempt(ProducerRecord<String, byte[]> r, String taskId) {
-    return r.topic().equals(JOURNAL) && taskId.equals(r.key()) && r.value() != null;
   }
 
   @Test

@@ -106,8 +106,6 @@ abstract class WorkerHarness {
     final Deque<RuntimeException> journalCommitFailures = new ConcurrentLinkedDeque<>();
     final List<ProducerRecord<String, byte[]>> lastFailedCommit = new CopyOnWriteArrayList<>();
     final List<String> illegalCalls = new CopyOnWriteArrayList<>();
-    final List<List<ProducerRecord<String, byte[]>>> committedTransactions =
-        new CopyOnWriteArrayList<>();
     final AtomicInteger aborts = new AtomicInteger();
     volatile RuntimeException everyOutcomeCommitFailure;
     volatile RuntimeException sendOffsetsFailure;
@@ -180,9 +178,7 @@ abstract class WorkerHarness {
         throw failure;
       }
       commitPending = false;
-      List<ProducerRecord<String, byte[]>> committing = List.copyOf(uncommittedRecords());
       super.commitTransaction();
-      committedTransactions.add(committing);
     }
   }
 
