@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -23,6 +24,13 @@ public final class LedgerApp {
    * (docs/benchmarks.md, "Settings the figures depend on").
    */
   public static final int COMMIT_INTERVAL_MS = 50;
+
+  /**
+   * The codec of every record the ledger writes (changelogs, tasks, events, answers) and of the
+   * changelog topics it creates: a batch's records, and the rewrites of one replay record within a
+   * commit, share most of their bytes.
+   */
+  public static final String COMPRESSION = "lz4";
 
   private LedgerApp() {}
 
@@ -60,10 +68,25 @@ public final class LedgerApp {
     p.put(
         StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
         Limits.MAX_REQUEST_SIZE);
+    putStorageDefaults(p);
     putRecoveryDefaults(p);
     p.putAll(client.config());
     p.putAll(overrides);
     return p;
+  }
+
+  /**
+   * What the ledger's records and stores take on disk and in memory: compressed records and
+   * changelogs, and RocksDB within one budget per instance ({@link LedgerRocksDb}).
+   */
+  static void putStorageDefaults(Properties p) {
+    // Unprefixed, so that --streams-config compression.type=... overrides it (a producer. setting
+    // would take precedence over any unprefixed one). The topic setting applies to the changelog
+    // and repartition topics Streams creates; existing topics keep theirs.
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, COMPRESSION);
+    p.put(StreamsConfig.topicPrefix(TopicConfig.COMPRESSION_TYPE_CONFIG), COMPRESSION);
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, LedgerRocksDb.class.getName());
+    p.put(LedgerRocksDb.MEMORY_CONFIG, LedgerRocksDb.DEFAULT_MEMORY);
   }
 
   /**
