@@ -106,7 +106,8 @@ final class LedgerOptions {
    */
   Map<String, String> streamsOverrides(Map<String, String> base) {
     if (streamThreads < 1) {
-      throw new IllegalArgumentException("--stream-threads must be at least 1, got " + streamThreads);
+      throw new IllegalArgumentException(
+          "--stream-threads must be at least 1, got " + streamThreads);
     }
     if (rocksDbMemoryMib < LedgerRocksDb.MIN_MEMORY >> 20) {
       throw new IllegalArgumentException(
@@ -117,7 +118,8 @@ final class LedgerOptions {
     }
     Map<String, String> all = new HashMap<>(base);
     all.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
-    all.put(LedgerRocksDb.MEMORY_CONFIG, Long.toString(Math.multiplyExact(rocksDbMemoryMib, 1L << 20)));
+    all.put(
+        LedgerRocksDb.MEMORY_CONFIG, Long.toString(Math.multiplyExact(rocksDbMemoryMib, 1L << 20)));
     all.putAll(streamsConfig);
     return all;
   }

@@ -68,7 +68,6 @@ public final class LedgerRocksDb implements RocksDBConfigSetter {
     table.setBlockCache(shared.cache);
     table.setCacheIndexAndFilterBlocks(true);
     table.setCacheIndexAndFilterBlocksWithHighPriority(true);
-    table.setPinTopLevelIndexAndFilter(true);
     table.setBlockSize(BLOCK_SIZE);
     options.setTableFormatConfig(table);
     options.setWriteBufferManager(shared.writeBuffers);

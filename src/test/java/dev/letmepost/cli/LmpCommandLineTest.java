@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.lang.reflect.Member;
 import dev.letmepost.ledger.LedgerApp;
 import dev.letmepost.ledger.LedgerRocksDb;
 import dev.letmepost.wire.ClientSettings;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.Member;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,7 +121,9 @@ class LmpCommandLineTest {
     ServeCommand overridden = new ServeCommand();
     new CommandLine(overridden)
         .parseArgs("--stream-threads", "2", "--streams-config", "num.stream.threads=4");
-    assertThat(streamsProperties(overridden.ledgerOptions).get(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
+    assertThat(
+            streamsProperties(overridden.ledgerOptions)
+                .get(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
         .isEqualTo("4");
   }
 

@@ -50,7 +50,8 @@ class LedgerRocksDbTest {
         Options c = streamsOptions()) {
       replay.setConfig("replay-records.1700000000000", a, instance);
       requests.setConfig("request-index.1700000000000", b, instance);
-      otherInstance.setConfig("replay-records.1700000000000", other, configs(dir.resolve("b"), "16777216"));
+      otherInstance.setConfig(
+          "replay-records.1700000000000", other, configs(dir.resolve("b"), "16777216"));
 
       assertThat(cacheOf(a)).isNotNull().isSameAs(cacheOf(b)).isNotSameAs(cacheOf(other));
       assertThat(a.writeBufferManager())
