@@ -98,8 +98,9 @@ final class HttpOptions {
         name,
         role -> {
           GatewayService gateway = role.frontDoor(GatewayService.bind(options()));
-          start.start(
-              role, gateway, role.add(Services.start(services.apply(gateway.streamsOverrides()))));
+          Services started = role.add(Services.start(services.apply(gateway.streamsOverrides())));
+          role.stopWhen(started::ledgerFailure);
+          start.start(role, gateway, started);
         });
   }
 

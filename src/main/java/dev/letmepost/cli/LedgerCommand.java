@@ -48,6 +48,7 @@ final class LedgerCommand implements Callable<Integer> {
               role.add(
                   Services.start(
                       cluster.ledgerOnly(ledger, ledgerOptions.streamsOverrides(Map.of()))));
+          role.stopWhen(services::ledgerFailure);
           KafkaStreams streams = services.ledger();
           role.add(bindMetrics(healthServer.registry(), streams));
           healthServer.readiness(() -> notReady(streams.state()));

@@ -3,7 +3,12 @@ package dev.letmepost.cli;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * publisher}, {@code sandbox}, {@code webhooks dispatch}) and the one way such a command runs:
  * {@link #run} starts the parts, blocks until the JVM is asked to stop (SIGTERM, Ctrl-C), then
  * stops them, the front door first and the others in the reverse order of their start, within
- * {@link #STOP_DEADLINE}.
+ * {@link #STOP_DEADLINE}. A part that dies for good stops the role too ({@link #stopWhen}), and the
+ * command then exits 1.
  */
 final class RunningRole {
   /*
@@ -31,6 +37,9 @@ final class RunningRole {
 
   /** How long stopping may take before the process exits without waiting for the rest. */
   static final Duration STOP_DEADLINE = Duration.ofMinutes(2);
+
+  /** How often {@link #stopWhen} checks whether a part died for good. */
+  static final Duration WATCH_PERIOD = Duration.ofSeconds(1);
 
   /** What starts a role's parts, adding each to {@code role} as it starts. */
   @FunctionalInterface
@@ -64,21 +73,25 @@ final class RunningRole {
       };
 
   private final String name;
+  private final Duration deadline;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile int exitCode;
   private final List<AutoCloseable> parts = new ArrayList<>();
   private AutoCloseable frontDoor;
   private boolean stopping;
   private volatile AutoCloseable stoppingNow;
 
-  private RunningRole(String name) {
+  private RunningRole(String name, Duration deadline) {
     this.name = name;
+    this.deadline = deadline;
   }
 
   /**
    * Runs the role {@code name} ({@code lmp <name>}): {@code start}, then wait until the JVM is
-   * asked to stop, then stop every part. A start that throws stops what it had started and
-   * rethrows.
+   * asked to stop, or until a part dies for good ({@link #stopWhen}), then stop every part. A start
+   * that throws stops what it had started and rethrows.
    *
-   * @return the exit code, 0
+   * @return the exit code: 0 after a stop the JVM asked for, 1 after a part died
    */
   static int run(String name, Start start) throws Exception {
     return run(name, start, STOP_DEADLINE, JVM);
@@ -86,15 +99,8 @@ final class RunningRole {
 
   static int run(String name, Start start, Duration deadline, ShutdownHooks hooks)
       throws Exception {
-    RunningRole role = new RunningRole(name);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              role.stopWithin(deadline);
-              stopped.countDown();
-            },
-            "lmp-" + name + "-shutdown");
+    RunningRole role = new RunningRole(name, deadline);
+    Thread hook = new Thread(role::stopAndRelease, "lmp-" + name + "-shutdown");
     hooks.add(hook);
     try {
       start.start(role);
@@ -107,8 +113,48 @@ final class RunningRole {
       }
       throw e;
     }
-    stopped.await();
-    return 0;
+    role.stopped.await();
+    return role.exitCode;
+  }
+
+  private void stopAndRelease() {
+    stopWithin(deadline);
+    stopped.countDown();
+  }
+
+  /**
+   * Stops the role once {@code failure} names a reason, and {@link #run} then returns 1: a part
+   * that died for good (the ledger in state {@code ERROR}) would otherwise leave a process that
+   * answers nothing and that no supervisor restarts. Checked every {@link #WATCH_PERIOD} on a
+   * daemon thread that the role's stop ends.
+   */
+  void stopWhen(Supplier<Optional<String>> failure) {
+    stopWhen(failure, WATCH_PERIOD);
+  }
+
+  void stopWhen(Supplier<Optional<String>> failure, Duration period) {
+    ScheduledExecutorService watch =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "lmp-" + name + "-watch");
+              t.setDaemon(true);
+              return t;
+            });
+    add(watch::shutdownNow);
+    watch.scheduleWithFixedDelay(
+        () ->
+            failure
+                .get()
+                .ifPresent(
+                    why -> {
+                      watch.shutdown();
+                      LOG.error("lmp {}: {}; stopping, exit code 1", name, why);
+                      exitCode = 1;
+                      new Thread(this::stopAndRelease, "lmp-" + name + "-failed").start();
+                    }),
+        period.toMillis(),
+        period.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /**

@@ -302,6 +302,17 @@ public final class Services implements AutoCloseable {
     return key;
   }
 
+  /**
+   * Why the ledger died for good, or empty while it lives: in state {@code ERROR} its stream
+   * threads failed past what {@link dev.letmepost.ledger.ThreadFailures} replaces, and it answers
+   * nothing until the process restarts.
+   */
+  public Optional<String> ledgerFailure() {
+    return ledger.state() == KafkaStreams.State.ERROR
+        ? Optional.of("the ledger stopped (state ERROR) after its stream threads failed")
+        : Optional.empty();
+  }
+
   /** Blocks until the ledger is RUNNING; false when it did not get there in time. */
   public boolean awaitRunning(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();

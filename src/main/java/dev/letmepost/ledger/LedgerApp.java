@@ -3,6 +3,7 @@ package dev.letmepost.ledger;
 import dev.letmepost.command.Limits;
 import dev.letmepost.wire.ClientSettings;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
@@ -152,9 +153,13 @@ public final class LedgerApp {
     }
   }
 
-  /** Builds and starts the ledger; the caller closes the returned instance. */
+  /**
+   * Builds and starts the ledger, a dead stream thread replaced as {@link ThreadFailures} says; the
+   * caller closes the returned instance.
+   */
   public static KafkaStreams start(LedgerConfig config, Properties streamsProperties) {
     KafkaStreams streams = new KafkaStreams(LedgerTopology.topology(config), streamsProperties);
+    streams.setUncaughtExceptionHandler(new ThreadFailures(Clock.systemUTC()));
     streams.start();
     return streams;
   }

@@ -9,9 +9,9 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
 /**
  * The read side of the ledger: replay records, batches and requests looked up in the ledger's
- * stores on this instance (every local partition), by the look-ups the ledger decides with ({@link
- * LedgerStores}). It answers only for what this instance hosts; routing a read to the instance that
- * hosts it is the caller's business.
+ * stores on this instance, by the look-ups the ledger decides with ({@link LedgerStores}). It
+ * answers only for what this instance hosts; routing a read to the instance that hosts it is the
+ * caller's business.
  *
  * <p>A store that is not queryable right now (the instance is rebalancing or restoring) throws
  * {@link org.apache.kafka.streams.errors.InvalidStateStoreException}.
@@ -25,20 +25,40 @@ public final class LedgerReads {
     this.config = config;
   }
 
-  /** Reads the stores of a running ledger instance, each fetched anew for every read. */
+  /**
+   * Reads the stores of a running ledger instance, each fetched anew for every read. A replay
+   * record and a batch id are looked up in their key's partition only: every key of those stores is
+   * in its own partition by murmur2 (fingerprints by the repartition, action keys and batch ids by
+   * construction, {@link ActionKeys}). A request id is the client's, filed in its fingerprint's
+   * partition: it is looked up in every local partition.
+   */
   public static LedgerReads of(KafkaStreams streams, LedgerConfig config) {
+    int partitions = config.partitions();
     return new LedgerReads(
         new LedgerStores(
-            LedgerStores.Window.queried(() -> window(streams, LedgerTopology.REPLAY_STORE)),
-            LedgerStores.Window.queried(() -> window(streams, LedgerTopology.BATCH_INDEX)),
-            LedgerStores.Window.queried(() -> window(streams, LedgerTopology.REQUEST_INDEX)),
+            LedgerStores.Window.queried(
+                key ->
+                    window(
+                        streams,
+                        LedgerTopology.REPLAY_STORE,
+                        ActionKeys.partition(key, partitions))),
+            LedgerStores.Window.queried(
+                key ->
+                    window(
+                        streams,
+                        LedgerTopology.BATCH_INDEX,
+                        ActionKeys.partition(key, partitions))),
+            LedgerStores.Window.queried(key -> window(streams, LedgerTopology.REQUEST_INDEX, null)),
             config),
         config);
   }
 
-  private static <V> ReadOnlyWindowStore<String, V> window(KafkaStreams streams, String name) {
-    return streams.store(
-        StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>windowStore()));
+  /** The store {@code name} of {@code partition} on this instance, or of every local one (null). */
+  private static <V> ReadOnlyWindowStore<String, V> window(
+      KafkaStreams streams, String name, Integer partition) {
+    StoreQueryParameters<ReadOnlyWindowStore<String, V>> p =
+        StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>windowStore());
+    return streams.store(partition == null ? p : p.withPartition(partition));
   }
 
   /**

@@ -1,7 +1,10 @@
 package dev.letmepost.ledger;
 
 import java.time.Instant;
-import java.util.function.Supplier;
+import java.util.NoSuchElementException;
+import java.util.function.Function;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.InvalidStateStorePartitionException;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -40,20 +43,57 @@ final class LedgerStores {
      * A store of a running instance, fetched anew for each look-up so that a rebalance is noticed,
      * and read by the {@link Instant} methods a queryable store has. (The write side does not take
      * this way: a window store's {@code Instant} fetch formats two messages on every call.)
+     *
+     * @param storeOf the store that can hold {@code key}: its partition's alone, when the key's
+     *     partition is known, else every local partition's; a partition this instance does not host
+     *     holds nothing
      */
-    static <V> Window<V> queried(Supplier<ReadOnlyWindowStore<String, V>> store) {
+    static <V> Window<V> queried(Function<String, ReadOnlyWindowStore<String, V>> storeOf) {
       return new Window<>() {
         @Override
         public V fetch(String key, long time) {
-          return store.get().fetch(key, time);
+          try {
+            return storeOf.apply(key).fetch(key, time);
+          } catch (InvalidStateStorePartitionException notHere) {
+            return null;
+          }
         }
 
         @Override
         public WindowStoreIterator<V> fetch(String key, long from, long to) {
-          return store.get().fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to));
+          try {
+            return storeOf
+                .apply(key)
+                .fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to));
+          } catch (InvalidStateStorePartitionException notHere) {
+            return empty();
+          }
         }
       };
     }
+  }
+
+  /** Nothing filed: what a partition this instance does not host holds. */
+  private static <V> WindowStoreIterator<V> empty() {
+    return new WindowStoreIterator<>() {
+      @Override
+      public void close() {}
+
+      @Override
+      public Long peekNextKey() {
+        throw new NoSuchElementException();
+      }
+
+      @Override
+      public boolean hasNext() {
+        return false;
+      }
+
+      @Override
+      public KeyValue<Long, V> next() {
+        throw new NoSuchElementException();
+      }
+    };
   }
 
   /** A replay record and the key it is filed under. */

@@ -1,10 +1,9 @@
 package dev.letmepost.ledger;
 
-import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
-import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,9 +11,12 @@ import org.slf4j.LoggerFactory;
  * The ledger's last line against a record too large to write: it is logged, naming its topic and
  * size, and skipped, instead of stopping the stream thread (and, as the task moves, every instance
  * in turn). {@link dev.letmepost.command.Limits} keeps every record the ledger derives under the
- * ceiling, so this is never meant to fire; other production errors fail as by default.
+ * ceiling, so this is never meant to fire. Every other production error is Streams' default's: a
+ * retriable one (a broker restarting: {@code NotLeaderOrFollowerException}, {@code
+ * NotEnoughReplicasException}, a send timeout) is retried, the task re-initialized from its
+ * changelog and its open transaction aborted; any other fails the stream thread.
  */
-public final class OversizeGuard implements ProductionExceptionHandler {
+public final class OversizeGuard extends DefaultProductionExceptionHandler {
   private static final Logger LOG = LoggerFactory.getLogger(OversizeGuard.class);
 
   @Override
@@ -29,9 +31,6 @@ public final class OversizeGuard implements ProductionExceptionHandler {
           exception.getMessage());
       return Response.resume();
     }
-    return Response.fail();
+    return super.handleError(context, record, exception);
   }
-
-  @Override
-  public void configure(Map<String, ?> configs) {}
 }

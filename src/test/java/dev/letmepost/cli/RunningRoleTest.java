@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -109,6 +111,30 @@ class RunningRoleTest {
     assertThat(run.get(10, TimeUnit.SECONDS)).isZero();
     assertThat(stopped).containsExactly("gateway", "webhooks", "services", "health");
     assertThat(hooks.removed).isNull();
+  }
+
+  /**
+   * Regression: a gateway whose ledger had died (state ERROR) kept running and answered 503
+   * ledger_unavailable to every request, its process alive, so no supervisor restarted it.
+   */
+  @Test
+  void aPartThatDiesForGoodStopsTheRoleWithExitCode1() throws Exception {
+    AtomicReference<String> failure = new AtomicReference<>();
+    CompletableFuture<Integer> run =
+        started(
+            role -> {
+              role.add(part("health"));
+              role.frontDoor(part("gateway"));
+              role.add(part("services"));
+              role.stopWhen(() -> Optional.ofNullable(failure.get()), Duration.ofMillis(5));
+            },
+            Duration.ofSeconds(10));
+
+    assertThat(run).isNotDone();
+    failure.set("the ledger is in state ERROR");
+
+    assertThat(run.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(stopped).containsExactly("gateway", "services", "health");
   }
 
   @Test

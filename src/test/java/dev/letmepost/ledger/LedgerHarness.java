@@ -362,18 +362,18 @@ final class LedgerHarness implements AutoCloseable {
     }
   }
 
-  /** All replay records in the store, with their window start. */
   /** The ledger's read side over this driver's stores, as the gateway reads a running instance. */
   LedgerReads reads() {
     return new LedgerReads(
         new LedgerStores(
-            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.REPLAY_STORE)),
-            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.BATCH_INDEX)),
-            LedgerStores.Window.queried(() -> driver.getWindowStore(LedgerTopology.REQUEST_INDEX)),
+            LedgerStores.Window.queried(key -> driver.getWindowStore(LedgerTopology.REPLAY_STORE)),
+            LedgerStores.Window.queried(key -> driver.getWindowStore(LedgerTopology.BATCH_INDEX)),
+            LedgerStores.Window.queried(key -> driver.getWindowStore(LedgerTopology.REQUEST_INDEX)),
             config),
         config);
   }
 
+  /** All replay records in the store, with their window start. */
   List<KeyValue<Long, LedgerRecord>> replayRecords() {
     WindowStore<String, LedgerRecord> store = driver.getWindowStore(LedgerTopology.REPLAY_STORE);
     List<KeyValue<Long, LedgerRecord>> all = new ArrayList<>();

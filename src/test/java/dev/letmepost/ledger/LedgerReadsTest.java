@@ -132,4 +132,24 @@ class LedgerReadsTest {
     assertThat(reads.liveRecord(fp, T0.plus(ttl).minusMillis(1))).isPresent();
     assertThat(reads.liveRecord(fp, T0.plus(ttl))).isEmpty();
   }
+
+  /**
+   * A replay record or batch id is read from its key's partition alone ({@link LedgerReads#of}):
+   * when this instance does not host that partition, Kafka Streams throws, and the look-up must
+   * read as "not here" (the gateway then forwards or goes through Kafka), not fail the request.
+   */
+  @Test
+  void aKeyInAPartitionThisInstanceDoesNotHostReadsAsNothing() {
+    LedgerStores.Window<LedgerRecord> notHosted =
+        LedgerStores.Window.queried(
+            key -> {
+              throw new org.apache.kafka.streams.errors.InvalidStateStorePartitionException(
+                  "The specified partition 4 for store replay-records does not exist.");
+            });
+    assertThat(notHosted.fetch("f1", 0L)).isNull();
+    try (org.apache.kafka.streams.state.WindowStoreIterator<LedgerRecord> it =
+        notHosted.fetch("f1", 0L, Long.MAX_VALUE)) {
+      assertThat(it.hasNext()).isFalse();
+    }
+  }
 }

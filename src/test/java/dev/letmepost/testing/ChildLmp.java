@@ -22,6 +22,9 @@ public final class ChildLmp implements AutoCloseable {
   private static final java.util.regex.Pattern HTTP_PORT =
       java.util.regex.Pattern.compile("^HTTP API on http://(?:\\[[^]]*]|[^:/\\s]+):(\\d+)");
 
+  /** The most error lines {@link #close} prints of a child's output. */
+  private static final int ERROR_LINES = 40;
+
   private final Process process;
   private final String readyLine;
   private final CountDownLatch running = new CountDownLatch(1);
@@ -227,6 +230,10 @@ public final class ChildLmp implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the child (SIGTERM, SIGKILL 30 s later) and prints its error lines, at most {@link
+   * #ERROR_LINES}, into the test's output: what a failed run on CI needs to be understood.
+   */
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
@@ -234,6 +241,16 @@ public final class ChildLmp implements AutoCloseable {
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }
+    }
+    List<String> errors =
+        output()
+            .lines()
+            .filter(l -> l.contains(" ERROR ") || l.contains("Exception") || l.startsWith("Caused"))
+            .limit(ERROR_LINES)
+            .toList();
+    if (!errors.isEmpty()) {
+      System.out.println(
+          "child lmp (" + readyLine.strip() + ") logged:\n  " + String.join("\n  ", errors));
     }
   }
 }
