@@ -55,8 +55,9 @@ class LedgerSettingsTest {
     Properties p = properties(Map.of());
     assertThat(new StreamsConfig(p).getProducerConfigs("ledger-producer"))
         .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, LedgerApp.COMPRESSION);
+    assertThat(LedgerApp.COMPRESSION).isEqualTo("lz4");
     assertThat(p.get(StreamsConfig.topicPrefix(TopicConfig.COMPRESSION_TYPE_CONFIG)))
-        .isEqualTo(LedgerApp.COMPRESSION);
+        .isEqualTo("zstd");
     assertThat(p.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG))
         .isEqualTo(LedgerRocksDb.class.getName());
     assertThat(p.get(LedgerRocksDb.MEMORY_CONFIG)).isEqualTo(64L << 20);
