@@ -1,12 +1,12 @@
 package dev.letmepost.cli;
 
 import dev.letmepost.client.Answer;
+import dev.letmepost.client.Backoff;
 import dev.letmepost.client.Command;
 import dev.letmepost.client.CommandProducer;
 import dev.letmepost.client.KafkaClient;
 import dev.letmepost.client.Request;
 import dev.letmepost.client.ResultsReader;
-import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Topics;
@@ -60,8 +60,8 @@ public final class PostClient implements AutoCloseable {
                     Consumers.readCommitted(
                         settings, new StringDeserializer(), new ByteArrayDeserializer()),
                 KafkaClient.DEFAULT_MAX_WAITERS,
-                Backoff.DEFAULT::delay,
-                dev.letmepost.client.ReaderLoop.Sleeper.SYSTEM)));
+                Backoff.DEFAULT,
+                Backoff.Sleeper.SYSTEM)));
   }
 
   /** A client on {@code client} (on mocks, in tests). */

@@ -120,7 +120,7 @@ final class WebhooksCommand extends UsageCommand {
       }
       gateway.attachWebhooks(client, topics, key, policy(demo));
       WebhookDispatcher d =
-          WebhookDispatcher.start(
+          new WebhookDispatcher(
               client,
               topics,
               key,
@@ -319,7 +319,7 @@ final class WebhooksCommand extends UsageCommand {
           (role, healthServer) -> {
             WebhookDispatcher d =
                 role.add(
-                    WebhookDispatcher.start(
+                    new WebhookDispatcher(
                         kafka.settings(),
                         kafka.topics(),
                         key,

@@ -1,8 +1,6 @@
 package dev.letmepost.client;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,7 +14,6 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -29,24 +26,17 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *
  * <p>Bounds: at most {@code maxWaiters} waiters at once (past it, {@link #await} fails at once with
  * {@link RejectedExecutionException}), and each waits until its deadline at most, then fails with
- * {@link java.util.concurrent.TimeoutException} and leaves the map. A reader session that fails is
- * restarted ({@link ReaderLoop}) at the positions read so far, so answers written while it was down
- * still reach their waiters; {@link #problem()} says why it is down meanwhile.
+ * {@link java.util.concurrent.TimeoutException} and leaves the map. The reader is a {@link
+ * TopicFollower} from the end: a session that fails is restarted at the positions read so far, so
+ * answers written while it was down still reach their waiters; {@link #problem()} says why it is
+ * down meanwhile.
  */
 public final class ResultsReader implements AutoCloseable {
-  private final String topic;
-  private final Supplier<? extends Consumer<String, byte[]>> consumers;
   private final Map<String, CompletableFuture<Answer>> waiters = new ConcurrentHashMap<>();
   private final Semaphore slots;
   private final int maxWaiters;
-
-  /** Where each partition's reading stands (the reader thread's): a new session resumes there. */
-  private final Map<TopicPartition, Long> positions = new HashMap<>();
-
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final ReaderLoop loop;
-  private final Thread thread;
-  private volatile Consumer<String, byte[]> consumer;
+  private final AtomicBoolean open = new AtomicBoolean(true);
+  private final TopicFollower follower;
 
   /**
    * A reader of {@code topic} with the user's Kafka settings ({@code bootstrap.servers}, security);
@@ -62,8 +52,8 @@ public final class ResultsReader implements AutoCloseable {
             new KafkaConsumer<>(
                 KafkaConfigs.reader(kafka), new StringDeserializer(), new ByteArrayDeserializer()),
         maxWaiters,
-        ReaderLoop.RestartDelay.DEFAULT,
-        ReaderLoop.Sleeper.SYSTEM);
+        Backoff.DEFAULT,
+        Backoff.Sleeper.SYSTEM);
   }
 
   /**
@@ -78,31 +68,16 @@ public final class ResultsReader implements AutoCloseable {
       String topic,
       Supplier<? extends Consumer<String, byte[]>> consumers,
       int maxWaiters,
-      ReaderLoop.RestartDelay backoff,
-      ReaderLoop.Sleeper sleeper) {
+      Backoff backoff,
+      Backoff.Sleeper sleeper) {
     if (maxWaiters < 1) {
       throw new IllegalArgumentException("maxWaiters must be at least 1, got " + maxWaiters);
     }
-    this.topic = Objects.requireNonNull(topic, "topic");
-    this.consumers = consumers;
     this.maxWaiters = maxWaiters;
     this.slots = new Semaphore(maxWaiters);
-    Consumer<String, byte[]> first = consumers.get();
-    try {
-      List<TopicPartition> partitions = ReaderLoop.assignAll(first, topic);
-      first.seekToEnd(partitions);
-      for (TopicPartition tp : partitions) {
-        positions.put(tp, first.position(tp));
-      }
-    } catch (RuntimeException e) {
-      first.close();
-      throw e;
-    }
-    this.consumer = first;
-    this.loop = new ReaderLoop(name, backoff, sleeper, running::get);
-    this.thread = new Thread(() -> loop.run(this::session), name);
-    thread.setDaemon(true);
-    thread.start();
+    this.follower =
+        new TopicFollower(
+            name, topic, TopicFollower.From.END, consumers, backoff, sleeper, this::deliver);
   }
 
   /**
@@ -116,7 +91,7 @@ public final class ResultsReader implements AutoCloseable {
    */
   public CompletableFuture<Answer> await(String requestId, Duration deadline) {
     Objects.requireNonNull(requestId, "requestId");
-    if (!running.get()) {
+    if (!open.get()) {
       throw new IllegalStateException("the results reader is closed");
     }
     if (!slots.tryAcquire()) {
@@ -144,39 +119,7 @@ public final class ResultsReader implements AutoCloseable {
 
   /** Why the reader is not reading now (down, restarting); empty while it reads. */
   public Optional<String> problem() {
-    return loop.problem();
-  }
-
-  private void session(Runnable healthy) {
-    Consumer<String, byte[]> c = consumer;
-    try {
-      if (c == null) {
-        c = consumers.get();
-        consumer = c;
-        for (TopicPartition tp : ReaderLoop.assignAll(c, topic)) {
-          Long at = positions.get(tp);
-          if (at == null) {
-            c.seekToEnd(List.of(tp));
-          } else {
-            c.seek(tp, at);
-          }
-        }
-      }
-      while (running.get()) {
-        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
-          deliver(r);
-        }
-        for (TopicPartition tp : c.assignment()) {
-          positions.put(tp, c.position(tp));
-        }
-        healthy.run();
-      }
-    } finally {
-      consumer = null;
-      if (c != null) {
-        ReaderLoop.close(c);
-      }
-    }
+    return follower.problem();
   }
 
   private void deliver(ConsumerRecord<String, byte[]> r) {
@@ -193,8 +136,8 @@ public final class ResultsReader implements AutoCloseable {
   /** Stops the reader and cancels every waiter. */
   @Override
   public void close() {
-    running.set(false);
-    ReaderLoop.stop(consumer, thread);
+    open.set(false);
+    follower.close();
     waiters.values().forEach(f -> f.cancel(false));
   }
 }

@@ -36,17 +36,4 @@ public record Command(
     Objects.requireNonNull(bodySha256, "bodySha256");
     Objects.requireNonNull(body, "body");
   }
-
-  /** A command whose idempotency-key header, when it has one, is well-formed. */
-  public Command(
-      String requestId,
-      String principal,
-      String method,
-      String path,
-      String idempotencyKey,
-      String fingerprint,
-      String bodySha256,
-      ByteString body) {
-    this(requestId, principal, method, path, idempotencyKey, fingerprint, bodySha256, body, null);
-  }
 }

@@ -1,7 +1,8 @@
 package dev.letmepost.gateway;
 
+import dev.letmepost.client.TopicFollower;
 import dev.letmepost.wire.ClientSettings;
-import dev.letmepost.wire.TopicFollower;
+import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import java.util.Optional;
@@ -15,7 +16,8 @@ public final class ApiKeyFollower implements AutoCloseable {
   private final TopicFollower follower;
 
   public ApiKeyFollower(ClientSettings client, Topics topics, ApiKeyRegistry registry) {
-    this(new TopicFollower(client, topics.apiKeys().name(), registry::apply));
+    this(
+        Consumers.follow(client, topics.apiKeys().name(), r -> registry.apply(r.key(), r.value())));
   }
 
   /** The follower of {@code follower}, which applies the key topic to a registry. */

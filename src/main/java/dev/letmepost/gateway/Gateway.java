@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP gateway: {@code POST /v1/posts} turned into a post command and answered with the
- * ledger's recorded bytes, the reads ({@code /v1/batches}, {@code /v1/requests}, {@code
+ * ledger's recorded bytes, its dry run {@code POST /v1/posts/validate} answered from the ledger's
+ * accounts here, the reads ({@code /v1/batches}, {@code /v1/requests}, {@code
  * /v1/idempotency-keys}) served from the ledger's stores, and health, readiness and metrics.
  *
  * <p>The HTTP server starts before its backend exists ({@link #attach}): until then every API route
@@ -38,12 +39,13 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
   /*
    * The wiring: the routes are PostRoute (the post, its coalesced flights and the FastPath),
-   * ActionRoutes (the batch actions), WebhookRoutes (the webhook endpoints) and ReadRoutes (the
-   * reads, with PeerReads forwarding to the instance that hosts the data). Every route that writes
-   * takes its request through the WritePipeline (one order of checks; a command submitted and
-   * awaited in Waiters); Access holds the backend and authenticates; Responses writes the answers.
-   * Writes are stateless: any instance produces the command and waits on its own results
-   * consumer. Reads go to the instance that hosts the data.
+   * ValidateRoute (the post's dry run), ActionRoutes (the batch actions), WebhookRoutes (the
+   * webhook endpoints) and ReadRoutes (the reads, with PeerReads forwarding to the instance that
+   * hosts the data). Every route that writes, and the dry run, takes its request through the
+   * WritePipeline (one order of checks; a command submitted and awaited in Waiters); Access holds
+   * the backend and authenticates; Responses writes the answers. Writes are stateless: any
+   * instance produces the command and waits on its own results consumer. Reads go to the instance
+   * that hosts the data; the dry run reads the global accounts store, which every instance holds.
    */
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
@@ -112,6 +114,7 @@ public final class Gateway implements AutoCloseable {
     this.waiters = new Waiters(config, metrics, threads);
     WritePipeline writes = new WritePipeline(config, access, recent, waiters);
     PostRoute post = new PostRoute(metrics, writes, new FastPath(config, clock), recent);
+    ValidateRoute validate = new ValidateRoute(clock, access, writes);
     ReadRoutes reads = new ReadRoutes(clock, access, recent, new PeerReads(config, metrics));
     ActionRoutes actions = new ActionRoutes(writes);
     this.webhooks = new WebhookRoutes(access, writes);
@@ -147,6 +150,7 @@ public final class Gateway implements AutoCloseable {
                   Responses.POLICY_PATH,
                   ctx -> ctx.contentType(ApiHeaders.JSON).result(IDEMPOTENCY_POLICY));
               cfg.routes.post("/v1/posts", post::handle);
+              cfg.routes.post("/v1/posts/validate", validate::handle);
               cfg.routes.get("/v1/batches/{id}", reads::getBatch);
               cfg.routes.delete("/v1/batches/{id}", actions::cancel);
               cfg.routes.patch("/v1/batches/{id}", actions::reschedule);

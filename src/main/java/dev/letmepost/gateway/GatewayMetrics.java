@@ -2,6 +2,7 @@ package dev.letmepost.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.letmepost.client.Answer;
+import dev.letmepost.client.ApiError;
 import dev.letmepost.wire.Json;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -81,7 +82,7 @@ public final class GatewayMetrics implements AutoCloseable {
     if (answer.status() == 409 || answer.status() == 422) {
       Counter.builder("lmp.gateway.conflicts")
           .description("409 and 422 answers by code")
-          .tag("code", errorCode(answer.body()))
+          .tag("code", answer.error().map(ApiError::code).orElse("unknown"))
           .register(registry)
           .increment();
     }
@@ -133,10 +134,6 @@ public final class GatewayMetrics implements AutoCloseable {
           .register(registry)
           .increment();
     }
-  }
-
-  private static String errorCode(byte[] body) {
-    return tree(body).path("error").path("code").asText("unknown");
   }
 
   private static JsonNode tree(byte[] body) {

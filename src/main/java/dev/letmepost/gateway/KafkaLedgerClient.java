@@ -1,14 +1,13 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.client.Answer;
+import dev.letmepost.client.Backoff;
 import dev.letmepost.client.Command;
 import dev.letmepost.client.CommandProducer;
 import dev.letmepost.client.KafkaClient;
 import dev.letmepost.client.ResultsReader;
-import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
-import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
 import java.util.Map;
@@ -51,13 +50,13 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
         () ->
             Consumers.readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer()),
         Backoff.DEFAULT,
-        ReaderLoop.Sleeper.SYSTEM);
+        Backoff.Sleeper.SYSTEM);
   }
 
   /**
    * A client on {@code producer} and consumers from {@code consumers} (a new one for each session
    * of the results reader). The first is assigned here, from the end: a missing topic fails the
-   * constructor. A session that fails is restarted ({@link ReaderLoop}) at the positions read so
+   * constructor. A session that fails is restarted after {@code backoff} at the positions read so
    * far, so answers written while it was down still reach their waiters.
    */
   KafkaLedgerClient(
@@ -65,17 +64,12 @@ public final class KafkaLedgerClient implements LedgerClient, AutoCloseable {
       Producer<byte[], byte[]> producer,
       Supplier<? extends Consumer<String, byte[]>> consumers,
       Backoff backoff,
-      ReaderLoop.Sleeper sleeper) {
+      Backoff.Sleeper sleeper) {
     ResultsReader results;
     try {
       results =
           new ResultsReader(
-              "gateway-results",
-              topics.results().name(),
-              consumers,
-              MAX_WAITERS,
-              backoff::delay,
-              sleeper);
+              "gateway-results", topics.results().name(), consumers, MAX_WAITERS, backoff, sleeper);
     } catch (RuntimeException e) {
       producer.close();
       throw e;

@@ -1,13 +1,12 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.client.Answer;
+import dev.letmepost.client.ApiError;
 import dev.letmepost.client.IdempotencyKeys;
 import dev.letmepost.http.ApiHeaders;
 import dev.letmepost.http.ErrorBody;
 import dev.letmepost.http.PendingRequest;
-import dev.letmepost.wire.Json;
 import io.javalin.http.Context;
-import java.io.IOException;
 import java.util.Set;
 
 /**
@@ -49,7 +48,7 @@ final class Responses {
       ctx.header(ApiHeaders.IDEMPOTENCY_KEY, IdempotencyKeys.headerValue(key));
     }
     if (a.status() >= 400) {
-      idempotencyHeaders(ctx, errorCode(a.body()));
+      a.error().map(ApiError::code).ifPresent(code -> idempotencyHeaders(ctx, code));
     }
     if (a.keyExpires() != null) {
       ctx.header(ApiHeaders.KEY_EXPIRES, a.keyExpires());
@@ -93,15 +92,6 @@ final class Responses {
     }
     if (code.equals("idempotency_in_progress")) {
       ctx.header(ApiHeaders.RETRY_AFTER, IN_PROGRESS_RETRY_AFTER_SECONDS);
-    }
-  }
-
-  /** The {@code error.code} of an error body; empty when it has none. */
-  private static String errorCode(byte[] body) {
-    try {
-      return Json.MAPPER.readTree(body).path("error").path("code").asText("");
-    } catch (IOException e) {
-      return "";
     }
   }
 }

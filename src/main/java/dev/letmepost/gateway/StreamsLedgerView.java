@@ -1,6 +1,7 @@
 package dev.letmepost.gateway;
 
 import dev.letmepost.ledger.BatchView;
+import dev.letmepost.ledger.DryRun;
 import dev.letmepost.ledger.LedgerConfig;
 import dev.letmepost.ledger.LedgerReads;
 import dev.letmepost.ledger.LedgerTopology;
@@ -24,6 +25,7 @@ import org.apache.kafka.streams.state.HostInfo;
 public final class StreamsLedgerView implements LedgerView {
   private final KafkaStreams streams;
   private final LedgerReads reads;
+  private final DryRun dryRun;
   private final HostInfo self;
 
   /**
@@ -33,6 +35,7 @@ public final class StreamsLedgerView implements LedgerView {
   public StreamsLedgerView(KafkaStreams streams, LedgerConfig config, HostInfo self) {
     this.streams = Objects.requireNonNull(streams, "streams");
     this.reads = LedgerReads.of(streams, config);
+    this.dryRun = DryRun.of(streams, config);
     this.self = self;
   }
 
@@ -54,6 +57,11 @@ public final class StreamsLedgerView implements LedgerView {
   @Override
   public Optional<RequestView> request(String requestId) {
     return reads.request(requestId);
+  }
+
+  @Override
+  public DryRun.Verdict validate(String principal, byte[] body, Instant now) {
+    return dryRun.validate(principal, body, now);
   }
 
   @Override

@@ -31,7 +31,7 @@ final class WebhookRoutes {
 
   /** A creation: no {@code Idempotency-Key} (not a ledger command), always JSON. */
   private static final WritePipeline.Rules CREATE =
-      new WritePipeline.Rules(false, WritePipeline.Json.ALWAYS, MAX_BODY_BYTES);
+      new WritePipeline.Rules(WritePipeline.Key.NONE, WritePipeline.Json.ALWAYS, MAX_BODY_BYTES);
 
   private final Access access;
   private final WritePipeline pipeline;

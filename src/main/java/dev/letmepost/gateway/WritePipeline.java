@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The write pipeline: how every route that writes ({@code POST /v1/posts}, the batch actions, the
- * creation of a webhook endpoint) takes its request, in one order of checks ({@link #admit}), and
- * how a write that is a ledger command is submitted ({@link #submit}), awaited and answered ({@link
- * #answer}).
+ * creation of a webhook endpoint), or would write ({@code POST /v1/posts/validate}), takes its
+ * request, in one order of checks ({@link #admit}), and how a write that is a ledger command is
+ * submitted ({@link #submit}), awaited and answered ({@link #answer}).
  */
 final class WritePipeline {
   /*
@@ -32,9 +32,11 @@ final class WritePipeline {
    *   1. the caller (Access): 503 while the gateway starts or the keys load, else 401. First, so
    *      that a caller without a valid API key learns nothing about the request or what it names;
    *   2. the Idempotency-Key (KeyHeader), on routes that take one: 400 invalid_idempotency_key, or
-   *      400 idempotency_key_required when absent and the caller's API key requires one;
+   *      400 idempotency_key_required when absent and the caller's API key requires one (never on
+   *      a dry run, which records nothing a key would guard);
    *   3. the route's own check of what the path names (a batch action's id: 404 batch_not_found;
-   *      the webhook store: 503 webhooks_unavailable);
+   *      the webhook store: 503 webhooks_unavailable; the ledger a dry run reads: 503
+   *      ledger_unavailable);
    *   4. the Content-Type: 415 unsupported_media_type, sent twice, or not application/json where
    *      the route needs JSON (always, or only when a body is sent);
    *   5. the body's size: 413 body_too_large; a declared Content-Length over the limit is refused
@@ -56,14 +58,27 @@ final class WritePipeline {
     WHEN_SENT
   }
 
+  /** Whether a route reads an {@code Idempotency-Key}, and whether a caller can be held to one. */
+  enum Key {
+    /** Not read: the route records nothing a key would guard (the webhook endpoints). */
+    NONE,
+    /**
+     * Read, and required when the caller's API key requires one ({@link
+     * Access.Caller#keyRequired}): the ledger commands.
+     */
+    REQUIRABLE,
+    /** Read and checked, never required: a dry run, which records nothing. */
+    CHECKED
+  }
+
   /**
    * What a write route takes besides its caller.
    *
-   * @param takesKey whether the route reads an {@code Idempotency-Key}
+   * @param key whether the route reads an {@code Idempotency-Key}
    * @param json when the body must be JSON
    * @param maxBodyBytes the largest body accepted
    */
-  record Rules(boolean takesKey, Json json, int maxBodyBytes) {}
+  record Rules(Key key, Json json, int maxBodyBytes) {}
 
   /**
    * The route's own check of what its path names, after the caller and key: false once it has
@@ -100,7 +115,15 @@ final class WritePipeline {
 
   /** The rules of a ledger command's route: it takes a key; its body is at most the gateway's. */
   Rules command(Json json) {
-    return new Rules(true, json, config.maxBodyBytes());
+    return new Rules(Key.REQUIRABLE, json, config.maxBodyBytes());
+  }
+
+  /**
+   * The rules of a dry run of a ledger command: those of its route ({@link #command}), but a key is
+   * never required.
+   */
+  Rules dryRun(Json json) {
+    return new Rules(Key.CHECKED, json, config.maxBodyBytes());
   }
 
   /**
@@ -113,13 +136,13 @@ final class WritePipeline {
       return null;
     }
     String key = null;
-    if (rules.takesKey()) {
+    if (rules.key() != Key.NONE) {
       KeyHeader header = KeyHeader.read(ctx);
       if (header.refused()) {
         return null;
       }
       key = header.key();
-      if (key == null && caller.keyRequired()) {
+      if (key == null && rules.key() == Key.REQUIRABLE && caller.keyRequired()) {
         Responses.error(
             ctx,
             400,

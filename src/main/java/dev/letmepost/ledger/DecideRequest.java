@@ -5,6 +5,8 @@ import dev.letmepost.command.Limits;
 import dev.letmepost.command.PostRequest;
 import dev.letmepost.command.Preflight;
 import dev.letmepost.wire.LmpHeaders;
+import java.time.Instant;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -79,23 +81,13 @@ final class DecideRequest implements Processor<String, Command, String, Emission
         || decisions.answeredRetry(c, fingerprint, t)) {
       return;
     }
-    Preflight.Result checked = preflight.apply(c.body().toByteArray());
+    Preflight.Result checked = check(preflight, config, c.body().toByteArray(), t.brokerTime());
     if (!checked.ok()) {
       decisions.answerPreflightFailed(c, t, checked.errors());
       return;
     }
     PostRequest request = checked.request();
     Long scheduledAt = request.scheduledAt() == null ? null : request.scheduledAt().toEpochMilli();
-    if (scheduledAt != null
-        && decisions.answeredScheduleTooFar(
-            c,
-            t,
-            scheduledAt,
-            request.scheduledAt().toString(),
-            t.brokerTime(),
-            "this request's")) {
-      return;
-    }
     decisions.start(
         c,
         fingerprint,
@@ -105,5 +97,26 @@ final class DecideRequest implements Processor<String, Command, String, Emission
         t,
         scheduledAt != null && scheduledAt > t.brokerTime() ? scheduledAt : null,
         null);
+  }
+
+  /**
+   * The check of a new post's body, first seen at {@code firstSeen}: {@code preflight}, then the
+   * scheduling rule on its {@code scheduledAt} ({@link Decisions#scheduleTooFar}). A new batch
+   * ({@link #decide}) and a dry run ({@link DryRun}) are checked here.
+   */
+  static Preflight.Result check(
+      Function<byte[], Preflight.Result> preflight,
+      LedgerConfig config,
+      byte[] body,
+      long firstSeen) {
+    Preflight.Result checked = preflight.apply(body);
+    if (!checked.ok() || checked.request().scheduledAt() == null) {
+      return checked;
+    }
+    Instant at = checked.request().scheduledAt();
+    return Decisions.scheduleTooFar(
+            config, at.toEpochMilli(), at.toString(), firstSeen, "this request's")
+        .map(e -> new Preflight.Result(null, List.of(e)))
+        .orElse(checked);
   }
 }

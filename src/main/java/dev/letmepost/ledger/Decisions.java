@@ -206,32 +206,42 @@ final class Decisions {
    * The scheduling rule: a batch first seen at {@code firstSeen} can be scheduled at most the TTL
    * minus the target deadline later, so that its replay record covers the whole batch. Answers
    * {@code 400 preflight_failed} / {@code schedule_too_far} (not recorded) when {@code scheduledAt}
-   * is later; true when it did.
+   * is later ({@link #scheduleTooFar}); true when it did.
    *
    * @param shown {@code scheduledAt} as the answer shows it
    * @param whose whose replay record, as the answer names it
    */
   boolean answeredScheduleTooFar(
       Command c, Times t, long scheduledAt, String shown, long firstSeen, String whose) {
+    Optional<FieldError> tooFar = scheduleTooFar(config, scheduledAt, shown, firstSeen, whose);
+    tooFar.ifPresent(e -> answerPreflightFailed(c, t, List.of(e)));
+    return tooFar.isPresent();
+  }
+
+  /**
+   * The scheduling rule's field error, empty when {@code scheduledAt} is within it: a batch first
+   * seen at {@code firstSeen} can be scheduled at most the TTL minus the target deadline later.
+   *
+   * @param shown {@code scheduledAt} as the error shows it
+   * @param whose whose replay record, as the error names it
+   */
+  static Optional<FieldError> scheduleTooFar(
+      LedgerConfig config, long scheduledAt, String shown, long firstSeen, String whose) {
     long latest = firstSeen + config.replayTtl().minus(config.targetDeadline()).toMillis();
     if (scheduledAt <= latest) {
-      return false;
+      return Optional.empty();
     }
-    answerPreflightFailed(
-        c,
-        t,
-        List.of(
-            new FieldError(
-                "scheduledAt",
-                "schedule_too_far",
-                "scheduledAt "
-                    + shown
-                    + " is later than "
-                    + Rfc3339.format(latest)
-                    + ", the latest "
-                    + whose
-                    + " replay record can cover")));
-    return true;
+    return Optional.of(
+        new FieldError(
+            "scheduledAt",
+            "schedule_too_far",
+            "scheduledAt "
+                + shown
+                + " is later than "
+                + Rfc3339.format(latest)
+                + ", the latest "
+                + whose
+                + " replay record can cover"));
   }
 
   /**

@@ -20,13 +20,136 @@ import java.util.Map;
  * platform's {@link dev.letmepost.wire.PlatformCapabilities} allow. A target that passes gets a
  * publish task with a stable platform idempotency key; one that fails is closed {@code failed}, and
  * no task is emitted for it.
+ *
+ * <p>The rules are {@link #verdicts}; a new batch ({@link #resolve}) and a dry run ({@link DryRun})
+ * both read them there.
  */
 final class ResolveTargets {
   /** The per-target states in request order, and the tasks of those that passed. */
   record Resolution(List<TargetState> states, List<PublishTask> tasks) {}
 
+  /** What one requested target resolves to: the account it would publish to, or its refusal. */
+  sealed interface Verdict {
+    /** The account the target resolved to (null when none did), as its target state names it. */
+    String accountId();
+
+    /** The platform of the target (null when the account was not found). */
+    String platform();
+  }
+
+  /** The target passes: it would be published to {@code account}. */
+  record Accepted(Account account) implements Verdict {
+    @Override
+    public String accountId() {
+      return account.accountId();
+    }
+
+    @Override
+    public String platform() {
+      return account.platform();
+    }
+  }
+
+  /** The target is refused with {@code error}; its batch closes it {@code failed}. */
+  record Refused(String accountId, String platform, TargetError error) implements Verdict {}
+
   private ResolveTargets() {}
 
+  /**
+   * The verdict on each target of {@code request}, in request order, for {@code principal}, by the
+   * accounts {@code accounts} holds now.
+   */
+  static List<Verdict> verdicts(AccountDirectory accounts, String principal, PostRequest request) {
+    List<Verdict> verdicts = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < request.targets().size(); i++) {
+      verdicts.add(verdict(accounts, principal, request, i, seen));
+    }
+    return verdicts;
+  }
+
+  /**
+   * The verdict on target {@code i}; {@code seen} holds the index of the first target of each
+   * account resolved so far, and takes this one's.
+   */
+  private static Verdict verdict(
+      AccountDirectory accounts,
+      String principal,
+      PostRequest request,
+      int i,
+      Map<String, Integer> seen) {
+    PostRequest.Target target = request.targets().get(i);
+    Account account;
+    if (target.accountId() != null) {
+      account = accounts.owned(principal, target.accountId());
+      if (account == null) {
+        return refused(
+            target.accountId(),
+            null,
+            "account_not_found",
+            "account '" + target.accountId() + "' not found");
+      }
+    } else {
+      account = accounts.defaultAccount(principal, target.platform());
+      if (account == null) {
+        return refused(
+            null,
+            target.platform().wireName(),
+            "no_default_account",
+            "no " + target.platform().wireName() + " account is connected for this principal");
+      }
+    }
+    Integer earlier = seen.putIfAbsent(account.accountId(), i);
+    if (earlier != null) {
+      return refused(
+          account.accountId(),
+          account.platform(),
+          "duplicate_target",
+          "targets["
+              + i
+              + "] resolves to account '"
+              + account.accountId()
+              + "', already targets["
+              + earlier
+              + "]");
+    }
+    if (account.status() == Account.Status.disconnected) {
+      return refused(
+          account.accountId(),
+          account.platform(),
+          "account_disconnected",
+          "account '"
+              + account.accountId()
+              + "' is disconnected; reconnect it and retry with a new key");
+    }
+    Platform platform = account.platformEnum();
+    int length = platform.length(request.text());
+    if (length > platform.textLimit()) {
+      return refused(
+          account.accountId(),
+          account.platform(),
+          "text_too_long",
+          "text is "
+              + length
+              + " characters as "
+              + platform.wireName()
+              + " counts them; it allows at most "
+              + platform.textLimit());
+    }
+    var refusal =
+        platform
+            .capabilities()
+            .refusal("targets[" + i + "]", request.media(), request.firstComment());
+    if (refusal.isPresent()) {
+      return refused(account.accountId(), account.platform(), "unsupported_content", refusal.get());
+    }
+    return new Accepted(account);
+  }
+
+  /**
+   * The states and tasks of a new batch of {@code request}: each target's {@link #verdicts
+   * verdict}, a task for each one accepted.
+   */
   static Resolution resolve(
       AccountDirectory accounts,
       String principal,
@@ -35,89 +158,24 @@ final class ResolveTargets {
       String batchId,
       long firstSeen,
       long filedAt) {
+    List<Verdict> verdicts = verdicts(accounts, principal, request);
     List<TargetState> states = new ArrayList<>();
     List<PublishTask> tasks = new ArrayList<>();
-    Map<String, Integer> seen = new HashMap<>();
-    for (int i = 0; i < request.targets().size(); i++) {
-      PostRequest.Target target = request.targets().get(i);
-      Account account;
-      if (target.accountId() != null) {
-        account = accounts.owned(principal, target.accountId());
-        if (account == null) {
-          states.add(
-              failed(
-                  target.accountId(),
-                  null,
-                  "account_not_found",
-                  "account '" + target.accountId() + "' not found"));
-          continue;
-        }
-      } else {
-        account = accounts.defaultAccount(principal, target.platform());
-        if (account == null) {
-          states.add(
-              failed(
-                  null,
-                  target.platform().wireName(),
-                  "no_default_account",
-                  "no "
-                      + target.platform().wireName()
-                      + " account is connected for this principal"));
-          continue;
-        }
-      }
-      Integer earlier = seen.putIfAbsent(account.accountId(), i);
-      if (earlier != null) {
+    for (int i = 0; i < verdicts.size(); i++) {
+      Verdict v = verdicts.get(i);
+      if (v instanceof Refused r) {
         states.add(
-            failed(
-                account.accountId(),
-                account.platform(),
-                "duplicate_target",
-                "targets["
-                    + i
-                    + "] resolves to account '"
-                    + account.accountId()
-                    + "', already targets["
-                    + earlier
-                    + "]"));
+            new TargetState(
+                r.accountId(),
+                r.platform(),
+                null,
+                TargetOutcome.Status.failed,
+                null,
+                null,
+                r.error()));
         continue;
       }
-      if (account.status() == Account.Status.disconnected) {
-        states.add(
-            failed(
-                account.accountId(),
-                account.platform(),
-                "account_disconnected",
-                "account '"
-                    + account.accountId()
-                    + "' is disconnected; reconnect it and retry with a new key"));
-        continue;
-      }
-      Platform platform = account.platformEnum();
-      int length = platform.length(request.text());
-      if (length > platform.textLimit()) {
-        states.add(
-            failed(
-                account.accountId(),
-                account.platform(),
-                "text_too_long",
-                "text is "
-                    + length
-                    + " characters as "
-                    + platform.wireName()
-                    + " counts them; it allows at most "
-                    + platform.textLimit()));
-        continue;
-      }
-      var refusal =
-          platform
-              .capabilities()
-              .refusal("targets[" + i + "]", request.media(), request.firstComment());
-      if (refusal.isPresent()) {
-        states.add(
-            failed(account.accountId(), account.platform(), "unsupported_content", refusal.get()));
-        continue;
-      }
+      Account account = ((Accepted) v).account();
       String seed = Integer.toString(i);
       String taskId = "task_" + Hashing.ulid(firstSeen, Hashing.lengthPrefixed(batchId, seed));
       String platformKey =
@@ -150,15 +208,7 @@ final class ResolveTargets {
     return new Resolution(states, tasks);
   }
 
-  private static TargetState failed(
-      String accountId, String platform, String code, String message) {
-    return new TargetState(
-        accountId,
-        platform,
-        null,
-        TargetOutcome.Status.failed,
-        null,
-        null,
-        new TargetError(code, message, false));
+  private static Refused refused(String accountId, String platform, String code, String message) {
+    return new Refused(accountId, platform, new TargetError(code, message, false));
   }
 }

@@ -1,6 +1,6 @@
 package dev.letmepost.publish;
 
-import dev.letmepost.wire.Backoff;
+import dev.letmepost.client.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.PublishTask;

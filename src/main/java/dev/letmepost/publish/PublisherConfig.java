@@ -1,6 +1,6 @@
 package dev.letmepost.publish;
 
-import dev.letmepost.wire.Backoff;
+import dev.letmepost.client.Backoff;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;

@@ -1,9 +1,8 @@
 package dev.letmepost.publish;
 
+import dev.letmepost.client.Backoff;
 import dev.letmepost.wire.Account;
-import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.ClientSettings;
-import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.TargetOutcome;
 import java.time.Clock;
 import java.time.Duration;
@@ -126,7 +125,7 @@ public final class PublisherWorker implements Runnable, AutoCloseable {
       Supplier<Consumer<String, byte[]>> journalReaders,
       ScheduledExecutorService executor,
       Backoff restartBackoff,
-      ReaderLoop.Sleeper sleeper) {
+      Backoff.Sleeper sleeper) {
     Objects.requireNonNull(config, "config");
     this.connector = Objects.requireNonNull(connector, "connector");
     if (connector.platform() != config.platform()) {

@@ -1,6 +1,6 @@
 package dev.letmepost.publish;
 
-import dev.letmepost.wire.Backoff;
+import dev.letmepost.client.Backoff;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
@@ -31,7 +31,7 @@ final class TaskRun {
    *
    * Waits. NotSent waits max(platform hint, backoff); Unclear waits at least `minReconcileWait`
    * (Mastodon stores an Idempotency-Key only after saving the post, so an instant repeat could
-   * double-post). The backoff is the jittered wire.Backoff: after the n-th failure, from half to
+   * double-post). The backoff is the jittered client.Backoff: after the n-th failure, from half to
    * all of base·2^(n−1), capped.
    */
 

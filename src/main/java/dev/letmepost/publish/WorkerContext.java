@@ -1,6 +1,6 @@
 package dev.letmepost.publish;
 
-import dev.letmepost.wire.ReaderLoop;
+import dev.letmepost.client.Backoff;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -18,7 +18,7 @@ record WorkerContext(
     Journal journal,
     InFlight inFlight,
     AtomicBoolean closing,
-    ReaderLoop.Sleeper sleeper) {
+    Backoff.Sleeper sleeper) {
 
   /** The worker's transactional id, which its journal entries and its logs name. */
   String holder() {

@@ -1,9 +1,9 @@
 package dev.letmepost.webhook;
 
+import dev.letmepost.client.Backoff;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.lanes.Lanes;
 import dev.letmepost.net.AddressGuard;
-import dev.letmepost.wire.Backoff;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The latest delivery attempts per endpoint, read from {@code lmp.webhook-deliveries} by a {@link
- * dev.letmepost.wire.TopicFollower}: what {@code GET /v1/webhook-endpoints/{id}/deliveries} serves.
- * Keeps the last {@link #PER_ENDPOINT} attempts of each endpoint in memory.
+ * dev.letmepost.client.TopicFollower}: what {@code GET /v1/webhook-endpoints/{id}/deliveries}
+ * serves. Keeps the last {@link #PER_ENDPOINT} attempts of each endpoint in memory.
  */
 public final class DeliveryLog {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryLog.class);

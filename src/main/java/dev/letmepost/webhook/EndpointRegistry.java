@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The view of {@code lmp.webhook-endpoints}: endpoint id to {@link WebhookEndpoint}, kept up to
- * date by a {@link dev.letmepost.wire.TopicFollower}; the gateway and the dispatcher each hold one.
+ * date by a {@link dev.letmepost.client.TopicFollower}; the gateway and the dispatcher each hold
+ * one.
  */
 public final class EndpointRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(EndpointRegistry.class);

@@ -1,11 +1,11 @@
 package dev.letmepost.webhook;
 
+import dev.letmepost.client.TopicFollower;
 import dev.letmepost.net.AddressGuard;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.PostEvent;
-import dev.letmepost.wire.TopicFollower;
 import dev.letmepost.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.SecureRandom;
@@ -84,7 +84,11 @@ public final class WebhookDispatcher implements AutoCloseable {
   private volatile KafkaConsumer<String, byte[]> consumer;
   private volatile PendingReader reader;
 
-  private WebhookDispatcher(
+  /**
+   * Starts a dispatcher: it follows the endpoints topic, and once every endpoint that exists is
+   * read, consumes the events.
+   */
+  public WebhookDispatcher(
       ClientSettings client,
       Topics topics,
       SigningKey key,
@@ -107,24 +111,11 @@ public final class WebhookDispatcher implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.follower = new TopicFollower(client, topics.webhookEndpoints().name(), endpoints::apply);
+    this.follower =
+        Consumers.follow(
+            client, topics.webhookEndpoints().name(), r -> endpoints.apply(r.key(), r.value()));
     this.thread = new Thread(this::run, "webhook-dispatcher");
-  }
-
-  /**
-   * Starts the dispatcher: it follows the endpoints topic, and once every endpoint that exists is
-   * read, consumes the events.
-   */
-  public static WebhookDispatcher start(
-      ClientSettings client,
-      Topics topics,
-      SigningKey key,
-      WebhookConfig config,
-      Clock clock,
-      MeterRegistry registry) {
-    WebhookDispatcher d = new WebhookDispatcher(client, topics, key, config, clock, registry);
-    d.thread.start();
-    return d;
+    thread.start();
   }
 
   private void run() {

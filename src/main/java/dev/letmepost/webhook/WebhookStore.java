@@ -1,12 +1,13 @@
 package dev.letmepost.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.letmepost.client.TopicFollower;
 import dev.letmepost.http.Rfc3339;
 import dev.letmepost.net.AddressGuard;
 import dev.letmepost.wire.ClientSettings;
 import dev.letmepost.wire.Closer;
+import dev.letmepost.wire.Consumers;
 import dev.letmepost.wire.Json;
-import dev.letmepost.wire.TopicFollower;
 import dev.letmepost.wire.Topics;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -186,18 +187,20 @@ public final class WebhookStore implements AutoCloseable {
     EndpointRegistry endpoints = new EndpointRegistry();
     DeliveryLog log = new DeliveryLog();
     TopicFollower endpointFollower =
-        new TopicFollower(
+        Consumers.follow(
             client,
             topics.webhookEndpoints().name(),
-            (id, value) -> {
-              endpoints.apply(id, value);
-              if (value == null && id != null) {
-                log.forget(id); // a deleted endpoint's attempts are no one's to read
+            r -> {
+              endpoints.apply(r.key(), r.value());
+              if (r.value() == null && r.key() != null) {
+                log.forget(r.key()); // a deleted endpoint's attempts are no one's to read
               }
             });
     TopicFollower deliveryFollower;
     try {
-      deliveryFollower = new TopicFollower(client, topics.webhookDeliveries().name(), log::apply);
+      deliveryFollower =
+          Consumers.follow(
+              client, topics.webhookDeliveries().name(), r -> log.apply(r.key(), r.value()));
     } catch (RuntimeException e) {
       endpointFollower.close();
       throw e;

@@ -1,5 +1,7 @@
 package dev.letmepost.wire;
 
+import dev.letmepost.client.Backoff;
+import dev.letmepost.client.TopicFollower;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +9,9 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The contract's direct readers: a consumer outside any group that sees committed records only
@@ -16,7 +20,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public final class Consumers {
   /** How long {@link #assignAll(Consumer, String)} waits for the topic's metadata. */
-  public static final Duration METADATA_TIMEOUT = ReaderLoop.METADATA_TIMEOUT;
+  public static final Duration METADATA_TIMEOUT = TopicFollower.METADATA_TIMEOUT;
 
   private Consumers() {}
 
@@ -52,9 +56,25 @@ public final class Consumers {
   /**
    * Assigns every partition of {@code topic} to {@code consumer}, waiting up to {@link
    * #METADATA_TIMEOUT} for its metadata; fails when the topic is missing ({@link
-   * dev.letmepost.client.ReaderLoop#assignAll}, its home).
+   * TopicFollower#assignAll}, its home).
    */
   public static List<TopicPartition> assignAll(Consumer<?, ?> consumer, String topic) {
-    return ReaderLoop.assignAll(consumer, topic);
+    return TopicFollower.assignAll(consumer, topic);
+  }
+
+  /**
+   * A {@link TopicFollower} of {@code topic} from its beginning on direct readers, named {@code
+   * follow-<topic>}, restarting on {@link Backoff#DEFAULT}; fails when the topic does not exist.
+   */
+  public static TopicFollower follow(
+      ClientSettings client, String topic, TopicFollower.Apply apply) {
+    return new TopicFollower(
+        "follow-" + topic,
+        topic,
+        TopicFollower.From.BEGINNING,
+        () -> readCommitted(client, new StringDeserializer(), new ByteArrayDeserializer()),
+        Backoff.DEFAULT,
+        Backoff.Sleeper.SYSTEM,
+        apply);
   }
 }

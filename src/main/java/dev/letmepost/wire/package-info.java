@@ -8,10 +8,10 @@
  * the record header names ({@link dev.letmepost.wire.LmpHeaders}) and the project's one JSON mapper
  * ({@link dev.letmepost.wire.Json}). It also holds how a role reaches the cluster ({@link
  * dev.letmepost.wire.ClientSettings}) and reads a contract topic directly ({@link
- * dev.letmepost.wire.Consumers}, {@link dev.letmepost.wire.TopicFollower} over a {@link
- * dev.letmepost.wire.ReaderLoop}) and closes the parts it started ({@link
+ * dev.letmepost.wire.Consumers}, which also starts the client's {@link
+ * dev.letmepost.client.TopicFollower} on them) and closes the parts it started ({@link
  * dev.letmepost.wire.Closer}). It owns the rule that a topic's name and serdes are read from {@code
- * Topics}, never written as literals at a call site, and it depends on no other project package, so
- * every role can share it.
+ * Topics}, never written as literals at a call site, and it depends on no other project package but
+ * the client library, so every role can share it.
  */
 package dev.letmepost.wire;

@@ -2,12 +2,12 @@ package dev.letmepost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.letmepost.client.Backoff;
 import dev.letmepost.client.CommandProducer;
 import dev.letmepost.client.Fingerprint;
 import dev.letmepost.client.KafkaClient;
-import dev.letmepost.client.ReaderLoop;
+import dev.letmepost.client.MockReaders;
 import dev.letmepost.client.ResultsReader;
-import dev.letmepost.wire.MockReaders;
 import dev.letmepost.wire.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -68,7 +68,7 @@ class PostClientTest {
                     results,
                     () -> MockReaders.consumer(results, 0),
                     10,
-                    ReaderLoop.RestartDelay.DEFAULT,
+                    Backoff.DEFAULT,
                     new MockReaders.GatedSleeper())))) {
       client.send("key_alice", "K1", "req-1", BODY);
       client.send("key_alice", "K1", "req-2", BODY);

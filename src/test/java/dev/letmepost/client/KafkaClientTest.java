@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.letmepost.wire.MockReaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +50,7 @@ class KafkaClientTest {
             TOPICS.results(),
             queue::poll,
             maxWaiters,
-            ReaderLoop.RestartDelay.DEFAULT,
+            Backoff.DEFAULT,
             new MockReaders.GatedSleeper()));
   }
 
@@ -169,7 +168,7 @@ class KafkaClientTest {
                 TOPICS.results(),
                 KafkaClientTest::results,
                 10,
-                ReaderLoop.RestartDelay.DEFAULT,
+                Backoff.DEFAULT,
                 new MockReaders.GatedSleeper()))) {
       CompletableFuture<Answer> answer =
           client.submit(new Command("p", "K", "req-1", Request.post(POST)), LONG);
@@ -214,7 +213,7 @@ class KafkaClientTest {
                 TOPICS.results(),
                 queue::poll,
                 10,
-                ReaderLoop.RestartDelay.DEFAULT,
+                Backoff.DEFAULT,
                 sleeper))) {
       CompletableFuture<Answer> waiting =
           client.submit(new Command("p", "K", "req-waiting", Request.post(POST)), LONG);
@@ -242,7 +241,7 @@ class KafkaClientTest {
                     TOPICS.results(),
                     () -> none,
                     10,
-                    ReaderLoop.RestartDelay.DEFAULT,
+                    Backoff.DEFAULT,
                     new MockReaders.GatedSleeper()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("topic lmp.post-results does not exist");

@@ -4,125 +4,54 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.letmepost.client.Envelope.BatchStatus;
 import dev.letmepost.client.Envelope.TargetStatus;
-import dev.letmepost.ledger.LedgerApp;
-import dev.letmepost.ledger.LedgerConfig;
-import dev.letmepost.ledger.LedgerTopology;
-import dev.letmepost.wire.Account;
-import dev.letmepost.wire.ClientSettings;
+import dev.letmepost.ledger.LedgerHarness;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetError;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The client against the real ledger topology on a {@link TopologyTestDriver}: the commands it
- * writes are decided as the gateway's are, and it reads every answer and event the ledger writes.
+ * The client against the real ledger topology on a {@link TopologyTestDriver} ({@link
+ * LedgerHarness}): the commands it writes are decided as the gateway's are, and it reads every
+ * answer and event the ledger writes.
  */
 class LedgerRoundTripTest {
-  private static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
-  private static final String PRINCIPAL = "key_alice";
+  private static final Instant T0 = LedgerHarness.T0;
+  private static final String PRINCIPAL = LedgerHarness.PRINCIPAL;
 
   private final Topics topics = Topics.defaults();
-  private final Path stateDir;
-  private final TopologyTestDriver driver;
-  private final TestInputTopic<byte[], byte[]> commands;
-  private final TestInputTopic<String, TargetOutcome> outcomes;
-  private final TestOutputTopic<String, byte[]> results;
-  private final TestOutputTopic<String, byte[]> events;
-  private final TestOutputTopic<String, PublishTask> twitter;
-  private final TestOutputTopic<String, PublishTask> linkedin;
-
-  LedgerRoundTripTest() throws IOException {
-    LedgerConfig config = LedgerConfig.defaults(topics);
-    stateDir = Files.createTempDirectory("client-ttd");
-    driver =
-        new TopologyTestDriver(
-            LedgerTopology.topology(config),
-            LedgerApp.streamsProperties(
-                config, ClientSettings.of("unused:9092"), stateDir, Map.of()),
-            T0);
-    commands =
-        driver.createInputTopic(
-            topics.commands().name(),
-            Serdes.ByteArray().serializer(),
-            Serdes.ByteArray().serializer());
-    outcomes =
-        driver.createInputTopic(
-            topics.outcomes().name(),
-            Serdes.String().serializer(),
-            topics.outcomes().valueSerde().serializer());
-    results =
-        driver.createOutputTopic(
-            topics.results().name(),
-            Serdes.String().deserializer(),
-            Serdes.ByteArray().deserializer());
-    events =
-        driver.createOutputTopic(
-            topics.events().name(),
-            Serdes.String().deserializer(),
-            Serdes.ByteArray().deserializer());
-    twitter = publishTopic(Platform.TWITTER);
-    linkedin = publishTopic(Platform.LINKEDIN);
-    TestInputTopic<String, Account> accounts =
-        driver.createInputTopic(
-            topics.accounts().name(),
-            Serdes.String().serializer(),
-            topics.accounts().valueSerde().serializer());
-    for (Account a :
-        List.of(
-            new Account(
-                "acc_tw", PRINCIPAL, "twitter", "@a", Account.Status.connected, null, false),
-            new Account(
-                "acc_li", PRINCIPAL, "linkedin", "a", Account.Status.connected, null, false))) {
-      accounts.pipeInput(a.accountId(), a, T0);
-    }
-  }
-
-  private TestOutputTopic<String, PublishTask> publishTopic(Platform p) {
-    return driver.createOutputTopic(
-        topics.publish(p).name(),
-        Serdes.String().deserializer(),
-        topics.publish(p).valueSerde().deserializer());
-  }
+  private final LedgerHarness ledger =
+      new LedgerHarness().account("acc_tw", "twitter").account("acc_li", "linkedin");
 
   @AfterEach
-  void close() throws IOException {
-    driver.close();
-    try (Stream<Path> files = Files.walk(stateDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    }
+  void close() {
+    ledger.close();
   }
 
   private void send(Command c, Instant at) {
-    ProducerRecord<byte[], byte[]> r = c.toRecord(topics.commands().name());
-    commands.pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), at));
+    ledger.send(c.toRecord(topics.commands().name()), at);
+  }
+
+  /** The one task the ledger wrote to {@code platform}'s topic since the last read. */
+  private PublishTask onlyTask(Platform platform) {
+    List<PublishTask> tasks = ledger.tasks(platform);
+    assertThat(tasks).hasSize(1);
+    return tasks.get(0);
   }
 
   /** The one answer the ledger wrote since the last read, as the client reads it. */
   private Answer onlyAnswer() {
-    List<TestRecord<String, byte[]>> written = results.readRecordsToList();
-    assertThat(written).hasSize(1);
-    TestRecord<String, byte[]> r = written.get(0);
+    TestRecord<String, byte[]> r = ledger.onlyResult();
     return Answer.of(
         new ConsumerRecord<>(
             topics.results().name(),
@@ -139,21 +68,19 @@ class LedgerRoundTripTest {
   }
 
   private List<Event> events() {
-    return events.readRecordsToList().stream().map(r -> Event.parse(r.value())).toList();
+    return ledger.events().stream().map(r -> Event.parse(r.value())).toList();
   }
 
   @Test
   void aPostIsAnsweredWithItsEnvelopeAndItsRetryReplaysItByteForByte() {
     Post post = Post.builder().account("acc_tw").account("acc_li").text("shipped").build();
     send(new Command(PRINCIPAL, "K-1", "req-1", Request.post(post)), T0);
-    assertThat(results.isEmpty()).as("no answer while the batch runs").isTrue();
-    PublishTask tw = twitter.readValue();
-    PublishTask li = linkedin.readValue();
+    assertThat(ledger.results()).as("no answer while the batch runs").isEmpty();
+    PublishTask tw = onlyTask(Platform.TWITTER);
+    PublishTask li = onlyTask(Platform.LINKEDIN);
     assertThat(tw.fingerprint()).isEqualTo(Fingerprint.of(PRINCIPAL, "POST", "/v1/posts", "K-1"));
-    outcomes.pipeInput(
-        tw.fingerprint(), TargetOutcome.published(tw, "p-1", "https://x/p-1"), T0.plusSeconds(1));
-    outcomes.pipeInput(
-        li.fingerprint(),
+    ledger.outcome(TargetOutcome.published(tw, "p-1", "https://x/p-1"), T0.plusSeconds(1));
+    ledger.outcome(
         TargetOutcome.failed(li, new TargetError("rate_limited", "slow down", true)),
         T0.plusSeconds(2));
 

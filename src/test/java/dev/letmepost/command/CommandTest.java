@@ -17,7 +17,8 @@ class CommandTest {
         "K1",
         "fp",
         "sha",
-        ByteString.copyOf(body.getBytes(StandardCharsets.UTF_8)));
+        ByteString.copyOf(body.getBytes(StandardCharsets.UTF_8)),
+        null);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.letmepost.gateway;
 import dev.letmepost.client.Answer;
 import dev.letmepost.client.Command;
 import dev.letmepost.ledger.BatchView;
+import dev.letmepost.ledger.DryRun;
 import dev.letmepost.ledger.RequestView;
 import java.net.URI;
 import java.time.Duration;
@@ -14,11 +15,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * A hand-written ledger for the gateway's HTTP tests: records every submitted command and answers
- * it as the test says; serves reads from maps the test fills.
+ * it as the test says; serves reads from maps the test fills, and dry runs from the real {@link
+ * DryRun} the test sets (over a {@link DriverLedger}'s accounts).
  */
 class FakeLedger implements LedgerClient, LedgerView {
   /** One command as the gateway handed it over. */
@@ -43,6 +46,14 @@ class FakeLedger implements LedgerClient, LedgerView {
   final Map<String, RequestView> requests = new ConcurrentHashMap<>();
   final Map<String, URI> owners = new ConcurrentHashMap<>();
   final List<URI> peers = new CopyOnWriteArrayList<>();
+
+  /** The dry runs {@link #validate} answers with; none until a test sets one. */
+  volatile DryRun dryRun;
+
+  /** Every look-up the gateway made in the ledger's local stores, as "method argument". */
+  final List<String> lookups = new CopyOnWriteArrayList<>();
+
+  final AtomicInteger validated = new AtomicInteger();
 
   @Override
   public CompletableFuture<Answer> submit(Command command, Duration deadline) {
@@ -78,21 +89,34 @@ class FakeLedger implements LedgerClient, LedgerView {
 
   @Override
   public Optional<BatchView> liveRecord(String fingerprint, Instant now) {
+    lookups.add("liveRecord " + fingerprint);
     return Optional.ofNullable(liveByFingerprint.get(fingerprint));
   }
 
   @Override
   public Optional<BatchView> batch(String batchId) {
+    lookups.add("batch " + batchId);
     return Optional.ofNullable(batches.get(batchId));
   }
 
   @Override
   public Optional<RequestView> request(String requestId) {
+    lookups.add("request " + requestId);
     return Optional.ofNullable(requests.get(requestId));
   }
 
   @Override
+  public DryRun.Verdict validate(String principal, byte[] body, Instant now) {
+    validated.incrementAndGet();
+    if (dryRun == null) {
+      throw new IllegalStateException("this test set no dry run (FakeLedger.dryRun)");
+    }
+    return dryRun.validate(principal, body, now);
+  }
+
+  @Override
   public Optional<URI> ownerOf(String fingerprint) {
+    lookups.add("ownerOf " + fingerprint);
     return Optional.ofNullable(owners.get(fingerprint));
   }
 

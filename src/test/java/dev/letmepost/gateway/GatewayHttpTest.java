@@ -99,6 +99,13 @@ class GatewayHttpTest {
   }
 
   HttpRequest.Builder post(String key, String body) {
+    return post(base, key, body);
+  }
+
+  /**
+   * Alice's {@code POST /v1/posts} of {@code body} to the gateway at {@code base}; key null: none.
+   */
+  static HttpRequest.Builder post(URI base, String key, String body) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(base.resolve("/v1/posts"))
             .header("Authorization", "Bearer " + ALICE_KEY)

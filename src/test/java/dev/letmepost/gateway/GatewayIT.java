@@ -230,6 +230,45 @@ class GatewayIT {
    * keying the same request by anything goes through the by-fingerprint repartition. Both meet one
    * replay record.
    */
+  /**
+   * The dry run on a running ledger: the accounts are read from its global store by interactive
+   * query (an account by id, a default account by prefix scan), for the caller only, and nothing
+   * reaches a platform.
+   */
+  @Test
+  void dryRunReadsTheRunningLedgersGlobalAccountsAndPublishesNothing() throws Exception {
+    String body =
+        DOC_BODY.replace("shipped", "dry run only").replace("]", ",{\"platform\":\"twitter\"}]");
+    HttpResponse<byte[]> mine = validate(demoKey, body);
+    HttpResponse<byte[]> theirs = validate(secondKey, body);
+
+    assertThat(mine.statusCode()).as(text(mine.body())).isEqualTo(200);
+    JsonNode verdict = json(mine.body());
+    assertThat(verdict.get("results"))
+        .extracting(r -> r.path("accountId").asText() + " " + r.path("error").path("code").asText())
+        .containsExactly(
+            "acc_demo_twitter ",
+            "acc_demo_linkedin ",
+            "acc_demo_bluesky ",
+            "acc_demo_twitter duplicate_target");
+    assertThat(theirs.statusCode()).isEqualTo(200);
+    assertThat(json(theirs.body()).get("results"))
+        .extracting(r -> r.path("error").path("code").asText())
+        .containsExactly(
+            "account_not_found", "account_not_found", "account_not_found", "no_default_account");
+    assertThat(header(mine, "Lmp-Request-Id")).isNull();
+    assertThat(SandboxPlatform.readPosts(data.resolve("sandbox")))
+        .noneMatch(p -> p.text().equals("dry run only"));
+  }
+
+  static HttpResponse<byte[]> validate(String apiKey, String body) throws Exception {
+    return send(
+        HttpRequest.newBuilder(base.resolve("/v1/posts/validate"))
+            .header("Authorization", "Bearer " + apiKey)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   @Test
   void aCommandProducedWithAnyKeyMeetsTheBatchTheGatewayKeyedByItsFingerprint() throws Exception {
     String key = "mixed-producers-" + System.nanoTime();

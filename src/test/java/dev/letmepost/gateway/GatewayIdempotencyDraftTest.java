@@ -1,6 +1,5 @@
 package dev.letmepost.gateway;
 
-import static dev.letmepost.gateway.GatewayHttpTest.ALICE_KEY;
 import static dev.letmepost.gateway.GatewayHttpTest.BODY;
 import static dev.letmepost.gateway.GatewayHttpTest.ENVELOPE;
 import static dev.letmepost.gateway.GatewayHttpTest.T0;
@@ -181,15 +180,7 @@ class GatewayIdempotencyDraftTest {
   }
 
   private HttpRequest.Builder post(String key, String body) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(base.resolve("/v1/posts"))
-            .header("Authorization", "Bearer " + ALICE_KEY)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (key != null) {
-      b.header("Idempotency-Key", key);
-    }
-    return b;
+    return GatewayHttpTest.post(base, key, body);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder b)

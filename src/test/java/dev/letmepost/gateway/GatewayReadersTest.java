@@ -8,13 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.letmepost.client.Answer;
+import dev.letmepost.client.Backoff;
 import dev.letmepost.client.Command;
+import dev.letmepost.client.MockReaders;
 import dev.letmepost.client.Request;
-import dev.letmepost.wire.Backoff;
+import dev.letmepost.client.TopicFollower;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
-import dev.letmepost.wire.MockReaders;
-import dev.letmepost.wire.TopicFollower;
 import dev.letmepost.wire.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -89,7 +89,13 @@ class GatewayReadersTest {
     try (ApiKeyFollower follower =
             new ApiKeyFollower(
                 new TopicFollower(
-                    consumers::poll, "lmp.api-keys", registry::apply, Backoff.DEFAULT, sleeper));
+                    "follow-lmp.api-keys",
+                    "lmp.api-keys",
+                    TopicFollower.From.BEGINNING,
+                    consumers::poll,
+                    Backoff.DEFAULT,
+                    sleeper,
+                    r -> registry.apply(r.key(), r.value())));
         Gateway gateway =
             new Gateway(
                     GatewayConfig.defaults(), Clock.fixed(T0, ZoneOffset.UTC), new GatewayMetrics())

@@ -16,6 +16,7 @@ import dev.letmepost.webhook.DeliveryLog;
 import dev.letmepost.webhook.EndpointRegistry;
 import dev.letmepost.webhook.SigningKey;
 import dev.letmepost.webhook.WebhookStore;
+import dev.letmepost.wire.Account;
 import dev.letmepost.wire.ByteString;
 import io.javalin.Javalin;
 import io.javalin.router.ParsedEndpoint;
@@ -269,6 +270,38 @@ class GatewaySpecTest {
     assertThat(call("POST", t, t, ALICE_KEY, BODY, "Content-Type", "text/plain").statusCode())
         .isEqualTo(415);
     assertThat(call("POST", t, t, null, BODY, "Content-Type", JSON).statusCode()).isEqualTo(401);
+    assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void validateAnswersHaveDeclaredStatusesHeadersAndBodies() throws Exception {
+    String t = "/v1/posts/validate";
+    try (DriverLedger driver = new DriverLedger(T0)) {
+      driver.account(
+          new Account(
+              "acc_1", "key_alice", "twitter", "@a", Account.Status.connected, null, false));
+      ledger.dryRun = driver.dryRun();
+      assertThat(call("POST", t, t, ALICE_KEY, BODY, "Content-Type", JSON).statusCode())
+          .isEqualTo(200);
+      String refused =
+          "{\"targets\":[{\"accountId\":\"acc_1\"},{\"accountId\":\"acc_9\"}],\"text\":\"x\"}";
+      assertThat(
+              call("POST", t, t, ALICE_KEY, refused, "Content-Type", JSON, "Idempotency-Key", "K1")
+                  .statusCode())
+          .isEqualTo(200);
+      assertThat(call("POST", t, t, ALICE_KEY, "{}", "Content-Type", JSON).statusCode())
+          .isEqualTo(400);
+      assertThat(
+              call("POST", t, t, ALICE_KEY, BODY, "Content-Type", JSON, "Idempotency-Key", "")
+                  .statusCode())
+          .isEqualTo(400);
+      assertThat(call("POST", t, t, ALICE_KEY, BODY, "Content-Type", "text/plain").statusCode())
+          .isEqualTo(415);
+      assertThat(call("POST", t, t, null, BODY, "Content-Type", JSON).statusCode()).isEqualTo(401);
+      ledger.running = false;
+      assertThat(call("POST", t, t, ALICE_KEY, BODY, "Content-Type", JSON).statusCode())
+          .isEqualTo(503);
+    }
     assertThat(problems).isEmpty();
   }
 

@@ -29,10 +29,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@link WritePipeline} over real HTTP, on every route that writes (a post, the three batch
- * actions, a webhook endpoint's creation): a request that fails several checks is answered by the
- * first of them in the pipeline's order (API key, {@code Idempotency-Key}, the route's own check,
- * {@code Content-Type}, body size), nothing is produced or stored, and a command not answered in
- * time is {@code 202} and reads as pending at its {@code Location}.
+ * actions, a webhook endpoint's creation) and on a post's dry run: a request that fails several
+ * checks is answered by the first of them in the pipeline's order (API key, {@code
+ * Idempotency-Key}, the route's own check, {@code Content-Type}, body size), nothing is produced or
+ * stored, and a command not answered in time is {@code 202} and reads as pending at its {@code
+ * Location}.
  */
 class WritePipelineTest {
   /** The gateway's body limit here; the webhook route's is its own 16 KiB. */
@@ -53,13 +54,14 @@ class WritePipelineTest {
   }
 
   static final Route POST = new Route("POST", "/v1/posts", true, LIMIT);
+  static final Route VALIDATE = new Route("POST", "/v1/posts/validate", true, LIMIT);
   static final Route CANCEL = new Route("DELETE", "/v1/batches/batch_1", true, LIMIT);
   static final Route RESCHEDULE = new Route("PATCH", "/v1/batches/batch_1", true, LIMIT);
   static final Route RETRY = new Route("POST", "/v1/batches/batch_1/retry", true, LIMIT);
   static final Route WEBHOOK =
       new Route("POST", "/v1/webhook-endpoints", false, WebhookRoutes.MAX_BODY_BYTES);
   static final List<Route> ACTIONS = List.of(CANCEL, RESCHEDULE, RETRY);
-  static final List<Route> ALL = List.of(POST, CANCEL, RESCHEDULE, RETRY, WEBHOOK);
+  static final List<Route> ALL = List.of(POST, VALIDATE, CANCEL, RESCHEDULE, RETRY, WEBHOOK);
 
   final HttpClient client = HttpClient.newHttpClient();
   final List<Gateway> gateways = new ArrayList<>();

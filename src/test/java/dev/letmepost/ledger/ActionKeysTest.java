@@ -95,7 +95,8 @@ class ActionKeysTest {
             "K",
             "fp",
             "sha",
-            ByteString.copyOf(new byte[] {1, 2}));
+            ByteString.copyOf(new byte[] {1, 2}),
+            null);
     byte[] bytes = serde.serializer().serialize("t", c);
     assertThat(serde.deserializer().deserialize("t", bytes)).isEqualTo(c);
   }

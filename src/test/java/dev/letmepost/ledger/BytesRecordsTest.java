@@ -98,6 +98,6 @@ class BytesRecordsTest {
         s ->
             new Parsed.Post(
                 new Command(
-                    "req_1", "key_alice", "POST", "/v1/posts", "K1", "fp", "sha", bytes(s))));
+                    "req_1", "key_alice", "POST", "/v1/posts", "K1", "fp", "sha", bytes(s), null)));
   }
 }

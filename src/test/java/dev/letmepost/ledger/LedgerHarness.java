@@ -25,6 +25,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -40,11 +41,12 @@ import org.apache.kafka.streams.test.TestRecord;
 /**
  * A broker-less ledger: the real topology on a {@link TopologyTestDriver} with its wall clock and
  * record timestamps under the test's control, plus helpers to send commands and outcomes and to
- * read everything the ledger emitted.
+ * read everything the ledger emitted. Public for the client's round trip ({@code
+ * client.LedgerRoundTripTest}), which uses the part it needs.
  */
-final class LedgerHarness implements AutoCloseable {
-  static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
-  static final String PRINCIPAL = "key_alice";
+public final class LedgerHarness implements AutoCloseable {
+  public static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
+  public static final String PRINCIPAL = "key_alice";
 
   final Topics topics = Topics.defaults();
   final LedgerConfig config;
@@ -70,7 +72,7 @@ final class LedgerHarness implements AutoCloseable {
   /** The driver's wall clock: its start plus every {@link #advanceWallClock} since. */
   private Instant wallClock;
 
-  LedgerHarness() {
+  public LedgerHarness() {
     this(c -> c);
   }
 
@@ -161,7 +163,7 @@ final class LedgerHarness implements AutoCloseable {
   }
 
   /** A connected account of {@link #PRINCIPAL}. */
-  LedgerHarness account(String id, String platform) {
+  public LedgerHarness account(String id, String platform) {
     return account(
         new Account(id, PRINCIPAL, platform, "@" + id, Account.Status.connected, null, false));
   }
@@ -246,7 +248,12 @@ final class LedgerHarness implements AutoCloseable {
     }
   }
 
-  void outcome(TargetOutcome outcome, Instant at) {
+  /** Pipes a command record as its producer wrote it (the client's {@code Command.toRecord}). */
+  public void send(ProducerRecord<byte[], byte[]> command, Instant at) {
+    commands.pipeInput(new TestRecord<>(command.key(), command.value(), command.headers(), at));
+  }
+
+  public void outcome(TargetOutcome outcome, Instant at) {
     outcomes.pipeInput(new TestRecord<>(outcome.fingerprint(), outcome, at));
   }
 
@@ -306,17 +313,17 @@ final class LedgerHarness implements AutoCloseable {
     }
   }
 
-  List<TestRecord<String, byte[]>> results() {
+  public List<TestRecord<String, byte[]>> results() {
     return results.readRecordsToList();
   }
 
-  TestRecord<String, byte[]> onlyResult() {
+  public TestRecord<String, byte[]> onlyResult() {
     List<TestRecord<String, byte[]>> r = results();
     assertThat(r).as("results emitted").hasSize(1);
     return r.get(0);
   }
 
-  List<PublishTask> tasks(Platform platform) {
+  public List<PublishTask> tasks(Platform platform) {
     return publish.get(platform).readValuesToList();
   }
 
@@ -334,7 +341,7 @@ final class LedgerHarness implements AutoCloseable {
   }
 
   /** Every lifecycle event emitted since the last call, as written (exact value bytes). */
-  List<TestRecord<String, byte[]>> events() {
+  public List<TestRecord<String, byte[]>> events() {
     return events.readRecordsToList();
   }
 
@@ -360,6 +367,11 @@ final class LedgerHarness implements AutoCloseable {
     for (var e : publish.entrySet()) {
       assertThat(e.getValue().isEmpty()).as("no further tasks on " + e.getKey()).isTrue();
     }
+  }
+
+  /** The ledger's dry run over this driver's accounts store, as the gateway runs it. */
+  DryRun dryRun() {
+    return new DryRun(() -> driver.getKeyValueStore(LedgerTopology.ACCOUNTS_STORE), config);
   }
 
   /** The ledger's read side over this driver's stores, as the gateway reads a running instance. */

@@ -3,10 +3,10 @@ package dev.letmepost.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.letmepost.client.Backoff;
+import dev.letmepost.client.MockReaders;
 import dev.letmepost.wire.Account;
-import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
-import dev.letmepost.wire.MockReaders;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

@@ -3,8 +3,8 @@ package dev.letmepost.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.letmepost.client.Backoff;
 import dev.letmepost.wire.Account;
-import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.LmpHeaders;
 import dev.letmepost.wire.TargetOutcome;

@@ -3,8 +3,8 @@ package dev.letmepost.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.letmepost.client.Backoff;
 import dev.letmepost.publish.TaskRun.Mode;
-import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.PublishTask;
 import dev.letmepost.wire.TargetOutcome;
 import java.time.Clock;

@@ -3,13 +3,12 @@ package dev.letmepost.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.letmepost.client.Backoff;
 import dev.letmepost.testing.MutableClock;
 import dev.letmepost.wire.Account;
-import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.Json;
 import dev.letmepost.wire.Platform;
 import dev.letmepost.wire.PublishTask;
-import dev.letmepost.wire.ReaderLoop;
 import dev.letmepost.wire.TargetOutcome;
 import dev.letmepost.wire.Topics;
 import java.time.Duration;
@@ -72,7 +71,7 @@ abstract class WorkerHarness {
   Function<String, Optional<Account>> accountBook = id -> Optional.ofNullable(accounts.get(id));
   Runnable newProducerHook = () -> {};
   Backoff restartBackoff = Backoff.DEFAULT;
-  ReaderLoop.Sleeper sleeper = null;
+  Backoff.Sleeper sleeper = null;
   Supplier<Consumer<String, byte[]>> journalReaders = () -> new JournalReader(journal);
   PublisherWorker worker;
 

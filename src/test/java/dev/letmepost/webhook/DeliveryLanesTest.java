@@ -3,9 +3,9 @@ package dev.letmepost.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.letmepost.client.Backoff;
 import dev.letmepost.net.AddressGuard;
 import dev.letmepost.testing.MutableClock;
-import dev.letmepost.wire.Backoff;
 import dev.letmepost.wire.PostEvent;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

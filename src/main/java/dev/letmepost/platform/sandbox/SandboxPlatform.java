@@ -106,29 +106,6 @@ public final class SandboxPlatform {
       Objects.requireNonNull(publishedAt, "publishedAt");
     }
 
-    /** A post with text only: no media, no first comment. */
-    public AcceptedPost(
-        String taskId,
-        String platformIdempotencyKey,
-        String accountId,
-        String platform,
-        String batchId,
-        String text,
-        String postId,
-        Instant publishedAt) {
-      this(
-          taskId,
-          platformIdempotencyKey,
-          accountId,
-          platform,
-          batchId,
-          text,
-          List.of(),
-          null,
-          postId,
-          publishedAt);
-    }
-
     /** {@code sandbox://<accountId>/<postId>}. */
     public String uri() {
       return "sandbox://" + accountId + "/" + postId;

@@ -64,9 +64,27 @@ class SandboxPlatformTest {
     assertThat(SandboxPlatform.readPosts(dir))
         .containsExactly(
             new AcceptedPost(
-                "t_1", "pik_1", "acc_1", "sandbox", "batch_1", "hello", first.postId(), NOW),
+                "t_1",
+                "pik_1",
+                "acc_1",
+                "sandbox",
+                "batch_1",
+                "hello",
+                List.of(),
+                null,
+                first.postId(),
+                NOW),
             new AcceptedPost(
-                "t_2", "pik_2", "acc_2", "sandbox", "batch_1", "again", second.postId(), NOW));
+                "t_2",
+                "pik_2",
+                "acc_2",
+                "sandbox",
+                "batch_1",
+                "again",
+                List.of(),
+                null,
+                second.postId(),
+                NOW));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.letmepost.wire;
+package dev.letmepost.client;
 
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +12,7 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Test helpers for the background readers: a one-partition {@link MockConsumer} of a topic, and a
- * {@link ReaderLoop.Sleeper} that records each backoff and waits until the test lets it go.
+ * {@link Backoff.Sleeper} that records each backoff and waits until the test lets it go.
  */
 public final class MockReaders {
   private MockReaders() {}
@@ -30,7 +30,7 @@ public final class MockReaders {
   }
 
   /** A sleeper that records each delay and returns only once {@link #release()}d. */
-  public static final class GatedSleeper implements ReaderLoop.Sleeper {
+  public static final class GatedSleeper implements Backoff.Sleeper {
     public final List<Duration> delays = new CopyOnWriteArrayList<>();
     private final Semaphore permits = new Semaphore(0);
 

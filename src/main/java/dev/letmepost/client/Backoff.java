@@ -1,4 +1,4 @@
-package dev.letmepost.wire;
+package dev.letmepost.client;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -8,11 +8,24 @@ import java.util.function.DoubleSupplier;
  * A capped exponential backoff: the delay after the {@code n}-th failure in a row is {@code initial
  * × 2^(n−1)}, at most {@code max}; {@link #delay(int, DoubleSupplier)} draws it from the upper half
  * of that ("equal jitter"). The one formula of every wait after a failure: a reader's restarts
- * ({@link ReaderLoop}, not jittered), a publish task's retries and a webhook delivery's retries.
+ * ({@link TopicFollower}, not jittered), a publisher worker's restarts, a publish task's retries
+ * and a webhook delivery's retries.
  */
 public record Backoff(Duration initial, Duration max) {
-  /** 500 ms doubling to 30 s: a reader's restarts, and the default of a publish task's retries. */
+  /**
+   * 500 ms doubling to 30 s: a reader's and a publisher worker's restarts, and the default of a
+   * publish task's retries.
+   */
   public static final Backoff DEFAULT = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+
+  /** How a wait is waited out: {@link #SYSTEM} sleeps; tests pass one that does not. */
+  @FunctionalInterface
+  public interface Sleeper {
+    void sleep(Duration d) throws InterruptedException;
+
+    /** Sleeps on the calling thread. */
+    Sleeper SYSTEM = d -> Thread.sleep(d.toMillis());
+  }
 
   public Backoff {
     Objects.requireNonNull(initial, "initial");

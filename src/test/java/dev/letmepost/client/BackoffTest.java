@@ -1,4 +1,4 @@
-package dev.letmepost.wire;
+package dev.letmepost.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,6 +28,15 @@ class BackoffTest {
             Duration.ofSeconds(30));
     assertThat(HALF_SECOND_TO_THIRTY.delay(1_000_000)).isEqualTo(Duration.ofSeconds(30));
     assertThat(HALF_SECOND_TO_THIRTY.delay(Integer.MAX_VALUE)).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  /**
+   * The default is the readers' and the publisher workers' restart delays: 500 ms, doubled after
+   * each failure in a row, at most 30 s.
+   */
+  @Test
+  void theDefaultIsHalfASecondDoublingToThirty() {
+    assertThat(Backoff.DEFAULT).isEqualTo(HALF_SECOND_TO_THIRTY);
   }
 
   /** A backoff whose cap is below its start is refused, naming both. */

@@ -1,4 +1,4 @@
-package dev.letmepost.wire;
+package dev.letmepost.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -60,11 +60,13 @@ class TopicFollowerTest {
 
     try (TopicFollower follower =
         new TopicFollower(
-            consumers::poll,
+            "follow-" + TOPIC,
             TOPIC,
-            (k, v) -> applied.put(k, text(v)),
+            TopicFollower.From.BEGINNING,
+            consumers::poll,
             new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
-            sleeper)) {
+            sleeper,
+            r -> applied.put(r.key(), text(r.value())))) {
       await().atMost(Duration.ofSeconds(10)).until(follower::caughtUp);
       assertThat(follower.problem()).isEmpty();
 
