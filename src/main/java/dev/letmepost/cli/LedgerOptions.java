@@ -1,13 +1,18 @@
 package dev.letmepost.cli;
 
 import dev.letmepost.ledger.LedgerConfig;
+import dev.letmepost.ledger.LedgerRocksDb;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The ledger options {@code serve} and {@code gateway} share: topics, TTL, deadlines, Streams. */
+/**
+ * The ledger options {@code serve}, {@code gateway} and {@code ledger} share: topics, TTL,
+ * deadlines, threads, RocksDB memory, Streams.
+ */
 final class LedgerOptions {
   @Mixin TopicPrefixOption topicPrefix;
 
@@ -57,6 +62,24 @@ final class LedgerOptions {
   int maxWaiters;
 
   @Option(
+      names = "--stream-threads",
+      defaultValue = "1",
+      description =
+          "stream threads of this ledger instance (num.stream.threads): the tasks of all"
+              + " instances, one per partition, are shared among their threads"
+              + " (default: ${DEFAULT-VALUE})")
+  int streamThreads;
+
+  @Option(
+      names = "--rocksdb-memory-mib",
+      defaultValue = "" + (LedgerRocksDb.DEFAULT_MEMORY >> 20),
+      description =
+          "RocksDB memory of this ledger instance in MiB, shared by all its stores, partitions and"
+              + " threads: block cache, index and filter blocks, and memtables (at most half);"
+              + " at least 8 (default: ${DEFAULT-VALUE})")
+  long rocksDbMemoryMib;
+
+  @Option(
       names = "--streams-config",
       paramLabel = "KEY=VALUE",
       description =
@@ -77,9 +100,26 @@ final class LedgerOptions {
         LedgerConfig.DEFAULT_COMMIT_GAP);
   }
 
-  /** {@code base} (the gateway's settings, when it runs), then {@code --streams-config}'s. */
+  /**
+   * {@code base} (the gateway's settings, when it runs), then {@code --stream-threads} and {@code
+   * --rocksdb-memory-mib}, then {@code --streams-config}'s.
+   */
   Map<String, String> streamsOverrides(Map<String, String> base) {
+    if (streamThreads < 1) {
+      throw new IllegalArgumentException(
+          "--stream-threads must be at least 1, got " + streamThreads);
+    }
+    if (rocksDbMemoryMib < LedgerRocksDb.MIN_MEMORY >> 20) {
+      throw new IllegalArgumentException(
+          "--rocksdb-memory-mib must be at least "
+              + (LedgerRocksDb.MIN_MEMORY >> 20)
+              + ", got "
+              + rocksDbMemoryMib);
+    }
     Map<String, String> all = new HashMap<>(base);
+    all.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
+    all.put(
+        LedgerRocksDb.MEMORY_CONFIG, Long.toString(Math.multiplyExact(rocksDbMemoryMib, 1L << 20)));
     all.putAll(streamsConfig);
     return all;
   }

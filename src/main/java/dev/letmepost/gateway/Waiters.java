@@ -58,9 +58,9 @@ final class Waiters {
   /**
    * Whether a request of {@code principal} would not wait now (its waiters are at their bound): it
    * is then sent without awaiting its answer ({@link WritePipeline#submit}), so that a principal
-   * past its bound holds none of the instance's awaited answers. Checked before the request
-   * enters ({@link #await}): requests of one principal that arrive together may all pass it, so it
-   * can hold a few more awaited answers than its bound for one answer timeout, never more than the
+   * past its bound holds none of the instance's awaited answers. Checked before the request enters
+   * ({@link #await}): requests of one principal that arrive together may all pass it, so it can
+   * hold a few more awaited answers than its bound for one answer timeout, never more than the
    * requests it has in flight at once.
    */
   boolean full(String principal) {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.letmepost.ledger.LedgerApp;
+import dev.letmepost.ledger.LedgerRocksDb;
+import dev.letmepost.wire.ClientSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Member;
@@ -13,10 +16,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -86,6 +91,66 @@ class LmpCommandLineTest {
     assertThat(serve.demo).isFalse();
     assertThat(serve.ledgerOptions.partitions.count).isEqualTo(6);
     assertThat(serve.kafkaPort).isEqualTo(9092);
+  }
+
+  @Test
+  void streamThreadsAndRocksDbMemoryReachTheLedgersStreamsPropertiesOnEveryRoleThatRunsIt() {
+    String[] flags = {"--stream-threads", "3", "--rocksdb-memory-mib", "128"};
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs(flags);
+    GatewayCommand gateway = new GatewayCommand();
+    new CommandLine(gateway).parseArgs(concat(flags, "--bootstrap-servers", "k1:9092"));
+    LedgerCommand ledger = new LedgerCommand();
+    new CommandLine(ledger).parseArgs(concat(flags, "--bootstrap-servers", "k1:9092"));
+    for (LedgerOptions options :
+        List.of(serve.ledgerOptions, gateway.ledgerOptions, ledger.ledgerOptions)) {
+      Properties p = streamsProperties(options);
+      assertThat(p.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo("3");
+      assertThat(p.get(LedgerRocksDb.MEMORY_CONFIG)).isEqualTo(Long.toString(128L << 20));
+    }
+  }
+
+  @Test
+  void oneStreamThreadAnd64MiBOfRocksDbByDefaultAndStreamsConfigStillWins() {
+    ServeCommand byDefault = new ServeCommand();
+    new CommandLine(byDefault).parseArgs();
+    Properties p = streamsProperties(byDefault.ledgerOptions);
+    assertThat(p.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo("1");
+    assertThat(p.get(LedgerRocksDb.MEMORY_CONFIG)).isEqualTo(Long.toString(64L << 20));
+
+    ServeCommand overridden = new ServeCommand();
+    new CommandLine(overridden)
+        .parseArgs("--stream-threads", "2", "--streams-config", "num.stream.threads=4");
+    assertThat(
+            streamsProperties(overridden.ledgerOptions)
+                .get(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
+        .isEqualTo("4");
+  }
+
+  @Test
+  void noStreamThreadOrTooLittleRocksDbMemoryIsRefusedNamingTheFlag() {
+    ServeCommand noThread = new ServeCommand();
+    new CommandLine(noThread).parseArgs("--stream-threads", "0");
+    assertThatThrownBy(() -> noThread.ledgerOptions.streamsOverrides(Map.of()))
+        .hasMessage("--stream-threads must be at least 1, got 0");
+    ServeCommand tiny = new ServeCommand();
+    new CommandLine(tiny).parseArgs("--rocksdb-memory-mib", "4");
+    assertThatThrownBy(() -> tiny.ledgerOptions.streamsOverrides(Map.of()))
+        .hasMessage("--rocksdb-memory-mib must be at least 8, got 4");
+  }
+
+  private static Properties streamsProperties(LedgerOptions options) {
+    return LedgerApp.streamsProperties(
+        options.config(),
+        ClientSettings.of("k1:9092"),
+        Path.of("state"),
+        options.streamsOverrides(Map.of()));
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   /**

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.state.internals.CachingWindowStore;
@@ -46,6 +48,26 @@ class LedgerSettingsTest {
   void aStreamsConfigOverrideStillWinsOverTheMeasuredDefaults() {
     Properties p = properties(Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100));
     assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100);
+  }
+
+  @Test
+  void recordsAndChangelogsAreCompressedAndRocksDbKeepsOneBudgetPerInstance() {
+    Properties p = properties(Map.of());
+    assertThat(new StreamsConfig(p).getProducerConfigs("ledger-producer"))
+        .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, LedgerApp.COMPRESSION);
+    assertThat(LedgerApp.COMPRESSION).isEqualTo("lz4");
+    assertThat(p.get(StreamsConfig.topicPrefix(TopicConfig.COMPRESSION_TYPE_CONFIG)))
+        .isEqualTo("zstd");
+    assertThat(p.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG))
+        .isEqualTo(LedgerRocksDb.class.getName());
+    assertThat(p.get(LedgerRocksDb.MEMORY_CONFIG)).isEqualTo(64L << 20);
+  }
+
+  @Test
+  void anUnprefixedCompressionOverrideStillReachesTheProducer() {
+    Properties p = properties(Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd"));
+    assertThat(new StreamsConfig(p).getProducerConfigs("ledger-producer"))
+        .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
   }
 
   @Test
