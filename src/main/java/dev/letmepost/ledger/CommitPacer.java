@@ -1,9 +1,7 @@
 package dev.letmepost.ledger;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -56,10 +54,11 @@ final class CommitPacer {
   private final Request request;
 
   /**
-   * When each stream thread last requested a commit (wall clock), by thread: one entry per stream
-   * thread that ever ran this topology (Streams replaces a thread only after it died).
+   * When this stream thread last requested a commit (wall clock), null before its first: one value
+   * per living thread, gone with a thread that died ({@link ThreadFailures} replaces dead threads,
+   * so a map by thread would keep one entry per thread that ever ran).
    */
-  private final Map<Thread, Long> lastRequest = new ConcurrentHashMap<>();
+  private final ThreadLocal<Long> lastRequest = new ThreadLocal<>();
 
   CommitPacer(Duration gap) {
     this(gap, Request.COMMIT);
@@ -89,11 +88,11 @@ final class CommitPacer {
     if (now - timestamp > FRESH.toMillis()) {
       return;
     }
-    Long last = lastRequest.get(Thread.currentThread());
+    Long last = lastRequest.get();
     if (last != null && now - last < gapMs && now >= last) {
       return;
     }
-    lastRequest.put(Thread.currentThread(), now);
+    lastRequest.set(now);
     request.commit(context);
   }
 }
