@@ -37,14 +37,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A bounded soak: over a thousand commands ({@code soak.keys} new keys), a third of them client retries, against a sandbox
- * platform that fails, rate limits and hangs up after saving, without deduplication; the publishers
- * are restarted midway (handing their unfinished tasks over through the journal). Zero duplicate
- * publishes, every request answered exactly once, every target published.
+ * A bounded soak: over a thousand commands ({@code soak.keys} new keys), a third of them client
+ * retries, against a sandbox platform that fails, rate limits and hangs up after saving, without
+ * deduplication; the publishers are restarted midway (handing their unfinished tasks over through
+ * the journal). Zero duplicate publishes, every request answered exactly once, every target
+ * published.
  */
 class PublishingSoakIT {
   private static final Logger log = LoggerFactory.getLogger(PublishingSoakIT.class);
   private static final int PARTITIONS = 6;
+
   /** New keys: system property {@code soak.keys}, 800 in the default suite, 1600 with -Pcrash. */
   private static final int NEW_COMMANDS = Integer.getInteger("soak.keys", 800);
 
